@@ -1,0 +1,436 @@
+//! Reference registries that validation and the access rules read: the
+//! enterprises (KBO/BCE), persons (national register), employment relations
+//! (Dimona), Limosa declarations, declarations of works and their
+//! subcontractor chains. Each record parses itself from one CSV row.
+
+use time::Date;
+
+use crate::ids::{DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, Ssin};
+use crate::registration::FieldError;
+use crate::search::parse_date;
+
+/// A record that can be read from one row of a CSV file with a header.
+pub trait CsvRecord: Sized {
+    /// The `KIND` of `ciao import KIND FILE.csv`.
+    const KIND: &'static str;
+    /// The columns, in the documented order.
+    const COLUMNS: &'static [&'static str];
+    /// Builds the record from a row; `get` returns the (trimmed) value of a
+    /// column, empty when the cell is empty.
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError>;
+}
+
+fn id<T>(get: &dyn Fn(&str) -> String, col: &str, f: fn(&str) -> Result<T, InvalidValue>) -> Result<T, FieldError> {
+    let v = get(col);
+    if v.is_empty() {
+        return Err(FieldError::required(col));
+    }
+    f(&v).map_err(|e| FieldError::from_invalid(col, e))
+}
+
+fn text(get: &dyn Fn(&str) -> String, col: &str, required: bool, max: usize) -> Result<String, FieldError> {
+    let v = get(col);
+    if required && v.is_empty() {
+        return Err(FieldError::required(col));
+    }
+    if v.chars().count() > max {
+        return Err(FieldError::new(col, "text.tooLong", format!("{col} has at most {max} characters")));
+    }
+    Ok(v)
+}
+
+fn date(get: &dyn Fn(&str) -> String, col: &str) -> Result<Date, FieldError> {
+    let v = get(col);
+    if v.is_empty() {
+        return Err(FieldError::required(col));
+    }
+    parse_date(&v).ok_or_else(|| FieldError::new(col, "date.format", format!("{col} is a date YYYY-MM-DD")))
+}
+
+/// An empty end date means open-ended; an end date is never before the start.
+fn end_date(get: &dyn Fn(&str) -> String, col: &str, start: Date) -> Result<Option<Date>, FieldError> {
+    let v = get(col);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let d = parse_date(&v).ok_or_else(|| {
+        FieldError::new(col, "date.format", format!("{col} is a date YYYY-MM-DD, or empty for open-ended"))
+    })?;
+    if d < start {
+        return Err(FieldError::new(col, "period.order", format!("{col} is before the start of the period")));
+    }
+    Ok(Some(d))
+}
+
+/// A period `[from, to]` (inclusive, `to` open when None) covers `day`.
+pub fn period_covers(from: Date, to: Option<Date>, day: Date) -> bool {
+    from <= day && to.is_none_or(|t| day <= t)
+}
+
+/// One active period of an enterprise (a file may hold several rows per enterprise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnterprisePeriod {
+    pub enterprise_number: EnterpriseNumber,
+    pub name: String,
+    pub active_from: Date,
+    pub active_to: Option<Date>,
+}
+
+impl CsvRecord for EnterprisePeriod {
+    const KIND: &'static str = "enterprises";
+    const COLUMNS: &'static [&'static str] = &["enterprise_number", "name", "active_from", "active_to"];
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
+        let active_from = date(get, "active_from")?;
+        Ok(Self {
+            enterprise_number: id(get, "enterprise_number", EnterpriseNumber::parse)?,
+            name: text(get, "name", true, 200)?,
+            active_from,
+            active_to: end_date(get, "active_to", active_from)?,
+        })
+    }
+}
+
+/// A person known to the national register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub ssin: Ssin,
+    pub last_name: String,
+    pub first_name: String,
+}
+
+impl CsvRecord for PersonRecord {
+    const KIND: &'static str = "persons";
+    const COLUMNS: &'static [&'static str] = &["ssin", "last_name", "first_name"];
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
+        Ok(Self {
+            ssin: id(get, "ssin", Ssin::parse)?,
+            last_name: text(get, "last_name", true, 100)?,
+            first_name: text(get, "first_name", false, 100)?,
+        })
+    }
+}
+
+/// An employment relation (what Dimona declares): this person works for this employer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employment {
+    pub ssin: Ssin,
+    pub employer: EnterpriseNumber,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+impl CsvRecord for Employment {
+    const KIND: &'static str = "employments";
+    const COLUMNS: &'static [&'static str] = &["ssin", "employer", "from", "to"];
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
+        let from = date(get, "from")?;
+        Ok(Self {
+            ssin: id(get, "ssin", Ssin::parse)?,
+            employer: id(get, "employer", EnterpriseNumber::parse)?,
+            from,
+            to: end_date(get, "to", from)?,
+        })
+    }
+}
+
+/// A Limosa declaration of a posted worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimosaDeclaration {
+    pub limosa_id: LimosaId,
+    pub ssin: Ssin,
+    pub foreign_employer_vat: ForeignVatNumber,
+    pub belgian_client: Option<EnterpriseNumber>,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+impl CsvRecord for LimosaDeclaration {
+    const KIND: &'static str = "limosa";
+    const COLUMNS: &'static [&'static str] =
+        &["limosa_id", "ssin", "foreign_employer_vat", "belgian_client", "from", "to"];
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
+        let from = date(get, "from")?;
+        let client = get("belgian_client");
+        Ok(Self {
+            limosa_id: id(get, "limosa_id", LimosaId::parse)?,
+            ssin: id(get, "ssin", Ssin::parse)?,
+            foreign_employer_vat: id(get, "foreign_employer_vat", ForeignVatNumber::parse)?,
+            belgian_client: if client.is_empty() {
+                None
+            } else {
+                Some(EnterpriseNumber::parse(&client).map_err(|e| FieldError::from_invalid("belgian_client", e))?)
+            },
+            from,
+            to: end_date(get, "to", from)?,
+        })
+    }
+}
+
+/// Sector of a declaration of works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sector {
+    Cleaning,
+    Construction,
+    Meat,
+}
+
+impl Sector {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cleaning => "cleaning",
+            Self::Construction => "construction",
+            Self::Meat => "meat",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "cleaning" => Some(Self::Cleaning),
+            "construction" => Some(Self::Construction),
+            "meat" => Some(Self::Meat),
+            _ => None,
+        }
+    }
+}
+
+/// The principal (opdrachtgever / maître d'ouvrage) of a declaration: an
+/// enterprise, or a private person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Enterprise(EnterpriseNumber),
+    Person(Ssin),
+}
+
+impl Principal {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() == 11 {
+            Ssin::parse(s).map(Self::Person)
+        } else {
+            EnterpriseNumber::parse(s).map(Self::Enterprise)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enterprise(e) => e.as_str(),
+            Self::Person(p) => p.as_str(),
+        }
+    }
+
+    pub fn enterprise(&self) -> Option<&EnterpriseNumber> {
+        match self {
+            Self::Enterprise(e) => Some(e),
+            Self::Person(_) => None,
+        }
+    }
+}
+
+/// A declaration of works: the workplace that registrations refer to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declaration {
+    pub number: DeclarationNumber,
+    pub sector: Sector,
+    pub site_name: String,
+    pub street: String,
+    pub house_number: String,
+    pub post_code: String,
+    pub municipality: String,
+    pub coordinates: Option<(f64, f64)>,
+    pub start_date: Date,
+    pub end_date: Option<Date>,
+    pub amount_excl_vat_cents: i64,
+    pub principal: Option<Principal>,
+    pub declaring_contractor: EnterpriseNumber,
+    pub subject_to_registration: bool,
+}
+
+fn amount_cents(col: &str, v: &str) -> Result<i64, FieldError> {
+    let bad = || FieldError::new(col, "amount.format", format!("{col} is an amount in euro such as 525000 or 525000.50"));
+    let (units, cents) = match v.split_once('.') {
+        Some((u, c)) => (u, c),
+        None => (v, ""),
+    };
+    if units.is_empty() || !units.bytes().all(|b| b.is_ascii_digit()) || units.len() > 13 {
+        return Err(bad());
+    }
+    if cents.len() > 2 || !cents.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let u: i64 = units.parse().map_err(|_| bad())?;
+    let c: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().map_err(|_| bad())? };
+    Ok(u * 100 + c)
+}
+
+fn coordinate(get: &dyn Fn(&str) -> String, col: &str, limit: f64) -> Result<Option<f64>, FieldError> {
+    let v = get(col);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() && (-limit..=limit).contains(&x) => Ok(Some(x)),
+        _ => Err(FieldError::new(col, "coordinates.range", format!("{col} is a number from -{limit} to {limit}"))),
+    }
+}
+
+impl CsvRecord for Declaration {
+    const KIND: &'static str = "declarations";
+    const COLUMNS: &'static [&'static str] = &[
+        "number",
+        "sector",
+        "site_name",
+        "street",
+        "house_number",
+        "post_code",
+        "municipality",
+        "latitude",
+        "longitude",
+        "start_date",
+        "end_date",
+        "amount_excl_vat",
+        "principal",
+        "declaring_contractor",
+        "subject_to_registration",
+    ];
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
+        let sector = get("sector");
+        let sector = Sector::parse(&sector)
+            .ok_or_else(|| FieldError::new("sector", "sector.value", "sector is cleaning, construction or meat"))?;
+        let lat = coordinate(get, "latitude", 90.0)?;
+        let lon = coordinate(get, "longitude", 180.0)?;
+        let coordinates = match (lat, lon) {
+            (Some(a), Some(b)) => Some((a, b)),
+            (None, None) => None,
+            _ => {
+                return Err(FieldError::new(
+                    "longitude",
+                    "coordinates.pair",
+                    "give both latitude and longitude, or neither",
+                ));
+            }
+        };
+        let start_date = date(get, "start_date")?;
+        let principal = get("principal");
+        let subject = get("subject_to_registration");
+        Ok(Self {
+            number: id(get, "number", DeclarationNumber::parse)?,
+            sector,
+            site_name: text(get, "site_name", true, 200)?,
+            street: text(get, "street", false, 200)?,
+            house_number: text(get, "house_number", false, 16)?,
+            post_code: text(get, "post_code", true, 16)?,
+            municipality: text(get, "municipality", true, 100)?,
+            coordinates,
+            start_date,
+            end_date: end_date(get, "end_date", start_date)?,
+            amount_excl_vat_cents: amount_cents("amount_excl_vat", &get("amount_excl_vat"))?,
+            principal: if principal.is_empty() {
+                None
+            } else {
+                Some(Principal::parse(&principal).map_err(|e| FieldError::from_invalid("principal", e))?)
+            },
+            declaring_contractor: id(get, "declaring_contractor", EnterpriseNumber::parse)?,
+            subject_to_registration: match subject.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(FieldError::new(
+                        "subject_to_registration",
+                        "boolean.value",
+                        "subject_to_registration is true or false",
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// A subcontractor in the chain of a declaration, below `parent` (the
+/// declaring contractor or another subcontractor of the same declaration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subcontractor {
+    pub declaration: DeclarationNumber,
+    pub enterprise_number: EnterpriseNumber,
+    pub parent: EnterpriseNumber,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+impl CsvRecord for Subcontractor {
+    const KIND: &'static str = "subcontractors";
+    const COLUMNS: &'static [&'static str] = &["declaration", "enterprise_number", "parent", "from", "to"];
+    fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
+        let from = date(get, "from")?;
+        let s = Self {
+            declaration: id(get, "declaration", DeclarationNumber::parse)?,
+            enterprise_number: id(get, "enterprise_number", EnterpriseNumber::parse)?,
+            parent: id(get, "parent", EnterpriseNumber::parse)?,
+            from,
+            to: end_date(get, "to", from)?,
+        };
+        if s.parent == s.enterprise_number {
+            return Err(FieldError::new("parent", "chain.self", "a subcontractor cannot be its own parent"));
+        }
+        Ok(s)
+    }
+}
+
+/// A declaration with its subcontractor chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclarationDetails {
+    pub declaration: Declaration,
+    pub technical_number: String,
+    pub subcontractors: Vec<Subcontractor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn row(pairs: &[(&str, &str)]) -> impl Fn(&str) -> String {
+        let m: HashMap<String, String> = pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        move |k: &str| m.get(k).cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_declaration_row() {
+        let get = row(&[
+            ("number", "1Y1003SQ5VSSZ"),
+            ("sector", "cleaning"),
+            ("site_name", "Tour Nord"),
+            ("post_code", "1000"),
+            ("municipality", "Bruxelles"),
+            ("latitude", "50.85"),
+            ("longitude", "4.35"),
+            ("start_date", "2026-01-01"),
+            ("amount_excl_vat", "525000.5"),
+            ("principal", "0123.456.749"),
+            ("declaring_contractor", "0123456749"),
+            ("subject_to_registration", "true"),
+        ]);
+        let d = Declaration::from_row(&get).unwrap();
+        assert_eq!(d.amount_excl_vat_cents, 52_500_050);
+        assert_eq!(d.coordinates, Some((50.85, 4.35)));
+        assert_eq!(d.end_date, None);
+        assert!(matches!(d.principal, Some(Principal::Enterprise(_))));
+    }
+
+    #[test]
+    fn refusals_name_the_column() {
+        let get = row(&[("ssin", "85073003328"), ("employer", "0123456749"), ("from", "2026-02-01"), ("to", "2026-01-01")]);
+        assert_eq!(Employment::from_row(&get).unwrap_err().field, "to");
+        let get = row(&[("ssin", "85073003328"), ("employer", "0123456748"), ("from", "2026-02-01")]);
+        let e = Employment::from_row(&get).unwrap_err();
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("employer", "enterpriseNumber.checkDigit"));
+        assert_eq!(amount_cents("a", "1,5").unwrap_err().code, "amount.format");
+    }
+
+    #[test]
+    fn periods() {
+        let d = |s| parse_date(s).unwrap();
+        assert!(period_covers(d("2026-01-01"), None, d("2030-01-01")));
+        assert!(period_covers(d("2026-01-01"), Some(d("2026-01-31")), d("2026-01-31")));
+        assert!(!period_covers(d("2026-01-01"), Some(d("2026-01-31")), d("2026-02-01")));
+    }
+}

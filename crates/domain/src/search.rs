@@ -1,0 +1,386 @@
+//! Search criteria for registrations, parsed from query parameters.
+
+use time::{Date, Duration, OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
+
+use crate::clock::brussels_start_of_day;
+use crate::ids::{DeclarationNumber, EnterpriseNumber, LimosaId, Ssin};
+use crate::registration::{FieldError, RegistrationType, Validity, parse_instant};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 500;
+pub const MAX_PERIOD_DAYS: i64 = 31;
+const MAX_PAGE: u32 = 1_000_000;
+
+pub const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+pub fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s.trim(), DATE_FORMAT).ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Id,
+    RegistrationDate,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    pub const VALUES: &'static str = "id, registrationDate, createdAt, each optionally preceded by - for descending order";
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let key = match name {
+            "id" => SortKey::Id,
+            "registrationDate" => SortKey::RegistrationDate,
+            "createdAt" => SortKey::CreatedAt,
+            _ => return None,
+        };
+        Some(Self { key, descending })
+    }
+}
+
+/// What to search for. The registration period is required, `from`
+/// inclusive and `to` exclusive, at most 31 days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchCriteria {
+    pub registration_from: OffsetDateTime,
+    pub registration_to: OffsetDateTime,
+    pub ssin: Option<Ssin>,
+    pub limosa_id: Option<LimosaId>,
+    pub enterprise_number: Option<EnterpriseNumber>,
+    pub declaration: Option<DeclarationNumber>,
+    pub validity: Vec<Validity>,
+    pub remark: Option<String>,
+    pub kind: Option<RegistrationType>,
+    pub created_from: Option<OffsetDateTime>,
+    pub created_to: Option<OffsetDateTime>,
+    pub sort: Sort,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl SearchCriteria {
+    pub const PARAMETERS: [&'static str; 14] = [
+        "registrationDateFrom",
+        "registrationDateTo",
+        "ssin",
+        "limosaId",
+        "enterpriseNumber",
+        "contractualRelationshipReference",
+        "validity",
+        "remark",
+        "type",
+        "createdFrom",
+        "createdTo",
+        "sort",
+        "page",
+        "pageSize",
+    ];
+
+    /// The criteria for a period and nothing else; handy for callers that
+    /// build criteria in code.
+    pub fn for_period(from: OffsetDateTime, to: OffsetDateTime) -> Self {
+        Self {
+            registration_from: from,
+            registration_to: to,
+            ssin: None,
+            limosa_id: None,
+            enterprise_number: None,
+            declaration: None,
+            validity: Vec::new(),
+            remark: None,
+            kind: None,
+            created_from: None,
+            created_to: None,
+            sort: Sort {
+                key: SortKey::RegistrationDate,
+                descending: false,
+            },
+            page: 1,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.page_size)
+    }
+
+    /// Parses query parameters; every bad or unknown parameter is reported.
+    pub fn parse(params: &[(String, String)]) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, _) in params {
+            if !Self::PARAMETERS.contains(&k.as_str()) {
+                errors.push(FieldError::new(
+                    k,
+                    "parameter.unknown",
+                    format!("unknown query parameter; known are: {}", Self::PARAMETERS.join(", ")),
+                ));
+            } else if seen.contains(&k.as_str()) {
+                errors.push(FieldError::new(k, "parameter.repeated", "this parameter may be given once"));
+            } else {
+                seen.push(k);
+            }
+        }
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !v.trim().is_empty())
+        };
+
+        let from = match get("registrationDateFrom") {
+            None => {
+                errors.push(FieldError::required("registrationDateFrom"));
+                None
+            }
+            Some(v) => bound(v, false, "registrationDateFrom", &mut errors),
+        };
+        let to = match get("registrationDateTo") {
+            None => {
+                errors.push(FieldError::required("registrationDateTo"));
+                None
+            }
+            Some(v) => bound(v, true, "registrationDateTo", &mut errors),
+        };
+        if let (Some(f), Some(t)) = (from, to) {
+            if t <= f {
+                errors.push(FieldError::new(
+                    "registrationDateTo",
+                    "period.order",
+                    "registrationDateTo comes after registrationDateFrom",
+                ));
+            } else if t - f > Duration::days(MAX_PERIOD_DAYS) + Duration::hours(1) {
+                errors.push(FieldError::new(
+                    "registrationDateTo",
+                    "period.tooLong",
+                    format!("the registration period covers at most {MAX_PERIOD_DAYS} days"),
+                ));
+            }
+        }
+
+        let ssin = parse_opt(get("ssin"), "ssin", Ssin::parse, &mut errors);
+        let limosa_id = parse_opt(get("limosaId"), "limosaId", LimosaId::parse, &mut errors);
+        let enterprise_number =
+            parse_opt(get("enterpriseNumber"), "enterpriseNumber", EnterpriseNumber::parse, &mut errors);
+        let declaration = parse_opt(
+            get("contractualRelationshipReference"),
+            "contractualRelationshipReference",
+            DeclarationNumber::parse,
+            &mut errors,
+        );
+
+        let mut validity = Vec::new();
+        if let Some(v) = get("validity") {
+            for part in v.split(',') {
+                match Validity::parse(part.trim()) {
+                    Some(x) if !validity.contains(&x) => validity.push(x),
+                    Some(_) => {}
+                    None => errors.push(FieldError::new(
+                        "validity",
+                        "validity.value",
+                        "validity is pending, valid, invalid or cancelled (several separated by commas)",
+                    )),
+                }
+            }
+        }
+
+        let remark = match get("remark") {
+            Some(r) if r.chars().count() > 100 => {
+                errors.push(FieldError::new("remark", "text.tooLong", "remark has at most 100 characters"));
+                None
+            }
+            r => r.map(str::to_string),
+        };
+
+        let kind = match get("type") {
+            None => None,
+            Some(t) => {
+                let k = RegistrationType::parse(t);
+                if k.is_none() {
+                    errors.push(FieldError::new("type", "type.value", "type is IN or OUT"));
+                }
+                k
+            }
+        };
+
+        let created_from = get("createdFrom").and_then(|v| bound(v, false, "createdFrom", &mut errors));
+        let created_to = get("createdTo").and_then(|v| bound(v, true, "createdTo", &mut errors));
+
+        let sort = match get("sort") {
+            None => Sort {
+                key: SortKey::RegistrationDate,
+                descending: false,
+            },
+            Some(s) => Sort::parse(s).unwrap_or_else(|| {
+                errors.push(FieldError::new("sort", "sort.value", format!("sort is one of {}", Sort::VALUES)));
+                Sort {
+                    key: SortKey::Id,
+                    descending: false,
+                }
+            }),
+        };
+
+        let page = number(get("page"), "page", 1, MAX_PAGE, 1, &mut errors);
+        let page_size = number(get("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
+
+        match (from, to) {
+            (Some(registration_from), Some(registration_to)) if errors.is_empty() => Ok(Self {
+                registration_from,
+                registration_to,
+                ssin,
+                limosa_id,
+                enterprise_number,
+                declaration,
+                validity,
+                remark,
+                kind,
+                created_from,
+                created_to,
+                sort,
+                page,
+                page_size,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A date means a whole day in Brussels: as a lower bound its start, as an
+/// upper bound the start of the next day. An RFC 3339 instant is taken as
+/// is (an upper bound includes it).
+fn bound(v: &str, upper: bool, field: &str, errors: &mut Vec<FieldError>) -> Option<OffsetDateTime> {
+    if let Some(d) = parse_date(v) {
+        let day = if upper { d.next_day().unwrap_or(d) } else { d };
+        return Some(brussels_start_of_day(day));
+    }
+    if let Some(t) = parse_instant(v) {
+        return Some(if upper { t + Duration::microseconds(1) } else { t });
+    }
+    errors.push(FieldError::new(
+        field,
+        "date.format",
+        format!("{field} is a date (YYYY-MM-DD, a day in Brussels time) or an RFC 3339 date-time"),
+    ));
+    None
+}
+
+fn parse_opt<T, E: Into<crate::ids::InvalidValue>>(
+    v: Option<&str>,
+    field: &str,
+    f: impl Fn(&str) -> Result<T, E>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match v.map(f) {
+        None => None,
+        Some(Ok(x)) => Some(x),
+        Some(Err(e)) => {
+            errors.push(FieldError::from_invalid(field, e.into()));
+            None
+        }
+    }
+}
+
+fn number(v: Option<&str>, field: &str, min: u32, max: u32, default: u32, errors: &mut Vec<FieldError>) -> u32 {
+    match v {
+        None => default,
+        Some(s) => match s.trim().parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    field,
+                    "number.range",
+                    format!("{field} is a whole number from {min} to {max}"),
+                ));
+                default
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn dates_are_brussels_days() {
+        let c = SearchCriteria::parse(&p(&[
+            ("registrationDateFrom", "2026-07-01"),
+            ("registrationDateTo", "2026-07-31"),
+        ]))
+        .unwrap();
+        assert_eq!(c.registration_from, datetime!(2026-06-30 22:00 UTC));
+        assert_eq!(c.registration_to, datetime!(2026-07-31 22:00 UTC));
+        assert_eq!(c.page, 1);
+        assert_eq!(c.page_size, 50);
+    }
+
+    #[test]
+    fn the_period_is_required_and_bounded() {
+        let e = SearchCriteria::parse(&p(&[])).unwrap_err();
+        assert_eq!(e.len(), 2);
+        let e = SearchCriteria::parse(&p(&[
+            ("registrationDateFrom", "2026-07-01"),
+            ("registrationDateTo", "2026-08-01"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e[0].code, "period.tooLong");
+        let e = SearchCriteria::parse(&p(&[
+            ("registrationDateFrom", "2026-07-02"),
+            ("registrationDateTo", "2026-07-01"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e[0].code, "period.order");
+    }
+
+    #[test]
+    fn every_bad_parameter_is_reported() {
+        let e = SearchCriteria::parse(&p(&[
+            ("registrationDateFrom", "2026-07-01"),
+            ("registrationDateTo", "2026-07-02"),
+            ("ssin", "123"),
+            ("validity", "ok"),
+            ("pageSize", "501"),
+            ("sort", "name"),
+            ("colour", "red"),
+        ]))
+        .unwrap_err();
+        let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["colour", "ssin", "validity", "sort", "pageSize"]);
+    }
+
+    #[test]
+    fn filters_are_parsed() {
+        let c = SearchCriteria::parse(&p(&[
+            ("registrationDateFrom", "2026-07-01T00:00:00Z"),
+            ("registrationDateTo", "2026-07-02T00:00:00Z"),
+            ("ssin", "85.07.30-033.28"),
+            ("validity", "pending,invalid"),
+            ("type", "OUT"),
+            ("sort", "-createdAt"),
+            ("page", "3"),
+            ("pageSize", "10"),
+        ]))
+        .unwrap();
+        assert_eq!(c.ssin.as_ref().unwrap().as_str(), "85073003328");
+        assert_eq!(c.validity, vec![Validity::Pending, Validity::Invalid]);
+        assert_eq!(c.kind, Some(RegistrationType::Out));
+        assert_eq!(c.sort, Sort { key: SortKey::CreatedAt, descending: true });
+        assert_eq!(c.offset(), 20);
+    }
+}
