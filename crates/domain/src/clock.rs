@@ -71,6 +71,11 @@ pub fn format_brussels(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
+/// The instant at microsecond precision, in UTC: what the databases keep.
+pub fn truncate_micros(t: OffsetDateTime) -> OffsetDateTime {
+    from_micros(to_micros(t))
+}
+
 /// Microseconds since the Unix epoch: how both databases store instants.
 pub fn to_micros(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64

@@ -18,6 +18,8 @@ pub trait CsvRecord: Sized {
     /// Builds the record from a row; `get` returns the (trimmed) value of a
     /// column, empty when the cell is empty.
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError>;
+    /// What identifies the row: a file may not hold two rows with the same key.
+    fn key(&self) -> String;
 }
 
 fn id<T>(get: &dyn Fn(&str) -> String, col: &str, f: fn(&str) -> Result<T, InvalidValue>) -> Result<T, FieldError> {
@@ -79,6 +81,9 @@ pub struct EnterprisePeriod {
 impl CsvRecord for EnterprisePeriod {
     const KIND: &'static str = "enterprises";
     const COLUMNS: &'static [&'static str] = &["enterprise_number", "name", "active_from", "active_to"];
+    fn key(&self) -> String {
+        format!("{} {}", self.enterprise_number, self.active_from)
+    }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let active_from = date(get, "active_from")?;
         Ok(Self {
@@ -101,6 +106,9 @@ pub struct PersonRecord {
 impl CsvRecord for PersonRecord {
     const KIND: &'static str = "persons";
     const COLUMNS: &'static [&'static str] = &["ssin", "last_name", "first_name"];
+    fn key(&self) -> String {
+        self.ssin.as_str().to_string()
+    }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         Ok(Self {
             ssin: id(get, "ssin", Ssin::parse)?,
@@ -122,6 +130,9 @@ pub struct Employment {
 impl CsvRecord for Employment {
     const KIND: &'static str = "employments";
     const COLUMNS: &'static [&'static str] = &["ssin", "employer", "from", "to"];
+    fn key(&self) -> String {
+        format!("{} {} {}", self.ssin.as_str(), self.employer, self.from)
+    }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let from = date(get, "from")?;
         Ok(Self {
@@ -148,6 +159,9 @@ impl CsvRecord for LimosaDeclaration {
     const KIND: &'static str = "limosa";
     const COLUMNS: &'static [&'static str] =
         &["limosa_id", "ssin", "foreign_employer_vat", "belgian_client", "from", "to"];
+    fn key(&self) -> String {
+        self.limosa_id.as_str().to_string()
+    }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let from = date(get, "from")?;
         let client = get("belgian_client");
@@ -292,6 +306,9 @@ impl CsvRecord for Declaration {
         "declaring_contractor",
         "subject_to_registration",
     ];
+    fn key(&self) -> String {
+        self.number.as_str().to_string()
+    }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let sector = get("sector");
         let sector = Sector::parse(&sector)
@@ -359,6 +376,9 @@ pub struct Subcontractor {
 impl CsvRecord for Subcontractor {
     const KIND: &'static str = "subcontractors";
     const COLUMNS: &'static [&'static str] = &["declaration", "enterprise_number", "parent", "from", "to"];
+    fn key(&self) -> String {
+        format!("{} {}", self.declaration, self.enterprise_number)
+    }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let from = date(get, "from")?;
         let s = Self {

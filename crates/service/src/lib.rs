@@ -1,1 +1,393 @@
+//! The use cases of ciao: register, consult, cancel, import reference data.
+//!
+//! Every door (the REST API, the web pages, the CLI) calls this layer; the
+//! access rules are applied here and every consultation is audited here.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ciao_domain::access::{AccessGrant, GrantRole};
+use ciao_domain::reference::DeclarationDetails;
+use ciao_domain::search::SearchCriteria;
+use ciao_domain::{
+    CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, FieldError, Person, RealTimePolicy,
+    Registration, RegistrationId, RegistrationInput, Sender, Validity,
+};
+use ciao_store::{AuditEntry, CancelOutcome, Scope, SearchPage, Store, StoreError};
+use time::OffsetDateTime;
+
+pub mod import;
+
+pub use ciao_store;
+
+/// Where the service reads the time: the system clock, or a fixed one in tests.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The operator of the register (the CLI): sees everything.
+    Operator { name: String },
+    /// A registration system (REST client) acting for an enterprise.
+    Client { client_id: String, enterprise: EnterpriseNumber },
+}
+
+impl Caller {
+    pub fn name(&self) -> String {
+        match self {
+            Self::Operator { name } => format!("operator:{name}"),
+            Self::Client { client_id, .. } => client_id.clone(),
+        }
+    }
+
+    fn sender(&self) -> Sender {
+        match self {
+            Self::Operator { name } => Sender {
+                id: format!("operator:{name}"),
+                enterprise: None,
+            },
+            Self::Client { client_id, enterprise } => Sender {
+                id: client_id.clone(),
+                enterprise: Some(enterprise.clone()),
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("the input is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub real_time: RealTimePolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            real_time: RealTimePolicy::default(),
+        }
+    }
+}
+
+/// The answer for one item of a bulk registration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemResult {
+    Created(Box<Registration>),
+    NotCreated(Vec<FieldError>),
+}
+
+/// A cancellation request as it arrives.
+#[derive(Debug, Clone, Default)]
+pub struct CancelInput {
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+}
+
+pub const CANCEL_COMMENT_MAX: usize = 500;
+
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: Config,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
+        Self { store, clock, config }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The current time, at the microsecond precision the register keeps.
+    pub fn now(&self) -> OffsetDateTime {
+        ciao_domain::clock::truncate_micros(self.clock.now())
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Registers items; each is created or refused on its own, in order.
+    /// Items that arrived malformed come in as `Err` with their errors.
+    pub async fn register(
+        &self,
+        caller: &Caller,
+        channel: Channel,
+        items: Vec<Result<RegistrationInput, Vec<FieldError>>>,
+    ) -> Result<Vec<ItemResult>> {
+        let now = self.now();
+        let sender = caller.sender();
+        let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
+        let mut to_store = Vec::new();
+        let mut slots = Vec::new();
+        let mut grants: HashMap<DeclarationNumber, Vec<AccessGrant>> = HashMap::new();
+        for item in items {
+            let valid = item.and_then(|i| i.validate(now, self.config.real_time));
+            match valid {
+                Err(errors) => results.push(Some(ItemResult::NotCreated(errors))),
+                Ok(v) => {
+                    if let Caller::Client { enterprise, .. } = caller {
+                        if !self.may_register_for(enterprise, &v.declaration, &v.employer, &mut grants).await? {
+                            results.push(Some(ItemResult::NotCreated(vec![FieldError::new(
+                                "employer",
+                                "access.employer",
+                                format!(
+                                    "a registration system of enterprise {enterprise} registers only for its own workers, \
+                                     or for those of its subcontractors on declaration {}",
+                                    v.declaration
+                                ),
+                            )])));
+                            continue;
+                        }
+                    }
+                    slots.push(results.len());
+                    results.push(None);
+                    to_store.push(v.into_new(channel, sender.clone(), now));
+                }
+            }
+        }
+        let count = to_store.len();
+        let outcomes = self.store.register(to_store.clone()).await?;
+        for ((slot, new), outcome) in slots.into_iter().zip(to_store).zip(outcomes) {
+            let reg = if outcome.existing {
+                match self.store.registration(outcome.id).await? {
+                    Some(mut r) => {
+                        r.history.truncate(0);
+                        r
+                    }
+                    None => return Err(ServiceError::NotFound(format!("registration {} vanished", outcome.id))),
+                }
+            } else {
+                Registration {
+                    id: outcome.id,
+                    data: new,
+                    validity: Validity::Pending,
+                    remarks: Vec::new(),
+                    history: Vec::new(),
+                }
+            };
+            results[slot] = Some(ItemResult::Created(Box::new(reg)));
+        }
+        tracing::debug!(sender = %sender.id, stored = count, "registered");
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    async fn grants_of(
+        &self,
+        viewer: &EnterpriseNumber,
+        declaration: &DeclarationNumber,
+        cache: &mut HashMap<DeclarationNumber, Vec<AccessGrant>>,
+    ) -> Result<Vec<AccessGrant>> {
+        if let Some(g) = cache.get(declaration) {
+            return Ok(g.clone());
+        }
+        let g = self.store.grants(declaration, viewer).await?;
+        cache.insert(declaration.clone(), g.clone());
+        Ok(g)
+    }
+
+    async fn may_register_for(
+        &self,
+        caller: &EnterpriseNumber,
+        declaration: &DeclarationNumber,
+        employer: &Employer,
+        cache: &mut HashMap<DeclarationNumber, Vec<AccessGrant>>,
+    ) -> Result<bool> {
+        if employer.enterprise() == Some(caller) {
+            return Ok(true);
+        }
+        let grants = self.grants_of(caller, declaration, cache).await?;
+        Ok(match employer {
+            Employer::Enterprise(e) => grants
+                .iter()
+                .any(|g| g.role == GrantRole::Contractor && g.employer.as_ref() == Some(e)),
+            // Foreign employers are not in the (Belgian) chain: the contractors
+            // of the declaration provide their registration system.
+            Employer::ForeignVat(_) => grants
+                .iter()
+                .any(|g| matches!(g.role, GrantRole::Declarer | GrantRole::Contractor)),
+        })
+    }
+
+    async fn may_consult(&self, caller: &Caller, r: &Registration) -> Result<bool> {
+        let Caller::Client { enterprise, .. } = caller else {
+            return Ok(true);
+        };
+        let employer = r.data.employer.enterprise();
+        if employer == Some(enterprise) {
+            return Ok(true);
+        }
+        let grants = self.store.grants(&r.data.declaration, enterprise).await?;
+        Ok(grants
+            .iter()
+            .any(|g| g.employer.is_none() || g.employer.as_ref() == employer))
+    }
+
+    /// A registration with its history, if the caller may see it; otherwise
+    /// not found, as if it did not exist.
+    pub async fn registration(&self, caller: &Caller, id: RegistrationId) -> Result<Registration> {
+        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let r = self.store.registration(id).await?.ok_or_else(not_found)?;
+        if !self.may_consult(caller, &r).await? {
+            return Err(not_found());
+        }
+        self.audit(caller, "registration.consult", Some(id.to_string()), serde_json::json!({}))
+            .await?;
+        Ok(r)
+    }
+
+    pub async fn search(&self, caller: &Caller, criteria: &SearchCriteria) -> Result<SearchPage> {
+        let scope = match caller {
+            Caller::Operator { .. } => Scope::All,
+            Caller::Client { enterprise, .. } => Scope::Enterprise(enterprise.clone()),
+        };
+        let page = self.store.search(criteria, &scope).await?;
+        let detail = serde_json::json!({
+            "registrationDateFrom": ciao_domain::format_utc(criteria.registration_from),
+            "registrationDateTo": ciao_domain::format_utc(criteria.registration_to),
+            "ssin": criteria.ssin.as_ref().map(|s| s.masked()),
+            "limosaId": criteria.limosa_id.as_ref().map(|l| l.as_str().to_string()),
+            "enterpriseNumber": criteria.enterprise_number.as_ref().map(|e| e.as_str().to_string()),
+            "contractualRelationshipReference": criteria.declaration.as_ref().map(|d| d.as_str().to_string()),
+            "page": criteria.page,
+            "returned": page.items.len(),
+            "total": page.total,
+        });
+        self.audit(caller, "registration.search", None, detail).await?;
+        Ok(page)
+    }
+
+    /// Cancels a registration the caller sent.
+    pub async fn cancel(&self, caller: &Caller, id: RegistrationId, input: CancelInput) -> Result<Registration> {
+        let mut errors = Vec::new();
+        let reason = match input.reason.as_deref() {
+            None => {
+                errors.push(FieldError::required("reason"));
+                None
+            }
+            Some(r) => {
+                let parsed = CancelReason::parse(r);
+                if parsed.is_none() {
+                    errors.push(FieldError::new(
+                        "reason",
+                        "reason.value",
+                        "reason is HOLIDAY, DISEASE, PLANNING, C32A or OTHER",
+                    ));
+                }
+                parsed
+            }
+        };
+        let comment = input.comment.filter(|c| !c.trim().is_empty());
+        if let Some(c) = &comment {
+            if c.chars().count() > CANCEL_COMMENT_MAX {
+                errors.push(FieldError::new(
+                    "comment",
+                    "text.tooLong",
+                    format!("comment has at most {CANCEL_COMMENT_MAX} characters"),
+                ));
+            } else if c.chars().any(|ch| ch.is_control() && ch != '\n') {
+                errors.push(FieldError::new("comment", "text.control", "comment may not contain control characters"));
+            }
+        }
+        if reason == Some(CancelReason::Other) && comment.is_none() {
+            errors.push(FieldError::new(
+                "comment",
+                "required",
+                "a cancellation for reason OTHER needs a comment that says why",
+            ));
+        }
+        let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let r = self.store.registration(id).await?.ok_or_else(not_found)?;
+        if !self.may_consult(caller, &r).await? {
+            return Err(not_found());
+        }
+        if let Caller::Client { client_id, .. } = caller {
+            if &r.data.sender.id != client_id {
+                return Err(ServiceError::Forbidden(format!(
+                    "registration {id} was sent by another registration system; only its sender may cancel it"
+                )));
+            }
+        }
+        let now = self.now();
+        match self.store.cancel(id, now, reason, comment.as_deref(), &caller.name()).await? {
+            CancelOutcome::Cancelled => {}
+            CancelOutcome::AlreadyCancelled => {
+                return Err(ServiceError::Conflict(format!("registration {id} is already cancelled")));
+            }
+            CancelOutcome::NotFound => return Err(not_found()),
+        }
+        self.audit(
+            caller,
+            "registration.cancel",
+            Some(id.to_string()),
+            serde_json::json!({"reason": reason.as_str()}),
+        )
+        .await?;
+        self.store.registration(id).await?.ok_or_else(not_found)
+    }
+
+    pub async fn declaration(&self, number: &DeclarationNumber) -> Result<DeclarationDetails> {
+        self.store
+            .declaration(number)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("there is no declaration of works {number}")))
+    }
+
+    pub async fn audit(
+        &self,
+        caller: &Caller,
+        action: &str,
+        subject: Option<String>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.store
+            .audit(AuditEntry {
+                at: self.now(),
+                actor: caller.name(),
+                action: action.to_string(),
+                subject,
+                detail,
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Masks the person of a registration for logs.
+pub fn person_for_log(p: &Person) -> String {
+    match p {
+        Person::Ssin(s) => s.masked(),
+        Person::Limosa(l) => format!("limosa:{}", l.as_str()),
+    }
+}

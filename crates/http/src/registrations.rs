@@ -1,0 +1,665 @@
+//! REST presenceRegistration v1: `/presenceRegistrations`.
+
+use axum::Json;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post};
+use ciao_domain::search::SearchCriteria;
+use ciao_domain::{
+    Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
+    RegistrationInput, format_brussels, format_utc,
+};
+use ciao_service::{CancelInput, ItemResult};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::problem::{In, InputIssue, Problem};
+
+pub const MAX_BODY: usize = 1024 * 1024;
+pub const MAX_ITEMS: usize = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/presenceRegistrations/registerInBulk", post(register_in_bulk))
+        .route("/presenceRegistrations", get(search))
+        .route("/presenceRegistrations/{id}", get(get_registration))
+        .route("/presenceRegistrations/{id}/cancel", post(cancel))
+}
+
+// ---------------------------------------------------------------- request DTOs
+
+/// The employer: a Belgian enterprise number, or the VAT number of a foreign company.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmployerDto {
+    /// 10 digits, first digit 0 or 1 (`0123456749` or `0123.456.749`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_number: Option<String>,
+    /// Country code and number, e.g. `FR12345678901`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign_vat_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinatesDto {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddressDto {
+    pub post_code: String,
+    pub municipality_name: String,
+    pub street_name: String,
+    pub house_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub box_number: Option<String>,
+}
+
+/// Where the work was done: coordinates or an address.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOfWorkDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<CoordinatesDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressDto>,
+}
+
+/// One presence to register.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistrationItem {
+    /// The instant of the IN or OUT, RFC 3339 with an offset (`2024-09-02T06:58:00Z`).
+    /// At most 10 minutes before and 2 minutes after the server time (configurable).
+    #[schema(required = true)]
+    pub registration_date: Option<String>,
+    /// `IN` at the start of work or the end of a break, `OUT` at the end of work or the start of a break.
+    #[serde(rename = "type")]
+    #[schema(required = true, pattern = "^(IN|OUT)$")]
+    pub kind: Option<String>,
+    /// SSIN (INSZ/NISS) of the person, 11 digits; or give `limosaId`.
+    pub ssin: Option<String>,
+    /// Limosa id of a posted worker, instead of `ssin`.
+    pub limosa_id: Option<String>,
+    #[schema(required = true)]
+    pub employer: Option<EmployerDto>,
+    /// The number of the declaration of works (13 characters `[A-HJ-NP-Z0-9]`).
+    #[schema(required = true)]
+    pub contractual_relationship_reference: Option<String>,
+    pub place_of_work: Option<PlaceOfWorkDto>,
+    /// The caller's own reference, at most 24 characters. A second item
+    /// with the same reference from the same sender returns the first
+    /// registration instead of creating another.
+    pub client_reference: Option<String>,
+}
+
+impl RegistrationItem {
+    fn into_input(self) -> RegistrationInput {
+        let employer_given = self.employer.is_some();
+        let (enterprise, foreign) = match self.employer {
+            Some(e) => (e.enterprise_number, e.foreign_vat_number),
+            None => (None, None),
+        };
+        let (coordinates, address) = match self.place_of_work {
+            Some(p) => (
+                p.coordinates.map(|c| (c.latitude, c.longitude)),
+                p.address.map(|a| Address {
+                    post_code: a.post_code,
+                    municipality_name: a.municipality_name,
+                    street_name: a.street_name,
+                    house_number: a.house_number,
+                    box_number: a.box_number,
+                }),
+            ),
+            None => (None, None),
+        };
+        RegistrationInput {
+            registration_date: self.registration_date,
+            kind: self.kind,
+            ssin: self.ssin,
+            limosa_id: self.limosa_id,
+            employer_enterprise_number: enterprise,
+            employer_foreign_vat_number: foreign,
+            employer_given,
+            declaration: self.contractual_relationship_reference,
+            coordinates,
+            address,
+            client_reference: self.client_reference,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInBulkRequest {
+    /// 1 to 200 items.
+    pub items: Vec<RegistrationItem>,
+}
+
+/// Why a registration is cancelled.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// `HOLIDAY`, `DISEASE`, `PLANNING`, `C32A` or `OTHER` (which needs a comment).
+    #[schema(required = true)]
+    pub reason: Option<String>,
+    /// At most 500 characters.
+    pub comment: Option<String>,
+}
+
+// --------------------------------------------------------------- response DTOs
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemarkDto {
+    /// Stable code of the remark.
+    pub code: String,
+    /// The official description where one exists.
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SenderDto {
+    /// The client id of the registration system that sent it.
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_number: Option<String>,
+}
+
+/// One event of a registration's history.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryDto {
+    /// `created`, `validated` or `cancelled`.
+    pub event: String,
+    /// When it happened (UTC).
+    pub at: String,
+    /// The validity after this event.
+    pub validity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<Vec<RemarkDto>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+/// A stored presence registration.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceRegistrationDto {
+    /// The id, which is also the receipt number (at most 15 digits).
+    pub id: i64,
+    /// The instant of the IN/OUT as given, in UTC.
+    pub registration_date: String,
+    /// The same instant in Belgian legal time, with its offset.
+    pub registration_date_brussels: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limosa_id: Option<String>,
+    pub employer: EmployerDto,
+    pub contractual_relationship_reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place_of_work: Option<PlaceOfWorkDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_reference: Option<String>,
+    /// `rest` or `smartphone`.
+    pub channel: String,
+    pub sender: SenderDto,
+    /// When the server received it (UTC).
+    pub created_at: String,
+    /// `pending` until validated, then `valid` or `invalid`; or `cancelled`.
+    pub validity: String,
+    pub remarks: Vec<RemarkDto>,
+    /// Every event, oldest first (only when one registration is read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryDto>>,
+}
+
+fn remarks(r: &[ciao_domain::Remark]) -> Vec<RemarkDto> {
+    r.iter()
+        .map(|r| RemarkDto {
+            code: r.code.clone(),
+            description: r.description.clone(),
+        })
+        .collect()
+}
+
+fn history_dto(h: &HistoryEntry) -> HistoryDto {
+    let at = format_utc(h.at);
+    match &h.event {
+        Event::Created => HistoryDto {
+            event: "created".into(),
+            at,
+            validity: "pending".into(),
+            remarks: None,
+            reason: None,
+            comment: None,
+            by: None,
+        },
+        Event::Validated { validity, remarks: r } => HistoryDto {
+            event: "validated".into(),
+            at,
+            validity: validity.as_str().into(),
+            remarks: Some(remarks(r)),
+            reason: None,
+            comment: None,
+            by: None,
+        },
+        Event::Cancelled { reason, comment, by } => HistoryDto {
+            event: "cancelled".into(),
+            at,
+            validity: "cancelled".into(),
+            remarks: None,
+            reason: Some(reason.as_str().into()),
+            comment: comment.clone(),
+            by: Some(by.clone()),
+        },
+    }
+}
+
+impl PresenceRegistrationDto {
+    pub fn of(r: &Registration, with_history: bool) -> Self {
+        let d = &r.data;
+        let (ssin, limosa_id) = match &d.person {
+            Person::Ssin(s) => (Some(s.as_str().to_string()), None),
+            Person::Limosa(l) => (None, Some(l.as_str().to_string())),
+        };
+        let employer = match &d.employer {
+            Employer::Enterprise(e) => EmployerDto {
+                enterprise_number: Some(e.as_str().into()),
+                foreign_vat_number: None,
+            },
+            Employer::ForeignVat(v) => EmployerDto {
+                enterprise_number: None,
+                foreign_vat_number: Some(v.as_str().into()),
+            },
+        };
+        let place_of_work = d.place_of_work.as_ref().map(|p| match p {
+            PlaceOfWork::Coordinates { latitude, longitude } => PlaceOfWorkDto {
+                coordinates: Some(CoordinatesDto {
+                    latitude: *latitude,
+                    longitude: *longitude,
+                }),
+                address: None,
+            },
+            PlaceOfWork::Address(a) => PlaceOfWorkDto {
+                coordinates: None,
+                address: Some(AddressDto {
+                    post_code: a.post_code.clone(),
+                    municipality_name: a.municipality_name.clone(),
+                    street_name: a.street_name.clone(),
+                    house_number: a.house_number.clone(),
+                    box_number: a.box_number.clone(),
+                }),
+            },
+        });
+        Self {
+            id: r.id.get(),
+            registration_date: format_utc(d.registration_date),
+            registration_date_brussels: format_brussels(d.registration_date),
+            kind: d.kind.as_str().into(),
+            ssin,
+            limosa_id,
+            employer,
+            contractual_relationship_reference: d.declaration.as_str().into(),
+            place_of_work,
+            client_reference: d.client_reference.clone(),
+            channel: d.channel.as_str().into(),
+            sender: SenderDto {
+                id: d.sender.id.clone(),
+                enterprise_number: d.sender.enterprise.as_ref().map(|e| e.as_str().into()),
+            },
+            created_at: format_utc(d.created_at),
+            validity: r.validity.as_str().into(),
+            remarks: remarks(&r.remarks),
+            history: with_history.then(|| r.history.iter().map(history_dto).collect()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemErrorDto {
+    /// The rule that failed, e.g. `ssin.checkDigit` or `registrationDate.tooOld`.
+    pub code: String,
+    pub description: String,
+    /// The field, e.g. `items[3].ssin`.
+    pub field: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotCreatedDto {
+    /// The item as it was sent.
+    #[schema(value_type = Object)]
+    pub item: Value,
+    pub errors: Vec<ItemErrorDto>,
+}
+
+/// The result for one item: exactly one of the two fields is present.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkItemResultDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_presence_registration: Option<PresenceRegistrationDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_created_presence_registration: Option<NotCreatedDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterInBulkResponse {
+    /// One result per item, in the order of the request.
+    pub items: Vec<BulkItemResultDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub items: Vec<PresenceRegistrationDto>,
+    /// How many registrations match in all.
+    pub total: u64,
+    /// The absolute URL of the next page, absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+// -------------------------------------------------------------------- helpers
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Reads a JSON body: right content type, at most 1 MiB, well-formed.
+async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
+    if !is_json(headers) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "belgif:unsupportedMediaType",
+            "Unsupported Media Type",
+            "send the body as application/json",
+        ));
+    }
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "belgif:payloadTooLarge",
+            "Payload Too Large",
+            format!("the body is larger than {MAX_BODY} bytes"),
+        )
+    };
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Problem::bad_request(
+            format!("the body is not valid JSON: {e}"),
+            vec![InputIssue {
+                kind: "urn:problem-type:belgif:input-validation:schemaViolation".into(),
+                title: "Input isn't valid JSON".into(),
+                location: In::Body,
+                name: String::new(),
+                code: "json.syntax".into(),
+                detail: e.to_string(),
+            }],
+        )
+    })
+}
+
+/// Deserialises with the path of the failing field.
+fn typed<T: DeserializeOwned>(v: Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        let message = e.inner().to_string();
+        let code = if message.starts_with("unknown field") {
+            "json.unknownField"
+        } else if message.starts_with("missing field") {
+            "required"
+        } else {
+            "json.type"
+        };
+        FieldError::new(field, code, message)
+    })
+}
+
+fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
+    RegistrationId::parse(id).map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
+}
+
+// ------------------------------------------------------------------- handlers
+
+/// Register one or more presences (IN or OUT) in real time.
+///
+/// Each item is created or refused on its own: the answer has one result per
+/// item, in order, and one bad item never blocks the others.
+#[utoipa::path(
+    post,
+    path = "/presenceRegistrations/registerInBulk",
+    tag = "presenceRegistrations",
+    request_body = RegisterInBulkRequest,
+    responses(
+        (status = 200, description = "One result per item", body = RegisterInBulkResponse),
+        (status = 400, description = "The request as a whole is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("devSender" = []))
+)]
+pub async fn register_in_bulk(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<RegisterInBulkResponse>, Problem> {
+    let value = json_body(&headers, body).await?;
+    let Value::Object(mut top) = value else {
+        return Err(Problem::invalid_fields(
+            In::Body,
+            vec![FieldError::new("", "json.type", "the body is an object {\"items\": [...]}")],
+        ));
+    };
+    if let Some(extra) = top.keys().find(|k| *k != "items") {
+        return Err(Problem::invalid_fields(
+            In::Body,
+            vec![FieldError::new(extra.clone(), "json.unknownField", "unknown field; the body has only items")],
+        ));
+    }
+    let items = match top.remove("items") {
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(Problem::invalid_fields(
+                In::Body,
+                vec![FieldError::new("items", "json.type", "items is an array")],
+            ));
+        }
+        None => return Err(Problem::invalid_fields(In::Body, vec![FieldError::required("items")])),
+    };
+    if items.is_empty() || items.len() > MAX_ITEMS {
+        return Err(Problem::invalid_fields(
+            In::Body,
+            vec![FieldError::new(
+                "items",
+                "items.count",
+                format!("items holds 1 to {MAX_ITEMS} registrations, not {}", items.len()),
+            )],
+        ));
+    }
+    let mut inputs = Vec::with_capacity(items.len());
+    for v in &items {
+        inputs.push(typed::<RegistrationItem>(v.clone()).map(RegistrationItem::into_input).map_err(|e| vec![e]));
+    }
+    let results = state.service.register(&caller, Channel::Rest, inputs).await?;
+    let items = results
+        .into_iter()
+        .zip(items)
+        .enumerate()
+        .map(|(i, (r, item))| match r {
+            ItemResult::Created(reg) => BulkItemResultDto {
+                created_presence_registration: Some(PresenceRegistrationDto::of(&reg, false)),
+                not_created_presence_registration: None,
+            },
+            ItemResult::NotCreated(errors) => BulkItemResultDto {
+                created_presence_registration: None,
+                not_created_presence_registration: Some(NotCreatedDto {
+                    item,
+                    errors: errors
+                        .into_iter()
+                        .map(|e| {
+                            let e = e.prefixed(&format!("items[{i}]"));
+                            ItemErrorDto {
+                                code: e.code,
+                                description: e.description,
+                                field: e.field,
+                            }
+                        })
+                        .collect(),
+                }),
+            },
+        })
+        .collect();
+    Ok(Json(RegisterInBulkResponse { items }))
+}
+
+/// One registration with its whole history.
+#[utoipa::path(
+    get,
+    path = "/presenceRegistrations/{id}",
+    tag = "presenceRegistrations",
+    params(("id" = String, Path, description = "The registration id (receipt number)")),
+    responses(
+        (status = 200, body = PresenceRegistrationDto),
+        (status = 400, description = "The id is not a registration id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("devSender" = []))
+)]
+pub async fn get_registration(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<PresenceRegistrationDto>, Problem> {
+    let id = parse_id(&id)?;
+    let r = state.service.registration(&caller, id).await?;
+    Ok(Json(PresenceRegistrationDto::of(&r, true)))
+}
+
+/// Search registrations.
+///
+/// `registrationDateFrom` and `registrationDateTo` are required and at most
+/// 31 days apart; a date (`YYYY-MM-DD`) means that whole day in Brussels, a
+/// date-time is taken as is. The caller sees only the registrations it may
+/// consult.
+#[utoipa::path(
+    get,
+    path = "/presenceRegistrations",
+    tag = "presenceRegistrations",
+    params(
+        ("registrationDateFrom" = String, Query, description = "Start of the period (date or RFC 3339 date-time)"),
+        ("registrationDateTo" = String, Query, description = "End of the period, included (date or date-time)"),
+        ("ssin" = Option<String>, Query, description = "The person's SSIN"),
+        ("limosaId" = Option<String>, Query, description = "The posted worker's Limosa id"),
+        ("enterpriseNumber" = Option<String>, Query, description = "The employer"),
+        ("contractualRelationshipReference" = Option<String>, Query, description = "The declaration of works"),
+        ("validity" = Option<String>, Query, description = "pending, valid, invalid, cancelled; several separated by commas"),
+        ("remark" = Option<String>, Query, description = "Remark code"),
+        ("type" = Option<String>, Query, description = "IN or OUT"),
+        ("createdFrom" = Option<String>, Query, description = "Received from (date or date-time)"),
+        ("createdTo" = Option<String>, Query, description = "Received until, included"),
+        ("sort" = Option<String>, Query, description = "id, registrationDate (default) or createdAt; prefix - for descending"),
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("pageSize" = Option<u32>, Query, description = "1 to 500, default 50"),
+    ),
+    responses(
+        (status = 200, body = SearchResponse),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("devSender" = []))
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    RawQuery(query): RawQuery,
+) -> Result<Json<SearchResponse>, Problem> {
+    let query = query.unwrap_or_default();
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(&query).map_err(|e| {
+        Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new())
+    })?;
+    let criteria = SearchCriteria::parse(&params).map_err(|errors| Problem::invalid_fields(In::Query, errors))?;
+    let page = state.service.search(&caller, &criteria).await?;
+    let next = (criteria.offset() + (page.items.len() as u64) < page.total).then(|| {
+        let mut next_params: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "page").collect();
+        next_params.push(("page".into(), (criteria.page + 1).to_string()));
+        format!(
+            "{}{}/presenceRegistrations?{}",
+            state.public_url,
+            crate::API_BASE,
+            serde_urlencoded::to_string(&next_params).unwrap_or_default()
+        )
+    });
+    Ok(Json(SearchResponse {
+        items: page.items.iter().map(|r| PresenceRegistrationDto::of(r, false)).collect(),
+        total: page.total,
+        next,
+    }))
+}
+
+/// Cancel a registration the caller sent.
+///
+/// The registration stays, with validity `cancelled` and the cancellation in
+/// its history.
+#[utoipa::path(
+    post,
+    path = "/presenceRegistrations/{id}/cancel",
+    tag = "presenceRegistrations",
+    params(("id" = String, Path, description = "The registration id")),
+    request_body = CancelRequest,
+    responses(
+        (status = 200, description = "The cancelled registration", body = PresenceRegistrationDto),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent by another registration system", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("devSender" = []))
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<PresenceRegistrationDto>, Problem> {
+    let id = parse_id(&id)?;
+    let value = json_body(&headers, body).await?;
+    let req: CancelRequest = typed(value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
+    let r = state
+        .service
+        .cancel(
+            &caller,
+            id,
+            CancelInput {
+                reason: req.reason,
+                comment: req.comment,
+            },
+        )
+        .await?;
+    Ok(Json(PresenceRegistrationDto::of(&r, true)))
+}

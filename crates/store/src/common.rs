@@ -1,0 +1,899 @@
+//! What the SQLite and PostgreSQL stores share: the SQL (written with `$n`
+//! placeholders, which both accept), the search query builder, the decoding
+//! of rows into domain values, and the `impl_store!` macro that implements
+//! the [`crate::Store`] trait once for both backends.
+
+use ciao_domain::clock::from_micros;
+use ciao_domain::reference::{Declaration, Principal, Sector};
+use ciao_domain::search::{SearchCriteria, SortKey, parse_date};
+use ciao_domain::{
+    Address, CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, Event, ForeignVatNumber,
+    HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration, RegistrationId, RegistrationType,
+    Remark, Sender, Ssin, Validity,
+};
+use time::Date;
+
+use crate::{Scope, StoreError};
+
+/// A migration: version, name, SQL.
+pub(crate) type Migration = (i64, &'static str, &'static str);
+
+pub(crate) const REGISTRATION_COLUMNS: &str = "r.id, r.registration_date, r.kind, r.ssin, r.limosa_id, \
+    r.employer_enterprise, r.employer_foreign_vat, r.declaration, r.latitude, r.longitude, r.address, \
+    r.client_reference, r.channel, r.sender_id, r.sender_enterprise, r.created_at, r.validity, r.remarks";
+
+pub(crate) const INSERT_REGISTRATION: &str = "INSERT INTO registrations (registration_date, kind, ssin, \
+    limosa_id, employer_enterprise, employer_foreign_vat, declaration, latitude, longitude, address, \
+    client_reference, channel, sender_id, sender_enterprise, created_at, validity, remarks) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', '[]') \
+    ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING \
+    RETURNING id";
+
+pub(crate) const FIND_BY_CLIENT_REFERENCE: &str =
+    "SELECT id FROM registrations WHERE sender_id = $1 AND client_reference = $2";
+
+pub(crate) const ENQUEUE_VALIDATION: &str =
+    "INSERT INTO validation_queue (registration_id, enqueued_at) VALUES ($1, $2)";
+
+pub(crate) const DECLARATION_SELECT: &str = "SELECT number, technical_number, sector, site_name, street, \
+    house_number, post_code, municipality, latitude, longitude, start_date, end_date, amount_excl_vat_cents, \
+    principal, declaring_contractor, subject_to_registration FROM declarations WHERE number = $1";
+
+/// The values of one stored registration, as read from a row.
+pub(crate) struct RegistrationRow {
+    pub id: i64,
+    pub registration_date: i64,
+    pub kind: String,
+    pub ssin: Option<String>,
+    pub limosa_id: Option<String>,
+    pub employer_enterprise: Option<String>,
+    pub employer_foreign_vat: Option<String>,
+    pub declaration: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address: Option<String>,
+    pub client_reference: Option<String>,
+    pub channel: String,
+    pub sender_id: String,
+    pub sender_enterprise: Option<String>,
+    pub created_at: i64,
+    pub validity: String,
+    pub remarks: String,
+}
+
+fn corrupt(what: &str, id: i64) -> StoreError {
+    StoreError::Corrupt(format!("registration {id}: {what}"))
+}
+
+impl RegistrationRow {
+    pub(crate) fn into_registration(self) -> Result<Registration, StoreError> {
+        let id = self.id;
+        let person = match (&self.ssin, &self.limosa_id) {
+            (Some(s), _) => Person::Ssin(Ssin::parse(s).map_err(|_| corrupt("ssin", id))?),
+            (None, Some(l)) => Person::Limosa(LimosaId::parse(l).map_err(|_| corrupt("limosa_id", id))?),
+            (None, None) => return Err(corrupt("no person", id)),
+        };
+        let employer = match (&self.employer_enterprise, &self.employer_foreign_vat) {
+            (Some(e), _) => Employer::Enterprise(EnterpriseNumber::parse(e).map_err(|_| corrupt("employer", id))?),
+            (None, Some(v)) => Employer::ForeignVat(ForeignVatNumber::parse(v).map_err(|_| corrupt("employer", id))?),
+            (None, None) => return Err(corrupt("no employer", id)),
+        };
+        let place_of_work = match (self.latitude, self.longitude, &self.address) {
+            (Some(latitude), Some(longitude), _) => Some(PlaceOfWork::Coordinates { latitude, longitude }),
+            (_, _, Some(a)) => Some(PlaceOfWork::Address(
+                serde_json::from_str::<Address>(a).map_err(|_| corrupt("address", id))?,
+            )),
+            _ => None,
+        };
+        let sender_enterprise = match &self.sender_enterprise {
+            Some(e) => Some(EnterpriseNumber::parse(e).map_err(|_| corrupt("sender", id))?),
+            None => None,
+        };
+        Ok(Registration {
+            id: RegistrationId::new(id).map_err(|_| corrupt("id", id))?,
+            data: NewRegistration {
+                registration_date: from_micros(self.registration_date),
+                kind: RegistrationType::parse(&self.kind).ok_or_else(|| corrupt("kind", id))?,
+                person,
+                employer,
+                declaration: DeclarationNumber::parse(&self.declaration).map_err(|_| corrupt("declaration", id))?,
+                place_of_work,
+                client_reference: self.client_reference,
+                channel: Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", id))?,
+                sender: Sender {
+                    id: self.sender_id,
+                    enterprise: sender_enterprise,
+                },
+                created_at: from_micros(self.created_at),
+            },
+            validity: Validity::parse(&self.validity).ok_or_else(|| corrupt("validity", id))?,
+            remarks: serde_json::from_str(&self.remarks).map_err(|_| corrupt("remarks", id))?,
+            history: vec![HistoryEntry {
+                at: from_micros(self.created_at),
+                event: Event::Created,
+            }],
+        })
+    }
+}
+
+/// One row of `registration_events`.
+pub(crate) struct EventRow {
+    pub at: i64,
+    pub kind: String,
+    pub validity: String,
+    pub remarks: Option<String>,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub actor: Option<String>,
+}
+
+impl EventRow {
+    pub(crate) fn into_entry(self, id: i64) -> Result<HistoryEntry, StoreError> {
+        let event = match self.kind.as_str() {
+            "validated" => Event::Validated {
+                validity: Validity::parse(&self.validity).ok_or_else(|| corrupt("event validity", id))?,
+                remarks: match &self.remarks {
+                    Some(r) => serde_json::from_str::<Vec<Remark>>(r).map_err(|_| corrupt("event remarks", id))?,
+                    None => Vec::new(),
+                },
+            },
+            "cancelled" => Event::Cancelled {
+                reason: self
+                    .reason
+                    .as_deref()
+                    .and_then(CancelReason::parse)
+                    .ok_or_else(|| corrupt("cancel reason", id))?,
+                comment: self.comment,
+                by: self.actor.unwrap_or_default(),
+            },
+            _ => return Err(corrupt("event kind", id)),
+        };
+        Ok(HistoryEntry {
+            at: from_micros(self.at),
+            event,
+        })
+    }
+}
+
+/// The bind values of a registration insert, in placeholder order.
+pub(crate) struct InsertValues {
+    pub registration_date: i64,
+    pub kind: &'static str,
+    pub ssin: Option<String>,
+    pub limosa_id: Option<String>,
+    pub employer_enterprise: Option<String>,
+    pub employer_foreign_vat: Option<String>,
+    pub declaration: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address: Option<String>,
+    pub client_reference: Option<String>,
+    pub channel: &'static str,
+    pub sender_id: String,
+    pub sender_enterprise: Option<String>,
+    pub created_at: i64,
+}
+
+impl InsertValues {
+    pub(crate) fn of(r: &NewRegistration) -> Self {
+        use ciao_domain::clock::to_micros;
+        let (ssin, limosa_id) = match &r.person {
+            Person::Ssin(s) => (Some(s.as_str().to_string()), None),
+            Person::Limosa(l) => (None, Some(l.as_str().to_string())),
+        };
+        let (employer_enterprise, employer_foreign_vat) = match &r.employer {
+            Employer::Enterprise(e) => (Some(e.as_str().to_string()), None),
+            Employer::ForeignVat(v) => (None, Some(v.as_str().to_string())),
+        };
+        let (latitude, longitude, address) = match &r.place_of_work {
+            Some(PlaceOfWork::Coordinates { latitude, longitude }) => (Some(*latitude), Some(*longitude), None),
+            Some(PlaceOfWork::Address(a)) => (None, None, serde_json::to_string(a).ok()),
+            None => (None, None, None),
+        };
+        Self {
+            registration_date: to_micros(r.registration_date),
+            kind: r.kind.as_str(),
+            ssin,
+            limosa_id,
+            employer_enterprise,
+            employer_foreign_vat,
+            declaration: r.declaration.as_str().to_string(),
+            latitude,
+            longitude,
+            address,
+            client_reference: r.client_reference.clone(),
+            channel: r.channel.as_str(),
+            sender_id: r.sender.id.clone(),
+            sender_enterprise: r.sender.enterprise.as_ref().map(|e| e.as_str().to_string()),
+            created_at: to_micros(r.created_at),
+        }
+    }
+}
+
+/// A value to bind in a dynamically built query.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// The `WHERE` clause (and its parameters) of a search.
+pub(crate) fn search_filter(c: &SearchCriteria, scope: &Scope) -> (String, Vec<Param>) {
+    use ciao_domain::clock::to_micros;
+    let mut sql = String::from(" WHERE r.registration_date >= $1 AND r.registration_date < $2");
+    let mut params = vec![
+        Param::Int(to_micros(c.registration_from)),
+        Param::Int(to_micros(c.registration_to)),
+    ];
+    let mut add = |clause: &str, p: Param, sql: &mut String| {
+        params.push(p);
+        sql.push_str(&clause.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(s) = &c.ssin {
+        add(" AND r.ssin = ?", Param::Text(s.as_str().into()), &mut sql);
+    }
+    if let Some(l) = &c.limosa_id {
+        add(" AND r.limosa_id = ?", Param::Text(l.as_str().into()), &mut sql);
+    }
+    if let Some(e) = &c.enterprise_number {
+        add(" AND r.employer_enterprise = ?", Param::Text(e.as_str().into()), &mut sql);
+    }
+    if let Some(d) = &c.declaration {
+        add(" AND r.declaration = ?", Param::Text(d.as_str().into()), &mut sql);
+    }
+    if !c.validity.is_empty() {
+        let list: Vec<String> = c.validity.iter().map(|v| format!("'{}'", v.as_str())).collect();
+        sql.push_str(&format!(" AND r.validity IN ({})", list.join(", ")));
+    }
+    if let Some(remark) = &c.remark {
+        add(
+            " AND r.id IN (SELECT registration_id FROM registration_remarks WHERE code = ?)",
+            Param::Text(remark.clone()),
+            &mut sql,
+        );
+    }
+    if let Some(k) = c.kind {
+        sql.push_str(&format!(" AND r.kind = '{}'", k.as_str()));
+    }
+    if let Some(t) = c.created_from {
+        add(" AND r.created_at >= ?", Param::Int(to_micros(t)), &mut sql);
+    }
+    if let Some(t) = c.created_to {
+        add(" AND r.created_at < ?", Param::Int(to_micros(t)), &mut sql);
+    }
+    if let Scope::Enterprise(e) = scope {
+        add(
+            " AND (r.employer_enterprise = ? OR EXISTS (SELECT 1 FROM access_grants g WHERE g.viewer = ? \
+             AND g.declaration = r.declaration AND (g.employer = '*' OR g.employer = r.employer_enterprise)))",
+            Param::Text(e.as_str().into()),
+            &mut sql,
+        );
+    }
+    (sql, params)
+}
+
+pub(crate) fn search_order(c: &SearchCriteria) -> String {
+    let dir = if c.sort.descending { "DESC" } else { "ASC" };
+    let key = match c.sort.key {
+        SortKey::Id => return format!(" ORDER BY r.id {dir}"),
+        SortKey::RegistrationDate => "r.registration_date",
+        SortKey::CreatedAt => "r.created_at",
+    };
+    format!(" ORDER BY {key} {dir}, r.id {dir}")
+}
+
+/// A stored declaration row.
+pub(crate) struct DeclarationRow {
+    pub number: String,
+    pub technical_number: String,
+    pub sector: String,
+    pub site_name: String,
+    pub street: String,
+    pub house_number: String,
+    pub post_code: String,
+    pub municipality: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub amount_excl_vat_cents: i64,
+    pub principal: Option<String>,
+    pub declaring_contractor: String,
+    pub subject_to_registration: bool,
+}
+
+pub(crate) fn date_of(s: &str) -> Result<Date, StoreError> {
+    parse_date(s).ok_or_else(|| StoreError::Corrupt(format!("date {s:?}")))
+}
+
+pub(crate) fn opt_date_of(s: Option<&str>) -> Result<Option<Date>, StoreError> {
+    s.map(date_of).transpose()
+}
+
+pub(crate) fn date_text(d: Date) -> String {
+    d.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default()
+}
+
+impl DeclarationRow {
+    pub(crate) fn into_declaration(self) -> Result<(Declaration, String), StoreError> {
+        let bad = |w: &str| StoreError::Corrupt(format!("declaration {}: {w}", self.number));
+        let d = Declaration {
+            number: DeclarationNumber::parse(&self.number).map_err(|_| bad("number"))?,
+            sector: Sector::parse(&self.sector).ok_or_else(|| bad("sector"))?,
+            site_name: self.site_name.clone(),
+            street: self.street.clone(),
+            house_number: self.house_number.clone(),
+            post_code: self.post_code.clone(),
+            municipality: self.municipality.clone(),
+            coordinates: self.latitude.zip(self.longitude),
+            start_date: date_of(&self.start_date)?,
+            end_date: opt_date_of(self.end_date.as_deref())?,
+            amount_excl_vat_cents: self.amount_excl_vat_cents,
+            principal: match &self.principal {
+                Some(p) => Some(Principal::parse(p).map_err(|_| bad("principal"))?),
+                None => None,
+            },
+            declaring_contractor: EnterpriseNumber::parse(&self.declaring_contractor)
+                .map_err(|_| bad("declaring contractor"))?,
+            subject_to_registration: self.subject_to_registration,
+        };
+        Ok((d, self.technical_number))
+    }
+}
+
+/// Implements [`crate::Store`] for a backend. Both backends take the same
+/// SQL; the macro only repeats what differs in type (pool, row, database).
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:literal) => {
+        use $crate::common::{
+            DeclarationRow, EventRow, InsertValues, Param, RegistrationRow, date_text, opt_date_of, date_of,
+            search_filter, search_order, DECLARATION_SELECT, ENQUEUE_VALIDATION, FIND_BY_CLIENT_REFERENCE, INSERT_REGISTRATION,
+            REGISTRATION_COLUMNS,
+        };
+        use $crate::{
+            AuditEntry, CancelOutcome, DeclarationImport, ImportSummary, RegisterOutcome, Result, Scope, SearchPage,
+            Store, StoreError,
+        };
+        use ciao_domain::access::{AccessGrant, GrantRole};
+        use ciao_domain::clock::{from_micros, to_micros};
+        use ciao_domain::reference::{
+            DeclarationDetails, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
+        };
+        use ciao_domain::search::SearchCriteria;
+        use ciao_domain::{
+            CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration, RegistrationId,
+        };
+        use sqlx::{AssertSqlSafe, Row};
+        use time::OffsetDateTime;
+
+        fn registration_row(row: &<$db as sqlx::Database>::Row) -> Result<RegistrationRow> {
+            Ok(RegistrationRow {
+                id: row.try_get(0)?,
+                registration_date: row.try_get(1)?,
+                kind: row.try_get(2)?,
+                ssin: row.try_get(3)?,
+                limosa_id: row.try_get(4)?,
+                employer_enterprise: row.try_get(5)?,
+                employer_foreign_vat: row.try_get(6)?,
+                declaration: row.try_get(7)?,
+                latitude: row.try_get(8)?,
+                longitude: row.try_get(9)?,
+                address: row.try_get(10)?,
+                client_reference: row.try_get(11)?,
+                channel: row.try_get(12)?,
+                sender_id: row.try_get(13)?,
+                sender_enterprise: row.try_get(14)?,
+                created_at: row.try_get(15)?,
+                validity: row.try_get(16)?,
+                remarks: row.try_get(17)?,
+            })
+        }
+
+        /// Commits a batch of registrations in one transaction.
+        pub(crate) async fn commit_batch(
+            pool: sqlx::Pool<$db>,
+            items: Vec<NewRegistration>,
+        ) -> Result<Vec<RegisterOutcome>> {
+            let mut tx = pool.begin().await?;
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                let v = InsertValues::of(item);
+                let inserted: Option<i64> = sqlx::query_scalar(INSERT_REGISTRATION)
+                    .bind(v.registration_date)
+                    .bind(v.kind)
+                    .bind(v.ssin)
+                    .bind(v.limosa_id)
+                    .bind(v.employer_enterprise)
+                    .bind(v.employer_foreign_vat)
+                    .bind(v.declaration)
+                    .bind(v.latitude)
+                    .bind(v.longitude)
+                    .bind(v.address)
+                    .bind(v.client_reference.clone())
+                    .bind(v.channel)
+                    .bind(v.sender_id.clone())
+                    .bind(v.sender_enterprise)
+                    .bind(v.created_at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let outcome = match inserted {
+                    Some(id) => {
+                        sqlx::query(ENQUEUE_VALIDATION).bind(id).bind(v.created_at).execute(&mut *tx).await?;
+                        RegisterOutcome { id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?, existing: false }
+                    }
+                    None => {
+                        let id: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
+                            .bind(v.sender_id)
+                            .bind(v.client_reference)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        RegisterOutcome { id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?, existing: true }
+                    }
+                };
+                out.push(outcome);
+            }
+            tx.commit().await?;
+            Ok(out)
+        }
+
+        fn bind_params<'q>(
+            mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            params: &[Param],
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            for p in params {
+                q = match p {
+                    Param::Text(s) => q.bind(s.clone()),
+                    Param::Int(i) => q.bind(*i),
+                };
+            }
+            q
+        }
+
+        fn grant_role(s: &str) -> Result<GrantRole> {
+            match s {
+                "principal" => Ok(GrantRole::Principal),
+                "declarer" => Ok(GrantRole::Declarer),
+                "contractor" => Ok(GrantRole::Contractor),
+                _ => Err(StoreError::Corrupt(format!("grant role {s:?}"))),
+            }
+        }
+
+        /// Rebuilds the access grants of the given declarations.
+        async fn rebuild_grants(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            declarations: &[String],
+        ) -> Result<()> {
+            for number in declarations {
+                let row = sqlx::query(DECLARATION_SELECT).bind(number).fetch_optional(&mut **tx).await?;
+                sqlx::query("DELETE FROM access_grants WHERE declaration = $1").bind(number).execute(&mut **tx).await?;
+                let Some(row) = row else { continue };
+                let (declaration, _) = declaration_row(&row)?.into_declaration()?;
+                let subs = load_subcontractors(&mut **tx, number).await?;
+                for g in ciao_domain::access::grants(&declaration, &subs) {
+                    sqlx::query("INSERT INTO access_grants (viewer, declaration, employer, role) VALUES ($1, $2, $3, $4)")
+                        .bind(g.viewer.as_str())
+                        .bind(number)
+                        .bind(g.employer.as_ref().map_or("*", |e| e.as_str()))
+                        .bind(g.role.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        fn declaration_row(row: &<$db as sqlx::Database>::Row) -> Result<DeclarationRow> {
+            Ok(DeclarationRow {
+                number: row.try_get(0)?,
+                technical_number: row.try_get(1)?,
+                sector: row.try_get(2)?,
+                site_name: row.try_get(3)?,
+                street: row.try_get(4)?,
+                house_number: row.try_get(5)?,
+                post_code: row.try_get(6)?,
+                municipality: row.try_get(7)?,
+                latitude: row.try_get(8)?,
+                longitude: row.try_get(9)?,
+                start_date: row.try_get(10)?,
+                end_date: row.try_get(11)?,
+                amount_excl_vat_cents: row.try_get(12)?,
+                principal: row.try_get(13)?,
+                declaring_contractor: row.try_get(14)?,
+                subject_to_registration: row.try_get(15)?,
+            })
+        }
+
+        async fn load_subcontractors<'e, E>(exec: E, number: &str) -> Result<Vec<Subcontractor>>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            let rows = sqlx::query(
+                "SELECT declaration, enterprise_number, parent, date_from, date_to FROM subcontractors \
+                 WHERE declaration = $1 ORDER BY enterprise_number",
+            )
+            .bind(number)
+            .fetch_all(exec)
+            .await?;
+            let bad = |w: &str| StoreError::Corrupt(format!("subcontractor of {number}: {w}"));
+            rows.iter()
+                .map(|r| {
+                    Ok(Subcontractor {
+                        declaration: DeclarationNumber::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("declaration"))?,
+                        enterprise_number: EnterpriseNumber::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("enterprise"))?,
+                        parent: EnterpriseNumber::parse(&r.try_get::<String, _>(2)?).map_err(|_| bad("parent"))?,
+                        from: date_of(&r.try_get::<String, _>(3)?)?,
+                        to: opt_date_of(r.try_get::<Option<String>, _>(4)?.as_deref())?,
+                    })
+                })
+                .collect()
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn schema_version(&self) -> Result<i64> {
+                let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations")
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok(v.unwrap_or(0))
+            }
+
+            async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+                self.writer.write(items).await
+            }
+
+            async fn registration(&self, id: RegistrationId) -> Result<Option<Registration>> {
+                let sql = AssertSqlSafe(format!("SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE r.id = $1"));
+                let Some(row) = sqlx::query(sql).bind(id.get()).fetch_optional(&self.read).await? else {
+                    return Ok(None);
+                };
+                let mut reg = registration_row(&row)?.into_registration()?;
+                let events = sqlx::query(
+                    "SELECT at, kind, validity, remarks, reason, comment, actor FROM registration_events \
+                     WHERE registration_id = $1 ORDER BY id",
+                )
+                .bind(id.get())
+                .fetch_all(&self.read)
+                .await?;
+                for e in &events {
+                    let row = EventRow {
+                        at: e.try_get(0)?,
+                        kind: e.try_get(1)?,
+                        validity: e.try_get(2)?,
+                        remarks: e.try_get(3)?,
+                        reason: e.try_get(4)?,
+                        comment: e.try_get(5)?,
+                        actor: e.try_get(6)?,
+                    };
+                    reg.history.push(row.into_entry(id.get())?);
+                }
+                Ok(Some(reg))
+            }
+
+            async fn search(&self, criteria: &SearchCriteria, scope: &Scope) -> Result<SearchPage> {
+                let (filter, params) = search_filter(criteria, scope);
+                let count_sql = AssertSqlSafe(format!("SELECT COUNT(*) FROM registrations r{filter}"));
+                let total: i64 = bind_params(sqlx::query(count_sql), &params)
+                    .fetch_one(&self.read)
+                    .await?
+                    .try_get(0)?;
+                let page_sql = AssertSqlSafe(format!(
+                    "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
+                    search_order(criteria),
+                    criteria.page_size,
+                    criteria.offset()
+                ));
+                let rows = bind_params(sqlx::query(page_sql), &params).fetch_all(&self.read).await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let mut r = registration_row(row)?.into_registration()?;
+                    r.history.clear();
+                    items.push(r);
+                }
+                Ok(SearchPage { items, total: total.max(0) as u64 })
+            }
+
+            async fn cancel(
+                &self,
+                id: RegistrationId,
+                at: OffsetDateTime,
+                reason: CancelReason,
+                comment: Option<&str>,
+                by: &str,
+            ) -> Result<CancelOutcome> {
+                let mut tx = self.write.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE registrations SET validity = 'cancelled' WHERE id = $1 AND validity <> 'cancelled'",
+                )
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM registrations WHERE id = $1")
+                        .bind(id.get())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    tx.rollback().await?;
+                    return Ok(if exists.is_some() { CancelOutcome::AlreadyCancelled } else { CancelOutcome::NotFound });
+                }
+                sqlx::query(
+                    "INSERT INTO registration_events (registration_id, at, kind, validity, reason, comment, actor) \
+                     VALUES ($1, $2, 'cancelled', 'cancelled', $3, $4, $5)",
+                )
+                .bind(id.get())
+                .bind(to_micros(at))
+                .bind(reason.as_str())
+                .bind(comment)
+                .bind(by)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM validation_queue WHERE registration_id = $1")
+                    .bind(id.get())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(CancelOutcome::Cancelled)
+            }
+
+            async fn grants(&self, declaration: &DeclarationNumber, viewer: &EnterpriseNumber) -> Result<Vec<AccessGrant>> {
+                let rows = sqlx::query("SELECT employer, role FROM access_grants WHERE viewer = $1 AND declaration = $2")
+                    .bind(viewer.as_str())
+                    .bind(declaration.as_str())
+                    .fetch_all(&self.read)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let employer: String = r.try_get(0)?;
+                        let role: String = r.try_get(1)?;
+                        Ok(AccessGrant {
+                            viewer: viewer.clone(),
+                            employer: if employer == "*" {
+                                None
+                            } else {
+                                Some(EnterpriseNumber::parse(&employer).map_err(|e| StoreError::Corrupt(e.message))?)
+                            },
+                            role: grant_role(&role)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn import_enterprises(&self, rows: &[EnterprisePeriod]) -> Result<ImportSummary> {
+                let mut tx = self.write.begin().await?;
+                let mut changed = 0;
+                for r in rows {
+                    changed += sqlx::query(
+                        "INSERT INTO enterprises (enterprise_number, name) VALUES ($1, $2) \
+                         ON CONFLICT (enterprise_number) DO UPDATE SET name = excluded.name \
+                         WHERE enterprises.name <> excluded.name",
+                    )
+                    .bind(r.enterprise_number.as_str())
+                    .bind(&r.name)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    changed += sqlx::query(
+                        "INSERT INTO enterprise_periods (enterprise_number, active_from, active_to) VALUES ($1, $2, $3) \
+                         ON CONFLICT (enterprise_number, active_from) DO UPDATE SET active_to = excluded.active_to \
+                         WHERE enterprise_periods.active_to IS DISTINCT FROM excluded.active_to",
+                    )
+                    .bind(r.enterprise_number.as_str())
+                    .bind(date_text(r.active_from))
+                    .bind(r.active_to.map(date_text))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(ImportSummary { rows: rows.len() as u64, changed })
+            }
+
+            async fn import_persons(&self, rows: &[PersonRecord]) -> Result<ImportSummary> {
+                let mut tx = self.write.begin().await?;
+                let mut changed = 0;
+                for r in rows {
+                    changed += sqlx::query(
+                        "INSERT INTO persons (ssin, last_name, first_name) VALUES ($1, $2, $3) \
+                         ON CONFLICT (ssin) DO UPDATE SET last_name = excluded.last_name, first_name = excluded.first_name \
+                         WHERE persons.last_name <> excluded.last_name OR persons.first_name <> excluded.first_name",
+                    )
+                    .bind(r.ssin.as_str())
+                    .bind(&r.last_name)
+                    .bind(&r.first_name)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(ImportSummary { rows: rows.len() as u64, changed })
+            }
+
+            async fn import_employments(&self, rows: &[Employment]) -> Result<ImportSummary> {
+                let mut tx = self.write.begin().await?;
+                let mut changed = 0;
+                for r in rows {
+                    changed += sqlx::query(
+                        "INSERT INTO employments (ssin, employer, date_from, date_to) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (ssin, employer, date_from) DO UPDATE SET date_to = excluded.date_to \
+                         WHERE employments.date_to IS DISTINCT FROM excluded.date_to",
+                    )
+                    .bind(r.ssin.as_str())
+                    .bind(r.employer.as_str())
+                    .bind(date_text(r.from))
+                    .bind(r.to.map(date_text))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(ImportSummary { rows: rows.len() as u64, changed })
+            }
+
+            async fn import_limosa(&self, rows: &[LimosaDeclaration]) -> Result<ImportSummary> {
+                let mut tx = self.write.begin().await?;
+                let mut changed = 0;
+                for r in rows {
+                    changed += sqlx::query(
+                        "INSERT INTO limosa_declarations (limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to) \
+                         VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (limosa_id) DO UPDATE SET ssin = excluded.ssin, \
+                         foreign_employer_vat = excluded.foreign_employer_vat, belgian_client = excluded.belgian_client, \
+                         date_from = excluded.date_from, date_to = excluded.date_to \
+                         WHERE limosa_declarations.ssin <> excluded.ssin \
+                         OR limosa_declarations.foreign_employer_vat <> excluded.foreign_employer_vat \
+                         OR limosa_declarations.belgian_client IS DISTINCT FROM excluded.belgian_client \
+                         OR limosa_declarations.date_from <> excluded.date_from \
+                         OR limosa_declarations.date_to IS DISTINCT FROM excluded.date_to",
+                    )
+                    .bind(r.limosa_id.as_str())
+                    .bind(r.ssin.as_str())
+                    .bind(r.foreign_employer_vat.as_str())
+                    .bind(r.belgian_client.as_ref().map(|e| e.as_str().to_string()))
+                    .bind(date_text(r.from))
+                    .bind(r.to.map(date_text))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(ImportSummary { rows: rows.len() as u64, changed })
+            }
+
+            async fn import_declarations(&self, rows: &[DeclarationImport]) -> Result<ImportSummary> {
+                let mut tx = self.write.begin().await?;
+                let mut changed = 0;
+                let mut touched = Vec::new();
+                for r in rows {
+                    let d = &r.declaration;
+                    let n = sqlx::query(
+                        "INSERT INTO declarations (number, technical_number, sector, site_name, street, house_number, \
+                         post_code, municipality, latitude, longitude, start_date, end_date, amount_excl_vat_cents, \
+                         principal, declaring_contractor, subject_to_registration) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                         ON CONFLICT (number) DO UPDATE SET sector = excluded.sector, site_name = excluded.site_name, \
+                         street = excluded.street, house_number = excluded.house_number, post_code = excluded.post_code, \
+                         municipality = excluded.municipality, latitude = excluded.latitude, longitude = excluded.longitude, \
+                         start_date = excluded.start_date, end_date = excluded.end_date, \
+                         amount_excl_vat_cents = excluded.amount_excl_vat_cents, principal = excluded.principal, \
+                         declaring_contractor = excluded.declaring_contractor, \
+                         subject_to_registration = excluded.subject_to_registration \
+                         WHERE declarations.sector <> excluded.sector OR declarations.site_name <> excluded.site_name \
+                         OR declarations.street <> excluded.street OR declarations.house_number <> excluded.house_number \
+                         OR declarations.post_code <> excluded.post_code OR declarations.municipality <> excluded.municipality \
+                         OR declarations.latitude IS DISTINCT FROM excluded.latitude \
+                         OR declarations.longitude IS DISTINCT FROM excluded.longitude \
+                         OR declarations.start_date <> excluded.start_date \
+                         OR declarations.end_date IS DISTINCT FROM excluded.end_date \
+                         OR declarations.amount_excl_vat_cents <> excluded.amount_excl_vat_cents \
+                         OR declarations.principal IS DISTINCT FROM excluded.principal \
+                         OR declarations.declaring_contractor <> excluded.declaring_contractor \
+                         OR declarations.subject_to_registration <> excluded.subject_to_registration",
+                    )
+                    .bind(d.number.as_str())
+                    .bind(&r.technical_number)
+                    .bind(d.sector.as_str())
+                    .bind(&d.site_name)
+                    .bind(&d.street)
+                    .bind(&d.house_number)
+                    .bind(&d.post_code)
+                    .bind(&d.municipality)
+                    .bind(d.coordinates.map(|c| c.0))
+                    .bind(d.coordinates.map(|c| c.1))
+                    .bind(date_text(d.start_date))
+                    .bind(d.end_date.map(date_text))
+                    .bind(d.amount_excl_vat_cents)
+                    .bind(d.principal.as_ref().map(|p| p.as_str().to_string()))
+                    .bind(d.declaring_contractor.as_str())
+                    .bind(d.subject_to_registration)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n > 0 {
+                        touched.push(d.number.as_str().to_string());
+                    }
+                    changed += n;
+                }
+                rebuild_grants(&mut tx, &touched).await?;
+                tx.commit().await?;
+                Ok(ImportSummary { rows: rows.len() as u64, changed })
+            }
+
+            async fn import_subcontractors(&self, rows: &[Subcontractor]) -> Result<ImportSummary> {
+                let mut tx = self.write.begin().await?;
+                let mut changed = 0;
+                let mut touched: Vec<String> = Vec::new();
+                for r in rows {
+                    let n = sqlx::query(
+                        "INSERT INTO subcontractors (declaration, enterprise_number, parent, date_from, date_to) \
+                         VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (declaration, enterprise_number) DO UPDATE SET parent = excluded.parent, \
+                         date_from = excluded.date_from, date_to = excluded.date_to \
+                         WHERE subcontractors.parent <> excluded.parent OR subcontractors.date_from <> excluded.date_from \
+                         OR subcontractors.date_to IS DISTINCT FROM excluded.date_to",
+                    )
+                    .bind(r.declaration.as_str())
+                    .bind(r.enterprise_number.as_str())
+                    .bind(r.parent.as_str())
+                    .bind(date_text(r.from))
+                    .bind(r.to.map(date_text))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n > 0 && !touched.iter().any(|t| t == r.declaration.as_str()) {
+                        touched.push(r.declaration.as_str().to_string());
+                    }
+                    changed += n;
+                }
+                rebuild_grants(&mut tx, &touched).await?;
+                tx.commit().await?;
+                Ok(ImportSummary { rows: rows.len() as u64, changed })
+            }
+
+            async fn declaration(&self, number: &DeclarationNumber) -> Result<Option<DeclarationDetails>> {
+                let Some(row) = sqlx::query(DECLARATION_SELECT).bind(number.as_str()).fetch_optional(&self.read).await? else {
+                    return Ok(None);
+                };
+                let (declaration, technical_number) = declaration_row(&row)?.into_declaration()?;
+                let subcontractors = load_subcontractors(&self.read, number.as_str()).await?;
+                Ok(Some(DeclarationDetails { declaration, technical_number, subcontractors }))
+            }
+
+            async fn audit(&self, entry: AuditEntry) -> Result<()> {
+                sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(to_micros(entry.at))
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(&entry.subject)
+                    .bind(entry.detail.to_string())
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+                let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.read)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let detail: String = r.try_get(4)?;
+                        Ok(AuditEntry {
+                            at: from_micros(r.try_get(0)?),
+                            actor: r.try_get(1)?,
+                            action: r.try_get(2)?,
+                            subject: r.try_get(3)?,
+                            detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

@@ -1,0 +1,75 @@
+//! The PostgreSQL store, for a register shared by several ciao nodes.
+//! Several group-commit writers run at once, so that PostgreSQL's own group
+//! commit joins their flushes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::common::{Migration, impl_store};
+use crate::writer::Writer;
+
+const MIGRATIONS: &[Migration] = &[(1, "register", include_str!("../migrations/postgres/0001_register.sql"))];
+
+const MAX_BATCH: usize = 2000;
+const WRITERS: usize = 4;
+/// Serialises migrations of nodes that start together.
+const MIGRATION_LOCK: i64 = 0x6369_616f; // "ciao"
+
+pub struct PgStore {
+    write: PgPool,
+    read: PgPool,
+    writer: Writer,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        migrate(&pool).await?;
+        let p = pool.clone();
+        let writer = Writer::spawn(
+            WRITERS,
+            MAX_BATCH,
+            Arc::new(move |items| Box::pin(commit_batch(p.clone(), items))),
+        );
+        Ok(Self { write: pool.clone(), read: pool, writer })
+    }
+}
+
+async fn migrate(pool: &PgPool) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS ciao_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations").fetch_one(&mut *tx).await?;
+    let current = current.unwrap_or(0);
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if current > known {
+        return Err(StoreError::SchemaTooNew { found: current, known });
+    }
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Migration { version, name, source })?;
+        sqlx::query("INSERT INTO ciao_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(version)
+            .bind(name)
+            .bind(to_micros(OffsetDateTime::now_utc()))
+            .execute(&mut *tx)
+            .await?;
+        tracing::info!(version, name, "applied PostgreSQL migration");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+impl_store!(PgStore, sqlx::Postgres, "postgres");
