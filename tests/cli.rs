@@ -1,0 +1,150 @@
+//! The operator's command line, run as a real process.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn ciao(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(args)
+        .env("CIAO_DATABASE_URL", db)
+        .env("CIAO_LOG", "warn")
+        .output()
+        .expect("run ciao")
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ciao-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data")
+}
+
+fn db_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("ciao.db").display())
+}
+
+#[test]
+fn migrate_creates_the_database() {
+    let dir = temp_dir("migrate");
+    let o = ciao(&db_url(&dir), &["migrate"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("schema version 1"), "{}", text(&o.stdout));
+    assert!(dir.join("ciao.db").exists());
+}
+
+#[test]
+fn the_example_files_import_and_reimport_changes_nothing() {
+    let dir = temp_dir("examples");
+    let db = db_url(&dir);
+    let kinds = ["enterprises", "persons", "employments", "limosa", "declarations", "subcontractors"];
+    for kind in kinds {
+        let file = examples().join(format!("{kind}.csv"));
+        let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
+        assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert!(out.starts_with(&format!("{kind}: ")), "{out}");
+        assert!(!out.contains(" 0 changed"), "first import of {kind} changed nothing: {out}");
+    }
+    for kind in kinds {
+        let file = examples().join(format!("{kind}.csv"));
+        let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
+        assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(", 0 changed"), "second import of {kind}: {}", text(&o.stdout));
+    }
+    // Every declaration of the example is shown with its technical number.
+    let declarations = std::fs::read_to_string(examples().join("declarations.csv")).unwrap();
+    let number = declarations.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let o = ciao(&db, &["declaration", "show", &number]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["number"], number.as_str());
+    assert_eq!(v["technicalNumber"].as_str().unwrap().len(), 26);
+    // The technical number does not change on reimport.
+    let again = ciao(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
+    assert!(again.status.success());
+    let o2 = ciao(&db, &["declaration", "show", &number]);
+    let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
+    assert_eq!(v["technicalNumber"], v2["technicalNumber"]);
+}
+
+#[test]
+fn a_bad_row_names_its_line_and_imports_nothing() {
+    let dir = temp_dir("badrow");
+    let db = db_url(&dir);
+    let csv = dir.join("enterprises.csv");
+    std::fs::write(
+        &csv,
+        "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n0203456748,Bad NV,2020-01-01,\n",
+    )
+    .unwrap();
+    let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("enterprise_number"), "{err}");
+    // Nothing half-imported: the good first row is not there either.
+    std::fs::write(&csv, "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n").unwrap();
+    let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
+    assert!(text(&o.stdout).contains("1 rows read, 2 changed"), "{}", text(&o.stdout));
+
+    let o = ciao(&db, &["import", "colours", csv.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("unknown kind"));
+
+    std::fs::write(&csv, "enterprise_number,name\n0123456749,Good NV\n").unwrap();
+    let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("active_from"), "{}", text(&o.stderr));
+
+    let subs = dir.join("subcontractors.csv");
+    std::fs::write(&subs, "declaration,enterprise_number,parent,from,to\n1Y1003SQ5VSSZ,0123456749,0203456708,2020-01-01,\n").unwrap();
+    let o = ciao(&db, &["import", "subcontractors", subs.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("no declaration of works"), "{}", text(&o.stderr));
+
+    let o = ciao(&db, &["declaration", "show", "1Y1003SQ5VSSZ"]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("no declaration of works"));
+    let o = ciao(&db, &["declaration", "show", "1Y1003SQ5VSSO"]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("I and O"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn serve_prints_where_it_listens_and_answers() {
+    let dir = temp_dir("serve");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CIAO_DATABASE_URL", db_url(&dir))
+        .env("CIAO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("ciao listening on http://127.0.0.1:"), "{line}");
+    let addr = line
+        .trim_start_matches("ciao listening on http://")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let health: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("http://{addr}/health")).await.unwrap().json().await.unwrap()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(health["status"], "UP");
+    assert_eq!(health["database"], "sqlite");
+}

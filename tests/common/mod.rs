@@ -1,0 +1,310 @@
+//! Test harness: a real server on a random port over a fresh database
+//! (an SQLite file, or a fresh PostgreSQL database when
+//! CIAO_TEST_POSTGRES_URL is set), and helpers to talk to it.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ciao::{RunningServer, open_service, start_server};
+use ciao_domain::RealTimePolicy;
+use ciao_service::{Caller, Config, Service, SystemClock};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+
+pub const API: &str = "/REST/presenceRegistration/v1";
+pub const DEV: &str = "x-ciao-dev-sender";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique() -> String {
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos % 1_000_000_000
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL URL for tests; None when they must be skipped. In CI
+/// (CI=true) the PostgreSQL half is mandatory.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("CIAO_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI is set but CIAO_TEST_POSTGRES_URL is not: the PostgreSQL tests are mandatory in CI"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database URL for one test.
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<(String, String)>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("ciao-test-{}", unique()));
+            std::fs::create_dir_all(&dir).ok()?;
+            Some((format!("sqlite://{}", dir.join("ciao.db").display()), None))
+        }
+        Backend::Postgres => {
+            let base = postgres_url()?;
+            let name = format!("ciao_test_{}", unique());
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("CIAO_TEST_POSTGRES_URL does not answer");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("cannot create a test database");
+            let (prefix, _) = base.rsplit_once('/').expect("a database URL has a path");
+            Some((format!("{prefix}/{name}"), Some((base, name))))
+        }
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub service: Service,
+    server: Option<RunningServer>,
+    drop_db: Option<(String, String)>,
+}
+
+pub fn config(max_past: Duration) -> Config {
+    Config {
+        real_time: RealTimePolicy {
+            max_past,
+            max_future: Duration::minutes(2),
+        },
+    }
+}
+
+impl TestApp {
+    /// A server with the default real-time policy and dev auth on.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, config(Duration::minutes(10)), true).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: Config, dev_auth: bool) -> Option<Self> {
+        let (url, drop_db) = fresh_database(backend).await?;
+        let service = open_service(&url, config, Arc::new(SystemClock)).await.expect("open the service");
+        let server = start_server(service.clone(), "127.0.0.1:0".parse().unwrap(), None, dev_auth)
+            .await
+            .expect("start the server");
+        Some(Self {
+            backend,
+            base: format!("{}{API}", server.public_url),
+            url,
+            client: reqwest::Client::new(),
+            service,
+            server: Some(server),
+            drop_db,
+        })
+    }
+
+    /// Stops the server and removes a PostgreSQL test database.
+    pub async fn finish(mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await.expect("server stops cleanly");
+        }
+        drop(self.service);
+        if let Some((base, name)) = self.drop_db.take() {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+
+    pub async fn stop_server(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await.expect("server stops cleanly");
+        }
+    }
+
+    pub async fn import(&self, kind: &str, csv: &str) {
+        self.service
+            .import(
+                &Caller::Operator { name: "test".into() },
+                kind,
+                std::io::Cursor::new(csv.to_string()),
+                &mut |_, _| {},
+            )
+            .await
+            .unwrap_or_else(|e| panic!("import {kind}: {e}"));
+    }
+
+    pub async fn register(&self, sender: &str, items: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}/presenceRegistrations/registerInBulk", self.base))
+            .header(DEV, sender)
+            .json(&json!({ "items": items }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Registers one item that must be created; returns its id.
+    pub async fn register_one(&self, sender: &str, item: Value) -> i64 {
+        let (status, body) = self.register(sender, json!([item])).await;
+        assert_eq!(status, 200, "{body}");
+        body["items"][0]["createdPresenceRegistration"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("not created: {body}"))
+    }
+
+    pub async fn get(&self, sender: &str, path: &str) -> (u16, Value) {
+        let res = self.client.get(format!("{}{path}", self.base)).header(DEV, sender).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn cancel(&self, sender: &str, id: i64, body: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}/presenceRegistrations/{id}/cancel", self.base))
+            .header(DEV, sender)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A valid enterprise number from 8 digits.
+pub fn ent(base: u64) -> String {
+    format!("{base:08}{:02}", 97 - base % 97)
+}
+
+/// A valid SSIN (born before 2000) from 9 digits.
+pub fn ssin(base: u64) -> String {
+    format!("{base:09}{:02}", 97 - base % 97)
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap()
+}
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Today in Brussels, the day a date in a search means.
+pub fn today() -> time::Date {
+    ciao_domain::to_brussels(now()).date()
+}
+
+/// An item registered now.
+pub fn item(ssin: &str, employer: &str, declaration: &str, kind: &str) -> Value {
+    json!({
+        "registrationDate": rfc3339(now()),
+        "type": kind,
+        "ssin": ssin,
+        "employer": {"enterpriseNumber": employer},
+        "contractualRelationshipReference": declaration,
+    })
+}
+
+/// Reference data of the tests: declaration D1 of declaring contractor E1
+/// for principal P, with the chain E1 -> E2 -> E3; E4 is unrelated.
+pub struct World {
+    pub p: String,
+    pub e1: String,
+    pub e2: String,
+    pub e3: String,
+    pub e4: String,
+    pub d1: String,
+    pub d2: String,
+    pub worker: String,
+}
+
+pub fn world() -> World {
+    World {
+        p: ent(1_000_001),
+        e1: ent(2_000_002),
+        e2: ent(3_000_003),
+        e3: ent(4_000_004),
+        e4: ent(5_000_005),
+        d1: "1Y1003SQ5VSSZ".into(),
+        d2: "2B2004TR6WTTA".into(),
+        worker: ssin(850_730_033),
+    }
+}
+
+pub async fn seed(app: &TestApp) -> World {
+    let w = world();
+    app.import(
+        "enterprises",
+        &format!(
+            "enterprise_number,name,active_from,active_to\n{},Principal NV,2000-01-01,\n{},Clean One BV,2000-01-01,\n{},Sub Two BV,2000-01-01,\n{},Sub Three SRL,2000-01-01,\n{},Other SA,2000-01-01,\n",
+            w.p, w.e1, w.e2, w.e3, w.e4
+        ),
+    )
+    .await;
+    app.import(
+        "declarations",
+        &format!(
+            "number,sector,site_name,street,house_number,post_code,municipality,latitude,longitude,start_date,end_date,amount_excl_vat,principal,declaring_contractor,subject_to_registration\n\
+             {},cleaning,Tour Nord,Rue du Progrès,1,1000,Bruxelles,50.8600,4.3600,2020-01-01,,525000,{},{},true\n\
+             {},construction,Chantier Sud,Quai de Rome,25,4000,Liège,,,2020-01-01,2030-12-31,900000.50,,{},true\n",
+            w.d1, w.p, w.e1, w.d2, w.e4
+        ),
+    )
+    .await;
+    app.import(
+        "subcontractors",
+        &format!(
+            "declaration,enterprise_number,parent,from,to\n{d},{e2},{e1},2020-01-01,\n{d},{e3},{e2},2020-01-01,\n",
+            d = w.d1,
+            e1 = w.e1,
+            e2 = w.e2,
+            e3 = w.e3
+        ),
+    )
+    .await;
+    w
+}
+
+/// Runs a test body against SQLite, and against PostgreSQL when configured.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body(common::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if common::postgres_url().is_none() {
+                    eprintln!("CIAO_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
+                    return;
+                }
+                $body(common::Backend::Postgres).await;
+            }
+        }
+    };
+}
