@@ -14,7 +14,11 @@ use clap::{Parser, Subcommand};
 use time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "ciao", version, about = "Check In and Out at Work: the presence register")]
+#[command(
+    name = "ciao",
+    version,
+    about = "Check In and Out at Work: the presence register"
+)]
 pub struct Cli {
     /// Database URL: sqlite://PATH (embedded, the default) or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "CIAO_DATABASE_URL")]
@@ -104,10 +108,17 @@ pub fn operator() -> Caller {
     Caller::Operator { name }
 }
 
-pub async fn open_service(url: &str, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
-    let store = ciao_service::ciao_store::open(url)
-        .await
-        .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))?;
+pub async fn open_service(
+    url: &str,
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Service> {
+    let store = ciao_service::ciao_store::open(url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            ciao_service::ciao_store::redact(url)
+        )
+    })?;
     Ok(Service::new(store, clock, config))
 }
 
@@ -179,7 +190,10 @@ fn progress_printer(label: String) -> impl FnMut(u64, u64) {
             return;
         }
         last = std::time::Instant::now();
-        eprint!("\r{label}: {rows} rows read ({:.1} MiB)", bytes as f64 / 1_048_576.0);
+        eprint!(
+            "\r{label}: {rows} rows read ({:.1} MiB)",
+            bytes as f64 / 1_048_576.0
+        );
         let _ = std::io::stderr().flush();
     }
 }
@@ -219,9 +233,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             };
             let service = open_service(&url, config, Arc::new(SystemClock)).await?;
-            let server = start_server(service, args.listen, args.public_url.clone(), args.insecure_dev_auth).await?;
+            let server = start_server(
+                service,
+                args.listen,
+                args.public_url.clone(),
+                args.insecure_dev_auth,
+            )
+            .await?;
             if args.insecure_dev_auth {
-                tracing::warn!("--insecure-dev-auth: the X-Ciao-Dev-Sender header is accepted as authentication");
+                tracing::warn!(
+                    "--insecure-dev-auth: the X-Ciao-Dev-Sender header is accepted as authentication"
+                );
             }
             println!(
                 "ciao listening on http://{} (public URL {}, database {})",
@@ -229,7 +251,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 server.public_url,
                 ciao_service::ciao_store::redact(&url)
             );
-            println!("API: {}{}/openapi.json", server.public_url, ciao_http::API_BASE);
+            println!(
+                "API: {}{}/openapi.json",
+                server.public_url,
+                ciao_http::API_BASE
+            );
             let _ = std::io::stdout().flush();
             let stop = server.shutdown_handle();
             tokio::spawn(async move {
@@ -242,14 +268,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             let v = service.store().schema_version().await?;
-            println!("database {} is at schema version {v}", ciao_service::ciao_store::redact(&url));
+            println!(
+                "database {} is at schema version {v}",
+                ciao_service::ciao_store::redact(&url)
+            );
             Ok(())
         }
         Command::Import { kind, file } => {
             if !ciao_service::import::KINDS.contains(&kind.as_str()) {
-                bail!("unknown kind {kind:?}: use one of {}", ciao_service::import::KINDS.join(", "));
+                bail!(
+                    "unknown kind {kind:?}: use one of {}",
+                    ciao_service::import::KINDS.join(", ")
+                );
             }
-            let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+            let f = std::fs::File::open(file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             let mut bar = size_bar(kind, len);
@@ -271,7 +304,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Declaration {
             command: DeclarationCommand::Show { number },
         } => {
-            let number = DeclarationNumber::parse(number).map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
+            let number = DeclarationNumber::parse(number)
+                .map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             let d = service.declaration(&number).await?;
             println!("{}", serde_json::to_string_pretty(&declaration_json(&d))?);
@@ -281,7 +315,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub fn declaration_json(d: &ciao_domain::reference::DeclarationDetails) -> serde_json::Value {
-    let date = |x: time::Date| x.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default();
+    let date = |x: time::Date| {
+        x.format(ciao_domain::search::DATE_FORMAT)
+            .unwrap_or_default()
+    };
     let decl = &d.declaration;
     serde_json::json!({
         "number": decl.number.as_str(),

@@ -37,7 +37,11 @@ fn migrate_creates_the_database() {
     let dir = temp_dir("migrate");
     let o = ciao(&db_url(&dir), &["migrate"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("schema version 1"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("schema version 1"),
+        "{}",
+        text(&o.stdout)
+    );
     assert!(dir.join("ciao.db").exists());
 }
 
@@ -45,31 +49,59 @@ fn migrate_creates_the_database() {
 fn the_example_files_import_and_reimport_changes_nothing() {
     let dir = temp_dir("examples");
     let db = db_url(&dir);
-    let kinds = ["enterprises", "persons", "employments", "limosa", "declarations", "subcontractors"];
+    let kinds = [
+        "enterprises",
+        "persons",
+        "employments",
+        "limosa",
+        "declarations",
+        "subcontractors",
+    ];
     for kind in kinds {
         let file = examples().join(format!("{kind}.csv"));
         let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
         assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
         let out = text(&o.stdout);
         assert!(out.starts_with(&format!("{kind}: ")), "{out}");
-        assert!(!out.contains(" 0 changed"), "first import of {kind} changed nothing: {out}");
+        assert!(
+            !out.contains(" 0 changed"),
+            "first import of {kind} changed nothing: {out}"
+        );
     }
     for kind in kinds {
         let file = examples().join(format!("{kind}.csv"));
         let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
         assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
-        assert!(text(&o.stdout).contains(", 0 changed"), "second import of {kind}: {}", text(&o.stdout));
+        assert!(
+            text(&o.stdout).contains(", 0 changed"),
+            "second import of {kind}: {}",
+            text(&o.stdout)
+        );
     }
     // Every declaration of the example is shown with its technical number.
     let declarations = std::fs::read_to_string(examples().join("declarations.csv")).unwrap();
-    let number = declarations.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let number = declarations
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
     let o = ciao(&db, &["declaration", "show", &number]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["number"], number.as_str());
     assert_eq!(v["technicalNumber"].as_str().unwrap().len(), 26);
     // The technical number does not change on reimport.
-    let again = ciao(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
+    let again = ciao(
+        &db,
+        &[
+            "import",
+            "declarations",
+            examples().join("declarations.csv").to_str().unwrap(),
+        ],
+    );
     assert!(again.status.success());
     let o2 = ciao(&db, &["declaration", "show", &number]);
     let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
@@ -92,9 +124,17 @@ fn a_bad_row_names_its_line_and_imports_nothing() {
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("enterprise_number"), "{err}");
     // Nothing half-imported: the good first row is not there either.
-    std::fs::write(&csv, "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n").unwrap();
+    std::fs::write(
+        &csv,
+        "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n",
+    )
+    .unwrap();
     let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
-    assert!(text(&o.stdout).contains("1 rows read, 2 changed"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("1 rows read, 2 changed"),
+        "{}",
+        text(&o.stdout)
+    );
 
     let o = ciao(&db, &["import", "colours", csv.to_str().unwrap()]);
     assert!(!o.status.success());
@@ -103,13 +143,21 @@ fn a_bad_row_names_its_line_and_imports_nothing() {
     std::fs::write(&csv, "enterprise_number,name\n0123456749,Good NV\n").unwrap();
     let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("active_from"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("active_from"),
+        "{}",
+        text(&o.stderr)
+    );
 
     let subs = dir.join("subcontractors.csv");
     std::fs::write(&subs, "declaration,enterprise_number,parent,from,to\n1Y1003SQ5VSSZ,0123456749,0203456708,2020-01-01,\n").unwrap();
     let o = ciao(&db, &["import", "subcontractors", subs.to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("no declaration of works"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no declaration of works"),
+        "{}",
+        text(&o.stderr)
+    );
 
     let o = ciao(&db, &["declaration", "show", "1Y1003SQ5VSSZ"]);
     assert!(!o.status.success());
@@ -131,8 +179,13 @@ fn serve_prints_where_it_listens_and_answers() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert!(line.starts_with("ciao listening on http://127.0.0.1:"), "{line}");
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("ciao listening on http://127.0.0.1:"),
+        "{line}"
+    );
     let addr = line
         .trim_start_matches("ciao listening on http://")
         .split_whitespace()
@@ -141,7 +194,12 @@ fn serve_prints_where_it_listens_and_answers() {
         .to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let health: serde_json::Value = rt.block_on(async {
-        reqwest::get(format!("http://{addr}/health")).await.unwrap().json().await.unwrap()
+        reqwest::get(format!("http://{addr}/health"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     });
     let _ = child.kill();
     let _ = child.wait();

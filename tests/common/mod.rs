@@ -101,10 +101,17 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, config: Config, dev_auth: bool) -> Option<Self> {
         let (url, drop_db) = fresh_database(backend).await?;
-        let service = open_service(&url, config, Arc::new(SystemClock)).await.expect("open the service");
-        let server = start_server(service.clone(), "127.0.0.1:0".parse().unwrap(), None, dev_auth)
+        let service = open_service(&url, config, Arc::new(SystemClock))
             .await
-            .expect("start the server");
+            .expect("open the service");
+        let server = start_server(
+            service.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+            dev_auth,
+        )
+        .await
+        .expect("start the server");
         Some(Self {
             backend,
             base: format!("{}{API}", server.public_url),
@@ -122,12 +129,14 @@ impl TestApp {
             s.stop().await.expect("server stops cleanly");
         }
         drop(self.service);
-        if let Some((base, name)) = self.drop_db.take() {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await;
-            }
+        if let Some((base, name)) = self.drop_db.take()
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&base).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
         }
     }
 
@@ -140,7 +149,9 @@ impl TestApp {
     pub async fn import(&self, kind: &str, csv: &str) {
         self.service
             .import(
-                &Caller::Operator { name: "test".into() },
+                &Caller::Operator {
+                    name: "test".into(),
+                },
                 kind,
                 std::io::Cursor::new(csv.to_string()),
                 &mut |_, _| {},
@@ -152,7 +163,10 @@ impl TestApp {
     pub async fn register(&self, sender: &str, items: Value) -> (u16, Value) {
         let res = self
             .client
-            .post(format!("{}/presenceRegistrations/registerInBulk", self.base))
+            .post(format!(
+                "{}/presenceRegistrations/registerInBulk",
+                self.base
+            ))
             .header(DEV, sender)
             .json(&json!({ "items": items }))
             .send()
@@ -172,7 +186,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, sender: &str, path: &str) -> (u16, Value) {
-        let res = self.client.get(format!("{}{path}", self.base)).header(DEV, sender).send().await.unwrap();
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(DEV, sender)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }

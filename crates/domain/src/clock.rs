@@ -2,8 +2,8 @@
 //! with the offset. Belgium follows the EU rule: summer time (+02:00) from
 //! the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC.
 
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
 const CET: UtcOffset = match UtcOffset::from_hms(1, 0, 0) {
     Ok(o) => o,
@@ -28,8 +28,11 @@ fn last_sunday(year: i32, month: Month) -> Date {
 }
 
 fn transition(year: i32, month: Month) -> OffsetDateTime {
-    PrimitiveDateTime::new(last_sunday(year, month), Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT))
-        .assume_utc()
+    PrimitiveDateTime::new(
+        last_sunday(year, month),
+        Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT),
+    )
+    .assume_utc()
 }
 
 /// The offset of Belgian legal time at instant `t`.
@@ -82,7 +85,8 @@ pub fn to_micros(t: OffsetDateTime) -> i64 {
 }
 
 pub fn from_micros(m: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(m) * 1_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(m) * 1_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]
@@ -103,15 +107,30 @@ mod tests {
 
     #[test]
     fn formatting_keeps_the_offset() {
-        assert_eq!(format_brussels(datetime!(2024-09-02 06:58 UTC)), "2024-09-02T08:58:00+02:00");
-        assert_eq!(format_brussels(datetime!(2024-12-02 06:58 UTC)), "2024-12-02T07:58:00+01:00");
-        assert_eq!(format_utc(datetime!(2024-12-02 06:58:00.5 +01:00)), "2024-12-02T05:58:00.5Z");
+        assert_eq!(
+            format_brussels(datetime!(2024-09-02 06:58 UTC)),
+            "2024-09-02T08:58:00+02:00"
+        );
+        assert_eq!(
+            format_brussels(datetime!(2024-12-02 06:58 UTC)),
+            "2024-12-02T07:58:00+01:00"
+        );
+        assert_eq!(
+            format_utc(datetime!(2024-12-02 06:58:00.5 +01:00)),
+            "2024-12-02T05:58:00.5Z"
+        );
     }
 
     #[test]
     fn start_of_day() {
-        assert_eq!(brussels_start_of_day(date!(2026-07-01)), datetime!(2026-06-30 22:00 UTC));
-        assert_eq!(brussels_start_of_day(date!(2026-01-01)), datetime!(2025-12-31 23:00 UTC));
+        assert_eq!(
+            brussels_start_of_day(date!(2026 - 07 - 01)),
+            datetime!(2026-06-30 22:00 UTC)
+        );
+        assert_eq!(
+            brussels_start_of_day(date!(2026 - 01 - 01)),
+            datetime!(2025-12-31 23:00 UTC)
+        );
     }
 
     #[test]

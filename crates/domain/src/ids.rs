@@ -179,7 +179,10 @@ impl EnterpriseNumber {
         if s.len() != 10 {
             return Err(InvalidValue::new(
                 "enterpriseNumber.length",
-                format!("an enterprise number has 10 digits, this one has {}", s.len()),
+                format!(
+                    "an enterprise number has 10 digits, this one has {}",
+                    s.len()
+                ),
             ));
         }
         if !s.starts_with('0') && !s.starts_with('1') {
@@ -357,7 +360,10 @@ impl LimosaId {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s = strip_separators(input.trim()).to_ascii_uppercase();
         if s.is_empty() {
-            return Err(InvalidValue::new("limosaId.empty", "the Limosa id is empty"));
+            return Err(InvalidValue::new(
+                "limosaId.empty",
+                "the Limosa id is empty",
+            ));
         }
         if s.len() > 20 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(InvalidValue::new(
@@ -477,9 +483,14 @@ mod tests {
         assert_eq!(Ssin::parse("").unwrap_err().code, "ssin.empty");
         assert_eq!(Ssin::parse("8507300332").unwrap_err().code, "ssin.length");
         assert_eq!(Ssin::parse("8507300332A").unwrap_err().code, "ssin.format");
-        assert_eq!(Ssin::parse("85073003329").unwrap_err().code, "ssin.checkDigit");
         assert_eq!(
-            Ssin::parse(&with_check(850_732_033, false)).unwrap_err().code,
+            Ssin::parse("85073003329").unwrap_err().code,
+            "ssin.checkDigit"
+        );
+        assert_eq!(
+            Ssin::parse(&with_check(850_732_033, false))
+                .unwrap_err()
+                .code,
             "ssin.day"
         );
     }

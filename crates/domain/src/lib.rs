@@ -13,8 +13,8 @@ pub mod search;
 
 pub use clock::{brussels_offset, format_brussels, format_utc, to_brussels};
 pub use ids::{
-    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId,
-    RegistrationId, Ssin, SsinKind,
+    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId,
+    Ssin, SsinKind,
 };
 pub use registration::{
     Address, CancelReason, Channel, Employer, Event, FieldError, HistoryEntry, NewRegistration,

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::ids::{
-    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId,
-    RegistrationId, Ssin,
+    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId,
+    Ssin,
 };
 
 /// A refusal tied to one field: `field` is a path relative to the object that
@@ -20,7 +20,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, description: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -321,7 +325,12 @@ pub struct ValidItem {
 }
 
 impl ValidItem {
-    pub fn into_new(self, channel: Channel, sender: Sender, created_at: OffsetDateTime) -> NewRegistration {
+    pub fn into_new(
+        self,
+        channel: Channel,
+        sender: Sender,
+        created_at: OffsetDateTime,
+    ) -> NewRegistration {
         NewRegistration {
             registration_date: self.registration_date,
             kind: self.kind,
@@ -349,7 +358,11 @@ pub fn parse_instant(s: &str) -> Option<OffsetDateTime> {
 impl RegistrationInput {
     /// Checks every rule that can be checked at once, and gathers all
     /// failures (not only the first), each naming its field and rule.
-    pub fn validate(&self, now: OffsetDateTime, policy: RealTimePolicy) -> Result<ValidItem, Vec<FieldError>> {
+    pub fn validate(
+        &self,
+        now: OffsetDateTime,
+        policy: RealTimePolicy,
+    ) -> Result<ValidItem, Vec<FieldError>> {
         let mut errors = Vec::new();
 
         let registration_date = match self.registration_date.as_deref() {
@@ -490,7 +503,10 @@ impl RegistrationInput {
             Some(d) => match DeclarationNumber::parse(d) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    errors.push(FieldError::from_invalid("contractualRelationshipReference", e));
+                    errors.push(FieldError::from_invalid(
+                        "contractualRelationshipReference",
+                        e,
+                    ));
                     None
                 }
             },
@@ -536,7 +552,13 @@ impl RegistrationInput {
                     ("streetName", &a.street_name, 200),
                     ("houseNumber", &a.house_number, 16),
                 ] {
-                    check_text(&mut errors, &format!("placeOfWork.address.{name}"), value, max, true);
+                    check_text(
+                        &mut errors,
+                        &format!("placeOfWork.address.{name}"),
+                        value,
+                        max,
+                        true,
+                    );
                 }
                 if let Some(b) = &a.box_number {
                     check_text(&mut errors, "placeOfWork.address.boxNumber", b, 16, false);
@@ -550,25 +572,33 @@ impl RegistrationInput {
             None => None,
             Some(r) => {
                 let before = errors.len();
-                check_text(&mut errors, "clientReference", r, CLIENT_REFERENCE_MAX, true);
+                check_text(
+                    &mut errors,
+                    "clientReference",
+                    r,
+                    CLIENT_REFERENCE_MAX,
+                    true,
+                );
                 (errors.len() == before).then(|| r.to_string())
             }
         };
 
         match (registration_date, kind, person, employer, declaration) {
-            (Some(registration_date), Some(kind), Some(person), Some(employer), Some(declaration))
-                if errors.is_empty() =>
-            {
-                Ok(ValidItem {
-                    registration_date,
-                    kind,
-                    person,
-                    employer,
-                    declaration,
-                    place_of_work,
-                    client_reference,
-                })
-            }
+            (
+                Some(registration_date),
+                Some(kind),
+                Some(person),
+                Some(employer),
+                Some(declaration),
+            ) if errors.is_empty() => Ok(ValidItem {
+                registration_date,
+                kind,
+                person,
+                employer,
+                declaration,
+                place_of_work,
+                client_reference,
+            }),
             _ => Err(errors),
         }
     }
@@ -576,7 +606,11 @@ impl RegistrationInput {
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
     if required && value.trim().is_empty() {
-        errors.push(FieldError::new(field, "text.empty", format!("{field} may not be empty")));
+        errors.push(FieldError::new(
+            field,
+            "text.empty",
+            format!("{field} may not be empty"),
+        ));
     } else if value.chars().count() > max {
         errors.push(FieldError::new(
             field,
@@ -614,7 +648,10 @@ mod tests {
     #[test]
     fn a_good_item_is_normalised() {
         let v = good().validate(NOW, RealTimePolicy::default()).unwrap();
-        assert_eq!(v.registration_date, datetime!(2026-03-02 06:58:00.123456 UTC));
+        assert_eq!(
+            v.registration_date,
+            datetime!(2026-03-02 06:58:00.123456 UTC)
+        );
         assert_eq!(v.kind, RegistrationType::In);
         assert!(matches!(v.person, Person::Ssin(ref s) if s.as_str() == "85073003328"));
         assert!(matches!(v.employer, Employer::Enterprise(ref e) if e.as_str() == "0123456749"));
@@ -633,13 +670,19 @@ mod tests {
         let p = RealTimePolicy::default();
         let mut i = good();
         i.registration_date = Some("2026-03-02T06:49:59Z".into());
-        assert_eq!(i.validate(NOW, p).unwrap_err()[0].code, "registrationDate.tooOld");
+        assert_eq!(
+            i.validate(NOW, p).unwrap_err()[0].code,
+            "registrationDate.tooOld"
+        );
         i.registration_date = Some("2026-03-02T06:50:00Z".into());
         assert!(i.validate(NOW, p).is_ok());
         i.registration_date = Some("2026-03-02T07:02:00Z".into());
         assert!(i.validate(NOW, p).is_ok());
         i.registration_date = Some("2026-03-02T07:02:01Z".into());
-        assert_eq!(i.validate(NOW, p).unwrap_err()[0].code, "registrationDate.inFuture");
+        assert_eq!(
+            i.validate(NOW, p).unwrap_err()[0].code,
+            "registrationDate.inFuture"
+        );
     }
 
     #[test]
@@ -654,7 +697,10 @@ mod tests {
             ..Default::default()
         };
         let errs = i.validate(NOW, RealTimePolicy::default()).unwrap_err();
-        let fields: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        let fields: Vec<_> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
         assert_eq!(
             fields,
             vec![
@@ -662,7 +708,10 @@ mod tests {
                 ("type", "type.value"),
                 ("ssin", "ssin.checkDigit"),
                 ("employer.enterpriseNumber", "enterpriseNumber.checkDigit"),
-                ("contractualRelationshipReference", "declarationNumber.length"),
+                (
+                    "contractualRelationshipReference",
+                    "declarationNumber.length"
+                ),
                 ("clientReference", "text.tooLong"),
             ]
         );
@@ -672,13 +721,22 @@ mod tests {
     fn person_and_employer_are_exclusive_and_required() {
         let mut i = good();
         i.limosa_id = Some("L123".into());
-        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code, "person.exclusive");
+        assert_eq!(
+            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code,
+            "person.exclusive"
+        );
         let mut i = good();
         i.ssin = None;
-        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].field, "ssin");
+        assert_eq!(
+            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].field,
+            "ssin"
+        );
         let mut i = good();
         i.employer_foreign_vat_number = Some("FR12345678901".into());
-        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code, "employer.exclusive");
+        assert_eq!(
+            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code,
+            "employer.exclusive"
+        );
         let mut i = good();
         i.employer_enterprise_number = None;
         i.employer_foreign_vat_number = Some("FR12345678901".into());

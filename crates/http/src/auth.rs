@@ -34,19 +34,26 @@ pub fn parse_dev_sender(value: &str) -> Result<Caller, String> {
         Some((c, e)) => (Some(c.trim()), e),
         None => (None, value),
     };
-    let enterprise = EnterpriseNumber::parse(enterprise).map_err(|e| format!("enterprise number: {}", e.message))?;
+    let enterprise = EnterpriseNumber::parse(enterprise)
+        .map_err(|e| format!("enterprise number: {}", e.message))?;
     let client_id = match client {
         Some(c) if client_id_ok(c) => c.to_string(),
         Some(_) => return Err("client id: use 1 to 100 letters, digits, _ - . or :".into()),
         None => format!("dev_{}", enterprise.as_str()),
     };
-    Ok(Caller::Client { client_id, enterprise })
+    Ok(Caller::Client {
+        client_id,
+        enterprise,
+    })
 }
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if !state.insecure_dev_auth {
             return Err(Problem::unauthorized(
                 "belgif:noAccessToken",
@@ -96,8 +103,14 @@ mod tests {
                 enterprise: EnterpriseNumber::parse("0123456749").unwrap()
             }
         );
-        assert!(matches!(parse_dev_sender("0123456749").unwrap(), Caller::Client { client_id, .. } if client_id == "dev_0123456749"));
-        assert!(parse_dev_sender("x@0123456748").unwrap_err().contains("check digits"));
+        assert!(
+            matches!(parse_dev_sender("0123456749").unwrap(), Caller::Client { client_id, .. } if client_id == "dev_0123456749")
+        );
+        assert!(
+            parse_dev_sender("x@0123456748")
+                .unwrap_err()
+                .contains("check digits")
+        );
         assert!(parse_dev_sender("a b@0123456749").is_err());
     }
 }

@@ -2,6 +2,10 @@
 //! document), health. Handlers are thin: they parse, call the service, and
 //! shape the answer.
 
+// Handlers return `Result<_, Problem>`; a problem is built once per failed
+// request, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -70,7 +74,9 @@ impl utoipa::Modify for SecurityAddon {
 /// The OpenAPI document, with the server URL built from the public URL.
 pub fn openapi(public_url: &str) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.servers = Some(vec![utoipa::openapi::Server::new(format!("{public_url}{API_BASE}"))]);
+    doc.servers = Some(vec![utoipa::openapi::Server::new(format!(
+        "{public_url}{API_BASE}"
+    ))]);
     doc
 }
 
@@ -105,7 +111,9 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, Problem> 
 }
 
 async fn not_found() -> Problem {
-    Problem::not_found("there is no such resource; the API is described at /REST/presenceRegistration/v1/openapi.json")
+    Problem::not_found(
+        "there is no such resource; the API is described at /REST/presenceRegistration/v1/openapi.json",
+    )
 }
 
 async fn method_not_allowed() -> Problem {
@@ -135,5 +143,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

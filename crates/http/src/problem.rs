@@ -76,21 +76,39 @@ impl Problem {
     }
 
     pub fn bad_request(detail: impl Into<String>, issues: Vec<InputIssue>) -> Self {
-        let mut p = Self::new(StatusCode::BAD_REQUEST, "belgif:badRequest", "Bad Request", detail);
+        let mut p = Self::new(
+            StatusCode::BAD_REQUEST,
+            "belgif:badRequest",
+            "Bad Request",
+            detail,
+        );
         p.issues = issues;
         p
     }
 
     pub fn invalid_fields(location: In, errors: Vec<FieldError>) -> Self {
-        let issues = errors.into_iter().map(|e| InputIssue::from_field(location, e)).collect();
+        let issues = errors
+            .into_iter()
+            .map(|e| InputIssue::from_field(location, e))
+            .collect();
         Self::bad_request("The input message is incorrect", issues)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "belgif:resourceNotFound", "Resource Not Found", detail)
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "belgif:resourceNotFound",
+            "Resource Not Found",
+            detail,
+        )
     }
 
-    pub fn unauthorized(kind: &str, title: &str, detail: impl Into<String>, challenge: String) -> Self {
+    pub fn unauthorized(
+        kind: &str,
+        title: &str,
+        detail: impl Into<String>,
+        challenge: String,
+    ) -> Self {
         let mut p = Self::new(StatusCode::UNAUTHORIZED, kind, title, detail);
         p.www_authenticate = Some(challenge);
         p
@@ -113,7 +131,10 @@ impl IntoResponse for Problem {
         let mut res = (status, body).into_response();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Some(c) = self.www_authenticate.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        if let Some(c) = self
+            .www_authenticate
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
         res
@@ -125,8 +146,15 @@ impl From<ServiceError> for Problem {
         match e {
             ServiceError::Invalid(errors) => Problem::invalid_fields(In::Body, errors),
             ServiceError::NotFound(d) => Problem::not_found(d),
-            ServiceError::Forbidden(d) => Problem::new(StatusCode::FORBIDDEN, "belgif:permissionDenied", "Permission Denied", d),
-            ServiceError::Conflict(d) => Problem::new(StatusCode::CONFLICT, "ciao:conflict", "Conflict", d),
+            ServiceError::Forbidden(d) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "belgif:permissionDenied",
+                "Permission Denied",
+                d,
+            ),
+            ServiceError::Conflict(d) => {
+                Problem::new(StatusCode::CONFLICT, "ciao:conflict", "Conflict", d)
+            }
             ServiceError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
                 Problem::internal()

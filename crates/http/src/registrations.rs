@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use ciao_domain::search::SearchCriteria;
 use ciao_domain::{
-    Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
-    RegistrationInput, format_brussels, format_utc,
+    Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration,
+    RegistrationId, RegistrationInput, format_brussels, format_utc,
 };
 use ciao_service::{CancelInput, ItemResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -25,7 +25,10 @@ pub const MAX_ITEMS: usize = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/presenceRegistrations/registerInBulk", post(register_in_bulk))
+        .route(
+            "/presenceRegistrations/registerInBulk",
+            post(register_in_bulk),
+        )
         .route("/presenceRegistrations", get(search))
         .route("/presenceRegistrations/{id}", get(get_registration))
         .route("/presenceRegistrations/{id}/cancel", post(cancel))
@@ -250,7 +253,10 @@ fn history_dto(h: &HistoryEntry) -> HistoryDto {
             comment: None,
             by: None,
         },
-        Event::Validated { validity, remarks: r } => HistoryDto {
+        Event::Validated {
+            validity,
+            remarks: r,
+        } => HistoryDto {
             event: "validated".into(),
             at,
             validity: validity.as_str().into(),
@@ -259,7 +265,11 @@ fn history_dto(h: &HistoryEntry) -> HistoryDto {
             comment: None,
             by: None,
         },
-        Event::Cancelled { reason, comment, by } => HistoryDto {
+        Event::Cancelled {
+            reason,
+            comment,
+            by,
+        } => HistoryDto {
             event: "cancelled".into(),
             at,
             validity: "cancelled".into(),
@@ -289,7 +299,10 @@ impl PresenceRegistrationDto {
             },
         };
         let place_of_work = d.place_of_work.as_ref().map(|p| match p {
-            PlaceOfWork::Coordinates { latitude, longitude } => PlaceOfWorkDto {
+            PlaceOfWork::Coordinates {
+                latitude,
+                longitude,
+            } => PlaceOfWorkDto {
                 coordinates: Some(CoordinatesDto {
                     latitude: *latitude,
                     longitude: *longitude,
@@ -378,10 +391,18 @@ pub struct SearchResponse {
 // -------------------------------------------------------------------- helpers
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -403,7 +424,9 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
             format!("the body is larger than {MAX_BODY} bytes"),
         )
     };
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| too_large())?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Problem::bad_request(
             format!("the body is not valid JSON: {e}"),
@@ -437,7 +460,8 @@ fn typed<T: DeserializeOwned>(v: Value) -> Result<T, FieldError> {
 }
 
 fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
-    RegistrationId::parse(id).map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
+    RegistrationId::parse(id)
+        .map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
 }
 
 // ------------------------------------------------------------------- handlers
@@ -470,13 +494,21 @@ pub async fn register_in_bulk(
     let Value::Object(mut top) = value else {
         return Err(Problem::invalid_fields(
             In::Body,
-            vec![FieldError::new("", "json.type", "the body is an object {\"items\": [...]}")],
+            vec![FieldError::new(
+                "",
+                "json.type",
+                "the body is an object {\"items\": [...]}",
+            )],
         ));
     };
     if let Some(extra) = top.keys().find(|k| *k != "items") {
         return Err(Problem::invalid_fields(
             In::Body,
-            vec![FieldError::new(extra.clone(), "json.unknownField", "unknown field; the body has only items")],
+            vec![FieldError::new(
+                extra.clone(),
+                "json.unknownField",
+                "unknown field; the body has only items",
+            )],
         ));
     }
     let items = match top.remove("items") {
@@ -487,7 +519,12 @@ pub async fn register_in_bulk(
                 vec![FieldError::new("items", "json.type", "items is an array")],
             ));
         }
-        None => return Err(Problem::invalid_fields(In::Body, vec![FieldError::required("items")])),
+        None => {
+            return Err(Problem::invalid_fields(
+                In::Body,
+                vec![FieldError::required("items")],
+            ));
+        }
     };
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(Problem::invalid_fields(
@@ -495,15 +532,25 @@ pub async fn register_in_bulk(
             vec![FieldError::new(
                 "items",
                 "items.count",
-                format!("items holds 1 to {MAX_ITEMS} registrations, not {}", items.len()),
+                format!(
+                    "items holds 1 to {MAX_ITEMS} registrations, not {}",
+                    items.len()
+                ),
             )],
         ));
     }
     let mut inputs = Vec::with_capacity(items.len());
     for v in &items {
-        inputs.push(typed::<RegistrationItem>(v.clone()).map(RegistrationItem::into_input).map_err(|e| vec![e]));
+        inputs.push(
+            typed::<RegistrationItem>(v.clone())
+                .map(RegistrationItem::into_input)
+                .map_err(|e| vec![e]),
+        );
     }
-    let results = state.service.register(&caller, Channel::Rest, inputs).await?;
+    let results = state
+        .service
+        .register(&caller, Channel::Rest, inputs)
+        .await?;
     let items = results
         .into_iter()
         .zip(items)
@@ -601,10 +648,12 @@ pub async fn search(
     let params: Vec<(String, String)> = serde_urlencoded::from_str(&query).map_err(|e| {
         Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new())
     })?;
-    let criteria = SearchCriteria::parse(&params).map_err(|errors| Problem::invalid_fields(In::Query, errors))?;
+    let criteria = SearchCriteria::parse(&params)
+        .map_err(|errors| Problem::invalid_fields(In::Query, errors))?;
     let page = state.service.search(&caller, &criteria).await?;
     let next = (criteria.offset() + (page.items.len() as u64) < page.total).then(|| {
-        let mut next_params: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "page").collect();
+        let mut next_params: Vec<(String, String)> =
+            params.into_iter().filter(|(k, _)| k != "page").collect();
         next_params.push(("page".into(), (criteria.page + 1).to_string()));
         format!(
             "{}{}/presenceRegistrations?{}",
@@ -614,7 +663,11 @@ pub async fn search(
         )
     });
     Ok(Json(SearchResponse {
-        items: page.items.iter().map(|r| PresenceRegistrationDto::of(r, false)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|r| PresenceRegistrationDto::of(r, false))
+            .collect(),
         total: page.total,
         next,
     }))
@@ -649,7 +702,8 @@ pub async fn cancel(
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
     let id = parse_id(&id)?;
     let value = json_body(&headers, body).await?;
-    let req: CancelRequest = typed(value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
+    let req: CancelRequest =
+        typed(value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state
         .service
         .cancel(

@@ -11,7 +11,8 @@ use std::io::Read;
 use ciao_domain::FieldError;
 use ciao_domain::access::check_chain;
 use ciao_domain::reference::{
-    CsvRecord, Declaration, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
+    CsvRecord, Declaration, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord,
+    Subcontractor,
 };
 use ciao_store::{DeclarationImport, ImportSummary};
 
@@ -64,19 +65,29 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }
 
 /// Reads and checks every row of a CSV file; returns the records with their line numbers.
-pub fn parse_csv<R: CsvRecord>(input: impl Read, progress: Progress<'_>) -> Result<Vec<(u64, R)>, ImportError> {
+pub fn parse_csv<R: CsvRecord>(
+    input: impl Read,
+    progress: Progress<'_>,
+) -> Result<Vec<(u64, R)>, ImportError> {
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(Counting {
-        inner: input,
-        read: read.clone(),
-    });
-    let headers = reader.headers().map_err(|e| ImportError::Read(e.to_string()))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(Counting {
+            inner: input,
+            read: read.clone(),
+        });
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Read(e.to_string()))?
+        .clone();
     let expected = R::COLUMNS.join(",");
     let missing: Vec<&str> = R::COLUMNS
         .iter()
@@ -95,7 +106,11 @@ pub fn parse_csv<R: CsvRecord>(input: impl Read, progress: Progress<'_>) -> Resu
             expected,
         });
     }
-    let index: HashMap<String, usize> = headers.iter().enumerate().map(|(i, h)| (h.to_string(), i)).collect();
+    let index: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.to_string(), i))
+        .collect();
     let mut out = Vec::new();
     let mut keys: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
@@ -126,10 +141,16 @@ pub fn parse_csv<R: CsvRecord>(input: impl Read, progress: Progress<'_>) -> Resu
         }
         out.push((line, r));
         if out.len() % 1000 == 0 {
-            progress(read.load(std::sync::atomic::Ordering::Relaxed), out.len() as u64);
+            progress(
+                read.load(std::sync::atomic::Ordering::Relaxed),
+                out.len() as u64,
+            );
         }
     }
-    progress(read.load(std::sync::atomic::Ordering::Relaxed), out.len() as u64);
+    progress(
+        read.load(std::sync::atomic::Ordering::Relaxed),
+        out.len() as u64,
+    );
     Ok(out)
 }
 
@@ -158,19 +179,31 @@ impl Service {
         let summary = match kind {
             "enterprises" => {
                 let rows = strip(parse_csv::<EnterprisePeriod>(input, progress)?);
-                store.import_enterprises(&rows).await.map_err(ServiceError::from)?
+                store
+                    .import_enterprises(&rows)
+                    .await
+                    .map_err(ServiceError::from)?
             }
             "persons" => {
                 let rows = strip(parse_csv::<PersonRecord>(input, progress)?);
-                store.import_persons(&rows).await.map_err(ServiceError::from)?
+                store
+                    .import_persons(&rows)
+                    .await
+                    .map_err(ServiceError::from)?
             }
             "employments" => {
                 let rows = strip(parse_csv::<Employment>(input, progress)?);
-                store.import_employments(&rows).await.map_err(ServiceError::from)?
+                store
+                    .import_employments(&rows)
+                    .await
+                    .map_err(ServiceError::from)?
             }
             "limosa" => {
                 let rows = strip(parse_csv::<LimosaDeclaration>(input, progress)?);
-                store.import_limosa(&rows).await.map_err(ServiceError::from)?
+                store
+                    .import_limosa(&rows)
+                    .await
+                    .map_err(ServiceError::from)?
             }
             "declarations" => {
                 let rows = parse_csv::<Declaration>(input, progress)?;
@@ -181,7 +214,10 @@ impl Service {
                         technical_number: technical_number()?,
                     });
                 }
-                store.import_declarations(&imports).await.map_err(ServiceError::from)?
+                store
+                    .import_declarations(&imports)
+                    .await
+                    .map_err(ServiceError::from)?
             }
             "subcontractors" => {
                 let rows = parse_csv::<Subcontractor>(input, progress)?;
@@ -206,14 +242,25 @@ impl Service {
     /// Every subcontractor hangs below the declaring contractor of an
     /// existing declaration, through parents of the same declaration.
     async fn check_subcontractors(&self, rows: &[(u64, Subcontractor)]) -> Result<(), ImportError> {
-        let mut by_declaration: HashMap<&ciao_domain::DeclarationNumber, Vec<(u64, &Subcontractor)>> = HashMap::new();
+        let mut by_declaration: HashMap<
+            &ciao_domain::DeclarationNumber,
+            Vec<(u64, &Subcontractor)>,
+        > = HashMap::new();
         for (line, s) in rows {
-            by_declaration.entry(&s.declaration).or_default().push((*line, s));
+            by_declaration
+                .entry(&s.declaration)
+                .or_default()
+                .push((*line, s));
         }
         let mut declarations: Vec<_> = by_declaration.into_iter().collect();
         declarations.sort_by_key(|(_, rows)| rows[0].0);
         for (number, file_rows) in declarations {
-            let Some(details) = self.store().declaration(number).await.map_err(ServiceError::from)? else {
+            let Some(details) = self
+                .store()
+                .declaration(number)
+                .await
+                .map_err(ServiceError::from)?
+            else {
                 return Err(ImportError::Row {
                     line: file_rows[0].0,
                     message: format!(
@@ -221,7 +268,10 @@ impl Service {
                     ),
                 });
             };
-            let in_file: HashSet<_> = file_rows.iter().map(|(_, s)| &s.enterprise_number).collect();
+            let in_file: HashSet<_> = file_rows
+                .iter()
+                .map(|(_, s)| &s.enterprise_number)
+                .collect();
             let mut chain: Vec<&Subcontractor> = file_rows.iter().map(|(_, s)| *s).collect();
             chain.extend(
                 details

@@ -10,8 +10,8 @@ use ciao_domain::access::{AccessGrant, GrantRole};
 use ciao_domain::reference::DeclarationDetails;
 use ciao_domain::search::SearchCriteria;
 use ciao_domain::{
-    CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, FieldError, Person, RealTimePolicy,
-    Registration, RegistrationId, RegistrationInput, Sender, Validity,
+    CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, FieldError, Person,
+    RealTimePolicy, Registration, RegistrationId, RegistrationInput, Sender, Validity,
 };
 use ciao_store::{AuditEntry, CancelOutcome, Scope, SearchPage, Store, StoreError};
 use time::OffsetDateTime;
@@ -40,7 +40,10 @@ pub enum Caller {
     /// The operator of the register (the CLI): sees everything.
     Operator { name: String },
     /// A registration system (REST client) acting for an enterprise.
-    Client { client_id: String, enterprise: EnterpriseNumber },
+    Client {
+        client_id: String,
+        enterprise: EnterpriseNumber,
+    },
 }
 
 impl Caller {
@@ -57,7 +60,10 @@ impl Caller {
                 id: format!("operator:{name}"),
                 enterprise: None,
             },
-            Self::Client { client_id, enterprise } => Sender {
+            Self::Client {
+                client_id,
+                enterprise,
+            } => Sender {
                 id: client_id.clone(),
                 enterprise: Some(enterprise.clone()),
             },
@@ -81,17 +87,9 @@ pub enum ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     pub real_time: RealTimePolicy,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            real_time: RealTimePolicy::default(),
-        }
-    }
 }
 
 /// The answer for one item of a bulk registration.
@@ -119,7 +117,11 @@ pub struct Service {
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
-        Self { store, clock, config }
+        Self {
+            store,
+            clock,
+            config,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -154,9 +156,12 @@ impl Service {
             match valid {
                 Err(errors) => results.push(Some(ItemResult::NotCreated(errors))),
                 Ok(v) => {
-                    if let Caller::Client { enterprise, .. } = caller {
-                        if !self.may_register_for(enterprise, &v.declaration, &v.employer, &mut grants).await? {
-                            results.push(Some(ItemResult::NotCreated(vec![FieldError::new(
+                    if let Caller::Client { enterprise, .. } = caller
+                        && !self
+                            .may_register_for(enterprise, &v.declaration, &v.employer, &mut grants)
+                            .await?
+                    {
+                        results.push(Some(ItemResult::NotCreated(vec![FieldError::new(
                                 "employer",
                                 "access.employer",
                                 format!(
@@ -165,8 +170,7 @@ impl Service {
                                     v.declaration
                                 ),
                             )])));
-                            continue;
-                        }
+                        continue;
                     }
                     slots.push(results.len());
                     results.push(None);
@@ -183,7 +187,12 @@ impl Service {
                         r.history.truncate(0);
                         r
                     }
-                    None => return Err(ServiceError::NotFound(format!("registration {} vanished", outcome.id))),
+                    None => {
+                        return Err(ServiceError::NotFound(format!(
+                            "registration {} vanished",
+                            outcome.id
+                        )));
+                    }
                 }
             } else {
                 Registration {
@@ -259,8 +268,13 @@ impl Service {
         if !self.may_consult(caller, &r).await? {
             return Err(not_found());
         }
-        self.audit(caller, "registration.consult", Some(id.to_string()), serde_json::json!({}))
-            .await?;
+        self.audit(
+            caller,
+            "registration.consult",
+            Some(id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
         Ok(r)
     }
 
@@ -281,12 +295,18 @@ impl Service {
             "returned": page.items.len(),
             "total": page.total,
         });
-        self.audit(caller, "registration.search", None, detail).await?;
+        self.audit(caller, "registration.search", None, detail)
+            .await?;
         Ok(page)
     }
 
     /// Cancels a registration the caller sent.
-    pub async fn cancel(&self, caller: &Caller, id: RegistrationId, input: CancelInput) -> Result<Registration> {
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        id: RegistrationId,
+        input: CancelInput,
+    ) -> Result<Registration> {
         let mut errors = Vec::new();
         let reason = match input.reason.as_deref() {
             None => {
@@ -314,7 +334,11 @@ impl Service {
                     format!("comment has at most {CANCEL_COMMENT_MAX} characters"),
                 ));
             } else if c.chars().any(|ch| ch.is_control() && ch != '\n') {
-                errors.push(FieldError::new("comment", "text.control", "comment may not contain control characters"));
+                errors.push(FieldError::new(
+                    "comment",
+                    "text.control",
+                    "comment may not contain control characters",
+                ));
             }
         }
         if reason == Some(CancelReason::Other) && comment.is_none() {
@@ -332,18 +356,24 @@ impl Service {
         if !self.may_consult(caller, &r).await? {
             return Err(not_found());
         }
-        if let Caller::Client { client_id, .. } = caller {
-            if &r.data.sender.id != client_id {
-                return Err(ServiceError::Forbidden(format!(
-                    "registration {id} was sent by another registration system; only its sender may cancel it"
-                )));
-            }
+        if let Caller::Client { client_id, .. } = caller
+            && &r.data.sender.id != client_id
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "registration {id} was sent by another registration system; only its sender may cancel it"
+            )));
         }
         let now = self.now();
-        match self.store.cancel(id, now, reason, comment.as_deref(), &caller.name()).await? {
+        match self
+            .store
+            .cancel(id, now, reason, comment.as_deref(), &caller.name())
+            .await?
+        {
             CancelOutcome::Cancelled => {}
             CancelOutcome::AlreadyCancelled => {
-                return Err(ServiceError::Conflict(format!("registration {id} is already cancelled")));
+                return Err(ServiceError::Conflict(format!(
+                    "registration {id} is already cancelled"
+                )));
             }
             CancelOutcome::NotFound => return Err(not_found()),
         }
@@ -358,10 +388,9 @@ impl Service {
     }
 
     pub async fn declaration(&self, number: &DeclarationNumber) -> Result<DeclarationDetails> {
-        self.store
-            .declaration(number)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("there is no declaration of works {number}")))
+        self.store.declaration(number).await?.ok_or_else(|| {
+            ServiceError::NotFound(format!("there is no declaration of works {number}"))
+        })
     }
 
     pub async fn audit(

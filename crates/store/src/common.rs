@@ -7,9 +7,9 @@ use ciao_domain::clock::from_micros;
 use ciao_domain::reference::{Declaration, Principal, Sector};
 use ciao_domain::search::{SearchCriteria, SortKey, parse_date};
 use ciao_domain::{
-    Address, CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, Event, ForeignVatNumber,
-    HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration, RegistrationId, RegistrationType,
-    Remark, Sender, Ssin, Validity,
+    Address, CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, Event,
+    ForeignVatNumber, HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration,
+    RegistrationId, RegistrationType, Remark, Sender, Ssin, Validity,
 };
 use time::Date;
 
@@ -70,16 +70,25 @@ impl RegistrationRow {
         let id = self.id;
         let person = match (&self.ssin, &self.limosa_id) {
             (Some(s), _) => Person::Ssin(Ssin::parse(s).map_err(|_| corrupt("ssin", id))?),
-            (None, Some(l)) => Person::Limosa(LimosaId::parse(l).map_err(|_| corrupt("limosa_id", id))?),
+            (None, Some(l)) => {
+                Person::Limosa(LimosaId::parse(l).map_err(|_| corrupt("limosa_id", id))?)
+            }
             (None, None) => return Err(corrupt("no person", id)),
         };
         let employer = match (&self.employer_enterprise, &self.employer_foreign_vat) {
-            (Some(e), _) => Employer::Enterprise(EnterpriseNumber::parse(e).map_err(|_| corrupt("employer", id))?),
-            (None, Some(v)) => Employer::ForeignVat(ForeignVatNumber::parse(v).map_err(|_| corrupt("employer", id))?),
+            (Some(e), _) => Employer::Enterprise(
+                EnterpriseNumber::parse(e).map_err(|_| corrupt("employer", id))?,
+            ),
+            (None, Some(v)) => Employer::ForeignVat(
+                ForeignVatNumber::parse(v).map_err(|_| corrupt("employer", id))?,
+            ),
             (None, None) => return Err(corrupt("no employer", id)),
         };
         let place_of_work = match (self.latitude, self.longitude, &self.address) {
-            (Some(latitude), Some(longitude), _) => Some(PlaceOfWork::Coordinates { latitude, longitude }),
+            (Some(latitude), Some(longitude), _) => Some(PlaceOfWork::Coordinates {
+                latitude,
+                longitude,
+            }),
             (_, _, Some(a)) => Some(PlaceOfWork::Address(
                 serde_json::from_str::<Address>(a).map_err(|_| corrupt("address", id))?,
             )),
@@ -96,7 +105,8 @@ impl RegistrationRow {
                 kind: RegistrationType::parse(&self.kind).ok_or_else(|| corrupt("kind", id))?,
                 person,
                 employer,
-                declaration: DeclarationNumber::parse(&self.declaration).map_err(|_| corrupt("declaration", id))?,
+                declaration: DeclarationNumber::parse(&self.declaration)
+                    .map_err(|_| corrupt("declaration", id))?,
                 place_of_work,
                 client_reference: self.client_reference,
                 channel: Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", id))?,
@@ -131,9 +141,11 @@ impl EventRow {
     pub(crate) fn into_entry(self, id: i64) -> Result<HistoryEntry, StoreError> {
         let event = match self.kind.as_str() {
             "validated" => Event::Validated {
-                validity: Validity::parse(&self.validity).ok_or_else(|| corrupt("event validity", id))?,
+                validity: Validity::parse(&self.validity)
+                    .ok_or_else(|| corrupt("event validity", id))?,
                 remarks: match &self.remarks {
-                    Some(r) => serde_json::from_str::<Vec<Remark>>(r).map_err(|_| corrupt("event remarks", id))?,
+                    Some(r) => serde_json::from_str::<Vec<Remark>>(r)
+                        .map_err(|_| corrupt("event remarks", id))?,
                     None => Vec::new(),
                 },
             },
@@ -186,7 +198,10 @@ impl InsertValues {
             Employer::ForeignVat(v) => (None, Some(v.as_str().to_string())),
         };
         let (latitude, longitude, address) = match &r.place_of_work {
-            Some(PlaceOfWork::Coordinates { latitude, longitude }) => (Some(*latitude), Some(*longitude), None),
+            Some(PlaceOfWork::Coordinates {
+                latitude,
+                longitude,
+            }) => (Some(*latitude), Some(*longitude), None),
             Some(PlaceOfWork::Address(a)) => (None, None, serde_json::to_string(a).ok()),
             None => (None, None, None),
         };
@@ -233,16 +248,32 @@ pub(crate) fn search_filter(c: &SearchCriteria, scope: &Scope) -> (String, Vec<P
         add(" AND r.ssin = ?", Param::Text(s.as_str().into()), &mut sql);
     }
     if let Some(l) = &c.limosa_id {
-        add(" AND r.limosa_id = ?", Param::Text(l.as_str().into()), &mut sql);
+        add(
+            " AND r.limosa_id = ?",
+            Param::Text(l.as_str().into()),
+            &mut sql,
+        );
     }
     if let Some(e) = &c.enterprise_number {
-        add(" AND r.employer_enterprise = ?", Param::Text(e.as_str().into()), &mut sql);
+        add(
+            " AND r.employer_enterprise = ?",
+            Param::Text(e.as_str().into()),
+            &mut sql,
+        );
     }
     if let Some(d) = &c.declaration {
-        add(" AND r.declaration = ?", Param::Text(d.as_str().into()), &mut sql);
+        add(
+            " AND r.declaration = ?",
+            Param::Text(d.as_str().into()),
+            &mut sql,
+        );
     }
     if !c.validity.is_empty() {
-        let list: Vec<String> = c.validity.iter().map(|v| format!("'{}'", v.as_str())).collect();
+        let list: Vec<String> = c
+            .validity
+            .iter()
+            .map(|v| format!("'{}'", v.as_str()))
+            .collect();
         sql.push_str(&format!(" AND r.validity IN ({})", list.join(", ")));
     }
     if let Some(remark) = &c.remark {
@@ -311,7 +342,8 @@ pub(crate) fn opt_date_of(s: Option<&str>) -> Result<Option<Date>, StoreError> {
 }
 
 pub(crate) fn date_text(d: Date) -> String {
-    d.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default()
+    d.format(ciao_domain::search::DATE_FORMAT)
+        .unwrap_or_default()
 }
 
 impl DeclarationRow {

@@ -14,7 +14,10 @@ use ciao_domain::reference::{
     Subcontractor,
 };
 use ciao_domain::search::SearchCriteria;
-use ciao_domain::{CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration, RegistrationId};
+use ciao_domain::{
+    CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration,
+    RegistrationId,
+};
 use time::OffsetDateTime;
 
 mod common;
@@ -32,7 +35,9 @@ pub enum StoreError {
         name: &'static str,
         source: sqlx::Error,
     },
-    #[error("the database is at schema version {found}, newer than this ciao knows ({known}); upgrade ciao")]
+    #[error(
+        "the database is at schema version {found}, newer than this ciao knows ({known}); upgrade ciao"
+    )]
     SchemaTooNew { found: i64, known: i64 },
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
@@ -130,7 +135,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<CancelOutcome>;
 
     /// The grants `viewer` holds on a declaration.
-    async fn grants(&self, declaration: &DeclarationNumber, viewer: &EnterpriseNumber) -> Result<Vec<AccessGrant>>;
+    async fn grants(
+        &self,
+        declaration: &DeclarationNumber,
+        viewer: &EnterpriseNumber,
+    ) -> Result<Vec<AccessGrant>>;
 
     async fn import_enterprises(&self, rows: &[EnterprisePeriod]) -> Result<ImportSummary>;
     async fn import_persons(&self, rows: &[PersonRecord]) -> Result<ImportSummary>;
@@ -179,7 +188,10 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
     }

@@ -21,8 +21,13 @@ pub(crate) struct WriteJob {
     reply: oneshot::Sender<Result<Vec<RegisterOutcome>>>,
 }
 
-pub(crate) type CommitFn =
-    Arc<dyn Fn(Vec<NewRegistration>) -> Pin<Box<dyn Future<Output = Result<Vec<RegisterOutcome>>> + Send>> + Send + Sync>;
+pub(crate) type CommitFn = Arc<
+    dyn Fn(
+            Vec<NewRegistration>,
+        ) -> Pin<Box<dyn Future<Output = Result<Vec<RegisterOutcome>>> + Send>>
+        + Send
+        + Sync,
+>;
 
 #[derive(Clone)]
 pub(crate) struct Writer {
