@@ -1,6 +1,9 @@
 //! The `ciao` binary: command line and wiring. Everything it does goes
 //! through the service layer.
 
+pub mod admin;
+pub mod client;
+
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,11 +17,7 @@ use clap::{Parser, Subcommand};
 use time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "ciao",
-    version,
-    about = "Check In and Out at Work: the presence register"
-)]
+#[command(name = "ciao", version, about = "Check In and Out at Work: the presence register")]
 pub struct Cli {
     /// Database URL: sqlite://PATH (embedded, the default) or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "CIAO_DATABASE_URL")]
@@ -50,6 +49,39 @@ pub enum Command {
         #[command(subcommand)]
         command: DeclarationCommand,
     },
+    /// Validate the queued registrations (once, or without end with --follow).
+    Validate {
+        /// Keep validating as registrations come in (and sweep days left open).
+        #[arg(long)]
+        follow: bool,
+        /// Workers in this process.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
+    /// Queue registrations of a period (Brussels days) for validation again.
+    Revalidate {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        declaration: Option<String>,
+    },
+    /// Enterprises: the people who manage their channels.
+    Enterprise {
+        #[command(subcommand)]
+        command: admin::EnterpriseCommand,
+    },
+    /// REST channels (Chaman): accounts and certificates.
+    Channel {
+        #[command(subcommand)]
+        command: admin::ChannelCommand,
+    },
+    /// The reference client: keys, certificates, tokens, registrations.
+    Client {
+        #[command(subcommand)]
+        command: client::ClientCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,9 +101,13 @@ pub struct ServeArgs {
     #[arg(long, env = "CIAO_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// DEVELOPMENT ONLY: accept the X-Ciao-Dev-Sender header as authentication.
-    #[arg(long)]
-    pub insecure_dev_auth: bool,
+    /// Validation workers in this process (0: validation runs elsewhere, with `ciao validate --follow`).
+    #[arg(long, env = "CIAO_VALIDATION_WORKERS", default_value_t = 1)]
+    pub validation_workers: usize,
+
+    /// Lifetime of the access tokens the server issues, in seconds.
+    #[arg(long, env = "CIAO_TOKEN_LIFETIME_SECONDS", default_value_t = 600)]
+    pub token_lifetime_seconds: u32,
 
     /// How many minutes before the server time a registrationDate may be.
     #[arg(long, env = "CIAO_MAX_PAST_MINUTES", default_value_t = 10)]
@@ -108,32 +144,30 @@ pub fn operator() -> Caller {
     Caller::Operator { name }
 }
 
-pub async fn open_service(
-    url: &str,
-    config: Config,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<Service> {
-    let store = ciao_service::ciao_store::open(url).await.with_context(|| {
-        format!(
-            "cannot open the database {}",
-            ciao_service::ciao_store::redact(url)
-        )
-    })?;
-    Ok(Service::new(store, clock, config))
+pub async fn open_service(url: &str, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
+    let store = ciao_service::ciao_store::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))?;
+    Ok(Service::start(store, clock, config).await?)
 }
 
 /// A server that runs in this process (for `serve` and for the tests).
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub public_url: String,
+    pub service: Service,
     stop: Arc<tokio::sync::Notify>,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting, finishes the requests in flight, and returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.stop.notify_one();
+        for b in &self.background {
+            b.abort();
+        }
         self.handle.await??;
         Ok(())
     }
@@ -146,40 +180,59 @@ impl RunningServer {
 
     pub async fn wait(self) -> anyhow::Result<()> {
         self.handle.await??;
+        for b in &self.background {
+            b.abort();
+        }
         Ok(())
     }
 }
 
-/// Binds the listener and starts serving.
+/// How often the open-day sweep runs.
+pub const OPEN_DAY_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How often a node looks for changes of the REST accounts.
+pub const CHANNEL_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Binds the listener, opens the service with the public URL it implies,
+/// and starts serving.
 pub async fn start_server(
-    service: Service,
+    database_url: &str,
+    config: Config,
+    clock: Arc<dyn Clock>,
     listen: SocketAddr,
     public_url: Option<String>,
-    insecure_dev_auth: bool,
 ) -> anyhow::Result<RunningServer> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    start_server_with(database_url, config, clock, listen, public_url, 0).await
+}
+
+/// As [`start_server`], with `validation_workers` validation workers and the
+/// open-day sweep running beside the HTTP server (0: none).
+pub async fn start_server_with(
+    database_url: &str,
+    mut config: Config,
+    clock: Arc<dyn Clock>,
+    listen: SocketAddr,
+    public_url: Option<String>,
+    validation_workers: usize,
+) -> anyhow::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    let public_url = public_url
-        .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState {
-        service,
-        public_url: public_url.clone(),
-        insecure_dev_auth,
-    };
+    config.public_url =
+        public_url.map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| format!("http://{addr}"));
+    let service = open_service(database_url, config, clock).await?;
+    let public_url = service.config().public_url.clone();
+    let mut background = vec![service.spawn_channel_refresher(CHANNEL_REFRESH)];
+    if validation_workers > 0 {
+        background.extend(service.spawn_validation_workers(validation_workers));
+        background.push(service.spawn_open_day_sweeper(OPEN_DAY_SWEEP));
+    }
+    let state = AppState::new(service.clone());
     let stop = Arc::new(tokio::sync::Notify::new());
     let signal = stop.clone();
     let handle = tokio::spawn(ciao_http::serve(listener, state, async move {
         signal.notified().await;
     }));
-    Ok(RunningServer {
-        addr,
-        public_url,
-        stop,
-        handle,
-    })
+    Ok(RunningServer { addr, public_url, service, stop, handle, background })
 }
 
 fn progress_printer(label: String) -> impl FnMut(u64, u64) {
@@ -190,10 +243,7 @@ fn progress_printer(label: String) -> impl FnMut(u64, u64) {
             return;
         }
         last = std::time::Instant::now();
-        eprint!(
-            "\r{label}: {rows} rows read ({:.1} MiB)",
-            bytes as f64 / 1_048_576.0
-        );
+        eprint!("\r{label}: {rows} rows read ({:.1} MiB)", bytes as f64 / 1_048_576.0);
         let _ = std::io::stderr().flush();
     }
 }
@@ -213,11 +263,7 @@ fn size_bar(label: &str, file_len: u64) -> impl FnMut(u64, u64) + use<> {
         last = std::time::Instant::now();
         let pct = (bytes.min(file_len) * 100 / file_len) as usize;
         let filled = pct * 30 / 100;
-        eprint!(
-            "\r{label} [{}{}] {pct:3}% {rows} rows",
-            "#".repeat(filled),
-            "-".repeat(30 - filled)
-        );
+        eprint!("\r{label} [{}{}] {pct:3}% {rows} rows", "#".repeat(filled), "-".repeat(30 - filled));
         let _ = std::io::stderr().flush();
     }
 }
@@ -231,28 +277,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     max_past: Duration::minutes(i64::from(args.max_past_minutes)),
                     max_future: Duration::minutes(i64::from(args.max_future_minutes)),
                 },
+                token_lifetime: Duration::seconds(i64::from(args.token_lifetime_seconds.max(1))),
+                ..Config::default()
             };
-            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
-            let server = start_server(
-                service,
+            let server = start_server_with(
+                &url,
+                config,
+                Arc::new(SystemClock),
                 args.listen,
                 args.public_url.clone(),
-                args.insecure_dev_auth,
+                args.validation_workers,
             )
             .await?;
-            if args.insecure_dev_auth {
-                tracing::warn!(
-                    "--insecure-dev-auth: the X-Ciao-Dev-Sender header is accepted as authentication"
-                );
-            }
-            println!(
-                "ciao listening on http://{} (public URL {}, database {})",
+            // Written with writeln! (not println!): a closed stdout must not kill the server.
+            let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
+                "ciao listening on http://{} (public URL {}, database {})\nAPI: {}{}/openapi.json",
                 server.addr,
                 server.public_url,
-                ciao_service::ciao_store::redact(&url)
-            );
-            println!(
-                "API: {}{}/openapi.json",
+                ciao_service::ciao_store::redact(&url),
                 server.public_url,
                 ciao_http::API_BASE
             );
@@ -268,44 +312,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             let v = service.store().schema_version().await?;
-            println!(
-                "database {} is at schema version {v}",
-                ciao_service::ciao_store::redact(&url)
-            );
+            println!("database {} is at schema version {v}", ciao_service::ciao_store::redact(&url));
             Ok(())
         }
         Command::Import { kind, file } => {
             if !ciao_service::import::KINDS.contains(&kind.as_str()) {
-                bail!(
-                    "unknown kind {kind:?}: use one of {}",
-                    ciao_service::import::KINDS.join(", ")
-                );
+                bail!("unknown kind {kind:?}: use one of {}", ciao_service::import::KINDS.join(", "));
             }
-            let f = std::fs::File::open(file)
-                .with_context(|| format!("cannot open {}", file.display()))?;
+            let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             let mut bar = size_bar(kind, len);
-            let result = service
-                .import(&operator(), kind, std::io::BufReader::new(f), &mut bar)
-                .await;
+            let result = service.import(&operator(), kind, std::io::BufReader::new(f), &mut bar).await;
             if std::io::stderr().is_terminal() {
                 eprintln!();
             }
             let summary = result.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            println!(
-                "{kind}: {} rows read, {} changed ({})",
-                summary.rows,
-                summary.changed,
-                file.display()
-            );
+            println!("{kind}: {} rows read, {} changed ({})", summary.rows, summary.changed, file.display());
             Ok(())
         }
-        Command::Declaration {
-            command: DeclarationCommand::Show { number },
-        } => {
-            let number = DeclarationNumber::parse(number)
-                .map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
+        Command::Validate { follow, workers } => {
+            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            if *follow {
+                let mut tasks = service.spawn_validation_workers((*workers).max(1));
+                tasks.push(service.spawn_open_day_sweeper(OPEN_DAY_SWEEP));
+                println!("validating with {} workers; Ctrl-C to stop", (*workers).max(1));
+                let _ = tokio::signal::ctrl_c().await;
+                for t in tasks {
+                    t.abort();
+                }
+                Ok(())
+            } else {
+                let swept = service.sweep_open_days().await?;
+                let n = service.validate_all().await?;
+                println!("{n} registrations validated ({swept} left open and queued again)");
+                Ok(())
+            }
+        }
+        Command::Revalidate { from, to, declaration } => {
+            let from =
+                ciao_domain::search::parse_date(from).ok_or_else(|| anyhow::anyhow!("--from: a date YYYY-MM-DD"))?;
+            let to = ciao_domain::search::parse_date(to).ok_or_else(|| anyhow::anyhow!("--to: a date YYYY-MM-DD"))?;
+            if to < from {
+                bail!("--to comes before --from");
+            }
+            let declaration = declaration
+                .as_deref()
+                .map(DeclarationNumber::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--declaration: {e}"))?;
+            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let n = service.revalidate(&operator(), from, to, declaration.as_ref()).await?;
+            println!("{n} registrations queued for validation");
+            Ok(())
+        }
+        Command::Enterprise { command } => {
+            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            admin::enterprise_command(&service, command).await
+        }
+        Command::Channel { command } => {
+            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            admin::channel_command(&service, command).await
+        }
+        Command::Client { command } => client::run(command).await,
+        Command::Declaration { command: DeclarationCommand::Show { number } } => {
+            let number = DeclarationNumber::parse(number).map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             let d = service.declaration(&number).await?;
             println!("{}", serde_json::to_string_pretty(&declaration_json(&d))?);
@@ -315,10 +386,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub fn declaration_json(d: &ciao_domain::reference::DeclarationDetails) -> serde_json::Value {
-    let date = |x: time::Date| {
-        x.format(ciao_domain::search::DATE_FORMAT)
-            .unwrap_or_default()
-    };
+    let date = |x: time::Date| x.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default();
     let decl = &d.declaration;
     serde_json::json!({
         "number": decl.number.as_str(),

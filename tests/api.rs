@@ -41,9 +41,7 @@ async fn register_then_read(backend: Backend) {
     assert_eq!(c["sender"]["enterpriseNumber"], w.e1);
     assert_eq!(c["placeOfWork"]["coordinates"]["latitude"], 50.86);
 
-    let (status, r) = app
-        .get(&w.e1, &format!("/presenceRegistrations/{id}"))
-        .await;
+    let (status, r) = app.get(&w.e1, &format!("/presenceRegistrations/{id}")).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["id"], id);
     // The instant is kept to the microsecond, in UTC, and shown in Brussels time too.
@@ -55,21 +53,13 @@ async fn register_then_read(backend: Backend) {
     assert_eq!(stored.unix_timestamp(), when.unix_timestamp());
     assert!(r["registrationDate"].as_str().unwrap().ends_with('Z'));
     let local = r["registrationDateBrussels"].as_str().unwrap();
-    assert!(
-        local.ends_with("+01:00") || local.ends_with("+02:00"),
-        "{local}"
-    );
+    assert!(local.ends_with("+01:00") || local.ends_with("+02:00"), "{local}");
     assert_eq!(r["history"][0]["event"], "created");
     assert_eq!(r["history"].as_array().unwrap().len(), 1);
     assert_eq!(r["createdAt"], c["createdAt"]);
 
     // Formatted identifiers are normalised.
-    let mut it = item(
-        "85.07.30-033.28",
-        &format!("BE {}", &w.e1),
-        &w.d1.to_lowercase(),
-        "OUT",
-    );
+    let mut it = item("85.07.30-033.28", &format!("BE {}", &w.e1), &w.d1.to_lowercase(), "OUT");
     it["clientReference"] = json!("badge-0002");
     let (_, body) = app.register(&w.e1, json!([it])).await;
     assert_eq!(created(&body, 0)["ssin"], "85073003328", "{body}");
@@ -91,12 +81,7 @@ async fn bulk_items_succeed_or_fail_alone(backend: Backend) {
     let (status, body) = app
         .register(
             &w.e1,
-            json!([
-                item(&w.worker, &w.e1, &w.d1, "IN"),
-                bad,
-                item(&w.worker, &w.e1, &w.d1, "OUT"),
-                wrong_type
-            ]),
+            json!([item(&w.worker, &w.e1, &w.d1, "IN"), bad, item(&w.worker, &w.e1, &w.d1, "OUT"), wrong_type]),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -110,65 +95,34 @@ async fn bulk_items_succeed_or_fail_alone(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|e| (e["field"].as_str().unwrap().to_string(), e["code"].as_str().unwrap().to_string()))
         .collect();
     assert_eq!(
         errors,
         vec![
-            (
-                "items[1].registrationDate".to_string(),
-                "registrationDate.tooOld".to_string()
-            ),
+            ("items[1].registrationDate".to_string(), "registrationDate.tooOld".to_string()),
             ("items[1].ssin".to_string(), "ssin.checkDigit".to_string()),
         ]
     );
-    assert!(
-        nc["errors"][0]["description"]
-            .as_str()
-            .unwrap()
-            .contains("10 minutes")
-    );
+    assert!(nc["errors"][0]["description"].as_str().unwrap().contains("10 minutes"));
     let nc = not_created(&body, 3);
-    assert_eq!(
-        nc["errors"][0]["field"],
-        "items[3].employer.enterpriseNumber"
-    );
+    assert_eq!(nc["errors"][0]["field"], "items[3].employer.enterpriseNumber");
     assert_eq!(nc["errors"][0]["code"], "json.type");
 
     // A registration in the future beyond the tolerance is refused too.
     let mut future = item(&w.worker, &w.e1, &w.d1, "IN");
     future["registrationDate"] = json!(rfc3339(common::now() + Duration::minutes(3)));
     let (_, body) = app.register(&w.e1, json!([future])).await;
-    assert_eq!(
-        not_created(&body, 0)["errors"][0]["code"],
-        "registrationDate.inFuture"
-    );
+    assert_eq!(not_created(&body, 0)["errors"][0]["code"], "registrationDate.inFuture");
     app.finish().await;
 }
-both_backends!(
-    bulk_items_succeed_or_fail_alone_t,
-    bulk_items_succeed_or_fail_alone
-);
+both_backends!(bulk_items_succeed_or_fail_alone_t, bulk_items_succeed_or_fail_alone);
 
 fn assert_problem(status: u16, want: u16, body: &Value) {
     assert_eq!(status, want, "{body}");
     assert_eq!(body["status"], want, "{body}");
-    assert!(
-        body["type"]
-            .as_str()
-            .unwrap()
-            .starts_with("urn:problem-type:"),
-        "{body}"
-    );
-    assert!(
-        body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
+    assert!(body["type"].as_str().unwrap().starts_with("urn:problem-type:"), "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
 }
 
 async fn whole_request_errors(backend: Backend) {
@@ -177,33 +131,23 @@ async fn whole_request_errors(backend: Backend) {
     };
     let w = seed(&app).await;
     let url = format!("{}/presenceRegistrations/registerInBulk", app.base);
+    let auth = app.bearer(&w.e1).await;
     let send = |body: Vec<u8>, ct: &'static str| {
-        app.client
-            .post(&url)
-            .header(common::DEV, &w.e1)
-            .header("content-type", ct)
-            .body(body)
-            .send()
+        app.client.post(&url).header("authorization", &auth).header("content-type", ct).body(body).send()
     };
 
-    let res = send(b"{\"items\": [".to_vec(), "application/json")
-        .await
-        .unwrap();
+    let res = send(b"{\"items\": [".to_vec(), "application/json").await.unwrap();
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let status = res.status().as_u16();
     let body: Value = res.json().await.unwrap();
     assert_problem(status, 400, &body);
     assert!(body["detail"].as_str().unwrap().contains("not valid JSON"));
 
-    let res = send(b"items=1".to_vec(), "application/x-www-form-urlencoded")
-        .await
-        .unwrap();
+    let res = send(b"items=1".to_vec(), "application/x-www-form-urlencoded").await.unwrap();
     let status = res.status().as_u16();
     assert_problem(status, 415, &res.json().await.unwrap());
 
-    let many: Vec<Value> = (0..201)
-        .map(|_| item(&w.worker, &w.e1, &w.d1, "IN"))
-        .collect();
+    let many: Vec<Value> = (0..201).map(|_| item(&w.worker, &w.e1, &w.d1, "IN")).collect();
     let (status, body) = app.register(&w.e1, json!(many)).await;
     assert_problem(status, 400, &body);
     assert_eq!(body["issues"][0]["name"], "items");
@@ -213,20 +157,12 @@ async fn whole_request_errors(backend: Backend) {
     let (status, body) = app.register(&w.e1, json!([])).await;
     assert_problem(status, 400, &body);
 
-    let huge = format!(
-        "{{\"items\": [{{\"clientReference\": \"{}\"}}]}}",
-        "x".repeat(1024 * 1024 + 10)
-    );
+    let huge = format!("{{\"items\": [{{\"clientReference\": \"{}\"}}]}}", "x".repeat(1024 * 1024 + 10));
     let res = send(huge.into_bytes(), "application/json").await.unwrap();
     let status = res.status().as_u16();
     assert_problem(status, 413, &res.json().await.unwrap());
 
-    let res = send(
-        b"{\"items\": [], \"extra\": 1}".to_vec(),
-        "application/json",
-    )
-    .await
-    .unwrap();
+    let res = send(b"{\"items\": [], \"extra\": 1}".to_vec(), "application/json").await.unwrap();
     let status = res.status().as_u16();
     let body: Value = res.json().await.unwrap();
     assert_problem(status, 400, &body);
@@ -238,74 +174,76 @@ async fn whole_request_errors(backend: Backend) {
     assert_problem(status, 400, &body);
     assert_eq!(body["issues"][0]["in"], "path");
     assert_eq!(body["issues"][0]["name"], "id");
-    let (status, body) = app
-        .get(&w.e1, "/presenceRegistrations/1234567890123456")
-        .await;
+    let (status, body) = app.get(&w.e1, "/presenceRegistrations/1234567890123456").await;
     assert_problem(status, 400, &body);
     let (status, body) = app.get(&w.e1, "/nothing-here").await;
     assert_problem(status, 404, &body);
 
     // No sender, or a bad one: 401 with a challenge.
-    let res = app
-        .client
-        .get(format!("{}/presenceRegistrations/1", app.base))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(format!("{}/presenceRegistrations/1", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
-    assert!(
-        res.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .starts_with("Bearer")
-    );
-    let (status, body) = app.get("not-a-number", "/presenceRegistrations/1").await;
-    assert_problem(status, 401, &body);
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    for bad in ["Bearer garbage", "Basic dXNlcjpwYXNz", "Bearer ciao1.e30.AAAA"] {
+        let res = app
+            .client
+            .get(format!("{}/presenceRegistrations/1", app.base))
+            .header("authorization", bad)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("Bearer"));
+        assert_problem(status, 401, &res.json().await.unwrap());
+    }
     app.finish().await;
 }
 both_backends!(whole_request_errors_t, whole_request_errors);
 
-async fn without_dev_flag_everything_but_openapi_is_401(backend: Backend) {
-    let Some(app) =
-        TestApp::spawn_with(backend, common::config(Duration::minutes(10)), false).await
-    else {
+async fn without_a_token_everything_but_openapi_is_401(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
     let w = common::world();
-    let (status, body) = app
-        .register(&w.e1, json!([item(&w.worker, &w.e1, &w.d1, "IN")]))
-        .await;
-    assert_problem(status, 401, &body);
-    let (status, _) = app.get(&w.e1, "/presenceRegistrations/1").await;
-    assert_eq!(status, 401);
     let res = app
         .client
-        .get(format!("{}/openapi.json", app.base))
+        .post(format!("{}/presenceRegistrations/registerInBulk", app.base))
+        .json(&json!({"items": [item(&w.worker, &w.e1, &w.d1, "IN")]}))
         .send()
         .await
         .unwrap();
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"ciao\"");
+    let body: Value = res.json().await.unwrap();
+    assert_problem(status, 401, &body);
+    assert_eq!(body["type"], "urn:problem-type:belgif:noAccessToken");
+    for path in [
+        "/presenceRegistrations/1",
+        "/presenceRegistrations?registrationDateFrom=2026-01-01&registrationDateTo=2026-01-02",
+    ] {
+        let res = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 401, "{path}");
+    }
+    let res = app.client.get(format!("{}/openapi.json", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let doc: Value = res.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
-        "/presenceRegistrations/registerInBulk",
-        "/presenceRegistrations",
-        "/presenceRegistrations/{id}",
-        "/presenceRegistrations/{id}/cancel",
+        "/REST/presenceRegistration/v1/presenceRegistrations/registerInBulk",
+        "/REST/presenceRegistration/v1/presenceRegistrations",
+        "/REST/presenceRegistration/v1/presenceRegistrations/{id}",
+        "/REST/presenceRegistration/v1/presenceRegistrations/{id}/cancel",
+        "/REST/oauth/v5/token",
     ] {
-        assert!(
-            doc["paths"][path].is_object(),
-            "missing {path} in the OpenAPI document"
-        );
+        assert!(doc["paths"][path].is_object(), "missing {path} in the OpenAPI document");
     }
-    assert_eq!(doc["servers"][0]["url"], app.base);
+    assert_eq!(doc["servers"][0]["url"], app.root);
     assert!(doc["components"]["schemas"]["RegistrationItem"].is_object());
+    let oauth = &doc["components"]["securitySchemes"]["oauth2"];
+    assert_eq!(oauth["flows"]["clientCredentials"]["tokenUrl"], "/REST/oauth/v5/token");
+    assert!(oauth["flows"]["clientCredentials"]["scopes"]["scope:presenceregistration:register"].is_string());
     app.finish().await;
 }
-both_backends!(
-    without_dev_flag_t,
-    without_dev_flag_everything_but_openapi_is_401
-);
+both_backends!(without_a_token_t, without_a_token_everything_but_openapi_is_401);
 
 async fn client_reference_is_idempotent(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
@@ -324,19 +262,11 @@ async fn client_reference_is_idempotent(backend: Backend) {
         let client = app.client.clone();
         let url = format!("{}/presenceRegistrations/registerInBulk", app.base);
         let body = json!({"items": [it.clone()]});
-        let sender = w.e1.clone();
+        let auth = app.bearer(&w.e1).await;
         handles.push(tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .header(common::DEV, sender)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let res = client.post(url).header("authorization", auth).json(&body).send().await.unwrap();
             let v: Value = res.json().await.unwrap();
-            v["items"][0]["createdPresenceRegistration"]["id"]
-                .as_i64()
-                .unwrap()
+            v["items"][0]["createdPresenceRegistration"]["id"].as_i64().unwrap()
         }));
     }
     let mut ids = Vec::new();
@@ -349,134 +279,75 @@ async fn client_reference_is_idempotent(backend: Backend) {
     let (_, body) = app.register(&w.e1, json!([it.clone(), it.clone()])).await;
     assert_eq!(created(&body, 0)["id"], ids[0]);
     assert_eq!(created(&body, 1)["id"], ids[0]);
-    let other = app
-        .register_one(&format!("other-system@{}", w.e1), it.clone())
-        .await;
+    let other = app.register_one(&format!("other-system@{}", w.e1), it.clone()).await;
     assert_ne!(other, ids[0]);
     let day = common::today();
     let (_, page) = app
-        .get(&w.e1, &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&ssin={}", w.worker))
+        .get(
+            &w.e1,
+            &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&ssin={}", w.worker),
+        )
         .await;
     assert_eq!(page["total"], 3, "{page}");
     app.finish().await;
 }
-both_backends!(
-    client_reference_is_idempotent_t,
-    client_reference_is_idempotent
-);
+both_backends!(client_reference_is_idempotent_t, client_reference_is_idempotent);
 
 async fn search_filters_sorts_and_pages(backend: Backend) {
     // A wide real-time window so that registrations can lie on several days.
-    let Some(app) = TestApp::spawn_with(backend, common::config(Duration::days(40)), true).await
-    else {
+    let Some(app) = TestApp::spawn_with(backend, common::config(Duration::days(40))).await else {
         return;
     };
     let w = seed(&app).await;
     let base = common::now() - Duration::days(35);
     let mut items = Vec::new();
     for i in 0..12 {
-        let mut it = item(
-            &ssin(850_730_033 + (i % 3)),
-            &w.e1,
-            &w.d1,
-            if i % 2 == 0 { "IN" } else { "OUT" },
-        );
+        let mut it = item(&ssin(850_730_033 + (i % 3)), &w.e1, &w.d1, if i % 2 == 0 { "IN" } else { "OUT" });
         it["registrationDate"] = json!(rfc3339(base + Duration::days(3 * i as i64)));
         items.push(it);
     }
     let (status, body) = app.register(&w.e1, json!(items)).await;
     assert_eq!(status, 200);
-    assert!(
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["createdPresenceRegistration"].is_object()),
-        "{body}"
-    );
+    assert!(body["items"].as_array().unwrap().iter().all(|i| i["createdPresenceRegistration"].is_object()), "{body}");
     let from = (base - Duration::days(1)).date();
     let to = (base + Duration::days(29)).date();
-    let q = |extra: &str| {
-        format!("/presenceRegistrations?registrationDateFrom={from}&registrationDateTo={to}{extra}")
-    };
+    let q = |extra: &str| format!("/presenceRegistrations?registrationDateFrom={from}&registrationDateTo={to}{extra}");
 
     let (status, page) = app.get(&w.e1, &q("")).await;
     assert_eq!(status, 200, "{page}");
     // Days 0, 3, ..., 27 fall in the 31-day window: 10 registrations.
     assert_eq!(page["total"], 10);
-    let dates: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["registrationDate"].as_str().unwrap())
-        .collect();
+    let dates: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|r| r["registrationDate"].as_str().unwrap()).collect();
     let mut sorted = dates.clone();
     sorted.sort();
     assert_eq!(dates, sorted);
     assert!(page["next"].is_null());
     assert!(page["items"][0]["history"].is_null());
 
-    let (_, page) = app
-        .get(&w.e1, &q("&sort=-registrationDate&pageSize=4"))
-        .await;
+    let (_, page) = app.get(&w.e1, &q("&sort=-registrationDate&pageSize=4")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
     assert_eq!(page["total"], 10);
-    let first: Vec<i64> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
+    let first: Vec<i64> = page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert!(first.windows(2).all(|p| p[0] > p[1]), "{first:?}");
     let next = page["next"].as_str().expect("a next link").to_string();
     assert!(next.starts_with(&app.base), "{next}");
     assert!(next.contains("page=2"), "{next}");
-    let res = app
-        .client
-        .get(&next)
-        .header(common::DEV, &w.e1)
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(&next).header("authorization", app.bearer(&w.e1).await).send().await.unwrap();
     let page2: Value = res.json().await.unwrap();
-    let second: Vec<i64> = page2["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
+    let second: Vec<i64> = page2["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert_eq!(second.len(), 4);
     assert!(second[0] < first[3]);
 
-    let (_, page) = app
-        .get(&w.e1, &q(&format!("&ssin={}", ssin(850_730_034))))
-        .await;
-    assert!(
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["ssin"] == ssin(850_730_034))
-    );
+    let (_, page) = app.get(&w.e1, &q(&format!("&ssin={}", ssin(850_730_034)))).await;
+    assert!(page["items"].as_array().unwrap().iter().all(|r| r["ssin"] == ssin(850_730_034)));
     assert!(page["total"].as_u64().unwrap() >= 3);
     let (_, page) = app.get(&w.e1, &q("&type=OUT")).await;
     assert_eq!(page["total"], 5);
-    let (_, page) = app
-        .get(
-            &w.e1,
-            &q(&format!(
-                "&contractualRelationshipReference={}&enterpriseNumber={}",
-                w.d1, w.e1
-            )),
-        )
-        .await;
+    let (_, page) =
+        app.get(&w.e1, &q(&format!("&contractualRelationshipReference={}&enterpriseNumber={}", w.d1, w.e1))).await;
     assert_eq!(page["total"], 10);
-    let (_, page) = app
-        .get(
-            &w.e1,
-            &q(&format!("&contractualRelationshipReference={}", w.d2)),
-        )
-        .await;
+    let (_, page) = app.get(&w.e1, &q(&format!("&contractualRelationshipReference={}", w.d2))).await;
     assert_eq!(page["total"], 0);
     let (_, page) = app.get(&w.e1, &q("&validity=pending")).await;
     assert_eq!(page["total"], 10);
@@ -484,32 +355,16 @@ async fn search_filters_sorts_and_pages(backend: Backend) {
     assert_eq!(page["total"], 0);
     let (_, page) = app.get(&w.e1, &q("&remark=RELATED_DIMONA_NOT_OK")).await;
     assert_eq!(page["total"], 0);
-    let (a, b) = (
-        rfc3339(common::now() - Duration::hours(1)),
-        rfc3339(common::now() + Duration::hours(1)),
-    );
-    let (_, page) = app
-        .get(&w.e1, &q(&format!("&createdFrom={a}&createdTo={b}")))
-        .await;
+    let (a, b) = (rfc3339(common::now() - Duration::hours(1)), rfc3339(common::now() + Duration::hours(1)));
+    let (_, page) = app.get(&w.e1, &q(&format!("&createdFrom={a}&createdTo={b}"))).await;
     assert_eq!(page["total"], 10);
 
     // Refusals name the parameter.
     let (status, body) = app.get(&w.e1, "/presenceRegistrations").await;
     assert_problem(status, 400, &body);
-    let names: Vec<&str> = body["issues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = body["issues"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["registrationDateFrom", "registrationDateTo"]);
-    assert!(
-        body["issues"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["in"] == "query")
-    );
+    assert!(body["issues"].as_array().unwrap().iter().all(|i| i["in"] == "query"));
     let (status, body) = app
         .get(
             &w.e1,
@@ -534,9 +389,7 @@ async fn cancel_rules(backend: Backend) {
     };
     let w = seed(&app).await;
     let sender = format!("badges@{}", w.e1);
-    let id = app
-        .register_one(&sender, item(&w.worker, &w.e1, &w.d1, "IN"))
-        .await;
+    let id = app.register_one(&sender, item(&w.worker, &w.e1, &w.d1, "IN")).await;
 
     let (status, body) = app.cancel(&sender, id, json!({"reason": "LATER"})).await;
     assert_problem(status, 400, &body);
@@ -544,31 +397,17 @@ async fn cancel_rules(backend: Backend) {
     let (status, body) = app.cancel(&sender, id, json!({"reason": "OTHER"})).await;
     assert_problem(status, 400, &body);
     assert_eq!(body["issues"][0]["name"], "comment");
-    let (status, body) = app
-        .cancel(&sender, id, json!({"reason": "HOLIDAY", "why": 1}))
-        .await;
+    let (status, body) = app.cancel(&sender, id, json!({"reason": "HOLIDAY", "why": 1})).await;
     assert_problem(status, 400, &body);
 
     // Same enterprise, another registration system: may see, may not cancel.
-    let (status, body) = app
-        .cancel(
-            &format!("planning@{}", w.e1),
-            id,
-            json!({"reason": "HOLIDAY"}),
-        )
-        .await;
+    let (status, body) = app.cancel(&format!("planning@{}", w.e1), id, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 403, &body);
     // An unrelated enterprise does not even see it.
     let (status, body) = app.cancel(&w.e4, id, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 404, &body);
 
-    let (status, body) = app
-        .cancel(
-            &sender,
-            id,
-            json!({"reason": "PLANNING", "comment": "shift moved"}),
-        )
-        .await;
+    let (status, body) = app.cancel(&sender, id, json!({"reason": "PLANNING", "comment": "shift moved"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["validity"], "cancelled");
     let history = body["history"].as_array().unwrap();
@@ -576,19 +415,20 @@ async fn cancel_rules(backend: Backend) {
     assert_eq!(history[1]["event"], "cancelled");
     assert_eq!(history[1]["reason"], "PLANNING");
     assert_eq!(history[1]["comment"], "shift moved");
-    assert_eq!(history[1]["by"], "badges");
+    assert_eq!(history[1]["by"], app.client_id(&sender).await);
 
     let (status, body) = app.cancel(&sender, id, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 409, &body);
-    let (status, body) = app
-        .cancel(&sender, 987_654, json!({"reason": "HOLIDAY"}))
-        .await;
+    let (status, body) = app.cancel(&sender, 987_654, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 404, &body);
 
     // The registration stays, and is found as cancelled.
     let day = common::today();
     let (_, page) = app
-        .get(&sender, &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&validity=cancelled"))
+        .get(
+            &sender,
+            &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&validity=cancelled"),
+        )
         .await;
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["id"], id);
@@ -602,58 +442,26 @@ async fn access_rules(backend: Backend) {
     };
     let w = seed(&app).await;
     // Register: own workers, or those of subcontractors below in the chain.
-    let by_e3 = app
-        .register_one(&w.e3, item(&ssin(900_101_001), &w.e3, &w.d1, "IN"))
-        .await;
-    let e1_for_e3 = app
-        .register_one(&w.e1, item(&ssin(900_101_002), &w.e3, &w.d1, "IN"))
-        .await;
-    let e2_for_e3 = app
-        .register_one(&w.e2, item(&ssin(900_101_003), &w.e3, &w.d1, "IN"))
-        .await;
-    let by_e1 = app
-        .register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN"))
-        .await;
-    for (sender, employer) in [
-        (&w.e3, &w.e2),
-        (&w.e2, &w.e1),
-        (&w.e4, &w.e3),
-        (&w.p, &w.e1),
-    ] {
-        let (_, body) = app
-            .register(sender, json!([item(&w.worker, employer, &w.d1, "IN")]))
-            .await;
+    let by_e3 = app.register_one(&w.e3, item(&ssin(900_101_001), &w.e3, &w.d1, "IN")).await;
+    let e1_for_e3 = app.register_one(&w.e1, item(&ssin(900_101_002), &w.e3, &w.d1, "IN")).await;
+    let e2_for_e3 = app.register_one(&w.e2, item(&ssin(900_101_003), &w.e3, &w.d1, "IN")).await;
+    let by_e1 = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    for (sender, employer) in [(&w.e3, &w.e2), (&w.e2, &w.e1), (&w.e4, &w.e3), (&w.p, &w.e1)] {
+        let (_, body) = app.register(sender, json!([item(&w.worker, employer, &w.d1, "IN")])).await;
         let nc = not_created(&body, 0);
-        assert_eq!(
-            nc["errors"][0]["code"], "access.employer",
-            "{sender} for {employer}: {body}"
-        );
+        assert_eq!(nc["errors"][0]["code"], "access.employer", "{sender} for {employer}: {body}");
         assert_eq!(nc["errors"][0]["field"], "items[0].employer");
     }
     // An unknown declaration: only for one's own workers.
-    let (_, body) = app
-        .register(
-            &w.e1,
-            json!([item(&w.worker, &w.e3, "ZZZZZZZZZZZZZ", "IN")]),
-        )
-        .await;
-    assert_eq!(
-        not_created(&body, 0)["errors"][0]["code"],
-        "access.employer"
-    );
-    app.register_one(&w.e1, item(&w.worker, &w.e1, "ZZZZZZZZZZZZZ", "IN"))
-        .await;
+    let (_, body) = app.register(&w.e1, json!([item(&w.worker, &w.e3, "ZZZZZZZZZZZZZ", "IN")])).await;
+    assert_eq!(not_created(&body, 0)["errors"][0]["code"], "access.employer");
+    app.register_one(&w.e1, item(&w.worker, &w.e1, "ZZZZZZZZZZZZZ", "IN")).await;
 
     // Consult: employer, principal, declaring contractor, contractors above.
     let sees = |who: &str, id: i64| {
         let app = &app;
         let who = who.to_string();
-        async move {
-            app.get(&who, &format!("/presenceRegistrations/{id}"))
-                .await
-                .0
-                == 200
-        }
+        async move { app.get(&who, &format!("/presenceRegistrations/{id}")).await.0 == 200 }
     };
     for id in [by_e3, e1_for_e3, e2_for_e3] {
         assert!(sees(&w.e3, id).await);
@@ -673,12 +481,7 @@ async fn access_rules(backend: Backend) {
         let who = who.to_string();
         async move {
             let (_, page) = app
-                .get(
-                    &who,
-                    &format!(
-                        "/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}"
-                    ),
-                )
+                .get(&who, &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}"))
                 .await;
             page["total"].as_u64().unwrap()
         }
@@ -697,9 +500,7 @@ async fn acknowledged_registrations_survive_a_restart(backend: Backend) {
         return;
     };
     let w = seed(&app).await;
-    let items: Vec<Value> = (0..50)
-        .map(|i| item(&ssin(900_000_000 + i), &w.e1, &w.d1, "IN"))
-        .collect();
+    let items: Vec<Value> = (0..50).map(|i| item(&ssin(900_000_000 + i), &w.e1, &w.d1, "IN")).collect();
     let (_, body) = app.register(&w.e1, json!(items)).await;
     let ids: Vec<i64> = body["items"]
         .as_array()
@@ -710,10 +511,7 @@ async fn acknowledged_registrations_survive_a_restart(backend: Backend) {
     app.stop_server().await;
     let store = ciao_store::open(&app.url).await.unwrap();
     for id in ids {
-        let r = store
-            .registration(ciao_domain::RegistrationId::new(id).unwrap())
-            .await
-            .unwrap();
+        let r = store.registration(ciao_domain::RegistrationId::new(id).unwrap()).await.unwrap();
         assert!(r.is_some(), "registration {id} lost");
     }
     drop(store);
@@ -726,37 +524,26 @@ async fn consultations_are_audited_without_full_ssins(backend: Backend) {
         return;
     };
     let w = seed(&app).await;
-    let id = app
-        .register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN"))
-        .await;
-    let (status, _) = app
-        .get(&w.e1, &format!("/presenceRegistrations/{id}"))
-        .await;
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let (status, _) = app.get(&w.e1, &format!("/presenceRegistrations/{id}")).await;
     assert_eq!(status, 200);
     let day = common::today();
     let (status, _) = app
-        .get(&w.e2, &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&ssin={}", w.worker))
+        .get(
+            &w.e2,
+            &format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&ssin={}", w.worker),
+        )
         .await;
     assert_eq!(status, 200);
     let entries = app.service.store().audit_entries(10).await.unwrap();
-    let search = entries
-        .iter()
-        .find(|e| e.action == "registration.search")
-        .expect("search audited");
-    assert_eq!(search.actor, format!("dev_{}", w.e2));
+    let search = entries.iter().find(|e| e.action == "registration.search").expect("search audited");
+    assert_eq!(search.actor, app.client_id(&w.e2).await);
     assert_eq!(search.detail["ssin"], "85*******28");
     assert_eq!(search.detail["total"], 0);
-    let consult = entries
-        .iter()
-        .find(|e| e.action == "registration.consult")
-        .expect("consult audited");
+    let consult = entries.iter().find(|e| e.action == "registration.consult").expect("consult audited");
     assert_eq!(consult.subject.as_deref(), Some(id.to_string().as_str()));
     for e in &entries {
-        assert!(
-            !e.detail.to_string().contains(&w.worker),
-            "full SSIN in the audit log: {:?}",
-            e
-        );
+        assert!(!e.detail.to_string().contains(&w.worker), "full SSIN in the audit log: {:?}", e);
     }
     app.finish().await;
 }

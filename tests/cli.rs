@@ -37,11 +37,7 @@ fn migrate_creates_the_database() {
     let dir = temp_dir("migrate");
     let o = ciao(&db_url(&dir), &["migrate"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(
-        text(&o.stdout).contains("schema version 1"),
-        "{}",
-        text(&o.stdout)
-    );
+    assert!(text(&o.stdout).contains("schema version 2"), "{}", text(&o.stdout));
     assert!(dir.join("ciao.db").exists());
 }
 
@@ -49,59 +45,31 @@ fn migrate_creates_the_database() {
 fn the_example_files_import_and_reimport_changes_nothing() {
     let dir = temp_dir("examples");
     let db = db_url(&dir);
-    let kinds = [
-        "enterprises",
-        "persons",
-        "employments",
-        "limosa",
-        "declarations",
-        "subcontractors",
-    ];
+    let kinds = ["enterprises", "persons", "employments", "limosa", "declarations", "subcontractors"];
     for kind in kinds {
         let file = examples().join(format!("{kind}.csv"));
         let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
         assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
         let out = text(&o.stdout);
         assert!(out.starts_with(&format!("{kind}: ")), "{out}");
-        assert!(
-            !out.contains(" 0 changed"),
-            "first import of {kind} changed nothing: {out}"
-        );
+        assert!(!out.contains(" 0 changed"), "first import of {kind} changed nothing: {out}");
     }
     for kind in kinds {
         let file = examples().join(format!("{kind}.csv"));
         let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
         assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
-        assert!(
-            text(&o.stdout).contains(", 0 changed"),
-            "second import of {kind}: {}",
-            text(&o.stdout)
-        );
+        assert!(text(&o.stdout).contains(", 0 changed"), "second import of {kind}: {}", text(&o.stdout));
     }
     // Every declaration of the example is shown with its technical number.
     let declarations = std::fs::read_to_string(examples().join("declarations.csv")).unwrap();
-    let number = declarations
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
+    let number = declarations.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
     let o = ciao(&db, &["declaration", "show", &number]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["number"], number.as_str());
     assert_eq!(v["technicalNumber"].as_str().unwrap().len(), 26);
     // The technical number does not change on reimport.
-    let again = ciao(
-        &db,
-        &[
-            "import",
-            "declarations",
-            examples().join("declarations.csv").to_str().unwrap(),
-        ],
-    );
+    let again = ciao(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
     assert!(again.status.success());
     let o2 = ciao(&db, &["declaration", "show", &number]);
     let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
@@ -124,17 +92,9 @@ fn a_bad_row_names_its_line_and_imports_nothing() {
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("enterprise_number"), "{err}");
     // Nothing half-imported: the good first row is not there either.
-    std::fs::write(
-        &csv,
-        "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n",
-    )
-    .unwrap();
+    std::fs::write(&csv, "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n").unwrap();
     let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
-    assert!(
-        text(&o.stdout).contains("1 rows read, 2 changed"),
-        "{}",
-        text(&o.stdout)
-    );
+    assert!(text(&o.stdout).contains("1 rows read, 2 changed"), "{}", text(&o.stdout));
 
     let o = ciao(&db, &["import", "colours", csv.to_str().unwrap()]);
     assert!(!o.status.success());
@@ -143,21 +103,17 @@ fn a_bad_row_names_its_line_and_imports_nothing() {
     std::fs::write(&csv, "enterprise_number,name\n0123456749,Good NV\n").unwrap();
     let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("active_from"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(text(&o.stderr).contains("active_from"), "{}", text(&o.stderr));
 
     let subs = dir.join("subcontractors.csv");
-    std::fs::write(&subs, "declaration,enterprise_number,parent,from,to\n1Y1003SQ5VSSZ,0123456749,0203456708,2020-01-01,\n").unwrap();
+    std::fs::write(
+        &subs,
+        "declaration,enterprise_number,parent,from,to\n1Y1003SQ5VSSZ,0123456749,0203456708,2020-01-01,\n",
+    )
+    .unwrap();
     let o = ciao(&db, &["import", "subcontractors", subs.to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("no declaration of works"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(text(&o.stderr).contains("no declaration of works"), "{}", text(&o.stderr));
 
     let o = ciao(&db, &["declaration", "show", "1Y1003SQ5VSSZ"]);
     assert!(!o.status.success());
@@ -179,30 +135,219 @@ fn serve_prints_where_it_listens_and_answers() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(
-        line.starts_with("ciao listening on http://127.0.0.1:"),
-        "{line}"
-    );
-    let addr = line
-        .trim_start_matches("ciao listening on http://")
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("ciao listening on http://127.0.0.1:"), "{line}");
+    let addr = line.trim_start_matches("ciao listening on http://").split_whitespace().next().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let health: serde_json::Value = rt.block_on(async {
-        reqwest::get(format!("http://{addr}/health"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let health: serde_json::Value =
+        rt.block_on(async { reqwest::get(format!("http://{addr}/health")).await.unwrap().json().await.unwrap() });
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(health["status"], "UP");
     assert_eq!(health["database"], "sqlite");
+}
+
+/// The first line the server prints; the rest of its output is drained in
+/// the background so that it never writes to a closed pipe.
+fn first_line(child: &mut std::process::Child) -> String {
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).unwrap_or(0) > 0 {
+            sink.clear();
+        }
+    });
+    line
+}
+
+fn ciao_ok(db: &str, args: &[&str]) -> String {
+    let o = ciao(db, args);
+    assert!(o.status.success(), "ciao {args:?}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+/// The README's integrator walk-through: from nothing to a first registration.
+#[test]
+fn an_integrator_goes_from_nothing_to_a_first_registration() {
+    let dir = temp_dir("integrator");
+    let db = db_url(&dir);
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    ciao_ok(&db, &["client", "keygen", "--kind", "ec-p384", "--out", key.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&key).unwrap().contains("PRIVATE KEY"));
+    ciao_ok(
+        &db,
+        &[
+            "client",
+            "certificate",
+            "--key",
+            key.to_str().unwrap(),
+            "--subject",
+            "CN=badges,O=Brillance Nettoyage SRL,C=BE",
+            "--out",
+            cert.to_str().unwrap(),
+        ],
+    );
+    ciao_ok(&db, &["import", "enterprises", examples().join("enterprises.csv").to_str().unwrap()]);
+    ciao_ok(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
+
+    // A refused certificate says which rule failed.
+    let o = ciao(
+        &db,
+        &[
+            "channel",
+            "account",
+            "create",
+            "--enterprise",
+            "0621845521",
+            "--name",
+            "old",
+            "--permission",
+            "register",
+            "--certificate",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/certs/rsa1024.pem").to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("certificate.keySize"), "{}", text(&o.stderr));
+
+    let account: serde_json::Value = serde_json::from_str(&ciao_ok(
+        &db,
+        &[
+            "channel",
+            "account",
+            "create",
+            "--enterprise",
+            "0621845521",
+            "--name",
+            "badges",
+            "--permission",
+            "register",
+            "--permission",
+            "consult",
+            "--certificate",
+            cert.to_str().unwrap(),
+            "--certificate-name",
+            "main",
+        ],
+    ))
+    .unwrap();
+    let client_id = account["client_id"].as_str().unwrap().to_string();
+    assert!(client_id.starts_with("self_service_expeditor_"));
+    assert_eq!(account["certificates"][0]["name"], "main");
+    let list = ciao_ok(&db, &["channel", "account", "list", "--enterprise", "0621845521"]);
+    assert!(list.contains(&client_id));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CIAO_DATABASE_URL", &db)
+        .env("CIAO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child);
+    let addr = line.trim_start_matches("ciao listening on ").split_whitespace().next().unwrap().to_string();
+    let token_url = format!("{addr}/REST/oauth/v5/token");
+    let auth = ["--client-id", client_id.as_str(), "--key", key.to_str().unwrap()];
+
+    let mut args = vec!["client", "token"];
+    args.extend(auth);
+    args.extend(["--token-url", token_url.as_str()]);
+    let token: serde_json::Value = serde_json::from_str(&ciao_ok(&db, &args)).unwrap();
+    assert_eq!(token["token_type"], "Bearer");
+
+    let mut args = vec!["client", "register", "--url", addr.as_str()];
+    args.extend(auth);
+    args.extend([
+        "--ssin",
+        "71071902374",
+        "--employer",
+        "0621845521",
+        "--declaration",
+        "1Y2601BXL7K3M",
+        "--type",
+        "IN",
+        "--client-reference",
+        "first",
+    ]);
+    let out: serde_json::Value = serde_json::from_str(&ciao_ok(&db, &args)).unwrap();
+    let id = out["items"][0]["createdPresenceRegistration"]["id"].as_i64().expect("created");
+
+    let today = ciao_domain::to_brussels(time::OffsetDateTime::now_utc()).date().to_string();
+    let mut args = vec!["client", "search", "--url", addr.as_str()];
+    args.extend(auth);
+    args.extend(["--from", today.as_str(), "--to", today.as_str(), "--param", "ssin=71071902374"]);
+    let found: serde_json::Value = serde_json::from_str(&ciao_ok(&db, &args)).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["id"], id);
+    assert_eq!(found["items"][0]["sender"]["id"], client_id.as_str());
+}
+
+#[test]
+fn enterprise_users_and_their_rules() {
+    let dir = temp_dir("users");
+    let db = db_url(&dir);
+    ciao_ok(&db, &["import", "enterprises", examples().join("enterprises.csv").to_str().unwrap()]);
+    let am = ciao_ok(
+        &db,
+        &[
+            "enterprise",
+            "user",
+            "add",
+            "--enterprise",
+            "0621845521",
+            "--ssin",
+            "85073003328",
+            "--name",
+            "Anna",
+            "--role",
+            "access-manager",
+        ],
+    );
+    assert!(am.contains("access-manager"));
+    ciao_ok(
+        &db,
+        &[
+            "enterprise",
+            "user",
+            "add",
+            "--enterprise",
+            "0621845521",
+            "--ssin",
+            "90010100123",
+            "--name",
+            "Tom",
+            "--role",
+            "technical-administrator",
+            "--as",
+            "85073003328",
+        ],
+    );
+    let o = ciao(
+        &db,
+        &[
+            "enterprise",
+            "user",
+            "add",
+            "--enterprise",
+            "0621845521",
+            "--ssin",
+            "71071902374",
+            "--name",
+            "X",
+            "--role",
+            "technical-administrator",
+            "--as",
+            "90010100123",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("access manager"), "{}", text(&o.stderr));
+    let list = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521"]);
+    assert!(list.contains("technical-administrator"));
 }

@@ -7,26 +7,25 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ciao::{RunningServer, open_service, start_server};
-use ciao_domain::RealTimePolicy;
+use std::collections::HashMap;
+
+use ciao::{RunningServer, start_server};
+use ciao_auth::client::{KeyKind, KeyUsageBit, SigningKey, client_assertion, generate_key, self_signed_certificate};
+use ciao_domain::{EnterpriseNumber, RealTimePolicy};
 use ciao_service::{Caller, Config, Service, SystemClock};
 use serde_json::{Value, json};
 use sqlx::Connection;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+use tokio::sync::Mutex;
 
 pub const API: &str = "/REST/presenceRegistration/v1";
-pub const DEV: &str = "x-ciao-dev-sender";
+pub const TOKEN_PATH: &str = "/REST/oauth/v5/token";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique() -> String {
     let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-    format!(
-        "{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos % 1_000_000_000
-    )
+    format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000_000)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,9 +60,7 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<(String,
         Backend::Postgres => {
             let base = postgres_url()?;
             let name = format!("ciao_test_{}", unique());
-            let mut conn = sqlx::PgConnection::connect(&base)
-                .await
-                .expect("CIAO_TEST_POSTGRES_URL does not answer");
+            let mut conn = sqlx::PgConnection::connect(&base).await.expect("CIAO_TEST_POSTGRES_URL does not answer");
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
@@ -74,53 +71,184 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<(String,
     }
 }
 
+/// A REST account of the tests, with its key and a cached access token.
+#[derive(Clone)]
+pub struct TestClient {
+    pub client_id: String,
+    pub key_pem: String,
+    pub certificate_pem: String,
+    pub token: String,
+}
+
 pub struct TestApp {
     pub backend: Backend,
+    /// `http://127.0.0.1:PORT`
+    pub root: String,
+    /// `root` + the API base path.
     pub base: String,
     pub url: String,
     pub client: reqwest::Client,
     pub service: Service,
     server: Option<RunningServer>,
     drop_db: Option<(String, String)>,
+    clients: Mutex<HashMap<String, TestClient>>,
 }
 
 pub fn config(max_past: Duration) -> Config {
-    Config {
-        real_time: RealTimePolicy {
-            max_past,
-            max_future: Duration::minutes(2),
-        },
-    }
+    Config { real_time: RealTimePolicy { max_past, max_future: Duration::minutes(2) }, ..Config::default() }
+}
+
+pub fn operator() -> Caller {
+    Caller::Operator { name: "test".into() }
+}
+
+fn random_hex() -> String {
+    let mut b = [0u8; 12];
+    getrandom::fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A fresh EC P-384 key and a self-signed certificate that meets the policy.
+pub fn key_and_certificate(kind: KeyKind) -> (String, String) {
+    let key = generate_key(kind).unwrap();
+    let now = now();
+    let cert = self_signed_certificate(
+        &key,
+        "CN=test system,O=ciao tests,C=BE",
+        now - Duration::hours(1),
+        now + Duration::days(365),
+        &[KeyUsageBit::DigitalSignature],
+    )
+    .unwrap();
+    (key, cert)
 }
 
 impl TestApp {
-    /// A server with the default real-time policy and dev auth on.
+    /// A server with the default real-time policy.
     pub async fn spawn(backend: Backend) -> Option<Self> {
-        Self::spawn_with(backend, config(Duration::minutes(10)), true).await
+        Self::spawn_with(backend, config(Duration::minutes(10))).await
     }
 
-    pub async fn spawn_with(backend: Backend, config: Config, dev_auth: bool) -> Option<Self> {
+    pub async fn spawn_with(backend: Backend, config: Config) -> Option<Self> {
         let (url, drop_db) = fresh_database(backend).await?;
-        let service = open_service(&url, config, Arc::new(SystemClock))
-            .await
-            .expect("open the service");
+        Some(Self::on_database(backend, url, drop_db, config, None).await)
+    }
+
+    /// Another server (node) on an existing database; `public_url` as with `--public-url`.
+    pub async fn on_database(
+        backend: Backend,
+        url: String,
+        drop_db: Option<(String, String)>,
+        config: Config,
+        public_url: Option<&str>,
+    ) -> Self {
         let server = start_server(
-            service.clone(),
+            &url,
+            config,
+            Arc::new(SystemClock),
             "127.0.0.1:0".parse().unwrap(),
-            None,
-            dev_auth,
+            public_url.map(str::to_string),
         )
         .await
         .expect("start the server");
-        Some(Self {
+        Self {
             backend,
-            base: format!("{}{API}", server.public_url),
+            root: format!("http://{}", server.addr),
+            base: format!("http://{}{API}", server.addr),
             url,
             client: reqwest::Client::new(),
-            service,
+            service: server.service.clone(),
             server: Some(server),
             drop_db,
-        })
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The token endpoint as clients reach it (this node's address).
+    pub fn token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.root)
+    }
+
+    /// Makes sure an enterprise is in the registry.
+    pub async fn ensure_enterprise(&self, e: &EnterpriseNumber) {
+        if !self.service.store().enterprise_exists(e).await.unwrap() {
+            self.import(
+                "enterprises",
+                &format!(
+                    "enterprise_number,name,active_from,active_to\n{},Test {},2000-01-01,\n",
+                    e.as_str(),
+                    e.as_str()
+                ),
+            )
+            .await;
+        }
+    }
+
+    /// Creates a REST account with the given permissions and a fresh EC key.
+    pub async fn create_client(&self, enterprise: &str, name: &str, permissions: &[&str]) -> TestClient {
+        let e = EnterpriseNumber::parse(enterprise).expect("a valid enterprise number");
+        self.ensure_enterprise(&e).await;
+        let (key_pem, certificate_pem) = key_and_certificate(KeyKind::EcP384);
+        let perms: Vec<String> = permissions.iter().map(|p| p.to_string()).collect();
+        let account = self
+            .service
+            .create_account(&operator(), &e, name, &perms, &[("main".into(), certificate_pem.clone().into_bytes())])
+            .await
+            .expect("create the account");
+        let mut c = TestClient { client_id: account.client_id, key_pem, certificate_pem, token: String::new() };
+        let (status, body) = self.token_request(&self.assertion(&c, Duration::minutes(4)), None).await;
+        assert_eq!(status, 200, "{body}");
+        c.token = body["access_token"].as_str().unwrap().to_string();
+        c
+    }
+
+    /// A fresh, valid client assertion for this client.
+    pub fn assertion(&self, c: &TestClient, lifetime: Duration) -> String {
+        let key = SigningKey::from_pem(&c.key_pem).unwrap();
+        client_assertion(&key, &c.client_id, &self.token_url(), now(), lifetime, &random_hex()).unwrap()
+    }
+
+    /// POST /REST/oauth/v5/token with a client assertion.
+    pub async fn token_request(&self, assertion: &str, scope: Option<&str>) -> (u16, Value) {
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", assertion),
+        ];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        self.form(&form).await
+    }
+
+    pub async fn form(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let res = self.client.post(self.token_url()).form(form).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The client behind a sender name `[name@]enterprise`, created on first use
+    /// with both permissions.
+    pub async fn sender(&self, sender: &str) -> TestClient {
+        let mut clients = self.clients.lock().await;
+        if let Some(c) = clients.get(sender) {
+            return c.clone();
+        }
+        let (name, enterprise) = match sender.rsplit_once('@') {
+            Some((n, e)) => (n.to_string(), e.to_string()),
+            None => ("main".to_string(), sender.to_string()),
+        };
+        let c = self.create_client(&enterprise, &name, &["register", "consult"]).await;
+        clients.insert(sender.to_string(), c.clone());
+        c
+    }
+
+    pub async fn client_id(&self, sender: &str) -> String {
+        self.sender(sender).await.client_id
+    }
+
+    pub async fn bearer(&self, sender: &str) -> String {
+        format!("Bearer {}", self.sender(sender).await.token)
     }
 
     /// Stops the server and removes a PostgreSQL test database.
@@ -132,11 +260,9 @@ impl TestApp {
         if let Some((base, name)) = self.drop_db.take()
             && let Ok(mut conn) = sqlx::PgConnection::connect(&base).await
         {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut conn)
+                .await;
         }
     }
 
@@ -149,9 +275,7 @@ impl TestApp {
     pub async fn import(&self, kind: &str, csv: &str) {
         self.service
             .import(
-                &Caller::Operator {
-                    name: "test".into(),
-                },
+                &Caller::Operator { name: "test".into() },
                 kind,
                 std::io::Cursor::new(csv.to_string()),
                 &mut |_, _| {},
@@ -163,11 +287,8 @@ impl TestApp {
     pub async fn register(&self, sender: &str, items: Value) -> (u16, Value) {
         let res = self
             .client
-            .post(format!(
-                "{}/presenceRegistrations/registerInBulk",
-                self.base
-            ))
-            .header(DEV, sender)
+            .post(format!("{}/presenceRegistrations/registerInBulk", self.base))
+            .header("authorization", self.bearer(sender).await)
             .json(&json!({ "items": items }))
             .send()
             .await
@@ -180,16 +301,14 @@ impl TestApp {
     pub async fn register_one(&self, sender: &str, item: Value) -> i64 {
         let (status, body) = self.register(sender, json!([item])).await;
         assert_eq!(status, 200, "{body}");
-        body["items"][0]["createdPresenceRegistration"]["id"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("not created: {body}"))
+        body["items"][0]["createdPresenceRegistration"]["id"].as_i64().unwrap_or_else(|| panic!("not created: {body}"))
     }
 
     pub async fn get(&self, sender: &str, path: &str) -> (u16, Value) {
         let res = self
             .client
             .get(format!("{}{path}", self.base))
-            .header(DEV, sender)
+            .header("authorization", self.bearer(sender).await)
             .send()
             .await
             .unwrap();
@@ -201,7 +320,7 @@ impl TestApp {
         let res = self
             .client
             .post(format!("{}/presenceRegistrations/{id}/cancel", self.base))
-            .header(DEV, sender)
+            .header("authorization", self.bearer(sender).await)
             .json(&body)
             .send()
             .await

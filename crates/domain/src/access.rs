@@ -57,18 +57,10 @@ pub struct AccessGrant {
 pub fn grants(declaration: &Declaration, subcontractors: &[Subcontractor]) -> Vec<AccessGrant> {
     let mut out: HashSet<AccessGrant> = HashSet::new();
     if let Some(p) = declaration.principal.as_ref().and_then(|p| p.enterprise()) {
-        out.insert(AccessGrant {
-            viewer: p.clone(),
-            employer: None,
-            role: GrantRole::Principal,
-        });
+        out.insert(AccessGrant { viewer: p.clone(), employer: None, role: GrantRole::Principal });
     }
     let declarer = &declaration.declaring_contractor;
-    out.insert(AccessGrant {
-        viewer: declarer.clone(),
-        employer: None,
-        role: GrantRole::Declarer,
-    });
+    out.insert(AccessGrant { viewer: declarer.clone(), employer: None, role: GrantRole::Declarer });
     let parent_of: HashMap<&EnterpriseNumber, &EnterpriseNumber> = subcontractors
         .iter()
         .filter(|s| s.declaration == declaration.number)
@@ -100,10 +92,7 @@ pub fn grants(declaration: &Declaration, subcontractors: &[Subcontractor]) -> Ve
 /// Checks a new set of subcontractors of one declaration: every parent is the
 /// declaring contractor or another subcontractor, and the chain has no cycle.
 /// Returns the index (in `subs`) of the first offending row and why.
-pub fn check_chain(
-    declarer: &EnterpriseNumber,
-    subs: &[&Subcontractor],
-) -> Result<(), (usize, String)> {
+pub fn check_chain(declarer: &EnterpriseNumber, subs: &[&Subcontractor]) -> Result<(), (usize, String)> {
     let members: HashSet<&EnterpriseNumber> = subs.iter().map(|s| &s.enterprise_number).collect();
     for (i, s) in subs.iter().enumerate() {
         if s.parent != *declarer && !members.contains(&s.parent) {
@@ -116,16 +105,11 @@ pub fn check_chain(
             ));
         }
         if s.enterprise_number == *declarer {
-            return Err((
-                i,
-                "the declaring contractor cannot be its own subcontractor".to_string(),
-            ));
+            return Err((i, "the declaring contractor cannot be its own subcontractor".to_string()));
         }
     }
-    let parent_of: HashMap<&EnterpriseNumber, &EnterpriseNumber> = subs
-        .iter()
-        .map(|s| (&s.enterprise_number, &s.parent))
-        .collect();
+    let parent_of: HashMap<&EnterpriseNumber, &EnterpriseNumber> =
+        subs.iter().map(|s| (&s.enterprise_number, &s.parent)).collect();
     for (i, s) in subs.iter().enumerate() {
         let mut seen = HashSet::from([&s.enterprise_number]);
         let mut cur = &s.enterprise_number;
@@ -181,24 +165,11 @@ mod tests {
 
     #[test]
     fn chain_grants() {
-        let (p, d, a, b, c) = (
-            ent(1_000_001),
-            ent(2_000_002),
-            ent(3_000_003),
-            ent(4_000_004),
-            ent(5_000_005),
-        );
+        let (p, d, a, b, c) = (ent(1_000_001), ent(2_000_002), ent(3_000_003), ent(4_000_004), ent(5_000_005));
         // d -> a -> b ; d -> c
-        let g = grants(
-            &decl(p.clone(), d.clone()),
-            &[sub(&a, &d), sub(&b, &a), sub(&c, &d)],
-        );
+        let g = grants(&decl(p.clone(), d.clone()), &[sub(&a, &d), sub(&b, &a), sub(&c, &d)]);
         let has = |v: &EnterpriseNumber, e: Option<&EnterpriseNumber>, r| {
-            g.contains(&AccessGrant {
-                viewer: v.clone(),
-                employer: e.cloned(),
-                role: r,
-            })
+            g.contains(&AccessGrant { viewer: v.clone(), employer: e.cloned(), role: r })
         };
         assert!(has(&p, None, GrantRole::Principal));
         assert!(has(&d, None, GrantRole::Declarer));
@@ -206,10 +177,7 @@ mod tests {
         assert!(has(&d, Some(&b), GrantRole::Contractor));
         assert!(has(&d, Some(&c), GrantRole::Contractor));
         assert!(has(&a, Some(&b), GrantRole::Contractor));
-        assert!(
-            !g.iter()
-                .any(|x| x.viewer == a && x.employer.as_ref() == Some(&c))
-        );
+        assert!(!g.iter().any(|x| x.viewer == a && x.employer.as_ref() == Some(&c)));
         assert!(!g.iter().any(|x| x.viewer == b));
         assert!(!g.iter().any(|x| x.viewer == c));
         assert_eq!(g.len(), 6);
@@ -217,22 +185,14 @@ mod tests {
 
     #[test]
     fn chain_checks() {
-        let (d, a, b, x) = (
-            ent(2_000_002),
-            ent(3_000_003),
-            ent(4_000_004),
-            ent(9_000_009),
-        );
+        let (d, a, b, x) = (ent(2_000_002), ent(3_000_003), ent(4_000_004), ent(9_000_009));
         assert!(check_chain(&d, &[&sub(&a, &d), &sub(&b, &a)]).is_ok());
         let e = check_chain(&d, &[&sub(&a, &d), &sub(&b, &x)]).unwrap_err();
         assert_eq!(e.0, 1);
         let e = check_chain(&d, &[&sub(&a, &b), &sub(&b, &a)]).unwrap_err();
         assert!(e.1.contains("loops"), "{}", e.1);
         // A cycle in stored data never makes grants loop.
-        let g = grants(
-            &decl(ent(1_000_001), d.clone()),
-            &[sub(&a, &b), sub(&b, &a)],
-        );
+        let g = grants(&decl(ent(1_000_001), d.clone()), &[sub(&a, &b), sub(&b, &a)]);
         assert_eq!(g.len(), 4);
     }
 }

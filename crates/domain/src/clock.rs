@@ -28,21 +28,13 @@ fn last_sunday(year: i32, month: Month) -> Date {
 }
 
 fn transition(year: i32, month: Month) -> OffsetDateTime {
-    PrimitiveDateTime::new(
-        last_sunday(year, month),
-        Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT),
-    )
-    .assume_utc()
+    PrimitiveDateTime::new(last_sunday(year, month), Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc()
 }
 
 /// The offset of Belgian legal time at instant `t`.
 pub fn brussels_offset(t: OffsetDateTime) -> UtcOffset {
     let year = t.to_offset(UtcOffset::UTC).year();
-    if t >= transition(year, Month::March) && t < transition(year, Month::October) {
-        CEST
-    } else {
-        CET
-    }
+    if t >= transition(year, Month::March) && t < transition(year, Month::October) { CEST } else { CET }
 }
 
 /// The instant `t` as Belgian legal time.
@@ -85,8 +77,7 @@ pub fn to_micros(t: OffsetDateTime) -> i64 {
 }
 
 pub fn from_micros(m: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(m) * 1_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(m) * 1_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]
@@ -107,30 +98,15 @@ mod tests {
 
     #[test]
     fn formatting_keeps_the_offset() {
-        assert_eq!(
-            format_brussels(datetime!(2024-09-02 06:58 UTC)),
-            "2024-09-02T08:58:00+02:00"
-        );
-        assert_eq!(
-            format_brussels(datetime!(2024-12-02 06:58 UTC)),
-            "2024-12-02T07:58:00+01:00"
-        );
-        assert_eq!(
-            format_utc(datetime!(2024-12-02 06:58:00.5 +01:00)),
-            "2024-12-02T05:58:00.5Z"
-        );
+        assert_eq!(format_brussels(datetime!(2024-09-02 06:58 UTC)), "2024-09-02T08:58:00+02:00");
+        assert_eq!(format_brussels(datetime!(2024-12-02 06:58 UTC)), "2024-12-02T07:58:00+01:00");
+        assert_eq!(format_utc(datetime!(2024-12-02 06:58:00.5 +01:00)), "2024-12-02T05:58:00.5Z");
     }
 
     #[test]
     fn start_of_day() {
-        assert_eq!(
-            brussels_start_of_day(date!(2026 - 07 - 01)),
-            datetime!(2026-06-30 22:00 UTC)
-        );
-        assert_eq!(
-            brussels_start_of_day(date!(2026 - 01 - 01)),
-            datetime!(2025-12-31 23:00 UTC)
-        );
+        assert_eq!(brussels_start_of_day(date!(2026 - 07 - 01)), datetime!(2026-06-30 22:00 UTC));
+        assert_eq!(brussels_start_of_day(date!(2026 - 01 - 01)), datetime!(2025-12-31 23:00 UTC));
     }
 
     #[test]

@@ -19,19 +19,13 @@ pub struct InvalidValue {
 
 impl InvalidValue {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 }
 
 /// Removes the separators people type in identifiers: spaces, dots, dashes, slashes.
 fn strip_separators(input: &str) -> String {
-    input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-' | '/' | '\t'))
-        .collect()
+    input.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '/' | '\t')).collect()
 }
 
 fn all_digits(s: &str) -> bool {
@@ -73,10 +67,7 @@ impl Ssin {
             ));
         }
         if s.len() != 11 {
-            return Err(InvalidValue::new(
-                "ssin.length",
-                format!("an SSIN has 11 digits, this one has {}", s.len()),
-            ));
+            return Err(InvalidValue::new("ssin.length", format!("an SSIN has 11 digits, this one has {}", s.len())));
         }
         let month: u32 = s[2..4].parse().unwrap_or(99);
         let day: u32 = s[4..6].parse().unwrap_or(99);
@@ -114,11 +105,7 @@ impl Ssin {
 
     pub fn kind(&self) -> SsinKind {
         let month: u32 = self.0[2..4].parse().unwrap_or(0);
-        if month >= 20 {
-            SsinKind::Bis
-        } else {
-            SsinKind::NationalRegister
-        }
+        if month >= 20 { SsinKind::Bis } else { SsinKind::NationalRegister }
     }
 
     /// `85*******28`: enough to tell two numbers apart in a log, not enough to identify.
@@ -129,14 +116,7 @@ impl Ssin {
     /// `85.07.30-033.28`, the way the number is printed on a card.
     pub fn formatted(&self) -> String {
         let s = &self.0;
-        format!(
-            "{}.{}.{}-{}.{}",
-            &s[0..2],
-            &s[2..4],
-            &s[4..6],
-            &s[6..9],
-            &s[9..11]
-        )
+        format!("{}.{}.{}-{}.{}", &s[0..2], &s[2..4], &s[4..6], &s[6..9], &s[9..11])
     }
 }
 
@@ -165,10 +145,7 @@ impl EnterpriseNumber {
             s.drain(..2);
         }
         if s.is_empty() {
-            return Err(InvalidValue::new(
-                "enterpriseNumber.empty",
-                "the enterprise number is empty",
-            ));
+            return Err(InvalidValue::new("enterpriseNumber.empty", "the enterprise number is empty"));
         }
         if !all_digits(&s) {
             return Err(InvalidValue::new(
@@ -179,17 +156,11 @@ impl EnterpriseNumber {
         if s.len() != 10 {
             return Err(InvalidValue::new(
                 "enterpriseNumber.length",
-                format!(
-                    "an enterprise number has 10 digits, this one has {}",
-                    s.len()
-                ),
+                format!("an enterprise number has 10 digits, this one has {}", s.len()),
             ));
         }
         if !s.starts_with('0') && !s.starts_with('1') {
-            return Err(InvalidValue::new(
-                "enterpriseNumber.firstDigit",
-                "an enterprise number starts with 0 or 1",
-            ));
+            return Err(InvalidValue::new("enterpriseNumber.firstDigit", "an enterprise number starts with 0 or 1"));
         }
         let base: u64 = s[..8].parse().unwrap_or(0);
         let check: u64 = s[8..].parse().unwrap_or(0);
@@ -250,17 +221,10 @@ impl DeclarationNumber {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s: String = strip_separators(input.trim()).to_ascii_uppercase();
         if s.is_empty() {
-            return Err(InvalidValue::new(
-                "declarationNumber.empty",
-                "the declaration of works number is empty",
-            ));
+            return Err(InvalidValue::new("declarationNumber.empty", "the declaration of works number is empty"));
         }
         if let Some((pos, c)) = s.chars().enumerate().find(|(_, c)| !Self::allowed(*c)) {
-            let why = if c == 'I' || c == 'O' {
-                " (the letters I and O are never used: type 1 or 0)"
-            } else {
-                ""
-            };
+            let why = if c == 'I' || c == 'O' { " (the letters I and O are never used: type 1 or 0)" } else { "" };
             return Err(InvalidValue::new(
                 "declarationNumber.character",
                 format!(
@@ -272,10 +236,7 @@ impl DeclarationNumber {
         if s.chars().count() != 13 {
             return Err(InvalidValue::new(
                 "declarationNumber.length",
-                format!(
-                    "a declaration of works number has 13 characters, this one has {}",
-                    s.chars().count()
-                ),
+                format!("a declaration of works number has 13 characters, this one has {}", s.chars().count()),
             ));
         }
         Ok(Self(s))
@@ -311,10 +272,7 @@ impl ForeignVatNumber {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s = strip_separators(input.trim()).to_ascii_uppercase();
         if s.is_empty() {
-            return Err(InvalidValue::new(
-                "foreignVatNumber.empty",
-                "the foreign VAT number is empty",
-            ));
+            return Err(InvalidValue::new("foreignVatNumber.empty", "the foreign VAT number is empty"));
         }
         let mut chars = s.chars();
         let prefix_ok = chars.by_ref().take(2).all(|c| c.is_ascii_uppercase()) && s.len() >= 2;
@@ -360,16 +318,10 @@ impl LimosaId {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s = strip_separators(input.trim()).to_ascii_uppercase();
         if s.is_empty() {
-            return Err(InvalidValue::new(
-                "limosaId.empty",
-                "the Limosa id is empty",
-            ));
+            return Err(InvalidValue::new("limosaId.empty", "the Limosa id is empty"));
         }
         if s.len() > 20 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(InvalidValue::new(
-                "limosaId.format",
-                "a Limosa id has at most 20 letters or digits",
-            ));
+            return Err(InvalidValue::new("limosaId.format", "a Limosa id has at most 20 letters or digits"));
         }
         Ok(Self(s))
     }
@@ -396,16 +348,10 @@ impl RegistrationId {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s = input.trim();
         if !all_digits(s) {
-            return Err(InvalidValue::new(
-                "registrationId.format",
-                "a registration id is a number",
-            ));
+            return Err(InvalidValue::new("registrationId.format", "a registration id is a number"));
         }
         if s.len() > 15 {
-            return Err(InvalidValue::new(
-                "registrationId.length",
-                "a registration id has at most 15 digits",
-            ));
+            return Err(InvalidValue::new("registrationId.length", "a registration id has at most 15 digits"));
         }
         let n: i64 = s.parse().unwrap_or(0);
         Self::new(n)
@@ -439,11 +385,7 @@ mod tests {
 
     /// Builds a valid SSIN from the 9 first digits, for the given century.
     fn with_check(base: u64, born_2000: bool) -> String {
-        let check = if born_2000 {
-            mod97_check(2_000_000_000 + base)
-        } else {
-            mod97_check(base)
-        };
+        let check = if born_2000 { mod97_check(2_000_000_000 + base) } else { mod97_check(base) };
         format!("{base:09}{check:02}")
     }
 
@@ -483,16 +425,8 @@ mod tests {
         assert_eq!(Ssin::parse("").unwrap_err().code, "ssin.empty");
         assert_eq!(Ssin::parse("8507300332").unwrap_err().code, "ssin.length");
         assert_eq!(Ssin::parse("8507300332A").unwrap_err().code, "ssin.format");
-        assert_eq!(
-            Ssin::parse("85073003329").unwrap_err().code,
-            "ssin.checkDigit"
-        );
-        assert_eq!(
-            Ssin::parse(&with_check(850_732_033, false))
-                .unwrap_err()
-                .code,
-            "ssin.day"
-        );
+        assert_eq!(Ssin::parse("85073003329").unwrap_err().code, "ssin.checkDigit");
+        assert_eq!(Ssin::parse(&with_check(850_732_033, false)).unwrap_err().code, "ssin.day");
     }
 
     #[test]
@@ -506,89 +440,42 @@ mod tests {
 
     #[test]
     fn enterprise_number_refusals() {
-        assert_eq!(
-            EnterpriseNumber::parse("0123.456.748").unwrap_err().code,
-            "enterpriseNumber.checkDigit"
-        );
-        assert_eq!(
-            EnterpriseNumber::parse("123456749").unwrap_err().code,
-            "enterpriseNumber.length"
-        );
-        assert_eq!(
-            EnterpriseNumber::parse("2123456749").unwrap_err().code,
-            "enterpriseNumber.firstDigit"
-        );
-        assert_eq!(
-            EnterpriseNumber::parse("01234567A9").unwrap_err().code,
-            "enterpriseNumber.format"
-        );
+        assert_eq!(EnterpriseNumber::parse("0123.456.748").unwrap_err().code, "enterpriseNumber.checkDigit");
+        assert_eq!(EnterpriseNumber::parse("123456749").unwrap_err().code, "enterpriseNumber.length");
+        assert_eq!(EnterpriseNumber::parse("2123456749").unwrap_err().code, "enterpriseNumber.firstDigit");
+        assert_eq!(EnterpriseNumber::parse("01234567A9").unwrap_err().code, "enterpriseNumber.format");
     }
 
     #[test]
     fn declaration_numbers() {
-        assert_eq!(
-            DeclarationNumber::parse("1y1003sq5vssz").unwrap().as_str(),
-            "1Y1003SQ5VSSZ"
-        );
+        assert_eq!(DeclarationNumber::parse("1y1003sq5vssz").unwrap().as_str(), "1Y1003SQ5VSSZ");
         let e = DeclarationNumber::parse("1Y1003SQ5VSIZ").unwrap_err();
         assert_eq!(e.code, "declarationNumber.character");
         assert!(e.message.contains("character 12"), "{}", e.message);
         assert!(e.message.contains("I and O"));
-        assert_eq!(
-            DeclarationNumber::parse("1Y1003SQ5VSS").unwrap_err().code,
-            "declarationNumber.length"
-        );
+        assert_eq!(DeclarationNumber::parse("1Y1003SQ5VSS").unwrap_err().code, "declarationNumber.length");
     }
 
     #[test]
     fn foreign_vat_and_limosa() {
-        assert_eq!(
-            ForeignVatNumber::parse("fr 12 345678901").unwrap().as_str(),
-            "FR12345678901"
-        );
-        assert_eq!(
-            ForeignVatNumber::parse("BE0123456749").unwrap_err().code,
-            "foreignVatNumber.belgian"
-        );
-        assert_eq!(
-            ForeignVatNumber::parse("12345").unwrap_err().code,
-            "foreignVatNumber.country"
-        );
+        assert_eq!(ForeignVatNumber::parse("fr 12 345678901").unwrap().as_str(), "FR12345678901");
+        assert_eq!(ForeignVatNumber::parse("BE0123456749").unwrap_err().code, "foreignVatNumber.belgian");
+        assert_eq!(ForeignVatNumber::parse("12345").unwrap_err().code, "foreignVatNumber.country");
         assert_eq!(LimosaId::parse("lim-12345").unwrap().as_str(), "LIM12345");
-        assert_eq!(
-            LimosaId::parse("123456789012345678901").unwrap_err().code,
-            "limosaId.format"
-        );
+        assert_eq!(LimosaId::parse("123456789012345678901").unwrap_err().code, "limosaId.format");
     }
 
     #[test]
     fn registration_ids() {
         assert_eq!(RegistrationId::parse("17611").unwrap().get(), 17611);
-        assert_eq!(
-            RegistrationId::parse("1234567890123456").unwrap_err().code,
-            "registrationId.length"
-        );
-        assert_eq!(
-            RegistrationId::parse("0").unwrap_err().code,
-            "registrationId.range"
-        );
-        assert_eq!(
-            RegistrationId::parse("12a").unwrap_err().code,
-            "registrationId.format"
-        );
+        assert_eq!(RegistrationId::parse("1234567890123456").unwrap_err().code, "registrationId.length");
+        assert_eq!(RegistrationId::parse("0").unwrap_err().code, "registrationId.range");
+        assert_eq!(RegistrationId::parse("12a").unwrap_err().code, "registrationId.format");
     }
 
     fn valid_ssin_base() -> impl Strategy<Value = (u64, bool)> {
-        (
-            0u64..100,
-            prop_oneof![1u64..=12, 21u64..=32, 41u64..=52],
-            1u64..=28,
-            1u64..=997,
-            any::<bool>(),
-        )
-            .prop_map(|(yy, mm, dd, serial, c)| {
-                (yy * 10_000_000 + mm * 100_000 + dd * 1000 + serial, c)
-            })
+        (0u64..100, prop_oneof![1u64..=12, 21u64..=32, 41u64..=52], 1u64..=28, 1u64..=997, any::<bool>())
+            .prop_map(|(yy, mm, dd, serial, c)| (yy * 10_000_000 + mm * 100_000 + dd * 1000 + serial, c))
     }
 
     proptest! {

@@ -5,19 +5,19 @@
 //! value, so that every rule can be tested at any instant.
 
 pub mod access;
+pub mod channel;
 pub mod clock;
 pub mod ids;
 pub mod reference;
 pub mod registration;
+pub mod remarks;
 pub mod search;
 
 pub use clock::{brussels_offset, format_brussels, format_utc, to_brussels};
 pub use ids::{
-    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId,
-    Ssin, SsinKind,
+    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId, Ssin, SsinKind,
 };
 pub use registration::{
-    Address, CancelReason, Channel, Employer, Event, FieldError, HistoryEntry, NewRegistration,
-    Person, PlaceOfWork, RealTimePolicy, Registration, RegistrationInput, RegistrationType, Remark,
-    Sender, ValidItem, Validity,
+    Address, CancelReason, Channel, Employer, Event, FieldError, HistoryEntry, NewRegistration, Person, PlaceOfWork,
+    RealTimePolicy, Registration, RegistrationInput, RegistrationType, Remark, Sender, ValidItem, Validity,
 };

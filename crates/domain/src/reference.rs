@@ -5,9 +5,7 @@
 
 use time::Date;
 
-use crate::ids::{
-    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, Ssin,
-};
+use crate::ids::{DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, Ssin};
 use crate::registration::FieldError;
 use crate::search::parse_date;
 
@@ -24,11 +22,7 @@ pub trait CsvRecord: Sized {
     fn key(&self) -> String;
 }
 
-fn id<T>(
-    get: &dyn Fn(&str) -> String,
-    col: &str,
-    f: fn(&str) -> Result<T, InvalidValue>,
-) -> Result<T, FieldError> {
+fn id<T>(get: &dyn Fn(&str) -> String, col: &str, f: fn(&str) -> Result<T, InvalidValue>) -> Result<T, FieldError> {
     let v = get(col);
     if v.is_empty() {
         return Err(FieldError::required(col));
@@ -36,22 +30,13 @@ fn id<T>(
     f(&v).map_err(|e| FieldError::from_invalid(col, e))
 }
 
-fn text(
-    get: &dyn Fn(&str) -> String,
-    col: &str,
-    required: bool,
-    max: usize,
-) -> Result<String, FieldError> {
+fn text(get: &dyn Fn(&str) -> String, col: &str, required: bool, max: usize) -> Result<String, FieldError> {
     let v = get(col);
     if required && v.is_empty() {
         return Err(FieldError::required(col));
     }
     if v.chars().count() > max {
-        return Err(FieldError::new(
-            col,
-            "text.tooLong",
-            format!("{col} has at most {max} characters"),
-        ));
+        return Err(FieldError::new(col, "text.tooLong", format!("{col} has at most {max} characters")));
     }
     Ok(v)
 }
@@ -61,33 +46,20 @@ fn date(get: &dyn Fn(&str) -> String, col: &str) -> Result<Date, FieldError> {
     if v.is_empty() {
         return Err(FieldError::required(col));
     }
-    parse_date(&v)
-        .ok_or_else(|| FieldError::new(col, "date.format", format!("{col} is a date YYYY-MM-DD")))
+    parse_date(&v).ok_or_else(|| FieldError::new(col, "date.format", format!("{col} is a date YYYY-MM-DD")))
 }
 
 /// An empty end date means open-ended; an end date is never before the start.
-fn end_date(
-    get: &dyn Fn(&str) -> String,
-    col: &str,
-    start: Date,
-) -> Result<Option<Date>, FieldError> {
+fn end_date(get: &dyn Fn(&str) -> String, col: &str, start: Date) -> Result<Option<Date>, FieldError> {
     let v = get(col);
     if v.is_empty() {
         return Ok(None);
     }
     let d = parse_date(&v).ok_or_else(|| {
-        FieldError::new(
-            col,
-            "date.format",
-            format!("{col} is a date YYYY-MM-DD, or empty for open-ended"),
-        )
+        FieldError::new(col, "date.format", format!("{col} is a date YYYY-MM-DD, or empty for open-ended"))
     })?;
     if d < start {
-        return Err(FieldError::new(
-            col,
-            "period.order",
-            format!("{col} is before the start of the period"),
-        ));
+        return Err(FieldError::new(col, "period.order", format!("{col} is before the start of the period")));
     }
     Ok(Some(d))
 }
@@ -108,8 +80,7 @@ pub struct EnterprisePeriod {
 
 impl CsvRecord for EnterprisePeriod {
     const KIND: &'static str = "enterprises";
-    const COLUMNS: &'static [&'static str] =
-        &["enterprise_number", "name", "active_from", "active_to"];
+    const COLUMNS: &'static [&'static str] = &["enterprise_number", "name", "active_from", "active_to"];
     fn key(&self) -> String {
         format!("{} {}", self.enterprise_number, self.active_from)
     }
@@ -186,14 +157,8 @@ pub struct LimosaDeclaration {
 
 impl CsvRecord for LimosaDeclaration {
     const KIND: &'static str = "limosa";
-    const COLUMNS: &'static [&'static str] = &[
-        "limosa_id",
-        "ssin",
-        "foreign_employer_vat",
-        "belgian_client",
-        "from",
-        "to",
-    ];
+    const COLUMNS: &'static [&'static str] =
+        &["limosa_id", "ssin", "foreign_employer_vat", "belgian_client", "from", "to"];
     fn key(&self) -> String {
         self.limosa_id.as_str().to_string()
     }
@@ -207,10 +172,7 @@ impl CsvRecord for LimosaDeclaration {
             belgian_client: if client.is_empty() {
                 None
             } else {
-                Some(
-                    EnterpriseNumber::parse(&client)
-                        .map_err(|e| FieldError::from_invalid("belgian_client", e))?,
-                )
+                Some(EnterpriseNumber::parse(&client).map_err(|e| FieldError::from_invalid("belgian_client", e))?)
             },
             from,
             to: end_date(get, "to", from)?,
@@ -298,13 +260,8 @@ pub struct Declaration {
 }
 
 fn amount_cents(col: &str, v: &str) -> Result<i64, FieldError> {
-    let bad = || {
-        FieldError::new(
-            col,
-            "amount.format",
-            format!("{col} is an amount in euro such as 525000 or 525000.50"),
-        )
-    };
+    let bad =
+        || FieldError::new(col, "amount.format", format!("{col} is an amount in euro such as 525000 or 525000.50"));
     let (units, cents) = match v.split_once('.') {
         Some((u, c)) => (u, c),
         None => (v, ""),
@@ -316,30 +273,18 @@ fn amount_cents(col: &str, v: &str) -> Result<i64, FieldError> {
         return Err(bad());
     }
     let u: i64 = units.parse().map_err(|_| bad())?;
-    let c: i64 = if cents.is_empty() {
-        0
-    } else {
-        format!("{cents:0<2}").parse().map_err(|_| bad())?
-    };
+    let c: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().map_err(|_| bad())? };
     Ok(u * 100 + c)
 }
 
-fn coordinate(
-    get: &dyn Fn(&str) -> String,
-    col: &str,
-    limit: f64,
-) -> Result<Option<f64>, FieldError> {
+fn coordinate(get: &dyn Fn(&str) -> String, col: &str, limit: f64) -> Result<Option<f64>, FieldError> {
     let v = get(col);
     if v.is_empty() {
         return Ok(None);
     }
     match v.parse::<f64>() {
         Ok(x) if x.is_finite() && (-limit..=limit).contains(&x) => Ok(Some(x)),
-        _ => Err(FieldError::new(
-            col,
-            "coordinates.range",
-            format!("{col} is a number from -{limit} to {limit}"),
-        )),
+        _ => Err(FieldError::new(col, "coordinates.range", format!("{col} is a number from -{limit} to {limit}"))),
     }
 }
 
@@ -367,13 +312,8 @@ impl CsvRecord for Declaration {
     }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let sector = get("sector");
-        let sector = Sector::parse(&sector).ok_or_else(|| {
-            FieldError::new(
-                "sector",
-                "sector.value",
-                "sector is cleaning, construction or meat",
-            )
-        })?;
+        let sector = Sector::parse(&sector)
+            .ok_or_else(|| FieldError::new("sector", "sector.value", "sector is cleaning, construction or meat"))?;
         let lat = coordinate(get, "latitude", 90.0)?;
         let lon = coordinate(get, "longitude", 180.0)?;
         let coordinates = match (lat, lon) {
@@ -405,10 +345,7 @@ impl CsvRecord for Declaration {
             principal: if principal.is_empty() {
                 None
             } else {
-                Some(
-                    Principal::parse(&principal)
-                        .map_err(|e| FieldError::from_invalid("principal", e))?,
-                )
+                Some(Principal::parse(&principal).map_err(|e| FieldError::from_invalid("principal", e))?)
             },
             declaring_contractor: id(get, "declaring_contractor", EnterpriseNumber::parse)?,
             subject_to_registration: match subject.as_str() {
@@ -439,8 +376,7 @@ pub struct Subcontractor {
 
 impl CsvRecord for Subcontractor {
     const KIND: &'static str = "subcontractors";
-    const COLUMNS: &'static [&'static str] =
-        &["declaration", "enterprise_number", "parent", "from", "to"];
+    const COLUMNS: &'static [&'static str] = &["declaration", "enterprise_number", "parent", "from", "to"];
     fn key(&self) -> String {
         format!("{} {}", self.declaration, self.enterprise_number)
     }
@@ -454,11 +390,7 @@ impl CsvRecord for Subcontractor {
             to: end_date(get, "to", from)?,
         };
         if s.parent == s.enterprise_number {
-            return Err(FieldError::new(
-                "parent",
-                "chain.self",
-                "a subcontractor cannot be its own parent",
-            ));
+            return Err(FieldError::new("parent", "chain.self", "a subcontractor cannot be its own parent"));
         }
         Ok(s)
     }
@@ -478,10 +410,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn row(pairs: &[(&str, &str)]) -> impl Fn(&str) -> String {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
+        let m: HashMap<String, String> = pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         move |k: &str| m.get(k).cloned().unwrap_or_default()
     }
 
@@ -510,23 +439,12 @@ mod tests {
 
     #[test]
     fn refusals_name_the_column() {
-        let get = row(&[
-            ("ssin", "85073003328"),
-            ("employer", "0123456749"),
-            ("from", "2026-02-01"),
-            ("to", "2026-01-01"),
-        ]);
+        let get =
+            row(&[("ssin", "85073003328"), ("employer", "0123456749"), ("from", "2026-02-01"), ("to", "2026-01-01")]);
         assert_eq!(Employment::from_row(&get).unwrap_err().field, "to");
-        let get = row(&[
-            ("ssin", "85073003328"),
-            ("employer", "0123456748"),
-            ("from", "2026-02-01"),
-        ]);
+        let get = row(&[("ssin", "85073003328"), ("employer", "0123456748"), ("from", "2026-02-01")]);
         let e = Employment::from_row(&get).unwrap_err();
-        assert_eq!(
-            (e.field.as_str(), e.code.as_str()),
-            ("employer", "enterpriseNumber.checkDigit")
-        );
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("employer", "enterpriseNumber.checkDigit"));
         assert_eq!(amount_cents("a", "1,5").unwrap_err().code, "amount.format");
     }
 
@@ -534,15 +452,7 @@ mod tests {
     fn periods() {
         let d = |s| parse_date(s).unwrap();
         assert!(period_covers(d("2026-01-01"), None, d("2030-01-01")));
-        assert!(period_covers(
-            d("2026-01-01"),
-            Some(d("2026-01-31")),
-            d("2026-01-31")
-        ));
-        assert!(!period_covers(
-            d("2026-01-01"),
-            Some(d("2026-01-31")),
-            d("2026-02-01")
-        ));
+        assert!(period_covers(d("2026-01-01"), Some(d("2026-01-31")), d("2026-01-31")));
+        assert!(!period_covers(d("2026-01-01"), Some(d("2026-01-31")), d("2026-02-01")));
     }
 }

@@ -4,10 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
-use crate::ids::{
-    DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId,
-    Ssin,
-};
+use crate::ids::{DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId, Ssin};
 
 /// A refusal tied to one field: `field` is a path relative to the object that
 /// was validated (`employer.enterpriseNumber`); the HTTP layer prefixes it
@@ -20,16 +17,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            description: description.into(),
-        }
+    pub fn new(field: impl Into<String>, code: impl Into<String>, description: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into(), description: description.into() }
     }
 
     pub fn from_invalid(field: impl Into<String>, e: InvalidValue) -> Self {
@@ -42,11 +31,7 @@ impl FieldError {
 
     /// The same error, with its field under `prefix`.
     pub fn prefixed(mut self, prefix: &str) -> Self {
-        self.field = if self.field.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{}", self.field)
-        };
+        self.field = if self.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", self.field) };
         self
     }
 }
@@ -203,13 +188,7 @@ pub enum CancelReason {
 }
 
 impl CancelReason {
-    pub const ALL: [CancelReason; 5] = [
-        Self::Holiday,
-        Self::Disease,
-        Self::Planning,
-        Self::C32a,
-        Self::Other,
-    ];
+    pub const ALL: [CancelReason; 5] = [Self::Holiday, Self::Disease, Self::Planning, Self::C32a, Self::Other];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -245,15 +224,8 @@ pub struct NewRegistration {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Created,
-    Validated {
-        validity: Validity,
-        remarks: Vec<Remark>,
-    },
-    Cancelled {
-        reason: CancelReason,
-        comment: Option<String>,
-        by: String,
-    },
+    Validated { validity: Validity, remarks: Vec<Remark> },
+    Cancelled { reason: CancelReason, comment: Option<String>, by: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -283,10 +255,7 @@ pub struct RealTimePolicy {
 
 impl Default for RealTimePolicy {
     fn default() -> Self {
-        Self {
-            max_past: Duration::minutes(10),
-            max_future: Duration::minutes(2),
-        }
+        Self { max_past: Duration::minutes(10), max_future: Duration::minutes(2) }
     }
 }
 
@@ -325,12 +294,7 @@ pub struct ValidItem {
 }
 
 impl ValidItem {
-    pub fn into_new(
-        self,
-        channel: Channel,
-        sender: Sender,
-        created_at: OffsetDateTime,
-    ) -> NewRegistration {
+    pub fn into_new(self, channel: Channel, sender: Sender, created_at: OffsetDateTime) -> NewRegistration {
         NewRegistration {
             registration_date: self.registration_date,
             kind: self.kind,
@@ -358,11 +322,7 @@ pub fn parse_instant(s: &str) -> Option<OffsetDateTime> {
 impl RegistrationInput {
     /// Checks every rule that can be checked at once, and gathers all
     /// failures (not only the first), each naming its field and rule.
-    pub fn validate(
-        &self,
-        now: OffsetDateTime,
-        policy: RealTimePolicy,
-    ) -> Result<ValidItem, Vec<FieldError>> {
+    pub fn validate(&self, now: OffsetDateTime, policy: RealTimePolicy) -> Result<ValidItem, Vec<FieldError>> {
         let mut errors = Vec::new();
 
         let registration_date = match self.registration_date.as_deref() {
@@ -423,11 +383,7 @@ impl RegistrationInput {
 
         let person = match (self.ssin.as_deref(), self.limosa_id.as_deref()) {
             (Some(_), Some(_)) => {
-                errors.push(FieldError::new(
-                    "limosaId",
-                    "person.exclusive",
-                    "give either ssin or limosaId, not both",
-                ));
+                errors.push(FieldError::new("limosaId", "person.exclusive", "give either ssin or limosaId, not both"));
                 None
             }
             (None, None) => {
@@ -454,10 +410,7 @@ impl RegistrationInput {
             },
         };
 
-        let employer = match (
-            self.employer_enterprise_number.as_deref(),
-            self.employer_foreign_vat_number.as_deref(),
-        ) {
+        let employer = match (self.employer_enterprise_number.as_deref(), self.employer_foreign_vat_number.as_deref()) {
             (Some(_), Some(_)) => {
                 errors.push(FieldError::new(
                     "employer",
@@ -467,11 +420,7 @@ impl RegistrationInput {
                 None
             }
             (None, None) => {
-                let field = if self.employer_given {
-                    "employer.enterpriseNumber"
-                } else {
-                    "employer"
-                };
+                let field = if self.employer_given { "employer.enterpriseNumber" } else { "employer" };
                 errors.push(FieldError::new(
                     field,
                     "required",
@@ -503,10 +452,7 @@ impl RegistrationInput {
             Some(d) => match DeclarationNumber::parse(d) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    errors.push(FieldError::from_invalid(
-                        "contractualRelationshipReference",
-                        e,
-                    ));
+                    errors.push(FieldError::from_invalid("contractualRelationshipReference", e));
                     None
                 }
             },
@@ -539,10 +485,7 @@ impl RegistrationInput {
                     ));
                     ok = false;
                 }
-                ok.then_some(PlaceOfWork::Coordinates {
-                    latitude: *lat,
-                    longitude: *lon,
-                })
+                ok.then_some(PlaceOfWork::Coordinates { latitude: *lat, longitude: *lon })
             }
             (None, Some(a)) => {
                 let before = errors.len();
@@ -552,13 +495,7 @@ impl RegistrationInput {
                     ("streetName", &a.street_name, 200),
                     ("houseNumber", &a.house_number, 16),
                 ] {
-                    check_text(
-                        &mut errors,
-                        &format!("placeOfWork.address.{name}"),
-                        value,
-                        max,
-                        true,
-                    );
+                    check_text(&mut errors, &format!("placeOfWork.address.{name}"), value, max, true);
                 }
                 if let Some(b) = &a.box_number {
                     check_text(&mut errors, "placeOfWork.address.boxNumber", b, 16, false);
@@ -572,33 +509,25 @@ impl RegistrationInput {
             None => None,
             Some(r) => {
                 let before = errors.len();
-                check_text(
-                    &mut errors,
-                    "clientReference",
-                    r,
-                    CLIENT_REFERENCE_MAX,
-                    true,
-                );
+                check_text(&mut errors, "clientReference", r, CLIENT_REFERENCE_MAX, true);
                 (errors.len() == before).then(|| r.to_string())
             }
         };
 
         match (registration_date, kind, person, employer, declaration) {
-            (
-                Some(registration_date),
-                Some(kind),
-                Some(person),
-                Some(employer),
-                Some(declaration),
-            ) if errors.is_empty() => Ok(ValidItem {
-                registration_date,
-                kind,
-                person,
-                employer,
-                declaration,
-                place_of_work,
-                client_reference,
-            }),
+            (Some(registration_date), Some(kind), Some(person), Some(employer), Some(declaration))
+                if errors.is_empty() =>
+            {
+                Ok(ValidItem {
+                    registration_date,
+                    kind,
+                    person,
+                    employer,
+                    declaration,
+                    place_of_work,
+                    client_reference,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -606,23 +535,11 @@ impl RegistrationInput {
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
     if required && value.trim().is_empty() {
-        errors.push(FieldError::new(
-            field,
-            "text.empty",
-            format!("{field} may not be empty"),
-        ));
+        errors.push(FieldError::new(field, "text.empty", format!("{field} may not be empty")));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            "text.tooLong",
-            format!("{field} has at most {max} characters"),
-        ));
+        errors.push(FieldError::new(field, "text.tooLong", format!("{field} has at most {max} characters")));
     } else if value.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            "text.control",
-            format!("{field} may not contain control characters"),
-        ));
+        errors.push(FieldError::new(field, "text.control", format!("{field} may not contain control characters")));
     }
 }
 
@@ -648,10 +565,7 @@ mod tests {
     #[test]
     fn a_good_item_is_normalised() {
         let v = good().validate(NOW, RealTimePolicy::default()).unwrap();
-        assert_eq!(
-            v.registration_date,
-            datetime!(2026-03-02 06:58:00.123456 UTC)
-        );
+        assert_eq!(v.registration_date, datetime!(2026-03-02 06:58:00.123456 UTC));
         assert_eq!(v.kind, RegistrationType::In);
         assert!(matches!(v.person, Person::Ssin(ref s) if s.as_str() == "85073003328"));
         assert!(matches!(v.employer, Employer::Enterprise(ref e) if e.as_str() == "0123456749"));
@@ -670,19 +584,13 @@ mod tests {
         let p = RealTimePolicy::default();
         let mut i = good();
         i.registration_date = Some("2026-03-02T06:49:59Z".into());
-        assert_eq!(
-            i.validate(NOW, p).unwrap_err()[0].code,
-            "registrationDate.tooOld"
-        );
+        assert_eq!(i.validate(NOW, p).unwrap_err()[0].code, "registrationDate.tooOld");
         i.registration_date = Some("2026-03-02T06:50:00Z".into());
         assert!(i.validate(NOW, p).is_ok());
         i.registration_date = Some("2026-03-02T07:02:00Z".into());
         assert!(i.validate(NOW, p).is_ok());
         i.registration_date = Some("2026-03-02T07:02:01Z".into());
-        assert_eq!(
-            i.validate(NOW, p).unwrap_err()[0].code,
-            "registrationDate.inFuture"
-        );
+        assert_eq!(i.validate(NOW, p).unwrap_err()[0].code, "registrationDate.inFuture");
     }
 
     #[test]
@@ -697,10 +605,7 @@ mod tests {
             ..Default::default()
         };
         let errs = i.validate(NOW, RealTimePolicy::default()).unwrap_err();
-        let fields: Vec<_> = errs
-            .iter()
-            .map(|e| (e.field.as_str(), e.code.as_str()))
-            .collect();
+        let fields: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
         assert_eq!(
             fields,
             vec![
@@ -708,10 +613,7 @@ mod tests {
                 ("type", "type.value"),
                 ("ssin", "ssin.checkDigit"),
                 ("employer.enterpriseNumber", "enterpriseNumber.checkDigit"),
-                (
-                    "contractualRelationshipReference",
-                    "declarationNumber.length"
-                ),
+                ("contractualRelationshipReference", "declarationNumber.length"),
                 ("clientReference", "text.tooLong"),
             ]
         );
@@ -721,22 +623,13 @@ mod tests {
     fn person_and_employer_are_exclusive_and_required() {
         let mut i = good();
         i.limosa_id = Some("L123".into());
-        assert_eq!(
-            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code,
-            "person.exclusive"
-        );
+        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code, "person.exclusive");
         let mut i = good();
         i.ssin = None;
-        assert_eq!(
-            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].field,
-            "ssin"
-        );
+        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].field, "ssin");
         let mut i = good();
         i.employer_foreign_vat_number = Some("FR12345678901".into());
-        assert_eq!(
-            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code,
-            "employer.exclusive"
-        );
+        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].code, "employer.exclusive");
         let mut i = good();
         i.employer_enterprise_number = None;
         i.employer_foreign_vat_number = Some("FR12345678901".into());
@@ -762,9 +655,6 @@ mod tests {
             house_number: "1".into(),
             box_number: None,
         });
-        assert_eq!(
-            i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].field,
-            "placeOfWork.address.streetName"
-        );
+        assert_eq!(i.validate(NOW, RealTimePolicy::default()).unwrap_err()[0].field, "placeOfWork.address.streetName");
     }
 }

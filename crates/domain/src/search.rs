@@ -1,9 +1,6 @@
 //! Search criteria for registrations, parsed from query parameters.
 
-use time::{
-    Date, Duration, OffsetDateTime, format_description::BorrowedFormatItem,
-    macros::format_description,
-};
+use time::{Date, Duration, OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 
 use crate::clock::brussels_start_of_day;
 use crate::ids::{DeclarationNumber, EnterpriseNumber, LimosaId, Ssin};
@@ -105,10 +102,7 @@ impl SearchCriteria {
             kind: None,
             created_from: None,
             created_to: None,
-            sort: Sort {
-                key: SortKey::RegistrationDate,
-                descending: false,
-            },
+            sort: Sort { key: SortKey::RegistrationDate, descending: false },
             page: 1,
             page_size: DEFAULT_PAGE_SIZE,
         }
@@ -127,27 +121,16 @@ impl SearchCriteria {
                 errors.push(FieldError::new(
                     k,
                     "parameter.unknown",
-                    format!(
-                        "unknown query parameter; known are: {}",
-                        Self::PARAMETERS.join(", ")
-                    ),
+                    format!("unknown query parameter; known are: {}", Self::PARAMETERS.join(", ")),
                 ));
             } else if seen.contains(&k.as_str()) {
-                errors.push(FieldError::new(
-                    k,
-                    "parameter.repeated",
-                    "this parameter may be given once",
-                ));
+                errors.push(FieldError::new(k, "parameter.repeated", "this parameter may be given once"));
             } else {
                 seen.push(k);
             }
         }
         let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-                .filter(|v| !v.trim().is_empty())
+            params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
         };
 
         let from = match get("registrationDateFrom") {
@@ -182,12 +165,8 @@ impl SearchCriteria {
 
         let ssin = parse_opt(get("ssin"), "ssin", Ssin::parse, &mut errors);
         let limosa_id = parse_opt(get("limosaId"), "limosaId", LimosaId::parse, &mut errors);
-        let enterprise_number = parse_opt(
-            get("enterpriseNumber"),
-            "enterpriseNumber",
-            EnterpriseNumber::parse,
-            &mut errors,
-        );
+        let enterprise_number =
+            parse_opt(get("enterpriseNumber"), "enterpriseNumber", EnterpriseNumber::parse, &mut errors);
         let declaration = parse_opt(
             get("contractualRelationshipReference"),
             "contractualRelationshipReference",
@@ -212,11 +191,7 @@ impl SearchCriteria {
 
         let remark = match get("remark") {
             Some(r) if r.chars().count() > 100 => {
-                errors.push(FieldError::new(
-                    "remark",
-                    "text.tooLong",
-                    "remark has at most 100 characters",
-                ));
+                errors.push(FieldError::new("remark", "text.tooLong", "remark has at most 100 characters"));
                 None
             }
             r => r.map(str::to_string),
@@ -233,37 +208,19 @@ impl SearchCriteria {
             }
         };
 
-        let created_from =
-            get("createdFrom").and_then(|v| bound(v, false, "createdFrom", &mut errors));
+        let created_from = get("createdFrom").and_then(|v| bound(v, false, "createdFrom", &mut errors));
         let created_to = get("createdTo").and_then(|v| bound(v, true, "createdTo", &mut errors));
 
         let sort = match get("sort") {
-            None => Sort {
-                key: SortKey::RegistrationDate,
-                descending: false,
-            },
+            None => Sort { key: SortKey::RegistrationDate, descending: false },
             Some(s) => Sort::parse(s).unwrap_or_else(|| {
-                errors.push(FieldError::new(
-                    "sort",
-                    "sort.value",
-                    format!("sort is one of {}", Sort::VALUES),
-                ));
-                Sort {
-                    key: SortKey::Id,
-                    descending: false,
-                }
+                errors.push(FieldError::new("sort", "sort.value", format!("sort is one of {}", Sort::VALUES)));
+                Sort { key: SortKey::Id, descending: false }
             }),
         };
 
         let page = number(get("page"), "page", 1, MAX_PAGE, 1, &mut errors);
-        let page_size = number(
-            get("pageSize"),
-            "pageSize",
-            1,
-            MAX_PAGE_SIZE,
-            DEFAULT_PAGE_SIZE,
-            &mut errors,
-        );
+        let page_size = number(get("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
 
         match (from, to) {
             (Some(registration_from), Some(registration_to)) if errors.is_empty() => Ok(Self {
@@ -290,22 +247,13 @@ impl SearchCriteria {
 /// A date means a whole day in Brussels: as a lower bound its start, as an
 /// upper bound the start of the next day. An RFC 3339 instant is taken as
 /// is (an upper bound includes it).
-fn bound(
-    v: &str,
-    upper: bool,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<OffsetDateTime> {
+fn bound(v: &str, upper: bool, field: &str, errors: &mut Vec<FieldError>) -> Option<OffsetDateTime> {
     if let Some(d) = parse_date(v) {
         let day = if upper { d.next_day().unwrap_or(d) } else { d };
         return Some(brussels_start_of_day(day));
     }
     if let Some(t) = parse_instant(v) {
-        return Some(if upper {
-            t + Duration::microseconds(1)
-        } else {
-            t
-        });
+        return Some(if upper { t + Duration::microseconds(1) } else { t });
     }
     errors.push(FieldError::new(
         field,
@@ -331,14 +279,7 @@ fn parse_opt<T, E: Into<crate::ids::InvalidValue>>(
     }
 }
 
-fn number(
-    v: Option<&str>,
-    field: &str,
-    min: u32,
-    max: u32,
-    default: u32,
-    errors: &mut Vec<FieldError>,
-) -> u32 {
+fn number(v: Option<&str>, field: &str, min: u32, max: u32, default: u32, errors: &mut Vec<FieldError>) -> u32 {
     match v {
         None => default,
         Some(s) => match s.trim().parse::<u32>() {
@@ -361,19 +302,14 @@ mod tests {
     use time::macros::datetime;
 
     fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[test]
     fn dates_are_brussels_days() {
-        let c = SearchCriteria::parse(&p(&[
-            ("registrationDateFrom", "2026-07-01"),
-            ("registrationDateTo", "2026-07-31"),
-        ]))
-        .unwrap();
+        let c =
+            SearchCriteria::parse(&p(&[("registrationDateFrom", "2026-07-01"), ("registrationDateTo", "2026-07-31")]))
+                .unwrap();
         assert_eq!(c.registration_from, datetime!(2026-06-30 22:00 UTC));
         assert_eq!(c.registration_to, datetime!(2026-07-31 22:00 UTC));
         assert_eq!(c.page, 1);
@@ -384,17 +320,13 @@ mod tests {
     fn the_period_is_required_and_bounded() {
         let e = SearchCriteria::parse(&p(&[])).unwrap_err();
         assert_eq!(e.len(), 2);
-        let e = SearchCriteria::parse(&p(&[
-            ("registrationDateFrom", "2026-07-01"),
-            ("registrationDateTo", "2026-08-01"),
-        ]))
-        .unwrap_err();
+        let e =
+            SearchCriteria::parse(&p(&[("registrationDateFrom", "2026-07-01"), ("registrationDateTo", "2026-08-01")]))
+                .unwrap_err();
         assert_eq!(e[0].code, "period.tooLong");
-        let e = SearchCriteria::parse(&p(&[
-            ("registrationDateFrom", "2026-07-02"),
-            ("registrationDateTo", "2026-07-01"),
-        ]))
-        .unwrap_err();
+        let e =
+            SearchCriteria::parse(&p(&[("registrationDateFrom", "2026-07-02"), ("registrationDateTo", "2026-07-01")]))
+                .unwrap_err();
         assert_eq!(e[0].code, "period.order");
     }
 
@@ -411,10 +343,7 @@ mod tests {
         ]))
         .unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            vec!["colour", "ssin", "validity", "sort", "pageSize"]
-        );
+        assert_eq!(fields, vec!["colour", "ssin", "validity", "sort", "pageSize"]);
     }
 
     #[test]
@@ -433,13 +362,7 @@ mod tests {
         assert_eq!(c.ssin.as_ref().unwrap().as_str(), "85073003328");
         assert_eq!(c.validity, vec![Validity::Pending, Validity::Invalid]);
         assert_eq!(c.kind, Some(RegistrationType::Out));
-        assert_eq!(
-            c.sort,
-            Sort {
-                key: SortKey::CreatedAt,
-                descending: true
-            }
-        );
+        assert_eq!(c.sort, Sort { key: SortKey::CreatedAt, descending: true });
         assert_eq!(c.offset(), 20);
     }
 }

@@ -1,116 +1,67 @@
-//! Who is calling the REST API.
-//!
-//! Until OAuth2 client credentials land, a sender is named by a
-//! development-only header, `X-Ciao-Dev-Sender: [client-id@]enterprise-number`,
-//! accepted only when the server was started with `--insecure-dev-auth`.
-//! Without that flag every protected call is 401.
+//! Who is calling the REST API: `Authorization: Bearer <access token>`, a
+//! token from `POST /REST/oauth/v5/token`. Checking it costs a MAC and a
+//! look-up in the in-memory account cache (no database round trip).
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
-use ciao_domain::EnterpriseNumber;
+use axum::http::{StatusCode, header};
 use ciao_service::Caller;
+use ciao_service::oauth::AuthError;
 
 use crate::AppState;
 use crate::problem::Problem;
 
-pub const DEV_SENDER_HEADER: &str = "x-ciao-dev-sender";
-const CHALLENGE: &str = "Bearer realm=\"ciao\"";
-
 /// The authenticated caller of a request.
 pub struct Authenticated(pub Caller);
 
-fn client_id_ok(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 100
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+fn challenge(extra: &str) -> String {
+    if extra.is_empty() { "Bearer realm=\"ciao\"".to_string() } else { format!("Bearer realm=\"ciao\", {extra}") }
 }
 
-/// Parses `[client-id@]enterprise-number`.
-pub fn parse_dev_sender(value: &str) -> Result<Caller, String> {
-    let (client, enterprise) = match value.rsplit_once('@') {
-        Some((c, e)) => (Some(c.trim()), e),
-        None => (None, value),
-    };
-    let enterprise = EnterpriseNumber::parse(enterprise)
-        .map_err(|e| format!("enterprise number: {}", e.message))?;
-    let client_id = match client {
-        Some(c) if client_id_ok(c) => c.to_string(),
-        Some(_) => return Err("client id: use 1 to 100 letters, digits, _ - . or :".into()),
-        None => format!("dev_{}", enterprise.as_str()),
-    };
-    Ok(Caller::Client {
-        client_id,
-        enterprise,
-    })
+/// Quotes a value for a `WWW-Authenticate` parameter.
+fn quoted(s: &str) -> String {
+    s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
 }
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if !state.insecure_dev_auth {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(Problem::unauthorized(
                 "belgif:noAccessToken",
                 "No Access Token",
-                "this API needs an access token; this server accepts none yet (OAuth2 client credentials are not enabled)",
-                CHALLENGE.into(),
-            ));
-        }
-        let Some(value) = parts.headers.get(DEV_SENDER_HEADER) else {
-            return Err(Problem::unauthorized(
-                "belgif:noAccessToken",
-                "No Access Token",
-                "development mode: name the sender with the header X-Ciao-Dev-Sender: [client-id@]enterprise-number",
-                CHALLENGE.into(),
+                "this API needs an access token: Authorization: Bearer <token>, from POST /REST/oauth/v5/token",
+                challenge(""),
             ));
         };
-        let value = value.to_str().map_err(|_| {
-            Problem::new(
-                StatusCode::UNAUTHORIZED,
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            return Err(Problem::unauthorized(
                 "belgif:invalidAccessToken",
                 "Invalid Access Token",
-                "X-Ciao-Dev-Sender is not text",
-            )
-        })?;
-        parse_dev_sender(value).map(Authenticated).map_err(|why| {
-            Problem::unauthorized(
-                "belgif:invalidAccessToken",
-                "Invalid Access Token",
-                format!("X-Ciao-Dev-Sender: {why}"),
-                CHALLENGE.into(),
-            )
+                "the Authorization header must be: Bearer <access token>",
+                challenge("error=\"invalid_request\""),
+            ));
+        };
+        state.service.authenticate(token).await.map(Authenticated).map_err(|e| {
+            let description = match &e {
+                AuthError::Expired => "The access token has expired".to_string(),
+                AuthError::Invalid(_) => "The access token is invalid".to_string(),
+            };
+            let mut p = Problem::unauthorized(
+                if matches!(e, AuthError::Expired) { "belgif:expiredAccessToken" } else { "belgif:invalidAccessToken" },
+                if matches!(e, AuthError::Expired) { "Expired Access Token" } else { "Invalid Access Token" },
+                e.to_string(),
+                challenge(&format!("error=\"invalid_token\", error_description=\"{}\"", quoted(&description))),
+            );
+            p.status = StatusCode::UNAUTHORIZED.as_u16();
+            p
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dev_sender_values() {
-        let c = parse_dev_sender("badge-system@0123.456.749").unwrap();
-        assert_eq!(
-            c,
-            Caller::Client {
-                client_id: "badge-system".into(),
-                enterprise: EnterpriseNumber::parse("0123456749").unwrap()
-            }
-        );
-        assert!(
-            matches!(parse_dev_sender("0123456749").unwrap(), Caller::Client { client_id, .. } if client_id == "dev_0123456749")
-        );
-        assert!(
-            parse_dev_sender("x@0123456748")
-                .unwrap_err()
-                .contains("check digits")
-        );
-        assert!(parse_dev_sender("a b@0123456749").is_err());
     }
 }

@@ -12,12 +12,15 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use ciao_domain::channel::Permission;
 use ciao_service::Service;
 use serde::Serialize;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 
 pub mod auth;
+pub mod metrics;
+pub mod oauth;
 pub mod problem;
 pub mod registrations;
 
@@ -29,10 +32,20 @@ pub const API_BASE: &str = "/REST/presenceRegistration/v1";
 #[derive(Clone)]
 pub struct AppState {
     pub service: Service,
+    pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
+}
+
+impl AppState {
+    pub fn new(service: Service) -> Self {
+        Self { service, http_metrics: Default::default() }
+    }
+}
+
+impl AppState {
     /// Absolute base URL, without trailing slash (`https://ciao.example.be`).
-    pub public_url: String,
-    /// Accept the development-only sender header (never in production).
-    pub insecure_dev_auth: bool,
+    pub fn public_url(&self) -> &str {
+        &self.service.config().public_url
+    }
 }
 
 #[derive(OpenApi)]
@@ -44,6 +57,7 @@ pub struct AppState {
                        consult and cancel them. Errors are application/problem+json (belgif)."
     ),
     paths(
+        oauth::token,
         registrations::register_in_bulk,
         registrations::search,
         registrations::get_registration,
@@ -51,7 +65,10 @@ pub struct AppState {
     ),
     components(schemas(problem::Problem, problem::InputIssue)),
     modifiers(&SecurityAddon),
-    tags((name = "presenceRegistrations", description = "Presence registrations"))
+    tags(
+        (name = "presenceRegistrations", description = "Presence registrations"),
+        (name = "oauth", description = "Access tokens (OAuth 2.0 client credentials with a signed JWT client assertion)")
+    )
 )]
 struct ApiDoc;
 
@@ -61,27 +78,33 @@ impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
-                "devSender",
-                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                    "X-Ciao-Dev-Sender",
-                    "Development only (server started with --insecure-dev-auth): [client-id@]enterprise-number",
-                ))),
+                "oauth2",
+                SecurityScheme::OAuth2(OAuth2::with_description(
+                    [Flow::ClientCredentials(ClientCredentials::new(
+                        ciao_service::oauth::TOKEN_PATH,
+                        Scopes::from_iter([
+                            (Permission::Register.scope(), "register presences and cancel the ones you sent"),
+                            (Permission::Consult.scope(), "consult and search presences"),
+                        ]),
+                    ))],
+                    "Client credentials; the client authenticates with a JWT client assertion (RFC 7523) \
+                     signed with the key of a certificate of its REST account. Client secrets are not supported.",
+                )),
             );
         }
     }
 }
 
-/// The OpenAPI document, with the server URL built from the public URL.
+/// The OpenAPI document. Its paths are absolute (the API and the token
+/// endpoint share one server), and its server is the public URL.
 pub fn openapi(public_url: &str) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.servers = Some(vec![utoipa::openapi::Server::new(format!(
-        "{public_url}{API_BASE}"
-    ))]);
+    doc.servers = Some(vec![utoipa::openapi::Server::new(public_url)]);
     doc
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    Json(openapi(&state.public_url))
+    Json(openapi(state.public_url()))
 }
 
 #[derive(Serialize)]
@@ -103,17 +126,11 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, Problem> 
             "the database does not answer",
         )
     })?;
-    Ok(Json(Health {
-        status: "UP",
-        database: store.backend(),
-        schema_version,
-    }))
+    Ok(Json(Health { status: "UP", database: store.backend(), schema_version }))
 }
 
 async fn not_found() -> Problem {
-    Problem::not_found(
-        "there is no such resource; the API is described at /REST/presenceRegistration/v1/openapi.json",
-    )
+    Problem::not_found("there is no such resource; the API is described at /REST/presenceRegistration/v1/openapi.json")
 }
 
 async fn method_not_allowed() -> Problem {
@@ -129,11 +146,14 @@ pub fn router(state: AppState) -> Router {
     let api = registrations::router().route("/openapi.json", get(openapi_json));
     Router::new()
         .nest(API_BASE, api)
+        .route(ciao_service::oauth::TOKEN_PATH, axum::routing::post(oauth::token))
         .route("/health", get(health))
+        .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Bodies are read with their own 1 MiB limit and a problem answer.
         .layer(DefaultBodyLimit::max(registrations::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
 
@@ -143,7 +163,5 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

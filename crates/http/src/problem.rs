@@ -76,39 +76,21 @@ impl Problem {
     }
 
     pub fn bad_request(detail: impl Into<String>, issues: Vec<InputIssue>) -> Self {
-        let mut p = Self::new(
-            StatusCode::BAD_REQUEST,
-            "belgif:badRequest",
-            "Bad Request",
-            detail,
-        );
+        let mut p = Self::new(StatusCode::BAD_REQUEST, "belgif:badRequest", "Bad Request", detail);
         p.issues = issues;
         p
     }
 
     pub fn invalid_fields(location: In, errors: Vec<FieldError>) -> Self {
-        let issues = errors
-            .into_iter()
-            .map(|e| InputIssue::from_field(location, e))
-            .collect();
+        let issues = errors.into_iter().map(|e| InputIssue::from_field(location, e)).collect();
         Self::bad_request("The input message is incorrect", issues)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "belgif:resourceNotFound",
-            "Resource Not Found",
-            detail,
-        )
+        Self::new(StatusCode::NOT_FOUND, "belgif:resourceNotFound", "Resource Not Found", detail)
     }
 
-    pub fn unauthorized(
-        kind: &str,
-        title: &str,
-        detail: impl Into<String>,
-        challenge: String,
-    ) -> Self {
+    pub fn unauthorized(kind: &str, title: &str, detail: impl Into<String>, challenge: String) -> Self {
         let mut p = Self::new(StatusCode::UNAUTHORIZED, kind, title, detail);
         p.www_authenticate = Some(challenge);
         p
@@ -129,12 +111,8 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (status, body).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Some(c) = self
-            .www_authenticate
-            .and_then(|c| HeaderValue::from_str(&c).ok())
-        {
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(c) = self.www_authenticate.and_then(|c| HeaderValue::from_str(&c).ok()) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
         res
@@ -146,17 +124,27 @@ impl From<ServiceError> for Problem {
         match e {
             ServiceError::Invalid(errors) => Problem::invalid_fields(In::Body, errors),
             ServiceError::NotFound(d) => Problem::not_found(d),
-            ServiceError::Forbidden(d) => Problem::new(
-                StatusCode::FORBIDDEN,
-                "belgif:permissionDenied",
-                "Permission Denied",
-                d,
-            ),
-            ServiceError::Conflict(d) => {
-                Problem::new(StatusCode::CONFLICT, "ciao:conflict", "Conflict", d)
+            ServiceError::Forbidden(d) => {
+                Problem::new(StatusCode::FORBIDDEN, "belgif:permissionDenied", "Permission Denied", d)
+            }
+            ServiceError::Conflict(d) => Problem::new(StatusCode::CONFLICT, "ciao:conflict", "Conflict", d),
+            ServiceError::InsufficientScope(p) => {
+                let mut problem = Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "belgif:missingScope",
+                    "Missing Scope",
+                    format!("the access token lacks the scope {}", p.scope()),
+                );
+                problem.www_authenticate =
+                    Some(format!("Bearer realm=\"ciao\", error=\"insufficient_scope\", scope=\"{}\"", p.scope()));
+                problem
             }
             ServiceError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
+                Problem::internal()
+            }
+            ServiceError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
                 Problem::internal()
             }
         }

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use ciao_domain::search::SearchCriteria;
 use ciao_domain::{
-    Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration,
-    RegistrationId, RegistrationInput, format_brussels, format_utc,
+    Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
+    RegistrationInput, format_brussels, format_utc,
 };
 use ciao_service::{CancelInput, ItemResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -25,10 +25,7 @@ pub const MAX_ITEMS: usize = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/presenceRegistrations/registerInBulk",
-            post(register_in_bulk),
-        )
+        .route("/presenceRegistrations/registerInBulk", post(register_in_bulk))
         .route("/presenceRegistrations", get(search))
         .route("/presenceRegistrations/{id}", get(get_registration))
         .route("/presenceRegistrations/{id}/cancel", post(cancel))
@@ -233,12 +230,7 @@ pub struct PresenceRegistrationDto {
 }
 
 fn remarks(r: &[ciao_domain::Remark]) -> Vec<RemarkDto> {
-    r.iter()
-        .map(|r| RemarkDto {
-            code: r.code.clone(),
-            description: r.description.clone(),
-        })
-        .collect()
+    r.iter().map(|r| RemarkDto { code: r.code.clone(), description: r.description.clone() }).collect()
 }
 
 fn history_dto(h: &HistoryEntry) -> HistoryDto {
@@ -253,10 +245,7 @@ fn history_dto(h: &HistoryEntry) -> HistoryDto {
             comment: None,
             by: None,
         },
-        Event::Validated {
-            validity,
-            remarks: r,
-        } => HistoryDto {
+        Event::Validated { validity, remarks: r } => HistoryDto {
             event: "validated".into(),
             at,
             validity: validity.as_str().into(),
@@ -265,11 +254,7 @@ fn history_dto(h: &HistoryEntry) -> HistoryDto {
             comment: None,
             by: None,
         },
-        Event::Cancelled {
-            reason,
-            comment,
-            by,
-        } => HistoryDto {
+        Event::Cancelled { reason, comment, by } => HistoryDto {
             event: "cancelled".into(),
             at,
             validity: "cancelled".into(),
@@ -289,24 +274,16 @@ impl PresenceRegistrationDto {
             Person::Limosa(l) => (None, Some(l.as_str().to_string())),
         };
         let employer = match &d.employer {
-            Employer::Enterprise(e) => EmployerDto {
-                enterprise_number: Some(e.as_str().into()),
-                foreign_vat_number: None,
-            },
-            Employer::ForeignVat(v) => EmployerDto {
-                enterprise_number: None,
-                foreign_vat_number: Some(v.as_str().into()),
-            },
+            Employer::Enterprise(e) => {
+                EmployerDto { enterprise_number: Some(e.as_str().into()), foreign_vat_number: None }
+            }
+            Employer::ForeignVat(v) => {
+                EmployerDto { enterprise_number: None, foreign_vat_number: Some(v.as_str().into()) }
+            }
         };
         let place_of_work = d.place_of_work.as_ref().map(|p| match p {
-            PlaceOfWork::Coordinates {
-                latitude,
-                longitude,
-            } => PlaceOfWorkDto {
-                coordinates: Some(CoordinatesDto {
-                    latitude: *latitude,
-                    longitude: *longitude,
-                }),
+            PlaceOfWork::Coordinates { latitude, longitude } => PlaceOfWorkDto {
+                coordinates: Some(CoordinatesDto { latitude: *latitude, longitude: *longitude }),
                 address: None,
             },
             PlaceOfWork::Address(a) => PlaceOfWorkDto {
@@ -391,18 +368,10 @@ pub struct SearchResponse {
 // -------------------------------------------------------------------- helpers
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -424,9 +393,7 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
             format!("the body is larger than {MAX_BODY} bytes"),
         )
     };
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Problem::bad_request(
             format!("the body is not valid JSON: {e}"),
@@ -460,8 +427,7 @@ fn typed<T: DeserializeOwned>(v: Value) -> Result<T, FieldError> {
 }
 
 fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
-    RegistrationId::parse(id)
-        .map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
+    RegistrationId::parse(id).map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
 }
 
 // ------------------------------------------------------------------- handlers
@@ -472,17 +438,18 @@ fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
 /// item, in order, and one bad item never blocks the others.
 #[utoipa::path(
     post,
-    path = "/presenceRegistrations/registerInBulk",
+    path = "/REST/presenceRegistration/v1/presenceRegistrations/registerInBulk",
     tag = "presenceRegistrations",
     request_body = RegisterInBulkRequest,
     responses(
         (status = 200, description = "One result per item", body = RegisterInBulkResponse),
         (status = 400, description = "The request as a whole is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("devSender" = []))
+    security(("oauth2" = ["scope:presenceregistration:register"]))
 )]
 pub async fn register_in_bulk(
     State(state): State<AppState>,
@@ -494,21 +461,13 @@ pub async fn register_in_bulk(
     let Value::Object(mut top) = value else {
         return Err(Problem::invalid_fields(
             In::Body,
-            vec![FieldError::new(
-                "",
-                "json.type",
-                "the body is an object {\"items\": [...]}",
-            )],
+            vec![FieldError::new("", "json.type", "the body is an object {\"items\": [...]}")],
         ));
     };
     if let Some(extra) = top.keys().find(|k| *k != "items") {
         return Err(Problem::invalid_fields(
             In::Body,
-            vec![FieldError::new(
-                extra.clone(),
-                "json.unknownField",
-                "unknown field; the body has only items",
-            )],
+            vec![FieldError::new(extra.clone(), "json.unknownField", "unknown field; the body has only items")],
         ));
     }
     let items = match top.remove("items") {
@@ -520,10 +479,7 @@ pub async fn register_in_bulk(
             ));
         }
         None => {
-            return Err(Problem::invalid_fields(
-                In::Body,
-                vec![FieldError::required("items")],
-            ));
+            return Err(Problem::invalid_fields(In::Body, vec![FieldError::required("items")]));
         }
     };
     if items.is_empty() || items.len() > MAX_ITEMS {
@@ -532,25 +488,15 @@ pub async fn register_in_bulk(
             vec![FieldError::new(
                 "items",
                 "items.count",
-                format!(
-                    "items holds 1 to {MAX_ITEMS} registrations, not {}",
-                    items.len()
-                ),
+                format!("items holds 1 to {MAX_ITEMS} registrations, not {}", items.len()),
             )],
         ));
     }
     let mut inputs = Vec::with_capacity(items.len());
     for v in &items {
-        inputs.push(
-            typed::<RegistrationItem>(v.clone())
-                .map(RegistrationItem::into_input)
-                .map_err(|e| vec![e]),
-        );
+        inputs.push(typed::<RegistrationItem>(v.clone()).map(RegistrationItem::into_input).map_err(|e| vec![e]));
     }
-    let results = state
-        .service
-        .register(&caller, Channel::Rest, inputs)
-        .await?;
+    let results = state.service.register(&caller, Channel::Rest, inputs).await?;
     let items = results
         .into_iter()
         .zip(items)
@@ -568,11 +514,7 @@ pub async fn register_in_bulk(
                         .into_iter()
                         .map(|e| {
                             let e = e.prefixed(&format!("items[{i}]"));
-                            ItemErrorDto {
-                                code: e.code,
-                                description: e.description,
-                                field: e.field,
-                            }
+                            ItemErrorDto { code: e.code, description: e.description, field: e.field }
                         })
                         .collect(),
                 }),
@@ -585,7 +527,7 @@ pub async fn register_in_bulk(
 /// One registration with its whole history.
 #[utoipa::path(
     get,
-    path = "/presenceRegistrations/{id}",
+    path = "/REST/presenceRegistration/v1/presenceRegistrations/{id}",
     tag = "presenceRegistrations",
     params(("id" = String, Path, description = "The registration id (receipt number)")),
     responses(
@@ -594,7 +536,7 @@ pub async fn register_in_bulk(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("devSender" = []))
+    security(("oauth2" = ["scope:presenceregistration:consult"]))
 )]
 pub async fn get_registration(
     State(state): State<AppState>,
@@ -614,7 +556,7 @@ pub async fn get_registration(
 /// consult.
 #[utoipa::path(
     get,
-    path = "/presenceRegistrations",
+    path = "/REST/presenceRegistration/v1/presenceRegistrations",
     tag = "presenceRegistrations",
     params(
         ("registrationDateFrom" = String, Query, description = "Start of the period (date or RFC 3339 date-time)"),
@@ -637,7 +579,7 @@ pub async fn get_registration(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
     ),
-    security(("devSender" = []))
+    security(("oauth2" = ["scope:presenceregistration:consult"]))
 )]
 pub async fn search(
     State(state): State<AppState>,
@@ -645,29 +587,22 @@ pub async fn search(
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, Problem> {
     let query = query.unwrap_or_default();
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(&query).map_err(|e| {
-        Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new())
-    })?;
-    let criteria = SearchCriteria::parse(&params)
-        .map_err(|errors| Problem::invalid_fields(In::Query, errors))?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(&query)
+        .map_err(|e| Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new()))?;
+    let criteria = SearchCriteria::parse(&params).map_err(|errors| Problem::invalid_fields(In::Query, errors))?;
     let page = state.service.search(&caller, &criteria).await?;
     let next = (criteria.offset() + (page.items.len() as u64) < page.total).then(|| {
-        let mut next_params: Vec<(String, String)> =
-            params.into_iter().filter(|(k, _)| k != "page").collect();
+        let mut next_params: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "page").collect();
         next_params.push(("page".into(), (criteria.page + 1).to_string()));
         format!(
             "{}{}/presenceRegistrations?{}",
-            state.public_url,
+            state.public_url(),
             crate::API_BASE,
             serde_urlencoded::to_string(&next_params).unwrap_or_default()
         )
     });
     Ok(Json(SearchResponse {
-        items: page
-            .items
-            .iter()
-            .map(|r| PresenceRegistrationDto::of(r, false))
-            .collect(),
+        items: page.items.iter().map(|r| PresenceRegistrationDto::of(r, false)).collect(),
         total: page.total,
         next,
     }))
@@ -679,7 +614,7 @@ pub async fn search(
 /// its history.
 #[utoipa::path(
     post,
-    path = "/presenceRegistrations/{id}/cancel",
+    path = "/REST/presenceRegistration/v1/presenceRegistrations/{id}/cancel",
     tag = "presenceRegistrations",
     params(("id" = String, Path, description = "The registration id")),
     request_body = CancelRequest,
@@ -691,7 +626,7 @@ pub async fn search(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("devSender" = []))
+    security(("oauth2" = ["scope:presenceregistration:register"]))
 )]
 pub async fn cancel(
     State(state): State<AppState>,
@@ -702,18 +637,7 @@ pub async fn cancel(
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
     let id = parse_id(&id)?;
     let value = json_body(&headers, body).await?;
-    let req: CancelRequest =
-        typed(value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
-    let r = state
-        .service
-        .cancel(
-            &caller,
-            id,
-            CancelInput {
-                reason: req.reason,
-                comment: req.comment,
-            },
-        )
-        .await?;
+    let req: CancelRequest = typed(value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
+    let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
 }

@@ -11,10 +11,9 @@ use std::io::Read;
 use ciao_domain::FieldError;
 use ciao_domain::access::check_chain;
 use ciao_domain::reference::{
-    CsvRecord, Declaration, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord,
-    Subcontractor,
+    CsvRecord, Declaration, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
 };
-use ciao_store::{DeclarationImport, ImportSummary};
+use ciao_store::{DeclarationImport, ImportSummary, RegistrationKey};
 
 use crate::{Caller, Service, ServiceError};
 
@@ -46,10 +45,7 @@ pub enum ImportError {
 
 impl ImportError {
     fn row(line: u64, e: FieldError) -> Self {
-        Self::Row {
-            line,
-            message: format!("column {}: {}", e.field, e.description),
-        }
+        Self::Row { line, message: format!("column {}: {}", e.field, e.description) }
     }
 }
 
@@ -65,73 +61,40 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read
-            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.read.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }
 
 /// Reads and checks every row of a CSV file; returns the records with their line numbers.
-pub fn parse_csv<R: CsvRecord>(
-    input: impl Read,
-    progress: Progress<'_>,
-) -> Result<Vec<(u64, R)>, ImportError> {
+pub fn parse_csv<R: CsvRecord>(input: impl Read, progress: Progress<'_>) -> Result<Vec<(u64, R)>, ImportError> {
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(Counting {
-            inner: input,
-            read: read.clone(),
-        });
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Read(e.to_string()))?
-        .clone();
+        .from_reader(Counting { inner: input, read: read.clone() });
+    let headers = reader.headers().map_err(|e| ImportError::Read(e.to_string()))?.clone();
     let expected = R::COLUMNS.join(",");
-    let missing: Vec<&str> = R::COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| !headers.iter().any(|h| h == *c))
-        .collect();
+    let missing: Vec<&str> = R::COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
     if !missing.is_empty() {
-        return Err(ImportError::MissingColumns {
-            missing: missing.join(", "),
-            expected,
-        });
+        return Err(ImportError::MissingColumns { missing: missing.join(", "), expected });
     }
     if let Some(extra) = headers.iter().find(|h| !R::COLUMNS.contains(h)) {
-        return Err(ImportError::UnknownColumn {
-            column: extra.to_string(),
-            expected,
-        });
+        return Err(ImportError::UnknownColumn { column: extra.to_string(), expected });
     }
-    let index: HashMap<String, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.to_string(), i))
-        .collect();
+    let index: HashMap<String, usize> = headers.iter().enumerate().map(|(i, h)| (h.to_string(), i)).collect();
     let mut out = Vec::new();
     let mut keys: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| match e.position() {
-            Some(p) => ImportError::Row {
-                line: p.line(),
-                message: e.to_string(),
-            },
+            Some(p) => ImportError::Row { line: p.line(), message: e.to_string() },
             None => ImportError::Read(e.to_string()),
         })?;
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let get = |col: &str| {
-            index
-                .get(col)
-                .and_then(|i| record.get(*i))
-                .unwrap_or_default()
-                .to_string()
-        };
+        let get = |col: &str| index.get(col).and_then(|i| record.get(*i)).unwrap_or_default().to_string();
         let r = R::from_row(&get).map_err(|e| ImportError::row(line, e))?;
         if let Some(first) = keys.insert(r.key(), line) {
             return Err(ImportError::Row {
@@ -141,16 +104,10 @@ pub fn parse_csv<R: CsvRecord>(
         }
         out.push((line, r));
         if out.len() % 1000 == 0 {
-            progress(
-                read.load(std::sync::atomic::Ordering::Relaxed),
-                out.len() as u64,
-            );
+            progress(read.load(std::sync::atomic::Ordering::Relaxed), out.len() as u64);
         }
     }
-    progress(
-        read.load(std::sync::atomic::Ordering::Relaxed),
-        out.len() as u64,
-    );
+    progress(read.load(std::sync::atomic::Ordering::Relaxed), out.len() as u64);
     Ok(out)
 }
 
@@ -160,10 +117,7 @@ pub fn technical_number() -> Result<String, ImportError> {
     let mut bytes = [0u8; 26];
     getrandom::fill(&mut bytes).map_err(|e| ImportError::Read(format!("no randomness: {e}")))?;
     let alphabet = ciao_domain::DeclarationNumber::ALPHABET.as_bytes();
-    Ok(bytes
-        .iter()
-        .map(|b| alphabet[usize::from(*b) % alphabet.len()] as char)
-        .collect())
+    Ok(bytes.iter().map(|b| alphabet[usize::from(*b) % alphabet.len()] as char).collect())
 }
 
 impl Service {
@@ -176,64 +130,59 @@ impl Service {
         progress: Progress<'_>,
     ) -> Result<ImportSummary, ImportError> {
         let store = self.store();
+        // What the change can affect: registrations found by these keys.
+        let mut affected: Vec<(RegistrationKey, Vec<String>)> = Vec::new();
         let summary = match kind {
             "enterprises" => {
                 let rows = strip(parse_csv::<EnterprisePeriod>(input, progress)?);
-                store
-                    .import_enterprises(&rows)
-                    .await
-                    .map_err(ServiceError::from)?
+                affected.push((RegistrationKey::Employer, keys(&rows, |r| r.enterprise_number.as_str())));
+                store.import_enterprises(&rows).await.map_err(ServiceError::from)?
             }
             "persons" => {
                 let rows = strip(parse_csv::<PersonRecord>(input, progress)?);
-                store
-                    .import_persons(&rows)
-                    .await
-                    .map_err(ServiceError::from)?
+                affected.push((RegistrationKey::Ssin, keys(&rows, |r| r.ssin.as_str())));
+                store.import_persons(&rows).await.map_err(ServiceError::from)?
             }
             "employments" => {
                 let rows = strip(parse_csv::<Employment>(input, progress)?);
-                store
-                    .import_employments(&rows)
-                    .await
-                    .map_err(ServiceError::from)?
+                affected.push((RegistrationKey::Ssin, keys(&rows, |r| r.ssin.as_str())));
+                store.import_employments(&rows).await.map_err(ServiceError::from)?
             }
             "limosa" => {
                 let rows = strip(parse_csv::<LimosaDeclaration>(input, progress)?);
-                store
-                    .import_limosa(&rows)
-                    .await
-                    .map_err(ServiceError::from)?
+                affected.push((RegistrationKey::LimosaId, keys(&rows, |r| r.limosa_id.as_str())));
+                affected.push((RegistrationKey::Ssin, keys(&rows, |r| r.ssin.as_str())));
+                store.import_limosa(&rows).await.map_err(ServiceError::from)?
             }
             "declarations" => {
                 let rows = parse_csv::<Declaration>(input, progress)?;
                 let mut imports = Vec::with_capacity(rows.len());
                 for (_, declaration) in rows {
-                    imports.push(DeclarationImport {
-                        declaration,
-                        technical_number: technical_number()?,
-                    });
+                    imports.push(DeclarationImport { declaration, technical_number: technical_number()? });
                 }
-                store
-                    .import_declarations(&imports)
-                    .await
-                    .map_err(ServiceError::from)?
+                affected.push((RegistrationKey::Declaration, keys(&imports, |r| r.declaration.number.as_str())));
+                store.import_declarations(&imports).await.map_err(ServiceError::from)?
             }
             "subcontractors" => {
                 let rows = parse_csv::<Subcontractor>(input, progress)?;
                 self.check_subcontractors(&rows).await?;
-                store
-                    .import_subcontractors(&strip(rows))
-                    .await
-                    .map_err(ServiceError::from)?
+                let rows = strip(rows);
+                affected.push((RegistrationKey::Declaration, keys(&rows, |r| r.declaration.as_str())));
+                store.import_subcontractors(&rows).await.map_err(ServiceError::from)?
             }
             other => return Err(ImportError::UnknownKind(other.to_string())),
         };
+        let mut requeued = 0;
+        if summary.changed > 0 {
+            for (key, values) in &affected {
+                requeued += store.enqueue_for(*key, values, self.now()).await.map_err(ServiceError::from)?;
+            }
+        }
         self.audit(
             caller,
             "reference.import",
             Some(kind.to_string()),
-            serde_json::json!({"rows": summary.rows, "changed": summary.changed}),
+            serde_json::json!({"rows": summary.rows, "changed": summary.changed, "revalidation": requeued}),
         )
         .await?;
         Ok(summary)
@@ -242,25 +191,14 @@ impl Service {
     /// Every subcontractor hangs below the declaring contractor of an
     /// existing declaration, through parents of the same declaration.
     async fn check_subcontractors(&self, rows: &[(u64, Subcontractor)]) -> Result<(), ImportError> {
-        let mut by_declaration: HashMap<
-            &ciao_domain::DeclarationNumber,
-            Vec<(u64, &Subcontractor)>,
-        > = HashMap::new();
+        let mut by_declaration: HashMap<&ciao_domain::DeclarationNumber, Vec<(u64, &Subcontractor)>> = HashMap::new();
         for (line, s) in rows {
-            by_declaration
-                .entry(&s.declaration)
-                .or_default()
-                .push((*line, s));
+            by_declaration.entry(&s.declaration).or_default().push((*line, s));
         }
         let mut declarations: Vec<_> = by_declaration.into_iter().collect();
         declarations.sort_by_key(|(_, rows)| rows[0].0);
         for (number, file_rows) in declarations {
-            let Some(details) = self
-                .store()
-                .declaration(number)
-                .await
-                .map_err(ServiceError::from)?
-            else {
+            let Some(details) = self.store().declaration(number).await.map_err(ServiceError::from)? else {
                 return Err(ImportError::Row {
                     line: file_rows[0].0,
                     message: format!(
@@ -268,27 +206,22 @@ impl Service {
                     ),
                 });
             };
-            let in_file: HashSet<_> = file_rows
-                .iter()
-                .map(|(_, s)| &s.enterprise_number)
-                .collect();
+            let in_file: HashSet<_> = file_rows.iter().map(|(_, s)| &s.enterprise_number).collect();
             let mut chain: Vec<&Subcontractor> = file_rows.iter().map(|(_, s)| *s).collect();
-            chain.extend(
-                details
-                    .subcontractors
-                    .iter()
-                    .filter(|s| !in_file.contains(&s.enterprise_number)),
-            );
+            chain.extend(details.subcontractors.iter().filter(|s| !in_file.contains(&s.enterprise_number)));
             if let Err((i, why)) = check_chain(&details.declaration.declaring_contractor, &chain) {
                 let line = file_rows.get(i).map_or(file_rows[0].0, |r| r.0);
-                return Err(ImportError::Row {
-                    line,
-                    message: format!("column parent: {why}"),
-                });
+                return Err(ImportError::Row { line, message: format!("column parent: {why}") });
             }
         }
         Ok(())
     }
+}
+
+/// The distinct values of a key over the rows.
+fn keys<R>(rows: &[R], f: impl Fn(&R) -> &str) -> Vec<String> {
+    let set: std::collections::BTreeSet<String> = rows.iter().map(|r| f(r).to_string()).collect();
+    set.into_iter().collect()
 }
 
 fn strip<R>(rows: Vec<(u64, R)>) -> Vec<R> {

@@ -7,16 +7,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ciao_domain::access::{AccessGrant, GrantRole};
+use ciao_domain::channel::{Permission, Permissions};
 use ciao_domain::reference::DeclarationDetails;
 use ciao_domain::search::SearchCriteria;
 use ciao_domain::{
-    CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, FieldError, Person,
-    RealTimePolicy, Registration, RegistrationId, RegistrationInput, Sender, Validity,
+    CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, FieldError, Person, RealTimePolicy,
+    Registration, RegistrationId, RegistrationInput, Sender, Ssin, Validity,
 };
 use ciao_store::{AuditEntry, CancelOutcome, Scope, SearchPage, Store, StoreError};
 use time::OffsetDateTime;
 
+pub mod channels;
 pub mod import;
+pub mod oauth;
+pub mod validation;
 
 pub use ciao_store;
 
@@ -39,11 +43,11 @@ impl Clock for SystemClock {
 pub enum Caller {
     /// The operator of the register (the CLI): sees everything.
     Operator { name: String },
-    /// A registration system (REST client) acting for an enterprise.
-    Client {
-        client_id: String,
-        enterprise: EnterpriseNumber,
-    },
+    /// A registration system (REST client) acting for an enterprise, with
+    /// the permissions its access token carries.
+    Client { client_id: String, enterprise: EnterpriseNumber, permissions: Permissions },
+    /// A person signed in to the web pages.
+    Person { ssin: Ssin, name: String },
 }
 
 impl Caller {
@@ -51,29 +55,33 @@ impl Caller {
         match self {
             Self::Operator { name } => format!("operator:{name}"),
             Self::Client { client_id, .. } => client_id.clone(),
+            Self::Person { ssin, .. } => format!("person:{}", ssin.masked()),
         }
     }
 
     fn sender(&self) -> Sender {
         match self {
-            Self::Operator { name } => Sender {
-                id: format!("operator:{name}"),
-                enterprise: None,
-            },
-            Self::Client {
-                client_id,
-                enterprise,
-            } => Sender {
-                id: client_id.clone(),
-                enterprise: Some(enterprise.clone()),
-            },
+            Self::Operator { name } => Sender { id: format!("operator:{name}"), enterprise: None },
+            Self::Client { client_id, enterprise, .. } => {
+                Sender { id: client_id.clone(), enterprise: Some(enterprise.clone()) }
+            }
+            Self::Person { ssin, .. } => Sender { id: format!("person:{}", ssin.as_str()), enterprise: None },
+        }
+    }
+
+    /// A client needs the permission (the scope of its token); the operator
+    /// and persons are checked by the use case itself.
+    fn require(&self, p: Permission) -> Result<()> {
+        match self {
+            Self::Client { permissions, .. } if !permissions.contains(p) => Err(ServiceError::InsufficientScope(p)),
+            _ => Ok(()),
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("the input is invalid")]
+    #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     NotFound(String),
@@ -81,15 +89,41 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("this needs the scope {}", .0.scope())]
+    InsufficientScope(Permission),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{}: {} ({})", e.field, e.description, e.code)).collect::<Vec<_>>().join("; ")
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub real_time: RealTimePolicy,
+    /// Absolute base URL of the server (no trailing slash): the audience of
+    /// client assertions is this + `/REST/oauth/v5/token`.
+    pub public_url: String,
+    /// How long an access token lives.
+    pub token_lifetime: time::Duration,
+    /// Settings of the asynchronous validation.
+    pub validation: ciao_domain::remarks::ValidationPolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            real_time: RealTimePolicy::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            token_lifetime: time::Duration::minutes(10),
+            validation: ciao_domain::remarks::ValidationPolicy::default(),
+        }
+    }
 }
 
 /// The answer for one item of a bulk registration.
@@ -113,15 +147,32 @@ pub struct Service {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: Config,
+    channels: Arc<channels::ChannelCache>,
+    token_key: Arc<ciao_auth::token::TokenKey>,
+    pub metrics: Arc<validation::ValidationMetrics>,
 }
 
+/// The name of the access-token signing secret in the database.
+const TOKEN_SECRET: &str = "access-token-hmac-v1";
+
 impl Service {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
-        Self {
+    /// Builds the service: loads (or creates) the token signing secret,
+    /// shared by every node of the database, and the account cache.
+    pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mut config: Config) -> Result<Self> {
+        config.public_url = config.public_url.trim_end_matches('/').to_string();
+        let candidate = ciao_auth::token::TokenKey::generate_secret()
+            .map_err(|e| ServiceError::Internal(format!("no randomness for the token secret: {e}")))?;
+        let secret = store.secret(TOKEN_SECRET, &candidate, clock.now()).await?;
+        let service = Self {
             store,
             clock,
             config,
-        }
+            channels: Arc::new(channels::ChannelCache::default()),
+            token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
+            metrics: Arc::new(validation::ValidationMetrics::default()),
+        };
+        service.refresh_channels(true).await?;
+        Ok(service)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -145,6 +196,7 @@ impl Service {
         channel: Channel,
         items: Vec<Result<RegistrationInput, Vec<FieldError>>>,
     ) -> Result<Vec<ItemResult>> {
+        caller.require(Permission::Register)?;
         let now = self.now();
         let sender = caller.sender();
         let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
@@ -157,19 +209,17 @@ impl Service {
                 Err(errors) => results.push(Some(ItemResult::NotCreated(errors))),
                 Ok(v) => {
                     if let Caller::Client { enterprise, .. } = caller
-                        && !self
-                            .may_register_for(enterprise, &v.declaration, &v.employer, &mut grants)
-                            .await?
+                        && !self.may_register_for(enterprise, &v.declaration, &v.employer, &mut grants).await?
                     {
                         results.push(Some(ItemResult::NotCreated(vec![FieldError::new(
-                                "employer",
-                                "access.employer",
-                                format!(
-                                    "a registration system of enterprise {enterprise} registers only for its own workers, \
+                            "employer",
+                            "access.employer",
+                            format!(
+                                "a registration system of enterprise {enterprise} registers only for its own workers, \
                                      or for those of its subcontractors on declaration {}",
-                                    v.declaration
-                                ),
-                            )])));
+                                v.declaration
+                            ),
+                        )])));
                         continue;
                     }
                     slots.push(results.len());
@@ -188,10 +238,7 @@ impl Service {
                         r
                     }
                     None => {
-                        return Err(ServiceError::NotFound(format!(
-                            "registration {} vanished",
-                            outcome.id
-                        )));
+                        return Err(ServiceError::NotFound(format!("registration {} vanished", outcome.id)));
                     }
                 }
             } else {
@@ -235,53 +282,56 @@ impl Service {
         }
         let grants = self.grants_of(caller, declaration, cache).await?;
         Ok(match employer {
-            Employer::Enterprise(e) => grants
-                .iter()
-                .any(|g| g.role == GrantRole::Contractor && g.employer.as_ref() == Some(e)),
+            Employer::Enterprise(e) => {
+                grants.iter().any(|g| g.role == GrantRole::Contractor && g.employer.as_ref() == Some(e))
+            }
             // Foreign employers are not in the (Belgian) chain: the contractors
             // of the declaration provide their registration system.
-            Employer::ForeignVat(_) => grants
-                .iter()
-                .any(|g| matches!(g.role, GrantRole::Declarer | GrantRole::Contractor)),
+            Employer::ForeignVat(_) => {
+                grants.iter().any(|g| matches!(g.role, GrantRole::Declarer | GrantRole::Contractor))
+            }
         })
     }
 
     async fn may_consult(&self, caller: &Caller, r: &Registration) -> Result<bool> {
-        let Caller::Client { enterprise, .. } = caller else {
-            return Ok(true);
+        let enterprise = match caller {
+            Caller::Operator { .. } => return Ok(true),
+            Caller::Person { ssin, .. } => {
+                return Ok(matches!(&r.data.person, Person::Ssin(s) if s == ssin));
+            }
+            Caller::Client { enterprise, .. } => enterprise,
         };
         let employer = r.data.employer.enterprise();
         if employer == Some(enterprise) {
             return Ok(true);
         }
         let grants = self.store.grants(&r.data.declaration, enterprise).await?;
-        Ok(grants
-            .iter()
-            .any(|g| g.employer.is_none() || g.employer.as_ref() == employer))
+        Ok(grants.iter().any(|g| g.employer.is_none() || g.employer.as_ref() == employer))
     }
 
     /// A registration with its history, if the caller may see it; otherwise
     /// not found, as if it did not exist.
     pub async fn registration(&self, caller: &Caller, id: RegistrationId) -> Result<Registration> {
+        caller.require(Permission::Consult)?;
         let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
         let r = self.store.registration(id).await?.ok_or_else(not_found)?;
         if !self.may_consult(caller, &r).await? {
             return Err(not_found());
         }
-        self.audit(
-            caller,
-            "registration.consult",
-            Some(id.to_string()),
-            serde_json::json!({}),
-        )
-        .await?;
+        self.audit(caller, "registration.consult", Some(id.to_string()), serde_json::json!({})).await?;
         Ok(r)
     }
 
     pub async fn search(&self, caller: &Caller, criteria: &SearchCriteria) -> Result<SearchPage> {
+        caller.require(Permission::Consult)?;
         let scope = match caller {
             Caller::Operator { .. } => Scope::All,
             Caller::Client { enterprise, .. } => Scope::Enterprise(enterprise.clone()),
+            Caller::Person { .. } => {
+                return Err(ServiceError::Forbidden(
+                    "persons consult their own registrations through the worker pages".into(),
+                ));
+            }
         };
         let page = self.store.search(criteria, &scope).await?;
         let detail = serde_json::json!({
@@ -295,18 +345,12 @@ impl Service {
             "returned": page.items.len(),
             "total": page.total,
         });
-        self.audit(caller, "registration.search", None, detail)
-            .await?;
+        self.audit(caller, "registration.search", None, detail).await?;
         Ok(page)
     }
 
     /// Cancels a registration the caller sent.
-    pub async fn cancel(
-        &self,
-        caller: &Caller,
-        id: RegistrationId,
-        input: CancelInput,
-    ) -> Result<Registration> {
+    pub async fn cancel(&self, caller: &Caller, id: RegistrationId, input: CancelInput) -> Result<Registration> {
         let mut errors = Vec::new();
         let reason = match input.reason.as_deref() {
             None => {
@@ -334,11 +378,7 @@ impl Service {
                     format!("comment has at most {CANCEL_COMMENT_MAX} characters"),
                 ));
             } else if c.chars().any(|ch| ch.is_control() && ch != '\n') {
-                errors.push(FieldError::new(
-                    "comment",
-                    "text.control",
-                    "comment may not contain control characters",
-                ));
+                errors.push(FieldError::new("comment", "text.control", "comment may not contain control characters"));
             }
         }
         if reason == Some(CancelReason::Other) && comment.is_none() {
@@ -364,33 +404,23 @@ impl Service {
             )));
         }
         let now = self.now();
-        match self
-            .store
-            .cancel(id, now, reason, comment.as_deref(), &caller.name())
-            .await?
-        {
+        match self.store.cancel(id, now, reason, comment.as_deref(), &caller.name()).await? {
             CancelOutcome::Cancelled => {}
             CancelOutcome::AlreadyCancelled => {
-                return Err(ServiceError::Conflict(format!(
-                    "registration {id} is already cancelled"
-                )));
+                return Err(ServiceError::Conflict(format!("registration {id} is already cancelled")));
             }
             CancelOutcome::NotFound => return Err(not_found()),
         }
-        self.audit(
-            caller,
-            "registration.cancel",
-            Some(id.to_string()),
-            serde_json::json!({"reason": reason.as_str()}),
-        )
-        .await?;
+        self.audit(caller, "registration.cancel", Some(id.to_string()), serde_json::json!({"reason": reason.as_str()}))
+            .await?;
         self.store.registration(id).await?.ok_or_else(not_found)
     }
 
     pub async fn declaration(&self, number: &DeclarationNumber) -> Result<DeclarationDetails> {
-        self.store.declaration(number).await?.ok_or_else(|| {
-            ServiceError::NotFound(format!("there is no declaration of works {number}"))
-        })
+        self.store
+            .declaration(number)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("there is no declaration of works {number}")))
     }
 
     pub async fn audit(
@@ -401,13 +431,7 @@ impl Service {
         detail: serde_json::Value,
     ) -> Result<()> {
         self.store
-            .audit(AuditEntry {
-                at: self.now(),
-                actor: caller.name(),
-                action: action.to_string(),
-                subject,
-                detail,
-            })
+            .audit(AuditEntry { at: self.now(), actor: caller.name(), action: action.to_string(), subject, detail })
             .await?;
         Ok(())
     }

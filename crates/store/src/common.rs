@@ -7,9 +7,9 @@ use ciao_domain::clock::from_micros;
 use ciao_domain::reference::{Declaration, Principal, Sector};
 use ciao_domain::search::{SearchCriteria, SortKey, parse_date};
 use ciao_domain::{
-    Address, CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, Event,
-    ForeignVatNumber, HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration,
-    RegistrationId, RegistrationType, Remark, Sender, Ssin, Validity,
+    Address, CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, Event, ForeignVatNumber,
+    HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration, RegistrationId, RegistrationType,
+    Remark, Sender, Ssin, Validity,
 };
 use time::Date;
 
@@ -70,28 +70,19 @@ impl RegistrationRow {
         let id = self.id;
         let person = match (&self.ssin, &self.limosa_id) {
             (Some(s), _) => Person::Ssin(Ssin::parse(s).map_err(|_| corrupt("ssin", id))?),
-            (None, Some(l)) => {
-                Person::Limosa(LimosaId::parse(l).map_err(|_| corrupt("limosa_id", id))?)
-            }
+            (None, Some(l)) => Person::Limosa(LimosaId::parse(l).map_err(|_| corrupt("limosa_id", id))?),
             (None, None) => return Err(corrupt("no person", id)),
         };
         let employer = match (&self.employer_enterprise, &self.employer_foreign_vat) {
-            (Some(e), _) => Employer::Enterprise(
-                EnterpriseNumber::parse(e).map_err(|_| corrupt("employer", id))?,
-            ),
-            (None, Some(v)) => Employer::ForeignVat(
-                ForeignVatNumber::parse(v).map_err(|_| corrupt("employer", id))?,
-            ),
+            (Some(e), _) => Employer::Enterprise(EnterpriseNumber::parse(e).map_err(|_| corrupt("employer", id))?),
+            (None, Some(v)) => Employer::ForeignVat(ForeignVatNumber::parse(v).map_err(|_| corrupt("employer", id))?),
             (None, None) => return Err(corrupt("no employer", id)),
         };
         let place_of_work = match (self.latitude, self.longitude, &self.address) {
-            (Some(latitude), Some(longitude), _) => Some(PlaceOfWork::Coordinates {
-                latitude,
-                longitude,
-            }),
-            (_, _, Some(a)) => Some(PlaceOfWork::Address(
-                serde_json::from_str::<Address>(a).map_err(|_| corrupt("address", id))?,
-            )),
+            (Some(latitude), Some(longitude), _) => Some(PlaceOfWork::Coordinates { latitude, longitude }),
+            (_, _, Some(a)) => {
+                Some(PlaceOfWork::Address(serde_json::from_str::<Address>(a).map_err(|_| corrupt("address", id))?))
+            }
             _ => None,
         };
         let sender_enterprise = match &self.sender_enterprise {
@@ -105,23 +96,16 @@ impl RegistrationRow {
                 kind: RegistrationType::parse(&self.kind).ok_or_else(|| corrupt("kind", id))?,
                 person,
                 employer,
-                declaration: DeclarationNumber::parse(&self.declaration)
-                    .map_err(|_| corrupt("declaration", id))?,
+                declaration: DeclarationNumber::parse(&self.declaration).map_err(|_| corrupt("declaration", id))?,
                 place_of_work,
                 client_reference: self.client_reference,
                 channel: Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", id))?,
-                sender: Sender {
-                    id: self.sender_id,
-                    enterprise: sender_enterprise,
-                },
+                sender: Sender { id: self.sender_id, enterprise: sender_enterprise },
                 created_at: from_micros(self.created_at),
             },
             validity: Validity::parse(&self.validity).ok_or_else(|| corrupt("validity", id))?,
             remarks: serde_json::from_str(&self.remarks).map_err(|_| corrupt("remarks", id))?,
-            history: vec![HistoryEntry {
-                at: from_micros(self.created_at),
-                event: Event::Created,
-            }],
+            history: vec![HistoryEntry { at: from_micros(self.created_at), event: Event::Created }],
         })
     }
 }
@@ -141,11 +125,9 @@ impl EventRow {
     pub(crate) fn into_entry(self, id: i64) -> Result<HistoryEntry, StoreError> {
         let event = match self.kind.as_str() {
             "validated" => Event::Validated {
-                validity: Validity::parse(&self.validity)
-                    .ok_or_else(|| corrupt("event validity", id))?,
+                validity: Validity::parse(&self.validity).ok_or_else(|| corrupt("event validity", id))?,
                 remarks: match &self.remarks {
-                    Some(r) => serde_json::from_str::<Vec<Remark>>(r)
-                        .map_err(|_| corrupt("event remarks", id))?,
+                    Some(r) => serde_json::from_str::<Vec<Remark>>(r).map_err(|_| corrupt("event remarks", id))?,
                     None => Vec::new(),
                 },
             },
@@ -160,10 +142,7 @@ impl EventRow {
             },
             _ => return Err(corrupt("event kind", id)),
         };
-        Ok(HistoryEntry {
-            at: from_micros(self.at),
-            event,
-        })
+        Ok(HistoryEntry { at: from_micros(self.at), event })
     }
 }
 
@@ -198,10 +177,7 @@ impl InsertValues {
             Employer::ForeignVat(v) => (None, Some(v.as_str().to_string())),
         };
         let (latitude, longitude, address) = match &r.place_of_work {
-            Some(PlaceOfWork::Coordinates {
-                latitude,
-                longitude,
-            }) => (Some(*latitude), Some(*longitude), None),
+            Some(PlaceOfWork::Coordinates { latitude, longitude }) => (Some(*latitude), Some(*longitude), None),
             Some(PlaceOfWork::Address(a)) => (None, None, serde_json::to_string(a).ok()),
             None => (None, None, None),
         };
@@ -236,10 +212,7 @@ pub(crate) enum Param {
 pub(crate) fn search_filter(c: &SearchCriteria, scope: &Scope) -> (String, Vec<Param>) {
     use ciao_domain::clock::to_micros;
     let mut sql = String::from(" WHERE r.registration_date >= $1 AND r.registration_date < $2");
-    let mut params = vec![
-        Param::Int(to_micros(c.registration_from)),
-        Param::Int(to_micros(c.registration_to)),
-    ];
+    let mut params = vec![Param::Int(to_micros(c.registration_from)), Param::Int(to_micros(c.registration_to))];
     let mut add = |clause: &str, p: Param, sql: &mut String| {
         params.push(p);
         sql.push_str(&clause.replace('?', &format!("${}", params.len())));
@@ -248,32 +221,16 @@ pub(crate) fn search_filter(c: &SearchCriteria, scope: &Scope) -> (String, Vec<P
         add(" AND r.ssin = ?", Param::Text(s.as_str().into()), &mut sql);
     }
     if let Some(l) = &c.limosa_id {
-        add(
-            " AND r.limosa_id = ?",
-            Param::Text(l.as_str().into()),
-            &mut sql,
-        );
+        add(" AND r.limosa_id = ?", Param::Text(l.as_str().into()), &mut sql);
     }
     if let Some(e) = &c.enterprise_number {
-        add(
-            " AND r.employer_enterprise = ?",
-            Param::Text(e.as_str().into()),
-            &mut sql,
-        );
+        add(" AND r.employer_enterprise = ?", Param::Text(e.as_str().into()), &mut sql);
     }
     if let Some(d) = &c.declaration {
-        add(
-            " AND r.declaration = ?",
-            Param::Text(d.as_str().into()),
-            &mut sql,
-        );
+        add(" AND r.declaration = ?", Param::Text(d.as_str().into()), &mut sql);
     }
     if !c.validity.is_empty() {
-        let list: Vec<String> = c
-            .validity
-            .iter()
-            .map(|v| format!("'{}'", v.as_str()))
-            .collect();
+        let list: Vec<String> = c.validity.iter().map(|v| format!("'{}'", v.as_str())).collect();
         sql.push_str(&format!(" AND r.validity IN ({})", list.join(", ")));
     }
     if let Some(remark) = &c.remark {
@@ -313,6 +270,79 @@ pub(crate) fn search_order(c: &SearchCriteria) -> String {
     format!(" ORDER BY {key} {dir}, r.id {dir}")
 }
 
+/// A stored REST account row (without its certificates).
+pub(crate) struct AccountRow {
+    pub sender_number: i64,
+    pub client_id: String,
+    pub enterprise: String,
+    pub name: String,
+    pub permissions: String,
+    pub state: String,
+    pub tokens_valid_after: i64,
+    pub created_at: i64,
+}
+
+pub(crate) struct CertificateRow {
+    pub id: i64,
+    pub sender_number: i64,
+    pub name: String,
+    pub fingerprint: String,
+    pub der: Vec<u8>,
+    pub subject: String,
+    pub not_after: i64,
+    pub added_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Assembles accounts from their rows and all certificate rows.
+pub(crate) fn assemble_accounts(
+    accounts: Vec<AccountRow>,
+    certificates: Vec<CertificateRow>,
+) -> Result<Vec<ciao_domain::channel::Account>, StoreError> {
+    use ciao_domain::channel::{Account, AccountState, CertificateRecord, Permissions};
+    let mut out = Vec::with_capacity(accounts.len());
+    for a in accounts {
+        let bad = |w: &str| StoreError::Corrupt(format!("account {}: {w}", a.client_id));
+        let certificates = certificates
+            .iter()
+            .filter(|c| c.sender_number == a.sender_number)
+            .map(|c| CertificateRecord {
+                id: c.id,
+                name: c.name.clone(),
+                fingerprint: c.fingerprint.clone(),
+                der: c.der.clone(),
+                subject: c.subject.clone(),
+                not_after: from_micros(c.not_after),
+                added_at: from_micros(c.added_at),
+                revoked_at: c.revoked_at.map(from_micros),
+            })
+            .collect();
+        out.push(Account {
+            sender_number: a.sender_number,
+            enterprise: EnterpriseNumber::parse(&a.enterprise).map_err(|_| bad("enterprise"))?,
+            name: a.name.clone(),
+            permissions: Permissions::from_csv(&a.permissions).ok_or_else(|| bad("permissions"))?,
+            state: AccountState::parse(&a.state).ok_or_else(|| bad("state"))?,
+            tokens_valid_after: from_micros(a.tokens_valid_after),
+            created_at: from_micros(a.created_at),
+            client_id: a.client_id,
+            certificates,
+        });
+    }
+    Ok(out)
+}
+
+/// The start of the second after `at`, in microseconds: access tokens carry
+/// their issue time in whole seconds, so a change at `at` refuses every token
+/// issued during that second too.
+pub(crate) fn next_second(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp() + 1) * 1_000_000
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
 /// A stored declaration row.
 pub(crate) struct DeclarationRow {
     pub number: String,
@@ -342,8 +372,7 @@ pub(crate) fn opt_date_of(s: Option<&str>) -> Result<Option<Date>, StoreError> {
 }
 
 pub(crate) fn date_text(d: Date) -> String {
-    d.format(ciao_domain::search::DATE_FORMAT)
-        .unwrap_or_default()
+    d.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default()
 }
 
 impl DeclarationRow {
@@ -376,7 +405,7 @@ impl DeclarationRow {
 /// Implements [`crate::Store`] for a backend. Both backends take the same
 /// SQL; the macro only repeats what differs in type (pool, row, database).
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:literal) => {
+    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal) => {
         use $crate::common::{
             DeclarationRow, EventRow, InsertValues, Param, RegistrationRow, date_text, opt_date_of, date_of,
             search_filter, search_order, DECLARATION_SELECT, ENQUEUE_VALIDATION, FIND_BY_CLIENT_REFERENCE, INSERT_REGISTRATION,
@@ -559,6 +588,118 @@ macro_rules! impl_store {
                 })
                 .collect()
         }
+
+        const ACCOUNT_SELECT: &str = "SELECT sender_number, client_id, enterprise_number, name, permissions, state, \
+            tokens_valid_after, created_at FROM rest_accounts";
+        const CERTIFICATE_SELECT: &str = "SELECT id, sender_number, name, fingerprint, der, subject, not_after, added_at, \
+            revoked_at FROM rest_certificates";
+
+        async fn load_accounts(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            client_id: Option<&str>,
+        ) -> Result<Vec<ciao_domain::channel::Account>> {
+            let (accounts, certificates) = match client_id {
+                Some(c) => (
+                    sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE client_id = $1"))).bind(c).fetch_all(&mut *conn).await?,
+                    sqlx::query(AssertSqlSafe(format!(
+                        "{CERTIFICATE_SELECT} WHERE sender_number IN (SELECT sender_number FROM rest_accounts WHERE client_id = $1) ORDER BY id"
+                    )))
+                    .bind(c)
+                    .fetch_all(&mut *conn)
+                    .await?,
+                ),
+                None => (
+                    sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} ORDER BY sender_number"))).fetch_all(&mut *conn).await?,
+                    sqlx::query(AssertSqlSafe(format!("{CERTIFICATE_SELECT} ORDER BY id"))).fetch_all(&mut *conn).await?,
+                ),
+            };
+            let accounts = accounts
+                .iter()
+                .map(|r| {
+                    Ok($crate::common::AccountRow {
+                        sender_number: r.try_get(0)?,
+                        client_id: r.try_get(1)?,
+                        enterprise: r.try_get(2)?,
+                        name: r.try_get(3)?,
+                        permissions: r.try_get(4)?,
+                        state: r.try_get(5)?,
+                        tokens_valid_after: r.try_get(6)?,
+                        created_at: r.try_get(7)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let certificates = certificates
+                .iter()
+                .map(|r| {
+                    Ok($crate::common::CertificateRow {
+                        id: r.try_get(0)?,
+                        sender_number: r.try_get(1)?,
+                        name: r.try_get(2)?,
+                        fingerprint: r.try_get(3)?,
+                        der: r.try_get(4)?,
+                        subject: r.try_get(5)?,
+                        not_after: r.try_get(6)?,
+                        added_at: r.try_get(7)?,
+                        revoked_at: r.try_get(8)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            $crate::common::assemble_accounts(accounts, certificates)
+        }
+
+        async fn bump_channel_version(tx: &mut sqlx::Transaction<'static, $db>) -> Result<()> {
+            sqlx::query("UPDATE channel_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+            Ok(())
+        }
+
+        async fn insert_certificate(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            sender_number: i64,
+            c: &$crate::NewCertificate,
+            at: OffsetDateTime,
+        ) -> std::result::Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO rest_certificates (sender_number, name, fingerprint, der, subject, not_after, added_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(sender_number)
+            .bind(&c.name)
+            .bind(&c.fingerprint)
+            .bind(&c.der)
+            .bind(&c.subject)
+            .bind(to_micros(c.not_after))
+            .bind(to_micros(at))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn account_in(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            client_id: &str,
+        ) -> Result<Option<ciao_domain::channel::Account>> {
+            Ok(load_accounts(conn, Some(client_id)).await?.into_iter().next())
+        }
+
+        fn limosa_row(r: &<$db as sqlx::Database>::Row) -> Result<ciao_domain::reference::LimosaDeclaration> {
+            let bad = |w: &str| StoreError::Corrupt(format!("limosa declaration: {w}"));
+            let client: Option<String> = r.try_get(3)?;
+            Ok(ciao_domain::reference::LimosaDeclaration {
+                limosa_id: ciao_domain::LimosaId::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("id"))?,
+                ssin: ciao_domain::Ssin::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("ssin"))?,
+                foreign_employer_vat: ciao_domain::ForeignVatNumber::parse(&r.try_get::<String, _>(2)?)
+                    .map_err(|_| bad("vat"))?,
+                belgian_client: match client {
+                    Some(c) => Some(EnterpriseNumber::parse(&c).map_err(|_| bad("client"))?),
+                    None => None,
+                },
+                from: date_of(&r.try_get::<String, _>(4)?)?,
+                to: opt_date_of(r.try_get::<Option<String>, _>(5)?.as_deref())?,
+            })
+        }
+
+        const LIMOSA_SELECT: &str =
+            "SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations";
 
         #[async_trait::async_trait]
         impl Store for $store {
@@ -892,6 +1033,533 @@ macro_rules! impl_store {
                 let (declaration, technical_number) = declaration_row(&row)?.into_declaration()?;
                 let subcontractors = load_subcontractors(&self.read, number.as_str()).await?;
                 Ok(Some(DeclarationDetails { declaration, technical_number, subcontractors }))
+            }
+
+            async fn enterprise_exists(&self, enterprise: &EnterpriseNumber) -> Result<bool> {
+                let n: Option<String> = sqlx::query_scalar("SELECT enterprise_number FROM enterprises WHERE enterprise_number = $1")
+                    .bind(enterprise.as_str())
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(n.is_some())
+            }
+
+            async fn add_enterprise_user(&self, u: &ciao_domain::channel::EnterpriseUser) -> Result<bool> {
+                let n = sqlx::query(
+                    "INSERT INTO enterprise_users (enterprise_number, ssin, name, role, appointed_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enterprise_number, ssin, role) DO NOTHING",
+                )
+                .bind(u.enterprise.as_str())
+                .bind(u.ssin.as_str())
+                .bind(&u.name)
+                .bind(u.role.as_str())
+                .bind(&u.appointed_by)
+                .bind(to_micros(u.created_at))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn enterprise_users(&self, enterprise: &EnterpriseNumber) -> Result<Vec<ciao_domain::channel::EnterpriseUser>> {
+                let rows = sqlx::query(
+                    "SELECT enterprise_number, ssin, name, role, appointed_by, created_at FROM enterprise_users \
+                     WHERE enterprise_number = $1 ORDER BY created_at, ssin",
+                )
+                .bind(enterprise.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let bad = |w: &str| StoreError::Corrupt(format!("enterprise user: {w}"));
+                        Ok(ciao_domain::channel::EnterpriseUser {
+                            enterprise: EnterpriseNumber::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("enterprise"))?,
+                            ssin: ciao_domain::Ssin::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("ssin"))?,
+                            name: r.try_get(2)?,
+                            role: ciao_domain::channel::Role::parse(&r.try_get::<String, _>(3)?).ok_or_else(|| bad("role"))?,
+                            appointed_by: r.try_get(4)?,
+                            created_at: from_micros(r.try_get(5)?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_account(
+                &self,
+                new: &$crate::NewAccount,
+            ) -> Result<std::result::Result<ciao_domain::channel::Account, $crate::CertificateTaken>> {
+                let mut tx = self.write.begin().await?;
+                for c in &new.certificates {
+                    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM rest_certificates WHERE fingerprint = $1")
+                        .bind(&c.fingerprint)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if taken.is_some() {
+                        tx.rollback().await?;
+                        return Ok(Err($crate::CertificateTaken { fingerprint: c.fingerprint.clone() }));
+                    }
+                }
+                let placeholder = format!("pending:{}", new.certificates.first().map_or("", |c| c.fingerprint.as_str()));
+                let sender_number: i64 = sqlx::query_scalar(
+                    "INSERT INTO rest_accounts (client_id, enterprise_number, name, permissions, state, tokens_valid_after, created_at) \
+                     VALUES ($1, $2, $3, $4, 'active', $5, $5) RETURNING sender_number",
+                )
+                .bind(&placeholder)
+                .bind(new.enterprise.as_str())
+                .bind(&new.name)
+                .bind(new.permissions.to_csv())
+                .bind(to_micros(new.at))
+                .fetch_one(&mut *tx)
+                .await?;
+                let client_id = ciao_domain::channel::client_id(sender_number);
+                sqlx::query("UPDATE rest_accounts SET client_id = $1 WHERE sender_number = $2")
+                    .bind(&client_id)
+                    .bind(sender_number)
+                    .execute(&mut *tx)
+                    .await?;
+                for c in &new.certificates {
+                    if let Err(e) = insert_certificate(&mut tx, sender_number, c, new.at).await {
+                        if $crate::common::is_unique_violation(&e) {
+                            tx.rollback().await?;
+                            return Ok(Err($crate::CertificateTaken { fingerprint: c.fingerprint.clone() }));
+                        }
+                        return Err(e.into());
+                    }
+                }
+                bump_channel_version(&mut tx).await?;
+                let account = account_in(&mut *tx, &client_id).await?;
+                tx.commit().await?;
+                account.map(Ok).ok_or_else(|| StoreError::Corrupt(format!("account {client_id} vanished")))
+            }
+
+            async fn accounts(&self) -> Result<Vec<ciao_domain::channel::Account>> {
+                let mut conn = self.read.acquire().await?;
+                load_accounts(&mut conn, None).await
+            }
+
+            async fn account(&self, client_id: &str) -> Result<Option<ciao_domain::channel::Account>> {
+                let mut conn = self.read.acquire().await?;
+                account_in(&mut conn, client_id).await
+            }
+
+            async fn update_account(
+                &self,
+                client_id: &str,
+                change: &$crate::AccountChange,
+                at: OffsetDateTime,
+            ) -> Result<Option<ciao_domain::channel::Account>> {
+                let mut tx = self.write.begin().await?;
+                let q = match change {
+                    $crate::AccountChange::Enable => {
+                        sqlx::query("UPDATE rest_accounts SET state = 'active' WHERE client_id = $1").bind(client_id)
+                    }
+                    $crate::AccountChange::Disable => sqlx::query(
+                        "UPDATE rest_accounts SET state = 'disabled', tokens_valid_after = $2 WHERE client_id = $1",
+                    )
+                    .bind(client_id)
+                    .bind($crate::common::next_second(at)),
+                    $crate::AccountChange::Permissions(p) => {
+                        sqlx::query("UPDATE rest_accounts SET permissions = $2, tokens_valid_after = $3 WHERE client_id = $1")
+                            .bind(client_id)
+                            .bind(p.to_csv())
+                            .bind($crate::common::next_second(at))
+                    }
+                };
+                if q.execute(&mut *tx).await?.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                bump_channel_version(&mut tx).await?;
+                let account = account_in(&mut *tx, client_id).await?;
+                tx.commit().await?;
+                Ok(account)
+            }
+
+            async fn add_certificate(
+                &self,
+                client_id: &str,
+                certificate: &$crate::NewCertificate,
+                at: OffsetDateTime,
+            ) -> Result<$crate::CertificateOutcome> {
+                let mut tx = self.write.begin().await?;
+                let Some(sender_number) = sqlx::query_scalar::<_, i64>("SELECT sender_number FROM rest_accounts WHERE client_id = $1")
+                    .bind(client_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    tx.rollback().await?;
+                    return Ok($crate::CertificateOutcome::NoAccount);
+                };
+                if let Err(e) = insert_certificate(&mut tx, sender_number, certificate, at).await {
+                    tx.rollback().await?;
+                    if $crate::common::is_unique_violation(&e) {
+                        return Ok($crate::CertificateOutcome::Taken);
+                    }
+                    return Err(e.into());
+                }
+                bump_channel_version(&mut tx).await?;
+                let account = account_in(&mut *tx, client_id).await?;
+                tx.commit().await?;
+                Ok(account.map_or($crate::CertificateOutcome::NoAccount, $crate::CertificateOutcome::Done))
+            }
+
+            async fn revoke_certificate(&self, client_id: &str, name: &str, at: OffsetDateTime) -> Result<$crate::CertificateOutcome> {
+                let mut tx = self.write.begin().await?;
+                let Some(sender_number) = sqlx::query_scalar::<_, i64>("SELECT sender_number FROM rest_accounts WHERE client_id = $1")
+                    .bind(client_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    tx.rollback().await?;
+                    return Ok($crate::CertificateOutcome::NoAccount);
+                };
+                let n = sqlx::query(
+                    "UPDATE rest_certificates SET revoked_at = $3 WHERE sender_number = $1 \
+                     AND (name = $2 OR fingerprint = $2) AND revoked_at IS NULL",
+                )
+                .bind(sender_number)
+                .bind(name)
+                .bind(to_micros(at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    tx.rollback().await?;
+                    return Ok($crate::CertificateOutcome::NoCertificate);
+                }
+                sqlx::query("UPDATE rest_accounts SET tokens_valid_after = $2 WHERE sender_number = $1")
+                    .bind(sender_number)
+                    .bind($crate::common::next_second(at))
+                    .execute(&mut *tx)
+                    .await?;
+                bump_channel_version(&mut tx).await?;
+                let account = account_in(&mut *tx, client_id).await?;
+                tx.commit().await?;
+                Ok(account.map_or($crate::CertificateOutcome::NoAccount, $crate::CertificateOutcome::Done))
+            }
+
+            async fn channel_version(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT version FROM channel_version WHERE id = 1").fetch_one(&self.read).await?)
+            }
+
+            async fn remember_jti(&self, client_id: &str, jti: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<bool> {
+                let mut tx = self.write.begin().await?;
+                sqlx::query("DELETE FROM assertion_jti WHERE expires_at < $1")
+                    .bind(to_micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+                let n = sqlx::query(
+                    "INSERT INTO assertion_jti (client_id, jti, expires_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (client_id, jti) DO NOTHING",
+                )
+                .bind(client_id)
+                .bind(jti)
+                .bind(to_micros(expires_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(n > 0)
+            }
+
+            async fn secret(&self, name: &str, candidate: &[u8], at: OffsetDateTime) -> Result<Vec<u8>> {
+                sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .bind(candidate)
+                    .bind(to_micros(at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.write).await?)
+            }
+
+            async fn claim_validations(
+                &self,
+                limit: u32,
+                now: OffsetDateTime,
+                lease: time::Duration,
+            ) -> Result<Vec<$crate::Claim>> {
+                let until = to_micros(now + lease);
+                let sql = AssertSqlSafe(format!(
+                    "UPDATE validation_queue SET lease_until = $1 WHERE registration_id IN \
+                     (SELECT registration_id FROM validation_queue WHERE lease_until IS NULL OR lease_until < $2 \
+                     ORDER BY registration_id LIMIT $3{}) RETURNING registration_id",
+                    $skip_locked
+                ));
+                let ids: Vec<i64> = sqlx::query_scalar(sql)
+                    .bind(until)
+                    .bind(to_micros(now))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.write)
+                    .await?;
+                ids.into_iter()
+                    .map(|id| {
+                        Ok($crate::Claim {
+                            id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?,
+                            lease: until,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn validation_facts(
+                &self,
+                r: &Registration,
+                day_start: OffsetDateTime,
+                day_end: OffsetDateTime,
+            ) -> Result<$crate::StoredFacts> {
+                use ciao_domain::{Employer, Person};
+                let mut conn = self.read.acquire().await?;
+                let mut f = $crate::StoredFacts::default();
+                if let Employer::Enterprise(e) = &r.data.employer {
+                    f.employer_known = sqlx::query_scalar::<_, String>(
+                        "SELECT enterprise_number FROM enterprises WHERE enterprise_number = $1",
+                    )
+                    .bind(e.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .is_some();
+                    let rows = sqlx::query("SELECT active_from, active_to FROM enterprise_periods WHERE enterprise_number = $1")
+                        .bind(e.as_str())
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    for row in &rows {
+                        f.employer_periods.push((
+                            date_of(&row.try_get::<String, _>(0)?)?,
+                            opt_date_of(row.try_get::<Option<String>, _>(1)?.as_deref())?,
+                        ));
+                    }
+                    if let Person::Ssin(ssin) = &r.data.person {
+                        let rows = sqlx::query("SELECT date_from, date_to FROM employments WHERE ssin = $1 AND employer = $2")
+                            .bind(ssin.as_str())
+                            .bind(e.as_str())
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        for row in &rows {
+                            f.employments.push(ciao_domain::reference::Employment {
+                                ssin: ssin.clone(),
+                                employer: e.clone(),
+                                from: date_of(&row.try_get::<String, _>(0)?)?,
+                                to: opt_date_of(row.try_get::<Option<String>, _>(1)?.as_deref())?,
+                            });
+                        }
+                    }
+                }
+                let (column, person) = match &r.data.person {
+                    Person::Ssin(ssin) => {
+                        f.person_known = sqlx::query_scalar::<_, String>("SELECT ssin FROM persons WHERE ssin = $1")
+                            .bind(ssin.as_str())
+                            .fetch_optional(&mut *conn)
+                            .await?
+                            .is_some();
+                        let rows = sqlx::query(AssertSqlSafe(format!("{LIMOSA_SELECT} WHERE ssin = $1")))
+                            .bind(ssin.as_str())
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        f.limosa_of_person = rows.iter().map(limosa_row).collect::<Result<_>>()?;
+                        ("ssin", ssin.as_str().to_string())
+                    }
+                    Person::Limosa(l) => {
+                        let row = sqlx::query(AssertSqlSafe(format!("{LIMOSA_SELECT} WHERE limosa_id = $1")))
+                            .bind(l.as_str())
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                        f.limosa = row.as_ref().map(limosa_row).transpose()?;
+                        ("limosa_id", l.as_str().to_string())
+                    }
+                };
+                if let Some(row) = sqlx::query(DECLARATION_SELECT)
+                    .bind(r.data.declaration.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                {
+                    let (declaration, technical_number) = declaration_row(&row)?.into_declaration()?;
+                    let subcontractors = load_subcontractors(&mut *conn, r.data.declaration.as_str()).await?;
+                    f.declaration = Some(ciao_domain::reference::DeclarationDetails {
+                        declaration,
+                        technical_number,
+                        subcontractors,
+                    });
+                }
+                let at = to_micros(r.data.registration_date);
+                let (employer_col, employer) = match &r.data.employer {
+                    Employer::Enterprise(e) => ("employer_enterprise", e.as_str().to_string()),
+                    Employer::ForeignVat(v) => ("employer_foreign_vat", v.as_str().to_string()),
+                };
+                f.duplicate = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+                    "SELECT id FROM registrations WHERE declaration = $1 AND registration_date = $2 AND kind = $3 \
+                     AND {column} = $4 AND {employer_col} = $5 AND id < $6 AND validity <> 'cancelled' LIMIT 1"
+                )))
+                .bind(r.data.declaration.as_str())
+                .bind(at)
+                .bind(r.data.kind.as_str())
+                .bind(&person)
+                .bind(&employer)
+                .bind(r.id.get())
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+                let previous = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT kind, declaration, registration_date FROM registrations WHERE {column} = $1 \
+                     AND registration_date >= $2 AND (registration_date < $3 OR (registration_date = $3 AND id < $4)) \
+                     AND validity <> 'cancelled' ORDER BY registration_date DESC, id DESC LIMIT 1"
+                )))
+                .bind(&person)
+                .bind(to_micros(day_start))
+                .bind(at)
+                .bind(r.id.get())
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(p) = previous {
+                    let kind: String = p.try_get(0)?;
+                    let declaration: String = p.try_get(1)?;
+                    f.previous = Some(ciao_domain::remarks::Previous {
+                        kind: ciao_domain::RegistrationType::parse(&kind)
+                            .ok_or_else(|| StoreError::Corrupt("registration kind".into()))?,
+                        declaration: DeclarationNumber::parse(&declaration)
+                            .map_err(|_| StoreError::Corrupt("registration declaration".into()))?,
+                        at: from_micros(p.try_get(2)?),
+                    });
+                }
+                f.later_same_day = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+                    "SELECT id FROM registrations WHERE {column} = $1 \
+                     AND (registration_date > $2 OR (registration_date = $2 AND id > $3)) AND registration_date < $4 \
+                     AND validity <> 'cancelled' LIMIT 1"
+                )))
+                .bind(&person)
+                .bind(at)
+                .bind(r.id.get())
+                .bind(to_micros(day_end))
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+                Ok(f)
+            }
+
+            async fn complete_validations(&self, results: &[$crate::ValidationResult], at: OffsetDateTime) -> Result<u64> {
+                let mut tx = self.write.begin().await?;
+                let mut stored = 0;
+                for r in results {
+                    let id = r.claim.id.get();
+                    let held = sqlx::query("DELETE FROM validation_queue WHERE registration_id = $1 AND lease_until = $2")
+                        .bind(id)
+                        .bind(r.claim.lease)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if held == 0 {
+                        continue;
+                    }
+                    let remarks = serde_json::to_string(&r.remarks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let updated = sqlx::query(
+                        "UPDATE registrations SET validity = $2, remarks = $3 WHERE id = $1 AND validity <> 'cancelled'",
+                    )
+                    .bind(id)
+                    .bind(r.validity.as_str())
+                    .bind(&remarks)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if updated == 0 {
+                        continue;
+                    }
+                    sqlx::query("DELETE FROM registration_remarks WHERE registration_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for remark in &r.remarks {
+                        sqlx::query(
+                            "INSERT INTO registration_remarks (code, registration_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(&remark.code)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    sqlx::query(
+                        "INSERT INTO registration_events (registration_id, at, kind, validity, remarks) \
+                         VALUES ($1, $2, 'validated', $3, $4)",
+                    )
+                    .bind(id)
+                    .bind(to_micros(at))
+                    .bind(r.validity.as_str())
+                    .bind(&remarks)
+                    .execute(&mut *tx)
+                    .await?;
+                    stored += 1;
+                }
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn enqueue_validations(
+                &self,
+                from: OffsetDateTime,
+                to: OffsetDateTime,
+                declaration: Option<&DeclarationNumber>,
+                at: OffsetDateTime,
+            ) -> Result<u64> {
+                let n = sqlx::query(
+                    "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                     SELECT id, $1 FROM registrations WHERE registration_date >= $2 AND registration_date < $3 \
+                     AND validity <> 'cancelled' AND ($4 IS NULL OR declaration = $4) \
+                     ON CONFLICT (registration_id) DO NOTHING",
+                )
+                .bind(to_micros(at))
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .bind(declaration.map(|d| d.as_str().to_string()))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n)
+            }
+
+            async fn enqueue_open_days(&self, from: OffsetDateTime, to: OffsetDateTime, at: OffsetDateTime) -> Result<u64> {
+                let n = sqlx::query(
+                    "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                     SELECT r.id, $1 FROM registrations r WHERE r.kind = 'IN' AND r.registration_date >= $2 \
+                     AND r.registration_date < $3 AND r.validity <> 'cancelled' \
+                     AND NOT EXISTS (SELECT 1 FROM registration_remarks m WHERE m.code = 'DAY_LEFT_OPEN' AND m.registration_id = r.id) \
+                     AND NOT EXISTS (SELECT 1 FROM registrations n WHERE n.validity <> 'cancelled' \
+                         AND ((r.ssin IS NOT NULL AND n.ssin = r.ssin) OR (r.limosa_id IS NOT NULL AND n.limosa_id = r.limosa_id)) \
+                         AND (n.registration_date > r.registration_date OR (n.registration_date = r.registration_date AND n.id > r.id)) \
+                         AND n.registration_date < $3) \
+                     ON CONFLICT (registration_id) DO NOTHING",
+                )
+                .bind(to_micros(at))
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n)
+            }
+
+            async fn enqueue_for(&self, key: $crate::RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64> {
+                let sql = format!(
+                    "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                     SELECT id, $1 FROM registrations WHERE {} = $2 AND validity <> 'cancelled' \
+                     ON CONFLICT (registration_id) DO NOTHING",
+                    key.column()
+                );
+                let mut tx = self.write.begin().await?;
+                let mut n = 0;
+                for v in values {
+                    n += sqlx::query(AssertSqlSafe(sql.clone())).bind(to_micros(at)).bind(v).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn queue_stats(&self) -> Result<$crate::QueueStats> {
+                let row = sqlx::query("SELECT COUNT(*), MIN(enqueued_at) FROM validation_queue")
+                    .fetch_one(&self.read)
+                    .await?;
+                let length: i64 = row.try_get(0)?;
+                let oldest: Option<i64> = row.try_get(1)?;
+                Ok($crate::QueueStats {
+                    length: length.max(0) as u64,
+                    oldest: oldest.map(from_micros),
+                })
             }
 
             async fn audit(&self, entry: AuditEntry) -> Result<()> {

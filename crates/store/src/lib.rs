@@ -9,15 +9,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ciao_domain::access::AccessGrant;
+use ciao_domain::channel::{Account, EnterpriseUser, Permissions};
 use ciao_domain::reference::{
-    Declaration, DeclarationDetails, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord,
-    Subcontractor,
+    Declaration, DeclarationDetails, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
 };
 use ciao_domain::search::SearchCriteria;
-use ciao_domain::{
-    CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration,
-    RegistrationId,
-};
+use ciao_domain::{CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration, RegistrationId};
 use time::OffsetDateTime;
 
 mod common;
@@ -30,14 +27,8 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration {version} ({name}) failed: {source}")]
-    Migration {
-        version: i64,
-        name: &'static str,
-        source: sqlx::Error,
-    },
-    #[error(
-        "the database is at schema version {found}, newer than this ciao knows ({known}); upgrade ciao"
-    )]
+    Migration { version: i64, name: &'static str, source: sqlx::Error },
+    #[error("the database is at schema version {found}, newer than this ciao knows ({known}); upgrade ciao")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
@@ -100,6 +91,104 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+/// A certificate to attach to an account (already accepted by the policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCertificate {
+    pub name: String,
+    pub fingerprint: String,
+    pub der: Vec<u8>,
+    pub subject: String,
+    pub not_after: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub enterprise: EnterpriseNumber,
+    pub name: String,
+    pub permissions: Permissions,
+    pub certificates: Vec<NewCertificate>,
+    pub at: OffsetDateTime,
+}
+
+/// A certificate that is already attached to an account (any account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateTaken {
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    Enable,
+    Disable,
+    Permissions(Permissions),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateOutcome {
+    Done(Account),
+    NoAccount,
+    /// add: the certificate is attached to an account already.
+    Taken,
+    /// revoke: no active certificate of that name.
+    NoCertificate,
+}
+
+/// A registration taken from the validation queue; `lease` proves the claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub id: RegistrationId,
+    pub lease: i64,
+}
+
+/// The outcome of one validation, to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidationResult {
+    pub claim: Claim,
+    pub validity: ciao_domain::Validity,
+    pub remarks: Vec<ciao_domain::Remark>,
+}
+
+/// What the registries and the register hold about one registration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredFacts {
+    pub employer_known: bool,
+    pub employer_periods: Vec<(time::Date, Option<time::Date>)>,
+    pub employments: Vec<Employment>,
+    pub person_known: bool,
+    pub limosa: Option<LimosaDeclaration>,
+    pub limosa_of_person: Vec<LimosaDeclaration>,
+    pub declaration: Option<DeclarationDetails>,
+    pub duplicate: bool,
+    pub previous: Option<ciao_domain::remarks::Previous>,
+    pub later_same_day: bool,
+}
+
+/// A column registrations can be found by, to revalidate them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationKey {
+    Ssin,
+    LimosaId,
+    Employer,
+    Declaration,
+}
+
+impl RegistrationKey {
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            Self::Ssin => "ssin",
+            Self::LimosaId => "limosa_id",
+            Self::Employer => "employer_enterprise",
+            Self::Declaration => "declaration",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    pub length: u64,
+    pub oldest: Option<OffsetDateTime>,
+}
+
 /// A declaration row with the technical number to give it if it is new.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclarationImport {
@@ -135,11 +224,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<CancelOutcome>;
 
     /// The grants `viewer` holds on a declaration.
-    async fn grants(
-        &self,
-        declaration: &DeclarationNumber,
-        viewer: &EnterpriseNumber,
-    ) -> Result<Vec<AccessGrant>>;
+    async fn grants(&self, declaration: &DeclarationNumber, viewer: &EnterpriseNumber) -> Result<Vec<AccessGrant>>;
 
     async fn import_enterprises(&self, rows: &[EnterprisePeriod]) -> Result<ImportSummary>;
     async fn import_persons(&self, rows: &[PersonRecord]) -> Result<ImportSummary>;
@@ -152,6 +237,76 @@ pub trait Store: Send + Sync + 'static {
     async fn import_subcontractors(&self, rows: &[Subcontractor]) -> Result<ImportSummary>;
 
     async fn declaration(&self, number: &DeclarationNumber) -> Result<Option<DeclarationDetails>>;
+
+    async fn enterprise_exists(&self, enterprise: &EnterpriseNumber) -> Result<bool>;
+    /// Adds a person's role for an enterprise; false if they already hold it.
+    async fn add_enterprise_user(&self, user: &EnterpriseUser) -> Result<bool>;
+    async fn enterprise_users(&self, enterprise: &EnterpriseNumber) -> Result<Vec<EnterpriseUser>>;
+
+    /// Creates a REST account with its certificates; assigns the sender
+    /// number and the client id.
+    async fn create_account(&self, account: &NewAccount) -> Result<Result<Account, CertificateTaken>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    async fn account(&self, client_id: &str) -> Result<Option<Account>>;
+    async fn update_account(
+        &self,
+        client_id: &str,
+        change: &AccountChange,
+        at: OffsetDateTime,
+    ) -> Result<Option<Account>>;
+    async fn add_certificate(
+        &self,
+        client_id: &str,
+        certificate: &NewCertificate,
+        at: OffsetDateTime,
+    ) -> Result<CertificateOutcome>;
+    async fn revoke_certificate(&self, client_id: &str, name: &str, at: OffsetDateTime) -> Result<CertificateOutcome>;
+    /// Grows with every change of accounts or certificates.
+    async fn channel_version(&self) -> Result<i64>;
+    /// Remembers a client-assertion id until it expires; false if it was
+    /// seen before (a replay), on any node sharing the database.
+    async fn remember_jti(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// The secret of this name, created from `candidate` on first use, the
+    /// same for every node sharing the database.
+    async fn secret(&self, name: &str, candidate: &[u8], at: OffsetDateTime) -> Result<Vec<u8>>;
+
+    /// Claims up to `limit` queued registrations for `lease` (several
+    /// workers, even on several nodes, never hold the same one).
+    async fn claim_validations(&self, limit: u32, now: OffsetDateTime, lease: time::Duration) -> Result<Vec<Claim>>;
+    /// The facts the rules need about a registration, whose Brussels day
+    /// runs from `day_start` to `day_end`.
+    async fn validation_facts(
+        &self,
+        registration: &Registration,
+        day_start: OffsetDateTime,
+        day_end: OffsetDateTime,
+    ) -> Result<StoredFacts>;
+    /// Stores validation results in one transaction; a result whose claim was
+    /// lost (lease expired and taken by another worker) or whose registration
+    /// was cancelled meanwhile is skipped. Returns how many were stored.
+    async fn complete_validations(&self, results: &[ValidationResult], at: OffsetDateTime) -> Result<u64>;
+    /// Queues (again) the registrations of a period, optionally of one
+    /// declaration, that are not cancelled. Returns how many were queued.
+    async fn enqueue_validations(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        declaration: Option<&DeclarationNumber>,
+        at: OffsetDateTime,
+    ) -> Result<u64>;
+    /// Queues the INs of `[from, to)` that have no later registration of the
+    /// same person before `to` and no DAY_LEFT_OPEN remark yet.
+    async fn enqueue_open_days(&self, from: OffsetDateTime, to: OffsetDateTime, at: OffsetDateTime) -> Result<u64>;
+    async fn queue_stats(&self) -> Result<QueueStats>;
+    /// Queues the registrations (not cancelled) whose `key` is one of `values`:
+    /// what a change of reference data can affect.
+    async fn enqueue_for(&self, key: RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64>;
 
     /// Appends to the audit log.
     async fn audit(&self, entry: AuditEntry) -> Result<()>;
@@ -188,10 +343,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
     }

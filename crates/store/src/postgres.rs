@@ -10,11 +10,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use crate::common::{Migration, impl_store};
 use crate::writer::Writer;
 
-const MIGRATIONS: &[Migration] = &[(
-    1,
-    "register",
-    include_str!("../migrations/postgres/0001_register.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[
+    (1, "register", include_str!("../migrations/postgres/0001_register.sql")),
+    (2, "channels", include_str!("../migrations/postgres/0002_channels.sql")),
+];
 
 const MAX_BATCH: usize = 2000;
 const WRITERS: usize = 4;
@@ -29,57 +28,32 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         migrate(&pool).await?;
         let p = pool.clone();
-        let writer = Writer::spawn(
-            WRITERS,
-            MAX_BATCH,
-            Arc::new(move |items| Box::pin(commit_batch(p.clone(), items))),
-        );
-        Ok(Self {
-            write: pool.clone(),
-            read: pool,
-            writer,
-        })
+        let writer = Writer::spawn(WRITERS, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch(p.clone(), items))));
+        Ok(Self { write: pool.clone(), read: pool, writer })
     }
 }
 
 async fn migrate(pool: &PgPool) -> Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await?;
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS ciao_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .execute(&mut *tx)
     .await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations")
-        .fetch_one(&mut *tx)
-        .await?;
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations").fetch_one(&mut *tx).await?;
     let current = current.unwrap_or(0);
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if current > known {
-        return Err(StoreError::SchemaTooNew {
-            found: current,
-            known,
-        });
+        return Err(StoreError::SchemaTooNew { found: current, known });
     }
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        sqlx::raw_sql(sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(|source| StoreError::Migration {
-                version,
-                name,
-                source,
-            })?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|source| StoreError::Migration { version, name, source })?;
         sqlx::query("INSERT INTO ciao_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(version)
             .bind(name)
@@ -92,4 +66,4 @@ async fn migrate(pool: &PgPool) -> Result<()> {
     Ok(())
 }
 
-impl_store!(PgStore, sqlx::Postgres, "postgres");
+impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED");

@@ -7,18 +7,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::common::{Migration, impl_store};
 use crate::writer::Writer;
 
-const MIGRATIONS: &[Migration] = &[(
-    1,
-    "register",
-    include_str!("../migrations/sqlite/0001_register.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[
+    (1, "register", include_str!("../migrations/sqlite/0001_register.sql")),
+    (2, "channels", include_str!("../migrations/sqlite/0002_channels.sql")),
+];
 
 /// Largest number of registrations committed in one transaction.
 const MAX_BATCH: usize = 2000;
@@ -37,34 +34,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        if let Some(dir) = options
-            .get_filename()
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
+        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone())
-            .await?;
+        let write =
+            SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
         migrate(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.read_only(true))
-            .await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         let pool = write.clone();
-        let writer = Writer::spawn(
-            1,
-            MAX_BATCH,
-            Arc::new(move |items| Box::pin(commit_batch(pool.clone(), items))),
-        );
-        Ok(Self {
-            write,
-            read,
-            writer,
-        })
+        let writer = Writer::spawn(1, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch(pool.clone(), items))));
+        Ok(Self { write, read, writer })
     }
 }
 
@@ -74,27 +53,15 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
     )
     .execute(pool)
     .await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations")
-        .fetch_one(pool)
-        .await?;
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations").fetch_one(pool).await?;
     let current = current.unwrap_or(0);
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if current > known {
-        return Err(StoreError::SchemaTooNew {
-            found: current,
-            known,
-        });
+        return Err(StoreError::SchemaTooNew { found: current, known });
     }
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let mut tx = pool.begin().await?;
-        sqlx::raw_sql(sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(|source| StoreError::Migration {
-                version,
-                name,
-                source,
-            })?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|source| StoreError::Migration { version, name, source })?;
         sqlx::query("INSERT INTO ciao_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(version)
             .bind(name)
@@ -107,4 +74,4 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "");

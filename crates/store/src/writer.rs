@@ -22,11 +22,7 @@ pub(crate) struct WriteJob {
 }
 
 pub(crate) type CommitFn = Arc<
-    dyn Fn(
-            Vec<NewRegistration>,
-        ) -> Pin<Box<dyn Future<Output = Result<Vec<RegisterOutcome>>> + Send>>
-        + Send
-        + Sync,
+    dyn Fn(Vec<NewRegistration>) -> Pin<Box<dyn Future<Output = Result<Vec<RegisterOutcome>>> + Send>> + Send + Sync,
 >;
 
 #[derive(Clone)]
@@ -72,10 +68,7 @@ impl Writer {
             return Ok(Vec::new());
         }
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(WriteJob { items, reply })
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
+        self.tx.send(WriteJob { items, reply }).await.map_err(|_| StoreError::WriterGone)?;
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 }

@@ -1,0 +1,11 @@
+//! Authentication of ciao's REST clients, as the Belgian social security's
+//! REST channel does it: an X.509 certificate per REST account, checked
+//! against the official policy; OAuth2 client credentials with a JWT client
+//! assertion (RFC 7523) signed by the certificate's key; short-lived access
+//! tokens of ciao's own, cheap to check. Pure: no I/O, time passed in.
+
+pub mod assertion;
+pub mod certificate;
+pub mod client;
+pub mod jws;
+pub mod token;

@@ -1,0 +1,350 @@
+//! The remarks the asynchronous validation adds to a registration: the 17
+//! official remark strings of the presence-registration schema (kept byte
+//! for byte, typos and double spaces included) and the IN/OUT sequence rules
+//! of Check In and Out at Work. Each has a stable, readable code.
+//!
+//! [`evaluate`] is pure: the service gathers the facts, this decides.
+
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::ids::SsinKind;
+use crate::reference::{DeclarationDetails, Employment, LimosaDeclaration, period_covers};
+use crate::registration::{Employer, Person, PlaceOfWork, RegistrationType, Remark};
+
+/// Every remark ciao knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RemarkKind {
+    RelatedDimonaNotOk,
+    GivenInssIsNotTheFounder,
+    EmployerIsNotKnownAsFounder,
+    CompanyDoesntExist,
+    IndependantIsNotKnownAsFounder,
+    LimosaIdIsNotKnown,
+    LimosaIdIsNotActiveAtDate,
+    NissBisIsNotKnownInLimosa,
+    NissBisIsNotActiveInLimosa,
+    DucIsNotExisting,
+    DucIsNotActiveAtThisDate,
+    CompanyIsNotKnownInDuc,
+    SiteIsNotSubjectToPresenceRegistration,
+    SameDeclarationAlreadyRegistered,
+    NissIsNotKnownInTheNationalRegister,
+    EmployerNotActive,
+    CompanyIdAssociatedAtANotActiveContract,
+    OutWithoutIn,
+    InWhileAlreadyIn,
+    DayLeftOpen,
+    PresentOnTwoWorkplaces,
+    PlaceOfWorkFarFromSite,
+    LateRegistration,
+}
+
+impl RemarkKind {
+    pub const ALL: [RemarkKind; 23] = [
+        Self::RelatedDimonaNotOk,
+        Self::GivenInssIsNotTheFounder,
+        Self::EmployerIsNotKnownAsFounder,
+        Self::CompanyDoesntExist,
+        Self::IndependantIsNotKnownAsFounder,
+        Self::LimosaIdIsNotKnown,
+        Self::LimosaIdIsNotActiveAtDate,
+        Self::NissBisIsNotKnownInLimosa,
+        Self::NissBisIsNotActiveInLimosa,
+        Self::DucIsNotExisting,
+        Self::DucIsNotActiveAtThisDate,
+        Self::CompanyIsNotKnownInDuc,
+        Self::SiteIsNotSubjectToPresenceRegistration,
+        Self::SameDeclarationAlreadyRegistered,
+        Self::NissIsNotKnownInTheNationalRegister,
+        Self::EmployerNotActive,
+        Self::CompanyIdAssociatedAtANotActiveContract,
+        Self::OutWithoutIn,
+        Self::InWhileAlreadyIn,
+        Self::DayLeftOpen,
+        Self::PresentOnTwoWorkplaces,
+        Self::PlaceOfWorkFarFromSite,
+        Self::LateRegistration,
+    ];
+
+    /// The stable code, used in search (`remark=`) and in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::RelatedDimonaNotOk => "RELATED_DIMONA_NOT_OK",
+            Self::GivenInssIsNotTheFounder => "GIVEN_INSS_IS_NOT_THE_FOUNDER",
+            Self::EmployerIsNotKnownAsFounder => "EMPLOYER_IS_NOT_KNOWN_AS_FOUNDER",
+            Self::CompanyDoesntExist => "COMPANY_DOES_NOT_EXIST",
+            Self::IndependantIsNotKnownAsFounder => "INDEPENDENT_IS_NOT_KNOWN_AS_FOUNDER",
+            Self::LimosaIdIsNotKnown => "LIMOSA_ID_NOT_KNOWN",
+            Self::LimosaIdIsNotActiveAtDate => "LIMOSA_ID_NOT_ACTIVE_AT_DATE",
+            Self::NissBisIsNotKnownInLimosa => "NISS_BIS_NOT_KNOWN_IN_LIMOSA",
+            Self::NissBisIsNotActiveInLimosa => "NISS_BIS_NOT_ACTIVE_IN_LIMOSA",
+            Self::DucIsNotExisting => "DECLARATION_NOT_EXISTING",
+            Self::DucIsNotActiveAtThisDate => "DECLARATION_NOT_ACTIVE_AT_DATE",
+            Self::CompanyIsNotKnownInDuc => "COMPANY_NOT_IN_DECLARATION",
+            Self::SiteIsNotSubjectToPresenceRegistration => "SITE_NOT_SUBJECT_TO_REGISTRATION",
+            Self::SameDeclarationAlreadyRegistered => "SAME_REGISTRATION_ALREADY_REGISTERED",
+            Self::NissIsNotKnownInTheNationalRegister => "NISS_NOT_KNOWN_IN_NATIONAL_REGISTER",
+            Self::EmployerNotActive => "EMPLOYER_NOT_ACTIVE",
+            Self::CompanyIdAssociatedAtANotActiveContract => "COMPANY_ID_NOT_ACTIVE_CONTRACT",
+            Self::OutWithoutIn => "OUT_WITHOUT_IN",
+            Self::InWhileAlreadyIn => "IN_WHILE_ALREADY_IN",
+            Self::DayLeftOpen => "DAY_LEFT_OPEN",
+            Self::PresentOnTwoWorkplaces => "PRESENT_ON_TWO_WORKPLACES",
+            Self::PlaceOfWorkFarFromSite => "PLACE_OF_WORK_FAR_FROM_SITE",
+            Self::LateRegistration => "LATE_REGISTRATION",
+        }
+    }
+
+    /// The official description (byte for byte) or, for the rules of ciao,
+    /// a sentence in the same style.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::RelatedDimonaNotOk => "RELATED DIMONA NOT OK",
+            Self::GivenInssIsNotTheFounder => "GIVEN INSS IS NOT THE FOUNDER OF THE COMPANY",
+            Self::EmployerIsNotKnownAsFounder => "EMPLOYER IS NOT KNOWN AS COMPANY FOUNDER",
+            Self::CompanyDoesntExist => "THE COMPANY DOESN'T EXISTS",
+            Self::IndependantIsNotKnownAsFounder => "INDEPENDANT IS NOT KNOWN AS COMPANY FOUNDER",
+            Self::LimosaIdIsNotKnown => "LIMOSA ID IS NOT KNOWN",
+            Self::LimosaIdIsNotActiveAtDate => "LIMOSA ID IS NOT ACTIVE AT DATE",
+            Self::NissBisIsNotKnownInLimosa => "NISS-BIS IS NOT KNOWN IN LIMOSA",
+            Self::NissBisIsNotActiveInLimosa => "NISS-BIS IS NOT ACTIVE AT THIS DATE IN LIMOSA",
+            Self::DucIsNotExisting => "DUC IS NOT EXISTING",
+            Self::DucIsNotActiveAtThisDate => "DUC IS NOT ACTIVE AT THIS DATE",
+            Self::CompanyIsNotKnownInDuc => "COMPANY IS NOT KNOWN  AS BUILDER OR  SUBCONTRACTOR IN THIS DUC",
+            Self::SiteIsNotSubjectToPresenceRegistration => "SITE IS NOT SUBJECT TO PRESENCE REGISTRATION",
+            Self::SameDeclarationAlreadyRegistered => "SAME DECLARATION HAS ALREADY BEEN REGISTERED",
+            Self::NissIsNotKnownInTheNationalRegister => "NISS IS NOT KNOW IN THE NATIONAL REGISTER",
+            Self::EmployerNotActive => "EMPLOYER NOT ACTIVE",
+            Self::CompanyIdAssociatedAtANotActiveContract => "THE COMPANY ID ASSOCIATED AT A NOT ACTIVE CONTRACT",
+            Self::OutWithoutIn => "OUT WITHOUT A PRECEDING IN",
+            Self::InWhileAlreadyIn => "IN WHILE ALREADY IN (MISSING OUT)",
+            Self::DayLeftOpen => "IN WITHOUT OUT BY THE END OF THE DAY",
+            Self::PresentOnTwoWorkplaces => "IN AT A WORKPLACE WHILE IN AT ANOTHER",
+            Self::PlaceOfWorkFarFromSite => "PLACE OF WORK FAR FROM THE SITE OF THE DECLARATION",
+            Self::LateRegistration => "REGISTRATION RECEIVED LATE",
+        }
+    }
+
+    /// True for the 17 remarks of the official schema.
+    pub fn is_official(self) -> bool {
+        !matches!(
+            self,
+            Self::OutWithoutIn
+                | Self::InWhileAlreadyIn
+                | Self::DayLeftOpen
+                | Self::PresentOnTwoWorkplaces
+                | Self::PlaceOfWorkFarFromSite
+                | Self::LateRegistration
+        )
+    }
+
+    /// Finds a remark by its code or by its official description.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s || k.description() == s)
+    }
+
+    pub fn remark(self) -> Remark {
+        Remark { code: self.code().to_string(), description: self.description().to_string() }
+    }
+}
+
+/// Settings of the validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidationPolicy {
+    /// Coordinates farther than this from the declaration's site are remarked.
+    pub max_distance_m: f64,
+    /// A registration received later than this after its instant is remarked.
+    pub late_after: Duration,
+}
+
+impl Default for ValidationPolicy {
+    fn default() -> Self {
+        Self { max_distance_m: 1000.0, late_after: Duration::minutes(5) }
+    }
+}
+
+/// What the registries and the register say about an employer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmployerFacts {
+    /// The enterprise is in the registry (always true for a foreign employer).
+    pub known: bool,
+    /// One of its active periods covers the day.
+    pub active: bool,
+}
+
+/// The person's registration just before this one, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Previous {
+    pub kind: RegistrationType,
+    pub declaration: crate::ids::DeclarationNumber,
+    pub at: OffsetDateTime,
+}
+
+/// Everything the rules look at, gathered by the service.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub person: &'a Person,
+    pub employer: &'a Employer,
+    pub kind: RegistrationType,
+    pub declaration_number: &'a crate::ids::DeclarationNumber,
+    pub place_of_work: Option<&'a PlaceOfWork>,
+    pub registration_date: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    /// The day of the registration in Brussels.
+    pub day: Date,
+    pub employer_facts: EmployerFacts,
+    /// Employment relations of the person with the employer.
+    pub employments: &'a [Employment],
+    /// Known to the national register (only asked for non-BIS SSINs).
+    pub person_known: bool,
+    /// The Limosa declaration of the given Limosa id.
+    pub limosa: Option<&'a LimosaDeclaration>,
+    /// The Limosa declarations of the person (for a BIS number).
+    pub limosa_of_person: &'a [LimosaDeclaration],
+    pub declaration: Option<&'a DeclarationDetails>,
+    /// Another registration with the same person, employer, declaration,
+    /// type and instant exists (not cancelled).
+    pub duplicate: bool,
+    pub previous: Option<Previous>,
+    /// The person registered something later the same day.
+    pub later_same_day: bool,
+    /// The registration's day (in Brussels) is over.
+    pub day_over: bool,
+    pub policy: ValidationPolicy,
+}
+
+/// Distance in metres between two coordinates (haversine).
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let r = 6_371_000.0_f64;
+    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
+/// The remarks of one registration (at most one of each kind, in a fixed order).
+pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
+    let mut out = Vec::new();
+    let day = f.day;
+
+    // The person.
+    match f.person {
+        Person::Ssin(ssin) => {
+            if ssin.kind() == SsinKind::NationalRegister && !f.person_known {
+                out.push(RemarkKind::NissIsNotKnownInTheNationalRegister);
+            }
+            if ssin.kind() == SsinKind::Bis && matches!(f.employer, Employer::ForeignVat(_)) {
+                if f.limosa_of_person.is_empty() {
+                    out.push(RemarkKind::NissBisIsNotKnownInLimosa);
+                } else if !f.limosa_of_person.iter().any(|l| period_covers(l.from, l.to, day)) {
+                    out.push(RemarkKind::NissBisIsNotActiveInLimosa);
+                }
+            }
+        }
+        Person::Limosa(_) => match f.limosa {
+            None => out.push(RemarkKind::LimosaIdIsNotKnown),
+            Some(l) if !period_covers(l.from, l.to, day) => out.push(RemarkKind::LimosaIdIsNotActiveAtDate),
+            Some(_) => {}
+        },
+    }
+
+    // The employer.
+    if let Employer::Enterprise(_) = f.employer {
+        if !f.employer_facts.known {
+            out.push(RemarkKind::CompanyDoesntExist);
+        } else if !f.employer_facts.active {
+            out.push(RemarkKind::EmployerNotActive);
+        }
+        if let Person::Ssin(_) = f.person
+            && !f.employments.iter().any(|e| period_covers(e.from, e.to, day))
+        {
+            out.push(RemarkKind::RelatedDimonaNotOk);
+        }
+    }
+
+    // The declaration of works.
+    match f.declaration {
+        None => out.push(RemarkKind::DucIsNotExisting),
+        Some(d) => {
+            let decl = &d.declaration;
+            if !period_covers(decl.start_date, decl.end_date, day) {
+                out.push(RemarkKind::DucIsNotActiveAtThisDate);
+            }
+            if let Employer::Enterprise(e) = f.employer {
+                let in_chain = &decl.declaring_contractor == e
+                    || d.subcontractors.iter().any(|s| &s.enterprise_number == e && period_covers(s.from, s.to, day));
+                if !in_chain {
+                    out.push(RemarkKind::CompanyIsNotKnownInDuc);
+                }
+            }
+            if !decl.subject_to_registration {
+                out.push(RemarkKind::SiteIsNotSubjectToPresenceRegistration);
+            }
+            if let (Some(PlaceOfWork::Coordinates { latitude, longitude }), Some(site)) =
+                (f.place_of_work, decl.coordinates)
+                && distance_m((*latitude, *longitude), site) > f.policy.max_distance_m
+            {
+                out.push(RemarkKind::PlaceOfWorkFarFromSite);
+            }
+        }
+    }
+
+    if f.duplicate {
+        out.push(RemarkKind::SameDeclarationAlreadyRegistered);
+    }
+
+    // The IN/OUT sequence of the person.
+    let previous_open = f.previous.as_ref().filter(|p| p.kind == RegistrationType::In);
+    match f.kind {
+        RegistrationType::Out => {
+            if previous_open.is_none() {
+                out.push(RemarkKind::OutWithoutIn);
+            }
+        }
+        RegistrationType::In => {
+            if let Some(p) = previous_open {
+                if &p.declaration == f.declaration_number {
+                    out.push(RemarkKind::InWhileAlreadyIn);
+                } else {
+                    out.push(RemarkKind::PresentOnTwoWorkplaces);
+                }
+            }
+        }
+    }
+
+    if f.kind == RegistrationType::In && f.day_over && !f.later_same_day {
+        out.push(RemarkKind::DayLeftOpen);
+    }
+
+    if f.created_at - f.registration_date > f.policy.late_after {
+        out.push(RemarkKind::LateRegistration);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn official_strings_are_byte_for_byte() {
+        let official: Vec<&str> =
+            RemarkKind::ALL.into_iter().filter(|k| k.is_official()).map(|k| k.description()).collect();
+        assert_eq!(official.len(), 17);
+        assert!(official.contains(&"COMPANY IS NOT KNOWN  AS BUILDER OR  SUBCONTRACTOR IN THIS DUC"));
+        assert!(official.contains(&"THE COMPANY DOESN'T EXISTS"));
+        assert!(official.contains(&"NISS IS NOT KNOW IN THE NATIONAL REGISTER"));
+        assert!(official.contains(&"INDEPENDANT IS NOT KNOWN AS COMPANY FOUNDER"));
+        let codes: std::collections::HashSet<_> = RemarkKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), RemarkKind::ALL.len());
+        assert_eq!(RemarkKind::parse("DUC IS NOT EXISTING"), Some(RemarkKind::DucIsNotExisting));
+        assert_eq!(RemarkKind::parse("RELATED_DIMONA_NOT_OK"), Some(RemarkKind::RelatedDimonaNotOk));
+    }
+
+    #[test]
+    fn distances() {
+        // Brussels Grand-Place to the Atomium: about 5.6 km.
+        let d = distance_m((50.8467, 4.3525), (50.8949, 4.3415));
+        assert!((5_300.0..5_700.0).contains(&d), "{d}");
+        assert!(distance_m((50.0, 4.0), (50.0, 4.0)) < 0.001);
+    }
+}

@@ -1,0 +1,98 @@
+//! `/metrics` in the Prometheus text format: the validation queue, the
+//! validation runs and remarks, and HTTP requests by route and status.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Requests counted by route template and status code.
+#[derive(Debug, Default)]
+pub struct HttpMetrics {
+    requests: Mutex<HashMap<(String, u16), u64>>,
+}
+
+impl HttpMetrics {
+    fn count(&self, route: &str, status: u16) {
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((route.to_string(), status)).or_default() += 1;
+        }
+    }
+
+    fn snapshot(&self) -> Vec<((String, u16), u64)> {
+        let mut v: Vec<_> =
+            self.requests.lock().map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+/// Middleware that counts every request by its route template.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let response = next.run(request).await;
+    state.http_metrics.count(&route, response.status().as_u16());
+    response
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let mut out = String::new();
+    let service = &state.service;
+    match service.store().queue_stats().await {
+        Ok(q) => {
+            let age = q.oldest.map(|t| (service.now() - t).as_seconds_f64().max(0.0)).unwrap_or(0.0);
+            let _ = writeln!(out, "# HELP ciao_validation_queue_length Registrations waiting for validation.");
+            let _ = writeln!(out, "# TYPE ciao_validation_queue_length gauge");
+            let _ = writeln!(out, "ciao_validation_queue_length {}", q.length);
+            let _ =
+                writeln!(out, "# HELP ciao_validation_queue_oldest_age_seconds Age of the oldest queued registration.");
+            let _ = writeln!(out, "# TYPE ciao_validation_queue_oldest_age_seconds gauge");
+            let _ = writeln!(out, "ciao_validation_queue_oldest_age_seconds {age:.3}");
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: queue stats failed"),
+    }
+    let m = &service.metrics;
+    let _ = writeln!(out, "# HELP ciao_validation_runs_total Validations run by this process.");
+    let _ = writeln!(out, "# TYPE ciao_validation_runs_total counter");
+    let _ = writeln!(out, "ciao_validation_runs_total {}", m.runs.load(std::sync::atomic::Ordering::Relaxed));
+    let _ = writeln!(out, "# HELP ciao_validations_total Validations by resulting validity.");
+    let _ = writeln!(out, "# TYPE ciao_validations_total counter");
+    let _ = writeln!(
+        out,
+        "ciao_validations_total{{validity=\"valid\"}} {}",
+        m.valid.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "ciao_validations_total{{validity=\"invalid\"}} {}",
+        m.invalid.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let _ = writeln!(out, "# HELP ciao_remarks_total Remarks given by this process, per code.");
+    let _ = writeln!(out, "# TYPE ciao_remarks_total counter");
+    for (code, n) in m.remarks() {
+        let _ = writeln!(out, "ciao_remarks_total{{code=\"{}\"}} {n}", escape(code));
+    }
+    let _ = writeln!(out, "# HELP ciao_http_requests_total HTTP requests by route and status.");
+    let _ = writeln!(out, "# TYPE ciao_http_requests_total counter");
+    for ((route, status), n) in state.http_metrics.snapshot() {
+        let _ = writeln!(out, "ciao_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(&route));
+    }
+    let mut res = out.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    res
+}

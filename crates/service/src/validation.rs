@@ -1,0 +1,203 @@
+//! The asynchronous validation: workers take registrations from the
+//! database queue (filled in the same transaction as each registration),
+//! gather the facts, let the domain rules decide the remarks, and store the
+//! result with a history entry. Claims are leases in the database, so several
+//! workers — in one process or on several nodes sharing PostgreSQL — never
+//! validate the same registration at the same time, and a worker that dies
+//! leaves its claims to be taken again when the lease runs out.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ciao_domain::clock::brussels_start_of_day;
+use ciao_domain::reference::period_covers;
+use ciao_domain::remarks::{EmployerFacts, Facts, RemarkKind, evaluate};
+use ciao_domain::{DeclarationNumber, Validity, to_brussels};
+use ciao_store::ValidationResult;
+use time::{Date, Duration};
+
+use crate::{Caller, Result, Service};
+
+/// How long a claim holds before another worker may take the registration.
+pub const LEASE: Duration = Duration::seconds(60);
+/// How many registrations a worker claims at once.
+pub const BATCH: u32 = 200;
+/// How far back the open-day sweep looks.
+pub const OPEN_DAY_LOOKBACK_DAYS: i64 = 3;
+
+/// Counters for operators (exported at /metrics).
+#[derive(Debug, Default)]
+pub struct ValidationMetrics {
+    pub runs: AtomicU64,
+    pub valid: AtomicU64,
+    pub invalid: AtomicU64,
+    remarks: Mutex<HashMap<&'static str, u64>>,
+}
+
+impl ValidationMetrics {
+    fn count(&self, kinds: &[RemarkKind]) {
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        if kinds.is_empty() {
+            self.valid.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.invalid.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Ok(mut m) = self.remarks.lock() {
+            for k in kinds {
+                *m.entry(k.code()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Remarks counted per code since start, sorted by code.
+    pub fn remarks(&self) -> Vec<(&'static str, u64)> {
+        let mut v: Vec<_> = self.remarks.lock().map(|m| m.iter().map(|(k, v)| (*k, *v)).collect()).unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+impl Service {
+    /// Validates one batch of queued registrations; returns how many it took
+    /// from the queue (0 when nothing was left to claim).
+    pub async fn validate_batch(&self, limit: u32) -> Result<u64> {
+        let now = self.now();
+        let claims = self.store().claim_validations(limit, now, LEASE).await?;
+        if claims.is_empty() {
+            return Ok(0);
+        }
+        let claimed = claims.len() as u64;
+        let policy = self.config().validation;
+        let mut results = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let Some(r) = self.store().registration(claim.id).await? else {
+                continue;
+            };
+            if r.validity == Validity::Cancelled {
+                // Completing the claim removes it from the queue; the
+                // registration itself is left as it is.
+                results.push(ValidationResult { claim, validity: Validity::Cancelled, remarks: Vec::new() });
+                continue;
+            }
+            let day = to_brussels(r.data.registration_date).date();
+            let day_start = brussels_start_of_day(day);
+            let day_end = brussels_start_of_day(day.next_day().unwrap_or(day));
+            let f = self.store().validation_facts(&r, day_start, day_end).await?;
+            let facts = Facts {
+                person: &r.data.person,
+                employer: &r.data.employer,
+                kind: r.data.kind,
+                declaration_number: &r.data.declaration,
+                place_of_work: r.data.place_of_work.as_ref(),
+                registration_date: r.data.registration_date,
+                created_at: r.data.created_at,
+                day,
+                employer_facts: EmployerFacts {
+                    known: f.employer_known,
+                    active: f.employer_periods.iter().any(|(from, to)| period_covers(*from, *to, day)),
+                },
+                employments: &f.employments,
+                person_known: f.person_known,
+                limosa: f.limosa.as_ref(),
+                limosa_of_person: &f.limosa_of_person,
+                declaration: f.declaration.as_ref(),
+                duplicate: f.duplicate,
+                previous: f.previous.clone(),
+                later_same_day: f.later_same_day,
+                day_over: now >= day_end,
+                policy,
+            };
+            let kinds = evaluate(&facts);
+            self.metrics.count(&kinds);
+            results.push(ValidationResult {
+                claim,
+                validity: if kinds.is_empty() { Validity::Valid } else { Validity::Invalid },
+                remarks: kinds.iter().map(|k| k.remark()).collect(),
+            });
+        }
+        self.store().complete_validations(&results, self.now()).await?;
+        Ok(claimed)
+    }
+
+    /// Validates until nothing is left to claim; returns how many were taken.
+    pub async fn validate_all(&self) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let n = self.validate_batch(BATCH).await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// Runs `count` validation workers until the returned handles are aborted.
+    pub fn spawn_validation_workers(&self, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..count)
+            .map(|i| {
+                let service = self.clone();
+                tokio::spawn(async move {
+                    loop {
+                        match service.validate_batch(BATCH).await {
+                            Ok(0) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(worker = i, error = %e, "validation batch failed");
+                                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Queues the INs of the last days that were left open (no later
+    /// registration of the person that day), once their day is over.
+    pub async fn sweep_open_days(&self) -> Result<u64> {
+        let now = self.now();
+        let today = to_brussels(now).date();
+        let to = brussels_start_of_day(today);
+        let from = brussels_start_of_day(today - Duration::days(OPEN_DAY_LOOKBACK_DAYS));
+        Ok(self.store().enqueue_open_days(from, to, now).await?)
+    }
+
+    /// Runs the open-day sweep every `every`.
+    pub fn spawn_open_day_sweeper(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match service.sweep_open_days().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(queued = n, "registrations left open queued for validation"),
+                    Err(e) => tracing::warn!(error = %e, "open-day sweep failed"),
+                }
+            }
+        })
+    }
+
+    /// Queues the registrations of days `from..=to` (Brussels), optionally of
+    /// one declaration, for validation again.
+    pub async fn revalidate(
+        &self,
+        caller: &Caller,
+        from: Date,
+        to: Date,
+        declaration: Option<&DeclarationNumber>,
+    ) -> Result<u64> {
+        let start = brussels_start_of_day(from);
+        let end = brussels_start_of_day(to.next_day().unwrap_or(to));
+        let n = self.store().enqueue_validations(start, end, declaration, self.now()).await?;
+        self.audit(
+            caller,
+            "validation.revalidate",
+            declaration.map(|d| d.as_str().to_string()),
+            serde_json::json!({"from": from.to_string(), "to": to.to_string(), "queued": n}),
+        )
+        .await?;
+        Ok(n)
+    }
+}

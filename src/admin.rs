@@ -1,0 +1,246 @@
+//! Operator commands for enterprises' users and REST channels. They call the
+//! same service layer as the web pages will; `--as SSIN` acts as that person
+//! (the rules then apply: only access managers and the technical
+//! administrators they appointed manage an enterprise's channels).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use ciao_domain::channel::{Account, EnterpriseUser, Role};
+use ciao_domain::{EnterpriseNumber, Ssin, format_utc};
+use ciao_service::{Caller, Service};
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+#[derive(Debug, Subcommand)]
+pub enum EnterpriseCommand {
+    /// People who act for an enterprise.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Give a person a role: access-manager (by the operator) or
+    /// technical-administrator (appointed by an access manager, with --as).
+    Add {
+        #[arg(long)]
+        enterprise: String,
+        #[arg(long)]
+        ssin: String,
+        #[arg(long)]
+        name: String,
+        /// access-manager or technical-administrator
+        #[arg(long)]
+        role: String,
+        /// Act as this person (an access manager of the enterprise).
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// The people with a role for an enterprise.
+    List {
+        #[arg(long)]
+        enterprise: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// REST accounts (webservice accounts).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Certificates of a REST account.
+    Certificate {
+        #[command(subcommand)]
+        command: CertificateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a REST account; prints it as JSON with its client_id.
+    Create {
+        #[arg(long)]
+        enterprise: String,
+        #[arg(long)]
+        name: String,
+        /// register and/or consult (repeat the flag for both)
+        #[arg(long = "permission", required = true)]
+        permissions: Vec<String>,
+        /// X.509 certificate file, PEM or DER (repeat for several)
+        #[arg(long = "certificate", required = true)]
+        certificates: Vec<PathBuf>,
+        /// A name for each certificate, in the same order (default: the file name)
+        #[arg(long = "certificate-name")]
+        certificate_names: Vec<String>,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// List REST accounts (all, or of one enterprise).
+    List {
+        #[arg(long)]
+        enterprise: Option<String>,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// Disable an account: no new token, and its tokens stop working.
+    Disable {
+        client_id: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// Enable a disabled account.
+    Enable {
+        client_id: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// Replace the permissions of an account.
+    Permissions {
+        client_id: String,
+        #[arg(long = "permission", required = true)]
+        permissions: Vec<String>,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// Attach another certificate to an account.
+    Add {
+        client_id: String,
+        #[arg(long)]
+        certificate: PathBuf,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// Revoke a certificate of an account (by name or SHA-256 fingerprint).
+    Revoke {
+        client_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+}
+
+fn caller(acting: &Option<String>) -> anyhow::Result<Caller> {
+    match acting {
+        None => Ok(crate::operator()),
+        Some(s) => {
+            Ok(Caller::Person { ssin: Ssin::parse(s).map_err(|e| anyhow::anyhow!("--as: {e}"))?, name: String::new() })
+        }
+    }
+}
+
+fn enterprise(s: &str) -> anyhow::Result<EnterpriseNumber> {
+    EnterpriseNumber::parse(s).map_err(|e| anyhow::anyhow!("--enterprise: {e}"))
+}
+
+pub fn account_json(a: &Account) -> Value {
+    json!({
+        "client_id": a.client_id,
+        "sender_number": a.sender_number,
+        "enterprise": a.enterprise.as_str(),
+        "name": a.name,
+        "permissions": a.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "scopes": a.permissions.scopes(),
+        "state": a.state.as_str(),
+        "created_at": format_utc(a.created_at),
+        "certificates": a.certificates.iter().map(|c| json!({
+            "name": c.name,
+            "fingerprint_sha256": c.fingerprint,
+            "subject": c.subject,
+            "not_after": format_utc(c.not_after),
+            "added_at": format_utc(c.added_at),
+            "revoked_at": c.revoked_at.map(format_utc),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn user_json(u: &EnterpriseUser) -> Value {
+    json!({
+        "enterprise": u.enterprise.as_str(),
+        "ssin": u.ssin.as_str(),
+        "name": u.name,
+        "role": u.role.as_str(),
+        "appointed_by": u.appointed_by,
+        "created_at": format_utc(u.created_at),
+    })
+}
+
+fn print(v: &Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) -> anyhow::Result<()> {
+    let EnterpriseCommand::User { command } = command;
+    match command {
+        UserCommand::Add { enterprise: e, ssin, name, role, acting } => {
+            let role = Role::parse(role)
+                .ok_or_else(|| anyhow::anyhow!("--role: use access-manager or technical-administrator"))?;
+            let ssin = Ssin::parse(ssin).map_err(|e| anyhow::anyhow!("--ssin: {e}"))?;
+            let u = service.add_enterprise_user(&caller(acting)?, &enterprise(e)?, &ssin, name, role).await?;
+            print(&user_json(&u))
+        }
+        UserCommand::List { enterprise: e, acting } => {
+            let users = service.enterprise_users(&caller(acting)?, &enterprise(e)?).await?;
+            print(&Value::Array(users.iter().map(user_json).collect()))
+        }
+    }
+}
+
+pub async fn channel_command(service: &Service, command: &ChannelCommand) -> anyhow::Result<()> {
+    match command {
+        ChannelCommand::Account { command } => match command {
+            AccountCommand::Create { enterprise: e, name, permissions, certificates, certificate_names, acting } => {
+                let mut certs = Vec::new();
+                for (i, path) in certificates.iter().enumerate() {
+                    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                    let label = certificate_names.get(i).cloned().unwrap_or_else(|| {
+                        path.file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| format!("certificate-{}", i + 1))
+                    });
+                    certs.push((label, bytes));
+                }
+                let a = service.create_account(&caller(acting)?, &enterprise(e)?, name, permissions, &certs).await?;
+                print(&account_json(&a))
+            }
+            AccountCommand::List { enterprise: e, acting } => {
+                let e = e.as_deref().map(enterprise).transpose()?;
+                let list = service.accounts(&caller(acting)?, e.as_ref()).await?;
+                print(&Value::Array(list.iter().map(account_json).collect()))
+            }
+            AccountCommand::Disable { client_id, acting } => {
+                print(&account_json(&service.disable_account(&caller(acting)?, client_id).await?))
+            }
+            AccountCommand::Enable { client_id, acting } => {
+                print(&account_json(&service.enable_account(&caller(acting)?, client_id).await?))
+            }
+            AccountCommand::Permissions { client_id, permissions, acting } => {
+                print(&account_json(&service.set_permissions(&caller(acting)?, client_id, permissions).await?))
+            }
+        },
+        ChannelCommand::Certificate { command } => match command {
+            CertificateCommand::Add { client_id, certificate, name, acting } => {
+                let bytes =
+                    std::fs::read(certificate).with_context(|| format!("cannot read {}", certificate.display()))?;
+                print(&account_json(&service.add_certificate(&caller(acting)?, client_id, name, &bytes).await?))
+            }
+            CertificateCommand::Revoke { client_id, name, acting } => {
+                print(&account_json(&service.revoke_certificate(&caller(acting)?, client_id, name).await?))
+            }
+        },
+    }
+}
