@@ -348,3 +348,227 @@ mod tests {
         assert!(distance_m((50.0, 4.0), (50.0, 4.0)) < 0.001);
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::ids::{DeclarationNumber, EnterpriseNumber, ForeignVatNumber, LimosaId, Ssin};
+    use crate::reference::{Declaration, Principal, Sector, Subcontractor};
+    use crate::search::parse_date;
+    use time::macros::datetime;
+
+    const AT: OffsetDateTime = datetime!(2026-03-02 07:00:00 UTC);
+
+    fn d(s: &str) -> Date {
+        parse_date(s).unwrap()
+    }
+
+    struct World {
+        person: Person,
+        employer: Employer,
+        declaration_number: DeclarationNumber,
+        employments: Vec<Employment>,
+        declaration: DeclarationDetails,
+        limosa: Vec<LimosaDeclaration>,
+    }
+
+    fn world() -> World {
+        let ssin = Ssin::parse("85073003328").unwrap();
+        let employer = EnterpriseNumber::parse("0123456749").unwrap();
+        let number = DeclarationNumber::parse("1Y1003SQ5VSSZ").unwrap();
+        let declaration = Declaration {
+            number: number.clone(),
+            sector: Sector::Cleaning,
+            site_name: "Tour".into(),
+            street: String::new(),
+            house_number: String::new(),
+            post_code: "1000".into(),
+            municipality: "Bruxelles".into(),
+            coordinates: Some((50.85, 4.35)),
+            start_date: d("2026-01-01"),
+            end_date: Some(d("2026-12-31")),
+            amount_excl_vat_cents: 0,
+            principal: Some(Principal::Enterprise(EnterpriseNumber::parse("0203456708").unwrap())),
+            declaring_contractor: employer.clone(),
+            subject_to_registration: true,
+        };
+        World {
+            person: Person::Ssin(ssin.clone()),
+            employer: Employer::Enterprise(employer.clone()),
+            declaration_number: number,
+            employments: vec![Employment { ssin, employer, from: d("2025-01-01"), to: None }],
+            declaration: DeclarationDetails { declaration, technical_number: "T".into(), subcontractors: vec![] },
+            limosa: vec![],
+        }
+    }
+
+    fn facts<'a>(w: &'a World, kind: RegistrationType) -> Facts<'a> {
+        Facts {
+            person: &w.person,
+            employer: &w.employer,
+            kind,
+            declaration_number: &w.declaration_number,
+            place_of_work: None,
+            registration_date: AT,
+            created_at: AT + Duration::seconds(2),
+            day: d("2026-03-02"),
+            employer_facts: EmployerFacts { known: true, active: true },
+            employments: &w.employments,
+            person_known: true,
+            limosa: None,
+            limosa_of_person: &w.limosa,
+            declaration: Some(&w.declaration),
+            duplicate: false,
+            previous: None,
+            later_same_day: true,
+            day_over: false,
+            policy: ValidationPolicy::default(),
+        }
+    }
+
+    fn previous(kind: RegistrationType, declaration: &str) -> Option<Previous> {
+        Some(Previous {
+            kind,
+            declaration: DeclarationNumber::parse(declaration).unwrap(),
+            at: AT - Duration::hours(2),
+        })
+    }
+
+    #[test]
+    fn a_clean_in_has_no_remark() {
+        let w = world();
+        assert_eq!(evaluate(&facts(&w, RegistrationType::In)), vec![]);
+        let mut f = facts(&w, RegistrationType::Out);
+        f.previous = previous(RegistrationType::In, "1Y1003SQ5VSSZ");
+        assert_eq!(evaluate(&f), vec![]);
+    }
+
+    #[test]
+    fn person_and_employer_rules() {
+        let w = world();
+        let mut f = facts(&w, RegistrationType::In);
+        f.employments = &[];
+        assert_eq!(evaluate(&f), vec![RemarkKind::RelatedDimonaNotOk]);
+        let ended = vec![Employment { to: Some(d("2026-03-01")), ..w.employments[0].clone() }];
+        let mut f = facts(&w, RegistrationType::In);
+        f.employments = &ended;
+        assert_eq!(evaluate(&f), vec![RemarkKind::RelatedDimonaNotOk]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.person_known = false;
+        assert_eq!(evaluate(&f), vec![RemarkKind::NissIsNotKnownInTheNationalRegister]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.employer_facts = EmployerFacts { known: false, active: false };
+        assert_eq!(evaluate(&f), vec![RemarkKind::CompanyDoesntExist]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.employer_facts = EmployerFacts { known: true, active: false };
+        assert_eq!(evaluate(&f), vec![RemarkKind::EmployerNotActive]);
+    }
+
+    #[test]
+    fn limosa_rules() {
+        let mut w = world();
+        let base: u64 = 854_730_033;
+        let bis = Ssin::parse(&format!("{base:09}{:02}", 97 - base % 97)).unwrap();
+        let limosa_id = LimosaId::parse("L1PL123").unwrap();
+        let decl = LimosaDeclaration {
+            limosa_id: limosa_id.clone(),
+            ssin: bis.clone(),
+            foreign_employer_vat: ForeignVatNumber::parse("PL1234567890").unwrap(),
+            belgian_client: None,
+            from: d("2026-02-01"),
+            to: Some(d("2026-02-28")),
+        };
+        w.employer = Employer::ForeignVat(ForeignVatNumber::parse("PL1234567890").unwrap());
+        w.person = Person::Limosa(limosa_id);
+        let mut f = facts(&w, RegistrationType::In);
+        assert_eq!(evaluate(&f), vec![RemarkKind::LimosaIdIsNotKnown]);
+        f.limosa = Some(&decl);
+        assert_eq!(evaluate(&f), vec![RemarkKind::LimosaIdIsNotActiveAtDate]);
+        let active = LimosaDeclaration { to: None, ..decl.clone() };
+        f.limosa = Some(&active);
+        assert_eq!(evaluate(&f), vec![]);
+        // A BIS number with a foreign employer is looked up in Limosa.
+        w.person = Person::Ssin(bis);
+        let f = facts(&w, RegistrationType::In);
+        assert_eq!(evaluate(&f), vec![RemarkKind::NissBisIsNotKnownInLimosa]);
+        let old = vec![decl.clone()];
+        let mut f = facts(&w, RegistrationType::In);
+        f.limosa_of_person = &old;
+        assert_eq!(evaluate(&f), vec![RemarkKind::NissBisIsNotActiveInLimosa]);
+        let now = vec![active];
+        let mut f = facts(&w, RegistrationType::In);
+        f.limosa_of_person = &now;
+        assert_eq!(evaluate(&f), vec![]);
+    }
+
+    #[test]
+    fn declaration_rules() {
+        let mut w = world();
+        let mut f = facts(&w, RegistrationType::In);
+        f.declaration = None;
+        assert_eq!(evaluate(&f), vec![RemarkKind::DucIsNotExisting]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.day = d("2027-01-01");
+        assert!(evaluate(&f).contains(&RemarkKind::DucIsNotActiveAtThisDate));
+        w.declaration.declaration.subject_to_registration = false;
+        assert_eq!(
+            evaluate(&facts(&w, RegistrationType::In)),
+            vec![RemarkKind::SiteIsNotSubjectToPresenceRegistration]
+        );
+        w.declaration.declaration.subject_to_registration = true;
+        // An employer outside the chain, then inside it as a subcontractor.
+        let sub = EnterpriseNumber::parse("0203456708").unwrap();
+        w.employer = Employer::Enterprise(sub.clone());
+        let mut employments = w.employments.clone();
+        employments[0].employer = sub.clone();
+        w.employments = employments;
+        assert_eq!(evaluate(&facts(&w, RegistrationType::In)), vec![RemarkKind::CompanyIsNotKnownInDuc]);
+        w.declaration.subcontractors.push(Subcontractor {
+            declaration: w.declaration_number.clone(),
+            enterprise_number: sub,
+            parent: EnterpriseNumber::parse("0123456749").unwrap(),
+            from: d("2026-01-01"),
+            to: None,
+        });
+        assert_eq!(evaluate(&facts(&w, RegistrationType::In)), vec![]);
+        // Coordinates far from the site (about 5.6 km).
+        let far = PlaceOfWork::Coordinates { latitude: 50.8949, longitude: 4.3415 };
+        let near = PlaceOfWork::Coordinates { latitude: 50.8505, longitude: 4.3505 };
+        let mut f = facts(&w, RegistrationType::In);
+        f.place_of_work = Some(&far);
+        assert_eq!(evaluate(&f), vec![RemarkKind::PlaceOfWorkFarFromSite]);
+        f.place_of_work = Some(&near);
+        assert_eq!(evaluate(&f), vec![]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.duplicate = true;
+        assert_eq!(evaluate(&f), vec![RemarkKind::SameDeclarationAlreadyRegistered]);
+    }
+
+    #[test]
+    fn sequence_rules() {
+        let w = world();
+        let f = facts(&w, RegistrationType::Out);
+        assert_eq!(evaluate(&f), vec![RemarkKind::OutWithoutIn]);
+        let mut f = facts(&w, RegistrationType::Out);
+        f.previous = previous(RegistrationType::Out, "1Y1003SQ5VSSZ");
+        assert_eq!(evaluate(&f), vec![RemarkKind::OutWithoutIn]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.previous = previous(RegistrationType::In, "1Y1003SQ5VSSZ");
+        assert_eq!(evaluate(&f), vec![RemarkKind::InWhileAlreadyIn]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.previous = previous(RegistrationType::In, "2B2004TR6WTTA");
+        assert_eq!(evaluate(&f), vec![RemarkKind::PresentOnTwoWorkplaces]);
+        // A break: OUT then IN.
+        let mut f = facts(&w, RegistrationType::In);
+        f.previous = previous(RegistrationType::Out, "1Y1003SQ5VSSZ");
+        assert_eq!(evaluate(&f), vec![]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.later_same_day = false;
+        assert_eq!(evaluate(&f), vec![], "the day is not over yet");
+        f.day_over = true;
+        assert_eq!(evaluate(&f), vec![RemarkKind::DayLeftOpen]);
+        let mut f = facts(&w, RegistrationType::In);
+        f.created_at = AT + Duration::minutes(6);
+        assert_eq!(evaluate(&f), vec![RemarkKind::LateRegistration]);
+    }
+}

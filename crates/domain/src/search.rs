@@ -190,11 +190,18 @@ impl SearchCriteria {
         }
 
         let remark = match get("remark") {
-            Some(r) if r.chars().count() > 100 => {
-                errors.push(FieldError::new("remark", "text.tooLong", "remark has at most 100 characters"));
-                None
-            }
-            r => r.map(str::to_string),
+            None => None,
+            Some(r) => match crate::remarks::RemarkKind::parse(r.trim()) {
+                Some(k) => Some(k.code().to_string()),
+                None => {
+                    errors.push(FieldError::new(
+                        "remark",
+                        "remark.value",
+                        "remark is a remark code (such as RELATED_DIMONA_NOT_OK) or an official remark text",
+                    ));
+                    None
+                }
+            },
         };
 
         let kind = match get("type") {

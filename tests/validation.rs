@@ -1,0 +1,212 @@
+//! The asynchronous validation end to end, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::collections::HashSet;
+
+use ciao_domain::RegistrationId;
+use common::{Backend, TestApp, item, operator, seed, ssin};
+use serde_json::{Value, json};
+use time::Duration;
+
+async fn remarks_of(app: &TestApp, sender: &str, id: i64) -> (String, Vec<String>, Value) {
+    let (status, r) = app.get(sender, &format!("/presenceRegistrations/{id}")).await;
+    assert_eq!(status, 200, "{r}");
+    let descriptions =
+        r["remarks"].as_array().unwrap().iter().map(|m| m["description"].as_str().unwrap().to_string()).collect();
+    (r["validity"].as_str().unwrap().to_string(), descriptions, r)
+}
+
+async fn validated_events(app: &TestApp, id: i64) -> usize {
+    let r = app.service.store().registration(RegistrationId::new(id).unwrap()).await.unwrap().unwrap();
+    r.history.iter().filter(|h| matches!(h.event, ciao_domain::Event::Validated { .. })).count()
+}
+
+async fn remarks_end_to_end(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    let stranger = ssin(900_202_001);
+    let good = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let unknown_person = app.register_one(&w.e1, item(&stranger, &w.e1, &w.d1, "IN")).await;
+    let unknown_declaration = app.register_one(&w.e1, item(&w.worker, &w.e1, "ZZZZZZZZZZZZZ", "OUT")).await;
+    let n = app.service.validate_all().await.unwrap();
+    assert_eq!(n, 3);
+
+    let (validity, remarks, r) = remarks_of(&app, &w.e1, good).await;
+    assert_eq!((validity.as_str(), remarks.len()), ("valid", 0), "{r}");
+    let history = r["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["event"], "validated");
+    assert_eq!(history[1]["validity"], "valid");
+
+    let (validity, remarks, _) = remarks_of(&app, &w.e1, unknown_person).await;
+    assert_eq!(validity, "invalid");
+    assert_eq!(remarks, vec!["NISS IS NOT KNOW IN THE NATIONAL REGISTER", "RELATED DIMONA NOT OK"]);
+
+    let (validity, remarks, _) = remarks_of(&app, &w.e1, unknown_declaration).await;
+    assert_eq!(validity, "invalid");
+    assert!(remarks.contains(&"DUC IS NOT EXISTING".to_string()), "{remarks:?}");
+    // The OUT follows the worker's IN on another declaration: no OUT_WITHOUT_IN.
+    assert!(!remarks.iter().any(|r| r.contains("OUT WITHOUT")), "{remarks:?}");
+
+    // Search by remark code or official text, and by validity.
+    let day = common::today();
+    let base = format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}");
+    let (_, page) = app.get(&w.e1, &format!("{base}&remark=RELATED_DIMONA_NOT_OK")).await;
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["items"][0]["id"], unknown_person);
+    let (_, page) = app.get(&w.e1, &format!("{base}&remark=RELATED%20DIMONA%20NOT%20OK")).await;
+    assert_eq!(page["total"], 1);
+    let (_, page) = app.get(&w.e1, &format!("{base}&validity=invalid")).await;
+    assert_eq!(page["total"], 2);
+    let (status, body) = app.get(&w.e1, &format!("{base}&remark=NO_SUCH_REMARK")).await;
+    assert_eq!(status, 400, "{body}");
+    app.finish().await;
+}
+both_backends!(remarks_t, remarks_end_to_end);
+
+async fn an_employments_import_revalidates(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    app.service.validate_all().await.unwrap();
+    let (validity, remarks, _) = remarks_of(&app, &w.e1, id).await;
+    assert_eq!((validity.as_str(), remarks), ("invalid", vec!["RELATED DIMONA NOT OK".to_string()]));
+    // The Dimona arrives: the registration is queued again by the import.
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    assert_eq!(app.service.store().queue_stats().await.unwrap().length, 1);
+    app.service.validate_all().await.unwrap();
+    let (validity, remarks, r) = remarks_of(&app, &w.e1, id).await;
+    assert_eq!((validity.as_str(), remarks.len()), ("valid", 0), "{r}");
+    let history = r["history"].as_array().unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[1]["validity"], "invalid");
+    assert_eq!(history[1]["remarks"][0]["code"], "RELATED_DIMONA_NOT_OK");
+    assert_eq!(history[2]["validity"], "valid");
+    // By hand too.
+    let today = common::today();
+    let n = app.service.revalidate(&operator(), today, today, None).await.unwrap();
+    assert_eq!(n, 1);
+    app.service.validate_all().await.unwrap();
+    assert_eq!(validated_events(&app, id).await, 3);
+    app.finish().await;
+}
+both_backends!(revalidation_t, an_employments_import_revalidates);
+
+async fn cancelled_registrations_are_not_validated(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let (status, _) = app.cancel(&w.e1, id, json!({"reason": "PLANNING"})).await;
+    assert_eq!(status, 200);
+    app.service.validate_all().await.unwrap();
+    let (validity, _, r) = remarks_of(&app, &w.e1, id).await;
+    assert_eq!(validity, "cancelled");
+    assert_eq!(validated_events(&app, id).await, 0, "{r}");
+    app.finish().await;
+}
+both_backends!(cancelled_t, cancelled_registrations_are_not_validated);
+
+async fn a_dead_worker_loses_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let items: Vec<Value> = (0..40).map(|i| item(&ssin(900_300_000 + i), &w.e1, &w.d1, "IN")).collect();
+    let (_, body) = app.register(&w.e1, json!(items)).await;
+    let ids: Vec<i64> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["createdPresenceRegistration"]["id"].as_i64().unwrap())
+        .collect();
+    let store = app.service.store();
+    // A worker claims 25 and dies before storing anything.
+    let lost = store.claim_validations(25, common::now(), Duration::seconds(1)).await.unwrap();
+    assert_eq!(lost.len(), 25);
+    // The others are validated at once; the 25 wait for the lease to run out.
+    assert_eq!(app.service.validate_all().await.unwrap(), 15);
+    assert_eq!(store.queue_stats().await.unwrap().length, 25);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(app.service.validate_all().await.unwrap(), 25);
+    // The dead worker's results, arriving late, are not stored.
+    let stale: Vec<_> = lost
+        .iter()
+        .map(|c| ciao_service::ciao_store::ValidationResult {
+            claim: *c,
+            validity: ciao_domain::Validity::Valid,
+            remarks: vec![],
+        })
+        .collect();
+    assert_eq!(store.complete_validations(&stale, common::now()).await.unwrap(), 0);
+    for id in ids {
+        assert_eq!(validated_events(&app, id).await, 1, "registration {id}");
+    }
+    assert_eq!(store.queue_stats().await.unwrap().length, 0);
+    app.finish().await;
+}
+both_backends!(dead_worker_t, a_dead_worker_loses_nothing);
+
+async fn workers_on_two_nodes_never_share_work(backend: Backend) {
+    let Some(node1) = TestApp::spawn(backend).await else { return };
+    let w = seed(&node1).await;
+    let node2 =
+        TestApp::on_database(backend, node1.url.clone(), None, common::config(Duration::minutes(10)), None).await;
+    for batch in 0..3 {
+        let items: Vec<Value> =
+            (0..100).map(|i| item(&ssin(900_400_000 + batch * 100 + i), &w.e1, &w.d1, "IN")).collect();
+        let (status, _) = node1.register(&w.e1, json!(items)).await;
+        assert_eq!(status, 200);
+    }
+    // Concurrent claims never overlap.
+    let (a, b) = tokio::join!(
+        node1.service.store().claim_validations(120, common::now(), Duration::seconds(30)),
+        node2.service.store().claim_validations(120, common::now(), Duration::seconds(30)),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let sa: HashSet<_> = a.iter().map(|c| c.id).collect();
+    let sb: HashSet<_> = b.iter().map(|c| c.id).collect();
+    assert!(sa.is_disjoint(&sb));
+    assert_eq!(sa.len() + sb.len(), 240);
+    // Workers of both nodes drain the rest together.
+    let mut workers = node1.service.spawn_validation_workers(2);
+    workers.extend(node2.service.spawn_validation_workers(2));
+    let mut left = u64::MAX;
+    for _ in 0..100 {
+        left = node1.service.store().queue_stats().await.unwrap().length;
+        if left == 240 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for t in workers {
+        t.abort();
+    }
+    assert_eq!(left, 240, "the 60 unclaimed registrations are validated, the 240 claimed ones wait");
+    assert_eq!(
+        node1.service.metrics.runs.load(std::sync::atomic::Ordering::Relaxed)
+            + node2.service.metrics.runs.load(std::sync::atomic::Ordering::Relaxed),
+        60
+    );
+    node2.finish().await;
+    node1.finish().await;
+}
+both_backends!(two_nodes_t, workers_on_two_nodes_never_share_work);
+
+async fn metrics_for_operators(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.register_one(&w.e1, item(&ssin(900_500_001), &w.e1, &w.d1, "IN")).await;
+    app.register_one(&w.e1, item(&ssin(900_500_002), &w.e1, &w.d1, "IN")).await;
+    let text = app.client.get(format!("{}/metrics", app.root)).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("ciao_validation_queue_length 2"), "{text}");
+    assert!(text.contains("ciao_http_requests_total{route=\"/REST/presenceRegistration/v1/presenceRegistrations/registerInBulk\",status=\"200\"} 2"), "{text}");
+    app.service.validate_all().await.unwrap();
+    let text = app.client.get(format!("{}/metrics", app.root)).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("ciao_validation_queue_length 0"), "{text}");
+    assert!(text.contains("ciao_validation_runs_total 2"), "{text}");
+    assert!(text.contains("ciao_remarks_total{code=\"RELATED_DIMONA_NOT_OK\"} 2"), "{text}");
+    app.finish().await;
+}
+both_backends!(metrics_t, metrics_for_operators);
