@@ -2,6 +2,7 @@
 //! through the service layer.
 
 pub mod admin;
+pub mod bench;
 pub mod client;
 
 use std::io::{IsTerminal, Write};
@@ -66,6 +67,11 @@ pub enum Command {
         to: String,
         #[arg(long)]
         declaration: Option<String>,
+    },
+    /// Benchmarks (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
     /// Enterprises: the people who manage their channels.
     Enterprise {
@@ -366,6 +372,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{n} registrations queued for validation");
             Ok(())
         }
+        Command::Bench { command } => bench::run(&url, command).await,
         Command::Enterprise { command } => {
             let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
             admin::enterprise_command(&service, command).await

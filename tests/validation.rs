@@ -210,3 +210,37 @@ async fn metrics_for_operators(backend: Backend) {
     app.finish().await;
 }
 both_backends!(metrics_t, metrics_for_operators);
+
+async fn a_day_left_open_is_found_once_it_is_over(backend: Backend) {
+    let clock = std::sync::Arc::new(common::MovableClock::default());
+    let Some(app) = TestApp::spawn_with_clock(backend, common::config(Duration::minutes(10)), clock.clone()).await
+    else {
+        return;
+    };
+    let w = seed(&app).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    let other = ssin(900_600_001);
+    app.import("persons", &format!("ssin,last_name,first_name\n{other},Maes,Jan\n")).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{other},{},2020-01-01,\n", w.e1)).await;
+    let open = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let closed = app.register_one(&w.e1, item(&other, &w.e1, &w.d1, "IN")).await;
+    let mut out = item(&other, &w.e1, &w.d1, "OUT");
+    out["registrationDate"] = json!(common::rfc3339(common::now() + Duration::seconds(1)));
+    app.register_one(&w.e1, out).await;
+    app.service.validate_all().await.unwrap();
+    assert_eq!(remarks_of(&app, &w.e1, open).await.0, "valid");
+    assert_eq!(app.service.sweep_open_days().await.unwrap(), 0, "the day is not over");
+    // Two days later, the sweep finds the IN left open, once.
+    clock.advance(Duration::days(2));
+    assert_eq!(app.service.sweep_open_days().await.unwrap(), 1);
+    app.service.validate_all().await.unwrap();
+    let r = app.service.store().registration(RegistrationId::new(open).unwrap()).await.unwrap().unwrap();
+    assert_eq!(r.validity, ciao_domain::Validity::Invalid);
+    assert_eq!(r.remarks[0].code, "DAY_LEFT_OPEN");
+    assert_eq!(validated_events(&app, open).await, 2);
+    assert_eq!(validated_events(&app, closed).await, 1);
+    assert_eq!(app.service.sweep_open_days().await.unwrap(), 0);
+    app.finish().await;
+}
+both_backends!(open_day_t, a_day_left_open_is_found_once_it_is_over);

@@ -71,6 +71,26 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<(String,
     }
 }
 
+/// A clock that can be moved forward.
+#[derive(Debug, Default)]
+pub struct MovableClock {
+    offset: std::sync::Mutex<Duration>,
+}
+
+impl MovableClock {
+    pub fn advance(&self, by: Duration) {
+        if let Ok(mut o) = self.offset.lock() {
+            *o += by;
+        }
+    }
+}
+
+impl ciao_service::Clock for MovableClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.offset.lock().map(|o| *o).unwrap_or_default()
+    }
+}
+
 /// A REST account of the tests, with its key and a cached access token.
 #[derive(Clone)]
 pub struct TestClient {
@@ -130,8 +150,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, config: Config) -> Option<Self> {
+        Self::spawn_with_clock(backend, config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        config: Config,
+        clock: Arc<dyn ciao_service::Clock>,
+    ) -> Option<Self> {
         let (url, drop_db) = fresh_database(backend).await?;
-        Some(Self::on_database(backend, url, drop_db, config, None).await)
+        Some(Self::with_clock(backend, url, drop_db, config, None, clock).await)
     }
 
     /// Another server (node) on an existing database; `public_url` as with `--public-url`.
@@ -142,15 +170,20 @@ impl TestApp {
         config: Config,
         public_url: Option<&str>,
     ) -> Self {
-        let server = start_server(
-            &url,
-            config,
-            Arc::new(SystemClock),
-            "127.0.0.1:0".parse().unwrap(),
-            public_url.map(str::to_string),
-        )
-        .await
-        .expect("start the server");
+        Self::with_clock(backend, url, drop_db, config, public_url, Arc::new(SystemClock)).await
+    }
+
+    async fn with_clock(
+        backend: Backend,
+        url: String,
+        drop_db: Option<(String, String)>,
+        config: Config,
+        public_url: Option<&str>,
+        clock: Arc<dyn ciao_service::Clock>,
+    ) -> Self {
+        let server = start_server(&url, config, clock, "127.0.0.1:0".parse().unwrap(), public_url.map(str::to_string))
+            .await
+            .expect("start the server");
         Self {
             backend,
             root: format!("http://{}", server.addr),
