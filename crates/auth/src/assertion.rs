@@ -24,50 +24,82 @@ pub struct VerifiedAssertion {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AssertionError {
-    #[error("iss must be the client id")]
-    Iss,
-    #[error("sub must be the client id, as iss")]
-    Sub,
-    #[error("aud must be the token endpoint's URL {0}")]
-    Aud(String),
-    #[error("exp is required, as a number of seconds")]
-    Exp,
-    #[error("the assertion has expired")]
-    Expired,
-    #[error("exp lies too far ahead: an assertion is valid at most {0} seconds")]
-    Lifetime(i64),
-    #[error("nbf lies in the future, or is not a number")]
-    Nbf,
-    #[error("iat lies in the future, or is not a number")]
-    Iat,
-    #[error("jti is required: a unique string of at most 256 characters")]
-    Jti,
+    #[error("iss must be the client id {expected:?}; found {found}")]
+    Iss { expected: String, found: String },
+    #[error("sub must be the client id {expected:?}, as iss; found {found}")]
+    Sub { expected: String, found: String },
+    #[error(
+        "aud must be the token endpoint's URL {expected:?} (a string, or an array of that one string); found {found}"
+    )]
+    Aud { expected: String, found: String },
+    #[error("exp is required, as a number of seconds since 1970-01-01; found {0}")]
+    Exp(String),
+    #[error("the assertion expired at {exp} (now {now}, clock skew {skew} seconds)")]
+    Expired { exp: i64, now: i64, skew: i64 },
+    #[error("the assertion is valid for {found} seconds; at most {max} seconds are allowed")]
+    Lifetime { found: i64, max: i64 },
+    #[error("nbf must be a number of seconds not in the future; found {0}")]
+    Nbf(String),
+    #[error("iat must be a number of seconds not in the future; found {0}")]
+    Iat(String),
+    #[error("jti is required: a unique, non-empty string of at most {MAX_JTI} characters; found {0}")]
+    Jti(String),
+    #[error("the claim {0} is not a valid date")]
+    Claims(String),
 }
 
 impl AssertionError {
+    /// A stable code for the rule that failed.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Iss => "assertion.iss",
-            Self::Sub => "assertion.sub",
-            Self::Aud(_) => "assertion.aud",
-            Self::Exp => "assertion.exp",
-            Self::Expired => "assertion.expired",
-            Self::Lifetime(_) => "assertion.lifetime",
-            Self::Nbf => "assertion.nbf",
-            Self::Iat => "assertion.iat",
-            Self::Jti => "assertion.jti",
+            Self::Iss { .. } => "assertion.iss",
+            Self::Sub { .. } => "assertion.sub",
+            Self::Aud { .. } => "assertion.aud",
+            Self::Exp(_) => "assertion.exp",
+            Self::Expired { .. } => "assertion.expired",
+            Self::Lifetime { .. } => "assertion.lifetime",
+            Self::Nbf(_) => "assertion.nbf",
+            Self::Iat(_) => "assertion.iat",
+            Self::Jti(_) => "assertion.jti",
+            Self::Claims(_) => "assertion.claims",
         }
     }
 }
 
-/// A NumericDate: a JSON number (an integer or a float), never a string.
-fn numeric(v: Option<&Value>) -> Option<Option<i64>> {
+/// The longest `jti`, in characters.
+pub const MAX_JTI: usize = 256;
+
+/// The latest NumericDate accepted: 9999-12-31T23:59:59Z.
+const MAX_DATE: i64 = 253_402_300_799;
+
+/// A claim's value for a message: `missing`, or its JSON, shortened.
+fn found(v: Option<&Value>) -> String {
     match v {
-        None => Some(None),
-        Some(Value::Number(n)) => {
-            n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64)).map(Some)
+        None => "missing".into(),
+        Some(v) => {
+            let text = v.to_string();
+            if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text }
         }
-        Some(_) => None,
+    }
+}
+
+/// A NumericDate (RFC 7519): a JSON number of seconds, never a string;
+/// a fraction is dropped. `Ok(None)` when absent, `Err(None)` when not a
+/// number, `Err(Some(name))` when out of range.
+fn numeric(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, Option<String>> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => {
+            let secs = match n.as_i64() {
+                Some(i) => Some(i),
+                None => n.as_f64().filter(|f| f.is_finite() && f.abs() <= MAX_DATE as f64).map(|f| f.floor() as i64),
+            };
+            match secs {
+                Some(s) if s.abs() <= MAX_DATE => Ok(Some(s)),
+                _ => Err(Some(name.to_string())),
+            }
+        }
+        Some(_) => Err(None),
     }
 }
 
@@ -77,55 +109,59 @@ pub fn peek_client_id(claims: &Map<String, Value>) -> Option<&str> {
     claims.get("iss").or_else(|| claims.get("sub")).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
+/// Checks the claims of a client assertion whose signature has been
+/// verified; returns its `jti` and expiry for the replay memory.
 pub fn check_claims(claims: &Map<String, Value>, rules: &AssertionRules) -> Result<VerifiedAssertion, AssertionError> {
-    if claims.get("iss").and_then(Value::as_str) != Some(rules.client_id.as_str()) {
-        return Err(AssertionError::Iss);
+    let client_id = rules.client_id.as_str();
+    if claims.get("iss").and_then(Value::as_str) != Some(client_id) {
+        return Err(AssertionError::Iss { expected: client_id.into(), found: found(claims.get("iss")) });
     }
-    if claims.get("sub").and_then(Value::as_str) != Some(rules.client_id.as_str()) {
-        return Err(AssertionError::Sub);
+    if claims.get("sub").and_then(Value::as_str) != Some(client_id) {
+        return Err(AssertionError::Sub { expected: client_id.into(), found: found(claims.get("sub")) });
     }
+    let audience = rules.audience.as_str();
     let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => a == &rules.audience,
-        Some(Value::Array(list)) => list.len() == 1 && list[0].as_str() == Some(rules.audience.as_str()),
+        Some(Value::String(a)) => a == audience,
+        Some(Value::Array(list)) => matches!(&list[..], [Value::String(a)] if a == audience),
         _ => false,
     };
     if !aud_ok {
-        return Err(AssertionError::Aud(rules.audience.clone()));
+        return Err(AssertionError::Aud { expected: audience.into(), found: found(claims.get("aud")) });
     }
     let now = rules.now.unix_timestamp();
     let skew = rules.clock_skew.whole_seconds();
     let max = rules.max_lifetime.whole_seconds();
-    let Some(Some(exp)) = numeric(claims.get("exp")) else {
-        return Err(AssertionError::Exp);
+    let exp = match numeric(claims, "exp") {
+        Ok(Some(exp)) => exp,
+        Ok(None) | Err(None) => return Err(AssertionError::Exp(found(claims.get("exp")))),
+        Err(Some(name)) => return Err(AssertionError::Claims(name)),
     };
     if exp <= now - skew {
-        return Err(AssertionError::Expired);
+        return Err(AssertionError::Expired { exp, now, skew });
     }
     if exp > now + max + skew {
-        return Err(AssertionError::Lifetime(max));
+        return Err(AssertionError::Lifetime { found: exp - now, max });
     }
-    match numeric(claims.get("iat")) {
-        None => return Err(AssertionError::Iat),
-        Some(Some(iat)) => {
-            if iat > now + skew {
-                return Err(AssertionError::Iat);
-            }
-            if exp - iat > max {
-                return Err(AssertionError::Lifetime(max));
-            }
-        }
-        Some(None) => {}
+    match numeric(claims, "iat") {
+        Ok(None) => {}
+        Ok(Some(iat)) if iat > now + skew => return Err(AssertionError::Iat(iat.to_string())),
+        Ok(Some(iat)) if exp - iat > max => return Err(AssertionError::Lifetime { found: exp - iat, max }),
+        Ok(Some(_)) => {}
+        Err(None) => return Err(AssertionError::Iat(found(claims.get("iat")))),
+        Err(Some(name)) => return Err(AssertionError::Claims(name)),
     }
-    match numeric(claims.get("nbf")) {
-        None => return Err(AssertionError::Nbf),
-        Some(Some(nbf)) if nbf > now + skew => return Err(AssertionError::Nbf),
-        _ => {}
+    match numeric(claims, "nbf") {
+        Ok(Some(nbf)) if nbf > now + skew => return Err(AssertionError::Nbf(nbf.to_string())),
+        Ok(_) => {}
+        Err(None) => return Err(AssertionError::Nbf(found(claims.get("nbf")))),
+        Err(Some(name)) => return Err(AssertionError::Claims(name)),
     }
     let jti = match claims.get("jti") {
-        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= 256 => j.clone(),
-        _ => return Err(AssertionError::Jti),
+        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI => j.clone(),
+        other => return Err(AssertionError::Jti(found(other))),
     };
-    Ok(VerifiedAssertion { jti, expires_at: OffsetDateTime::from_unix_timestamp(exp).unwrap_or(rules.now) })
+    let expires_at = OffsetDateTime::from_unix_timestamp(exp).map_err(|_| AssertionError::Claims("exp".into()))?;
+    Ok(VerifiedAssertion { jti, expires_at })
 }
 
 #[cfg(test)]
@@ -135,11 +171,14 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-03-02 07:00:00 UTC);
+    const T: i64 = 1_772_434_800; // NOW
+    const CLIENT: &str = "self_service_expeditor_7";
+    const AUD: &str = "https://ciao.example.be/REST/oauth/v5/token";
 
     fn rules() -> AssertionRules {
         AssertionRules {
-            client_id: "self_service_expeditor_7".into(),
-            audience: "https://ciao.example.be/REST/oauth/v5/token".into(),
+            client_id: CLIENT.into(),
+            audience: AUD.into(),
             now: NOW,
             max_lifetime: Duration::minutes(5),
             clock_skew: Duration::seconds(30),
@@ -147,12 +186,8 @@ mod tests {
     }
 
     fn good() -> Map<String, Value> {
-        let t = NOW.unix_timestamp();
-        json!({"iss": "self_service_expeditor_7", "sub": "self_service_expeditor_7",
-               "aud": "https://ciao.example.be/REST/oauth/v5/token", "iat": t, "exp": t + 120, "jti": "a1"})
-        .as_object()
-        .cloned()
-        .unwrap_or_default()
+        let claims = json!({"iss": CLIENT, "sub": CLIENT, "aud": AUD, "iat": T, "exp": T + 120, "jti": "a1"});
+        claims.as_object().cloned().unwrap()
     }
 
     fn with(k: &str, v: Value) -> Map<String, Value> {
@@ -161,50 +196,134 @@ mod tests {
         c
     }
 
-    #[test]
-    fn a_good_assertion_passes() {
-        let v = check_claims(&good(), &rules()).unwrap();
-        assert_eq!(v.jti, "a1");
-        assert_eq!(v.expires_at, NOW + Duration::seconds(120));
-        let c = with("aud", json!(["https://ciao.example.be/REST/oauth/v5/token"]));
-        assert!(check_claims(&c, &rules()).is_ok());
-        assert_eq!(peek_client_id(&good()), Some("self_service_expeditor_7"));
+    fn without(k: &str) -> Map<String, Value> {
+        let mut c = good();
+        c.remove(k);
+        c
+    }
+
+    fn passes(c: &Map<String, Value>) {
+        assert!(check_claims(c, &rules()).is_ok(), "{c:?}: {:?}", check_claims(c, &rules()));
+    }
+
+    fn fails(c: &Map<String, Value>, code: &str) {
+        assert_eq!(check_claims(c, &rules()).unwrap_err().code(), code, "{c:?}");
     }
 
     #[test]
-    fn each_rule_refuses() {
-        let t = NOW.unix_timestamp();
-        let cases = [
-            (with("iss", json!("self_service_expeditor_8")), "assertion.iss"),
-            (with("sub", json!("self_service_expeditor_8")), "assertion.sub"),
-            (with("aud", json!("https://services.socialsecurity.be/REST/oauth/v5/token")), "assertion.aud"),
-            (with("aud", json!(["https://ciao.example.be/REST/oauth/v5/token", "x"])), "assertion.aud"),
-            (with("exp", json!((t + 60).to_string())), "assertion.exp"),
-            (with("exp", json!(t - 31)), "assertion.expired"),
-            (with("exp", json!(t + 400)), "assertion.lifetime"),
-            (with("iat", json!(t + 60)), "assertion.iat"),
-            (with("iat", json!("now")), "assertion.iat"),
-            (with("nbf", json!(t + 60)), "assertion.nbf"),
-            (with("jti", json!("")), "assertion.jti"),
-            (with("jti", json!(42)), "assertion.jti"),
-            (with("jti", json!("x".repeat(257))), "assertion.jti"),
-        ];
-        for (claims, code) in cases {
-            assert_eq!(check_claims(&claims, &rules()).unwrap_err().code(), code, "{claims:?}");
-        }
-        let mut c = good();
-        c.remove("exp");
-        assert_eq!(check_claims(&c, &rules()).unwrap_err().code(), "assertion.exp");
-        let mut c = good();
-        c.remove("jti");
-        assert_eq!(check_claims(&c, &rules()).unwrap_err().code(), "assertion.jti");
-        // A lifetime of 5 minutes counted from iat.
-        let c = with("iat", json!(t - 200));
-        let c2 = {
-            let mut x = c.clone();
-            x.insert("exp".into(), json!(t + 200));
-            x
-        };
-        assert_eq!(check_claims(&c2, &rules()).unwrap_err().code(), "assertion.lifetime");
+    fn a_good_assertion_passes() {
+        assert_eq!(NOW.unix_timestamp(), T);
+        let v = check_claims(&good(), &rules()).unwrap();
+        assert_eq!(v, VerifiedAssertion { jti: "a1".into(), expires_at: NOW + Duration::seconds(120) });
+    }
+
+    #[test]
+    fn peek_reads_iss_then_sub() {
+        assert_eq!(peek_client_id(&good()), Some(CLIENT));
+        assert_eq!(peek_client_id(&with("iss", json!("other"))), Some("other"));
+        assert_eq!(peek_client_id(&without("iss")), Some(CLIENT));
+        assert_eq!(peek_client_id(&with("iss", json!(""))), None);
+        assert_eq!(peek_client_id(&with("iss", json!(7))), None);
+        assert_eq!(peek_client_id(&Map::new()), None);
+    }
+
+    #[test]
+    fn iss_and_sub_must_be_the_client() {
+        let e = check_claims(&with("iss", json!("self_service_expeditor_8")), &rules()).unwrap_err();
+        assert_eq!(e.code(), "assertion.iss");
+        assert_eq!(
+            e.to_string(),
+            "iss must be the client id \"self_service_expeditor_7\"; found \"self_service_expeditor_8\""
+        );
+        fails(&without("iss"), "assertion.iss");
+        fails(&with("iss", json!([CLIENT])), "assertion.iss");
+        fails(&with("sub", json!("self_service_expeditor_8")), "assertion.sub");
+        fails(&without("sub"), "assertion.sub");
+        fails(&with("sub", json!(null)), "assertion.sub");
+    }
+
+    #[test]
+    fn aud_is_the_endpoint_alone() {
+        passes(&with("aud", json!([AUD])));
+        fails(&with("aud", json!("https://services.socialsecurity.be/REST/oauth/v5/token")), "assertion.aud");
+        fails(&with("aud", json!([AUD, "https://elsewhere.example"])), "assertion.aud");
+        fails(&with("aud", json!([AUD, AUD])), "assertion.aud");
+        fails(&with("aud", json!(["https://elsewhere.example"])), "assertion.aud");
+        fails(&with("aud", json!([])), "assertion.aud");
+        fails(&with("aud", json!({"aud": AUD})), "assertion.aud");
+        fails(&without("aud"), "assertion.aud");
+    }
+
+    #[test]
+    fn exp_is_a_number_within_bounds() {
+        // A string is refused, even a numeric one (type confusion).
+        let e = check_claims(&with("exp", json!((T + 60).to_string())), &rules()).unwrap_err();
+        assert_eq!(e.code(), "assertion.exp");
+        assert!(e.to_string().ends_with(&format!("found \"{}\"", T + 60)), "{e}");
+        fails(&without("exp"), "assertion.exp");
+        fails(&with("exp", json!(null)), "assertion.exp");
+        fails(&with("exp", json!(true)), "assertion.exp");
+        // Fractions are dropped (RFC 7519 allows them).
+        passes(&with("exp", json!(T as f64 + 60.7)));
+        fails(&with("exp", json!(1e300)), "assertion.claims");
+        fails(&with("exp", json!(u64::MAX)), "assertion.claims");
+        // Expired, with the clock skew: exp must be after now - skew.
+        passes(&with("exp", json!(T - 29)));
+        fails(&with("exp", json!(T - 30)), "assertion.expired");
+        fails(&with("exp", json!(T - 3600)), "assertion.expired");
+        // Too far ahead: at most now + 5 minutes + skew.
+        let ok = with("exp", json!(T + 330));
+        passes(&without_iat(ok));
+        let e = check_claims(&without_iat(with("exp", json!(T + 331))), &rules()).unwrap_err();
+        assert_eq!(e.code(), "assertion.lifetime");
+        assert_eq!(e.to_string(), "the assertion is valid for 331 seconds; at most 300 seconds are allowed");
+        fails(&with("exp", json!(T + 86_400)), "assertion.lifetime");
+    }
+
+    fn without_iat(mut c: Map<String, Value>) -> Map<String, Value> {
+        c.remove("iat");
+        c
+    }
+
+    #[test]
+    fn iat_is_optional_not_future_and_bounds_the_lifetime() {
+        passes(&without("iat"));
+        passes(&with("iat", json!(T + 30)));
+        fails(&with("iat", json!(T + 31)), "assertion.iat");
+        fails(&with("iat", json!(T + 60)), "assertion.iat");
+        fails(&with("iat", json!("now")), "assertion.iat");
+        fails(&with("iat", json!(T.to_string())), "assertion.iat");
+        // exp - iat at most 5 minutes.
+        let mut c = with("iat", json!(T - 180));
+        c.insert("exp".into(), json!(T + 120));
+        passes(&c);
+        c.insert("exp".into(), json!(T + 121));
+        fails(&c, "assertion.lifetime");
+    }
+
+    #[test]
+    fn nbf_is_optional_and_not_future() {
+        passes(&with("nbf", json!(T - 10)));
+        passes(&with("nbf", json!(T + 30)));
+        fails(&with("nbf", json!(T + 31)), "assertion.nbf");
+        fails(&with("nbf", json!("0")), "assertion.nbf");
+    }
+
+    #[test]
+    fn jti_is_a_short_non_empty_string() {
+        passes(&with("jti", json!("x".repeat(MAX_JTI))));
+        passes(&with("jti", json!("é".repeat(MAX_JTI))));
+        fails(&without("jti"), "assertion.jti");
+        fails(&with("jti", json!("")), "assertion.jti");
+        fails(&with("jti", json!(42)), "assertion.jti");
+        fails(&with("jti", json!("x".repeat(MAX_JTI + 1))), "assertion.jti");
+        let e = check_claims(&without("jti"), &rules()).unwrap_err();
+        assert!(e.to_string().ends_with("found missing"), "{e}");
+    }
+
+    #[test]
+    fn long_values_are_shortened_in_messages() {
+        let e = check_claims(&with("iss", json!("x".repeat(1000))), &rules()).unwrap_err();
+        assert!(e.to_string().len() < 200, "{e}");
     }
 }

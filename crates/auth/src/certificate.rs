@@ -7,9 +7,14 @@ use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
-use x509_parser::public_key::PublicKey;
+use x509_parser::public_key::{PublicKey, RSAPublicKey};
+use x509_parser::signature_algorithm::SignatureAlgorithm;
+
+/// The sentence listing the accepted keys, shared by the key errors.
+const ACCEPTED_KEYS: &str = "accepted are RSA 2048, 3072 or 4096 bits, or EC P-384 or P-521";
 
 /// The kind of public key of a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +48,7 @@ pub enum Digest {
     Sha256,
     Sha384,
     Sha512,
+    /// Any other signature algorithm, described.
     Other(String),
 }
 
@@ -55,7 +61,7 @@ impl std::fmt::Display for Digest {
             Self::Sha256 => f.write_str("SHA-256"),
             Self::Sha384 => f.write_str("SHA-384"),
             Self::Sha512 => f.write_str("SHA-512"),
-            Self::Other(s) => write!(f, "an unknown algorithm ({s})"),
+            Self::Other(s) => f.write_str(s),
         }
     }
 }
@@ -71,37 +77,41 @@ pub struct CertificateInfo {
     pub key: PublicKeyKind,
     /// PKCS#1 RSAPublicKey DER for RSA, the uncompressed point for EC.
     pub public_key: Vec<u8>,
+    /// The subject, e.g. `CN=badges, O=Clean One BV`.
     pub subject: String,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
     pub signature_digest: Digest,
     pub key_usage_present: bool,
     pub digital_signature: bool,
+    /// The KeyUsage bits set, by their RFC 5280 names (`digitalSignature`, …).
+    pub key_usages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
     #[error("the file is not an X.509 certificate in PEM or DER: {0}")]
     Unreadable(String),
-    #[error("the key is {0}; accepted are RSA (2048, 3072 or 4096 bits) or EC (P-384 or P-521)")]
+    #[error("the key is {0}; {ACCEPTED_KEYS}")]
     KeyAlgorithm(String),
-    #[error("the key is RSA {0} bits; accepted are RSA 2048, 3072 or 4096 bits, or EC P-384 or P-521")]
+    #[error("the key is RSA {0} bits; {ACCEPTED_KEYS}")]
     KeySize(usize),
-    #[error("the key is {0}; accepted EC curves are P-384 and P-521 (or RSA 2048, 3072 or 4096 bits)")]
+    #[error("the key is {0}; {ACCEPTED_KEYS}")]
     Curve(String),
-    #[error("the certificate is signed with {0}; accepted are SHA-256, SHA-384 or SHA-512")]
+    #[error("the certificate is signed with {0}; accepted digests are SHA-256, SHA-384 or SHA-512")]
     SignatureDigest(String),
-    #[error("the certificate has no KeyUsage extension; it must have one with digitalSignature")]
+    #[error("the certificate has no KeyUsage extension; it must have one including digitalSignature")]
     KeyUsageMissing,
-    #[error("the certificate's KeyUsage lacks digitalSignature")]
-    KeyUsageDigitalSignature,
-    #[error("the certificate is not valid yet: it starts on {0}")]
+    #[error("the certificate's KeyUsage is {0} and lacks digitalSignature, which is required")]
+    KeyUsageDigitalSignature(String),
+    #[error("the certificate is not valid yet: its validity starts at {0}")]
     NotYetValid(String),
-    #[error("the certificate expired on {0}")]
+    #[error("the certificate has expired: its validity ended at {0}")]
     Expired(String),
 }
 
 impl CertificateError {
+    /// A stable code for the rule that failed.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unreadable(_) => "certificate.unreadable",
@@ -110,7 +120,7 @@ impl CertificateError {
             Self::Curve(_) => "certificate.curve",
             Self::SignatureDigest(_) => "certificate.signatureDigest",
             Self::KeyUsageMissing => "certificate.keyUsageMissing",
-            Self::KeyUsageDigitalSignature => "certificate.keyUsageDigitalSignature",
+            Self::KeyUsageDigitalSignature(_) => "certificate.keyUsageDigitalSignature",
             Self::NotYetValid(_) => "certificate.notYetValid",
             Self::Expired(_) => "certificate.expired",
         }
@@ -121,7 +131,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// PEM ("-----BEGIN CERTIFICATE-----") or DER to DER.
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// PEM (`-----BEGIN CERTIFICATE-----`, whitespace around tolerated) or DER to DER.
 fn to_der(input: &[u8]) -> Result<Vec<u8>, CertificateError> {
     let trimmed = input.trim_ascii();
     if trimmed.starts_with(b"-----BEGIN") {
@@ -131,8 +145,22 @@ fn to_der(input: &[u8]) -> Result<Vec<u8>, CertificateError> {
             return Err(CertificateError::Unreadable(format!("the PEM holds a {:?}, not a CERTIFICATE", pem.label)));
         }
         Ok(pem.contents)
+    } else if trimmed.is_empty() {
+        Err(CertificateError::Unreadable("the file is empty".into()))
     } else {
         Ok(input.to_vec())
+    }
+}
+
+fn hash_digest(oid: &str, context: &str) -> Digest {
+    match oid {
+        "1.2.840.113549.2.5" => Digest::Md5,
+        "1.3.14.3.2.26" => Digest::Sha1,
+        "2.16.840.1.101.3.4.2.4" => Digest::Sha224,
+        "2.16.840.1.101.3.4.2.1" => Digest::Sha256,
+        "2.16.840.1.101.3.4.2.2" => Digest::Sha384,
+        "2.16.840.1.101.3.4.2.3" => Digest::Sha512,
+        other => Digest::Other(format!("{context} with the digest {other}")),
     }
 }
 
@@ -140,34 +168,30 @@ fn digest_of(cert: &X509Certificate<'_>) -> Digest {
     let oid = cert.signature_algorithm.algorithm.to_id_string();
     match oid.as_str() {
         "1.2.840.113549.1.1.4" => Digest::Md5,
-        "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.3.14.3.2.29" => Digest::Sha1,
-        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => Digest::Sha224,
-        "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => Digest::Sha256,
+        "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.3.14.3.2.29" | "1.2.840.10040.4.3" => Digest::Sha1,
+        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" | "2.16.840.1.101.3.4.3.1" => Digest::Sha224,
+        "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" | "2.16.840.1.101.3.4.3.2" => Digest::Sha256,
         "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => Digest::Sha384,
         "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => Digest::Sha512,
-        "1.2.840.113549.1.1.10" => {
-            match x509_parser::signature_algorithm::SignatureAlgorithm::try_from(&cert.signature_algorithm) {
-                Ok(x509_parser::signature_algorithm::SignatureAlgorithm::RSASSA_PSS(params)) => {
-                    match params.hash_algorithm_oid().to_id_string().as_str() {
-                        "2.16.840.1.101.3.4.2.1" => Digest::Sha256,
-                        "2.16.840.1.101.3.4.2.2" => Digest::Sha384,
-                        "2.16.840.1.101.3.4.2.3" => Digest::Sha512,
-                        "1.3.14.3.2.26" => Digest::Sha1,
-                        other => Digest::Other(format!("RSASSA-PSS with {other}")),
-                    }
-                }
-                _ => Digest::Other("RSASSA-PSS with unreadable parameters".into()),
+        // RSASSA-PSS: the digest is in the parameters (SHA-1 when absent).
+        "1.2.840.113549.1.1.10" => match SignatureAlgorithm::try_from(&cert.signature_algorithm) {
+            Ok(SignatureAlgorithm::RSASSA_PSS(params)) => {
+                hash_digest(&params.hash_algorithm_oid().to_id_string(), "RSASSA-PSS")
             }
-        }
-        other => Digest::Other(other.to_string()),
+            _ => Digest::Other("RSASSA-PSS with unreadable parameters".into()),
+        },
+        "1.3.101.112" => Digest::Other("Ed25519".into()),
+        "1.3.101.113" => Digest::Other("Ed448".into()),
+        other => Digest::Other(format!("an unknown signature algorithm ({other})")),
     }
 }
 
 fn key_of(cert: &X509Certificate<'_>) -> (PublicKeyKind, Vec<u8>) {
     let spki = cert.public_key();
     let raw = spki.subject_public_key.data.to_vec();
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => (PublicKeyKind::Rsa { bits: rsa.key_size() }, raw),
+    let oid = spki.algorithm.algorithm.to_id_string();
+    let kind = match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => PublicKeyKind::Rsa { bits: rsa.key_size() },
         Ok(PublicKey::EC(_)) => {
             let curve = spki
                 .algorithm
@@ -176,26 +200,33 @@ fn key_of(cert: &X509Certificate<'_>) -> (PublicKeyKind, Vec<u8>) {
                 .and_then(|p| p.as_oid().ok())
                 .map(|o| o.to_id_string())
                 .unwrap_or_default();
-            let kind = match curve.as_str() {
+            match curve.as_str() {
                 "1.3.132.0.34" => PublicKeyKind::EcP384,
                 "1.3.132.0.35" => PublicKeyKind::EcP521,
                 "1.2.840.10045.3.1.7" => PublicKeyKind::Other("EC P-256".into()),
+                "1.2.840.10045.3.1.1" => PublicKeyKind::Other("EC P-192".into()),
+                "1.3.132.0.33" => PublicKeyKind::Other("EC P-224".into()),
                 "1.3.132.0.10" => PublicKeyKind::Other("EC secp256k1".into()),
-                other => PublicKeyKind::Other(format!("EC on curve {other}")),
-            };
-            (kind, raw)
+                "" => PublicKeyKind::Other("EC with explicit or missing curve parameters".into()),
+                other => PublicKeyKind::Other(format!("EC on the curve {other}")),
+            }
         }
-        Ok(PublicKey::DSA(_)) => (PublicKeyKind::Other("DSA".into()), raw),
-        _ => {
-            let oid = spki.algorithm.algorithm.to_id_string();
-            let name = match oid.as_str() {
-                "1.3.101.112" => "Ed25519".to_string(),
-                "1.3.101.113" => "Ed448".to_string(),
-                other => format!("an unknown algorithm ({other})"),
-            };
-            (PublicKeyKind::Other(name), raw)
-        }
-    }
+        Ok(PublicKey::DSA(_)) => PublicKeyKind::Other("DSA".into()),
+        // An RSA key restricted to RSASSA-PSS: the same RSAPublicKey.
+        _ if oid == "1.2.840.113549.1.1.10" => match RSAPublicKey::from_der(&raw) {
+            Ok((_, rsa)) => PublicKeyKind::Rsa { bits: rsa.key_size() },
+            Err(_) => PublicKeyKind::Other("an unreadable RSASSA-PSS key".into()),
+        },
+        _ => PublicKeyKind::Other(match oid.as_str() {
+            "1.2.840.113549.1.1.1" => "an unreadable RSA key".to_string(),
+            "1.3.101.110" => "X25519".to_string(),
+            "1.3.101.111" => "X448".to_string(),
+            "1.3.101.112" => "Ed25519".to_string(),
+            "1.3.101.113" => "Ed448".to_string(),
+            other => format!("an unknown algorithm ({other})"),
+        }),
+    };
+    (kind, raw)
 }
 
 fn instant(t: &x509_parser::time::ASN1Time) -> OffsetDateTime {
@@ -211,11 +242,26 @@ pub fn parse_certificate(input: &[u8]) -> Result<CertificateInfo, CertificateErr
         return Err(CertificateError::Unreadable("trailing bytes after the certificate".into()));
     }
     let (key, public_key) = key_of(&cert);
-    let (key_usage_present, digital_signature) = match cert.key_usage() {
-        Ok(Some(ku)) => (true, ku.value.digital_signature()),
-        Ok(None) => (false, false),
+    let (key_usage_present, key_usages) = match cert.key_usage() {
+        Ok(Some(ku)) => {
+            let ku = ku.value;
+            let bits = [
+                (ku.digital_signature(), "digitalSignature"),
+                (ku.non_repudiation(), "nonRepudiation"),
+                (ku.key_encipherment(), "keyEncipherment"),
+                (ku.data_encipherment(), "dataEncipherment"),
+                (ku.key_agreement(), "keyAgreement"),
+                (ku.key_cert_sign(), "keyCertSign"),
+                (ku.crl_sign(), "cRLSign"),
+                (ku.encipher_only(), "encipherOnly"),
+                (ku.decipher_only(), "decipherOnly"),
+            ];
+            (true, bits.iter().filter(|(set, _)| *set).map(|(_, name)| name.to_string()).collect())
+        }
+        Ok(None) => (false, Vec::new()),
         Err(e) => return Err(CertificateError::Unreadable(format!("bad KeyUsage extension ({e})"))),
     };
+    let digital_signature = key_usages.iter().any(|u| u == "digitalSignature");
     let hash = digest::digest(&digest::SHA256, &der);
     Ok(CertificateInfo {
         fingerprint_sha256: hex(hash.as_ref()),
@@ -228,18 +274,18 @@ pub fn parse_certificate(input: &[u8]) -> Result<CertificateInfo, CertificateErr
         signature_digest: digest_of(&cert),
         key_usage_present,
         digital_signature,
-        der: der.clone(),
+        key_usages,
+        der,
     })
 }
 
-/// Applies the policy; the first rule that fails, in the order: key,
-/// digest, key usage, validity.
+/// Applies the policy and returns the first rule that fails, in the order:
+/// key algorithm, size or curve; digest; key usage; validity.
 pub fn check_policy(info: &CertificateInfo, now: OffsetDateTime) -> Result<(), CertificateError> {
     match &info.key {
-        PublicKeyKind::Rsa { bits: 2048 | 3072 | 4096 } => {}
+        PublicKeyKind::Rsa { bits: 2048 | 3072 | 4096 } | PublicKeyKind::EcP384 | PublicKeyKind::EcP521 => {}
         PublicKeyKind::Rsa { bits } => return Err(CertificateError::KeySize(*bits)),
-        PublicKeyKind::EcP384 | PublicKeyKind::EcP521 => {}
-        PublicKeyKind::Other(d) if d.starts_with("EC") => return Err(CertificateError::Curve(d.clone())),
+        PublicKeyKind::Other(d) if d.starts_with("EC ") => return Err(CertificateError::Curve(d.clone())),
         PublicKeyKind::Other(d) => return Err(CertificateError::KeyAlgorithm(d.clone())),
     }
     match &info.signature_digest {
@@ -250,13 +296,14 @@ pub fn check_policy(info: &CertificateInfo, now: OffsetDateTime) -> Result<(), C
         return Err(CertificateError::KeyUsageMissing);
     }
     if !info.digital_signature {
-        return Err(CertificateError::KeyUsageDigitalSignature);
+        let found = if info.key_usages.is_empty() { "empty".to_string() } else { info.key_usages.join(", ") };
+        return Err(CertificateError::KeyUsageDigitalSignature(found));
     }
     if now < info.not_before {
-        return Err(CertificateError::NotYetValid(info.not_before.to_string()));
+        return Err(CertificateError::NotYetValid(rfc3339(info.not_before)));
     }
     if now >= info.not_after {
-        return Err(CertificateError::Expired(info.not_after.to_string()));
+        return Err(CertificateError::Expired(rfc3339(info.not_after)));
     }
     Ok(())
 }
@@ -276,81 +323,194 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-03-02 07:00:00 UTC);
+    const RSA1024: &[u8] = include_bytes!("../../../tests/fixtures/certs/rsa1024.pem");
+    const SHA1: &[u8] = include_bytes!("../../../tests/fixtures/certs/sha1.pem");
+    const RSA_PSS: &[u8] = include_bytes!("../../../tests/fixtures/certs/rsa-pss-sha256.pem");
 
     fn cert(kind: KeyKind, from: OffsetDateTime, to: OffsetDateTime, usage: &[KeyUsageBit]) -> String {
         let key = generate_key(kind).unwrap();
-        self_signed_certificate(&key, "CN=test,O=ciao,C=BE", from, to, usage).unwrap()
+        self_signed_certificate(&key, "CN=badges,O=Clean One BV", from, to, usage).unwrap()
     }
 
     fn valid(kind: KeyKind) -> String {
         cert(kind, NOW - Duration::days(1), NOW + Duration::days(365), &[KeyUsageBit::DigitalSignature])
     }
 
-    fn refused(input: &[u8]) -> &'static str {
-        accept_certificate(input, NOW).unwrap_err().code()
+    fn refused(input: &[u8], now: OffsetDateTime) -> CertificateError {
+        accept_certificate(input, now).unwrap_err()
     }
 
-    #[test]
-    fn accepted_kinds_in_pem_and_der() {
-        for (kind, want) in [
-            (KeyKind::Rsa2048, PublicKeyKind::Rsa { bits: 2048 }),
-            (KeyKind::Rsa3072, PublicKeyKind::Rsa { bits: 3072 }),
-            (KeyKind::EcP384, PublicKeyKind::EcP384),
-            (KeyKind::EcP521, PublicKeyKind::EcP521),
-        ] {
-            let pem = valid(kind);
-            let info = accept_certificate(pem.as_bytes(), NOW).unwrap();
-            assert_eq!(info.key, want);
-            assert_eq!(info.fingerprint_sha256.len(), 64);
-            assert!(info.subject.contains("CN=test"), "{}", info.subject);
-            let der = accept_certificate(&info.der, NOW).unwrap();
-            assert_eq!(der.fingerprint_sha256, info.fingerprint_sha256);
-        }
-        let pss = accept_certificate(
-            include_bytes!("../../../tests/fixtures/certs/rsa-pss-sha256.pem"),
-            OffsetDateTime::now_utc(),
-        )
-        .unwrap();
-        assert_eq!(pss.signature_digest, Digest::Sha256);
-    }
-
-    #[test]
-    fn rsa_4096_is_accepted() {
-        let info = accept_certificate(valid(KeyKind::Rsa4096).as_bytes(), NOW).unwrap();
-        assert_eq!(info.key, PublicKeyKind::Rsa { bits: 4096 });
-    }
-
-    #[test]
-    fn refused_kinds_say_why() {
-        assert_eq!(refused(include_bytes!("../../../tests/fixtures/certs/rsa1024.pem")), "certificate.keySize");
-        let e = accept_certificate(include_bytes!("../../../tests/fixtures/certs/rsa1024.pem"), NOW).unwrap_err();
-        assert!(e.to_string().contains("1024"), "{e}");
-        assert_eq!(refused(include_bytes!("../../../tests/fixtures/certs/sha1.pem")), "certificate.signatureDigest");
-        // P-256, made with rcgen directly.
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    fn rcgen_cert(alg: &'static rcgen::SignatureAlgorithm) -> String {
+        let key = rcgen::KeyPair::generate_for(alg).unwrap();
         let mut params = rcgen::CertificateParams::new(vec!["x".into()]).unwrap();
         params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
         params.not_before = NOW - Duration::days(1);
         params.not_after = NOW + Duration::days(1);
-        let p256 = params.self_signed(&key).unwrap().pem();
-        let e = accept_certificate(p256.as_bytes(), NOW).unwrap_err();
-        assert_eq!(e.code(), "certificate.curve");
-        assert!(e.to_string().contains("P-256"), "{e}");
-        let no_ku = cert(KeyKind::EcP384, NOW - Duration::days(1), NOW + Duration::days(1), &[]);
-        assert_eq!(refused(no_ku.as_bytes()), "certificate.keyUsageMissing");
-        let ca_only =
-            cert(KeyKind::EcP384, NOW - Duration::days(1), NOW + Duration::days(1), &[KeyUsageBit::KeyCertSign]);
-        assert_eq!(refused(ca_only.as_bytes()), "certificate.keyUsageDigitalSignature");
-        let expired =
-            cert(KeyKind::EcP384, NOW - Duration::days(10), NOW - Duration::days(1), &[KeyUsageBit::DigitalSignature]);
-        assert_eq!(refused(expired.as_bytes()), "certificate.expired");
-        let future =
-            cert(KeyKind::EcP384, NOW + Duration::days(1), NOW + Duration::days(10), &[KeyUsageBit::DigitalSignature]);
-        assert_eq!(refused(future.as_bytes()), "certificate.notYetValid");
-        assert_eq!(refused(b"hello"), "certificate.unreadable");
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    fn check_accepted(kind: KeyKind, want: PublicKeyKind, digest: Digest) {
+        let pem = valid(kind);
+        let info = accept_certificate(pem.as_bytes(), NOW).unwrap();
+        assert_eq!(info.key, want);
+        assert_eq!(info.signature_digest, digest);
+        assert_eq!(info.subject, "CN=badges, O=Clean One BV");
+        assert_eq!(info.not_before, NOW - Duration::days(1));
+        assert_eq!(info.not_after, NOW + Duration::days(365));
+        assert!(info.key_usage_present && info.digital_signature);
+        assert_eq!(info.key_usages, ["digitalSignature"]);
+        // The fingerprint and x5t#S256 are the same SHA-256 of the DER.
+        let hash = digest::digest(&digest::SHA256, &info.der);
+        assert_eq!(info.fingerprint_sha256, hex(hash.as_ref()));
+        assert_eq!(URL_SAFE_NO_PAD.decode(&info.x5t_s256).unwrap(), hash.as_ref());
+        assert!(info.fingerprint_sha256.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
+        // DER, and PEM with whitespace around, give the same certificate.
+        assert_eq!(accept_certificate(&info.der, NOW).unwrap(), info);
+        let padded = format!("\n\r\n  {pem}\n\n");
+        assert_eq!(accept_certificate(padded.as_bytes(), NOW).unwrap(), info);
+    }
+
+    #[test]
+    fn rsa_2048_and_3072_are_accepted() {
+        check_accepted(KeyKind::Rsa2048, PublicKeyKind::Rsa { bits: 2048 }, Digest::Sha256);
+        check_accepted(KeyKind::Rsa3072, PublicKeyKind::Rsa { bits: 3072 }, Digest::Sha256);
+    }
+
+    #[test]
+    fn rsa_4096_is_accepted() {
+        check_accepted(KeyKind::Rsa4096, PublicKeyKind::Rsa { bits: 4096 }, Digest::Sha256);
+    }
+
+    #[test]
+    fn ec_p384_and_p521_are_accepted() {
+        check_accepted(KeyKind::EcP384, PublicKeyKind::EcP384, Digest::Sha384);
+        check_accepted(KeyKind::EcP521, PublicKeyKind::EcP521, Digest::Sha512);
+    }
+
+    #[test]
+    fn ec_public_key_is_the_uncompressed_point() {
+        let info = parse_certificate(valid(KeyKind::EcP384).as_bytes()).unwrap();
+        assert_eq!(info.public_key.len(), 97);
+        assert_eq!(info.public_key[0], 4);
+        let info = parse_certificate(valid(KeyKind::EcP521).as_bytes()).unwrap();
+        assert_eq!(info.public_key.len(), 133);
+    }
+
+    #[test]
+    fn rsa_pss_with_sha256_is_accepted() {
+        let info = parse_certificate(RSA_PSS).unwrap();
+        assert_eq!(info.signature_digest, Digest::Sha256);
+        assert_eq!(info.key, PublicKeyKind::Rsa { bits: 2048 });
+        assert_eq!(accept_certificate(RSA_PSS, info.not_before + Duration::days(1)), Ok(info));
+    }
+
+    #[test]
+    fn rsa_1024_is_refused() {
+        let e = refused(RSA1024, parse_certificate(RSA1024).unwrap().not_before + Duration::days(1));
+        assert_eq!(e.code(), "certificate.keySize");
         assert_eq!(
-            refused(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
-            "certificate.unreadable"
+            e.to_string(),
+            "the key is RSA 1024 bits; accepted are RSA 2048, 3072 or 4096 bits, or EC P-384 or P-521"
         );
+    }
+
+    #[test]
+    fn ec_p256_is_refused() {
+        let e = refused(rcgen_cert(&rcgen::PKCS_ECDSA_P256_SHA256).as_bytes(), NOW);
+        assert_eq!(e.code(), "certificate.curve");
+        assert!(e.to_string().starts_with("the key is EC P-256; accepted are"), "{e}");
+    }
+
+    #[test]
+    fn ed25519_is_refused() {
+        let e = refused(rcgen_cert(&rcgen::PKCS_ED25519).as_bytes(), NOW);
+        assert_eq!(e.code(), "certificate.keyAlgorithm");
+        assert!(e.to_string().starts_with("the key is Ed25519; accepted are"), "{e}");
+    }
+
+    #[test]
+    fn sha1_signed_is_refused() {
+        let info = parse_certificate(SHA1).unwrap();
+        assert_eq!(info.key, PublicKeyKind::Rsa { bits: 2048 });
+        assert_eq!(info.signature_digest, Digest::Sha1);
+        let e = refused(SHA1, info.not_before + Duration::days(1));
+        assert_eq!(e.code(), "certificate.signatureDigest");
+        assert_eq!(
+            e.to_string(),
+            "the certificate is signed with SHA-1; accepted digests are SHA-256, SHA-384 or SHA-512"
+        );
+    }
+
+    #[test]
+    fn key_usage_absent_is_refused() {
+        let pem = cert(KeyKind::EcP384, NOW - Duration::days(1), NOW + Duration::days(1), &[]);
+        let info = parse_certificate(pem.as_bytes()).unwrap();
+        assert!(!info.key_usage_present);
+        assert_eq!(refused(pem.as_bytes(), NOW).code(), "certificate.keyUsageMissing");
+    }
+
+    #[test]
+    fn key_usage_without_digital_signature_is_refused() {
+        let usage = [KeyUsageBit::KeyCertSign, KeyUsageBit::CrlSign];
+        let pem = cert(KeyKind::EcP384, NOW - Duration::days(1), NOW + Duration::days(1), &usage);
+        let e = refused(pem.as_bytes(), NOW);
+        assert_eq!(e.code(), "certificate.keyUsageDigitalSignature");
+        assert_eq!(
+            e.to_string(),
+            "the certificate's KeyUsage is keyCertSign, cRLSign and lacks digitalSignature, which is required"
+        );
+    }
+
+    #[test]
+    fn validity_bounds() {
+        let from = NOW - Duration::days(10);
+        let to = NOW + Duration::days(10);
+        let pem = cert(KeyKind::EcP384, from, to, &[KeyUsageBit::DigitalSignature]);
+        assert!(accept_certificate(pem.as_bytes(), from).is_ok());
+        assert!(accept_certificate(pem.as_bytes(), to - Duration::seconds(1)).is_ok());
+        let e = refused(pem.as_bytes(), to);
+        assert_eq!(e.code(), "certificate.expired");
+        assert_eq!(e.to_string(), "the certificate has expired: its validity ended at 2026-03-12T07:00:00Z");
+        let e = refused(pem.as_bytes(), from - Duration::seconds(1));
+        assert_eq!(e.code(), "certificate.notYetValid");
+        assert_eq!(e.to_string(), "the certificate is not valid yet: its validity starts at 2026-02-20T07:00:00Z");
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid_are_refused() {
+        let expired =
+            cert(KeyKind::EcP521, NOW - Duration::days(10), NOW - Duration::days(1), &[KeyUsageBit::DigitalSignature]);
+        assert_eq!(refused(expired.as_bytes(), NOW).code(), "certificate.expired");
+        let future =
+            cert(KeyKind::Rsa2048, NOW + Duration::days(1), NOW + Duration::days(10), &[KeyUsageBit::DigitalSignature]);
+        assert_eq!(refused(future.as_bytes(), NOW).code(), "certificate.notYetValid");
+    }
+
+    #[test]
+    fn rules_apply_in_order() {
+        // No KeyUsage and expired: the key usage comes first.
+        let pem = cert(KeyKind::EcP384, NOW - Duration::days(10), NOW - Duration::days(1), &[]);
+        assert_eq!(refused(pem.as_bytes(), NOW).code(), "certificate.keyUsageMissing");
+        // RSA 1024 long expired: the key comes first.
+        assert_eq!(refused(RSA1024, datetime!(2300-01-01 0:00 UTC)).code(), "certificate.keySize");
+    }
+
+    #[test]
+    fn garbage_is_unreadable() {
+        for input in [
+            &b"hello"[..],
+            b"",
+            b"  \n",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            &[0x30, 0x03, 0x02, 0x01, 0x01],
+        ] {
+            assert_eq!(refused(input, NOW).code(), "certificate.unreadable", "{input:?}");
+        }
+        // A certificate followed by trailing bytes.
+        let mut der = parse_certificate(valid(KeyKind::EcP384).as_bytes()).unwrap().der;
+        der.push(0);
+        assert_eq!(refused(&der, NOW).code(), "certificate.unreadable");
     }
 }

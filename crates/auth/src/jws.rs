@@ -48,7 +48,8 @@ impl Alg {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
-    /// Does this algorithm fit that key?
+    /// Does this algorithm fit that key? RSA: RS* and PS*; P-384: ES384;
+    /// P-521: ES512; nothing else.
     pub fn fits(self, key: &PublicKeyKind) -> bool {
         match key {
             PublicKeyKind::Rsa { .. } => {
@@ -74,38 +75,50 @@ impl Alg {
     }
 }
 
+impl std::fmt::Display for Alg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The JOSE header: only these members are allowed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwsHeader {
     pub alg: String,
-    #[serde(default)]
     pub typ: Option<String>,
-    #[serde(default)]
     pub kid: Option<String>,
-    #[serde(default, rename = "x5t#S256")]
+    /// `x5t#S256`: the SHA-256 thumbprint of the certificate, base64url.
     pub x5t_s256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwsError {
+    #[error("the JWS is {0} bytes long; at most {MAX_LEN} are accepted")]
+    TooLong(usize),
     #[error("not a compact JWS: {0}")]
     Format(String),
     #[error("the JOSE header is refused: {0}")]
     Header(String),
-    #[error("the algorithm {0:?} is not accepted")]
+    #[error("the JWS payload is refused: {0}")]
+    Payload(String),
+    #[error(
+        "the algorithm {0:?} is not accepted; accepted are RS256, RS384, RS512, PS256, PS384, PS512, ES384 and ES512"
+    )]
     Algorithm(String),
-    #[error("the algorithm {alg} does not fit the {key} key of the certificate")]
+    #[error("the algorithm {alg} does not fit the certificate's {key} key")]
     KeyMismatch { alg: String, key: String },
-    #[error("the signature does not verify")]
+    #[error("the signature does not verify with the certificate's key")]
     Signature,
 }
 
 impl JwsError {
+    /// A stable code for the rule that failed.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::TooLong(_) => "jws.size",
             Self::Format(_) => "jws.format",
             Self::Header(_) => "jws.header",
+            Self::Payload(_) => "jws.payload",
             Self::Algorithm(_) => "jws.algorithm",
             Self::KeyMismatch { .. } => "jws.keyMismatch",
             Self::Signature => "jws.signature",
@@ -125,7 +138,7 @@ pub struct UnverifiedJws {
 /// Decodes base64url without padding; refuses padding and non-canonical encodings.
 fn b64(part: &str, what: &str) -> Result<Vec<u8>, JwsError> {
     if part.contains('=') {
-        return Err(JwsError::Format(format!("the {what} is padded base64")));
+        return Err(JwsError::Format(format!("the {what} is padded base64; JWS uses base64url without padding")));
     }
     let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| JwsError::Format(format!("the {what} is not base64url")))?;
     if URL_SAFE_NO_PAD.encode(&bytes) != part {
@@ -134,29 +147,77 @@ fn b64(part: &str, what: &str) -> Result<Vec<u8>, JwsError> {
     Ok(bytes)
 }
 
-/// Parses a compact JWS (`header.payload.signature`).
+/// A JSON object whose members are unique (a duplicate is an error, not
+/// "the last one wins", so that no two parsers read different claims).
+struct UniqueObject(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for UniqueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueObject;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<UniqueObject, A::Error> {
+                let mut map = Map::new();
+                while let Some((k, v)) = access.next_entry::<String, Value>()? {
+                    if map.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!("the member {k:?} appears twice")));
+                    }
+                    map.insert(k, v);
+                }
+                Ok(UniqueObject(map))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+fn object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+    serde_json::from_slice::<UniqueObject>(bytes).map(|o| o.0).map_err(|e| e.to_string())
+}
+
+fn header_of(bytes: &[u8]) -> Result<JwsHeader, JwsError> {
+    let members = object(bytes).map_err(JwsError::Header)?;
+    let mut header = JwsHeader { alg: String::new(), typ: None, kid: None, x5t_s256: None };
+    let mut alg = None;
+    for (name, value) in members {
+        let Value::String(value) = value else {
+            return Err(JwsError::Header(format!("{name:?} must be a string")));
+        };
+        match name.as_str() {
+            "alg" => alg = Some(value),
+            "typ" if value.eq_ignore_ascii_case("JWT") => header.typ = Some(value),
+            "typ" => return Err(JwsError::Header(format!("typ is {value:?}; it must be JWT when present"))),
+            "kid" => header.kid = Some(value),
+            "x5t#S256" => header.x5t_s256 = Some(value),
+            other => {
+                return Err(JwsError::Header(format!(
+                    "the member {other:?} is not allowed; only alg, typ, kid and x5t#S256 are"
+                )));
+            }
+        }
+    }
+    header.alg = alg.ok_or_else(|| JwsError::Header("alg is required".into()))?;
+    Ok(header)
+}
+
+/// Parses a compact JWS (`header.payload.signature`) without verifying it.
 pub fn parse_compact(token: &str) -> Result<UnverifiedJws, JwsError> {
     if token.len() > MAX_LEN {
-        return Err(JwsError::Format(format!("longer than {MAX_LEN} bytes")));
+        return Err(JwsError::TooLong(token.len()));
     }
     let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 {
+    let [header_part, payload_part, signature_part] = parts[..] else {
         return Err(JwsError::Format(format!("{} parts instead of 3 (header.payload.signature)", parts.len())));
-    }
-    let header_bytes = b64(parts[0], "header")?;
-    let header: JwsHeader = serde_json::from_slice(&header_bytes).map_err(|e| JwsError::Header(e.to_string()))?;
-    if let Some(t) = &header.typ
-        && !t.eq_ignore_ascii_case("JWT")
-    {
-        return Err(JwsError::Header(format!("typ {t:?} is not JWT")));
-    }
-    let payload = b64(parts[1], "payload")?;
-    let claims: Value = serde_json::from_slice(&payload).map_err(|e| JwsError::Format(format!("payload: {e}")))?;
-    let Value::Object(claims) = claims else {
-        return Err(JwsError::Format("the payload is not a JSON object".into()));
     };
-    let signature = b64(parts[2], "signature")?;
-    Ok(UnverifiedJws { header, claims, signing_input: format!("{}.{}", parts[0], parts[1]), signature })
+    let header = header_of(&b64(header_part, "header")?)?;
+    let claims = object(&b64(payload_part, "payload")?).map_err(JwsError::Payload)?;
+    let signature = b64(signature_part, "signature")?;
+    Ok(UnverifiedJws { header, claims, signing_input: format!("{header_part}.{payload_part}"), signature })
 }
 
 impl UnverifiedJws {
@@ -180,107 +241,237 @@ mod tests {
     use crate::client::{KeyKind, SigningKey, generate_key};
     use serde_json::json;
 
-    fn key(kind: KeyKind) -> (SigningKey, PublicKeyKind) {
-        let k = SigningKey::from_pem(&generate_key(kind).unwrap()).unwrap();
-        let kind = match kind {
-            KeyKind::EcP384 => PublicKeyKind::EcP384,
-            KeyKind::EcP521 => PublicKeyKind::EcP521,
-            _ => PublicKeyKind::Rsa { bits: 2048 },
-        };
-        (k, kind)
+    fn key(kind: KeyKind) -> SigningKey {
+        SigningKey::from_pem(&generate_key(kind).unwrap()).unwrap()
     }
 
     fn claims() -> Value {
         json!({"iss": "c", "sub": "c", "jti": "1"})
     }
 
+    fn enc(v: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    fn parts(token: &str) -> [String; 3] {
+        let p: Vec<&str> = token.split('.').collect();
+        [p[0].to_string(), p[1].to_string(), p[2].to_string()]
+    }
+
+    fn verify(token: &str, key: &SigningKey) -> Result<Alg, JwsError> {
+        parse_compact(token)?.verify(&key.key_kind(), &key.public_key())
+    }
+
+    fn code(r: Result<impl std::fmt::Debug, JwsError>) -> &'static str {
+        r.unwrap_err().code()
+    }
+
     #[test]
-    fn every_algorithm_round_trips_with_its_key() {
-        let (rsa, rsa_kind) = key(KeyKind::Rsa2048);
-        for alg in [Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512] {
-            let t = rsa.sign_jws(alg, &Map::new(), &claims()).unwrap();
-            assert_eq!(parse_compact(&t).unwrap().verify(&rsa_kind, &rsa.public_key()), Ok(alg));
+    fn alg_names() {
+        for alg in Alg::ALL {
+            assert_eq!(Alg::parse(alg.as_str()), Some(alg));
+            assert_eq!(alg.to_string(), alg.as_str());
         }
-        for (kind, alg) in [(KeyKind::EcP384, Alg::ES384), (KeyKind::EcP521, Alg::ES512)] {
-            let (k, pk) = key(kind);
-            let t = k.sign_jws(alg, &Map::new(), &claims()).unwrap();
-            let jws = parse_compact(&t).unwrap();
-            assert_eq!(jws.claims.get("iss"), Some(&json!("c")));
-            assert_eq!(jws.verify(&pk, &k.public_key()), Ok(alg));
+        for name in ["none", "HS256", "HS512", "ES256", "EdDSA", "rs256", ""] {
+            assert_eq!(Alg::parse(name), None, "{name}");
         }
     }
 
     #[test]
-    fn refusals() {
-        let (ec, ec_kind) = key(KeyKind::EcP384);
-        let (rsa, rsa_kind) = key(KeyKind::Rsa2048);
-        let good = ec.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap();
-        let parts: Vec<&str> = good.split('.').collect();
-        let enc = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    fn rsa_algorithms_round_trip() {
+        let rsa = key(KeyKind::Rsa2048);
+        for alg in [Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512] {
+            let t = rsa.sign_jws(alg, &Map::new(), &claims()).unwrap();
+            assert_eq!(verify(&t, &rsa), Ok(alg));
+        }
+    }
 
-        // alg none, with an empty signature.
-        let none = format!("{}.{}.", enc(&json!({"alg": "none"})), parts[1]);
-        assert_eq!(
-            parse_compact(&none).unwrap().verify(&ec_kind, &ec.public_key()).unwrap_err().code(),
-            "jws.algorithm"
-        );
-        // HS256 keyed with the public key's bytes.
-        let input = format!("{}.{}", enc(&json!({"alg": "HS256", "typ": "JWT"})), parts[1]);
+    #[test]
+    fn ec_algorithms_round_trip() {
+        for (kind, alg) in [(KeyKind::EcP384, Alg::ES384), (KeyKind::EcP521, Alg::ES512)] {
+            let k = key(kind);
+            let mut extra = Map::new();
+            extra.insert("kid".into(), json!("k1"));
+            extra.insert("x5t#S256".into(), json!("abc"));
+            let t = k.sign_jws(alg, &extra, &claims()).unwrap();
+            let jws = parse_compact(&t).unwrap();
+            assert_eq!(jws.claims.get("iss"), Some(&json!("c")));
+            assert_eq!(
+                jws.header,
+                JwsHeader {
+                    alg: alg.as_str().into(),
+                    typ: Some("JWT".into()),
+                    kid: Some("k1".into()),
+                    x5t_s256: Some("abc".into())
+                }
+            );
+            assert_eq!(jws.verify(&k.key_kind(), &k.public_key()), Ok(alg));
+        }
+    }
+
+    /// A token with any header, signed for real.
+    fn raw(k: &SigningKey, alg: Alg, header: &str, claims: &Value) -> String {
+        let input = format!("{header}.{}", enc(claims));
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(k.sign(alg, input.as_bytes()).unwrap()))
+    }
+
+    #[test]
+    fn header_without_typ_and_with_lowercase_typ_is_accepted() {
+        let k = key(KeyKind::EcP384);
+        for header in [json!({"alg": "ES384"}), json!({"alg": "ES384", "typ": "jwt"})] {
+            let t = raw(&k, Alg::ES384, &enc(&header), &claims());
+            assert_eq!(verify(&t, &k), Ok(Alg::ES384), "{header}");
+        }
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let k = key(KeyKind::EcP384);
+        let [_, payload, _] = parts(&k.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap());
+        let none = format!("{}.{payload}.", enc(&json!({"alg": "none"})));
+        assert_eq!(code(verify(&none, &k)), "jws.algorithm");
+        let none = format!("{}.{payload}.", enc(&json!({"alg": "none", "typ": "JWT"})));
+        assert_eq!(code(verify(&none, &key(KeyKind::Rsa2048))), "jws.algorithm");
+    }
+
+    #[test]
+    fn hs256_keyed_with_the_public_key_is_refused() {
+        let rsa = key(KeyKind::Rsa2048);
+        let input = format!("{}.{}", enc(&json!({"alg": "HS256", "typ": "JWT"})), enc(&claims()));
         let mac = aws_lc_rs::hmac::sign(
             &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &rsa.public_key()),
             input.as_bytes(),
         );
         let hs = format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.as_ref()));
-        assert_eq!(
-            parse_compact(&hs).unwrap().verify(&rsa_kind, &rsa.public_key()).unwrap_err().code(),
-            "jws.algorithm"
-        );
-        // ES384 token against an RSA key, and RS256 against an EC key.
-        assert_eq!(
-            parse_compact(&good).unwrap().verify(&rsa_kind, &rsa.public_key()).unwrap_err().code(),
-            "jws.keyMismatch"
-        );
+        let e = verify(&hs, &rsa).unwrap_err();
+        assert_eq!(e.code(), "jws.algorithm");
+        assert!(e.to_string().contains("\"HS256\""), "{e}");
+    }
+
+    #[test]
+    fn algorithm_must_fit_the_key() {
+        let p384 = key(KeyKind::EcP384);
+        let p521 = key(KeyKind::EcP521);
+        let rsa = key(KeyKind::Rsa2048);
+        // ES512 announced over a P-384 signature, checked with the P-384 key.
+        let [_, payload, sig] = parts(&p384.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap());
+        let es512 = format!("{}.{payload}.{sig}", enc(&json!({"alg": "ES512"})));
+        let e = verify(&es512, &p384).unwrap_err();
+        assert_eq!(e.code(), "jws.keyMismatch");
+        assert_eq!(e.to_string(), "the algorithm ES512 does not fit the certificate's EC P-384 key");
+        // ES384 against a P-521 key, RS256 against an EC key, ES384 against RSA.
+        let es384 = p384.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap();
+        assert_eq!(code(verify(&es384, &p521)), "jws.keyMismatch");
+        assert_eq!(code(verify(&es384, &rsa)), "jws.keyMismatch");
         let rs = rsa.sign_jws(Alg::RS256, &Map::new(), &claims()).unwrap();
-        assert_eq!(
-            parse_compact(&rs).unwrap().verify(&ec_kind, &ec.public_key()).unwrap_err().code(),
-            "jws.keyMismatch"
-        );
-        // ES512 announced with a P-384 key.
-        let es512 = format!("{}.{}.{}", enc(&json!({"alg": "ES512"})), parts[1], parts[2]);
-        assert_eq!(
-            parse_compact(&es512).unwrap().verify(&ec_kind, &ec.public_key()).unwrap_err().code(),
-            "jws.keyMismatch"
-        );
-        // Another key of the same kind.
-        let (other, _) = key(KeyKind::EcP384);
-        assert_eq!(
-            parse_compact(&good).unwrap().verify(&ec_kind, &other.public_key()).unwrap_err().code(),
-            "jws.signature"
-        );
-        // A changed payload.
-        let tampered = format!("{}.{}.{}", parts[0], enc(&json!({"iss": "d", "sub": "d", "jti": "1"})), parts[2]);
-        assert_eq!(
-            parse_compact(&tampered).unwrap().verify(&ec_kind, &ec.public_key()).unwrap_err().code(),
-            "jws.signature"
-        );
-        // Format and header rules.
-        assert_eq!(parse_compact(&format!("{good}.x")).unwrap_err().code(), "jws.format");
-        assert_eq!(
-            parse_compact(&format!("{}=.{}.{}", parts[0], parts[1], parts[2])).unwrap_err().code(),
-            "jws.format"
-        );
-        assert_eq!(parse_compact(&"a".repeat(MAX_LEN + 1)).unwrap_err().code(), "jws.format");
-        for member in ["jwk", "x5c", "jku", "x5u", "crit"] {
-            let h = enc(&json!({"alg": "ES384", member: "x"}));
-            assert_eq!(
-                parse_compact(&format!("{h}.{}.{}", parts[1], parts[2])).unwrap_err().code(),
-                "jws.header",
-                "{member}"
-            );
+        assert_eq!(code(verify(&rs, &p384)), "jws.keyMismatch");
+        // A refused key kind fits no algorithm.
+        let jws = parse_compact(&rs).unwrap();
+        assert_eq!(code(jws.verify(&PublicKeyKind::Other("EC P-256".into()), &rsa.public_key())), "jws.keyMismatch");
+    }
+
+    #[test]
+    fn another_key_or_a_changed_token_is_refused() {
+        let k = key(KeyKind::EcP384);
+        let good = k.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap();
+        assert_eq!(code(verify(&good, &key(KeyKind::EcP384))), "jws.signature");
+        let rsa = key(KeyKind::Rsa2048);
+        let rs = rsa.sign_jws(Alg::PS256, &Map::new(), &claims()).unwrap();
+        assert_eq!(code(verify(&rs, &key(KeyKind::Rsa2048))), "jws.signature");
+        // A changed payload with the old signature.
+        let [header, _, sig] = parts(&good);
+        let tampered = format!("{header}.{}.{sig}", enc(&json!({"iss": "d", "sub": "d", "jti": "1"})));
+        assert_eq!(code(verify(&tampered, &k)), "jws.signature");
+        // PS256 announced over an RS256 signature.
+        let [_, payload, sig] = parts(&rsa.sign_jws(Alg::RS256, &Map::new(), &claims()).unwrap());
+        let relabelled = format!("{}.{payload}.{sig}", enc(&json!({"alg": "PS256"})));
+        assert_eq!(code(verify(&relabelled, &rsa)), "jws.signature");
+        // A truncated and an empty signature.
+        let [header, payload, sig] = parts(&good);
+        assert_eq!(code(verify(&format!("{header}.{payload}.{}", &sig[..sig.len() - 4]), &k)), "jws.signature");
+        assert_eq!(code(verify(&format!("{header}.{payload}."), &k)), "jws.signature");
+    }
+
+    #[test]
+    fn base64_must_be_unpadded_and_canonical() {
+        let k = key(KeyKind::EcP384);
+        // 25 bytes of header: 34 characters, 2 of padding in standard base64.
+        let h = enc(&json!({"alg": "ES384", "kid": "a"}));
+        assert_eq!(h.len() % 4, 2);
+        assert_eq!(verify(&raw(&k, Alg::ES384, &h, &claims()), &k), Ok(Alg::ES384));
+        // Padding, even when the signature covers it.
+        let padded = raw(&k, Alg::ES384, &format!("{h}=="), &claims());
+        let e = parse_compact(&padded).unwrap_err();
+        assert_eq!(e.code(), "jws.format");
+        assert!(e.to_string().contains("padded"), "{e}");
+        let [header, payload, sig] = parts(&raw(&k, Alg::ES384, &h, &claims()));
+        assert_eq!(code(parse_compact(&format!("{header}.{payload}.{sig}="))), "jws.format");
+        // Non-canonical: the last character's unused low bits set.
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let last = alphabet.find(h.chars().last().unwrap()).unwrap();
+        let bumped = alphabet.chars().nth(last ^ 1).unwrap();
+        let non_canonical = format!("{}{bumped}", &h[..h.len() - 1]);
+        assert_eq!(code(parse_compact(&raw(&k, Alg::ES384, &non_canonical, &claims()))), "jws.format");
+        // Standard base64 characters.
+        let plus = format!("{header}.{payload}.{}+", &sig[..sig.len() - 1]);
+        assert_eq!(code(parse_compact(&plus)), "jws.format");
+    }
+
+    #[test]
+    fn header_members_are_closed() {
+        let k = key(KeyKind::EcP384);
+        let [_, payload, sig] = parts(&k.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap());
+        let with = |h: Value| parse_compact(&format!("{}.{payload}.{sig}", enc(&h)));
+        for member in ["jwk", "x5c", "jku", "x5u", "crit", "cty", "b64", "zip", "enc"] {
+            assert_eq!(code(with(json!({"alg": "ES384", member: "x"}))), "jws.header", "{member}");
         }
-        let typ = enc(&json!({"alg": "ES384", "typ": "JOSE+JSON"}));
-        assert_eq!(parse_compact(&format!("{typ}.{}.{}", parts[1], parts[2])).unwrap_err().code(), "jws.header");
-        let array = enc(&json!([1]));
-        assert_eq!(parse_compact(&format!("{}.{array}.{}", parts[0], parts[2])).unwrap_err().code(), "jws.format");
+        assert_eq!(code(with(json!({"alg": "ES384", "crit": ["exp"], "exp": 1}))), "jws.header");
+        assert_eq!(code(with(json!({"alg": "ES384", "typ": "JOSE+JSON"}))), "jws.header");
+        assert_eq!(code(with(json!({"alg": "ES384", "kid": 7}))), "jws.header");
+        assert_eq!(code(with(json!({"alg": "ES384", "kid": null}))), "jws.header");
+        assert_eq!(code(with(json!({"typ": "JWT"}))), "jws.header");
+        assert_eq!(code(with(json!({"alg": 1}))), "jws.header");
+        assert_eq!(code(with(json!(["ES384"]))), "jws.header");
+        assert_eq!(code(with(json!("ES384"))), "jws.header");
+        // A member twice.
+        let dup = URL_SAFE_NO_PAD.encode(r#"{"alg":"ES384","alg":"none"}"#);
+        assert_eq!(code(parse_compact(&format!("{dup}.{payload}.{sig}"))), "jws.header");
+        let not_json = URL_SAFE_NO_PAD.encode("alg");
+        assert_eq!(code(parse_compact(&format!("{not_json}.{payload}.{sig}"))), "jws.header");
+    }
+
+    #[test]
+    fn payload_must_be_an_object_with_unique_members() {
+        let k = key(KeyKind::EcP384);
+        let [header, _, sig] = parts(&k.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap());
+        for payload in [enc(&json!([1])), enc(&json!("x")), enc(&json!(null)), URL_SAFE_NO_PAD.encode("{")] {
+            assert_eq!(code(parse_compact(&format!("{header}.{payload}.{sig}"))), "jws.payload");
+        }
+        let dup = URL_SAFE_NO_PAD.encode(r#"{"iss":"a","iss":"b"}"#);
+        assert_eq!(code(parse_compact(&format!("{header}.{dup}.{sig}"))), "jws.payload");
+    }
+
+    #[test]
+    fn shape_and_size() {
+        let k = key(KeyKind::EcP384);
+        let good = k.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap();
+        assert_eq!(code(parse_compact(&format!("{good}.x"))), "jws.format");
+        assert_eq!(code(parse_compact(&format!("{good}."))), "jws.format");
+        let [header, payload, _] = parts(&good);
+        assert_eq!(code(parse_compact(&format!("{header}.{payload}"))), "jws.format");
+        assert_eq!(code(parse_compact("")), "jws.format");
+        assert_eq!(code(parse_compact("..")), "jws.header");
+        // Oversize: a valid signature over a large payload is still refused.
+        let big = k.sign_jws(Alg::ES384, &Map::new(), &json!({"pad": "x".repeat(MAX_LEN)})).unwrap();
+        let e = parse_compact(&big).unwrap_err();
+        assert_eq!(e.code(), "jws.size");
+        assert_eq!(code(parse_compact(&"a".repeat(MAX_LEN + 1))), "jws.size");
+        // Exactly at the limit is fine, as far as size goes.
+        let fits = k.sign_jws(Alg::ES384, &Map::new(), &json!({"pad": ""})).unwrap();
+        let room = MAX_LEN - fits.len();
+        let pad = "x".repeat(room / 4 * 3);
+        let near = k.sign_jws(Alg::ES384, &Map::new(), &json!({"pad": pad})).unwrap();
+        assert!(near.len() <= MAX_LEN, "{}", near.len());
+        assert_eq!(verify(&near, &k), Ok(Alg::ES384));
     }
 }

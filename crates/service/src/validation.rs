@@ -14,7 +14,7 @@ use ciao_domain::clock::brussels_start_of_day;
 use ciao_domain::reference::period_covers;
 use ciao_domain::remarks::{EmployerFacts, Facts, RemarkKind, evaluate};
 use ciao_domain::{DeclarationNumber, Validity, to_brussels};
-use ciao_store::ValidationResult;
+use ciao_store::{FactsRequest, ValidationResult};
 use time::{Date, Duration};
 
 use crate::{Caller, Result, Service};
@@ -69,9 +69,14 @@ impl Service {
         }
         let claimed = claims.len() as u64;
         let policy = self.config().validation;
+        let ids: Vec<_> = claims.iter().map(|c| c.id).collect();
+        let mut by_id: std::collections::HashMap<_, _> =
+            self.store().registrations(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
         let mut results = Vec::with_capacity(claims.len());
+        let mut requests = Vec::with_capacity(claims.len());
+        let mut pending = Vec::with_capacity(claims.len());
         for claim in claims {
-            let Some(r) = self.store().registration(claim.id).await? else {
+            let Some(r) = by_id.remove(&claim.id) else {
                 continue;
             };
             if r.validity == Validity::Cancelled {
@@ -83,7 +88,12 @@ impl Service {
             let day = to_brussels(r.data.registration_date).date();
             let day_start = brussels_start_of_day(day);
             let day_end = brussels_start_of_day(day.next_day().unwrap_or(day));
-            let f = self.store().validation_facts(&r, day_start, day_end).await?;
+            requests.push(FactsRequest { registration: r, day_start, day_end });
+            pending.push((claim, day));
+        }
+        let facts = self.store().validation_facts(&requests).await?;
+        for ((request, (claim, day)), f) in requests.iter().zip(pending).zip(facts) {
+            let r = &request.registration;
             let facts = Facts {
                 person: &r.data.person,
                 employer: &r.data.employer,
@@ -105,7 +115,7 @@ impl Service {
                 duplicate: f.duplicate,
                 previous: f.previous.clone(),
                 later_same_day: f.later_same_day,
-                day_over: now >= day_end,
+                day_over: now >= request.day_end,
                 policy,
             };
             let kinds = evaluate(&facts);

@@ -343,6 +343,77 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
+/// `$start, $start+1, …` for `n` values.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = values.collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// How the registrations of a person are grouped: the SSIN, or `L:` + the Limosa id.
+pub(crate) fn person_key(p: &Person) -> String {
+    match p {
+        Person::Ssin(s) => s.as_str().to_string(),
+        Person::Limosa(l) => format!("L:{}", l.as_str()),
+    }
+}
+
+/// Another registration of the same person (not cancelled), around the day.
+pub(crate) struct Neighbour {
+    pub id: i64,
+    pub kind: String,
+    pub declaration: String,
+    pub at: i64,
+    pub employer: String,
+}
+
+/// The facts that follow from the person's other registrations: an earlier
+/// identical registration, the previous one that day, a later one that day.
+pub(crate) fn sequence_facts(
+    f: &mut crate::StoredFacts,
+    r: &Registration,
+    around: &[Neighbour],
+    day_start: i64,
+    day_end: i64,
+) -> Result<(), StoreError> {
+    let at = ciao_domain::clock::to_micros(r.data.registration_date);
+    let id = r.id.get();
+    let employer = match &r.data.employer {
+        Employer::Enterprise(e) => e.as_str(),
+        Employer::ForeignVat(v) => v.as_str(),
+    };
+    let mut previous: Option<&Neighbour> = None;
+    for n in around.iter().filter(|n| n.id != id) {
+        let before = n.at < at || (n.at == at && n.id < id);
+        if n.at == at
+            && n.id < id
+            && n.kind == r.data.kind.as_str()
+            && n.declaration == r.data.declaration.as_str()
+            && n.employer == employer
+        {
+            f.duplicate = true;
+        }
+        if before && n.at >= day_start && previous.is_none_or(|p| (n.at, n.id) > (p.at, p.id)) {
+            previous = Some(n);
+        }
+        if !before && n.at < day_end {
+            f.later_same_day = true;
+        }
+    }
+    if let Some(p) = previous {
+        f.previous = Some(ciao_domain::remarks::Previous {
+            kind: RegistrationType::parse(&p.kind).ok_or_else(|| StoreError::Corrupt("registration kind".into()))?,
+            declaration: DeclarationNumber::parse(&p.declaration)
+                .map_err(|_| StoreError::Corrupt("registration declaration".into()))?,
+            at: from_micros(p.at),
+        });
+    }
+    Ok(())
+}
+
 /// A stored declaration row.
 pub(crate) struct DeclarationRow {
     pub number: String,
@@ -698,8 +769,6 @@ macro_rules! impl_store {
             })
         }
 
-        const LIMOSA_SELECT: &str =
-            "SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations";
 
         #[async_trait::async_trait]
         impl Store for $store {
@@ -1300,138 +1369,188 @@ macro_rules! impl_store {
                     .collect()
             }
 
-            async fn validation_facts(
-                &self,
-                r: &Registration,
-                day_start: OffsetDateTime,
-                day_end: OffsetDateTime,
-            ) -> Result<$crate::StoredFacts> {
+            async fn registrations(&self, ids: &[RegistrationId]) -> Result<Vec<Registration>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = AssertSqlSafe(format!(
+                    "SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE r.id IN ({})",
+                    $crate::common::placeholders(1, ids.len())
+                ));
+                let mut q = sqlx::query(sql);
+                for id in ids {
+                    q = q.bind(id.get());
+                }
+                let rows = q.fetch_all(&self.read).await?;
+                rows.iter().map(|row| registration_row(row)?.into_registration()).collect()
+            }
+
+            async fn validation_facts(&self, batch: &[$crate::FactsRequest]) -> Result<Vec<$crate::StoredFacts>> {
+                use $crate::common::{distinct, placeholders, Neighbour, person_key};
                 use ciao_domain::{Employer, Person};
+                use std::collections::{HashMap, HashSet};
+                if batch.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut conn = self.read.acquire().await?;
-                let mut f = $crate::StoredFacts::default();
-                if let Employer::Enterprise(e) = &r.data.employer {
-                    f.employer_known = sqlx::query_scalar::<_, String>(
-                        "SELECT enterprise_number FROM enterprises WHERE enterprise_number = $1",
-                    )
-                    .bind(e.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .is_some();
-                    let rows = sqlx::query("SELECT active_from, active_to FROM enterprise_periods WHERE enterprise_number = $1")
-                        .bind(e.as_str())
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    for row in &rows {
-                        f.employer_periods.push((
-                            date_of(&row.try_get::<String, _>(0)?)?,
-                            opt_date_of(row.try_get::<Option<String>, _>(1)?.as_deref())?,
-                        ));
+                let regs: Vec<&Registration> = batch.iter().map(|b| &b.registration).collect();
+                let employers = distinct(regs.iter().filter_map(|r| r.data.employer.enterprise().map(|e| e.as_str())));
+                let ssins = distinct(regs.iter().filter_map(|r| match &r.data.person {
+                    Person::Ssin(s) => Some(s.as_str()),
+                    Person::Limosa(_) => None,
+                }));
+                let limosa_ids = distinct(regs.iter().filter_map(|r| match &r.data.person {
+                    Person::Limosa(l) => Some(l.as_str()),
+                    Person::Ssin(_) => None,
+                }));
+                let declarations = distinct(regs.iter().map(|r| r.data.declaration.as_str()));
+
+                macro_rules! in_query {
+                    ($sql:expr, $values:expr) => {{
+                        let values: &Vec<String> = $values;
+                        if values.is_empty() {
+                            Vec::new()
+                        } else {
+                            let sql = AssertSqlSafe(format!($sql, placeholders(1, values.len())));
+                            let mut q = sqlx::query(sql);
+                            for v in values {
+                                q = q.bind(v.as_str());
+                            }
+                            q.fetch_all(&mut *conn).await?
+                        }
+                    }};
+                }
+
+                let known: HashSet<String> = in_query!("SELECT enterprise_number FROM enterprises WHERE enterprise_number IN ({})", &employers)
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<std::result::Result<_, _>>()?;
+                let mut periods: HashMap<String, Vec<(time::Date, Option<time::Date>)>> = HashMap::new();
+                for row in in_query!(
+                    "SELECT enterprise_number, active_from, active_to FROM enterprise_periods WHERE enterprise_number IN ({})",
+                    &employers
+                ) {
+                    periods.entry(row.try_get(0)?).or_default().push((
+                        date_of(&row.try_get::<String, _>(1)?)?,
+                        opt_date_of(row.try_get::<Option<String>, _>(2)?.as_deref())?,
+                    ));
+                }
+                let mut employments: HashMap<(String, String), Vec<ciao_domain::reference::Employment>> = HashMap::new();
+                for row in in_query!("SELECT ssin, employer, date_from, date_to FROM employments WHERE ssin IN ({})", &ssins) {
+                    let ssin: String = row.try_get(0)?;
+                    let employer: String = row.try_get(1)?;
+                    let bad = || StoreError::Corrupt(format!("employment of {employer}"));
+                    employments.entry((ssin.clone(), employer.clone())).or_default().push(ciao_domain::reference::Employment {
+                        ssin: ciao_domain::Ssin::parse(&ssin).map_err(|_| bad())?,
+                        employer: EnterpriseNumber::parse(&employer).map_err(|_| bad())?,
+                        from: date_of(&row.try_get::<String, _>(2)?)?,
+                        to: opt_date_of(row.try_get::<Option<String>, _>(3)?.as_deref())?,
+                    });
+                }
+                let persons: HashSet<String> = in_query!("SELECT ssin FROM persons WHERE ssin IN ({})", &ssins)
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<std::result::Result<_, _>>()?;
+                let mut limosa_by_ssin: HashMap<String, Vec<ciao_domain::reference::LimosaDeclaration>> = HashMap::new();
+                for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE ssin IN ({})", &ssins) {
+                    let l = limosa_row(&row)?;
+                    limosa_by_ssin.entry(l.ssin.as_str().to_string()).or_default().push(l);
+                }
+                let mut limosa_by_id: HashMap<String, ciao_domain::reference::LimosaDeclaration> = HashMap::new();
+                for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE limosa_id IN ({})", &limosa_ids) {
+                    let l = limosa_row(&row)?;
+                    limosa_by_id.insert(l.limosa_id.as_str().to_string(), l);
+                }
+                let mut subs: HashMap<String, Vec<ciao_domain::reference::Subcontractor>> = HashMap::new();
+                for row in in_query!(
+                    "SELECT declaration, enterprise_number, parent, date_from, date_to FROM subcontractors WHERE declaration IN ({})",
+                    &declarations
+                ) {
+                    let bad = |w: &str| StoreError::Corrupt(format!("subcontractor: {w}"));
+                    let d: String = row.try_get(0)?;
+                    subs.entry(d.clone()).or_default().push(ciao_domain::reference::Subcontractor {
+                        declaration: DeclarationNumber::parse(&d).map_err(|_| bad("declaration"))?,
+                        enterprise_number: EnterpriseNumber::parse(&row.try_get::<String, _>(1)?).map_err(|_| bad("enterprise"))?,
+                        parent: EnterpriseNumber::parse(&row.try_get::<String, _>(2)?).map_err(|_| bad("parent"))?,
+                        from: date_of(&row.try_get::<String, _>(3)?)?,
+                        to: opt_date_of(row.try_get::<Option<String>, _>(4)?.as_deref())?,
+                    });
+                }
+                let mut decls: HashMap<String, ciao_domain::reference::DeclarationDetails> = HashMap::new();
+                for row in in_query!(
+                    "SELECT number, technical_number, sector, site_name, street, house_number, post_code, municipality, \
+                     latitude, longitude, start_date, end_date, amount_excl_vat_cents, principal, declaring_contractor, \
+                     subject_to_registration FROM declarations WHERE number IN ({})",
+                    &declarations
+                ) {
+                    let (declaration, technical_number) = declaration_row(&row)?.into_declaration()?;
+                    let number = declaration.number.as_str().to_string();
+                    let subcontractors = subs.remove(&number).unwrap_or_default();
+                    decls.insert(number, ciao_domain::reference::DeclarationDetails { declaration, technical_number, subcontractors });
+                }
+                // The registrations of the same persons around the batch's days.
+                let from = batch.iter().map(|b| b.day_start).min().map(to_micros).unwrap_or(0);
+                let to = batch.iter().map(|b| b.day_end).max().map(to_micros).unwrap_or(0);
+                let mut neighbours: HashMap<String, Vec<Neighbour>> = HashMap::new();
+                for (column, values) in [("ssin", &ssins), ("limosa_id", &limosa_ids)] {
+                    if values.is_empty() {
+                        continue;
                     }
-                    if let Person::Ssin(ssin) = &r.data.person {
-                        let rows = sqlx::query("SELECT date_from, date_to FROM employments WHERE ssin = $1 AND employer = $2")
-                            .bind(ssin.as_str())
-                            .bind(e.as_str())
-                            .fetch_all(&mut *conn)
-                            .await?;
-                        for row in &rows {
-                            f.employments.push(ciao_domain::reference::Employment {
-                                ssin: ssin.clone(),
-                                employer: e.clone(),
-                                from: date_of(&row.try_get::<String, _>(0)?)?,
-                                to: opt_date_of(row.try_get::<Option<String>, _>(1)?.as_deref())?,
-                            });
+                    let sql = AssertSqlSafe(format!(
+                        "SELECT id, ssin, limosa_id, kind, declaration, registration_date, employer_enterprise, employer_foreign_vat \
+                         FROM registrations WHERE {column} IN ({}) AND registration_date >= ${} AND registration_date < ${} \
+                         AND validity <> 'cancelled'",
+                        placeholders(1, values.len()),
+                        values.len() + 1,
+                        values.len() + 2
+                    ));
+                    let mut q = sqlx::query(sql);
+                    for v in values {
+                        q = q.bind(v.as_str());
+                    }
+                    for row in q.bind(from).bind(to).fetch_all(&mut *conn).await? {
+                        let ssin: Option<String> = row.try_get(1)?;
+                        let limosa: Option<String> = row.try_get(2)?;
+                        let key = match (ssin, limosa) {
+                            (Some(s), _) => s,
+                            (None, Some(l)) => format!("L:{l}"),
+                            (None, None) => continue,
+                        };
+                        let employer: Option<String> = row.try_get(6)?;
+                        let foreign: Option<String> = row.try_get(7)?;
+                        neighbours.entry(key).or_default().push(Neighbour {
+                            id: row.try_get(0)?,
+                            kind: row.try_get(3)?,
+                            declaration: row.try_get(4)?,
+                            at: row.try_get(5)?,
+                            employer: employer.or(foreign).unwrap_or_default(),
+                        });
+                    }
+                }
+                let mut out = Vec::with_capacity(batch.len());
+                for b in batch {
+                    let r = &b.registration;
+                    let mut f = $crate::StoredFacts::default();
+                    if let Employer::Enterprise(e) = &r.data.employer {
+                        f.employer_known = known.contains(e.as_str());
+                        f.employer_periods = periods.get(e.as_str()).cloned().unwrap_or_default();
+                        if let Person::Ssin(s) = &r.data.person {
+                            f.employments = employments.get(&(s.as_str().to_string(), e.as_str().to_string())).cloned().unwrap_or_default();
                         }
                     }
-                }
-                let (column, person) = match &r.data.person {
-                    Person::Ssin(ssin) => {
-                        f.person_known = sqlx::query_scalar::<_, String>("SELECT ssin FROM persons WHERE ssin = $1")
-                            .bind(ssin.as_str())
-                            .fetch_optional(&mut *conn)
-                            .await?
-                            .is_some();
-                        let rows = sqlx::query(AssertSqlSafe(format!("{LIMOSA_SELECT} WHERE ssin = $1")))
-                            .bind(ssin.as_str())
-                            .fetch_all(&mut *conn)
-                            .await?;
-                        f.limosa_of_person = rows.iter().map(limosa_row).collect::<Result<_>>()?;
-                        ("ssin", ssin.as_str().to_string())
+                    match &r.data.person {
+                        Person::Ssin(s) => {
+                            f.person_known = persons.contains(s.as_str());
+                            f.limosa_of_person = limosa_by_ssin.get(s.as_str()).cloned().unwrap_or_default();
+                        }
+                        Person::Limosa(l) => f.limosa = limosa_by_id.get(l.as_str()).cloned(),
                     }
-                    Person::Limosa(l) => {
-                        let row = sqlx::query(AssertSqlSafe(format!("{LIMOSA_SELECT} WHERE limosa_id = $1")))
-                            .bind(l.as_str())
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                        f.limosa = row.as_ref().map(limosa_row).transpose()?;
-                        ("limosa_id", l.as_str().to_string())
-                    }
-                };
-                if let Some(row) = sqlx::query(DECLARATION_SELECT)
-                    .bind(r.data.declaration.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                {
-                    let (declaration, technical_number) = declaration_row(&row)?.into_declaration()?;
-                    let subcontractors = load_subcontractors(&mut *conn, r.data.declaration.as_str()).await?;
-                    f.declaration = Some(ciao_domain::reference::DeclarationDetails {
-                        declaration,
-                        technical_number,
-                        subcontractors,
-                    });
+                    f.declaration = decls.get(r.data.declaration.as_str()).cloned();
+                    let around = neighbours.get(&person_key(&r.data.person)).map(Vec::as_slice).unwrap_or(&[]);
+                    $crate::common::sequence_facts(&mut f, r, around, to_micros(b.day_start), to_micros(b.day_end))?;
+                    out.push(f);
                 }
-                let at = to_micros(r.data.registration_date);
-                let (employer_col, employer) = match &r.data.employer {
-                    Employer::Enterprise(e) => ("employer_enterprise", e.as_str().to_string()),
-                    Employer::ForeignVat(v) => ("employer_foreign_vat", v.as_str().to_string()),
-                };
-                f.duplicate = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
-                    "SELECT id FROM registrations WHERE declaration = $1 AND registration_date = $2 AND kind = $3 \
-                     AND {column} = $4 AND {employer_col} = $5 AND id < $6 AND validity <> 'cancelled' LIMIT 1"
-                )))
-                .bind(r.data.declaration.as_str())
-                .bind(at)
-                .bind(r.data.kind.as_str())
-                .bind(&person)
-                .bind(&employer)
-                .bind(r.id.get())
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-                let previous = sqlx::query(AssertSqlSafe(format!(
-                    "SELECT kind, declaration, registration_date FROM registrations WHERE {column} = $1 \
-                     AND registration_date >= $2 AND (registration_date < $3 OR (registration_date = $3 AND id < $4)) \
-                     AND validity <> 'cancelled' ORDER BY registration_date DESC, id DESC LIMIT 1"
-                )))
-                .bind(&person)
-                .bind(to_micros(day_start))
-                .bind(at)
-                .bind(r.id.get())
-                .fetch_optional(&mut *conn)
-                .await?;
-                if let Some(p) = previous {
-                    let kind: String = p.try_get(0)?;
-                    let declaration: String = p.try_get(1)?;
-                    f.previous = Some(ciao_domain::remarks::Previous {
-                        kind: ciao_domain::RegistrationType::parse(&kind)
-                            .ok_or_else(|| StoreError::Corrupt("registration kind".into()))?,
-                        declaration: DeclarationNumber::parse(&declaration)
-                            .map_err(|_| StoreError::Corrupt("registration declaration".into()))?,
-                        at: from_micros(p.try_get(2)?),
-                    });
-                }
-                f.later_same_day = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
-                    "SELECT id FROM registrations WHERE {column} = $1 \
-                     AND (registration_date > $2 OR (registration_date = $2 AND id > $3)) AND registration_date < $4 \
-                     AND validity <> 'cancelled' LIMIT 1"
-                )))
-                .bind(&person)
-                .bind(at)
-                .bind(r.id.get())
-                .bind(to_micros(day_end))
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-                Ok(f)
+                Ok(out)
             }
 
             async fn complete_validations(&self, results: &[$crate::ValidationResult], at: OffsetDateTime) -> Result<u64> {

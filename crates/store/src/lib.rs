@@ -183,6 +183,14 @@ impl RegistrationKey {
     }
 }
 
+/// A registration to gather facts for, with its day in Brussels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsRequest {
+    pub registration: Registration,
+    pub day_start: OffsetDateTime,
+    pub day_end: OffsetDateTime,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueStats {
     pub length: u64,
@@ -279,14 +287,11 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` queued registrations for `lease` (several
     /// workers, even on several nodes, never hold the same one).
     async fn claim_validations(&self, limit: u32, now: OffsetDateTime, lease: time::Duration) -> Result<Vec<Claim>>;
-    /// The facts the rules need about a registration, whose Brussels day
-    /// runs from `day_start` to `day_end`.
-    async fn validation_facts(
-        &self,
-        registration: &Registration,
-        day_start: OffsetDateTime,
-        day_end: OffsetDateTime,
-    ) -> Result<StoredFacts>;
+    /// Registrations by id, with their current state (no history), in no particular order.
+    async fn registrations(&self, ids: &[RegistrationId]) -> Result<Vec<Registration>>;
+    /// The facts the rules need about each registration of a batch, in the
+    /// same order, gathered with a few set-based queries for the whole batch.
+    async fn validation_facts(&self, batch: &[FactsRequest]) -> Result<Vec<StoredFacts>>;
     /// Stores validation results in one transaction; a result whose claim was
     /// lost (lease expired and taken by another worker) or whose registration
     /// was cancelled meanwhile is skipped. Returns how many were stored.
