@@ -30,6 +30,9 @@ pub struct ValidationBench {
     /// Validation workers.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Keep the registries already in the database (from an earlier run with the same volumes).
+    #[arg(long)]
+    pub reuse_registries: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -81,7 +84,7 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
     let t = Instant::now();
     let chunk = 50_000u64;
 
-    let mut k = 0;
+    let mut k = if b.reuse_registries { b.enterprises } else { 0 };
     while k < b.enterprises {
         let rows: Vec<EnterprisePeriod> = (k..(k + chunk).min(b.enterprises))
             .map(|i| EnterprisePeriod {
@@ -94,7 +97,7 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
         store.import_enterprises(&rows).await?;
         k += chunk;
     }
-    let mut p = 0;
+    let mut p = if b.reuse_registries { persons } else { 0 };
     while p < persons {
         let rows: Vec<PersonRecord> = (p..(p + chunk).min(persons))
             .map(|i| PersonRecord { ssin: person(i), last_name: format!("Person {i}"), first_name: String::new() })
@@ -102,7 +105,7 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
         store.import_persons(&rows).await?;
         p += chunk;
     }
-    let mut e = 0;
+    let mut e = if b.reuse_registries { b.employments } else { 0 };
     while e < b.employments {
         let rows: Vec<Employment> = (e..(e + chunk).min(b.employments))
             .map(|i| Employment {
@@ -115,7 +118,7 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
         store.import_employments(&rows).await?;
         e += chunk;
     }
-    let mut j = 0;
+    let mut j = if b.reuse_registries { b.declarations } else { 0 };
     while j < b.declarations {
         let end = (j + chunk / 5).min(b.declarations);
         let rows: Vec<DeclarationImport> = (j..end)

@@ -1554,59 +1554,97 @@ macro_rules! impl_store {
             }
 
             async fn complete_validations(&self, results: &[$crate::ValidationResult], at: OffsetDateTime) -> Result<u64> {
+                use std::collections::{BTreeMap, HashSet};
+                use $crate::common::placeholders;
+                if results.is_empty() {
+                    return Ok(0);
+                }
                 let mut tx = self.write.begin().await?;
-                let mut stored = 0;
+                // 1. The claims still held (their lease unchanged), grouped by lease.
+                let mut by_lease: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
                 for r in results {
-                    let id = r.claim.id.get();
-                    let held = sqlx::query("DELETE FROM validation_queue WHERE registration_id = $1 AND lease_until = $2")
-                        .bind(id)
-                        .bind(r.claim.lease)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if held == 0 {
-                        continue;
+                    by_lease.entry(r.claim.lease).or_default().push(r.claim.id.get());
+                }
+                let mut held: HashSet<i64> = HashSet::new();
+                for (lease, ids) in &by_lease {
+                    for chunk in ids.chunks(500) {
+                        let sql = AssertSqlSafe(format!(
+                            "DELETE FROM validation_queue WHERE lease_until = $1 AND registration_id IN ({}) RETURNING registration_id",
+                            placeholders(2, chunk.len())
+                        ));
+                        let mut q = sqlx::query_scalar::<_, i64>(sql).bind(*lease);
+                        for id in chunk {
+                            q = q.bind(*id);
+                        }
+                        held.extend(q.fetch_all(&mut *tx).await?);
                     }
+                }
+                // 2. The new state, one statement per distinct (validity, remarks).
+                let mut groups: BTreeMap<(&str, String), Vec<i64>> = BTreeMap::new();
+                for r in results.iter().filter(|r| held.contains(&r.claim.id.get())) {
                     let remarks = serde_json::to_string(&r.remarks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    let updated = sqlx::query(
-                        "UPDATE registrations SET validity = $2, remarks = $3 WHERE id = $1 AND validity <> 'cancelled'",
-                    )
-                    .bind(id)
-                    .bind(r.validity.as_str())
-                    .bind(&remarks)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if updated == 0 {
-                        continue;
+                    groups.entry((r.validity.as_str(), remarks)).or_default().push(r.claim.id.get());
+                }
+                let mut updated: HashSet<i64> = HashSet::new();
+                for ((validity, remarks), ids) in &groups {
+                    for chunk in ids.chunks(500) {
+                        let sql = AssertSqlSafe(format!(
+                            "UPDATE registrations SET validity = $1, remarks = $2 WHERE validity <> 'cancelled' AND id IN ({}) RETURNING id",
+                            placeholders(3, chunk.len())
+                        ));
+                        let mut q = sqlx::query_scalar::<_, i64>(sql).bind(*validity).bind(remarks.as_str());
+                        for id in chunk {
+                            q = q.bind(*id);
+                        }
+                        updated.extend(q.fetch_all(&mut *tx).await?);
                     }
-                    sqlx::query("DELETE FROM registration_remarks WHERE registration_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    for remark in &r.remarks {
-                        sqlx::query(
-                            "INSERT INTO registration_remarks (code, registration_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(&remark.code)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                }
+                let done: Vec<&$crate::ValidationResult> =
+                    results.iter().filter(|r| updated.contains(&r.claim.id.get())).collect();
+                // 3. The searchable remarks, and 4. the history events.
+                for chunk in done.chunks(200) {
+                    let sql = AssertSqlSafe(format!(
+                        "DELETE FROM registration_remarks WHERE registration_id IN ({})",
+                        placeholders(1, chunk.len())
+                    ));
+                    let mut q = sqlx::query(sql);
+                    for r in chunk {
+                        q = q.bind(r.claim.id.get());
                     }
-                    sqlx::query(
-                        "INSERT INTO registration_events (registration_id, at, kind, validity, remarks) \
-                         VALUES ($1, $2, 'validated', $3, $4)",
-                    )
-                    .bind(id)
-                    .bind(to_micros(at))
-                    .bind(r.validity.as_str())
-                    .bind(&remarks)
-                    .execute(&mut *tx)
-                    .await?;
-                    stored += 1;
+                    q.execute(&mut *tx).await?;
+                    let remarks: Vec<(i64, &str)> = chunk
+                        .iter()
+                        .flat_map(|r| r.remarks.iter().map(move |m| (r.claim.id.get(), m.code.as_str())))
+                        .collect();
+                    for part in remarks.chunks(500) {
+                        let values: Vec<String> =
+                            (0..part.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+                        let sql = AssertSqlSafe(format!(
+                            "INSERT INTO registration_remarks (code, registration_id) VALUES {} ON CONFLICT DO NOTHING",
+                            values.join(", ")
+                        ));
+                        let mut q = sqlx::query(sql);
+                        for (id, code) in part {
+                            q = q.bind(*code).bind(*id);
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("(${}, $1, 'validated', ${}, ${})", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+                        .collect();
+                    let sql = AssertSqlSafe(format!(
+                        "INSERT INTO registration_events (registration_id, at, kind, validity, remarks) VALUES {}",
+                        values.join(", ")
+                    ));
+                    let mut q = sqlx::query(sql).bind(to_micros(at));
+                    for r in chunk {
+                        let remarks = serde_json::to_string(&r.remarks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        q = q.bind(r.claim.id.get()).bind(r.validity.as_str()).bind(remarks);
+                    }
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok(stored)
+                Ok(done.len() as u64)
             }
 
             async fn enqueue_validations(
