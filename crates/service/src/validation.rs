@@ -22,7 +22,7 @@ use crate::{Caller, Result, Service};
 /// How long a claim holds before another worker may take the registration.
 pub const LEASE: Duration = Duration::seconds(60);
 /// How many registrations a worker claims at once.
-pub const BATCH: u32 = 200;
+pub const BATCH: u32 = 500;
 /// How far back the open-day sweep looks.
 pub const OPEN_DAY_LOOKBACK_DAYS: i64 = 3;
 
