@@ -545,7 +545,7 @@ macro_rules! impl_store {
                      RETURNING id",
                     rows.join(", ")
                 ));
-                let mut q = sqlx::query_scalar::<_, i64>(sql);
+                let mut q = sqlx::query_scalar::<_, i64>(sql).persistent(false);
                 for (v, id) in chunk.iter().zip(chunk_ids) {
                     q = q
                         .bind(*id)
@@ -580,7 +580,7 @@ macro_rules! impl_store {
                     "INSERT INTO validation_queue (registration_id, enqueued_at) VALUES {}",
                     rows.join(", ")
                 ));
-                let mut q = sqlx::query(sql);
+                let mut q = sqlx::query(sql).persistent(false);
                 for (id, at) in chunk {
                     q = q.bind(*id).bind(*at);
                 }
@@ -1416,7 +1416,7 @@ macro_rules! impl_store {
                     "SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE r.id IN ({})",
                     $crate::common::placeholders(1, ids.len())
                 ));
-                let mut q = sqlx::query(sql);
+                let mut q = sqlx::query(sql).persistent(false);
                 for id in ids {
                     q = q.bind(id.get());
                 }
@@ -1451,7 +1451,7 @@ macro_rules! impl_store {
                             Vec::new()
                         } else {
                             let sql = AssertSqlSafe(format!($sql, placeholders(1, values.len())));
-                            let mut q = sqlx::query(sql);
+                            let mut q = sqlx::query(sql).persistent(false);
                             for v in values {
                                 q = q.bind(v.as_str());
                             }
@@ -1543,7 +1543,7 @@ macro_rules! impl_store {
                         values.len() + 1,
                         values.len() + 2
                     ));
-                    let mut q = sqlx::query(sql);
+                    let mut q = sqlx::query(sql).persistent(false);
                     for v in values {
                         q = q.bind(v.as_str());
                     }
@@ -1611,7 +1611,7 @@ macro_rules! impl_store {
                             "DELETE FROM validation_queue WHERE lease_until = $1 AND registration_id IN ({}) RETURNING registration_id",
                             placeholders(2, chunk.len())
                         ));
-                        let mut q = sqlx::query_scalar::<_, i64>(sql).bind(*lease);
+                        let mut q = sqlx::query_scalar::<_, i64>(sql).persistent(false).bind(*lease);
                         for id in chunk {
                             q = q.bind(*id);
                         }
@@ -1631,7 +1631,7 @@ macro_rules! impl_store {
                             "UPDATE registrations SET validity = $1, remarks = $2 WHERE validity <> 'cancelled' AND id IN ({}) RETURNING id",
                             placeholders(3, chunk.len())
                         ));
-                        let mut q = sqlx::query_scalar::<_, i64>(sql).bind(*validity).bind(remarks.as_str());
+                        let mut q = sqlx::query_scalar::<_, i64>(sql).persistent(false).bind(*validity).bind(remarks.as_str());
                         for id in chunk {
                             q = q.bind(*id);
                         }
@@ -1646,7 +1646,7 @@ macro_rules! impl_store {
                         "DELETE FROM registration_remarks WHERE registration_id IN ({})",
                         placeholders(1, chunk.len())
                     ));
-                    let mut q = sqlx::query(sql);
+                    let mut q = sqlx::query(sql).persistent(false);
                     for r in chunk {
                         q = q.bind(r.claim.id.get());
                     }
@@ -1662,7 +1662,7 @@ macro_rules! impl_store {
                             "INSERT INTO registration_remarks (code, registration_id) VALUES {} ON CONFLICT DO NOTHING",
                             values.join(", ")
                         ));
-                        let mut q = sqlx::query(sql);
+                        let mut q = sqlx::query(sql).persistent(false);
                         for (id, code) in part {
                             q = q.bind(*code).bind(*id);
                         }
@@ -1675,7 +1675,7 @@ macro_rules! impl_store {
                         "INSERT INTO registration_events (registration_id, at, kind, validity, remarks) VALUES {}",
                         values.join(", ")
                     ));
-                    let mut q = sqlx::query(sql).bind(to_micros(at));
+                    let mut q = sqlx::query(sql).persistent(false).bind(to_micros(at));
                     for r in chunk {
                         let remarks = serde_json::to_string(&r.remarks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                         q = q.bind(r.claim.id.get()).bind(r.validity.as_str()).bind(remarks);
