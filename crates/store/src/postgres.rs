@@ -33,7 +33,8 @@ impl PgStore {
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         migrate(&pool).await?;
         let p = pool.clone();
-        let writer = Writer::spawn(WRITERS, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch(p.clone(), items))));
+        let writer =
+            Writer::spawn(WRITERS, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch_multi(p.clone(), items))));
         Ok(Self { write: pool.clone(), read: pool, writer })
     }
 }
@@ -76,4 +77,4 @@ async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, n: usi
         .await?)
 }
 
-impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED");
+impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED", false);

@@ -43,7 +43,8 @@ impl SqliteStore {
         migrate(&write).await?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         let pool = write.clone();
-        let writer = Writer::spawn(1, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch(pool.clone(), items))));
+        let writer =
+            Writer::spawn(1, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch_rows(pool.clone(), items))));
         Ok(Self { write, read, writer })
     }
 }
@@ -75,6 +76,7 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+#[allow(dead_code)] // used by the multi-row way, which PostgreSQL takes
 /// Ids for `n` new registrations: SQLite has one writer, so the ones after
 /// the largest are free.
 async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, n: usize) -> Result<Vec<i64>> {
@@ -82,4 +84,4 @@ async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, n: usize
     Ok((1..=n as i64).map(|i| max + i).collect())
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "");
+impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true);
