@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use ciao_domain::reference::{
-    Declaration, Employment, EnterprisePeriod, PersonRecord, Principal, Sector, Subcontractor,
+    Declaration, Employment, EnterprisePeriod, LegalForm, PersonRecord, Principal, Sector, Subcontractor,
 };
 use ciao_domain::{
     Channel, DeclarationNumber, Employer, EnterpriseNumber, NewRegistration, Person, RegistrationType, Sender, Ssin,
@@ -92,6 +92,8 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
                 name: format!("Enterprise {i}"),
                 active_from: date("2000-01-01"),
                 active_to: None,
+                legal_form: LegalForm::LegalEntity,
+                founders: Vec::new(),
             })
             .collect();
         store.import_enterprises(&rows).await?;

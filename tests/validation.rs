@@ -96,6 +96,59 @@ async fn an_employments_import_revalidates(backend: Backend) {
 }
 both_backends!(revalidation_t, an_employments_import_revalidates);
 
+async fn founders_and_self_employed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let other = ssin(900_404_001);
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n{other},Janssens,Jan\n", w.worker)).await;
+    // No Dimona anywhere: the worker as holder of e1, then at e2; another person at e3.
+    let own = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let elsewhere = app.register_one(&w.e2, item(&w.worker, &w.e2, &w.d1, "OUT")).await;
+    let not_founder = app.register_one(&w.e3, item(&other, &w.e3, &w.d1, "IN")).await;
+    app.service.validate_all().await.unwrap();
+    for id in [own, elsewhere, not_founder] {
+        assert_eq!(remarks_of(&app, &w.e1, id).await.1, vec!["RELATED DIMONA NOT OK"]);
+    }
+    // The enterprises registry learns the founders: e1 is the worker's own
+    // enterprise, e2 and e3 were founded by somebody else.
+    let founder = ssin(900_404_002);
+    app.import(
+        "enterprises",
+        &format!(
+            "enterprise_number,name,active_from,active_to,legal_form,founders\n\
+             {},Clean One,2000-01-01,,natural_person,{}\n{},Sub Two BV,2000-01-01,,legal_entity,{founder}\n\
+             {},Sub Three SRL,2000-01-01,,,{founder}\n",
+            w.e1, w.worker, w.e2, w.e3
+        ),
+    )
+    .await;
+    assert_eq!(app.service.store().queue_stats().await.unwrap().length, 3);
+    app.service.validate_all().await.unwrap();
+    let (validity, remarks, r) = remarks_of(&app, &w.e1, own).await;
+    assert_eq!((validity.as_str(), remarks.len()), ("valid", 0), "{r}");
+    assert_eq!(
+        remarks_of(&app, &w.e1, elsewhere).await.1,
+        vec!["RELATED DIMONA NOT OK", "INDEPENDANT IS NOT KNOWN AS COMPANY FOUNDER"]
+    );
+    assert_eq!(
+        remarks_of(&app, &w.e1, not_founder).await.1,
+        vec!["RELATED DIMONA NOT OK", "GIVEN INSS IS NOT THE FOUNDER OF THE COMPANY"]
+    );
+    // The same file again changes nothing and queues nothing.
+    app.import(
+        "enterprises",
+        &format!(
+            "enterprise_number,name,active_from,active_to,legal_form,founders\n\
+             {},Clean One,2000-01-01,,natural_person,{}\n",
+            w.e1, w.worker
+        ),
+    )
+    .await;
+    assert_eq!(app.service.store().queue_stats().await.unwrap().length, 0);
+    app.finish().await;
+}
+both_backends!(founders_t, founders_and_self_employed);
+
 async fn cancelled_registrations_are_not_validated(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;

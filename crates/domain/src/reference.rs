@@ -18,6 +18,8 @@ pub trait CsvRecord: Sized {
     /// Builds the record from a row; `get` returns the (trimmed) value of a
     /// column, empty when the cell is empty.
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError>;
+    /// Columns a file may leave out (empty values then).
+    const OPTIONAL_COLUMNS: &'static [&'static str] = &[];
     /// What identifies the row: a file may not hold two rows with the same key.
     fn key(&self) -> String;
 }
@@ -69,30 +71,98 @@ pub fn period_covers(from: Date, to: Option<Date>, day: Date) -> bool {
     from <= day && to.is_none_or(|t| day <= t)
 }
 
-/// One active period of an enterprise (a file may hold several rows per enterprise).
+/// The legal form of an enterprise, as far as validation cares: a legal
+/// entity (company, association) or a natural person's enterprise
+/// (eenmanszaak / entreprise personne physique), whose holder is self-employed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LegalForm {
+    #[default]
+    LegalEntity,
+    NaturalPerson,
+}
+
+impl LegalForm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LegalEntity => "legal_entity",
+            Self::NaturalPerson => "natural_person",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "legal_entity" => Some(Self::LegalEntity),
+            "natural_person" => Some(Self::NaturalPerson),
+            _ => None,
+        }
+    }
+}
+
+/// One active period of an enterprise (a file may hold several rows per
+/// enterprise), with the founders and self-employed partners known for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnterprisePeriod {
     pub enterprise_number: EnterpriseNumber,
     pub name: String,
     pub active_from: Date,
     pub active_to: Option<Date>,
+    pub legal_form: LegalForm,
+    /// The founders / self-employed partners during this period (for a
+    /// natural person's enterprise: its self-employed holder). Empty when the
+    /// registry does not know them.
+    pub founders: Vec<Ssin>,
 }
 
 impl CsvRecord for EnterprisePeriod {
     const KIND: &'static str = "enterprises";
     const COLUMNS: &'static [&'static str] = &["enterprise_number", "name", "active_from", "active_to"];
+    const OPTIONAL_COLUMNS: &'static [&'static str] = &["legal_form", "founders"];
     fn key(&self) -> String {
         format!("{} {}", self.enterprise_number, self.active_from)
     }
     fn from_row(get: &dyn Fn(&str) -> String) -> Result<Self, FieldError> {
         let active_from = date(get, "active_from")?;
+        let form = get("legal_form");
+        let legal_form = if form.is_empty() {
+            LegalForm::LegalEntity
+        } else {
+            LegalForm::parse(&form).ok_or_else(|| {
+                FieldError::new("legal_form", "legal_form.value", "legal_form is legal_entity or natural_person")
+            })?
+        };
+        let mut founders: Vec<Ssin> = Vec::new();
+        for part in get("founders").split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let ssin = Ssin::parse(part).map_err(|e| FieldError::from_invalid("founders", e))?;
+            if founders.contains(&ssin) {
+                return Err(FieldError::new("founders", "founders.unique", "founders lists the same SSIN twice"));
+            }
+            founders.push(ssin);
+        }
+        if legal_form == LegalForm::NaturalPerson && founders.len() > 1 {
+            return Err(FieldError::new(
+                "founders",
+                "founders.natural_person",
+                "a natural person's enterprise has one holder: founders holds at most one SSIN",
+            ));
+        }
         Ok(Self {
             enterprise_number: id(get, "enterprise_number", EnterpriseNumber::parse)?,
             name: text(get, "name", true, 200)?,
             active_from,
             active_to: end_date(get, "active_to", active_from)?,
+            legal_form,
+            founders,
         })
     }
+}
+
+/// A founder or self-employed partner of an enterprise during one of its periods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Founder {
+    pub enterprise_number: EnterpriseNumber,
+    pub ssin: Ssin,
+    pub from: Date,
+    pub to: Option<Date>,
 }
 
 /// A person known to the national register.
@@ -446,6 +516,30 @@ mod tests {
         let e = Employment::from_row(&get).unwrap_err();
         assert_eq!((e.field.as_str(), e.code.as_str()), ("employer", "enterpriseNumber.checkDigit"));
         assert_eq!(amount_cents("a", "1,5").unwrap_err().code, "amount.format");
+    }
+
+    #[test]
+    fn an_enterprise_row_with_founders() {
+        let base = [("enterprise_number", "0123456749"), ("name", "Solo"), ("active_from", "2020-01-01")];
+        let e = EnterprisePeriod::from_row(&row(&base)).unwrap();
+        assert_eq!((e.legal_form, e.founders.len()), (LegalForm::LegalEntity, 0));
+        let mut pairs = base.to_vec();
+        pairs.push(("legal_form", "natural_person"));
+        pairs.push(("founders", " 85.07.30-033.28 "));
+        let e = EnterprisePeriod::from_row(&row(&pairs)).unwrap();
+        assert_eq!(e.legal_form, LegalForm::NaturalPerson);
+        assert_eq!(e.founders[0].as_str(), "85073003328");
+        pairs[4] = ("founders", "85073003328;71071902374");
+        let err = EnterprisePeriod::from_row(&row(&pairs)).unwrap_err();
+        assert_eq!((err.field.as_str(), err.code.as_str()), ("founders", "founders.natural_person"));
+        pairs[3] = ("legal_form", "legal_entity");
+        assert_eq!(EnterprisePeriod::from_row(&row(&pairs)).unwrap().founders.len(), 2);
+        pairs[4] = ("founders", "85073003328;85073003328");
+        assert_eq!(EnterprisePeriod::from_row(&row(&pairs)).unwrap_err().code, "founders.unique");
+        pairs[4] = ("founders", "85073003329");
+        assert_eq!(EnterprisePeriod::from_row(&row(&pairs)).unwrap_err().field, "founders");
+        pairs[3] = ("legal_form", "sa");
+        assert_eq!(EnterprisePeriod::from_row(&row(&pairs)).unwrap_err().code, "legal_form.value");
     }
 
     #[test]

@@ -7,8 +7,8 @@
 
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::ids::SsinKind;
-use crate::reference::{DeclarationDetails, Employment, LimosaDeclaration, period_covers};
+use crate::ids::{EnterpriseNumber, Ssin, SsinKind};
+use crate::reference::{DeclarationDetails, Employment, Founder, LimosaDeclaration, period_covers};
 use crate::registration::{Employer, Person, PlaceOfWork, RegistrationType, Remark};
 
 /// Every remark ciao knows.
@@ -170,6 +170,8 @@ pub struct EmployerFacts {
     pub known: bool,
     /// One of its active periods covers the day.
     pub active: bool,
+    /// A natural person's enterprise (its holder is self-employed).
+    pub natural_person: bool,
 }
 
 /// The person's registration just before this one, if any.
@@ -195,6 +197,9 @@ pub struct Facts<'a> {
     pub employer_facts: EmployerFacts,
     /// Employment relations of the person with the employer.
     pub employments: &'a [Employment],
+    /// The founders of the employer, and the enterprises the person founded
+    /// (any period; the rules look at the day).
+    pub founders: &'a [Founder],
     /// Known to the national register (only asked for non-BIS SSINs).
     pub person_known: bool,
     /// The Limosa declaration of the given Limosa id.
@@ -219,6 +224,31 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
     let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * r * h.sqrt().asin()
+}
+
+/// A person registers for a Belgian enterprise without an employment
+/// relation covering the day: either the Dimona is missing, or the person
+/// works as founder / self-employed of that enterprise, which the founder
+/// data of the enterprises registry can confirm or contradict.
+fn without_employment(f: &Facts<'_>, ssin: &Ssin, employer: &EnterpriseNumber, day: Date) -> Vec<RemarkKind> {
+    let active = |x: &&Founder| period_covers(x.from, x.to, day);
+    let mut of_employer = f.founders.iter().filter(|x| &x.enterprise_number == employer).filter(active);
+    let employer_has_founders = of_employer.clone().next().is_some();
+    if of_employer.any(|x| &x.ssin == ssin) {
+        // Self-employed on their own enterprise: no Dimona is due.
+        return Vec::new();
+    }
+    let mut out = vec![RemarkKind::RelatedDimonaNotOk];
+    let founder_elsewhere =
+        f.founders.iter().filter(active).any(|x| &x.ssin == ssin && &x.enterprise_number != employer);
+    if founder_elsewhere {
+        out.push(RemarkKind::IndependantIsNotKnownAsFounder);
+    } else if employer_has_founders {
+        out.push(RemarkKind::GivenInssIsNotTheFounder);
+    } else if f.employer_facts.natural_person {
+        out.push(RemarkKind::EmployerIsNotKnownAsFounder);
+    }
+    out
 }
 
 /// The remarks of one registration (at most one of each kind, in a fixed order).
@@ -254,10 +284,10 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
         } else if !f.employer_facts.active {
             out.push(RemarkKind::EmployerNotActive);
         }
-        if let Person::Ssin(_) = f.person
+        if let (Person::Ssin(ssin), Employer::Enterprise(employer)) = (f.person, f.employer)
             && !f.employments.iter().any(|e| period_covers(e.from, e.to, day))
         {
-            out.push(RemarkKind::RelatedDimonaNotOk);
+            out.extend(without_employment(f, ssin, employer, day));
         }
     }
 
@@ -269,11 +299,15 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
             if !period_covers(decl.start_date, decl.end_date, day) {
                 out.push(RemarkKind::DucIsNotActiveAtThisDate);
             }
-            if let Employer::Enterprise(e) = f.employer {
-                let in_chain = &decl.declaring_contractor == e
-                    || d.subcontractors.iter().any(|s| &s.enterprise_number == e && period_covers(s.from, s.to, day));
-                if !in_chain {
+            if let Employer::Enterprise(e) = f.employer
+                && &decl.declaring_contractor != e
+            {
+                let mut contracts = d.subcontractors.iter().filter(|s| &s.enterprise_number == e).peekable();
+                if contracts.peek().is_none() {
                     out.push(RemarkKind::CompanyIsNotKnownInDuc);
+                } else if !contracts.any(|s| period_covers(s.from, s.to, day)) {
+                    // In the chain, but its subcontract does not cover the day.
+                    out.push(RemarkKind::CompanyIdAssociatedAtANotActiveContract);
                 }
             }
             if !decl.subject_to_registration {
@@ -412,8 +446,9 @@ mod rule_tests {
             registration_date: AT,
             created_at: AT + Duration::seconds(2),
             day: d("2026-03-02"),
-            employer_facts: EmployerFacts { known: true, active: true },
+            employer_facts: EmployerFacts { known: true, active: true, natural_person: false },
             employments: &w.employments,
+            founders: &[],
             person_known: true,
             limosa: None,
             limosa_of_person: &w.limosa,
@@ -457,11 +492,60 @@ mod rule_tests {
         f.person_known = false;
         assert_eq!(evaluate(&f), vec![RemarkKind::NissIsNotKnownInTheNationalRegister]);
         let mut f = facts(&w, RegistrationType::In);
-        f.employer_facts = EmployerFacts { known: false, active: false };
+        f.employer_facts = EmployerFacts { known: false, active: false, natural_person: false };
         assert_eq!(evaluate(&f), vec![RemarkKind::CompanyDoesntExist]);
         let mut f = facts(&w, RegistrationType::In);
-        f.employer_facts = EmployerFacts { known: true, active: false };
+        f.employer_facts = EmployerFacts { known: true, active: false, natural_person: false };
         assert_eq!(evaluate(&f), vec![RemarkKind::EmployerNotActive]);
+    }
+
+    #[test]
+    fn founder_and_self_employed_rules() {
+        let w = world();
+        let Person::Ssin(ssin) = w.person.clone() else { unreachable!() };
+        let Employer::Enterprise(employer) = w.employer.clone() else { unreachable!() };
+        let other_person = Ssin::parse("71071902374").unwrap();
+        let other_enterprise = EnterpriseNumber::parse("0203456708").unwrap();
+        let founder = |e: &EnterpriseNumber, p: &Ssin, to: Option<Date>| Founder {
+            enterprise_number: e.clone(),
+            ssin: p.clone(),
+            from: d("2020-01-01"),
+            to,
+        };
+        let check = |founders: &[Founder], natural_person: bool| {
+            let mut f = facts(&w, RegistrationType::In);
+            f.employments = &[];
+            f.founders = founders;
+            f.employer_facts.natural_person = natural_person;
+            evaluate(&f)
+        };
+        // Without founder data: only the missing Dimona.
+        assert_eq!(check(&[], false), vec![RemarkKind::RelatedDimonaNotOk]);
+        // The founder working on their own enterprise needs no Dimona.
+        assert_eq!(check(&[founder(&employer, &ssin, None)], false), vec![]);
+        assert_eq!(check(&[founder(&employer, &ssin, None)], true), vec![]);
+        // ... unless that founding ended before the day.
+        assert_eq!(
+            check(&[founder(&employer, &ssin, Some(d("2026-01-31")))], false),
+            vec![RemarkKind::RelatedDimonaNotOk]
+        );
+        // The enterprise's founders are known, and the person is not one of them.
+        assert_eq!(
+            check(&[founder(&employer, &other_person, None)], false),
+            vec![RemarkKind::RelatedDimonaNotOk, RemarkKind::GivenInssIsNotTheFounder]
+        );
+        // A self-employed person (founder elsewhere) registering for an enterprise they did not found.
+        assert_eq!(
+            check(&[founder(&employer, &other_person, None), founder(&other_enterprise, &ssin, None)], false),
+            vec![RemarkKind::RelatedDimonaNotOk, RemarkKind::IndependantIsNotKnownAsFounder]
+        );
+        // A natural person's enterprise whose holder the registry does not know.
+        assert_eq!(check(&[], true), vec![RemarkKind::RelatedDimonaNotOk, RemarkKind::EmployerIsNotKnownAsFounder]);
+        // With a covering employment, founder data do not matter.
+        let mut f = facts(&w, RegistrationType::In);
+        let founders = [founder(&employer, &other_person, None)];
+        f.founders = &founders;
+        assert_eq!(evaluate(&f), vec![]);
     }
 
     #[test]
@@ -531,6 +615,12 @@ mod rule_tests {
             to: None,
         });
         assert_eq!(evaluate(&facts(&w, RegistrationType::In)), vec![]);
+        // A subcontract that has ended before the day.
+        let mut ended = w.declaration.clone();
+        ended.subcontractors[0].to = Some(d("2026-02-28"));
+        let mut f = facts(&w, RegistrationType::In);
+        f.declaration = Some(&ended);
+        assert_eq!(evaluate(&f), vec![RemarkKind::CompanyIdAssociatedAtANotActiveContract]);
         // Coordinates far from the site (about 5.6 km).
         let far = PlaceOfWork::Coordinates { latitude: 50.8949, longitude: 4.3415 };
         let near = PlaceOfWork::Coordinates { latitude: 50.8505, longitude: 4.3505 };

@@ -74,12 +74,16 @@ pub fn parse_csv<R: CsvRecord>(input: impl Read, progress: Progress<'_>) -> Resu
         .trim(csv::Trim::All)
         .from_reader(Counting { inner: input, read: read.clone() });
     let headers = reader.headers().map_err(|e| ImportError::Read(e.to_string()))?.clone();
-    let expected = R::COLUMNS.join(",");
+    let expected = if R::OPTIONAL_COLUMNS.is_empty() {
+        R::COLUMNS.join(",")
+    } else {
+        format!("{} (optional: {})", R::COLUMNS.join(","), R::OPTIONAL_COLUMNS.join(","))
+    };
     let missing: Vec<&str> = R::COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns { missing: missing.join(", "), expected });
     }
-    if let Some(extra) = headers.iter().find(|h| !R::COLUMNS.contains(h)) {
+    if let Some(extra) = headers.iter().find(|h| !R::COLUMNS.contains(h) && !R::OPTIONAL_COLUMNS.contains(h)) {
         return Err(ImportError::UnknownColumn { column: extra.to_string(), expected });
     }
     let index: HashMap<String, usize> = headers.iter().enumerate().map(|(i, h)| (h.to_string(), i)).collect();
@@ -136,6 +140,10 @@ impl Service {
             "enterprises" => {
                 let rows = strip(parse_csv::<EnterprisePeriod>(input, progress)?);
                 affected.push((RegistrationKey::Employer, keys(&rows, |r| r.enterprise_number.as_str())));
+                // A founder's own registrations elsewhere can change too (self-employed remarks).
+                let founders: Vec<String> =
+                    keys(&rows.iter().flat_map(|r| r.founders.iter().map(|f| f.as_str())).collect::<Vec<_>>(), |s| s);
+                affected.push((RegistrationKey::Ssin, founders));
                 store.import_enterprises(&rows).await.map_err(ServiceError::from)?
             }
             "persons" => {

@@ -106,8 +106,10 @@ impl Service {
                 employer_facts: EmployerFacts {
                     known: f.employer_known,
                     active: f.employer_periods.iter().any(|(from, to)| period_covers(*from, *to, day)),
+                    natural_person: f.employer_natural_person,
                 },
                 employments: &f.employments,
+                founders: &f.founders,
                 person_known: f.person_known,
                 limosa: f.limosa.as_ref(),
                 limosa_of_person: &f.limosa_of_person,

@@ -1011,12 +1011,13 @@ macro_rules! impl_store {
                 let mut changed = 0;
                 for r in rows {
                     changed += sqlx::query(
-                        "INSERT INTO enterprises (enterprise_number, name) VALUES ($1, $2) \
-                         ON CONFLICT (enterprise_number) DO UPDATE SET name = excluded.name \
-                         WHERE enterprises.name <> excluded.name",
+                        "INSERT INTO enterprises (enterprise_number, name, legal_form) VALUES ($1, $2, $3) \
+                         ON CONFLICT (enterprise_number) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form \
+                         WHERE enterprises.name <> excluded.name OR enterprises.legal_form <> excluded.legal_form",
                     )
                     .bind(r.enterprise_number.as_str())
                     .bind(&r.name)
+                    .bind(r.legal_form.as_str())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -1031,6 +1032,36 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                    // The founders of the period: the file's list replaces the stored one.
+                    let stored: Vec<String> = sqlx::query_scalar(
+                        "SELECT ssin FROM enterprise_founders WHERE enterprise_number = $1 AND active_from = $2",
+                    )
+                    .bind(r.enterprise_number.as_str())
+                    .bind(date_text(r.active_from))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for gone in stored.iter().filter(|s| !r.founders.iter().any(|f| f.as_str() == s.as_str())) {
+                        changed += sqlx::query(
+                            "DELETE FROM enterprise_founders WHERE enterprise_number = $1 AND active_from = $2 AND ssin = $3",
+                        )
+                        .bind(r.enterprise_number.as_str())
+                        .bind(date_text(r.active_from))
+                        .bind(gone)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    }
+                    for new in r.founders.iter().filter(|f| !stored.iter().any(|s| s == f.as_str())) {
+                        changed += sqlx::query(
+                            "INSERT INTO enterprise_founders (enterprise_number, active_from, ssin) VALUES ($1, $2, $3)",
+                        )
+                        .bind(r.enterprise_number.as_str())
+                        .bind(date_text(r.active_from))
+                        .bind(new.as_str())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    }
                 }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
@@ -1523,10 +1554,41 @@ macro_rules! impl_store {
                     }};
                 }
 
-                let known: HashSet<String> = in_query!("SELECT enterprise_number FROM enterprises WHERE enterprise_number IN ({})", &employers)
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0))
-                    .collect::<std::result::Result<_, _>>()?;
+                let mut known: HashMap<String, bool> = HashMap::new();
+                for row in in_query!("SELECT enterprise_number, legal_form FROM enterprises WHERE enterprise_number IN ({})", &employers) {
+                    known.insert(row.try_get(0)?, row.try_get::<String, _>(1)? == "natural_person");
+                }
+                // Founders of the employers, and enterprises the persons founded, with their periods.
+                let mut founders: HashMap<String, Vec<ciao_domain::reference::Founder>> = HashMap::new();
+                let mut founded: HashMap<String, Vec<ciao_domain::reference::Founder>> = HashMap::new();
+                for (column, values, into) in [("enterprise_number", &employers, &mut founders), ("ssin", &ssins, &mut founded)] {
+                    let sql = format!(
+                        "SELECT f.enterprise_number, f.ssin, p.active_from, p.active_to FROM enterprise_founders f \
+                         JOIN enterprise_periods p ON p.enterprise_number = f.enterprise_number AND p.active_from = f.active_from \
+                         WHERE f.{column} IN ({{}})"
+                    );
+                    if values.is_empty() {
+                        continue;
+                    }
+                    let sql = AssertSqlSafe(sql.replace("{}", &placeholders(1, values.len())));
+                    let mut q = sqlx::query(sql).persistent($persist_dynamic);
+                    for v in values {
+                        q = q.bind(v.as_str());
+                    }
+                    for row in q.fetch_all(&mut *conn).await? {
+                        let enterprise: String = row.try_get(0)?;
+                        let ssin: String = row.try_get(1)?;
+                        let bad = || StoreError::Corrupt(format!("founder of {enterprise}"));
+                        let founder = ciao_domain::reference::Founder {
+                            enterprise_number: EnterpriseNumber::parse(&enterprise).map_err(|_| bad())?,
+                            ssin: ciao_domain::Ssin::parse(&ssin).map_err(|_| bad())?,
+                            from: date_of(&row.try_get::<String, _>(2)?)?,
+                            to: opt_date_of(row.try_get::<Option<String>, _>(3)?.as_deref())?,
+                        };
+                        let key = if column == "ssin" { ssin } else { enterprise };
+                        into.entry(key).or_default().push(founder);
+                    }
+                }
                 let mut periods: HashMap<String, Vec<(time::Date, Option<time::Date>)>> = HashMap::new();
                 for row in in_query!(
                     "SELECT enterprise_number, active_from, active_to FROM enterprise_periods WHERE enterprise_number IN ({})",
@@ -1634,7 +1696,9 @@ macro_rules! impl_store {
                     let r = &b.registration;
                     let mut f = $crate::StoredFacts::default();
                     if let Employer::Enterprise(e) = &r.data.employer {
-                        f.employer_known = known.contains(e.as_str());
+                        f.employer_known = known.contains_key(e.as_str());
+                        f.employer_natural_person = known.get(e.as_str()).copied().unwrap_or(false);
+                        f.founders = founders.get(e.as_str()).cloned().unwrap_or_default();
                         f.employer_periods = periods.get(e.as_str()).cloned().unwrap_or_default();
                         if let Person::Ssin(s) = &r.data.person {
                             f.employments = employments.get(&(s.as_str().to_string(), e.as_str().to_string())).cloned().unwrap_or_default();
@@ -1644,6 +1708,10 @@ macro_rules! impl_store {
                         Person::Ssin(s) => {
                             f.person_known = persons.contains(s.as_str());
                             f.limosa_of_person = limosa_by_ssin.get(s.as_str()).cloned().unwrap_or_default();
+                            if let Some(own) = founded.get(s.as_str()) {
+                                let extra: Vec<_> = own.iter().filter(|x| !f.founders.contains(x)).cloned().collect();
+                                f.founders.extend(extra);
+                            }
                         }
                         Person::Limosa(l) => f.limosa = limosa_by_id.get(l.as_str()).cloned(),
                     }

@@ -153,6 +153,10 @@ pub struct ValidationResult {
 pub struct StoredFacts {
     pub employer_known: bool,
     pub employer_periods: Vec<(time::Date, Option<time::Date>)>,
+    /// The employer is a natural person's enterprise.
+    pub employer_natural_person: bool,
+    /// The employer's founders and the enterprises the person founded.
+    pub founders: Vec<ciao_domain::reference::Founder>,
     pub employments: Vec<Employment>,
     pub person_known: bool,
     pub limosa: Option<LimosaDeclaration>,

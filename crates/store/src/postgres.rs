@@ -14,6 +14,7 @@ const MIGRATIONS: &[Migration] = &[
     (1, "register", include_str!("../migrations/postgres/0001_register.sql")),
     (2, "channels", include_str!("../migrations/postgres/0002_channels.sql")),
     (3, "remarks index", include_str!("../migrations/postgres/0003_remarks_index.sql")),
+    (4, "founders", include_str!("../migrations/postgres/0004_founders.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;

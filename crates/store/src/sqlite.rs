@@ -16,6 +16,7 @@ const MIGRATIONS: &[Migration] = &[
     (1, "register", include_str!("../migrations/sqlite/0001_register.sql")),
     (2, "channels", include_str!("../migrations/sqlite/0002_channels.sql")),
     (3, "remarks index", include_str!("../migrations/sqlite/0003_remarks_index.sql")),
+    (4, "founders", include_str!("../migrations/sqlite/0004_founders.sql")),
 ];
 
 /// Largest number of registrations committed in one transaction.
