@@ -17,6 +17,9 @@ use ciao_store::{DeclarationImport, ImportSummary, RegistrationKey};
 
 use crate::{Caller, Service, ServiceError};
 
+/// An import that changes at least this many rows refreshes the database's statistics.
+const STATISTICS_AFTER: u64 = 10_000;
+
 /// The kinds `ciao import KIND FILE.csv` accepts.
 pub const KINDS: [&str; 6] = [
     EnterprisePeriod::KIND,
@@ -181,6 +184,11 @@ impl Service {
             other => return Err(ImportError::UnknownKind(other.to_string())),
         };
         let mut requeued = 0;
+        if summary.changed >= STATISTICS_AFTER {
+            // Plans of the validation's lookups depend on fresh statistics;
+            // do not wait for autovacuum after a bulk load.
+            store.refresh_statistics().await.map_err(ServiceError::from)?;
+        }
         if summary.changed > 0 {
             for (key, values) in &affected {
                 requeued += store.enqueue_for(*key, values, self.now()).await.map_err(ServiceError::from)?;

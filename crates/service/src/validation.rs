@@ -33,7 +33,12 @@ pub struct ValidationMetrics {
     pub valid: AtomicU64,
     pub invalid: AtomicU64,
     remarks: Mutex<HashMap<&'static str, u64>>,
+    /// Time spent per phase of a batch (nanoseconds, all workers together).
+    phases: [AtomicU64; 5],
 }
+
+/// The phases of a validation batch, as [`ValidationMetrics::phases`] names them.
+pub const PHASES: [&str; 5] = ["claim", "load", "facts", "rules", "store"];
 
 impl ValidationMetrics {
     fn count(&self, kinds: &[RemarkKind]) {
@@ -50,6 +55,17 @@ impl ValidationMetrics {
         }
     }
 
+    fn phase(&self, i: usize, since: std::time::Instant) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        self.phases[i].fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+
+    /// Seconds spent per phase since start (all workers together).
+    pub fn phases(&self) -> Vec<(&'static str, f64)> {
+        PHASES.iter().zip(&self.phases).map(|(n, a)| (*n, a.load(Ordering::Relaxed) as f64 / 1e9)).collect()
+    }
+
     /// Remarks counted per code since start, sorted by code.
     pub fn remarks(&self) -> Vec<(&'static str, u64)> {
         let mut v: Vec<_> = self.remarks.lock().map(|m| m.iter().map(|(k, v)| (*k, *v)).collect()).unwrap_or_default();
@@ -63,7 +79,9 @@ impl Service {
     /// from the queue (0 when nothing was left to claim).
     pub async fn validate_batch(&self, limit: u32) -> Result<u64> {
         let now = self.now();
+        let t = std::time::Instant::now();
         let claims = self.store().claim_validations(limit, now, LEASE).await?;
+        let t = self.metrics.phase(0, t);
         if claims.is_empty() {
             return Ok(0);
         }
@@ -72,6 +90,7 @@ impl Service {
         let ids: Vec<_> = claims.iter().map(|c| c.id).collect();
         let mut by_id: std::collections::HashMap<_, _> =
             self.store().registrations(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        let t = self.metrics.phase(1, t);
         let mut results = Vec::with_capacity(claims.len());
         let mut requests = Vec::with_capacity(claims.len());
         let mut pending = Vec::with_capacity(claims.len());
@@ -92,6 +111,7 @@ impl Service {
             pending.push((claim, day));
         }
         let facts = self.store().validation_facts(&requests).await?;
+        let t = self.metrics.phase(2, t);
         for ((request, (claim, day)), f) in requests.iter().zip(pending).zip(facts) {
             let r = &request.registration;
             let facts = Facts {
@@ -128,7 +148,9 @@ impl Service {
                 remarks: kinds.iter().map(|k| k.remark()).collect(),
             });
         }
+        let t = self.metrics.phase(3, t);
         self.store().complete_validations(&results, self.now()).await?;
+        self.metrics.phase(4, t);
         Ok(claimed)
     }
 

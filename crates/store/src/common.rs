@@ -476,10 +476,14 @@ impl DeclarationRow {
 /// Implements [`crate::Store`] for a backend. `$skip_locked` is appended to
 /// the claim of queued validations; `$persist_dynamic` says whether statements
 /// whose text depends on the batch size are kept prepared (SQLite: yes, it
-/// saves the parse; PostgreSQL: no, a custom plan per list beats a generic one). Both backends take the same
+/// saves the parse; PostgreSQL: no, a custom plan per list beats a generic one);
+/// `$analyze` refreshes the planner's statistics; `$begin_write` begins a
+/// transaction that reads before it writes (SQLite: `BEGIN IMMEDIATE`, so
+/// that another process's writer makes it wait instead of failing on the
+/// lock upgrade). Both backends take the same
 /// SQL; the macro only repeats what differs in type (pool, row, database).
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal) => {
+    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal) => {
         use $crate::common::{
             DeclarationRow, EventRow, InsertValues, Param, RegistrationRow, date_text, opt_date_of, date_of,
             search_filter, search_order, DECLARATION_SELECT, ENQUEUE_VALIDATION, FIND_BY_CLIENT_REFERENCE, INSERT_REGISTRATION,
@@ -1480,18 +1484,30 @@ macro_rules! impl_store {
                 lease: time::Duration,
             ) -> Result<Vec<$crate::Claim>> {
                 let until = to_micros(now + lease);
+                // Two statements, so that no plan can rerun the locking
+                // subquery per row (a semi-join on stale statistics did):
+                // pick and lock the free items, then lease them by key.
+                let mut tx = self.write.begin_with($begin_write).await?;
                 let sql = AssertSqlSafe(format!(
-                    "UPDATE validation_queue SET lease_until = $1 WHERE registration_id IN \
-                     (SELECT registration_id FROM validation_queue WHERE lease_until IS NULL OR lease_until < $2 \
-                     ORDER BY registration_id LIMIT $3{}) RETURNING registration_id",
+                    "SELECT registration_id FROM validation_queue WHERE lease_until IS NULL OR lease_until < $1 \
+                     ORDER BY registration_id LIMIT $2{}",
                     $skip_locked
                 ));
-                let ids: Vec<i64> = sqlx::query_scalar(sql)
-                    .bind(until)
-                    .bind(to_micros(now))
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.write)
-                    .await?;
+                let picked: Vec<i64> =
+                    sqlx::query_scalar(sql).bind(to_micros(now)).bind(i64::from(limit)).fetch_all(&mut *tx).await?;
+                let mut ids = Vec::with_capacity(picked.len());
+                for chunk in picked.chunks(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "UPDATE validation_queue SET lease_until = $1 WHERE registration_id IN ({}) RETURNING registration_id",
+                        $crate::common::placeholders(2, chunk.len())
+                    ));
+                    let mut q = sqlx::query_scalar::<_, i64>(sql).persistent($persist_dynamic).bind(until);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    ids.extend(q.fetch_all(&mut *tx).await?);
+                }
+                tx.commit().await?;
                 ids.into_iter()
                     .map(|id| {
                         Ok($crate::Claim {
@@ -1875,6 +1891,11 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(n)
+            }
+
+            async fn refresh_statistics(&self) -> Result<()> {
+                sqlx::query($analyze).execute(&self.write).await?;
+                Ok(())
             }
 
             async fn queue_stats(&self) -> Result<$crate::QueueStats> {

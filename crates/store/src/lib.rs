@@ -313,6 +313,9 @@ pub trait Store: Send + Sync + 'static {
     /// same person before `to` and no DAY_LEFT_OPEN remark yet.
     async fn enqueue_open_days(&self, from: OffsetDateTime, to: OffsetDateTime, at: OffsetDateTime) -> Result<u64>;
     async fn queue_stats(&self) -> Result<QueueStats>;
+    /// Refreshes the planner's statistics after bulk changes (imports): the
+    /// plans of the validation's lookups depend on them on PostgreSQL.
+    async fn refresh_statistics(&self) -> Result<()>;
     /// Queues the registrations (not cancelled) whose `key` is one of `values`:
     /// what a change of reference data can affect.
     async fn enqueue_for(&self, key: RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64>;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[Migration] = &[
     (2, "channels", include_str!("../migrations/postgres/0002_channels.sql")),
     (3, "remarks index", include_str!("../migrations/postgres/0003_remarks_index.sql")),
     (4, "founders", include_str!("../migrations/postgres/0004_founders.sql")),
+    (5, "registrations fill factor", include_str!("../migrations/postgres/0005_registrations_fillfactor.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;
@@ -78,4 +79,4 @@ async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, n: usi
         .await?)
 }
 
-impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED", false);
+impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED", false, "ANALYZE", "BEGIN");

@@ -17,6 +17,7 @@ const MIGRATIONS: &[Migration] = &[
     (2, "channels", include_str!("../migrations/sqlite/0002_channels.sql")),
     (3, "remarks index", include_str!("../migrations/sqlite/0003_remarks_index.sql")),
     (4, "founders", include_str!("../migrations/sqlite/0004_founders.sql")),
+    (5, "registrations fill factor", include_str!("../migrations/sqlite/0005_registrations_fillfactor.sql")),
 ];
 
 /// Largest number of registrations committed in one transaction.
@@ -85,4 +86,4 @@ async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, n: usize
     Ok((1..=n as i64).map(|i| max + i).collect())
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true);
+impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true, "PRAGMA optimize", "BEGIN IMMEDIATE");
