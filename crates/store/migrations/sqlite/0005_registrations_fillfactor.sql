@@ -1,3 +1,3 @@
--- PostgreSQL sets a fill factor on registrations in this version; SQLite has
+-- PostgreSQL sets fill factors on registrations and the validation queue in this version; SQLite has
 -- no such setting. The version is kept so both schemas number alike.
 SELECT 1;
