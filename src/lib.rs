@@ -58,6 +58,8 @@ pub enum Command {
         /// Workers in this process.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        #[command(flatten)]
+        validation: ValidationArgs,
     },
     /// Queue registrations of a period (Brussels days) for validation again.
     Revalidate {
@@ -122,6 +124,30 @@ pub struct ServeArgs {
     /// How many minutes after the server time a registrationDate may be.
     #[arg(long, env = "CIAO_MAX_FUTURE_MINUTES", default_value_t = 2)]
     pub max_future_minutes: u32,
+
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+}
+
+/// Settings of the validation rules (for `serve` and `validate`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ValidationArgs {
+    /// Coordinates farther than this many metres from the declaration's site get PLACE_OF_WORK_FAR_FROM_SITE.
+    #[arg(long, env = "CIAO_FAR_FROM_SITE_METRES", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub far_from_site_metres: u32,
+
+    /// A registration received more than this many seconds after its registrationDate gets LATE_REGISTRATION.
+    #[arg(long, env = "CIAO_LATE_AFTER_SECONDS", default_value_t = 300)]
+    pub late_after_seconds: u32,
+}
+
+impl ValidationArgs {
+    pub fn policy(&self) -> ciao_domain::remarks::ValidationPolicy {
+        ciao_domain::remarks::ValidationPolicy {
+            max_distance_m: f64::from(self.far_from_site_metres),
+            late_after: Duration::seconds(i64::from(self.late_after_seconds)),
+        }
+    }
 }
 
 /// The default data directory: $XDG_DATA_HOME/ciao, ~/.local/share/ciao, or ./data.
@@ -284,6 +310,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     max_future: Duration::minutes(i64::from(args.max_future_minutes)),
                 },
                 token_lifetime: Duration::seconds(i64::from(args.token_lifetime_seconds.max(1))),
+                validation: args.validation.policy(),
                 ..Config::default()
             };
             let server = start_server_with(
@@ -337,8 +364,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{kind}: {} rows read, {} changed ({})", summary.rows, summary.changed, file.display());
             Ok(())
         }
-        Command::Validate { follow, workers } => {
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+        Command::Validate { follow, workers, validation } => {
+            let config = Config { validation: validation.policy(), ..Config::default() };
+            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
             if *follow {
                 let mut tasks = service.spawn_validation_workers((*workers).max(1));
                 tasks.push(service.spawn_open_day_sweeper(OPEN_DAY_SWEEP));
@@ -420,4 +448,24 @@ pub fn declaration_json(d: &ciao_domain::reference::DeclarationDetails) -> serde
             "to": s.to.map(date),
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn validation_settings_reach_the_policy() {
+        let cli = Cli::try_parse_from(["ciao", "serve", "--far-from-site-metres", "250", "--late-after-seconds", "60"])
+            .expect("parses");
+        let Command::Serve(args) = cli.command else { panic!("serve") };
+        let policy = args.validation.policy();
+        assert_eq!((policy.max_distance_m, policy.late_after), (250.0, Duration::seconds(60)));
+        let cli = Cli::try_parse_from(["ciao", "validate"]).expect("parses");
+        let Command::Validate { validation, .. } = cli.command else { panic!("validate") };
+        assert_eq!(validation.policy(), ciao_domain::remarks::ValidationPolicy::default());
+        let e = Cli::try_parse_from(["ciao", "validate", "--far-from-site-metres", "0"]).unwrap_err();
+        assert!(e.to_string().contains("--far-from-site-metres"), "{e}");
+    }
 }
