@@ -94,8 +94,13 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DeclarationCommand {
-    /// Print a declaration with its subcontractor chain, as JSON.
-    Show { number: String },
+    /// Print a declaration with its subcontractor chain and its registration URL (what its QR code holds), as JSON.
+    Show {
+        number: String,
+        /// The server's public base URL (as `serve --public-url`).
+        #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -410,11 +415,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin::channel_command(&service, command).await
         }
         Command::Client { command } => client::run(command).await,
-        Command::Declaration { command: DeclarationCommand::Show { number } } => {
+        Command::Declaration { command: DeclarationCommand::Show { number, public_url } } => {
             let number = DeclarationNumber::parse(number).map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let config = Config { public_url: public_url.trim_end_matches('/').to_string(), ..Config::default() };
+            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
             let d = service.declaration(&number).await?;
-            println!("{}", serde_json::to_string_pretty(&declaration_json(&d))?);
+            let mut json = declaration_json(&d);
+            json["registrationUrl"] = serde_json::Value::String(service.registration_url(&d));
+            println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(())
         }
     }

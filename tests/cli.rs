@@ -71,9 +71,13 @@ fn the_example_files_import_and_reimport_changes_nothing() {
     // The technical number does not change on reimport.
     let again = ciao(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
     assert!(again.status.success());
-    let o2 = ciao(&db, &["declaration", "show", &number]);
+    let o2 = ciao(&db, &["declaration", "show", &number, "--public-url", "https://ciao.example.be/"]);
     let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
     assert_eq!(v["technicalNumber"], v2["technicalNumber"]);
+    // The registration URL, what the declaration's QR code holds.
+    let technical = v["technicalNumber"].as_str().unwrap();
+    assert_eq!(v["registrationUrl"], format!("http://127.0.0.1:8080/r/{technical}"));
+    assert_eq!(v2["registrationUrl"], format!("https://ciao.example.be/r/{technical}"));
 }
 
 #[test]

@@ -19,10 +19,13 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 
 pub mod auth;
+pub mod i18n;
 pub mod metrics;
 pub mod oauth;
 pub mod problem;
+pub mod qr;
 pub mod registrations;
+pub mod workplace;
 
 use problem::Problem;
 
@@ -146,6 +149,7 @@ pub fn router(state: AppState) -> Router {
     let api = registrations::router().route("/openapi.json", get(openapi_json));
     Router::new()
         .nest(API_BASE, api)
+        .merge(workplace::router())
         .route(ciao_service::oauth::TOKEN_PATH, axum::routing::post(oauth::token))
         .route("/health", get(health))
         .route("/metrics", get(metrics::metrics))

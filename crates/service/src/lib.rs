@@ -423,6 +423,20 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("there is no declaration of works {number}")))
     }
 
+    /// The declaration behind a registration URL / QR code (public: the
+    /// technical number is unguessable and printed on site).
+    pub async fn declaration_by_technical_number(&self, technical_number: &str) -> Result<DeclarationDetails> {
+        let valid = (16..=64).contains(&technical_number.len())
+            && technical_number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let found = if valid { self.store.declaration_by_technical_number(technical_number).await? } else { None };
+        found.ok_or_else(|| ServiceError::NotFound("there is no workplace at this address".into()))
+    }
+
+    /// The registration URL of a declaration: what its QR code holds.
+    pub fn registration_url(&self, d: &DeclarationDetails) -> String {
+        format!("{}/r/{}", self.config().public_url.trim_end_matches('/'), d.technical_number)
+    }
+
     pub async fn audit(
         &self,
         caller: &Caller,

@@ -1232,6 +1232,18 @@ macro_rules! impl_store {
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
             }
 
+            async fn declaration_by_technical_number(&self, technical_number: &str) -> Result<Option<DeclarationDetails>> {
+                let number: Option<String> = sqlx::query_scalar("SELECT number FROM declarations WHERE technical_number = $1")
+                    .bind(technical_number)
+                    .fetch_optional(&self.read)
+                    .await?;
+                let Some(number) = number else {
+                    return Ok(None);
+                };
+                let number = DeclarationNumber::parse(&number).map_err(|e| StoreError::Corrupt(e.message))?;
+                self.declaration(&number).await
+            }
+
             async fn declaration(&self, number: &DeclarationNumber) -> Result<Option<DeclarationDetails>> {
                 let Some(row) = sqlx::query(DECLARATION_SELECT).bind(number.as_str()).fetch_optional(&self.read).await? else {
                     return Ok(None);

@@ -249,6 +249,8 @@ pub trait Store: Send + Sync + 'static {
     async fn import_subcontractors(&self, rows: &[Subcontractor]) -> Result<ImportSummary>;
 
     async fn declaration(&self, number: &DeclarationNumber) -> Result<Option<DeclarationDetails>>;
+    /// The declaration whose QR code and URL carry this technical number.
+    async fn declaration_by_technical_number(&self, technical_number: &str) -> Result<Option<DeclarationDetails>>;
 
     async fn enterprise_exists(&self, enterprise: &EnterpriseNumber) -> Result<bool>;
     /// Adds a person's role for an enterprise; false if they already hold it.
