@@ -190,6 +190,7 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
                     channel: Channel::Rest,
                     sender: Sender { id: "bench".into(), enterprise: None },
                     created_at: now,
+                    site_code_issued_at: None,
                 }
             })
             .collect();

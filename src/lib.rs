@@ -50,6 +50,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DeclarationCommand,
     },
+    /// Persons (workers): sign-in for the smartphone channel.
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
     /// Validate the queued registrations (once, or without end with --follow).
     Validate {
         /// Keep validating as registrations come in (and sweep days left open).
@@ -103,6 +108,17 @@ pub enum DeclarationCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Issue a one-time activation code with which the person sets up sign-in
+    /// (passkey or PIN) on their phone. Printed once; valid 14 days; a new
+    /// activation signs out the person's earlier phones.
+    ActivationCode {
+        /// The person's SSIN (INSZ/NISS).
+        ssin: String,
+    },
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -144,6 +160,10 @@ pub struct ValidationArgs {
     /// A registration received more than this many seconds after its registrationDate gets LATE_REGISTRATION.
     #[arg(long, env = "CIAO_LATE_AFTER_SECONDS", default_value_t = 300)]
     pub late_after_seconds: u32,
+
+    /// A registration made through a site display's rotating QR code older than this many seconds gets QR_CODE_EXPIRED (the code changes every 30 s).
+    #[arg(long, env = "CIAO_SITE_CODE_TOLERANCE_SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(30..))]
+    pub site_code_tolerance_seconds: u32,
 }
 
 impl ValidationArgs {
@@ -151,6 +171,7 @@ impl ValidationArgs {
         ciao_domain::remarks::ValidationPolicy {
             max_distance_m: f64::from(self.far_from_site_metres),
             late_after: Duration::seconds(i64::from(self.late_after_seconds)),
+            site_code_tolerance: Duration::seconds(i64::from(self.site_code_tolerance_seconds)),
         }
     }
 }
@@ -415,6 +436,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin::channel_command(&service, command).await
         }
         Command::Client { command } => client::run(command).await,
+        Command::Person { command: PersonCommand::ActivationCode { ssin } } => {
+            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let code = service.issue_activation_code(&operator(), ssin).await?;
+            println!("activation code for {}: {}", code.ssin.masked(), code.code);
+            println!(
+                "valid until {}; the person enters it once on their phone (any workplace's page, or /w/activate)",
+                ciao_domain::clock::format_brussels(code.expires_at)
+            );
+            Ok(())
+        }
         Command::Declaration { command: DeclarationCommand::Show { number, public_url } } => {
             let number = DeclarationNumber::parse(number).map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
             let config = Config { public_url: public_url.trim_end_matches('/').to_string(), ..Config::default() };
@@ -465,11 +496,23 @@ mod tests {
 
     #[test]
     fn validation_settings_reach_the_policy() {
-        let cli = Cli::try_parse_from(["ciao", "serve", "--far-from-site-metres", "250", "--late-after-seconds", "60"])
-            .expect("parses");
+        let cli = Cli::try_parse_from([
+            "ciao",
+            "serve",
+            "--far-from-site-metres",
+            "250",
+            "--late-after-seconds",
+            "60",
+            "--site-code-tolerance-seconds",
+            "120",
+        ])
+        .expect("parses");
         let Command::Serve(args) = cli.command else { panic!("serve") };
         let policy = args.validation.policy();
-        assert_eq!((policy.max_distance_m, policy.late_after), (250.0, Duration::seconds(60)));
+        assert_eq!(
+            (policy.max_distance_m, policy.late_after, policy.site_code_tolerance),
+            (250.0, Duration::seconds(60), Duration::seconds(120))
+        );
         let cli = Cli::try_parse_from(["ciao", "validate"]).expect("parses");
         let Command::Validate { validation, .. } = cli.command else { panic!("validate") };
         assert_eq!(validation.policy(), ciao_domain::remarks::ValidationPolicy::default());

@@ -37,8 +37,26 @@ fn migrate_creates_the_database() {
     let dir = temp_dir("migrate");
     let o = ciao(&db_url(&dir), &["migrate"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("schema version 5"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("schema version 6"), "{}", text(&o.stdout));
     assert!(dir.join("ciao.db").exists());
+}
+
+#[test]
+fn the_operator_issues_activation_codes() {
+    let dir = temp_dir("activation");
+    let o = ciao(&db_url(&dir), &["person", "activation-code", "85.07.30-033.28"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("activation code for 85*******28: "), "{out}");
+    let code = out.split(": ").nth(1).unwrap().lines().next().unwrap().trim();
+    assert_eq!(code.len(), 14, "{code}");
+    assert!(out.contains("valid until"), "{out}");
+    // Printed once: two calls give two codes.
+    let again = text(&ciao(&db_url(&dir), &["person", "activation-code", "85073003328"]).stdout);
+    assert!(!again.contains(code), "{again}");
+    let bad = ciao(&db_url(&dir), &["person", "activation-code", "85073003329"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("ssin"), "{}", text(&bad.stderr));
 }
 
 #[test]

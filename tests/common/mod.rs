@@ -162,6 +162,34 @@ impl TestApp {
         Some(Self::with_clock(backend, url, drop_db, config, None, clock).await)
     }
 
+    /// A server whose public URL is `http://localhost:PORT` (WebAuthn needs a
+    /// host name, not an IP address): what the browser tests use.
+    pub async fn spawn_on_localhost(backend: Backend) -> Option<Self> {
+        let (url, drop_db) = fresh_database(backend).await?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let server = start_server(
+            &url,
+            config(Duration::minutes(10)),
+            Arc::new(SystemClock),
+            format!("127.0.0.1:{port}").parse().unwrap(),
+            Some(format!("http://localhost:{port}")),
+        )
+        .await
+        .expect("start the server");
+        let root = format!("http://localhost:{port}");
+        Some(Self {
+            backend,
+            base: format!("{root}{API}"),
+            root,
+            url,
+            client: reqwest::Client::new(),
+            service: server.service.clone(),
+            server: Some(server),
+            drop_db,
+            clients: Mutex::new(HashMap::new()),
+        })
+    }
+
     /// Another server (node) on an existing database; `public_url` as with `--public-url`.
     pub async fn on_database(
         backend: Backend,

@@ -8,4 +8,6 @@ pub mod assertion;
 pub mod certificate;
 pub mod client;
 pub mod jws;
+pub mod pin;
 pub mod token;
+pub mod webauthn;

@@ -77,6 +77,16 @@ impl TokenKey {
         Ok(s)
     }
 
+    /// The HMAC-SHA256 of `data` (for other signed values of the server).
+    pub fn mac(&self, data: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.0, data).as_ref().to_vec()
+    }
+
+    /// Checks a MAC made by [`TokenKey::mac`], in constant time.
+    pub fn verify_mac(&self, data: &[u8], mac: &[u8]) -> bool {
+        hmac::verify(&self.0, data, mac).is_ok()
+    }
+
     /// `ciao1.<payload>.<mac>`.
     pub fn issue(&self, claims: &AccessTokenClaims) -> String {
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
@@ -104,6 +114,18 @@ impl TokenKey {
         }
         Ok(claims)
     }
+}
+
+/// SHA-256 of `data`, in lowercase hexadecimal.
+pub fn sha256_hex(data: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `n` random bytes from the system's generator.
+pub fn random_bytes(n: usize) -> Result<Vec<u8>, TokenError> {
+    let mut v = vec![0u8; n];
+    rand::fill(&mut v).map_err(|_| TokenError::Random)?;
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -100,7 +100,13 @@ pub struct Address {
 /// Where the person worked, as the registration system knew it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlaceOfWork {
-    Coordinates { latitude: f64, longitude: f64 },
+    /// WGS 84 coordinates; `accuracy` is the radius in metres within which
+    /// the device says the true position lies (the phone's geolocation).
+    Coordinates {
+        latitude: f64,
+        longitude: f64,
+        accuracy: Option<f64>,
+    },
     Address(Address),
 }
 
@@ -218,6 +224,9 @@ pub struct NewRegistration {
     pub channel: Channel,
     pub sender: Sender,
     pub created_at: OffsetDateTime,
+    /// When the registration was made through the rotating QR code of a site
+    /// display: the instant that code was issued (proof of presence on site).
+    pub site_code_issued_at: Option<OffsetDateTime>,
 }
 
 /// One entry of a registration's history.
@@ -261,6 +270,9 @@ impl Default for RealTimePolicy {
 
 pub const CLIENT_REFERENCE_MAX: usize = 24;
 
+/// The largest accepted accuracy radius of given coordinates, in metres.
+pub const MAX_ACCURACY_M: f64 = 100_000.0;
+
 /// An item as it arrives, every field still a string: the REST API and the
 /// web pages both build one, and [`RegistrationInput::validate`] is the one
 /// place its rules live.
@@ -276,6 +288,8 @@ pub struct RegistrationInput {
     pub employer_given: bool,
     pub declaration: Option<String>,
     pub coordinates: Option<(f64, f64)>,
+    /// `placeOfWork.coordinates.accuracy`, in metres (optional).
+    pub accuracy: Option<f64>,
     pub address: Option<Address>,
     pub client_reference: Option<String>,
 }
@@ -306,6 +320,7 @@ impl ValidItem {
             channel,
             sender,
             created_at,
+            site_code_issued_at: None,
         }
     }
 }
@@ -485,7 +500,17 @@ impl RegistrationInput {
                     ));
                     ok = false;
                 }
-                ok.then_some(PlaceOfWork::Coordinates { latitude: *lat, longitude: *lon })
+                if let Some(a) = self.accuracy
+                    && (!a.is_finite() || !(0.0..=MAX_ACCURACY_M).contains(&a))
+                {
+                    errors.push(FieldError::new(
+                        "placeOfWork.coordinates.accuracy",
+                        "coordinates.accuracy",
+                        format!("accuracy is a radius in metres, from 0 to {MAX_ACCURACY_M}"),
+                    ));
+                    ok = false;
+                }
+                ok.then_some(PlaceOfWork::Coordinates { latitude: *lat, longitude: *lon, accuracy: self.accuracy })
             }
             (None, Some(a)) => {
                 let before = errors.len();

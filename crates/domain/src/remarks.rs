@@ -37,10 +37,11 @@ pub enum RemarkKind {
     PresentOnTwoWorkplaces,
     PlaceOfWorkFarFromSite,
     LateRegistration,
+    QrCodeExpired,
 }
 
 impl RemarkKind {
-    pub const ALL: [RemarkKind; 23] = [
+    pub const ALL: [RemarkKind; 24] = [
         Self::RelatedDimonaNotOk,
         Self::GivenInssIsNotTheFounder,
         Self::EmployerIsNotKnownAsFounder,
@@ -64,6 +65,7 @@ impl RemarkKind {
         Self::PresentOnTwoWorkplaces,
         Self::PlaceOfWorkFarFromSite,
         Self::LateRegistration,
+        Self::QrCodeExpired,
     ];
 
     /// The stable code, used in search (`remark=`) and in the API.
@@ -92,6 +94,7 @@ impl RemarkKind {
             Self::PresentOnTwoWorkplaces => "PRESENT_ON_TWO_WORKPLACES",
             Self::PlaceOfWorkFarFromSite => "PLACE_OF_WORK_FAR_FROM_SITE",
             Self::LateRegistration => "LATE_REGISTRATION",
+            Self::QrCodeExpired => "QR_CODE_EXPIRED",
         }
     }
 
@@ -122,6 +125,7 @@ impl RemarkKind {
             Self::PresentOnTwoWorkplaces => "IN AT A WORKPLACE WHILE IN AT ANOTHER",
             Self::PlaceOfWorkFarFromSite => "PLACE OF WORK FAR FROM THE SITE OF THE DECLARATION",
             Self::LateRegistration => "REGISTRATION RECEIVED LATE",
+            Self::QrCodeExpired => "QR CODE OF THE SITE DISPLAY EXPIRED",
         }
     }
 
@@ -135,7 +139,16 @@ impl RemarkKind {
                 | Self::PresentOnTwoWorkplaces
                 | Self::PlaceOfWorkFarFromSite
                 | Self::LateRegistration
+                | Self::QrCodeExpired
         )
+    }
+
+    /// Whether the remark makes the registration invalid. `QR_CODE_EXPIRED`
+    /// does not: the static code of the declaration is valid proof too, so a
+    /// registration through an old rotating code is worth no less than one
+    /// through the printed code; the remark only says it is not proven on site.
+    pub fn affects_validity(self) -> bool {
+        !matches!(self, Self::QrCodeExpired)
     }
 
     /// Finds a remark by its code or by its official description.
@@ -155,11 +168,14 @@ pub struct ValidationPolicy {
     pub max_distance_m: f64,
     /// A registration received later than this after its instant is remarked.
     pub late_after: Duration,
+    /// A rotating site code older than this when the registration arrives
+    /// is remarked `QR_CODE_EXPIRED`.
+    pub site_code_tolerance: Duration,
 }
 
 impl Default for ValidationPolicy {
     fn default() -> Self {
-        Self { max_distance_m: 1000.0, late_after: Duration::minutes(5) }
+        Self { max_distance_m: 1000.0, late_after: Duration::minutes(5), site_code_tolerance: Duration::seconds(90) }
     }
 }
 
@@ -192,6 +208,8 @@ pub struct Facts<'a> {
     pub place_of_work: Option<&'a PlaceOfWork>,
     pub registration_date: OffsetDateTime,
     pub created_at: OffsetDateTime,
+    /// The issue instant of the rotating site code it came through, if any.
+    pub site_code_issued_at: Option<OffsetDateTime>,
     /// The day of the registration in Brussels.
     pub day: Date,
     pub employer_facts: EmployerFacts,
@@ -313,9 +331,11 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
             if !decl.subject_to_registration {
                 out.push(RemarkKind::SiteIsNotSubjectToPresenceRegistration);
             }
-            if let (Some(PlaceOfWork::Coordinates { latitude, longitude }), Some(site)) =
+            // Far only when even the nearest point of the accuracy circle
+            // is farther than allowed: a vague position proves nothing.
+            if let (Some(PlaceOfWork::Coordinates { latitude, longitude, accuracy }), Some(site)) =
                 (f.place_of_work, decl.coordinates)
-                && distance_m((*latitude, *longitude), site) > f.policy.max_distance_m
+                && distance_m((*latitude, *longitude), site) - accuracy.unwrap_or(0.0) > f.policy.max_distance_m
             {
                 out.push(RemarkKind::PlaceOfWorkFarFromSite);
             }
@@ -351,6 +371,12 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
 
     if f.created_at - f.registration_date > f.policy.late_after {
         out.push(RemarkKind::LateRegistration);
+    }
+
+    if let Some(issued) = f.site_code_issued_at
+        && f.created_at - issued > f.policy.site_code_tolerance
+    {
+        out.push(RemarkKind::QrCodeExpired);
     }
     out
 }
@@ -445,6 +471,7 @@ mod rule_tests {
             place_of_work: None,
             registration_date: AT,
             created_at: AT + Duration::seconds(2),
+            site_code_issued_at: None,
             day: d("2026-03-02"),
             employer_facts: EmployerFacts { known: true, active: true, natural_person: false },
             employments: &w.employments,
@@ -622,13 +649,21 @@ mod rule_tests {
         f.declaration = Some(&ended);
         assert_eq!(evaluate(&f), vec![RemarkKind::CompanyIdAssociatedAtANotActiveContract]);
         // Coordinates far from the site (about 5.6 km).
-        let far = PlaceOfWork::Coordinates { latitude: 50.8949, longitude: 4.3415 };
-        let near = PlaceOfWork::Coordinates { latitude: 50.8505, longitude: 4.3505 };
+        let far = PlaceOfWork::Coordinates { latitude: 50.8949, longitude: 4.3415, accuracy: None };
+        let near = PlaceOfWork::Coordinates { latitude: 50.8505, longitude: 4.3505, accuracy: None };
         let mut f = facts(&w, RegistrationType::In);
         f.place_of_work = Some(&far);
         assert_eq!(evaluate(&f), vec![RemarkKind::PlaceOfWorkFarFromSite]);
         f.place_of_work = Some(&near);
         assert_eq!(evaluate(&f), vec![]);
+        // The accuracy is taken into account: 5.6 km away but only known to
+        // within 5 km is not proof of being far (5.6 - 5 < 1 km); within 4 km is.
+        let vague = PlaceOfWork::Coordinates { latitude: 50.8949, longitude: 4.3415, accuracy: Some(5_000.0) };
+        f.place_of_work = Some(&vague);
+        assert_eq!(evaluate(&f), vec![]);
+        let rough = PlaceOfWork::Coordinates { latitude: 50.8949, longitude: 4.3415, accuracy: Some(4_000.0) };
+        f.place_of_work = Some(&rough);
+        assert_eq!(evaluate(&f), vec![RemarkKind::PlaceOfWorkFarFromSite]);
         let mut f = facts(&w, RegistrationType::In);
         f.duplicate = true;
         assert_eq!(evaluate(&f), vec![RemarkKind::SameDeclarationAlreadyRegistered]);
@@ -660,5 +695,17 @@ mod rule_tests {
         let mut f = facts(&w, RegistrationType::In);
         f.created_at = AT + Duration::minutes(6);
         assert_eq!(evaluate(&f), vec![RemarkKind::LateRegistration]);
+    }
+
+    #[test]
+    fn rotating_site_codes() {
+        let w = world();
+        let mut f = facts(&w, RegistrationType::In);
+        f.site_code_issued_at = Some(f.created_at - Duration::seconds(40));
+        assert_eq!(evaluate(&f), vec![], "a fresh code proves presence on site");
+        f.site_code_issued_at = Some(f.created_at - Duration::seconds(91));
+        assert_eq!(evaluate(&f), vec![RemarkKind::QrCodeExpired]);
+        assert!(!RemarkKind::QrCodeExpired.affects_validity());
+        assert!(RemarkKind::LateRegistration.affects_validity());
     }
 }

@@ -4,6 +4,21 @@
 
 use axum::http::HeaderMap;
 
+/// The cookie that remembers the language chosen with the switch.
+pub const LANG_COOKIE: &str = "ciao_lang";
+
+/// The value of a cookie of the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+}
+
 /// The languages of the pages, in the order of the table's columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -34,6 +49,10 @@ impl Lang {
     /// worker of any origin is likeliest to read.
     pub fn negotiate(query: Option<&str>, headers: &HeaderMap) -> Self {
         if let Some(l) = query.and_then(Self::parse) {
+            return l;
+        }
+        // The language the person chose with the switch, remembered.
+        if let Some(l) = cookie(headers, LANG_COOKIE).as_deref().and_then(Self::parse) {
             return l;
         }
         let header = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -108,15 +127,6 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
-        "sign_in_unavailable",
-        [
-            "Registreren met de smartphone vraagt dat je je aanmeldt. Aanmelden is op deze server nog niet beschikbaar: registreer via het badgesysteem van je werkgever.",
-            "L'enregistrement par smartphone demande de vous identifier. L'identification n'est pas encore disponible sur ce serveur : enregistrez-vous via le système de badge de votre employeur.",
-            "Die Registrierung per Smartphone erfordert eine Anmeldung. Die Anmeldung ist auf diesem Server noch nicht verfügbar: registrieren Sie sich über das Badgesystem Ihres Arbeitgebers.",
-            "Registering by phone needs you to sign in. Sign-in is not available on this server yet: register through your employer's badge system.",
-        ],
-    ),
-    (
         "poster",
         [
             "Affiche om af te drukken (A4)",
@@ -134,6 +144,606 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "Ce lieu de travail n'existe pas. Vérifiez le lien ou scannez à nouveau le code QR.",
             "Diesen Arbeitsplatz gibt es nicht. Prüfen Sie den Link oder scannen Sie den QR-Code erneut.",
             "There is no such workplace. Check the link or scan the QR code again.",
+        ],
+    ),
+    ("my_registrations", ["Mijn registraties", "Mes enregistrements", "Meine Registrierungen", "My registrations"]),
+    ("sign_out", ["Afmelden", "Se déconnecter", "Abmelden", "Sign out"]),
+    ("sign_in_title", ["Aanmelden", "S'identifier", "Anmelden", "Sign in"]),
+    (
+        "sign_in_intro",
+        [
+            "Meld je één keer aan op deze telefoon. Daarna is registreren: scannen en één keer tikken.",
+            "Identifiez-vous une fois sur ce téléphone. Ensuite, s'enregistrer, c'est : scanner et toucher une fois.",
+            "Melden Sie sich einmal auf diesem Telefon an. Danach heißt registrieren: scannen und einmal tippen.",
+            "Sign in once on this phone. After that, registering is: scan, one tap.",
+        ],
+    ),
+    (
+        "passkey_sign_in",
+        [
+            "Aanmelden met een passkey",
+            "S'identifier avec une clé d'accès",
+            "Mit einem Passkey anmelden",
+            "Sign in with a passkey",
+        ],
+    ),
+    (
+        "or_pin",
+        [
+            "Of meld je aan met je pincode",
+            "Ou identifiez-vous avec votre code PIN",
+            "Oder melden Sie sich mit Ihrer PIN an",
+            "Or sign in with your PIN",
+        ],
+    ),
+    (
+        "ssin",
+        [
+            "Rijksregisternummer (INSZ)",
+            "Numéro de registre national (NISS)",
+            "Nationalregisternummer (INSZ/NISS)",
+            "National register number (INSZ/NISS)",
+        ],
+    ),
+    (
+        "ssin_hint",
+        [
+            "11 cijfers, zoals op je identiteitskaart of ISI+-kaart",
+            "11 chiffres, comme sur votre carte d'identité ou carte ISI+",
+            "11 Ziffern, wie auf Ihrem Personalausweis oder Ihrer ISI+-Karte",
+            "11 digits, as on your identity card or ISI+ card",
+        ],
+    ),
+    ("pin", ["Pincode", "Code PIN", "PIN", "PIN"]),
+    (
+        "remember_phone",
+        [
+            "Deze telefoon 90 dagen onthouden",
+            "Se souvenir de ce téléphone pendant 90 jours",
+            "Dieses Telefon 90 Tage lang merken",
+            "Remember this phone for 90 days",
+        ],
+    ),
+    ("sign_in", ["Aanmelden", "S'identifier", "Anmelden", "Sign in"]),
+    (
+        "first_time",
+        [
+            "Eerste keer op deze telefoon?",
+            "Première fois sur ce téléphone ?",
+            "Zum ersten Mal auf diesem Telefon?",
+            "First time on this phone?",
+        ],
+    ),
+    ("activation_code", ["Activeringscode", "Code d'activation", "Aktivierungscode", "Activation code"]),
+    (
+        "activation_hint",
+        [
+            "De code van 12 tekens die je kreeg, bijvoorbeeld ABCD-EFGH-JKLM",
+            "Le code de 12 caractères que vous avez reçu, par exemple ABCD-EFGH-JKLM",
+            "Der 12-stellige Code, den Sie erhalten haben, z. B. ABCD-EFGH-JKLM",
+            "The 12-character code you received, such as ABCD-EFGH-JKLM",
+        ],
+    ),
+    ("continue", ["Verder", "Continuer", "Weiter", "Continue"]),
+    (
+        "enrol_title",
+        [
+            "Aanmelden instellen op deze telefoon",
+            "Configurer l'identification sur ce téléphone",
+            "Anmeldung auf diesem Telefon einrichten",
+            "Set up sign-in on this phone",
+        ],
+    ),
+    ("enrol_for", ["Voor", "Pour", "Für", "For"]),
+    (
+        "create_passkey",
+        [
+            "Een passkey gebruiken (vingerafdruk, gezicht of schermvergrendeling)",
+            "Utiliser une clé d'accès (empreinte, visage ou verrouillage d'écran)",
+            "Einen Passkey verwenden (Fingerabdruck, Gesicht oder Bildschirmsperre)",
+            "Use a passkey (fingerprint, face or screen lock)",
+        ],
+    ),
+    (
+        "passkey_unsupported",
+        [
+            "Deze telefoon kan geen passkey gebruiken: kies een pincode.",
+            "Ce téléphone ne peut pas utiliser de clé d'accès : choisissez un code PIN.",
+            "Dieses Telefon kann keinen Passkey verwenden: Wählen Sie eine PIN.",
+            "This phone cannot use a passkey: choose a PIN.",
+        ],
+    ),
+    ("choose_pin", ["Of kies een pincode", "Ou choisissez un code PIN", "Oder wählen Sie eine PIN", "Or choose a PIN"]),
+    (
+        "pin_rules",
+        [
+            "6 tot 12 cijfers; niet allemaal dezelfde en geen reeks zoals 123456",
+            "6 à 12 chiffres ; pas tous identiques, pas de suite comme 123456",
+            "6 bis 12 Ziffern; nicht alle gleich und keine Folge wie 123456",
+            "6 to 12 digits; not all the same, not a run such as 123456",
+        ],
+    ),
+    ("pin_repeat", ["Pincode nog eens", "Code PIN à nouveau", "PIN wiederholen", "PIN again"]),
+    (
+        "save_pin",
+        [
+            "Pincode bewaren en aanmelden",
+            "Enregistrer le code PIN et s'identifier",
+            "PIN speichern und anmelden",
+            "Save PIN and sign in",
+        ],
+    ),
+    ("signed_in_as", ["Aangemeld als", "Identifié comme", "Angemeldet als", "Signed in as"]),
+    (
+        "state_in_since",
+        ["Je bent IN sinds {time}", "Vous êtes IN depuis {time}", "Sie sind IN seit {time}", "You are IN since {time}"],
+    ),
+    (
+        "state_out_since",
+        [
+            "Je bent UIT sinds {time}",
+            "Vous êtes OUT depuis {time}",
+            "Sie sind OUT seit {time}",
+            "You are OUT since {time}",
+        ],
+    ),
+    (
+        "state_none",
+        [
+            "Vandaag nog geen registratie hier: je bent UIT.",
+            "Pas encore d'enregistrement ici aujourd'hui : vous êtes OUT.",
+            "Heute noch keine Registrierung hier: Sie sind OUT.",
+            "No registration here today yet: you are OUT.",
+        ],
+    ),
+    (
+        "breaks",
+        [
+            "Pauze? Registreer UIT bij het begin en IN wanneer je terugkomt.",
+            "Une pause ? Enregistrez OUT au début et IN à votre retour.",
+            "Pause? Registrieren Sie OUT zu Beginn und IN, wenn Sie zurückkommen.",
+            "A break? Register OUT when it starts and IN when you come back.",
+        ],
+    ),
+    ("button.IN", ["IN registreren", "Enregistrer IN", "IN registrieren", "Register IN"]),
+    ("button.OUT", ["UIT registreren", "Enregistrer OUT", "OUT registrieren", "Register OUT"]),
+    ("employer", ["Je werkgever hier", "Votre employeur ici", "Ihr Arbeitgeber hier", "Your employer here"]),
+    (
+        "employer_number",
+        [
+            "Ondernemingsnummer van je werkgever",
+            "Numéro d'entreprise de votre employeur",
+            "Unternehmensnummer Ihres Arbeitgebers",
+            "Your employer's enterprise number",
+        ],
+    ),
+    (
+        "employer_none",
+        [
+            "Er is vandaag geen arbeidsrelatie van jou bekend: geef het ondernemingsnummer van je werkgever (als zelfstandige: dat van je eigen onderneming).",
+            "Aucune relation de travail n'est connue pour vous aujourd'hui : indiquez le numéro d'entreprise de votre employeur (indépendant : celui de votre entreprise).",
+            "Heute ist kein Arbeitsverhältnis von Ihnen bekannt: Geben Sie die Unternehmensnummer Ihres Arbeitgebers an (Selbständige: die Ihres eigenen Unternehmens).",
+            "No employment relation of yours is known today: give your employer's enterprise number (self-employed: your own enterprise's).",
+        ],
+    ),
+    ("self_employed", ["zelfstandige", "indépendant", "selbständig", "self-employed"]),
+    (
+        "share_location",
+        [
+            "Mijn locatie meesturen met de registratie (vrijwillig)",
+            "Envoyer ma position avec l'enregistrement (facultatif)",
+            "Meinen Standort mit der Registrierung senden (freiwillig)",
+            "Send my location with the registration (optional)",
+        ],
+    ),
+    (
+        "site_proven",
+        [
+            "Gescand op het scherm van de werkplaats: je aanwezigheid ter plaatse is bewezen.",
+            "Scanné sur l'écran du lieu de travail : votre présence sur place est prouvée.",
+            "Am Bildschirm des Arbeitsplatzes gescannt: Ihre Anwesenheit vor Ort ist nachgewiesen.",
+            "Scanned from the workplace's display: your presence on site is proven.",
+        ],
+    ),
+    ("registered_title", ["Geregistreerd", "Enregistré", "Registriert", "Registered"]),
+    ("registered_kind", ["{kind} geregistreerd", "{kind} enregistré", "{kind} registriert", "{kind} registered"]),
+    (
+        "server_time",
+        [
+            "Tijdstip van registratie (server)",
+            "Heure d'enregistrement (serveur)",
+            "Zeitpunkt der Registrierung (Server)",
+            "Time of registration (server)",
+        ],
+    ),
+    ("receipt", ["Ontvangstnummer", "Numéro d'accusé de réception", "Empfangsnummer", "Receipt number"]),
+    ("validity", ["Geldigheid", "Validité", "Gültigkeit", "Validity"]),
+    (
+        "validity.pending",
+        [
+            "pending: wordt nog gecontroleerd",
+            "pending : en cours de contrôle",
+            "pending: wird noch geprüft",
+            "pending: being checked",
+        ],
+    ),
+    ("validity.valid", ["geldig", "valide", "gültig", "valid"]),
+    ("validity.invalid", ["ongeldig", "non valide", "ungültig", "invalid"]),
+    ("validity.cancelled", ["geannuleerd", "annulé", "storniert", "cancelled"]),
+    (
+        "show_inspector",
+        [
+            "Toon dit scherm aan een inspecteur als die erom vraagt.",
+            "Montrez cet écran à un inspecteur s'il le demande.",
+            "Zeigen Sie diesen Bildschirm einem Inspektor, wenn er danach fragt.",
+            "Show this screen to an inspector if asked.",
+        ],
+    ),
+    (
+        "back_to_workplace",
+        ["Terug naar de werkplaats", "Retour au lieu de travail", "Zurück zum Arbeitsplatz", "Back to the workplace"],
+    ),
+    ("not_registered", ["NIET geregistreerd", "PAS enregistré", "NICHT registriert", "NOT registered"]),
+    (
+        "network_failed",
+        [
+            "Geen verbinding met de server: er is NIETS geregistreerd. Controleer je verbinding en probeer opnieuw.",
+            "Pas de connexion avec le serveur : RIEN n'a été enregistré. Vérifiez votre connexion et réessayez.",
+            "Keine Verbindung zum Server: Es wurde NICHTS registriert. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
+            "No connection to the server: NOTHING was registered. Check your connection and try again.",
+        ],
+    ),
+    ("retry", ["Opnieuw proberen", "Réessayer", "Erneut versuchen", "Try again"]),
+    ("sending", ["Bezig met versturen…", "Envoi en cours…", "Wird gesendet…", "Sending…"]),
+    (
+        "none_yet",
+        [
+            "Geen registraties in de voorbije 31 dagen.",
+            "Aucun enregistrement ces 31 derniers jours.",
+            "Keine Registrierungen in den letzten 31 Tagen.",
+            "No registrations in the last 31 days.",
+        ],
+    ),
+    ("remarks", ["Opmerkingen", "Remarques", "Bemerkungen", "Remarks"]),
+    ("time", ["Tijdstip", "Heure", "Zeitpunkt", "Time"]),
+    ("type", ["Type", "Type", "Art", "Type"]),
+    ("declaration", ["Aangifte", "Déclaration", "Meldung", "Declaration"]),
+    (
+        "display_title",
+        [
+            "Scan om je aanwezigheid te registreren",
+            "Scannez pour enregistrer votre présence",
+            "Scannen, um Ihre Anwesenheit zu registrieren",
+            "Scan to register your presence",
+        ],
+    ),
+    (
+        "display_changes",
+        [
+            "Deze code verandert elke 30 seconden en bewijst dat je ter plaatse bent.",
+            "Ce code change toutes les 30 secondes et prouve que vous êtes sur place.",
+            "Dieser Code ändert sich alle 30 Sekunden und beweist, dass Sie vor Ort sind.",
+            "This code changes every 30 seconds and proves that you are on site.",
+        ],
+    ),
+    (
+        "site_display",
+        [
+            "Scherm voor de werkplaats",
+            "Écran pour le lieu de travail",
+            "Bildschirm für den Arbeitsplatz",
+            "Display for the workplace",
+        ],
+    ),
+    ("refused", ["Geweigerd", "Refusé", "Abgelehnt", "Refused"]),
+    (
+        "error.pin.wrong",
+        [
+            "Het rijksregisternummer of de pincode is fout.",
+            "Le numéro de registre national ou le code PIN est erroné.",
+            "Die Nationalregisternummer oder die PIN ist falsch.",
+            "The national register number or the PIN is wrong.",
+        ],
+    ),
+    (
+        "error.pin.locked",
+        [
+            "Te veel foute pincodes: aanmelden met pincode is 15 minuten geblokkeerd.",
+            "Trop de codes PIN erronés : l'identification par code PIN est bloquée pendant 15 minutes.",
+            "Zu viele falsche PINs: Die Anmeldung mit PIN ist für 15 Minuten gesperrt.",
+            "Too many wrong PINs: signing in with a PIN is locked for 15 minutes.",
+        ],
+    ),
+    (
+        "error.pin.rule",
+        [
+            "Deze pincode voldoet niet aan de regels.",
+            "Ce code PIN ne respecte pas les règles.",
+            "Diese PIN erfüllt die Regeln nicht.",
+            "This PIN does not follow the rules.",
+        ],
+    ),
+    (
+        "error.pin.repeat",
+        [
+            "De twee pincodes zijn niet gelijk.",
+            "Les deux codes PIN ne sont pas identiques.",
+            "Die beiden PINs stimmen nicht überein.",
+            "The two PINs are not the same.",
+        ],
+    ),
+    (
+        "error.activationCode.unknown",
+        [
+            "Deze activeringscode is onbekend, al gebruikt of verlopen. Vraag een nieuwe.",
+            "Ce code d'activation est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau.",
+            "Dieser Aktivierungscode ist unbekannt, bereits verwendet oder abgelaufen. Fordern Sie einen neuen an.",
+            "This activation code is unknown, already used or expired. Ask for a new one.",
+        ],
+    ),
+    (
+        "error.activationCode.format",
+        [
+            "Een activeringscode heeft 12 letters en cijfers.",
+            "Un code d'activation a 12 lettres et chiffres.",
+            "Ein Aktivierungscode hat 12 Buchstaben und Ziffern.",
+            "An activation code has 12 letters and digits.",
+        ],
+    ),
+    (
+        "error.activationCode.expired",
+        [
+            "Dat duurde te lang: geef de activeringscode opnieuw in.",
+            "Cela a pris trop de temps : saisissez à nouveau le code d'activation.",
+            "Das hat zu lange gedauert: Geben Sie den Aktivierungscode erneut ein.",
+            "That took too long: enter the activation code again.",
+        ],
+    ),
+    (
+        "error.required",
+        ["Kies je werkgever.", "Choisissez votre employeur.", "Wählen Sie Ihren Arbeitgeber.", "Choose your employer."],
+    ),
+    (
+        "error.siteCode.invalid",
+        [
+            "Deze QR-code komt niet van het scherm van deze werkplaats. Scan opnieuw.",
+            "Ce code QR ne vient pas de l'écran de ce lieu de travail. Scannez à nouveau.",
+            "Dieser QR-Code stammt nicht vom Bildschirm dieses Arbeitsplatzes. Scannen Sie erneut.",
+            "This QR code is not from this workplace's display. Scan again.",
+        ],
+    ),
+    (
+        "error.ssin",
+        [
+            "Dit rijksregisternummer is niet geldig.",
+            "Ce numéro de registre national n'est pas valide.",
+            "Diese Nationalregisternummer ist ungültig.",
+            "This national register number is not valid.",
+        ],
+    ),
+    (
+        "error.enterprise",
+        [
+            "Dit ondernemingsnummer is niet geldig.",
+            "Ce numéro d'entreprise n'est pas valide.",
+            "Diese Unternehmensnummer ist ungültig.",
+            "This enterprise number is not valid.",
+        ],
+    ),
+    (
+        "error.passkey",
+        [
+            "De passkey werd geweigerd.",
+            "La clé d'accès a été refusée.",
+            "Der Passkey wurde abgelehnt.",
+            "The passkey was refused.",
+        ],
+    ),
+    ("error.other", ["Geweigerd:", "Refusé :", "Abgelehnt:", "Refused:"]),
+    (
+        "remark.RELATED_DIMONA_NOT_OK",
+        [
+            "Geen Dimona-aangifte bij deze werkgever",
+            "Pas de déclaration Dimona chez cet employeur",
+            "Keine Dimona-Meldung bei diesem Arbeitgeber",
+            "No Dimona declaration with this employer",
+        ],
+    ),
+    (
+        "remark.GIVEN_INSS_IS_NOT_THE_FOUNDER",
+        [
+            "Je bent geen oprichter van deze onderneming",
+            "Vous n'êtes pas fondateur de cette entreprise",
+            "Sie sind kein Gründer dieses Unternehmens",
+            "You are not a founder of this enterprise",
+        ],
+    ),
+    (
+        "remark.EMPLOYER_IS_NOT_KNOWN_AS_FOUNDER",
+        [
+            "De zaakvoerder van deze onderneming is niet gekend",
+            "Le titulaire de cette entreprise n'est pas connu",
+            "Der Inhaber dieses Unternehmens ist nicht bekannt",
+            "The holder of this enterprise is not known",
+        ],
+    ),
+    (
+        "remark.COMPANY_DOES_NOT_EXIST",
+        [
+            "Deze onderneming bestaat niet",
+            "Cette entreprise n'existe pas",
+            "Dieses Unternehmen existiert nicht",
+            "This enterprise does not exist",
+        ],
+    ),
+    (
+        "remark.INDEPENDENT_IS_NOT_KNOWN_AS_FOUNDER",
+        [
+            "Als zelfstandige niet gekend als oprichter van deze onderneming",
+            "Indépendant non connu comme fondateur de cette entreprise",
+            "Als Selbständiger nicht als Gründer dieses Unternehmens bekannt",
+            "Self-employed, not known as founder of this enterprise",
+        ],
+    ),
+    (
+        "remark.LIMOSA_ID_NOT_KNOWN",
+        ["Limosa-nummer onbekend", "Numéro Limosa inconnu", "Limosa-Nummer unbekannt", "Limosa id not known"],
+    ),
+    (
+        "remark.LIMOSA_ID_NOT_ACTIVE_AT_DATE",
+        [
+            "Limosa-melding niet geldig op die dag",
+            "Déclaration Limosa non valable ce jour-là",
+            "Limosa-Meldung an diesem Tag nicht gültig",
+            "Limosa declaration not valid that day",
+        ],
+    ),
+    (
+        "remark.NISS_BIS_NOT_KNOWN_IN_LIMOSA",
+        [
+            "BIS-nummer niet gekend in Limosa",
+            "Numéro BIS inconnu dans Limosa",
+            "BIS-Nummer in Limosa nicht bekannt",
+            "BIS number not known in Limosa",
+        ],
+    ),
+    (
+        "remark.NISS_BIS_NOT_ACTIVE_IN_LIMOSA",
+        [
+            "BIS-nummer niet actief in Limosa op die dag",
+            "Numéro BIS non actif dans Limosa ce jour-là",
+            "BIS-Nummer an diesem Tag in Limosa nicht aktiv",
+            "BIS number not active in Limosa that day",
+        ],
+    ),
+    (
+        "remark.DECLARATION_NOT_EXISTING",
+        [
+            "Deze aangifte van werken bestaat niet",
+            "Cette déclaration de travaux n'existe pas",
+            "Diese Bauarbeitenmeldung existiert nicht",
+            "This declaration of works does not exist",
+        ],
+    ),
+    (
+        "remark.DECLARATION_NOT_ACTIVE_AT_DATE",
+        [
+            "De aangifte van werken loopt niet op die dag",
+            "La déclaration de travaux ne court pas ce jour-là",
+            "Die Bauarbeitenmeldung läuft an diesem Tag nicht",
+            "The declaration of works does not run that day",
+        ],
+    ),
+    (
+        "remark.COMPANY_NOT_IN_DECLARATION",
+        [
+            "Je werkgever staat niet in de aangifte (aannemer of onderaannemer)",
+            "Votre employeur n'est pas dans la déclaration (entrepreneur ou sous-traitant)",
+            "Ihr Arbeitgeber steht nicht in der Meldung (Unternehmer oder Subunternehmer)",
+            "Your employer is not in the declaration (contractor or subcontractor)",
+        ],
+    ),
+    (
+        "remark.SITE_NOT_SUBJECT_TO_REGISTRATION",
+        [
+            "Op deze werkplaats is registreren niet verplicht",
+            "Ce lieu de travail n'est pas soumis à l'enregistrement",
+            "Für diesen Arbeitsplatz ist keine Registrierung vorgeschrieben",
+            "This workplace is not subject to registration",
+        ],
+    ),
+    (
+        "remark.SAME_REGISTRATION_ALREADY_REGISTERED",
+        [
+            "Dezelfde registratie bestaat al",
+            "Le même enregistrement existe déjà",
+            "Dieselbe Registrierung existiert bereits",
+            "The same registration already exists",
+        ],
+    ),
+    (
+        "remark.NISS_NOT_KNOWN_IN_NATIONAL_REGISTER",
+        [
+            "Rijksregisternummer niet gekend",
+            "Numéro de registre national inconnu",
+            "Nationalregisternummer nicht bekannt",
+            "National register number not known",
+        ],
+    ),
+    (
+        "remark.EMPLOYER_NOT_ACTIVE",
+        [
+            "Je werkgever is niet actief op die dag",
+            "Votre employeur n'est pas actif ce jour-là",
+            "Ihr Arbeitgeber ist an diesem Tag nicht aktiv",
+            "Your employer is not active that day",
+        ],
+    ),
+    (
+        "remark.COMPANY_ID_NOT_ACTIVE_CONTRACT",
+        [
+            "Het onderaannemingscontract van je werkgever loopt niet op die dag",
+            "Le contrat de sous-traitance de votre employeur ne court pas ce jour-là",
+            "Der Subunternehmervertrag Ihres Arbeitgebers läuft an diesem Tag nicht",
+            "Your employer's subcontract does not run that day",
+        ],
+    ),
+    (
+        "remark.OUT_WITHOUT_IN",
+        ["UIT zonder voorafgaande IN", "OUT sans IN préalable", "OUT ohne vorheriges IN", "OUT without a preceding IN"],
+    ),
+    (
+        "remark.IN_WHILE_ALREADY_IN",
+        [
+            "IN terwijl je al IN was (UIT ontbreekt)",
+            "IN alors que vous étiez déjà IN (OUT manquant)",
+            "IN, obwohl Sie schon IN waren (OUT fehlt)",
+            "IN while already IN (missing OUT)",
+        ],
+    ),
+    (
+        "remark.DAY_LEFT_OPEN",
+        [
+            "IN zonder UIT tegen het einde van de dag",
+            "IN sans OUT à la fin de la journée",
+            "IN ohne OUT bis zum Ende des Tages",
+            "IN without OUT by the end of the day",
+        ],
+    ),
+    (
+        "remark.PRESENT_ON_TWO_WORKPLACES",
+        [
+            "IN op een werkplaats terwijl je IN bent op een andere",
+            "IN sur un lieu de travail alors que vous êtes IN sur un autre",
+            "IN an einem Arbeitsplatz, während Sie an einem anderen IN sind",
+            "IN at a workplace while IN at another",
+        ],
+    ),
+    (
+        "remark.PLACE_OF_WORK_FAR_FROM_SITE",
+        [
+            "Je locatie was ver van de werkplaats",
+            "Votre position était loin du lieu de travail",
+            "Ihr Standort war weit vom Arbeitsplatz entfernt",
+            "Your location was far from the workplace",
+        ],
+    ),
+    (
+        "remark.LATE_REGISTRATION",
+        [
+            "Registratie laat ontvangen",
+            "Enregistrement reçu en retard",
+            "Registrierung verspätet empfangen",
+            "Registration received late",
+        ],
+    ),
+    (
+        "remark.QR_CODE_EXPIRED",
+        [
+            "De QR-code van het scherm was verlopen (niet bewezen ter plaatse)",
+            "Le code QR de l'écran avait expiré (présence sur place non prouvée)",
+            "Der QR-Code des Bildschirms war abgelaufen (Anwesenheit vor Ort nicht nachgewiesen)",
+            "The display's QR code had expired (presence on site not proven)",
         ],
     ),
 ];
@@ -168,6 +778,14 @@ mod tests {
     }
 
     #[test]
+    fn every_remark_has_a_text() {
+        for kind in ciao_domain::remarks::RemarkKind::ALL {
+            let key = format!("remark.{}", kind.code());
+            assert!(keys().any(|k| k == key), "no text for {key}");
+        }
+    }
+
+    #[test]
     fn the_language_is_negotiated() {
         let mut h = HeaderMap::new();
         assert_eq!(Lang::negotiate(None, &h), Lang::En);
@@ -177,6 +795,10 @@ mod tests {
         assert_eq!(Lang::negotiate(None, &h), Lang::Nl);
         assert_eq!(Lang::negotiate(Some("FR"), &h), Lang::Fr);
         assert_eq!(Lang::negotiate(Some("xx"), &h), Lang::Nl);
+        h.insert("cookie", "a=b; ciao_lang=de".parse().unwrap());
+        assert_eq!(Lang::negotiate(None, &h), Lang::De, "the remembered choice wins over the header");
+        assert_eq!(Lang::negotiate(Some("fr"), &h), Lang::Fr);
+        h.remove("cookie");
         h.insert("accept-language", "nl;q=0".parse().unwrap());
         assert_eq!(Lang::negotiate(None, &h), Lang::En);
     }

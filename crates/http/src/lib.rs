@@ -25,6 +25,7 @@ pub mod oauth;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
+pub mod worker;
 pub mod workplace;
 
 use problem::Problem;
@@ -150,6 +151,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest(API_BASE, api)
         .merge(workplace::router())
+        .merge(worker::router())
         .route(ciao_service::oauth::TOKEN_PATH, axum::routing::post(oauth::token))
         .route("/health", get(health))
         .route("/metrics", get(metrics::metrics))

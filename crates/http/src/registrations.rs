@@ -50,6 +50,11 @@ pub struct EmployerDto {
 pub struct CoordinatesDto {
     pub latitude: f64,
     pub longitude: f64,
+    /// How precise the position is: the radius in metres within which the
+    /// device places it (as a phone's geolocation reports it), 0 to 100,000.
+    /// The distance remark takes it into account. An extension of ciao.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -108,6 +113,7 @@ impl RegistrationItem {
             Some(e) => (e.enterprise_number, e.foreign_vat_number),
             None => (None, None),
         };
+        let accuracy = self.place_of_work.as_ref().and_then(|p| p.coordinates.as_ref()).and_then(|c| c.accuracy);
         let (coordinates, address) = match self.place_of_work {
             Some(p) => (
                 p.coordinates.map(|c| (c.latitude, c.longitude)),
@@ -131,6 +137,7 @@ impl RegistrationItem {
             employer_given,
             declaration: self.contractual_relationship_reference,
             coordinates,
+            accuracy,
             address,
             client_reference: self.client_reference,
         }
@@ -221,6 +228,10 @@ pub struct PresenceRegistrationDto {
     pub sender: SenderDto,
     /// When the server received it (UTC).
     pub created_at: String,
+    /// Smartphone channel: the issue instant of the site display's rotating
+    /// QR code the worker scanned (presence proven on site when fresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_code_issued_at: Option<String>,
     /// `pending` until validated, then `valid` or `invalid`; or `cancelled`.
     pub validity: String,
     pub remarks: Vec<RemarkDto>,
@@ -282,8 +293,8 @@ impl PresenceRegistrationDto {
             }
         };
         let place_of_work = d.place_of_work.as_ref().map(|p| match p {
-            PlaceOfWork::Coordinates { latitude, longitude } => PlaceOfWorkDto {
-                coordinates: Some(CoordinatesDto { latitude: *latitude, longitude: *longitude }),
+            PlaceOfWork::Coordinates { latitude, longitude, accuracy } => PlaceOfWorkDto {
+                coordinates: Some(CoordinatesDto { latitude: *latitude, longitude: *longitude, accuracy: *accuracy }),
                 address: None,
             },
             PlaceOfWork::Address(a) => PlaceOfWorkDto {
@@ -314,6 +325,7 @@ impl PresenceRegistrationDto {
                 enterprise_number: d.sender.enterprise.as_ref().map(|e| e.as_str().into()),
             },
             created_at: format_utc(d.created_at),
+            site_code_issued_at: d.site_code_issued_at.map(format_utc),
             validity: r.validity.as_str().into(),
             remarks: remarks(&r.remarks),
             history: with_history.then(|| r.history.iter().map(history_dto).collect()),

@@ -18,7 +18,6 @@ use crate::qr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/r/{technical}", get(page))
         .route("/r/{technical}/qr.svg", get(qr_svg))
         .route("/r/{technical}/qr.png", get(qr_png))
         .route("/r/{technical}/poster", get(poster))
@@ -45,7 +44,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn html(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
+pub(crate) fn html(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
     let doc = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -59,13 +58,28 @@ fn html(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
     r
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff;line-height:1.4}\
-main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem}dt{font-weight:600}dd{margin:0 0 .5rem}\
-a{color:#0645ad}nav a{display:inline-block;min-width:44px;min-height:44px;line-height:44px;text-align:center}\
-.qr svg{width:100%;max-width:18rem;height:auto}.note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}";
+pub(crate) const STYLE: &str = "*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff;line-height:1.4;font-size:1.05rem}\
+main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.25rem}h3{font-size:1.1rem}\
+dt{font-weight:600}dd{margin:0 0 .5rem}a{color:#0645ad}.mono{font-family:ui-monospace,monospace}\
+header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;border-bottom:1px solid #ccc;margin-bottom:.5rem}\
+.langs a,.links a{display:inline-block;min-width:44px;min-height:44px;line-height:44px;text-align:center;padding:0 .25rem}\
+.who,.links{margin:0}.inline{display:inline}button.link{background:none;border:0;color:#0645ad;text-decoration:underline;min-height:44px;font:inherit;padding:0 .25rem;cursor:pointer}\
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}label.check,label.choice{font-weight:400;display:flex;gap:.5rem;align-items:center;min-height:44px}\
+input:not([type]),input[type=password],input[type=text]{font-size:1.2rem;width:100%;min-height:48px;padding:.4rem;border:2px solid #555;border-radius:6px}\
+input[type=checkbox],input[type=radio]{width:24px;height:24px}fieldset{border:1px solid #888;border-radius:6px;margin:.75rem 0}\
+button,.button{display:inline-block;font-size:1.1rem;min-height:48px;min-width:44px;padding:.5rem 1rem;border-radius:8px;border:2px solid #0b3d91;background:#0b3d91;color:#fff;text-decoration:none;cursor:pointer;margin:.5rem 0}\
+button.big{display:block;width:100%;font-size:1.6rem;font-weight:700;min-height:96px}button.big.in{background:#0a6b2d;border-color:#0a6b2d}button.big.out{background:#9c1c1c;border-color:#9c1c1c}\
+button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #e8a000;outline-offset:2px}button:disabled{opacity:.6}\
+.hint{color:#444;font-size:.95rem;margin:.25rem 0}.state{font-size:1.3rem;font-weight:700;padding:.5rem;border-radius:6px}\
+.state.in{background:#e3f4e8;color:#0a4d21}.state.out{background:#f1f1f1;color:#222}.ok{background:#e3f4e8;padding:.5rem;border-radius:6px}\
+.alert{border-left:6px solid #b00020;background:#fdecee;padding:.5rem 1rem;margin:.5rem 0}.alert ul{margin:0;padding-left:1rem}\
+.receipt{border:4px solid #0a6b2d;border-radius:10px;padding:1rem;margin:.5rem 0}.receipt.out{border-color:#9c1c1c}.huge{font-size:2.4rem;font-weight:800}\
+.regs{list-style:none;padding:0}.reg{border-bottom:1px solid #ccc;padding:.5rem 0}.reg p{margin:.2rem 0}.kind.in{color:#0a6b2d}.kind.out{color:#9c1c1c}\
+.qr svg{width:100%;max-width:18rem;height:auto}.display .qr svg{max-width:min(80vh,36rem)}.display{text-align:center}.titles{font-size:1.2rem}\
+.note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}";
 
 /// The workplace, or the localized "no such workplace" page.
-async fn find(state: &AppState, technical: &str, lang: Lang) -> Result<DeclarationDetails, Response> {
+pub(crate) async fn find(state: &AppState, technical: &str, lang: Lang) -> Result<DeclarationDetails, Response> {
     match state.service.declaration_by_technical_number(technical).await {
         Ok(d) => Ok(d),
         Err(ServiceError::NotFound(_)) => {
@@ -78,76 +92,26 @@ async fn find(state: &AppState, technical: &str, lang: Lang) -> Result<Declarati
     }
 }
 
-fn address(d: &DeclarationDetails) -> String {
+pub(crate) fn address(d: &DeclarationDetails) -> String {
     let decl = &d.declaration;
     let street = format!("{} {}", decl.street, decl.house_number);
     let place = format!("{} {}", decl.post_code, decl.municipality);
     [street.trim(), place.trim()].iter().filter(|s| !s.is_empty()).map(|s| esc(s)).collect::<Vec<_>>().join(", ")
 }
 
-fn details(d: &DeclarationDetails, lang: Lang) -> String {
-    let decl = &d.declaration;
-    let date = |x: time::Date| x.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default();
-    format!(
-        "<dl><dt>{workplace}</dt><dd>{name}<br>{address}</dd>\
-         <dt>{number_label}</dt><dd>{number}</dd>\
-         <dt>{sector_label}</dt><dd>{sector}</dd>\
-         <dt>{period_label}</dt><dd>{from} – {to}</dd></dl>",
-        workplace = t(lang, "workplace"),
-        name = esc(&decl.site_name),
-        address = address(d),
-        number_label = t(lang, "declaration_number"),
-        number = esc(decl.number.as_str()),
-        sector_label = t(lang, "sector"),
-        sector = t(lang, &format!("sector.{}", decl.sector.as_str())),
-        period_label = t(lang, "period"),
-        from = date(decl.start_date),
-        to = decl.end_date.map(date).unwrap_or_else(|| t(lang, "open_ended").to_string()),
-    )
-}
-
-fn language_switch(technical: &str, path: &str) -> String {
+pub(crate) fn language_switch(path: &str) -> String {
     let links: Vec<String> = Lang::ALL
         .iter()
         .map(|l| {
             format!(
-                "<a href=\"/r/{}{path}?lang={c}\" lang=\"{c}\">{C}</a>",
-                esc(technical),
+                "<a href=\"{path}?lang={c}\" lang=\"{c}\" hreflang=\"{c}\">{C}</a>",
+                path = esc(path),
                 c = l.code(),
                 C = l.code().to_uppercase()
             )
         })
         .collect();
     links.join(" ")
-}
-
-async fn page(
-    State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let d = match find(&state, &technical, lang).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let body = format!(
-        "<nav aria-label=\"{language}\">{switch}</nav><h1>{title}</h1>{details}\
-         <p class=\"note\">{unavailable}</p>\
-         <p><a href=\"/r/{tn}/poster?lang={code}\">{poster}</a> · <a href=\"/r/{tn}/qr.svg\">{qr} (SVG)</a> · \
-         <a href=\"/r/{tn}/qr.png\">{qr} (PNG)</a></p>",
-        language = t(lang, "language"),
-        switch = language_switch(&technical, ""),
-        title = t(lang, "register_title"),
-        details = details(&d, lang),
-        unavailable = t(lang, "sign_in_unavailable"),
-        tn = esc(&d.technical_number),
-        code = lang.code(),
-        poster = t(lang, "poster"),
-        qr = t(lang, "qr_code"),
-    );
-    html(StatusCode::OK, lang, &d.declaration.site_name, &body)
 }
 
 async fn qr_svg(

@@ -21,6 +21,7 @@ pub mod channels;
 pub mod import;
 pub mod oauth;
 pub mod validation;
+pub mod worker;
 
 pub use ciao_store;
 
@@ -149,6 +150,7 @@ pub struct Service {
     config: Config,
     channels: Arc<channels::ChannelCache>,
     token_key: Arc<ciao_auth::token::TokenKey>,
+    sealer: Arc<worker::Sealer>,
     pub metrics: Arc<validation::ValidationMetrics>,
 }
 
@@ -163,12 +165,16 @@ impl Service {
         let candidate = ciao_auth::token::TokenKey::generate_secret()
             .map_err(|e| ServiceError::Internal(format!("no randomness for the token secret: {e}")))?;
         let secret = store.secret(TOKEN_SECRET, &candidate, clock.now()).await?;
+        let candidate = ciao_auth::token::TokenKey::generate_secret()
+            .map_err(|e| ServiceError::Internal(format!("no randomness for the worker secret: {e}")))?;
+        let worker_secret = store.secret(worker::WORKER_SECRET, &candidate, clock.now()).await?;
         let service = Self {
             store,
             clock,
             config,
             channels: Arc::new(channels::ChannelCache::default()),
             token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
+            sealer: Arc::new(worker::Sealer::new(&worker_secret)),
             metrics: Arc::new(validation::ValidationMetrics::default()),
         };
         service.refresh_channels(true).await?;
@@ -196,7 +202,32 @@ impl Service {
         channel: Channel,
         items: Vec<Result<RegistrationInput, Vec<FieldError>>>,
     ) -> Result<Vec<ItemResult>> {
+        self.register_items(caller, channel, items, None).await
+    }
+
+    /// [`Service::register`], with the issue instant of the rotating site
+    /// code the items came through (smartphone channel).
+    async fn register_items(
+        &self,
+        caller: &Caller,
+        channel: Channel,
+        items: Vec<Result<RegistrationInput, Vec<FieldError>>>,
+        site_code_issued_at: Option<OffsetDateTime>,
+    ) -> Result<Vec<ItemResult>> {
         caller.require(Permission::Register)?;
+        // Each door registers through its own channel: registration systems
+        // through REST, a person only through their own phone.
+        match (caller, channel) {
+            (Caller::Person { .. }, Channel::Smartphone)
+            | (Caller::Client { .. } | Caller::Operator { .. }, Channel::Rest) => {}
+            _ => {
+                return Err(ServiceError::Forbidden(format!(
+                    "{} cannot register through the {} channel",
+                    caller.name(),
+                    channel.as_str()
+                )));
+            }
+        }
         let now = self.now();
         let sender = caller.sender();
         let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
@@ -208,6 +239,16 @@ impl Service {
             match valid {
                 Err(errors) => results.push(Some(ItemResult::NotCreated(errors))),
                 Ok(v) => {
+                    if let Caller::Person { ssin, .. } = caller
+                        && !matches!(&v.person, Person::Ssin(s) if s == ssin)
+                    {
+                        results.push(Some(ItemResult::NotCreated(vec![FieldError::new(
+                            "ssin",
+                            "access.person",
+                            "a person registers only their own presence",
+                        )])));
+                        continue;
+                    }
                     if let Caller::Client { enterprise, .. } = caller
                         && !self.may_register_for(enterprise, &v.declaration, &v.employer, &mut grants).await?
                     {
@@ -224,7 +265,9 @@ impl Service {
                     }
                     slots.push(results.len());
                     results.push(None);
-                    to_store.push(v.into_new(channel, sender.clone(), now));
+                    let mut new = v.into_new(channel, sender.clone(), now);
+                    new.site_code_issued_at = site_code_issued_at;
+                    to_store.push(new);
                 }
             }
         }

@@ -43,7 +43,7 @@ pub const PHASES: [&str; 5] = ["claim", "load", "facts", "rules", "store"];
 impl ValidationMetrics {
     fn count(&self, kinds: &[RemarkKind]) {
         self.runs.fetch_add(1, Ordering::Relaxed);
-        if kinds.is_empty() {
+        if !kinds.iter().any(|k| k.affects_validity()) {
             self.valid.fetch_add(1, Ordering::Relaxed);
         } else {
             self.invalid.fetch_add(1, Ordering::Relaxed);
@@ -122,6 +122,7 @@ impl Service {
                 place_of_work: r.data.place_of_work.as_ref(),
                 registration_date: r.data.registration_date,
                 created_at: r.data.created_at,
+                site_code_issued_at: r.data.site_code_issued_at,
                 day,
                 employer_facts: EmployerFacts {
                     known: f.employer_known,
@@ -144,7 +145,7 @@ impl Service {
             self.metrics.count(&kinds);
             results.push(ValidationResult {
                 claim,
-                validity: if kinds.is_empty() { Validity::Valid } else { Validity::Invalid },
+                validity: if kinds.iter().any(|k| k.affects_validity()) { Validity::Invalid } else { Validity::Valid },
                 remarks: kinds.iter().map(|k| k.remark()).collect(),
             });
         }

@@ -20,12 +20,14 @@ pub(crate) type Migration = (i64, &'static str, &'static str);
 
 pub(crate) const REGISTRATION_COLUMNS: &str = "r.id, r.registration_date, r.kind, r.ssin, r.limosa_id, \
     r.employer_enterprise, r.employer_foreign_vat, r.declaration, r.latitude, r.longitude, r.address, \
-    r.client_reference, r.channel, r.sender_id, r.sender_enterprise, r.created_at, r.validity, r.remarks";
+    r.client_reference, r.channel, r.sender_id, r.sender_enterprise, r.created_at, r.validity, r.remarks, \
+    r.accuracy_m, r.site_code_issued_at";
 
 pub(crate) const INSERT_REGISTRATION: &str = "INSERT INTO registrations (registration_date, kind, ssin, \
     limosa_id, employer_enterprise, employer_foreign_vat, declaration, latitude, longitude, address, \
-    client_reference, channel, sender_id, sender_enterprise, created_at, validity, remarks) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', '[]') \
+    client_reference, channel, sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, \
+    validity, remarks) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'pending', '[]') \
     ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING \
     RETURNING id";
 
@@ -59,6 +61,8 @@ pub(crate) struct RegistrationRow {
     pub created_at: i64,
     pub validity: String,
     pub remarks: String,
+    pub accuracy_m: Option<f64>,
+    pub site_code_issued_at: Option<i64>,
 }
 
 fn corrupt(what: &str, id: i64) -> StoreError {
@@ -79,7 +83,9 @@ impl RegistrationRow {
             (None, None) => return Err(corrupt("no employer", id)),
         };
         let place_of_work = match (self.latitude, self.longitude, &self.address) {
-            (Some(latitude), Some(longitude), _) => Some(PlaceOfWork::Coordinates { latitude, longitude }),
+            (Some(latitude), Some(longitude), _) => {
+                Some(PlaceOfWork::Coordinates { latitude, longitude, accuracy: self.accuracy_m })
+            }
             (_, _, Some(a)) => {
                 Some(PlaceOfWork::Address(serde_json::from_str::<Address>(a).map_err(|_| corrupt("address", id))?))
             }
@@ -102,6 +108,7 @@ impl RegistrationRow {
                 channel: Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", id))?,
                 sender: Sender { id: self.sender_id, enterprise: sender_enterprise },
                 created_at: from_micros(self.created_at),
+                site_code_issued_at: self.site_code_issued_at.map(from_micros),
             },
             validity: Validity::parse(&self.validity).ok_or_else(|| corrupt("validity", id))?,
             remarks: serde_json::from_str(&self.remarks).map_err(|_| corrupt("remarks", id))?,
@@ -163,6 +170,8 @@ pub(crate) struct InsertValues {
     pub sender_id: String,
     pub sender_enterprise: Option<String>,
     pub created_at: i64,
+    pub accuracy_m: Option<f64>,
+    pub site_code_issued_at: Option<i64>,
 }
 
 impl InsertValues {
@@ -176,10 +185,12 @@ impl InsertValues {
             Employer::Enterprise(e) => (Some(e.as_str().to_string()), None),
             Employer::ForeignVat(v) => (None, Some(v.as_str().to_string())),
         };
-        let (latitude, longitude, address) = match &r.place_of_work {
-            Some(PlaceOfWork::Coordinates { latitude, longitude }) => (Some(*latitude), Some(*longitude), None),
-            Some(PlaceOfWork::Address(a)) => (None, None, serde_json::to_string(a).ok()),
-            None => (None, None, None),
+        let (latitude, longitude, accuracy_m, address) = match &r.place_of_work {
+            Some(PlaceOfWork::Coordinates { latitude, longitude, accuracy }) => {
+                (Some(*latitude), Some(*longitude), *accuracy, None)
+            }
+            Some(PlaceOfWork::Address(a)) => (None, None, None, serde_json::to_string(a).ok()),
+            None => (None, None, None, None),
         };
         Self {
             registration_date: to_micros(r.registration_date),
@@ -197,6 +208,8 @@ impl InsertValues {
             sender_id: r.sender.id.clone(),
             sender_enterprise: r.sender.enterprise.as_ref().map(|e| e.as_str().to_string()),
             created_at: to_micros(r.created_at),
+            accuracy_m,
+            site_code_issued_at: r.site_code_issued_at.map(to_micros),
         }
     }
 }
@@ -525,6 +538,8 @@ macro_rules! impl_store {
                 created_at: row.try_get(15)?,
                 validity: row.try_get(16)?,
                 remarks: row.try_get(17)?,
+                accuracy_m: row.try_get(18)?,
+                site_code_issued_at: row.try_get(19)?,
             })
         }
 
@@ -547,18 +562,18 @@ macro_rules! impl_store {
             for (chunk, chunk_ids) in values.chunks(ROWS).zip(ids.chunks(ROWS)) {
                 let rows: Vec<String> = (0..chunk.len())
                     .map(|i| {
-                        let b = i * 16;
+                        let b = i * 18;
                         format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', '[]')",
-                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8,
-                            b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15, b + 16
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', '[]')",
+                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9,
+                            b + 10, b + 11, b + 12, b + 13, b + 14, b + 15, b + 16, b + 17, b + 18
                         )
                     })
                     .collect();
                 let sql = AssertSqlSafe(format!(
                     "INSERT INTO registrations (id, registration_date, kind, ssin, limosa_id, employer_enterprise, \
                      employer_foreign_vat, declaration, latitude, longitude, address, client_reference, channel, \
-                     sender_id, sender_enterprise, created_at, validity, remarks) VALUES {} \
+                     sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, validity, remarks) VALUES {} \
                      ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING \
                      RETURNING id",
                     rows.join(", ")
@@ -581,7 +596,9 @@ macro_rules! impl_store {
                         .bind(v.channel)
                         .bind(v.sender_id.as_str())
                         .bind(v.sender_enterprise.as_deref())
-                        .bind(v.created_at);
+                        .bind(v.created_at)
+                        .bind(v.accuracy_m)
+                        .bind(v.site_code_issued_at);
                 }
                 inserted.extend(q.fetch_all(&mut *tx).await?);
             }
@@ -652,6 +669,8 @@ macro_rules! impl_store {
                     .bind(v.sender_id.clone())
                     .bind(v.sender_enterprise)
                     .bind(v.created_at)
+                    .bind(v.accuracy_m)
+                    .bind(v.site_code_issued_at)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let outcome = match inserted {
@@ -1951,6 +1970,228 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn add_activation_code(
+                &self,
+                code_hash: &str,
+                ssin: &ciao_domain::Ssin,
+                created_at: OffsetDateTime,
+                expires_at: OffsetDateTime,
+            ) -> Result<()> {
+                sqlx::query("INSERT INTO worker_activation_codes (code_hash, ssin, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(code_hash)
+                    .bind(ssin.as_str())
+                    .bind(to_micros(created_at))
+                    .bind(to_micros(expires_at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn activation_code(&self, code_hash: &str, now: OffsetDateTime) -> Result<Option<ciao_domain::Ssin>> {
+                let ssin: Option<String> = sqlx::query_scalar(
+                    "SELECT ssin FROM worker_activation_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+                )
+                .bind(code_hash)
+                .bind(to_micros(now))
+                .fetch_optional(&self.write)
+                .await?;
+                ssin.map(|s| ciao_domain::Ssin::parse(&s).map_err(|e| StoreError::Corrupt(e.message))).transpose()
+            }
+
+            async fn enrol_worker(
+                &self,
+                code_hash: &str,
+                enrolment: &$crate::Enrolment,
+                now: OffsetDateTime,
+            ) -> Result<Option<ciao_domain::Ssin>> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                let ssin: Option<String> = sqlx::query_scalar(
+                    "UPDATE worker_activation_codes SET used_at = $2 \
+                     WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING ssin",
+                )
+                .bind(code_hash)
+                .bind(to_micros(now))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(ssin) = ssin else {
+                    return Ok(None);
+                };
+                sqlx::query("DELETE FROM worker_passkeys WHERE ssin = $1").bind(&ssin).execute(&mut *tx).await?;
+                let pin_hash = match enrolment {
+                    $crate::Enrolment::Pin { pin_hash } => Some(pin_hash.as_str()),
+                    $crate::Enrolment::Passkey(_) => None,
+                };
+                sqlx::query(
+                    "INSERT INTO worker_credentials (ssin, pin_hash, failed_attempts, locked_until, sessions_valid_after, updated_at) \
+                     VALUES ($1, $2, 0, NULL, $3, $3) \
+                     ON CONFLICT (ssin) DO UPDATE SET pin_hash = excluded.pin_hash, failed_attempts = 0, locked_until = NULL, \
+                     sessions_valid_after = excluded.sessions_valid_after, updated_at = excluded.updated_at",
+                )
+                .bind(&ssin)
+                .bind(pin_hash)
+                .bind(to_micros(now))
+                .execute(&mut *tx)
+                .await?;
+                if let $crate::Enrolment::Passkey(p) = enrolment {
+                    sqlx::query(
+                        "INSERT INTO worker_passkeys (credential_id, ssin, public_key, sign_count, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&p.credential_id)
+                    .bind(&ssin)
+                    .bind(&p.public_key)
+                    .bind(p.sign_count)
+                    .bind(to_micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Some(ciao_domain::Ssin::parse(&ssin).map_err(|e| StoreError::Corrupt(e.message))?))
+            }
+
+            async fn worker_credentials(&self, ssin: &ciao_domain::Ssin) -> Result<Option<$crate::WorkerCredentials>> {
+                let row = sqlx::query(
+                    "SELECT c.pin_hash, c.failed_attempts, c.locked_until, c.sessions_valid_after, \
+                     (SELECT COUNT(*) FROM worker_passkeys k WHERE k.ssin = c.ssin) \
+                     FROM worker_credentials c WHERE c.ssin = $1",
+                )
+                .bind(ssin.as_str())
+                .fetch_optional(&self.write)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let attempts: i32 = row.try_get(1)?;
+                Ok(Some($crate::WorkerCredentials {
+                    pin_hash: row.try_get(0)?,
+                    failed_attempts: i64::from(attempts),
+                    locked_until: row.try_get::<Option<i64>, _>(2)?.map(from_micros),
+                    sessions_valid_after: from_micros(row.try_get(3)?),
+                    passkeys: row.try_get(4)?,
+                }))
+            }
+
+            async fn pin_failed(&self, ssin: &ciao_domain::Ssin, max_attempts: i64, lock_until: OffsetDateTime) -> Result<i64> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                let attempts: Option<i32> = sqlx::query_scalar(
+                    "UPDATE worker_credentials SET failed_attempts = failed_attempts + 1 WHERE ssin = $1 RETURNING failed_attempts",
+                )
+                .bind(ssin.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let attempts = i64::from(attempts.unwrap_or(0));
+                if attempts >= max_attempts {
+                    sqlx::query("UPDATE worker_credentials SET failed_attempts = 0, locked_until = $2 WHERE ssin = $1")
+                        .bind(ssin.as_str())
+                        .bind(to_micros(lock_until))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(attempts)
+            }
+
+            async fn pin_succeeded(&self, ssin: &ciao_domain::Ssin) -> Result<()> {
+                sqlx::query("UPDATE worker_credentials SET failed_attempts = 0, locked_until = NULL WHERE ssin = $1 AND failed_attempts > 0")
+                    .bind(ssin.as_str())
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn passkey(&self, credential_id: &str) -> Result<Option<$crate::PasskeyRecord>> {
+                let row = sqlx::query("SELECT credential_id, ssin, public_key, sign_count FROM worker_passkeys WHERE credential_id = $1")
+                    .bind(credential_id)
+                    .fetch_optional(&self.read)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let ssin: String = row.try_get(1)?;
+                Ok(Some($crate::PasskeyRecord {
+                    credential_id: row.try_get(0)?,
+                    ssin: ciao_domain::Ssin::parse(&ssin).map_err(|e| StoreError::Corrupt(e.message))?,
+                    public_key: row.try_get(2)?,
+                    sign_count: row.try_get(3)?,
+                }))
+            }
+
+            async fn passkey_used(&self, credential_id: &str, sign_count: i64, at: OffsetDateTime) -> Result<()> {
+                sqlx::query("UPDATE worker_passkeys SET sign_count = $2, last_used_at = $3 WHERE credential_id = $1")
+                    .bind(credential_id)
+                    .bind(sign_count)
+                    .bind(to_micros(at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn person_name(&self, ssin: &ciao_domain::Ssin) -> Result<Option<(String, String)>> {
+                Ok(sqlx::query_as("SELECT last_name, first_name FROM persons WHERE ssin = $1")
+                    .bind(ssin.as_str())
+                    .fetch_optional(&self.read)
+                    .await?)
+            }
+
+            async fn person_enterprises(&self, ssin: &ciao_domain::Ssin, day: time::Date) -> Result<Vec<$crate::PersonEnterprise>> {
+                let rows: Vec<(String, Option<String>, i32)> = sqlx::query_as(
+                    "SELECT e.employer, n.name, 0 FROM employments e \
+                     LEFT JOIN enterprises n ON n.enterprise_number = e.employer \
+                     WHERE e.ssin = $1 AND e.date_from <= $2 AND (e.date_to IS NULL OR e.date_to >= $2) \
+                     UNION \
+                     SELECT f.enterprise_number, n.name, 1 FROM enterprise_founders f \
+                     JOIN enterprise_periods p ON p.enterprise_number = f.enterprise_number AND p.active_from = f.active_from \
+                     LEFT JOIN enterprises n ON n.enterprise_number = f.enterprise_number \
+                     WHERE f.ssin = $1 AND p.active_from <= $2 AND (p.active_to IS NULL OR p.active_to >= $2) \
+                     ORDER BY 1, 3",
+                )
+                .bind(ssin.as_str())
+                .bind(date_text(day))
+                .fetch_all(&self.read)
+                .await?;
+                let mut out: Vec<$crate::PersonEnterprise> = Vec::new();
+                for (number, name, founder) in rows {
+                    let enterprise = EnterpriseNumber::parse(&number).map_err(|e| StoreError::Corrupt(e.message))?;
+                    match out.iter_mut().find(|p| p.enterprise == enterprise) {
+                        Some(p) => p.founder |= founder == 1,
+                        None => out.push($crate::PersonEnterprise { enterprise, name: name.unwrap_or_default(), founder: founder == 1 }),
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn employer_choice(
+                &self,
+                ssin: &ciao_domain::Ssin,
+                declaration: &DeclarationNumber,
+            ) -> Result<Option<EnterpriseNumber>> {
+                let e: Option<String> = sqlx::query_scalar("SELECT employer FROM worker_employer_choices WHERE ssin = $1 AND declaration = $2")
+                    .bind(ssin.as_str())
+                    .bind(declaration.as_str())
+                    .fetch_optional(&self.read)
+                    .await?;
+                e.map(|e| EnterpriseNumber::parse(&e).map_err(|e| StoreError::Corrupt(e.message))).transpose()
+            }
+
+            async fn set_employer_choice(
+                &self,
+                ssin: &ciao_domain::Ssin,
+                declaration: &DeclarationNumber,
+                employer: &EnterpriseNumber,
+                at: OffsetDateTime,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO worker_employer_choices (ssin, declaration, employer, chosen_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (ssin, declaration) DO UPDATE SET employer = excluded.employer, chosen_at = excluded.chosen_at",
+                )
+                .bind(ssin.as_str())
+                .bind(declaration.as_str())
+                .bind(employer.as_str())
+                .bind(to_micros(at))
+                .execute(&self.write)
+                .await?;
+                Ok(())
             }
         }
     };

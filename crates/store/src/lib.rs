@@ -14,7 +14,9 @@ use ciao_domain::reference::{
     Declaration, DeclarationDetails, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
 };
 use ciao_domain::search::SearchCriteria;
-use ciao_domain::{CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration, RegistrationId};
+use ciao_domain::{
+    CancelReason, DeclarationNumber, EnterpriseNumber, NewRegistration, Registration, RegistrationId, Ssin,
+};
 use time::OffsetDateTime;
 
 mod common;
@@ -49,6 +51,47 @@ pub struct RegisterOutcome {
     /// True when the sender had already sent this `clientReference`: the
     /// existing registration is returned and nothing new is stored.
     pub existing: bool,
+}
+
+/// A worker's own sign-in (the smartphone channel's built-in identity provider).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCredentials {
+    /// argon2id PHC string, when the worker chose a PIN.
+    pub pin_hash: Option<String>,
+    /// Consecutive failed PIN attempts since the last success or lock.
+    pub failed_attempts: i64,
+    pub locked_until: Option<OffsetDateTime>,
+    /// Sessions issued before this instant are refused (a new activation
+    /// signs out every earlier phone).
+    pub sessions_valid_after: OffsetDateTime,
+    pub passkeys: i64,
+}
+
+/// A worker's passkey (WebAuthn credential, ES256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    /// The credential id, base64url without padding.
+    pub credential_id: String,
+    pub ssin: Ssin,
+    /// SubjectPublicKeyInfo DER of the P-256 key.
+    pub public_key: Vec<u8>,
+    pub sign_count: i64,
+}
+
+/// What a worker sets up with an activation code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enrolment {
+    Pin { pin_hash: String },
+    Passkey(PasskeyRecord),
+}
+
+/// An enterprise a person works for on a day: as employee (an employment
+/// relation) or as founder / self-employed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonEnterprise {
+    pub enterprise: EnterpriseNumber,
+    pub name: String,
+    pub founder: bool,
 }
 
 /// Which registrations a search may return.
@@ -326,6 +369,42 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, entry: AuditEntry) -> Result<()>;
     /// The latest audit entries, newest first.
     async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    // The workers' sign-in (smartphone channel).
+    /// Stores a one-time activation code (its SHA-256 hash) for a person.
+    async fn add_activation_code(
+        &self,
+        code_hash: &str,
+        ssin: &Ssin,
+        created_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<()>;
+    /// The person of an activation code that is neither used nor expired.
+    async fn activation_code(&self, code_hash: &str, now: OffsetDateTime) -> Result<Option<Ssin>>;
+    /// Uses an activation code, in one transaction: marks it used, replaces
+    /// every earlier credential of the person by the new one, and signs out
+    /// earlier sessions. None when the code is used, expired or unknown.
+    async fn enrol_worker(&self, code_hash: &str, enrolment: &Enrolment, now: OffsetDateTime) -> Result<Option<Ssin>>;
+    async fn worker_credentials(&self, ssin: &Ssin) -> Result<Option<WorkerCredentials>>;
+    /// Counts a failed PIN attempt; at `max_attempts` the PIN is locked until
+    /// `lock_until` and the count starts again. Returns the count.
+    async fn pin_failed(&self, ssin: &Ssin, max_attempts: i64, lock_until: OffsetDateTime) -> Result<i64>;
+    async fn pin_succeeded(&self, ssin: &Ssin) -> Result<()>;
+    async fn passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>>;
+    async fn passkey_used(&self, credential_id: &str, sign_count: i64, at: OffsetDateTime) -> Result<()>;
+    /// Last and first name from the persons registry.
+    async fn person_name(&self, ssin: &Ssin) -> Result<Option<(String, String)>>;
+    /// The enterprises the person works for on the day (employments and
+    /// founder periods), by enterprise number.
+    async fn person_enterprises(&self, ssin: &Ssin, day: time::Date) -> Result<Vec<PersonEnterprise>>;
+    async fn employer_choice(&self, ssin: &Ssin, declaration: &DeclarationNumber) -> Result<Option<EnterpriseNumber>>;
+    async fn set_employer_choice(
+        &self,
+        ssin: &Ssin,
+        declaration: &DeclarationNumber,
+        employer: &EnterpriseNumber,
+        at: OffsetDateTime,
+    ) -> Result<()>;
 }
 
 /// Opens the database named by `url`, creating and migrating it if needed.

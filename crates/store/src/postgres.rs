@@ -16,6 +16,7 @@ const MIGRATIONS: &[Migration] = &[
     (3, "remarks index", include_str!("../migrations/postgres/0003_remarks_index.sql")),
     (4, "founders", include_str!("../migrations/postgres/0004_founders.sql")),
     (5, "registrations fill factor", include_str!("../migrations/postgres/0005_registrations_fillfactor.sql")),
+    (6, "workers", include_str!("../migrations/postgres/0006_workers.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     (3, "remarks index", include_str!("../migrations/sqlite/0003_remarks_index.sql")),
     (4, "founders", include_str!("../migrations/sqlite/0004_founders.sql")),
     (5, "registrations fill factor", include_str!("../migrations/sqlite/0005_registrations_fillfactor.sql")),
+    (6, "workers", include_str!("../migrations/sqlite/0006_workers.sql")),
 ];
 
 /// Largest number of registrations committed in one transaction.

@@ -1,0 +1,926 @@
+//! The worker's pages (smartphone channel): the registration page a scanned
+//! QR code opens, sign-in (activation code, then passkey or PIN; "remember
+//! this phone"), one-tap IN/OUT with a confirmation, "My registrations", and
+//! the site display with its rotating code.
+//!
+//! Server-rendered HTML; without JavaScript PIN sign-in and registering work
+//! as plain forms. A little JavaScript adds passkeys, the location (with
+//! consent) and an honest message when the network fails.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use ciao_domain::reference::DeclarationDetails;
+use ciao_domain::{Employer, FieldError, Registration, RegistrationType};
+use ciao_service::worker::{PasskeyAnswer, PhoneRegistration, WorkerSession, WorkplaceView, new_tap_key};
+use ciao_service::{Caller, ServiceError};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::i18n::{LANG_COOKIE, Lang, cookie, t};
+use crate::qr;
+use crate::workplace::{address, esc, find, html, language_switch};
+
+/// The session cookie of a signed-in worker.
+pub const SESSION_COOKIE: &str = "ciao_worker";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/r/{technical}", get(workplace_page))
+        .route("/r/{technical}/register", get(register_get).post(register_post))
+        .route("/r/{technical}/display", get(display))
+        .route("/w/sign-in", get(sign_in_get).post(sign_in_post))
+        .route("/w/activate", axum::routing::post(activate_post))
+        .route("/w/activate/pin", axum::routing::post(activate_pin_post))
+        .route("/w/activate/passkey", axum::routing::post(activate_passkey_post))
+        .route("/w/passkey/sign-in", axum::routing::post(passkey_sign_in_post))
+        .route("/w/registrations", get(my_registrations))
+        .route("/w/sign-out", axum::routing::post(sign_out))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+    /// The rotating code of a site display.
+    c: Option<String>,
+    next: Option<String>,
+}
+
+/// The fields of a posted form (never fails on a well-formed body).
+struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    fn parse(body: &[u8]) -> Self {
+        Self(serde_urlencoded::from_bytes(body).unwrap_or_default())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    }
+
+    fn number(&self, name: &str) -> Option<f64> {
+        self.text(name).and_then(|v| v.parse::<f64>().ok())
+    }
+}
+
+fn lang_of(q: &PageQuery, headers: &HeaderMap) -> Lang {
+    Lang::negotiate(q.lang.as_deref(), headers)
+}
+
+/// Remembers the language chosen with the switch for a year.
+fn remember_lang(mut r: Response, q: &PageQuery) -> Response {
+    if let Some(l) = q.lang.as_deref().and_then(Lang::parse)
+        && let Ok(v) =
+            HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code()))
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Only local paths are followed after sign-in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() < 512
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\' && b != b'"' && b != b'<') =>
+        {
+            n.to_string()
+        }
+        _ => "/w/registrations".to_string(),
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.public_url().starts_with("https://")
+}
+
+fn session_cookie(state: &AppState, session: &WorkerSession, remember: bool) -> HeaderValue {
+    let age = if remember {
+        format!("; Max-Age={}", (session.expires_at - state.service.now()).whole_seconds())
+    } else {
+        String::new()
+    };
+    let secure = if secure(state) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{age}{secure}", session.cookie))
+        .unwrap_or_else(|_| HeaderValue::from_static("ciao_worker=; Path=/"))
+}
+
+/// The signed-in worker of the request, if any.
+async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, Response> {
+    let Some(value) = cookie(headers, SESSION_COOKIE).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    state.service.worker_from_session(&value).await.map_err(unavailable)
+}
+
+fn unavailable(e: ServiceError) -> Response {
+    tracing::error!(error = %e, "worker page");
+    (StatusCode::SERVICE_UNAVAILABLE, "The service is unavailable: nothing was changed. Try again in a moment.")
+        .into_response()
+}
+
+/// A POST from another site is refused (the cookie is SameSite=Lax too).
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => state.public_url().trim_end_matches('/').eq_ignore_ascii_case(origin),
+    }
+}
+
+fn brussels(t: time::OffsetDateTime, with_date: bool) -> String {
+    let b = ciao_domain::clock::to_brussels(t);
+    let offset = b.offset();
+    let (h, m, _) = offset.as_hms();
+    let time = format!("{:02}:{:02}:{:02}", b.hour(), b.minute(), b.second());
+    if with_date {
+        format!(
+            "{:02}/{:02}/{} {time} (UTC{}{:02}:{:02})",
+            b.day(),
+            u8::from(b.month()),
+            b.year(),
+            if h < 0 { '-' } else { '+' },
+            h.abs(),
+            m.abs()
+        )
+    } else {
+        format!("{:02}:{:02}", b.hour(), b.minute())
+    }
+}
+
+/// The localized text of a refusal, by its code (the English message of the
+/// service when no translation exists).
+fn error_list(lang: Lang, errors: &[FieldError]) -> String {
+    let items: String = errors
+        .iter()
+        .map(|e| {
+            let key = match e.code.as_str() {
+                "ssin.length" | "ssin.digits" | "ssin.checksum" | "ssin.date" | "ssin.format" => {
+                    "error.ssin".to_string()
+                }
+                c if c.starts_with("ssin.") => "error.ssin".to_string(),
+                c if c.starts_with("enterpriseNumber.") || (e.field.starts_with("employer") && c != "required") => {
+                    "error.enterprise".to_string()
+                }
+                c if c.starts_with("passkey.") => "error.passkey".to_string(),
+                c => format!("error.{c}"),
+            };
+            let known = crate::i18n::keys().any(|k| k == key);
+            if known {
+                format!("<li>{} <small lang=\"en\">({})</small></li>", t(lang, &key), esc(&e.description))
+            } else {
+                format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
+            }
+        })
+        .collect();
+    format!("<div class=\"alert\" role=\"alert\"><ul>{items}</ul></div>")
+}
+
+fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
+    match e {
+        ServiceError::Invalid(errors) => Some(errors.clone()),
+        ServiceError::Forbidden(m) if m.contains("pin.locked") => {
+            Some(vec![FieldError::new("pin", "pin.locked", m.clone())])
+        }
+        ServiceError::Forbidden(m) | ServiceError::NotFound(m) | ServiceError::Conflict(m) => {
+            Some(vec![FieldError::new("", "refused", m.clone())])
+        }
+        _ => None,
+    }
+}
+
+fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Forbidden(_) | ServiceError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The top bar: language switch, and for a signed-in worker their name,
+/// their registrations and sign-out.
+fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
+    let who = match caller {
+        Some(Caller::Person { ssin, name }) => format!(
+            "<p class=\"who\">{label}: {name} <span class=\"mono\">{ssin}</span></p>\
+             <p class=\"links\"><a href=\"/w/registrations\">{mine}</a> \
+             <form method=\"post\" action=\"/w/sign-out\" class=\"inline\"><button class=\"link\" type=\"submit\">{out}</button></form></p>",
+            label = t(lang, "signed_in_as"),
+            name = esc(name),
+            ssin = esc(&ssin.masked()),
+            mine = t(lang, "my_registrations"),
+            out = t(lang, "sign_out"),
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "<header><nav aria-label=\"{language}\" class=\"langs\">{switch}</nav>{who}</header>",
+        language = t(lang, "language"),
+        switch = language_switch(path),
+    )
+}
+
+fn workplace_header(lang: Lang, d: &DeclarationDetails) -> String {
+    let decl = &d.declaration;
+    format!(
+        "<h1>{name}</h1><p class=\"place\">{address}<br>{number_label}: <span class=\"mono\">{number}</span> · {sector}</p>",
+        name = esc(&decl.site_name),
+        address = address(d),
+        number_label = t(lang, "declaration"),
+        number = esc(decl.number.as_str()),
+        sector = t(lang, &format!("sector.{}", decl.sector.as_str())),
+    )
+}
+
+const B64_JS: &str = "function b64u(b){return btoa(String.fromCharCode.apply(null,new Uint8Array(b))).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'')}\
+function ub64(s){s=s.replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';return Uint8Array.from(atob(s),function(c){return c.charCodeAt(0)})}\
+function post(u,o){return fetch(u,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json'},body:JSON.stringify(o)}).then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||'refused');return j})})}";
+
+/// The sign-in page: passkey, PIN, or a first activation.
+fn sign_in_page(
+    state: &AppState,
+    lang: Lang,
+    next: &str,
+    workplace: Option<&DeclarationDetails>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let passkeys = state.service.passkey_sign_in_options().ok();
+    let passkey = match &passkeys {
+        Some(p) => format!(
+            "<section id=\"pk\" hidden><button class=\"big\" id=\"pk-sign-in\" type=\"button\" data-state=\"{state}\" \
+             data-challenge=\"{challenge}\" data-rp=\"{rp}\" data-next=\"{next}\">{label}</button></section>\
+             <script>{B64_JS}(function(){{var b=document.getElementById('pk-sign-in');if(!window.PublicKeyCredential||!window.fetch)return;\
+             document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{var e=document.getElementById('pk-error');\
+             navigator.credentials.get({{publicKey:{{challenge:ub64(b.dataset.challenge),rpId:b.dataset.rp,userVerification:'required',timeout:120000}}}})\
+             .then(function(c){{return post('/w/passkey/sign-in',{{state:b.dataset.state,credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),\
+             authenticatorData:b64u(c.response.authenticatorData),signature:b64u(c.response.signature)}})}})\
+             .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{e.hidden=false;e.textContent=x.message}})}})}})();</script>\
+             <p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p>",
+            state = esc(&p.state),
+            challenge = esc(&p.challenge),
+            rp = esc(&p.rp_id),
+            next = esc(next),
+            label = t(lang, "passkey_sign_in"),
+        ),
+        None => String::new(),
+    };
+    let body = format!(
+        "{top}{workplace}{error}<h2>{title}</h2><p>{intro}</p>{passkey}\
+         <form method=\"post\" action=\"/w/sign-in\"><h3>{or_pin}</h3>\
+         <input type=\"hidden\" name=\"next\" value=\"{next}\">\
+         <label for=\"ssin\">{ssin}</label><input id=\"ssin\" name=\"ssin\" inputmode=\"numeric\" autocomplete=\"username\" required aria-describedby=\"ssin-hint\">\
+         <p class=\"hint\" id=\"ssin-hint\">{ssin_hint}</p>\
+         <label for=\"pin\">{pin}</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"current-password\" required>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"remember\" value=\"1\" checked> {remember}</label>\
+         <button type=\"submit\">{sign_in}</button></form>\
+         <form method=\"post\" action=\"/w/activate\"><h3>{first}</h3>\
+         <input type=\"hidden\" name=\"next\" value=\"{next}\">\
+         <label for=\"code\">{code}</label><input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" required aria-describedby=\"code-hint\">\
+         <p class=\"hint\" id=\"code-hint\">{code_hint}</p><button type=\"submit\">{continue}</button></form>",
+        top = top(lang, &path_only(next), None),
+        workplace = workplace.map(|d| workplace_header(lang, d)).unwrap_or_default(),
+        error = error.unwrap_or_default(),
+        title = t(lang, "sign_in_title"),
+        intro = t(lang, "sign_in_intro"),
+        or_pin = t(lang, "or_pin"),
+        next = esc(next),
+        ssin = t(lang, "ssin"),
+        ssin_hint = t(lang, "ssin_hint"),
+        pin = t(lang, "pin"),
+        remember = t(lang, "remember_phone"),
+        sign_in = t(lang, "sign_in"),
+        first = t(lang, "first_time"),
+        code = t(lang, "activation_code"),
+        code_hint = t(lang, "activation_hint"),
+        continue = t(lang, "continue"),
+    );
+    let title = workplace.map_or_else(|| t(lang, "sign_in_title").to_string(), |d| d.declaration.site_name.clone());
+    html(status, lang, &title, &body)
+}
+
+/// The path of a local URL, without its query (for the language switch).
+fn path_only(next: &str) -> String {
+    next.split('?').next().unwrap_or("/").to_string()
+}
+
+/// GET /r/{technical}: what a scanned QR code opens.
+async fn workplace_page(
+    State(state): State<AppState>,
+    Path(technical): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let d = match find(&state, &technical, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let caller = match current(&state, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let here = match q.c.as_deref() {
+        Some(c) => format!("/r/{}?c={}", d.technical_number, urlencode(c)),
+        None => format!("/r/{}", d.technical_number),
+    };
+    let r = match caller {
+        None => sign_in_page(&state, lang, &here, Some(&d), None, StatusCode::OK),
+        Some(caller) => match state.service.worker_workplace(&caller, &technical).await {
+            Ok(view) => register_page(&state, lang, &caller, &view, q.c.as_deref(), None, StatusCode::OK),
+            Err(e) => return unavailable(e),
+        },
+    };
+    remember_lang(r, &q)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The registration page: state, employer, one big button.
+fn register_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    view: &WorkplaceView,
+    site_code: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let d = &view.declaration;
+    let key = match new_tap_key() {
+        Ok(k) => k,
+        Err(e) => return unavailable(e),
+    };
+    let state_text = match &view.state {
+        Some(s) if s.kind == RegistrationType::In => {
+            format!(
+                "<p class=\"state in\">{}</p>",
+                t(lang, "state_in_since").replace("{time}", &brussels(s.since, false))
+            )
+        }
+        Some(s) => format!(
+            "<p class=\"state out\">{}</p>",
+            t(lang, "state_out_since").replace("{time}", &brussels(s.since, false))
+        ),
+        None => format!("<p class=\"state out\">{}</p>", t(lang, "state_none")),
+    };
+    let site = match site_code {
+        Some(c) if state.service.open_site_code(d, c).is_ok() => {
+            format!(
+                "<p class=\"ok\">{}</p><input type=\"hidden\" name=\"c\" value=\"{}\">",
+                t(lang, "site_proven"),
+                esc(c)
+            )
+        }
+        Some(c) => format!("<input type=\"hidden\" name=\"c\" value=\"{}\">", esc(c)),
+        None => String::new(),
+    };
+    let label = |e: &ciao_store_types::PersonEnterprise| {
+        let name = if e.name.is_empty() { String::new() } else { format!("{} ", esc(&e.name)) };
+        let founder = if e.founder { format!(" · {}", t(lang, "self_employed")) } else { String::new() };
+        format!("{name}<span class=\"mono\">{}</span>{founder}", e.enterprise.formatted())
+    };
+    let employer = match view.employers.len() {
+        0 => format!(
+            "<label for=\"employer\">{}</label><input id=\"employer\" name=\"employer\" inputmode=\"numeric\" required aria-describedby=\"employer-hint\">\
+             <p class=\"hint\" id=\"employer-hint\">{}</p>",
+            t(lang, "employer_number"),
+            t(lang, "employer_none")
+        ),
+        1 => format!(
+            "<p>{}: {}</p><input type=\"hidden\" name=\"employer\" value=\"{}\">",
+            t(lang, "employer"),
+            label(&view.employers[0]),
+            view.employers[0].enterprise.as_str()
+        ),
+        _ => {
+            let options: String = view
+                .employers
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let checked = if view.chosen.as_ref() == Some(&e.enterprise) { " checked" } else { "" };
+                    format!(
+                        "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\" required{checked}> {l}</label>",
+                        v = e.enterprise.as_str(),
+                        l = label(e)
+                    )
+                })
+                .collect();
+            format!("<fieldset><legend>{}</legend>{options}</fieldset>", t(lang, "employer"))
+        }
+    };
+    let next = view.next.as_str();
+    let here = format!("/r/{}", d.technical_number);
+    let body = format!(
+        "{top}{workplace}{error}{state_text}\
+         <form method=\"post\" action=\"/r/{tn}/register\" id=\"reg\" data-sending=\"{sending}\">\
+         <input type=\"hidden\" name=\"kind\" value=\"{next}\"><input type=\"hidden\" name=\"key\" value=\"{key}\">\
+         <input type=\"hidden\" name=\"lat\"><input type=\"hidden\" name=\"lon\"><input type=\"hidden\" name=\"acc\">{site}{employer}\
+         <label class=\"check\" id=\"geo-label\" hidden><input type=\"checkbox\" id=\"geo\"> {share}</label>\
+         <button class=\"big {cls}\" type=\"submit\">{button}</button></form>\
+         <p>{breaks}</p><p id=\"status\" role=\"status\" aria-live=\"polite\"></p>\
+         <div id=\"netfail\" class=\"alert\" role=\"alert\" hidden><p><strong>{not_registered}</strong></p><p>{netfail}</p>\
+         <button type=\"button\" id=\"retry\">{retry}</button></div>\
+         <script>(function(){{var f=document.getElementById('reg');if(!f||!window.fetch||!window.URLSearchParams)return;\
+         var st=document.getElementById('status'),nf=document.getElementById('netfail'),b=f.querySelector('button[type=submit]');\
+         if(navigator.geolocation)document.getElementById('geo-label').hidden=false;\
+         function send(){{st.textContent=f.dataset.sending;b.disabled=true;nf.hidden=true;var c=new AbortController();var to=setTimeout(function(){{c.abort()}},20000);\
+         fetch(f.action,{{method:'POST',body:new URLSearchParams(new FormData(f)),signal:c.signal,credentials:'same-origin'}})\
+         .then(function(r){{return r.text().then(function(x){{clearTimeout(to);document.open();document.write(x);document.close()}})}})\
+         .catch(function(){{clearTimeout(to);b.disabled=false;st.textContent='';nf.hidden=false;document.getElementById('retry').focus()}})}}\
+         f.addEventListener('submit',function(e){{e.preventDefault();var g=document.getElementById('geo');\
+         if(g.checked){{navigator.geolocation.getCurrentPosition(function(p){{f.lat.value=p.coords.latitude;f.lon.value=p.coords.longitude;\
+         f.acc.value=p.coords.accuracy;send()}},function(){{send()}},{{enableHighAccuracy:true,timeout:8000,maximumAge:60000}})}}else send()}});\
+         document.getElementById('retry').addEventListener('click',send)}})();</script>",
+        top = top(lang, &here, Some(caller)),
+        workplace = workplace_header(lang, d),
+        error = error.unwrap_or_default(),
+        tn = esc(&d.technical_number),
+        sending = t(lang, "sending"),
+        share = t(lang, "share_location"),
+        cls = next.to_ascii_lowercase(),
+        button = t(lang, &format!("button.{next}")),
+        breaks = t(lang, "breaks"),
+        not_registered = t(lang, "not_registered"),
+        netfail = t(lang, "network_failed"),
+        retry = t(lang, "retry"),
+    );
+    html(status, lang, &d.declaration.site_name, &body)
+}
+
+/// Re-exported store types used by the pages.
+mod ciao_store_types {
+    pub use ciao_service::ciao_store::PersonEnterprise;
+}
+
+async fn register_get(Path(technical): Path<String>) -> Response {
+    Redirect::to(&format!("/r/{}", urlencode(&technical))).into_response()
+}
+
+/// POST /r/{technical}/register: one tap.
+async fn register_post(
+    State(state): State<AppState>,
+    Path(technical): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let d = match find(&state, &technical, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    let here = format!("/r/{}", d.technical_number);
+    let not_registered = |lang: Lang| {
+        format!("<div class=\"alert\" role=\"alert\"><p><strong>{}</strong></p></div>", t(lang, "not_registered"))
+    };
+    if !same_origin(&state, &headers) {
+        return sign_in_page(&state, lang, &here, Some(&d), Some(not_registered(lang)), StatusCode::FORBIDDEN);
+    }
+    let caller = match current(&state, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return sign_in_page(&state, lang, &here, Some(&d), Some(not_registered(lang)), StatusCode::UNAUTHORIZED);
+        }
+        Err(r) => return r,
+    };
+    let tap = PhoneRegistration {
+        kind: form.text("kind"),
+        employer: form.text("employer"),
+        latitude: form.number("lat"),
+        longitude: form.number("lon"),
+        accuracy: form.number("acc"),
+        idempotency_key: form.text("key"),
+        site_code: form.text("c"),
+    };
+    let site_code = tap.site_code.clone();
+    match state.service.register_by_phone(&caller, &technical, tap).await {
+        Ok(r) => confirmation(lang, &caller, &d, &r),
+        Err(e) => {
+            let Some(errors) = service_errors(&e) else {
+                return unavailable(e);
+            };
+            let message = format!("{}{}", not_registered(lang), error_list(lang, &errors));
+            match state.service.worker_workplace(&caller, &technical).await {
+                Ok(view) => {
+                    register_page(&state, lang, &caller, &view, site_code.as_deref(), Some(message), status_of(&e))
+                }
+                Err(e) => unavailable(e),
+            }
+        }
+    }
+}
+
+fn employer_text(r: &Registration) -> String {
+    match &r.data.employer {
+        Employer::Enterprise(e) => e.formatted(),
+        Employer::ForeignVat(v) => v.as_str().to_string(),
+    }
+}
+
+/// The receipt, large enough to show an inspector.
+fn confirmation(lang: Lang, caller: &Caller, d: &DeclarationDetails, r: &Registration) -> Response {
+    let kind = r.data.kind.as_str();
+    let here = format!("/r/{}", d.technical_number);
+    let body = format!(
+        "{top}<div class=\"receipt {cls}\" role=\"status\"><h1>{title}</h1>\
+         <dl><dt>{time_label}</dt><dd class=\"huge\">{time}</dd><dd>{full}</dd>\
+         <dt>{receipt_label}</dt><dd class=\"huge mono\" id=\"receipt\">{id}</dd>\
+         <dt>{validity_label}</dt><dd id=\"validity\">{validity}</dd>\
+         <dt>{workplace_label}</dt><dd>{site}<br><span class=\"mono\">{number}</span></dd>\
+         <dt>{employer_label}</dt><dd class=\"mono\">{employer}</dd></dl></div>\
+         <p>{inspector}</p><p><a class=\"button\" href=\"{here}\">{back}</a></p>",
+        top = top(lang, &here, Some(caller)),
+        cls = kind.to_ascii_lowercase(),
+        title = t(lang, "registered_kind").replace("{kind}", kind),
+        time_label = t(lang, "server_time"),
+        time = brussels(r.data.created_at, false),
+        full = brussels(r.data.created_at, true),
+        receipt_label = t(lang, "receipt"),
+        id = r.id,
+        validity_label = t(lang, "validity"),
+        validity = t(lang, &format!("validity.{}", r.validity.as_str())),
+        workplace_label = t(lang, "workplace"),
+        site = esc(&d.declaration.site_name),
+        number = esc(d.declaration.number.as_str()),
+        employer_label = t(lang, "employer"),
+        employer = esc(&employer_text(r)),
+        inspector = t(lang, "show_inspector"),
+        back = t(lang, "back_to_workplace"),
+    );
+    html(StatusCode::OK, lang, t(lang, "registered_title"), &body)
+}
+
+/// GET /w/registrations: the person's own registrations, newest first.
+async fn my_registrations(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&q, &headers);
+    let caller = match current(&state, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return sign_in_page(&state, lang, "/w/registrations", None, None, StatusCode::OK),
+        Err(r) => return r,
+    };
+    let items = match state.service.my_registrations(&caller).await {
+        Ok(i) => i,
+        Err(e) => return unavailable(e),
+    };
+    let rows: String = items
+        .iter()
+        .map(|r| {
+            let remarks: String = r
+                .remarks
+                .iter()
+                .map(|m| {
+                    format!(
+                        "<li>{} <small class=\"mono\">{}</small></li>",
+                        t(lang, &format!("remark.{}", m.code)),
+                        esc(&m.code)
+                    )
+                })
+                .collect();
+            format!(
+                "<li class=\"reg\"><p><strong class=\"kind {cls}\">{kind}</strong> {time}</p>\
+                 <p>{decl_label}: <span class=\"mono\">{decl}</span> · {employer_label}: <span class=\"mono\">{employer}</span></p>\
+                 <p>{receipt_label}: <span class=\"mono\">{id}</span> · {validity_label}: <span class=\"validity\">{validity}</span></p>{remarks}</li>",
+                cls = r.data.kind.as_str().to_ascii_lowercase(),
+                kind = r.data.kind.as_str(),
+                time = brussels(r.data.registration_date, true),
+                decl_label = t(lang, "declaration"),
+                decl = esc(r.data.declaration.as_str()),
+                employer_label = t(lang, "employer"),
+                employer = esc(&employer_text(r)),
+                receipt_label = t(lang, "receipt"),
+                id = r.id,
+                validity_label = t(lang, "validity"),
+                validity = t(lang, &format!("validity.{}", r.validity.as_str())),
+                remarks = if remarks.is_empty() {
+                    String::new()
+                } else {
+                    format!("<p>{}:</p><ul class=\"remarks\">{remarks}</ul>", t(lang, "remarks"))
+                },
+            )
+        })
+        .collect();
+    let list = if rows.is_empty() {
+        format!("<p>{}</p>", t(lang, "none_yet"))
+    } else {
+        format!("<ol class=\"regs\">{rows}</ol>")
+    };
+    let body =
+        format!("{}<h1>{}</h1>{list}", top(lang, "/w/registrations", Some(&caller)), t(lang, "my_registrations"));
+    remember_lang(html(StatusCode::OK, lang, t(lang, "my_registrations"), &body), &q)
+}
+
+async fn sign_in_get(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&q, &headers);
+    let next = safe_next(q.next.as_deref());
+    remember_lang(sign_in_page(&state, lang, &next, None, None, StatusCode::OK), &q)
+}
+
+/// After a successful sign-in: the cookie, and on to where the worker was going.
+fn signed_in(state: &AppState, session: &WorkerSession, remember: bool, next: &str) -> Response {
+    let mut r = Redirect::to(next).into_response();
+    r.headers_mut().append(header::SET_COOKIE, session_cookie(state, session, remember));
+    r
+}
+
+async fn sign_in_post(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let form = FormData::parse(&body);
+    let next = safe_next(form.get("next"));
+    if !same_origin(&state, &headers) {
+        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
+    }
+    let ssin = form.text("ssin").unwrap_or_default();
+    let pin = form.get("pin").unwrap_or_default();
+    match state.service.pin_sign_in(&ssin, pin).await {
+        Ok(session) => signed_in(&state, &session, form.get("remember").is_some(), &next),
+        Err(e) => match service_errors(&e) {
+            Some(errors) => sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e)),
+            None => unavailable(e),
+        },
+    }
+}
+
+/// The page to set up sign-in after a valid activation code.
+#[allow(clippy::too_many_arguments)]
+fn enrol_page(
+    lang: Lang,
+    ceremony: Option<ciao_service::worker::PasskeyCeremony>,
+    ticket: &str,
+    who: &str,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let passkey = match ceremony {
+        Some(p) => format!(
+            "<section id=\"pk\" hidden><button class=\"big\" id=\"pk-create\" type=\"button\" data-state=\"{state}\" data-challenge=\"{challenge}\" \
+             data-rp=\"{rp}\" data-user=\"{user}\" data-name=\"{name}\" data-next=\"{next}\">{label}</button></section>\
+             <p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p>\
+             <script>{B64_JS}(function(){{var b=document.getElementById('pk-create');if(!window.PublicKeyCredential||!window.fetch)return;\
+             document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{var e=document.getElementById('pk-error');\
+             navigator.credentials.create({{publicKey:{{challenge:ub64(b.dataset.challenge),rp:{{id:b.dataset.rp,name:'ciao'}},\
+             user:{{id:ub64(b.dataset.user),name:b.dataset.name,displayName:b.dataset.name}},pubKeyCredParams:[{{type:'public-key',alg:-7}}],\
+             authenticatorSelection:{{residentKey:'required',userVerification:'required'}},attestation:'none',timeout:120000}}}})\
+             .then(function(c){{if(!c.response.getPublicKey)throw new Error('{unsupported}');return post('/w/activate/passkey',{{state:b.dataset.state,\
+             credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),authenticatorData:b64u(c.response.getAuthenticatorData()),\
+             publicKey:b64u(c.response.getPublicKey()),algorithm:c.response.getPublicKeyAlgorithm()}})}})\
+             .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{e.hidden=false;e.textContent=x.message}})}})}})();</script>",
+            state = esc(&p.state),
+            challenge = esc(&p.challenge),
+            rp = esc(&p.rp_id),
+            user = esc(&p.user_id),
+            name = esc(&p.user_name),
+            next = esc(next),
+            label = t(lang, "create_passkey"),
+            unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
+        ),
+        None => String::new(),
+    };
+    let body = format!(
+        "{top}{error}<h1>{title}</h1><p>{for_label}: <span class=\"mono\">{who}</span></p>{passkey}\
+         <form method=\"post\" action=\"/w/activate/pin\"><h2>{choose}</h2>\
+         <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\"><input type=\"hidden\" name=\"next\" value=\"{next}\">\
+         <input type=\"hidden\" name=\"who\" value=\"{who}\">\
+         <label for=\"pin\">{pin}</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"new-password\" \
+         minlength=\"6\" maxlength=\"12\" required aria-describedby=\"pin-rules\"><p class=\"hint\" id=\"pin-rules\">{rules}</p>\
+         <label for=\"pin2\">{repeat}</label><input id=\"pin2\" name=\"pin2\" type=\"password\" inputmode=\"numeric\" autocomplete=\"new-password\" \
+         minlength=\"6\" maxlength=\"12\" required>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"remember\" value=\"1\" checked> {remember}</label>\
+         <button type=\"submit\">{save}</button></form>",
+        top = top(lang, "/w/sign-in", None),
+        error = error.unwrap_or_default(),
+        title = t(lang, "enrol_title"),
+        for_label = t(lang, "enrol_for"),
+        who = esc(who),
+        choose = t(lang, "choose_pin"),
+        ticket = esc(ticket),
+        next = esc(next),
+        pin = t(lang, "pin"),
+        rules = t(lang, "pin_rules"),
+        repeat = t(lang, "pin_repeat"),
+        remember = t(lang, "remember_phone"),
+        save = t(lang, "save_pin"),
+    );
+    html(status, lang, t(lang, "enrol_title"), &body)
+}
+
+async fn activate_post(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let form = FormData::parse(&body);
+    let next = safe_next(form.get("next"));
+    if !same_origin(&state, &headers) {
+        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
+    }
+    match state.service.check_activation_code(form.get("code").unwrap_or_default()).await {
+        Ok(ticket) => {
+            let ceremony = state.service.passkey_creation(&ticket.ticket).await.ok();
+            enrol_page(lang, ceremony, &ticket.ticket, &ticket.ssin.masked(), &next, None, StatusCode::OK)
+        }
+        Err(e) => match service_errors(&e) {
+            Some(errors) => sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e)),
+            None => unavailable(e),
+        },
+    }
+}
+
+async fn activate_pin_post(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let form = FormData::parse(&body);
+    let next = safe_next(form.get("next"));
+    if !same_origin(&state, &headers) {
+        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
+    }
+    let ticket = form.get("ticket").unwrap_or_default();
+    let result = state
+        .service
+        .enrol_with_pin(ticket, form.get("pin").unwrap_or_default(), form.get("pin2").unwrap_or_default())
+        .await;
+    match result {
+        Ok(session) => signed_in(&state, &session, form.get("remember").is_some(), &next),
+        Err(e) => match service_errors(&e) {
+            Some(errors) if errors.iter().any(|e| e.code.starts_with("activationCode")) => {
+                sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
+            }
+            Some(errors) => {
+                let who = form.get("who").unwrap_or_default();
+                let ceremony = state.service.passkey_creation(ticket).await.ok();
+                enrol_page(lang, ceremony, ticket, who, &next, Some(error_list(lang, &errors)), status_of(&e))
+            }
+            None => unavailable(e),
+        },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PasskeyJson {
+    state: String,
+    credential_id: String,
+    #[serde(rename = "clientDataJSON")]
+    client_data_json: String,
+    authenticator_data: String,
+    #[serde(default)]
+    public_key: String,
+    #[serde(default)]
+    algorithm: i64,
+    #[serde(default)]
+    signature: String,
+}
+
+impl PasskeyJson {
+    fn parse(body: &[u8]) -> Result<PasskeyAnswer, Response> {
+        let j: PasskeyJson = serde_json::from_slice(body)
+            .map_err(|e| json_error(StatusCode::BAD_REQUEST, &format!("the body is not a passkey answer: {e}")))?;
+        Ok(PasskeyAnswer {
+            state: j.state,
+            credential_id: j.credential_id,
+            client_data_json: j.client_data_json,
+            authenticator_data: j.authenticator_data,
+            public_key: j.public_key,
+            algorithm: j.algorithm,
+            signature: j.signature,
+        })
+    }
+}
+
+fn json_error(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::json!({ "status": status.as_u16(), "detail": detail }).to_string(),
+    )
+        .into_response()
+}
+
+fn passkey_result(state: &AppState, result: Result<WorkerSession, ServiceError>) -> Response {
+    match result {
+        Ok(session) => {
+            let mut r = ([(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response();
+            r.headers_mut().append(header::SET_COOKIE, session_cookie(state, &session, true));
+            r
+        }
+        Err(e) => match service_errors(&e) {
+            Some(errors) => {
+                json_error(status_of(&e), &errors.iter().map(|e| e.description.clone()).collect::<Vec<_>>().join("; "))
+            }
+            None => {
+                tracing::error!(error = %e, "passkey");
+                json_error(StatusCode::SERVICE_UNAVAILABLE, "the service is unavailable; try again")
+            }
+        },
+    }
+}
+
+async fn activate_passkey_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !same_origin(&state, &headers) {
+        return json_error(StatusCode::FORBIDDEN, "cross-site request refused");
+    }
+    let answer = match PasskeyJson::parse(&body) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let result = state.service.enrol_with_passkey(&answer).await;
+    passkey_result(&state, result)
+}
+
+async fn passkey_sign_in_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !same_origin(&state, &headers) {
+        return json_error(StatusCode::FORBIDDEN, "cross-site request refused");
+    }
+    let answer = match PasskeyJson::parse(&body) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let result = state.service.passkey_sign_in(&answer).await;
+    passkey_result(&state, result)
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let mut r = Redirect::to("/w/sign-in").into_response();
+    if same_origin(&state, &headers) {
+        r.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("ciao_worker=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        );
+    }
+    r
+}
+
+/// GET /r/{technical}/display: for a tablet on site, a QR code that changes
+/// every 30 seconds (the page reloads itself, no JavaScript needed).
+async fn display(
+    State(state): State<AppState>,
+    Path(technical): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let d = match find(&state, &technical, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let (code, next) = state.service.site_code(&d);
+    let url = format!("{}?c={}", state.service.registration_url(&d), urlencode(&code));
+    let svg = match qr::svg(&url, 600) {
+        Ok(s) => s,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]).to_string();
+    let refresh = (next - state.service.now()).whole_seconds().clamp(1, 30) + 1;
+    let titles: Vec<String> =
+        Lang::ALL.iter().map(|l| format!("<span lang=\"{}\">{}</span>", l.code(), t(*l, "display_title"))).collect();
+    let body = format!(
+        "<div class=\"display\"><p class=\"titles\">{titles}</p>{header}<div class=\"qr\" id=\"site-qr\" data-url=\"{url}\">{svg}</div>\
+         <p>{changes}</p></div>",
+        titles = titles.join(" · "),
+        header = workplace_header(lang, &d),
+        url = esc(&url),
+        changes = t(lang, "display_changes"),
+    );
+    let mut r =
+        html(StatusCode::OK, lang, &format!("{} — {}", d.declaration.site_name, t(lang, "site_display")), &body);
+    if let Ok(v) = HeaderValue::from_str(&refresh.to_string()) {
+        r.headers_mut().insert("refresh", v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

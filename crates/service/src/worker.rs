@@ -1,0 +1,680 @@
+//! The smartphone channel: a worker signs in as a person and registers their
+//! own presence on a workplace, IN and OUT, through its QR code or URL.
+//!
+//! Identity sits behind one seam: whatever proves who the worker is (the
+//! built-in activation code + PIN or passkey here; an OpenID Connect provider
+//! such as the national eID/itsme login later) ends in
+//! [`Service::open_worker_session`], and every later request comes back as a
+//! [`Caller::Person`] through [`Service::worker_from_session`]. The
+//! registration code only ever sees that caller.
+//!
+//! Signed values (sessions, enrolment tickets, passkey challenges, rotating
+//! site codes) are `base64url(payload).base64url(hmac)`, the HMAC over a
+//! purpose and the payload with a server secret shared by every node.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ciao_auth::token::{TokenKey, random_bytes, sha256_hex};
+use ciao_auth::webauthn::{self, RelyingParty};
+use ciao_domain::reference::DeclarationDetails;
+use ciao_domain::search::{SearchCriteria, Sort, SortKey};
+use ciao_domain::{
+    Channel, EnterpriseNumber, FieldError, Person, Registration, RegistrationInput, RegistrationType, Ssin, Validity,
+};
+use ciao_store::{Enrolment, PasskeyRecord, PersonEnterprise};
+use time::{Duration, OffsetDateTime};
+
+use crate::{Caller, ItemResult, Result, Service, ServiceError};
+
+/// How long "remember this phone" keeps a worker signed in.
+pub const SESSION_LIFETIME: Duration = Duration::days(90);
+/// How long an activation code may wait to be used.
+pub const ACTIVATION_LIFETIME: Duration = Duration::days(14);
+/// How long a worker has between entering the code and setting up sign-in.
+const ENROLMENT_LIFETIME: Duration = Duration::minutes(15);
+/// How long a passkey ceremony may take.
+const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+/// Wrong PINs in a row before the PIN is locked, and for how long.
+pub const PIN_MAX_ATTEMPTS: i64 = 5;
+pub const PIN_LOCK: Duration = Duration::minutes(15);
+/// A site display shows a new code every this many seconds.
+pub const SITE_CODE_PERIOD_SECONDS: i64 = 30;
+/// The alphabet of activation codes (no 0/O, 1/I).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// The name of the workers' signing secret in the database.
+pub(crate) const WORKER_SECRET: &str = "worker-hmac-v1";
+
+/// A new activation code, to be printed once.
+#[derive(Debug, Clone)]
+pub struct ActivationCode {
+    pub code: String,
+    pub ssin: Ssin,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A checked activation code, valid for a few minutes, to set up sign-in.
+#[derive(Debug, Clone)]
+pub struct EnrolmentTicket {
+    pub ticket: String,
+    pub ssin: Ssin,
+}
+
+/// What the browser needs to create or use a passkey.
+#[derive(Debug, Clone)]
+pub struct PasskeyCeremony {
+    /// base64url challenge.
+    pub challenge: String,
+    /// Signed state to send back with the answer.
+    pub state: String,
+    pub rp_id: String,
+    /// base64url user handle (creation only).
+    pub user_id: String,
+    pub user_name: String,
+}
+
+/// A browser's answer to a passkey ceremony, every binary field base64url.
+#[derive(Debug, Clone, Default)]
+pub struct PasskeyAnswer {
+    pub state: String,
+    pub credential_id: String,
+    pub client_data_json: String,
+    pub authenticator_data: String,
+    /// Creation: the SPKI public key. Sign-in: unused.
+    pub public_key: String,
+    pub algorithm: i64,
+    /// Sign-in: the signature.
+    pub signature: String,
+}
+
+/// A signed-in worker: the session cookie's value and who it is.
+#[derive(Debug, Clone)]
+pub struct WorkerSession {
+    pub cookie: String,
+    pub caller: Caller,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The person's current state on a workplace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresenceState {
+    pub kind: RegistrationType,
+    pub since: OffsetDateTime,
+}
+
+/// What the registration page shows.
+#[derive(Debug, Clone)]
+pub struct WorkplaceView {
+    pub declaration: DeclarationDetails,
+    /// The last registration of the person on this workplace today, if any.
+    pub state: Option<PresenceState>,
+    /// The action the big button offers.
+    pub next: RegistrationType,
+    /// The enterprises the person may register for here (employments and
+    /// founder periods of today, those in the declaration's chain first).
+    pub employers: Vec<PersonEnterprise>,
+    /// The employer chosen last time on this workplace, or the only one.
+    pub chosen: Option<EnterpriseNumber>,
+}
+
+/// A tap on the registration page.
+#[derive(Debug, Clone, Default)]
+pub struct PhoneRegistration {
+    pub kind: Option<String>,
+    pub employer: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy: Option<f64>,
+    /// Random per rendered page: a double tap or a retry registers once.
+    pub idempotency_key: Option<String>,
+    /// The rotating code of a site display, when the worker scanned one.
+    pub site_code: Option<String>,
+}
+
+/// Signs and opens the server's small signed values.
+pub(crate) struct Sealer(TokenKey);
+
+impl Sealer {
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        Self(TokenKey::from_secret(secret))
+    }
+
+    fn seal(&self, purpose: &str, payload: &str) -> String {
+        let mac = self.0.mac(format!("{purpose}\0{payload}").as_bytes());
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    fn open(&self, purpose: &str, sealed: &str) -> Option<String> {
+        if sealed.len() > 2048 {
+            return None;
+        }
+        let (payload, mac) = sealed.split_once('.')?;
+        let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        self.0.verify_mac(format!("{purpose}\0{payload}").as_bytes(), &mac).then_some(payload)
+    }
+}
+
+fn invalid(field: &str, code: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError::new(field, code, message)])
+}
+
+/// Activation codes are typed by hand: case, spaces and dashes do not matter.
+fn normalise_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+fn random_code() -> Result<String> {
+    let bytes = random_bytes(12).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let chars: Vec<char> = bytes.iter().map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char).collect();
+    Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
+}
+
+fn b64(field: &str, s: &str) -> Result<Vec<u8>> {
+    URL_SAFE_NO_PAD
+        .decode(s.trim_end_matches('='))
+        .map_err(|_| invalid(field, "passkey.encoding", format!("{field} is not base64url")))
+}
+
+/// A new idempotency key for one tap of the registration page (22 characters).
+pub fn new_tap_key() -> Result<String> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes(16).map_err(|e| ServiceError::Internal(e.to_string()))?))
+}
+
+impl Service {
+    fn relying_party(&self) -> Result<RelyingParty> {
+        RelyingParty::from_public_url(&self.config.public_url).map_err(|e| {
+            ServiceError::Forbidden(format!(
+                "passkeys need the server's public URL to name a host, not an IP address ({e}); use the PIN"
+            ))
+        })
+    }
+
+    /// Issues a one-time activation code for a person (the operator only).
+    /// Only its hash is stored: it is shown once.
+    pub async fn issue_activation_code(&self, caller: &Caller, ssin: &str) -> Result<ActivationCode> {
+        if !matches!(caller, Caller::Operator { .. }) {
+            return Err(ServiceError::Forbidden("only the operator issues activation codes".into()));
+        }
+        let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        let code = random_code()?;
+        let now = self.now();
+        let expires_at = now + ACTIVATION_LIFETIME;
+        self.store.add_activation_code(&sha256_hex(normalise_code(&code).as_bytes()), &ssin, now, expires_at).await?;
+        self.audit(caller, "worker.activation_code", Some(ssin.masked()), serde_json::json!({})).await?;
+        Ok(ActivationCode { code, ssin, expires_at })
+    }
+
+    /// Checks an activation code without using it up, and gives a ticket to
+    /// set up the sign-in with.
+    pub async fn check_activation_code(&self, code: &str) -> Result<EnrolmentTicket> {
+        let normalised = normalise_code(code);
+        let refused = || {
+            invalid(
+                "activationCode",
+                "activationCode.unknown",
+                "this activation code is unknown, already used or expired; ask for a new one",
+            )
+        };
+        if normalised.len() != 12 {
+            return Err(invalid(
+                "activationCode",
+                "activationCode.format",
+                "an activation code has 12 letters and digits, such as ABCD-EFGH-JKLM",
+            ));
+        }
+        let hash = sha256_hex(normalised.as_bytes());
+        let now = self.now();
+        let ssin = self.store.activation_code(&hash, now).await?.ok_or_else(refused)?;
+        let expires = (now + ENROLMENT_LIFETIME).unix_timestamp();
+        Ok(EnrolmentTicket { ticket: self.sealer.seal("enrol", &format!("{hash}|{expires}")), ssin })
+    }
+
+    fn open_ticket(&self, ticket: &str) -> Result<String> {
+        let expired = || {
+            invalid(
+                "ticket",
+                "activationCode.expired",
+                "setting up sign-in took too long; enter the activation code again",
+            )
+        };
+        let payload = self.sealer.open("enrol", ticket).ok_or_else(expired)?;
+        let (hash, expires) = payload.split_once('|').ok_or_else(expired)?;
+        let expires: i64 = expires.parse().map_err(|_| expired())?;
+        if self.now().unix_timestamp() >= expires {
+            return Err(expired());
+        }
+        Ok(hash.to_string())
+    }
+
+    async fn enrol(&self, hash: &str, enrolment: Enrolment, provider: &str) -> Result<WorkerSession> {
+        let now = self.now();
+        let ssin = self.store.enrol_worker(hash, &enrolment, now).await?.ok_or_else(|| {
+            invalid("activationCode", "activationCode.unknown", "this activation code was used meanwhile or expired")
+        })?;
+        let caller = self.person_caller(ssin).await?;
+        self.audit(&caller, "worker.enrol", None, serde_json::json!({ "provider": provider })).await?;
+        self.open_worker_session_at(&caller, provider, now)
+    }
+
+    /// Sets up PIN sign-in with an enrolment ticket.
+    pub async fn enrol_with_pin(&self, ticket: &str, pin: &str, repeat: &str) -> Result<WorkerSession> {
+        let hash = self.open_ticket(ticket)?;
+        ciao_auth::pin::check_pin(pin).map_err(|e| invalid("pin", "pin.rule", e.to_string()))?;
+        if pin != repeat {
+            return Err(invalid("pinRepeat", "pin.repeat", "the two PINs are not the same"));
+        }
+        let pin_hash = ciao_auth::pin::hash_pin(pin).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.enrol(&hash, Enrolment::Pin { pin_hash }, "ciao-pin").await
+    }
+
+    /// The options to create a passkey with an enrolment ticket.
+    pub async fn passkey_creation(&self, ticket: &str) -> Result<PasskeyCeremony> {
+        let hash = self.open_ticket(ticket)?;
+        let rp = self.relying_party()?;
+        let challenge = URL_SAFE_NO_PAD.encode(random_bytes(32).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let user_id = URL_SAFE_NO_PAD.encode(random_bytes(16).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let expires = (self.now() + CHALLENGE_LIFETIME).unix_timestamp();
+        let state = self.sealer.seal("passkey-create", &format!("{challenge}|{expires}|{hash}"));
+        let ssin = self.store.activation_code(&hash, self.now()).await?.ok_or_else(|| {
+            invalid("activationCode", "activationCode.unknown", "this activation code was used meanwhile or expired")
+        })?;
+        Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id, user_name: ssin.formatted() })
+    }
+
+    fn open_challenge(&self, purpose: &str, state: &str) -> Result<(Vec<u8>, String)> {
+        let expired = || invalid("state", "passkey.expired", "the passkey request expired; try again");
+        let payload = self.sealer.open(purpose, state).ok_or_else(expired)?;
+        let mut parts = payload.splitn(3, '|');
+        let challenge = parts.next().ok_or_else(expired)?;
+        let expires: i64 = parts.next().and_then(|e| e.parse().ok()).ok_or_else(expired)?;
+        let rest = parts.next().unwrap_or_default().to_string();
+        if self.now().unix_timestamp() >= expires {
+            return Err(expired());
+        }
+        Ok((URL_SAFE_NO_PAD.decode(challenge).map_err(|_| expired())?, rest))
+    }
+
+    /// Sets up passkey sign-in: verifies the browser's new credential.
+    pub async fn enrol_with_passkey(&self, answer: &PasskeyAnswer) -> Result<WorkerSession> {
+        let (challenge, hash) = self.open_challenge("passkey-create", &answer.state)?;
+        let rp = self.relying_party()?;
+        let credential_id = b64("credentialId", &answer.credential_id)?;
+        let created = webauthn::verify_registration(
+            &rp,
+            &challenge,
+            &b64("clientDataJSON", &answer.client_data_json)?,
+            &b64("authenticatorData", &answer.authenticator_data)?,
+            &credential_id,
+            &b64("publicKey", &answer.public_key)?,
+            answer.algorithm,
+        )
+        .map_err(|e| invalid("passkey", "passkey.refused", e.to_string()))?;
+        let ssin = self.store.activation_code(&hash, self.now()).await?.ok_or_else(|| {
+            invalid("activationCode", "activationCode.unknown", "this activation code was used meanwhile or expired")
+        })?;
+        let record = PasskeyRecord {
+            credential_id: URL_SAFE_NO_PAD.encode(&created.credential_id),
+            ssin,
+            public_key: created.public_key_spki,
+            sign_count: i64::from(created.sign_count),
+        };
+        self.enrol(&hash, Enrolment::Passkey(record), "ciao-passkey").await
+    }
+
+    /// The options to sign in with a passkey (discoverable credentials).
+    pub fn passkey_sign_in_options(&self) -> Result<PasskeyCeremony> {
+        let rp = self.relying_party()?;
+        let challenge = URL_SAFE_NO_PAD.encode(random_bytes(32).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let expires = (self.now() + CHALLENGE_LIFETIME).unix_timestamp();
+        let state = self.sealer.seal("passkey-get", &format!("{challenge}|{expires}|"));
+        Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id: String::new(), user_name: String::new() })
+    }
+
+    /// Signs in with a passkey.
+    pub async fn passkey_sign_in(&self, answer: &PasskeyAnswer) -> Result<WorkerSession> {
+        let (challenge, _) = self.open_challenge("passkey-get", &answer.state)?;
+        let rp = self.relying_party()?;
+        let unknown = || invalid("passkey", "passkey.unknown", "this passkey is not known here; activate this phone");
+        let id = answer.credential_id.trim_end_matches('=');
+        if id.is_empty() || id.len() > 1400 {
+            return Err(unknown());
+        }
+        let record = self.store.passkey(id).await?.ok_or_else(unknown)?;
+        let count = webauthn::verify_assertion(
+            &rp,
+            &challenge,
+            &b64("clientDataJSON", &answer.client_data_json)?,
+            &b64("authenticatorData", &answer.authenticator_data)?,
+            &b64("signature", &answer.signature)?,
+            &record.public_key,
+            u32::try_from(record.sign_count).unwrap_or(0),
+        )
+        .map_err(|e| invalid("passkey", "passkey.refused", e.to_string()))?;
+        let now = self.now();
+        self.store.passkey_used(id, i64::from(count), now).await?;
+        let caller = self.person_caller(record.ssin).await?;
+        self.audit(&caller, "worker.sign_in", None, serde_json::json!({ "provider": "ciao-passkey" })).await?;
+        self.open_worker_session_at(&caller, "ciao-passkey", now)
+    }
+
+    /// Signs in with SSIN and PIN. The same answer for an unknown person
+    /// and a wrong PIN; a PIN is locked after repeated failures.
+    pub async fn pin_sign_in(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
+        let wrong = |left: Option<i64>| {
+            let more = match left {
+                Some(n) if n > 0 => format!("; {n} attempts left before the PIN is locked"),
+                _ => String::new(),
+            };
+            invalid("pin", "pin.wrong", format!("the SSIN or the PIN is wrong{more}"))
+        };
+        let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        let now = self.now();
+        let Some(creds) = self.store.worker_credentials(&ssin).await? else {
+            return Err(wrong(None));
+        };
+        if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+            return Err(ServiceError::Forbidden(format!(
+                "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
+                ciao_domain::clock::format_brussels(until)
+            )));
+        }
+        let Some(hash) = creds.pin_hash.as_deref() else {
+            return Err(wrong(None));
+        };
+        if !ciao_auth::pin::verify_pin(pin, hash) {
+            let attempts = self.store.pin_failed(&ssin, PIN_MAX_ATTEMPTS, now + PIN_LOCK).await?;
+            let caller = Caller::Person { ssin: ssin.clone(), name: String::new() };
+            self.audit(&caller, "worker.pin_failed", None, serde_json::json!({ "attempts": attempts })).await?;
+            if attempts >= PIN_MAX_ATTEMPTS {
+                return Err(ServiceError::Forbidden(format!(
+                    "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
+                    ciao_domain::clock::format_brussels(now + PIN_LOCK)
+                )));
+            }
+            return Err(wrong(Some(PIN_MAX_ATTEMPTS - attempts)));
+        }
+        if creds.failed_attempts > 0 || creds.locked_until.is_some() {
+            self.store.pin_succeeded(&ssin).await?;
+        }
+        let caller = self.person_caller(ssin).await?;
+        self.audit(&caller, "worker.sign_in", None, serde_json::json!({ "provider": "ciao-pin" })).await?;
+        self.open_worker_session_at(&caller, "ciao-pin", now)
+    }
+
+    async fn person_caller(&self, ssin: Ssin) -> Result<Caller> {
+        let name = match self.store.person_name(&ssin).await? {
+            Some((last, first)) => format!("{first} {last}"),
+            None => String::new(),
+        };
+        Ok(Caller::Person { ssin, name })
+    }
+
+    /// The identity seam: any provider that has proven who the worker is
+    /// opens the session here.
+    pub fn open_worker_session(&self, caller: &Caller, provider: &str) -> Result<WorkerSession> {
+        self.open_worker_session_at(caller, provider, self.now())
+    }
+
+    fn open_worker_session_at(&self, caller: &Caller, provider: &str, now: OffsetDateTime) -> Result<WorkerSession> {
+        let Caller::Person { ssin, .. } = caller else {
+            return Err(ServiceError::Forbidden("only a person has a worker session".into()));
+        };
+        if provider.contains('|') {
+            return Err(ServiceError::Internal("a provider name may not contain |".into()));
+        }
+        let issued = ciao_domain::clock::to_micros(now);
+        let cookie = self.sealer.seal("session", &format!("{}|{issued}|{provider}", ssin.as_str()));
+        Ok(WorkerSession { cookie, caller: caller.clone(), expires_at: now + SESSION_LIFETIME })
+    }
+
+    /// The person behind a session cookie, or None when it is forged,
+    /// expired or signed out by a later activation.
+    pub async fn worker_from_session(&self, cookie: &str) -> Result<Option<Caller>> {
+        let Some(payload) = self.sealer.open("session", cookie) else {
+            return Ok(None);
+        };
+        let mut parts = payload.split('|');
+        let (Some(ssin), Some(issued)) = (parts.next(), parts.next().and_then(|i| i.parse::<i64>().ok())) else {
+            return Ok(None);
+        };
+        let Ok(ssin) = Ssin::parse(ssin) else {
+            return Ok(None);
+        };
+        let issued = ciao_domain::clock::from_micros(issued);
+        if self.now() >= issued + SESSION_LIFETIME {
+            return Ok(None);
+        }
+        match self.store.worker_credentials(&ssin).await? {
+            Some(c) if issued >= c.sessions_valid_after => Ok(Some(self.person_caller(ssin).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The rotating code a site display shows now: valid for the current
+    /// period of 30 seconds, the same on every node.
+    pub fn site_code(&self, d: &DeclarationDetails) -> (String, OffsetDateTime) {
+        let now = self.now().unix_timestamp();
+        let start = now - now.rem_euclid(SITE_CODE_PERIOD_SECONDS);
+        let code = self.sealer.seal("site", &format!("{}|{start}", d.technical_number));
+        let next =
+            OffsetDateTime::from_unix_timestamp(start + SITE_CODE_PERIOD_SECONDS).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        (code, next)
+    }
+
+    /// The issue instant of a rotating site code of this workplace.
+    pub fn open_site_code(&self, d: &DeclarationDetails, code: &str) -> Result<OffsetDateTime> {
+        let bad = || {
+            invalid(
+                "siteCode",
+                "siteCode.invalid",
+                "this QR code was not made by this workplace's display; scan the code on site again",
+            )
+        };
+        let payload = self.sealer.open("site", code).ok_or_else(bad)?;
+        let (technical, start) = payload.split_once('|').ok_or_else(bad)?;
+        if technical != d.technical_number {
+            return Err(bad());
+        }
+        let start: i64 = start.parse().map_err(|_| bad())?;
+        let at = OffsetDateTime::from_unix_timestamp(start).map_err(|_| bad())?;
+        if at > self.now() + Duration::seconds(5) {
+            return Err(bad());
+        }
+        Ok(at)
+    }
+
+    fn person_of(caller: &Caller) -> Result<&Ssin> {
+        match caller {
+            Caller::Person { ssin, .. } => Ok(ssin),
+            _ => Err(ServiceError::Forbidden(
+                "only the worker registers their own presence through the smartphone channel; \
+                 employers, operators and registration systems cannot register here"
+                    .into(),
+            )),
+        }
+    }
+
+    /// The registration page of a workplace for the signed-in person.
+    pub async fn worker_workplace(&self, caller: &Caller, technical: &str) -> Result<WorkplaceView> {
+        let ssin = Self::person_of(caller)?.clone();
+        let declaration = self.declaration_by_technical_number(technical).await?;
+        let now = self.now();
+        let today = ciao_domain::clock::to_brussels(now).date();
+        let criteria = SearchCriteria {
+            declaration: Some(declaration.declaration.number.clone()),
+            validity: vec![Validity::Pending, Validity::Valid, Validity::Invalid],
+            page_size: 1,
+            ..Self::own_criteria(&ssin, ciao_domain::clock::brussels_start_of_day(today), now + Duration::days(1))
+        };
+        let last = self.store.search(&criteria, &ciao_store::Scope::All).await?.items.into_iter().next();
+        let state = last.map(|r| PresenceState { kind: r.data.kind, since: r.data.registration_date });
+        let next = match &state {
+            Some(PresenceState { kind: RegistrationType::In, .. }) => RegistrationType::Out,
+            _ => RegistrationType::In,
+        };
+        let mut employers = self.store.person_enterprises(&ssin, today).await?;
+        let chain: Vec<&EnterpriseNumber> = std::iter::once(&declaration.declaration.declaring_contractor)
+            .chain(declaration.subcontractors.iter().map(|s| &s.enterprise_number))
+            .collect();
+        employers.sort_by_key(|e| !chain.contains(&&e.enterprise));
+        let in_chain = employers.iter().filter(|e| chain.contains(&&e.enterprise)).count();
+        if in_chain > 0 {
+            employers.truncate(in_chain);
+        }
+        let remembered = self.store.employer_choice(&ssin, &declaration.declaration.number).await?;
+        let chosen = remembered
+            .filter(|r| employers.iter().any(|e| &e.enterprise == r))
+            .or_else(|| (employers.len() == 1).then(|| employers[0].enterprise.clone()));
+        Ok(WorkplaceView { declaration, state, next, employers, chosen })
+    }
+
+    fn own_criteria(ssin: &Ssin, from: OffsetDateTime, to: OffsetDateTime) -> SearchCriteria {
+        SearchCriteria {
+            registration_from: from,
+            registration_to: to,
+            ssin: Some(ssin.clone()),
+            limosa_id: None,
+            enterprise_number: None,
+            declaration: None,
+            validity: Vec::new(),
+            remark: None,
+            kind: None,
+            created_from: None,
+            created_to: None,
+            sort: Sort { key: SortKey::RegistrationDate, descending: true },
+            page: 1,
+            page_size: 50,
+        }
+    }
+
+    /// Registers the signed-in person's own presence on a workplace, now.
+    /// The registration instant is the server's; the idempotency key makes
+    /// a double tap or a retry register once.
+    pub async fn register_by_phone(
+        &self,
+        caller: &Caller,
+        technical: &str,
+        tap: PhoneRegistration,
+    ) -> Result<Registration> {
+        let ssin = Self::person_of(caller)?.clone();
+        let declaration = self.declaration_by_technical_number(technical).await?;
+        let mut errors = Vec::new();
+        let key = tap.idempotency_key.unwrap_or_default();
+        if !(16..=24).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            errors.push(FieldError::new(
+                "idempotencyKey",
+                "idempotencyKey.format",
+                "idempotencyKey is 16 to 24 URL-safe characters, new for every tap",
+            ));
+        }
+        let employer = tap.employer.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        if employer.is_none() {
+            errors.push(FieldError::new("employer", "required", "choose the employer you work for here"));
+        }
+        let site_code_issued_at = match tap.site_code.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => match self.open_site_code(&declaration, c) {
+                Ok(at) => Some(at),
+                Err(ServiceError::Invalid(e)) => {
+                    errors.extend(e);
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let coordinates = match (tap.latitude, tap.longitude) {
+            (Some(lat), Some(lon)) => Some((lat, lon)),
+            (None, None) => None,
+            _ => {
+                errors.push(FieldError::new(
+                    "placeOfWork.coordinates",
+                    "coordinates.incomplete",
+                    "give both latitude and longitude, or neither",
+                ));
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let now = self.now();
+        let input = RegistrationInput {
+            registration_date: Some(ciao_domain::format_utc(now)),
+            kind: tap.kind,
+            ssin: Some(ssin.as_str().to_string()),
+            employer_enterprise_number: employer.map(str::to_string),
+            declaration: Some(declaration.declaration.number.as_str().to_string()),
+            coordinates,
+            accuracy: coordinates.and(tap.accuracy),
+            client_reference: Some(key),
+            ..RegistrationInput::default()
+        };
+        let result = self
+            .register_items(caller, Channel::Smartphone, vec![Ok(input)], site_code_issued_at)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::Internal("no result for the registration".into()))?;
+        let registration = match result {
+            ItemResult::Created(r) => *r,
+            ItemResult::NotCreated(errors) => return Err(ServiceError::Invalid(errors)),
+        };
+        if let ciao_domain::Employer::Enterprise(e) = &registration.data.employer {
+            self.store.set_employer_choice(&ssin, &declaration.declaration.number, e, now).await?;
+        }
+        Ok(registration)
+    }
+
+    /// The person's own registrations of the last 31 days, newest first.
+    pub async fn my_registrations(&self, caller: &Caller) -> Result<Vec<Registration>> {
+        let ssin = Self::person_of(caller)?;
+        let now = self.now();
+        let criteria = Self::own_criteria(ssin, now - Duration::days(31), now + Duration::minutes(5));
+        let page = self.store.search(&criteria, &ciao_store::Scope::All).await?;
+        self.audit(caller, "registration.own", None, serde_json::json!({ "returned": page.items.len() })).await?;
+        Ok(page.items)
+    }
+
+    /// The person's own registration by id (receipt), or not found.
+    pub async fn my_registration(&self, caller: &Caller, id: ciao_domain::RegistrationId) -> Result<Registration> {
+        let ssin = Self::person_of(caller)?;
+        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let r = self.store.registration(id).await?.ok_or_else(not_found)?;
+        if !matches!(&r.data.person, Person::Ssin(s) if s == ssin) {
+            return Err(not_found());
+        }
+        self.audit(caller, "registration.consult", Some(id.to_string()), serde_json::json!({})).await?;
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_typed_loosely() {
+        assert_eq!(normalise_code(" abcd-efgh jklm "), "ABCDEFGHJKLM");
+        let code = random_code().unwrap();
+        assert_eq!(code.len(), 14);
+        assert_eq!(normalise_code(&code).len(), 12);
+        assert!(normalise_code(&code).bytes().all(|b| CODE_ALPHABET.contains(&b)));
+    }
+
+    #[test]
+    fn sealed_values_are_bound_to_their_purpose() {
+        let s = Sealer::new(&[7u8; 32]);
+        let v = s.seal("session", "85073003328|1|ciao-pin");
+        assert_eq!(s.open("session", &v).as_deref(), Some("85073003328|1|ciao-pin"));
+        assert_eq!(s.open("site", &v), None, "a session is not a site code");
+        let other = Sealer::new(&[8u8; 32]);
+        assert_eq!(other.open("session", &v), None, "another server's secret");
+        let (payload, mac) = v.split_once('.').unwrap();
+        let forged = format!("{}.{mac}", URL_SAFE_NO_PAD.encode("85073003328|1|x"));
+        assert_ne!(payload, URL_SAFE_NO_PAD.encode("85073003328|1|x"));
+        assert_eq!(s.open("session", &forged), None);
+        assert_eq!(s.open("session", "garbage"), None);
+    }
+}

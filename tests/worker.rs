@@ -1,0 +1,433 @@
+//! The smartphone channel over HTTP, on a running server, on SQLite and
+//! PostgreSQL: activation, PIN sign-in and its lock, one-tap IN/OUT with an
+//! idempotency key, the confirmation, "My registrations" with remarks in the
+//! worker's language, the rotating site code, and that one person's session
+//! can neither register nor read for another.
+
+mod common;
+
+use std::sync::Arc;
+
+use ciao_domain::{Channel, RegistrationId, RegistrationInput};
+use ciao_service::worker::PhoneRegistration;
+use ciao_service::{Caller, Config, ItemResult, ServiceError};
+use common::{Backend, MovableClock, TestApp, operator, seed, ssin};
+use time::Duration;
+
+/// A browser without JavaScript: forms, cookies by hand, no redirects followed.
+struct Phone {
+    http: reqwest::Client,
+    root: String,
+    cookies: Vec<(String, String)>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl Phone {
+    fn new(app: &TestApp) -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { http, root: app.root.clone(), cookies: Vec::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !val.is_empty() && !v.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+        }
+    }
+
+    async fn page(&mut self, r: reqwest::Response) -> Page {
+        self.keep(&r);
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        Page { status, location, body: r.text().await.unwrap() }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let r =
+            self.http.get(format!("{}{path}", self.root)).header("cookie", self.cookie_header()).send().await.unwrap();
+        self.page(r).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.root))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.page(r).await
+    }
+}
+
+/// The value of the first `name="…" value="…"` input of a page.
+fn input(body: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = body.find(&needle).unwrap_or_else(|| panic!("no input {name} in {body}")) + needle.len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
+}
+
+fn receipt(body: &str) -> i64 {
+    let start = body.find("id=\"receipt\">").unwrap_or_else(|| panic!("no receipt in {body}")) + 13;
+    body[start..start + body[start..].find('<').unwrap()].parse().unwrap()
+}
+
+/// Activates `ssin` on a phone with a PIN, as the worker would.
+async fn activate(app: &TestApp, phone: &mut Phone, person: &str, pin: &str, next: &str) {
+    let code = app.service.issue_activation_code(&operator(), person).await.unwrap();
+    // Typed loosely: lower case, spaces.
+    let typed = code.code.to_lowercase().replace('-', " ");
+    let page = phone.post("/w/activate", &[("code", &typed), ("next", next)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let ticket = input(&page.body, "ticket");
+    let page = phone
+        .post("/w/activate/pin", &[("ticket", &ticket), ("pin", pin), ("pin2", pin), ("next", next), ("remember", "1")])
+        .await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some(next)), "{}", page.body);
+    assert!(phone.cookies.iter().any(|(k, _)| k == "ciao_worker"));
+    // The code is used up.
+    let again = phone.post("/w/activate", &[("code", &code.code), ("next", next)]).await;
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("unknown, already used or expired"), "{}", again.body);
+}
+
+async fn worker_flow(backend: Backend) {
+    let clock = Arc::new(MovableClock::default());
+    let Some(app) = TestApp::spawn_with_clock(backend, Config::default(), clock.clone()).await else { return };
+    let w = seed(&app).await;
+    // The worker is employed by E2 (a subcontractor of D1) and by E4 (not in D1's chain).
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    app.import(
+        "employments",
+        &format!("ssin,employer,from,to\n{s},{},2020-01-01,\n{s},{},2020-01-01,\n", w.e2, w.e4, s = w.worker),
+    )
+    .await;
+    let d = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap();
+    let here = format!("/r/{}", d.technical_number);
+
+    // Not signed in: the scanned URL shows the workplace and the sign-in.
+    let mut phone = Phone::new(&app);
+    let page = phone.get(&here).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Tour Nord") && page.body.contains("name=\"pin\""), "{}", page.body);
+    // A tap without a session registers nothing, and says so.
+    let page = phone
+        .post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e2), ("key", "aaaaaaaaaaaaaaaaaaaa")])
+        .await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("NOT registered"), "{}", page.body);
+
+    activate(&app, &mut phone, &w.worker, "482915", &here).await;
+
+    // Signed in: the state, the employer (the only one in D1's chain), one button.
+    let page = phone.get(&here).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.len() < 50_000, "the registration page weighs {} bytes", page.body.len());
+    assert!(page.body.contains("An Peeters"), "{}", page.body);
+    assert!(page.body.contains("No registration here today yet"), "{}", page.body);
+    assert!(page.body.contains("Register IN"), "{}", page.body);
+    assert_eq!(input(&page.body, "employer"), w.e2);
+    assert!(!page.body.contains(&w.e4), "E4 is not in the chain of D1");
+    let key = input(&page.body, "key");
+
+    // One tap: IN, with the location and its accuracy.
+    let form = [
+        ("kind", "IN"),
+        ("employer", w.e2.as_str()),
+        ("key", key.as_str()),
+        ("lat", "50.8601"),
+        ("lon", "4.3601"),
+        ("acc", "35"),
+        // An attempt to register someone else is not a field of this form: ignored.
+        ("ssin", "85073003328"),
+    ];
+    let page = phone.post(&format!("{here}/register"), &form).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("IN registered") && page.body.contains("pending"), "{}", page.body);
+    assert!(page.body.contains("(UTC+0"), "the time has its offset: {}", page.body);
+    let id = receipt(&page.body);
+    // A double tap or a retry with the same key: the same registration.
+    let again = phone.post(&format!("{here}/register"), &form).await;
+    assert_eq!(receipt(&again.body), id);
+    let r = app.service.registration(&operator(), RegistrationId::new(id).unwrap()).await.unwrap();
+    assert_eq!(r.data.channel, Channel::Smartphone);
+    assert!(matches!(&r.data.person, ciao_domain::Person::Ssin(s) if s.as_str() == w.worker));
+    assert_eq!(
+        r.data.place_of_work,
+        Some(ciao_domain::PlaceOfWork::Coordinates { latitude: 50.8601, longitude: 4.3601, accuracy: Some(35.0) })
+    );
+    assert_eq!(r.data.site_code_issued_at, None, "the static code proves nothing more");
+
+    // Now the page offers OUT, and says since when the worker is IN.
+    let page = phone.get(&here).await;
+    assert!(page.body.contains("You are IN since") && page.body.contains("Register OUT"), "{}", page.body);
+    let key = input(&page.body, "key");
+    clock.advance(Duration::seconds(5));
+    let page = phone.post(&format!("{here}/register"), &[("kind", "OUT"), ("employer", &w.e2), ("key", &key)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let out_id = receipt(&page.body);
+    assert_ne!(out_id, id);
+
+    // Bad input: a refusal that names the rule, nothing registered.
+    let page = phone
+        .post(
+            &format!("{here}/register"),
+            &[("kind", "SIDEWAYS"), ("employer", &w.e2), ("key", "bbbbbbbbbbbbbbbbbbbb")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("NOT registered") && page.body.contains("type is IN or OUT"), "{}", page.body);
+    let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e2), ("key", "short")]).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("idempotencyKey"), "{}", page.body);
+
+    // My registrations, newest first, with validity and remarks in the
+    // worker's language once validation has run.
+    app.service.validate_all().await.unwrap();
+    let page = phone.get("/w/registrations?lang=nl").await;
+    assert_eq!(page.status, 200);
+    assert!(phone.cookies.iter().any(|(k, v)| k == "ciao_lang" && v == "nl"), "the language is remembered");
+    let first = page.body.find(&format!(">{out_id}<")).expect("the OUT");
+    let second = page.body.find(&format!(">{id}<")).expect("the IN");
+    assert!(first < second, "newest first");
+    assert!(page.body.contains("Mijn registraties") && page.body.contains("geldig"), "{}", page.body);
+    // Remembered: the next page without ?lang= is Dutch too.
+    let page = phone.get(&here).await;
+    assert!(page.body.contains("<html lang=\"nl\">"), "{}", page.body);
+
+    // A registration with remarks shows them translated: E4 is not in D1's chain.
+    let page = phone.get(&here).await;
+    let key = input(&page.body, "key");
+    let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e4), ("key", &key)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    app.service.validate_all().await.unwrap();
+    let page = phone.get("/w/registrations?lang=fr").await;
+    assert!(page.body.contains("Votre employeur n'est pas dans la déclaration"), "{}", page.body);
+    assert!(page.body.contains("COMPANY_NOT_IN_DECLARATION"), "{}", page.body);
+
+    // A cross-site form post is refused.
+    let r = phone
+        .http
+        .post(format!("{}{here}/register", app.root))
+        .header("cookie", phone.cookie_header())
+        .header("origin", "https://evil.example")
+        .form(&[("kind", "OUT"), ("employer", w.e2.as_str()), ("key", "cccccccccccccccccccc")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+
+    // Sign out, and the cookie is gone.
+    let page = phone.post("/w/sign-out", &[]).await;
+    assert_eq!(page.status, 303);
+    assert!(!phone.cookies.iter().any(|(k, _)| k == "ciao_worker"));
+    app.finish().await;
+}
+both_backends!(worker_flow_t, worker_flow);
+
+async fn one_person_cannot_act_for_another(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let other = ssin(900_101_001);
+    app.import(
+        "employments",
+        &format!("ssin,employer,from,to\n{},{},2020-01-01,\n{},{},2020-01-01,\n", w.worker, w.e1, other, w.e1),
+    )
+    .await;
+    let d = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap();
+    let here = format!("/r/{}", d.technical_number);
+    let mut a = Phone::new(&app);
+    activate(&app, &mut a, &w.worker, "730418", &here).await;
+    let mut b = Phone::new(&app);
+    activate(&app, &mut b, &other, "555123", &here).await;
+
+    // B registers; A cannot see it in their list, nor open it.
+    let page = b.get(&here).await;
+    let key = input(&page.body, "key");
+    let page = b.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e1), ("key", &key)]).await;
+    let b_id = receipt(&page.body);
+    let page = a.get("/w/registrations").await;
+    assert!(!page.body.contains(&format!(">{b_id}<")), "{}", page.body);
+    assert!(page.body.contains("No registrations in the last 31 days"), "{}", page.body);
+    let a_caller = app
+        .service
+        .worker_from_session(&a.cookies.iter().find(|(k, _)| k == "ciao_worker").unwrap().1)
+        .await
+        .unwrap()
+        .unwrap();
+    let err = app.service.my_registration(&a_caller, RegistrationId::new(b_id).unwrap()).await.unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err:?}");
+
+    // A's session cannot register for B, even through the service directly.
+    let item = RegistrationInput {
+        registration_date: Some(ciao_domain::format_utc(app.service.now())),
+        kind: Some("IN".into()),
+        ssin: Some(other.clone()),
+        employer_enterprise_number: Some(w.e1.clone()),
+        declaration: Some(w.d1.clone()),
+        ..RegistrationInput::default()
+    };
+    let results = app.service.register(&a_caller, Channel::Smartphone, vec![Ok(item.clone())]).await.unwrap();
+    assert!(matches!(&results[0], ItemResult::NotCreated(e) if e[0].code == "access.person"), "{results:?}");
+    // Nor through the REST channel.
+    let err = app.service.register(&a_caller, Channel::Rest, vec![Ok(item.clone())]).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    // The operator and a registration system cannot use the smartphone channel.
+    let err = app.service.register(&operator(), Channel::Smartphone, vec![Ok(item)]).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    let tap = PhoneRegistration {
+        kind: Some("IN".into()),
+        employer: Some(w.e1.clone()),
+        idempotency_key: Some("dddddddddddddddddddd".into()),
+        ..PhoneRegistration::default()
+    };
+    let err = app.service.register_by_phone(&operator(), &d.technical_number, tap.clone()).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    let employer_system = Caller::Client {
+        client_id: "self_service_expeditor_1".into(),
+        enterprise: ciao_domain::EnterpriseNumber::parse(&w.e1).unwrap(),
+        permissions: ciao_domain::channel::Permissions::all(),
+    };
+    let err = app.service.register_by_phone(&employer_system, &d.technical_number, tap).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    // A REST access token is no worker session.
+    let token = app.sender(&w.e1).await.token;
+    let mut stranger = Phone::new(&app);
+    stranger.cookies.push(("ciao_worker".into(), token));
+    let page = stranger.get("/w/registrations").await;
+    assert!(page.body.contains("name=\"pin\""), "signed out: {}", page.body);
+
+    // A new activation of A signs out A's earlier phone.
+    let mut a2 = Phone::new(&app);
+    activate(&app, &mut a2, &w.worker, "902817", &here).await;
+    let page = a.get("/w/registrations").await;
+    assert!(page.body.contains("name=\"pin\""), "the old phone is signed out: {}", page.body);
+    let page = a2.get("/w/registrations").await;
+    assert!(page.body.contains("sign-out"), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(one_person_cannot_act_for_another_t, one_person_cannot_act_for_another);
+
+async fn pin_rules_and_lock(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let mut phone = Phone::new(&app);
+    // A weak PIN is refused with the rule, and the code is not used up by it.
+    let code = app.service.issue_activation_code(&operator(), &w.worker).await.unwrap();
+    let page = phone.post("/w/activate", &[("code", &code.code)]).await;
+    let ticket = input(&page.body, "ticket");
+    for (pin, pin2, rule) in [
+        ("123456", "123456", "run"),
+        ("111111", "111111", "same"),
+        ("12345", "12345", "6"),
+        ("482915", "482916", "not the same"),
+    ] {
+        let page = phone.post("/w/activate/pin", &[("ticket", &ticket), ("pin", pin), ("pin2", pin2)]).await;
+        assert_eq!(page.status, 422, "{pin}");
+        assert!(page.body.contains(rule), "{pin}: {}", page.body);
+    }
+    let page = phone.post("/w/activate/pin", &[("ticket", &ticket), ("pin", "482915"), ("pin2", "482915")]).await;
+    assert_eq!(page.status, 303);
+    phone.cookies.clear();
+    // A forged ticket is refused.
+    let page = phone.post("/w/activate/pin", &[("ticket", "eHh4.eHh4"), ("pin", "482915"), ("pin2", "482915")]).await;
+    assert_eq!(page.status, 422);
+    // Wrong PINs: counted, then locked; the right PIN does not open a locked door.
+    for left in (1..5).rev() {
+        let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
+        assert_eq!(page.status, 422);
+        assert!(page.body.contains(&format!("{left} attempts left")), "{}", page.body);
+    }
+    let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("locked"), "{}", page.body);
+    let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "482915")]).await;
+    assert_eq!(page.status, 403, "locked: {}", page.body);
+    // An unknown person gets the same answer as a wrong PIN.
+    let page = phone.post("/w/sign-in", &[("ssin", &ssin(700_101_002)), ("pin", "482915")]).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("the SSIN or the PIN is wrong"), "{}", page.body);
+    // A malformed SSIN names the field.
+    let page = phone.post("/w/sign-in", &[("ssin", "12"), ("pin", "482915")]).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("national register number is not valid"), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(pin_rules_and_lock_t, pin_rules_and_lock);
+
+/// The site display's rotating code: fresh codes prove presence on site, an
+/// old one is accepted with QR_CODE_EXPIRED, a forged one is refused.
+async fn rotating_site_code(backend: Backend) {
+    let clock = Arc::new(MovableClock::default());
+    let Some(app) = TestApp::spawn_with_clock(backend, Config::default(), clock.clone()).await else { return };
+    let w = seed(&app).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    let d = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap();
+    let here = format!("/r/{}", d.technical_number);
+    let mut phone = Phone::new(&app);
+    activate(&app, &mut phone, &w.worker, "730418", &here).await;
+
+    let display = phone.get(&format!("{here}/display")).await;
+    assert_eq!(display.status, 200);
+    let start = display.body.find("data-url=\"").unwrap() + 10;
+    let url = display.body[start..start + display.body[start..].find('"').unwrap()].to_string();
+    assert!(url.starts_with(&format!("{}{here}?c=", app.root)), "{url}");
+    let code = url.split("?c=").nth(1).unwrap().to_string();
+
+    // Scanned fresh: proven on site.
+    let page = phone.get(&format!("{here}?c={code}")).await;
+    assert!(page.body.contains("your presence on site is proven"), "{}", page.body);
+    let key = input(&page.body, "key");
+    let c = input(&page.body, "c");
+    let page =
+        phone.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e1), ("key", &key), ("c", &c)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let fresh = receipt(&page.body);
+
+    // The same code two minutes later: accepted, remarked QR_CODE_EXPIRED, still valid.
+    clock.advance(Duration::minutes(2));
+    let page = phone.get(&format!("{here}?c={code}")).await;
+    let key = input(&page.body, "key");
+    let page = phone
+        .post(&format!("{here}/register"), &[("kind", "OUT"), ("employer", &w.e1), ("key", &key), ("c", &c)])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let old = receipt(&page.body);
+
+    // A forged code is refused and nothing is registered.
+    let page = phone
+        .post(
+            &format!("{here}/register"),
+            &[("kind", "IN"), ("employer", &w.e1), ("key", "eeeeeeeeeeeeeeeeeeee"), ("c", "Zm9yZ2Vk.Zm9yZ2Vk")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("not from this workplace"), "{}", page.body);
+
+    app.service.validate_all().await.unwrap();
+    let r = app.service.registration(&operator(), RegistrationId::new(fresh).unwrap()).await.unwrap();
+    assert!(r.data.site_code_issued_at.is_some());
+    assert_eq!(r.remarks, vec![]);
+    assert_eq!(r.validity, ciao_domain::Validity::Valid);
+    let r = app.service.registration(&operator(), RegistrationId::new(old).unwrap()).await.unwrap();
+    assert_eq!(r.remarks.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(), vec!["QR_CODE_EXPIRED"]);
+    assert_eq!(r.validity, ciao_domain::Validity::Valid, "QR_CODE_EXPIRED does not invalidate");
+    app.finish().await;
+}
+both_backends!(rotating_site_code_t, rotating_site_code);
