@@ -431,3 +431,68 @@ async fn rotating_site_code(backend: Backend) {
     app.finish().await;
 }
 both_backends!(rotating_site_code_t, rotating_site_code);
+
+/// Several employers in the chain: the worker chooses, and the choice is
+/// remembered. Without the QR code, the declaration number is typed.
+/// Guessing is throttled per address.
+async fn choices_numbers_and_throttle(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.import(
+        "employments",
+        &format!("ssin,employer,from,to\n{s},{},2020-01-01,\n{s},{},2020-01-01,\n", w.e1, w.e3, s = w.worker),
+    )
+    .await;
+    let d = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap();
+    let here = format!("/r/{}", d.technical_number);
+    let mut phone = Phone::new(&app);
+
+    // Typing a declaration number needs a session (no enumeration of the URLs).
+    let page = phone.get(&format!("/w/go?declaration={}", w.d1)).await;
+    assert_eq!(page.status, 401);
+    activate(&app, &mut phone, &w.worker, "730418", "/w/registrations").await;
+    let page = phone.get("/w/registrations").await;
+    assert!(page.body.contains("action=\"/w/go\""), "{}", page.body);
+    let page = phone.get(&format!("/w/go?declaration={}", w.d1.to_lowercase())).await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some(here.as_str())));
+    let page = phone.get("/w/go?declaration=NOT-A-NUMBER").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("not a valid declaration of works number"), "{}", page.body);
+    let page = phone.get("/w/go?declaration=2B2004TR6WTTB").await;
+    assert!(page.status == 422 || page.status == 404, "{}", page.status);
+
+    // Two employers of the chain: a choice, none preselected the first time.
+    let page = phone.get(&here).await;
+    assert_eq!(page.body.matches("type=\"radio\" name=\"employer\"").count(), 2, "{}", page.body);
+    assert!(!page.body.contains(" checked>"), "{}", page.body);
+    let key = input(&page.body, "key");
+    let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("key", &key)]).await;
+    assert_eq!(page.status, 422, "no employer chosen");
+    assert!(page.body.contains("Choose your employer"), "{}", page.body);
+    let page = phone.get(&here).await;
+    let key = input(&page.body, "key");
+    let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e3), ("key", &key)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // Remembered for next time.
+    let page = phone.get(&here).await;
+    assert!(
+        page.body.contains(&format!("value=\"{}\" id=\"employer-1\" required checked>", w.e3))
+            || page.body.contains(&format!("value=\"{}\" id=\"employer-0\" required checked>", w.e3)),
+        "{}",
+        page.body
+    );
+
+    // Guessing PINs from one address is throttled, whatever the SSIN: 20
+    // failures per 10 minutes (the first was activate()'s check that a used
+    // code is refused, from the same address).
+    let mut guesser = Phone::new(&app);
+    for i in 0..19u64 {
+        let page = guesser.post("/w/sign-in", &[("ssin", &ssin(600_101_000 + i)), ("pin", "192837")]).await;
+        assert_eq!(page.status, 422, "attempt {i}");
+    }
+    let page = guesser.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "730418")]).await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.body.contains("Too many failed attempts"), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(choices_numbers_and_throttle_t, choices_numbers_and_throttle);

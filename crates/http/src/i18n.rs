@@ -146,6 +146,34 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "There is no such workplace. Check the link or scan the QR code again.",
         ],
     ),
+    ("employer_label", ["Werkgever", "Employeur", "Arbeitgeber", "Employer"]),
+    (
+        "no_qr_title",
+        [
+            "Registreren zonder QR-code: geef het nummer van de aangifte van werken in",
+            "S'enregistrer sans code QR : introduisez le numéro de la déclaration de travaux",
+            "Ohne QR-Code registrieren: Geben Sie die Nummer der Bauarbeitenmeldung ein",
+            "Registering without the QR code: enter the declaration of works number",
+        ],
+    ),
+    (
+        "declaration_hint",
+        [
+            "13 tekens, zoals op de affiche of de aangifte: 1Y1003SQ5VSSZ",
+            "13 caractères, comme sur l'affiche ou la déclaration : 1Y1003SQ5VSSZ",
+            "13 Zeichen, wie auf dem Aushang oder der Meldung: 1Y1003SQ5VSSZ",
+            "13 characters, as on the poster or the declaration: 1Y1003SQ5VSSZ",
+        ],
+    ),
+    (
+        "too_many_attempts",
+        [
+            "Te veel mislukte pogingen vanaf deze verbinding: wacht 10 minuten.",
+            "Trop de tentatives échouées depuis cette connexion : attendez 10 minutes.",
+            "Zu viele fehlgeschlagene Versuche von dieser Verbindung: Warten Sie 10 Minuten.",
+            "Too many failed attempts from this connection: wait 10 minutes.",
+        ],
+    ),
     ("my_registrations", ["Mijn registraties", "Mes enregistrements", "Meine Registrierungen", "My registrations"]),
     ("sign_out", ["Afmelden", "Se déconnecter", "Abmelden", "Sign out"]),
     ("sign_in_title", ["Aanmelden", "S'identifier", "Anmelden", "Sign in"]),
@@ -537,6 +565,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "La clé d'accès a été refusée.",
             "Der Passkey wurde abgelehnt.",
             "The passkey was refused.",
+        ],
+    ),
+    (
+        "error.declarationNumber",
+        [
+            "Dit is geen geldig nummer van een aangifte van werken.",
+            "Ce n'est pas un numéro de déclaration de travaux valide.",
+            "Dies ist keine gültige Nummer einer Bauarbeitenmeldung.",
+            "This is not a valid declaration of works number.",
         ],
     ),
     ("error.other", ["Geweigerd:", "Refusé :", "Abgelehnt:", "Refused:"]),

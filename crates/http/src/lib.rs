@@ -37,11 +37,13 @@ pub const API_BASE: &str = "/REST/presenceRegistration/v1";
 pub struct AppState {
     pub service: Service,
     pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
+    /// Failed worker sign-ins per client address (this node).
+    pub sign_in_throttle: std::sync::Arc<worker::Throttle>,
 }
 
 impl AppState {
     pub fn new(service: Service) -> Self {
-        Self { service, http_metrics: Default::default() }
+        Self { service, http_metrics: Default::default(), sign_in_throttle: Default::default() }
     }
 }
 
@@ -169,5 +171,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

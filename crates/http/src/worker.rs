@@ -9,7 +9,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -23,6 +23,47 @@ use crate::AppState;
 use crate::i18n::{LANG_COOKIE, Lang, cookie, t};
 use crate::qr;
 use crate::workplace::{address, esc, find, html, language_switch};
+
+/// Failed sign-in attempts (wrong PIN, unknown activation code or passkey)
+/// per client address: beyond [`Throttle::LIMIT`] in [`Throttle::WINDOW`],
+/// further attempts from that address are refused without being checked.
+/// It complements the per-person PIN lock against guessing across many SSINs.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
+}
+
+impl Throttle {
+    pub const LIMIT: u32 = 20;
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+    fn allowed(&self, ip: std::net::IpAddr) -> bool {
+        let Ok(map) = self.failures.lock() else { return true };
+        match map.get(&ip) {
+            Some((since, n)) => since.elapsed() > Self::WINDOW || *n < Self::LIMIT,
+            None => true,
+        }
+    }
+
+    fn failed(&self, ip: std::net::IpAddr) {
+        let Ok(mut map) = self.failures.lock() else { return };
+        if map.len() > 100_000 {
+            map.retain(|_, (since, _)| since.elapsed() <= Self::WINDOW);
+        }
+        let entry = map.entry(ip).or_insert((std::time::Instant::now(), 0));
+        if entry.0.elapsed() > Self::WINDOW {
+            *entry = (std::time::Instant::now(), 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+fn throttled(lang: Lang) -> Response {
+    let body = format!("<div class=\"alert\" role=\"alert\"><p>{}</p></div>", t(lang, "too_many_attempts"));
+    let mut r = html(StatusCode::TOO_MANY_REQUESTS, lang, t(lang, "sign_in_title"), &body);
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
+    r
+}
 
 /// The session cookie of a signed-in worker.
 pub const SESSION_COOKIE: &str = "ciao_worker";
@@ -38,6 +79,8 @@ pub fn router() -> Router<AppState> {
         .route("/w/activate/passkey", axum::routing::post(activate_passkey_post))
         .route("/w/passkey/sign-in", axum::routing::post(passkey_sign_in_post))
         .route("/w/registrations", get(my_registrations))
+        .route("/w", get(|| async { Redirect::to("/w/registrations") }))
+        .route("/w/go", get(go_to_workplace))
         .route("/w/sign-out", axum::routing::post(sign_out))
 }
 
@@ -172,6 +215,7 @@ fn error_list(lang: Lang, errors: &[FieldError]) -> String {
                     "error.enterprise".to_string()
                 }
                 c if c.starts_with("passkey.") => "error.passkey".to_string(),
+                c if c.starts_with("declarationNumber.") => "error.declarationNumber".to_string(),
                 c => format!("error.{c}"),
             };
             let known = crate::i18n::keys().any(|k| k == key);
@@ -214,8 +258,8 @@ fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
     let who = match caller {
         Some(Caller::Person { ssin, name }) => format!(
             "<p class=\"who\">{label}: {name} <span class=\"mono\">{ssin}</span></p>\
-             <p class=\"links\"><a href=\"/w/registrations\">{mine}</a> \
-             <form method=\"post\" action=\"/w/sign-out\" class=\"inline\"><button class=\"link\" type=\"submit\">{out}</button></form></p>",
+             <div class=\"links\"><a href=\"/w/registrations\">{mine}</a> \
+             <form method=\"post\" action=\"/w/sign-out\" class=\"inline\"><button class=\"link\" type=\"submit\">{out}</button></form></div>",
             label = t(lang, "signed_in_as"),
             name = esc(name),
             ssin = esc(&ssin.masked()),
@@ -566,7 +610,7 @@ fn confirmation(lang: Lang, caller: &Caller, d: &DeclarationDetails, r: &Registr
         workplace_label = t(lang, "workplace"),
         site = esc(&d.declaration.site_name),
         number = esc(d.declaration.number.as_str()),
-        employer_label = t(lang, "employer"),
+        employer_label = t(lang, "employer_label"),
         employer = esc(&employer_text(r)),
         inspector = t(lang, "show_inspector"),
         back = t(lang, "back_to_workplace"),
@@ -609,7 +653,7 @@ async fn my_registrations(State(state): State<AppState>, Query(q): Query<PageQue
                 time = brussels(r.data.registration_date, true),
                 decl_label = t(lang, "declaration"),
                 decl = esc(r.data.declaration.as_str()),
-                employer_label = t(lang, "employer"),
+                employer_label = t(lang, "employer_label"),
                 employer = esc(&employer_text(r)),
                 receipt_label = t(lang, "receipt"),
                 id = r.id,
@@ -628,9 +672,59 @@ async fn my_registrations(State(state): State<AppState>, Query(q): Query<PageQue
     } else {
         format!("<ol class=\"regs\">{rows}</ol>")
     };
-    let body =
-        format!("{}<h1>{}</h1>{list}", top(lang, "/w/registrations", Some(&caller)), t(lang, "my_registrations"));
+    let body = format!(
+        "{}{}<h1>{}</h1>{list}",
+        top(lang, "/w/registrations", Some(&caller)),
+        declaration_form(lang, "", None),
+        t(lang, "my_registrations")
+    );
     remember_lang(html(StatusCode::OK, lang, t(lang, "my_registrations"), &body), &q)
+}
+
+/// Without the QR code: the declaration number, typed.
+fn declaration_form(lang: Lang, value: &str, error: Option<String>) -> String {
+    format!(
+        "<form method=\"get\" action=\"/w/go\" class=\"no-qr\">{error}<label for=\"declaration\">{title}</label>\
+         <input id=\"declaration\" name=\"declaration\" value=\"{value}\" autocapitalize=\"characters\" autocomplete=\"off\" \
+         required aria-describedby=\"declaration-hint\"><p class=\"hint\" id=\"declaration-hint\">{hint}</p>\
+         <button type=\"submit\">{go}</button></form>",
+        error = error.unwrap_or_default(),
+        title = t(lang, "no_qr_title"),
+        value = esc(value),
+        hint = t(lang, "declaration_hint"),
+        go = t(lang, "continue"),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GoQuery {
+    lang: Option<String>,
+    declaration: Option<String>,
+}
+
+/// GET /w/go?declaration=…: to the workplace's registration page.
+async fn go_to_workplace(State(state): State<AppState>, Query(q): Query<GoQuery>, headers: HeaderMap) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let caller = match current(&state, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return sign_in_page(&state, lang, "/w/registrations", None, None, StatusCode::UNAUTHORIZED),
+        Err(r) => return r,
+    };
+    let typed = q.declaration.unwrap_or_default();
+    match state.service.workplace_by_number(&caller, &typed).await {
+        Ok(d) => Redirect::to(&format!("/r/{}", d.technical_number)).into_response(),
+        Err(e) => {
+            let Some(errors) = service_errors(&e) else {
+                return unavailable(e);
+            };
+            let body = format!(
+                "{}{}",
+                top(lang, "/w/registrations", Some(&caller)),
+                declaration_form(lang, &typed, Some(error_list(lang, &errors)))
+            );
+            html(status_of(&e), lang, t(lang, "no_qr_title"), &body)
+        }
+    }
 }
 
 async fn sign_in_get(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
@@ -648,6 +742,7 @@ fn signed_in(state: &AppState, session: &WorkerSession, remember: bool, next: &s
 
 async fn sign_in_post(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
     body: Bytes,
@@ -658,12 +753,18 @@ async fn sign_in_post(
     if !same_origin(&state, &headers) {
         return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
     }
+    if !state.sign_in_throttle.allowed(peer.ip()) {
+        return throttled(lang);
+    }
     let ssin = form.text("ssin").unwrap_or_default();
     let pin = form.get("pin").unwrap_or_default();
     match state.service.pin_sign_in(&ssin, pin).await {
         Ok(session) => signed_in(&state, &session, form.get("remember").is_some(), &next),
         Err(e) => match service_errors(&e) {
-            Some(errors) => sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e)),
+            Some(errors) => {
+                state.sign_in_throttle.failed(peer.ip());
+                sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
+            }
             None => unavailable(e),
         },
     }
@@ -735,6 +836,7 @@ fn enrol_page(
 
 async fn activate_post(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
     body: Bytes,
@@ -745,13 +847,19 @@ async fn activate_post(
     if !same_origin(&state, &headers) {
         return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
     }
+    if !state.sign_in_throttle.allowed(peer.ip()) {
+        return throttled(lang);
+    }
     match state.service.check_activation_code(form.get("code").unwrap_or_default()).await {
         Ok(ticket) => {
             let ceremony = state.service.passkey_creation(&ticket.ticket).await.ok();
             enrol_page(lang, ceremony, &ticket.ticket, &ticket.ssin.masked(), &next, None, StatusCode::OK)
         }
         Err(e) => match service_errors(&e) {
-            Some(errors) => sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e)),
+            Some(errors) => {
+                state.sign_in_throttle.failed(peer.ip());
+                sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
+            }
             None => unavailable(e),
         },
     }
@@ -862,15 +970,29 @@ async fn activate_passkey_post(State(state): State<AppState>, headers: HeaderMap
     passkey_result(&state, result)
 }
 
-async fn passkey_sign_in_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn passkey_sign_in_post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !same_origin(&state, &headers) {
         return json_error(StatusCode::FORBIDDEN, "cross-site request refused");
+    }
+    if !state.sign_in_throttle.allowed(peer.ip()) {
+        return json_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed attempts from this connection: wait 10 minutes",
+        );
     }
     let answer = match PasskeyJson::parse(&body) {
         Ok(a) => a,
         Err(r) => return r,
     };
     let result = state.service.passkey_sign_in(&answer).await;
+    if matches!(result, Err(ServiceError::Invalid(_))) {
+        state.sign_in_throttle.failed(peer.ip());
+    }
     passkey_result(&state, result)
 }
 

@@ -144,6 +144,26 @@ impl Sealer {
         format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(mac))
     }
 
+    /// `{number}.{base64url of the first 12 bytes of the MAC}`, the MAC over
+    /// the purpose, a context and the number.
+    fn short_seal(&self, purpose: &str, context: &str, number: i64) -> String {
+        let mac = self.0.mac(format!("{purpose}\0{context}|{number}").as_bytes());
+        format!("{number}.{}", URL_SAFE_NO_PAD.encode(&mac[..12]))
+    }
+
+    fn open_short(&self, purpose: &str, context: &str, sealed: &str) -> Option<i64> {
+        let (number, mac) = sealed.split_once('.')?;
+        if number.len() > 20 || mac.len() != 16 {
+            return None;
+        }
+        let number: i64 = number.parse().ok()?;
+        let given = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        let expected = self.0.mac(format!("{purpose}\0{context}|{number}").as_bytes());
+        // Compared without early exit (constant time).
+        let same = given.len() == 12 && given.iter().zip(&expected[..12]).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        same.then_some(number)
+    }
+
     fn open(&self, purpose: &str, sealed: &str) -> Option<String> {
         if sealed.len() > 2048 {
             return None;
@@ -453,10 +473,12 @@ impl Service {
 
     /// The rotating code a site display shows now: valid for the current
     /// period of 30 seconds, the same on every node.
+    /// The code is short (`{start}.{96-bit MAC}`, 27 characters) so that the
+    /// QR code stays coarse enough for a cheap phone to read off a screen.
     pub fn site_code(&self, d: &DeclarationDetails) -> (String, OffsetDateTime) {
         let now = self.now().unix_timestamp();
         let start = now - now.rem_euclid(SITE_CODE_PERIOD_SECONDS);
-        let code = self.sealer.seal("site", &format!("{}|{start}", d.technical_number));
+        let code = self.sealer.short_seal("site", &d.technical_number, start);
         let next =
             OffsetDateTime::from_unix_timestamp(start + SITE_CODE_PERIOD_SECONDS).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         (code, next)
@@ -471,12 +493,7 @@ impl Service {
                 "this QR code was not made by this workplace's display; scan the code on site again",
             )
         };
-        let payload = self.sealer.open("site", code).ok_or_else(bad)?;
-        let (technical, start) = payload.split_once('|').ok_or_else(bad)?;
-        if technical != d.technical_number {
-            return Err(bad());
-        }
-        let start: i64 = start.parse().map_err(|_| bad())?;
+        let start = self.sealer.open_short("site", &d.technical_number, code).ok_or_else(bad)?;
         let at = OffsetDateTime::from_unix_timestamp(start).map_err(|_| bad())?;
         if at > self.now() + Duration::seconds(5) {
             return Err(bad());
@@ -627,6 +644,17 @@ impl Service {
         Ok(registration)
     }
 
+    /// Without the QR code, a signed-in worker types the declaration number:
+    /// the workplace's technical number (the registration URL). Only for a
+    /// signed-in person, so the unguessable URLs cannot be enumerated.
+    pub async fn workplace_by_number(&self, caller: &Caller, number: &str) -> Result<DeclarationDetails> {
+        Self::person_of(caller)?;
+        let number = ciao_domain::DeclarationNumber::parse(number).map_err(|e| {
+            ServiceError::Invalid(vec![FieldError::from_invalid("contractualRelationshipReference", e)])
+        })?;
+        self.declaration(&number).await
+    }
+
     /// The person's own registrations of the last 31 days, newest first.
     pub async fn my_registrations(&self, caller: &Caller) -> Result<Vec<Registration>> {
         let ssin = Self::person_of(caller)?;
@@ -676,5 +704,18 @@ mod tests {
         assert_ne!(payload, URL_SAFE_NO_PAD.encode("85073003328|1|x"));
         assert_eq!(s.open("session", &forged), None);
         assert_eq!(s.open("session", "garbage"), None);
+    }
+
+    #[test]
+    fn site_codes_are_short_and_bound_to_their_workplace() {
+        let s = Sealer::new(&[7u8; 32]);
+        let code = s.short_seal("site", "TECHNICAL1", 1_790_000_000);
+        assert_eq!(code.len(), 27, "{code}");
+        assert_eq!(s.open_short("site", "TECHNICAL1", &code), Some(1_790_000_000));
+        assert_eq!(s.open_short("site", "TECHNICAL2", &code), None, "another workplace");
+        assert_eq!(s.open_short("session", "TECHNICAL1", &code), None);
+        let moved = code.replacen("1790000000", "1790000030", 1);
+        assert_eq!(s.open_short("site", "TECHNICAL1", &moved), None, "another period");
+        assert_eq!(s.open_short("site", "TECHNICAL1", "x.y"), None);
     }
 }
