@@ -8,6 +8,8 @@ pub mod assertion;
 pub mod certificate;
 pub mod client;
 pub mod jws;
+pub mod password;
 pub mod pin;
 pub mod token;
+pub mod totp;
 pub mod webauthn;

@@ -25,6 +25,8 @@ pub mod oauth;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
+pub mod chart;
+pub mod export;
 pub mod worker;
 pub mod workplace;
 
