@@ -32,10 +32,19 @@ pub enum UserCommand {
         ssin: String,
         #[arg(long)]
         name: String,
-        /// access-manager or technical-administrator
+        /// access-manager, technical-administrator or consultant
         #[arg(long)]
         role: String,
         /// Act as this person (an access manager of the enterprise).
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// A one-time invitation code with which the person sets a password and
+    /// an authenticator app for the online service (/e). Printed once; 14 days.
+    Invite {
+        #[arg(long)]
+        ssin: String,
+        /// Act as this person (an access manager of the person's enterprise).
         #[arg(long = "as")]
         acting: Option<String>,
     },
@@ -188,10 +197,19 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
     match command {
         UserCommand::Add { enterprise: e, ssin, name, role, acting } => {
             let role = Role::parse(role)
-                .ok_or_else(|| anyhow::anyhow!("--role: use access-manager or technical-administrator"))?;
+                .ok_or_else(|| anyhow::anyhow!("--role: use access-manager, technical-administrator or consultant"))?;
             let ssin = Ssin::parse(ssin).map_err(|e| anyhow::anyhow!("--ssin: {e}"))?;
             let u = service.add_enterprise_user(&caller(acting)?, &enterprise(e)?, &ssin, name, role).await?;
             print(&user_json(&u))
+        }
+        UserCommand::Invite { ssin, acting } => {
+            let code = service.issue_employer_invitation(&caller(acting)?, ssin).await?;
+            println!("invitation code for {}: {}", code.ssin.masked(), code.code);
+            println!(
+                "valid until {}; the person enters it at /e/activate, sets a password and an authenticator app",
+                ciao_domain::clock::format_brussels(code.expires_at)
+            );
+            Ok(())
         }
         UserCommand::List { enterprise: e, acting } => {
             let users = service.enterprise_users(&caller(acting)?, &enterprise(e)?).await?;

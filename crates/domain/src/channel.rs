@@ -113,6 +113,8 @@ pub enum Role {
     AccessManager,
     /// Appointed by an access manager to manage the channels in Chaman.
     TechnicalAdministrator,
+    /// Appointed by an access manager to consult the registrations (read only).
+    Consultant,
 }
 
 impl Role {
@@ -120,6 +122,7 @@ impl Role {
         match self {
             Self::AccessManager => "access-manager",
             Self::TechnicalAdministrator => "technical-administrator",
+            Self::Consultant => "consultant",
         }
     }
 
@@ -127,6 +130,7 @@ impl Role {
         match s {
             "access-manager" => Some(Self::AccessManager),
             "technical-administrator" => Some(Self::TechnicalAdministrator),
+            "consultant" => Some(Self::Consultant),
             _ => None,
         }
     }
@@ -152,14 +156,28 @@ pub struct EnterpriseUser {
 
 /// May this person manage the REST channels of this enterprise?
 pub fn may_manage_channels(users: &[EnterpriseUser], enterprise: &EnterpriseNumber, person: &Ssin) -> bool {
+    users.iter().any(|u| {
+        &u.enterprise == enterprise
+            && &u.ssin == person
+            && matches!(u.role, Role::AccessManager | Role::TechnicalAdministrator)
+    })
+}
+
+/// May this person consult the enterprise's registrations (any role)?
+pub fn may_consult(users: &[EnterpriseUser], enterprise: &EnterpriseNumber, person: &Ssin) -> bool {
     users.iter().any(|u| &u.enterprise == enterprise && &u.ssin == person)
 }
 
+/// May this person manage the enterprise's users (access managers only)?
+pub fn may_manage_users(users: &[EnterpriseUser], enterprise: &EnterpriseNumber, person: &Ssin) -> bool {
+    users.iter().any(|u| &u.enterprise == enterprise && &u.ssin == person && u.role == Role::AccessManager)
+}
+
 /// May this person appoint someone to `role` for this enterprise? Access
-/// managers appoint technical administrators; access managers themselves are
+/// managers appoint technical administrators and consultants; access managers themselves are
 /// registered by the operator (the portal's enrolment).
 pub fn may_appoint(users: &[EnterpriseUser], enterprise: &EnterpriseNumber, person: &Ssin, role: Role) -> bool {
-    role == Role::TechnicalAdministrator
+    matches!(role, Role::TechnicalAdministrator | Role::Consultant)
         && users.iter().any(|u| &u.enterprise == enterprise && &u.ssin == person && u.role == Role::AccessManager)
 }
 

@@ -1,1 +1,544 @@
-//! (being written)
+//! Worked time from IN/OUT registrations, and presence per hour of a
+//! Brussels day. Pure: the caller picks the marks (cancelled registrations
+//! left out) and passes the current instant.
+//!
+//! Instants are compared as instants, whatever their offset; the Brussels
+//! day only matters for [`presence_per_hour`] and [`day_hours`].
+
+use std::collections::BTreeSet;
+
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::clock::brussels_start_of_day;
+use crate::registration::RegistrationType;
+
+/// One registration as the computation needs it (cancelled ones are left out
+/// by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    pub at: OffsetDateTime,
+    pub kind: RegistrationType,
+}
+
+impl Mark {
+    pub fn new(at: OffsetDateTime, kind: RegistrationType) -> Self {
+        Self { at, kind }
+    }
+
+    pub fn in_at(at: OffsetDateTime) -> Self {
+        Self::new(at, RegistrationType::In)
+    }
+
+    pub fn out_at(at: OffsetDateTime) -> Self {
+        Self::new(at, RegistrationType::Out)
+    }
+}
+
+/// The worked time of one person on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkedDay {
+    /// Sum of the IN→OUT intervals.
+    pub worked: Duration,
+    /// Sum of the OUT→IN gaps between two consecutive pairs of the day.
+    pub breaks: Duration,
+    /// Complete IN→OUT pairs.
+    pub pairs: u32,
+    /// What breaks the pairing, in time order.
+    pub missing: Vec<Missing>,
+}
+
+impl WorkedDay {
+    /// Nothing worked, nothing missing.
+    pub fn empty() -> Self {
+        Self { worked: Duration::ZERO, breaks: Duration::ZERO, pairs: 0, missing: Vec::new() }
+    }
+
+    /// True when every IN has its OUT and every OUT its IN.
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// A registration that has no partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// An OUT while the person was not IN.
+    OutWithoutIn { at: OffsetDateTime },
+    /// An IN never closed by an OUT (followed by another IN, or the last
+    /// mark of the day).
+    InWithoutOut { at: OffsetDateTime },
+}
+
+impl Missing {
+    pub fn at(&self) -> OffsetDateTime {
+        match *self {
+            Self::OutWithoutIn { at } | Self::InWithoutOut { at } => at,
+        }
+    }
+}
+
+/// The marks sorted by instant, IN before OUT at the same instant.
+fn sorted(marks: &[Mark]) -> Vec<Mark> {
+    let mut v = marks.to_vec();
+    v.sort_by_key(|m| (m.at, kind_rank(m.kind)));
+    v
+}
+
+fn kind_rank(kind: RegistrationType) -> u8 {
+    match kind {
+        RegistrationType::In => 0,
+        RegistrationType::Out => 1,
+    }
+}
+
+/// The marks of ONE person on ONE Brussels day, in any order (sorted inside
+/// by `at`, IN before OUT at the same instant).
+///
+/// Pairing: an IN opens; the next OUT closes it. An IN while open makes the
+/// first IN an [`Missing::InWithoutOut`] and the new IN opens. An OUT while
+/// closed is an [`Missing::OutWithoutIn`]. An IN still open at the end is an
+/// [`Missing::InWithoutOut`].
+///
+/// Breaks are the gaps between the OUT that closes a pair and the IN that
+/// opens the next pair, when those two marks follow each other: a gap with
+/// an unpaired mark in it is not counted as a break (it is reported in
+/// `missing` instead).
+pub fn worked_day(marks: &[Mark]) -> WorkedDay {
+    let mut day = WorkedDay::empty();
+    // The IN of the pair being built, and the end of the previous pair when
+    // that pair's OUT came right before this IN.
+    let mut open: Option<(OffsetDateTime, Option<OffsetDateTime>)> = None;
+    // The OUT of the last pair, as long as no other mark followed it.
+    let mut last_out: Option<OffsetDateTime> = None;
+    for m in sorted(marks) {
+        match m.kind {
+            RegistrationType::In => {
+                if let Some((start, _)) = open {
+                    day.missing.push(Missing::InWithoutOut { at: start });
+                }
+                open = Some((m.at, last_out.take()));
+            }
+            RegistrationType::Out => match open.take() {
+                Some((start, previous_out)) => {
+                    day.worked = day.worked.saturating_add(m.at - start);
+                    if let Some(out) = previous_out {
+                        day.breaks = day.breaks.saturating_add(start - out);
+                    }
+                    day.pairs = day.pairs.saturating_add(1);
+                    last_out = Some(m.at);
+                }
+                None => {
+                    day.missing.push(Missing::OutWithoutIn { at: m.at });
+                    last_out = None;
+                }
+            },
+        }
+    }
+    if let Some((start, _)) = open {
+        day.missing.push(Missing::InWithoutOut { at: start });
+    }
+    day
+}
+
+/// The instants at which the local hours of Brussels day `day` start: 24
+/// of them, 23 on the day summer time starts, 25 on the day it ends (where
+/// two of them read 02:00 in local time). Index `i` is the `i`-th hour
+/// since local midnight, the index used by [`presence_per_hour`].
+pub fn day_hours(day: Date) -> Vec<OffsetDateTime> {
+    let Some((start, end)) = day_bounds(day) else {
+        return Vec::new();
+    };
+    let mut hours = Vec::with_capacity(25);
+    let mut h = start;
+    while h < end {
+        hours.push(h);
+        match h.checked_add(Duration::HOUR) {
+            Some(next) => h = next,
+            None => break,
+        }
+    }
+    hours
+}
+
+/// Start (inclusive) and end (exclusive) of Brussels day `day`; `None` for
+/// the first and last representable days, whose bounds may not exist.
+fn day_bounds(day: Date) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    let previous = day.previous_day()?;
+    let next = day.next_day()?;
+    previous.previous_day()?;
+    next.next_day()?;
+    Some((brussels_start_of_day(day), brussels_start_of_day(next)))
+}
+
+/// The intervals a person is IN, as `[start, end]` (a zero-length interval
+/// still means IN at that instant): from an IN while not IN up to the next
+/// OUT. A second IN while IN does not end the presence; an IN never closed
+/// lasts until `until` (or only its own instant if `until` is earlier). An
+/// OUT without IN counts nothing.
+fn presence_intervals(marks: &[Mark], until: OffsetDateTime) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+    let mut intervals = Vec::new();
+    let mut open: Option<OffsetDateTime> = None;
+    for m in sorted(marks) {
+        match m.kind {
+            RegistrationType::In => {
+                if open.is_none() {
+                    open = Some(m.at);
+                }
+            }
+            RegistrationType::Out => {
+                if let Some(start) = open.take() {
+                    intervals.push((start, m.at));
+                }
+            }
+        }
+    }
+    if let Some(start) = open {
+        intervals.push((start, until.max(start)));
+    }
+    intervals
+}
+
+/// People present per hour of Brussels day `day`: one entry per local hour
+/// of that day (24, or 23 / 25 on the days summer time starts / ends; index
+/// 0 is 00:00–01:00 local time, see [`day_hours`]), each the number of
+/// distinct persons who were IN at some moment within that hour.
+///
+/// Input: (person key, marks of that person on that day); a key given twice
+/// is one person. An IN without OUT counts as present until `until` (the
+/// caller passes now for today, or the end of the day for past days); a
+/// second IN while already IN does not end the presence. An OUT without IN
+/// counts nothing. Someone leaving at 09:00 sharp is not counted in hour 9.
+pub fn presence_per_hour<K: Ord>(day: Date, people: &[(K, Vec<Mark>)], until: OffsetDateTime) -> Vec<u32> {
+    let hours = day_hours(day);
+    let Some(day_end) = day_bounds(day).map(|(_, end)| end) else {
+        return vec![0; 24];
+    };
+    let mut present: Vec<BTreeSet<&K>> = hours.iter().map(|_| BTreeSet::new()).collect();
+    for (key, marks) in people {
+        for (start, end) in presence_intervals(marks, until) {
+            for (i, &hour_start) in hours.iter().enumerate() {
+                let hour_end = hours.get(i + 1).copied().unwrap_or(day_end);
+                let overlaps = if start == end {
+                    hour_start <= start && start < hour_end
+                } else {
+                    start < hour_end && end > hour_start
+                };
+                if overlaps && let Some(set) = present.get_mut(i) {
+                    set.insert(key);
+                }
+            }
+        }
+    }
+    present.iter().map(|set| u32::try_from(set.len()).unwrap_or(u32::MAX)).collect()
+}
+
+/// Whole minutes of a duration (rounded towards zero); the UI layer turns
+/// them into "7 h 45 min".
+pub fn minutes(d: Duration) -> i64 {
+    d.whole_minutes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::{date, datetime};
+
+    fn i(at: OffsetDateTime) -> Mark {
+        Mark::in_at(at)
+    }
+
+    fn o(at: OffsetDateTime) -> Mark {
+        Mark::out_at(at)
+    }
+
+    #[test]
+    fn ordinary_day() {
+        let marks = [
+            i(datetime!(2026-03-02 08:00 +01:00)),
+            o(datetime!(2026-03-02 12:00 +01:00)),
+            i(datetime!(2026-03-02 12:30 +01:00)),
+            o(datetime!(2026-03-02 16:30 +01:00)),
+        ];
+        let day = worked_day(&marks);
+        assert_eq!(day.worked, Duration::hours(8));
+        assert_eq!(day.breaks, Duration::minutes(30));
+        assert_eq!(day.pairs, 2);
+        assert!(day.missing.is_empty());
+        assert!(day.is_complete());
+        assert_eq!(minutes(day.worked), 480);
+    }
+
+    #[test]
+    fn missing_out_at_the_end() {
+        let marks = [
+            i(datetime!(2026-03-02 08:00 +01:00)),
+            o(datetime!(2026-03-02 12:00 +01:00)),
+            i(datetime!(2026-03-02 12:30 +01:00)),
+        ];
+        let day = worked_day(&marks);
+        assert_eq!(day.worked, Duration::hours(4));
+        assert_eq!(day.breaks, Duration::ZERO);
+        assert_eq!(day.pairs, 1);
+        assert_eq!(day.missing, vec![Missing::InWithoutOut { at: datetime!(2026-03-02 12:30 +01:00) }]);
+    }
+
+    #[test]
+    fn out_without_in_at_the_start() {
+        let marks = [
+            o(datetime!(2026-03-02 07:00 +01:00)),
+            i(datetime!(2026-03-02 08:00 +01:00)),
+            o(datetime!(2026-03-02 12:00 +01:00)),
+        ];
+        let day = worked_day(&marks);
+        assert_eq!(day.worked, Duration::hours(4));
+        assert_eq!(day.breaks, Duration::ZERO);
+        assert_eq!(day.pairs, 1);
+        assert_eq!(day.missing, vec![Missing::OutWithoutIn { at: datetime!(2026-03-02 07:00 +01:00) }]);
+        assert_eq!(day.missing[0].at(), datetime!(2026-03-02 07:00 +01:00));
+    }
+
+    #[test]
+    fn double_in() {
+        let marks = [
+            i(datetime!(2026-03-02 08:00 +01:00)),
+            i(datetime!(2026-03-02 09:00 +01:00)),
+            o(datetime!(2026-03-02 12:00 +01:00)),
+        ];
+        let day = worked_day(&marks);
+        assert_eq!(day.worked, Duration::hours(3));
+        assert_eq!(day.pairs, 1);
+        assert_eq!(day.missing, vec![Missing::InWithoutOut { at: datetime!(2026-03-02 08:00 +01:00) }]);
+    }
+
+    #[test]
+    fn gap_with_an_unpaired_mark_is_not_a_break() {
+        let marks = [
+            i(datetime!(2026-03-02 08:00 +01:00)),
+            o(datetime!(2026-03-02 12:00 +01:00)),
+            o(datetime!(2026-03-02 12:10 +01:00)),
+            i(datetime!(2026-03-02 12:30 +01:00)),
+            o(datetime!(2026-03-02 16:30 +01:00)),
+        ];
+        let day = worked_day(&marks);
+        assert_eq!(day.worked, Duration::hours(8));
+        assert_eq!(day.breaks, Duration::ZERO);
+        assert_eq!(day.pairs, 2);
+        assert_eq!(day.missing, vec![Missing::OutWithoutIn { at: datetime!(2026-03-02 12:10 +01:00) }]);
+    }
+
+    #[test]
+    fn unsorted_input_and_mixed_offsets() {
+        let marks = [
+            o(datetime!(2026-03-02 15:30 UTC)),
+            i(datetime!(2026-03-02 12:30 +01:00)),
+            o(datetime!(2026-03-02 11:00 UTC)),
+            i(datetime!(2026-03-02 08:00 +01:00)),
+        ];
+        let day = worked_day(&marks);
+        assert_eq!(day.worked, Duration::hours(8));
+        assert_eq!(day.breaks, Duration::minutes(30));
+        assert_eq!(day.pairs, 2);
+        assert!(day.missing.is_empty());
+    }
+
+    #[test]
+    fn same_instant_is_in_before_out() {
+        let t = datetime!(2026-03-02 08:00 +01:00);
+        let day = worked_day(&[o(t), i(t)]);
+        assert_eq!(day.pairs, 1);
+        assert_eq!(day.worked, Duration::ZERO);
+        assert!(day.missing.is_empty());
+    }
+
+    #[test]
+    fn empty_day() {
+        assert_eq!(worked_day(&[]), WorkedDay::empty());
+        let hours = presence_per_hour::<u32>(date!(2026 - 03 - 02), &[], datetime!(2026-03-03 00:00 +01:00));
+        assert_eq!(hours, vec![0; 24]);
+    }
+
+    #[test]
+    fn dst_days_have_23_and_25_hours() {
+        let none: &[(u32, Vec<Mark>)] = &[];
+        assert_eq!(presence_per_hour(date!(2026 - 03 - 29), none, datetime!(2026-03-30 00:00 +02:00)).len(), 23);
+        assert_eq!(presence_per_hour(date!(2026 - 10 - 25), none, datetime!(2026-10-26 00:00 +01:00)).len(), 25);
+        assert_eq!(presence_per_hour(date!(2026 - 07 - 01), none, datetime!(2026-07-02 00:00 +02:00)).len(), 24);
+        let local: Vec<u8> =
+            day_hours(date!(2026 - 10 - 25)).into_iter().map(|h| crate::clock::to_brussels(h).hour()).collect();
+        assert_eq!(&local[..5], &[0, 1, 2, 2, 3]);
+        let local: Vec<u8> =
+            day_hours(date!(2026 - 03 - 29)).into_iter().map(|h| crate::clock::to_brussels(h).hour()).collect();
+        assert_eq!(&local[..4], &[0, 1, 3, 4]);
+    }
+
+    #[test]
+    fn presence_on_a_dst_day_uses_elapsed_hours() {
+        // 2026-03-29: 03:30 local (+02:00) is the third hour of the day (index 2).
+        let people = [(1, vec![i(datetime!(2026-03-29 03:30 +02:00)), o(datetime!(2026-03-29 03:45 +02:00))])];
+        let hours = presence_per_hour(date!(2026 - 03 - 29), &people, datetime!(2026-03-30 00:00 +02:00));
+        let mut expected = vec![0; 23];
+        expected[2] = 1;
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn presence_spans_the_hours_touched() {
+        let people = [("a", vec![i(datetime!(2026-03-02 07:50 +01:00)), o(datetime!(2026-03-02 09:10 +01:00))])];
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-03 00:00 +01:00));
+        let mut expected = vec![0; 24];
+        expected[7] = 1;
+        expected[8] = 1;
+        expected[9] = 1;
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn leaving_on_the_hour_does_not_count_the_next_hour() {
+        let people = [("a", vec![i(datetime!(2026-03-02 08:00 +01:00)), o(datetime!(2026-03-02 09:00 +01:00))])];
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-03 00:00 +01:00));
+        let mut expected = vec![0; 24];
+        expected[8] = 1;
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn two_people_and_a_repeated_key() {
+        let people = [
+            ("a", vec![i(datetime!(2026-03-02 08:00 +01:00)), o(datetime!(2026-03-02 10:30 +01:00))]),
+            ("b", vec![i(datetime!(2026-03-02 10:00 +01:00)), o(datetime!(2026-03-02 11:30 +01:00))]),
+            ("a", vec![i(datetime!(2026-03-02 10:45 +01:00)), o(datetime!(2026-03-02 10:50 +01:00))]),
+        ];
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-03 00:00 +01:00));
+        let mut expected = vec![0; 24];
+        expected[8] = 1;
+        expected[9] = 1;
+        expected[10] = 2;
+        expected[11] = 1;
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn open_in_counts_until_until() {
+        let people =
+            [(1, vec![i(datetime!(2026-03-02 08:15 +01:00))]), (2, vec![o(datetime!(2026-03-02 09:15 +01:00))])];
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-02 11:20 +01:00));
+        let mut expected = vec![0; 24];
+        expected[8..=11].fill(1);
+        assert_eq!(hours, expected);
+        // A past day: until the end of the day.
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-03 00:00 +01:00));
+        let mut expected = vec![0; 24];
+        expected[8..].fill(1);
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn double_in_keeps_presence() {
+        let people = [(
+            1,
+            vec![
+                i(datetime!(2026-03-02 08:15 +01:00)),
+                i(datetime!(2026-03-02 10:15 +01:00)),
+                o(datetime!(2026-03-02 11:15 +01:00)),
+            ],
+        )];
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-03 00:00 +01:00));
+        let mut expected = vec![0; 24];
+        expected[8..=11].fill(1);
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn marks_outside_the_day_are_clipped() {
+        let people = [(1, vec![i(datetime!(2026-03-01 22:00 +01:00)), o(datetime!(2026-03-02 01:30 +01:00))])];
+        let hours = presence_per_hour(date!(2026 - 03 - 02), &people, datetime!(2026-03-03 00:00 +01:00));
+        let mut expected = vec![0; 24];
+        expected[0] = 1;
+        expected[1] = 1;
+        assert_eq!(hours, expected);
+    }
+
+    #[test]
+    fn extreme_dates_do_not_panic() {
+        let people = [(1, vec![i(datetime!(2026-03-02 08:15 +01:00))])];
+        assert_eq!(presence_per_hour(Date::MIN, &people, datetime!(2026-03-02 11:20 +01:00)).len(), 24);
+        assert_eq!(presence_per_hour(Date::MAX, &people, datetime!(2026-03-02 11:20 +01:00)).len(), 24);
+        assert!(day_hours(Date::MIN).is_empty());
+    }
+
+    #[test]
+    fn minutes_rounds_towards_zero() {
+        assert_eq!(minutes(Duration::minutes(465)), 465);
+        assert_eq!(minutes(Duration::seconds(119)), 1);
+        assert_eq!(minutes(Duration::seconds(-119)), -1);
+    }
+
+    fn arb_marks() -> impl Strategy<Value = Vec<Mark>> {
+        // Instants within one day and a bit, to the second, both kinds.
+        prop::collection::vec((0i64..100_000, any::<bool>()), 0..30).prop_map(|v| {
+            let base = datetime!(2026-03-02 00:00 UTC);
+            v.into_iter()
+                .map(|(s, is_in)| {
+                    let at = base + Duration::seconds(s);
+                    if is_in { Mark::in_at(at) } else { Mark::out_at(at) }
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn worked_and_breaks_fit_in_the_day(marks in arb_marks()) {
+            let day = worked_day(&marks);
+            prop_assert!(day.worked >= Duration::ZERO);
+            prop_assert!(day.breaks >= Duration::ZERO);
+            let outs = marks.iter().filter(|m| m.kind == RegistrationType::Out).count();
+            prop_assert!(day.pairs as usize <= outs);
+            let span = match (marks.iter().map(|m| m.at).min(), marks.iter().map(|m| m.at).max()) {
+                (Some(first), Some(last)) => last - first,
+                _ => Duration::ZERO,
+            };
+            prop_assert!(day.worked + day.breaks <= span);
+            // Every mark is either in a pair or reported missing.
+            prop_assert_eq!(2 * day.pairs as usize + day.missing.len(), marks.len());
+            let ats: Vec<_> = day.missing.iter().map(Missing::at).collect();
+            prop_assert!(ats.windows(2).all(|w| w[0] <= w[1]));
+        }
+
+        #[test]
+        fn worked_day_ignores_order(mut marks in arb_marks()) {
+            let day = worked_day(&marks);
+            marks.reverse();
+            prop_assert_eq!(worked_day(&marks), day);
+        }
+
+        #[test]
+        fn no_panic_on_extreme_instants(
+            stamps in prop::collection::vec((-377_705_116_800i64..=253_402_300_799, any::<bool>()), 0..10),
+            until in -377_705_116_800i64..=253_402_300_799,
+            julian in Date::MIN.to_julian_day()..=Date::MAX.to_julian_day(),
+        ) {
+            let marks: Vec<Mark> = stamps
+                .into_iter()
+                .filter_map(|(s, is_in)| OffsetDateTime::from_unix_timestamp(s).ok().map(|at| (at, is_in)))
+                .map(|(at, is_in)| if is_in { Mark::in_at(at) } else { Mark::out_at(at) })
+                .collect();
+            let until = OffsetDateTime::from_unix_timestamp(until).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let day = Date::from_julian_day(julian).unwrap_or(Date::MIN);
+            let worked = worked_day(&marks);
+            prop_assert!(worked.worked >= Duration::ZERO);
+            let hours = presence_per_hour(day, &[(0u8, marks)], until);
+            prop_assert!((23..=25).contains(&hours.len()));
+        }
+
+        #[test]
+        fn presence_is_bounded(marks in arb_marks(), until in 0i64..100_000) {
+            let until = datetime!(2026-03-02 00:00 UTC) + Duration::seconds(until);
+            let people = [(1, marks.clone()), (2, marks)];
+            let hours = presence_per_hour(date!(2026 - 03 - 02), &people, until);
+            prop_assert_eq!(hours.len(), 24);
+            prop_assert!(hours.iter().all(|&n| n <= 2 && n % 2 == 0));
+        }
+    }
+}

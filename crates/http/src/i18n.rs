@@ -783,6 +783,315 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "The display's QR code had expired (presence on site not proven)",
         ],
     ),
+    (
+        "e.service",
+        [
+            "Onlinedienst voor werkgevers",
+            "Service en ligne pour les employeurs",
+            "Onlinedienst für Arbeitgeber",
+            "Online service for employers",
+        ],
+    ),
+    ("e.menu", ["Menu", "Menu", "Menü", "Menu"]),
+    ("e.actions", ["Acties", "Actions", "Aktionen", "Actions"]),
+    (
+        "e.activate_title",
+        ["Aanmelden instellen", "Configurer l'identification", "Anmeldung einrichten", "Set up sign-in"],
+    ),
+    ("e.app_title", ["Authenticator-app", "Application d'authentification", "Authenticator-App", "Authenticator app"]),
+    (
+        "e.app_instructions",
+        [
+            "Scan deze QR-code met een authenticator-app (tweede factor) en geef de code van 6 cijfers in die de app toont.",
+            "Scannez ce code QR avec une application d'authentification (second facteur) et introduisez le code à 6 chiffres qu'elle affiche.",
+            "Scannen Sie diesen QR-Code mit einer Authenticator-App (zweiter Faktor) und geben Sie den 6-stelligen Code ein, den sie anzeigt.",
+            "Scan this QR code with an authenticator app (second factor) and enter the 6-digit code it shows.",
+        ],
+    ),
+    (
+        "e.app_manual",
+        [
+            "Of geef deze sleutel manueel in",
+            "Ou introduisez cette clé manuellement",
+            "Oder geben Sie diesen Schlüssel manuell ein",
+            "Or enter this key by hand",
+        ],
+    ),
+    (
+        "e.app_qr",
+        [
+            "QR-code voor de authenticator-app",
+            "Code QR pour l'application d'authentification",
+            "QR-Code für die Authenticator-App",
+            "QR code for the authenticator app",
+        ],
+    ),
+    ("e.apply", ["Tonen", "Afficher", "Anzeigen", "Show"]),
+    (
+        "e.audit_intro",
+        [
+            "Wie deed wat en wanneer, ook wie welke registraties raadpleegde.",
+            "Qui a fait quoi et quand, y compris qui a consulté quels enregistrements.",
+            "Wer hat was wann getan, auch wer welche Registrierungen eingesehen hat.",
+            "Who did what and when, including who consulted which registrations.",
+        ],
+    ),
+    ("e.channel", ["Kanaal", "Canal", "Kanal", "Channel"]),
+    (
+        "e.chart_data",
+        ["De cijfers van de grafiek", "Les chiffres du graphique", "Die Zahlen der Grafik", "The chart's figures"],
+    ),
+    (
+        "e.chart_desc",
+        [
+            "Aantal aanwezige personen per uur (Belgische tijd).",
+            "Nombre de personnes présentes par heure (heure belge).",
+            "Anzahl anwesender Personen pro Stunde (belgische Zeit).",
+            "Number of people present per hour (Belgian time).",
+        ],
+    ),
+    (
+        "e.chart_title",
+        [
+            "Aanwezigen per uur op {day}",
+            "Présents par heure le {day}",
+            "Anwesende pro Stunde am {day}",
+            "People present per hour on {day}",
+        ],
+    ),
+    ("e.count", ["{n} registraties", "{n} enregistrements", "{n} Registrierungen", "{n} registrations"]),
+    ("e.count_label", ["Aantal", "Nombre", "Anzahl", "Count"]),
+    (
+        "e.csrf",
+        [
+            "Dit formulier is verlopen of kwam niet van deze site. Open de pagina opnieuw.",
+            "Ce formulaire a expiré ou ne vient pas de ce site. Rouvrez la page.",
+            "Dieses Formular ist abgelaufen oder stammt nicht von dieser Website. Öffnen Sie die Seite erneut.",
+            "This form expired or did not come from this site. Open the page again.",
+        ],
+    ),
+    ("e.day", ["Dag", "Jour", "Tag", "Day"]),
+    ("e.detail", ["Details", "Détails", "Details", "Details"]),
+    ("e.enterprise", ["Onderneming", "Entreprise", "Unternehmen", "Enterprise"]),
+    ("e.event.cancelled", ["Geannuleerd", "Annulé", "Storniert", "Cancelled"]),
+    ("e.event.created", ["Ontvangen", "Reçu", "Empfangen", "Received"]),
+    ("e.event.validated", ["Gecontroleerd", "Contrôlé", "Geprüft", "Validated"]),
+    (
+        "e.first_time",
+        [
+            "Eerste keer? Geef je uitnodigingscode in",
+            "Première fois ? Introduisez votre code d'invitation",
+            "Zum ersten Mal? Geben Sie Ihren Einladungscode ein",
+            "First time? Enter your invitation code",
+        ],
+    ),
+    ("e.from", ["Van", "Du", "Von", "From"]),
+    ("e.history", ["Geschiedenis", "Historique", "Verlauf", "History"]),
+    (
+        "e.home_intro",
+        [
+            "Raadpleeg de aanwezigheidsregistraties van je onderneming en van je onderaannemers op je werven.",
+            "Consultez les enregistrements de présence de votre entreprise et de vos sous-traitants sur vos chantiers.",
+            "Sehen Sie die Anwesenheitsregistrierungen Ihres Unternehmens und Ihrer Subunternehmer auf Ihren Baustellen ein.",
+            "Consult the presence registrations of your enterprise and of your subcontractors on your sites.",
+        ],
+    ),
+    ("e.hour", ["Uur", "Heure", "Stunde", "Hour"]),
+    (
+        "e.in_at_end",
+        ["IN op het einde van de dag", "IN à la fin de la journée", "IN am Ende des Tages", "IN at the end of the day"],
+    ),
+    ("e.in_now", ["Nu aanwezig (IN)", "Présents maintenant (IN)", "Jetzt anwesend (IN)", "On site now (IN)"]),
+    ("e.invitation_code", ["Uitnodigingscode", "Code d'invitation", "Einladungscode", "Invitation code"]),
+    (
+        "e.invitation_hint",
+        [
+            "De code van 12 tekens van je toegangsbeheerder, bijvoorbeeld ABCD-EFGH-JKLM",
+            "Le code de 12 caractères de votre gestionnaire d'accès, par exemple ABCD-EFGH-JKLM",
+            "Der 12-stellige Code Ihres Zugriffsverwalters, z. B. ABCD-EFGH-JKLM",
+            "The 12-character code from your access manager, such as ABCD-EFGH-JKLM",
+        ],
+    ),
+    (
+        "e.invitation_made",
+        [
+            "Uitnodigingscode voor {who}:",
+            "Code d'invitation pour {who} :",
+            "Einladungscode für {who}:",
+            "Invitation code for {who}:",
+        ],
+    ),
+    (
+        "e.invitation_once",
+        [
+            "Deze code wordt maar één keer getoond en is 14 dagen geldig. Bezorg hem aan de persoon.",
+            "Ce code n'est affiché qu'une fois et vaut 14 jours. Transmettez-le à la personne.",
+            "Dieser Code wird nur einmal angezeigt und ist 14 Tage gültig. Geben Sie ihn der Person.",
+            "This code is shown once and is valid for 14 days. Give it to the person.",
+        ],
+    ),
+    ("e.invite", ["Een gebruiker uitnodigen", "Inviter un utilisateur", "Einen Benutzer einladen", "Invite a user"]),
+    ("e.invite_button", ["Uitnodigen", "Inviter", "Einladen", "Invite"]),
+    ("e.name", ["Naam", "Nom", "Name", "Name"]),
+    ("e.nav.audit", ["Auditlog", "Journal d'audit", "Audit-Protokoll", "Audit log"]),
+    ("e.nav.on_site", ["Nu op de werf", "Sur le chantier maintenant", "Jetzt auf der Baustelle", "On site now"]),
+    (
+        "e.nav.registrations",
+        [
+            "Registraties raadplegen",
+            "Consulter les enregistrements",
+            "Registrierungen einsehen",
+            "Consult registrations",
+        ],
+    ),
+    ("e.nav.remarks", ["Opmerkingen", "Remarques", "Bemerkungen", "Remarks"]),
+    ("e.nav.users", ["Toegangsbeheer", "Gestion des accès", "Zugriffsverwaltung", "Access management"]),
+    ("e.next", ["Volgende", "Suivant", "Weiter", "Next"]),
+    (
+        "e.no_register",
+        [
+            "Er is hier geen pagina om een aanwezigheid te registreren: een werknemer registreert zelf, de werkgever mag dat niet voor hem doen.",
+            "Il n'y a pas ici de page pour enregistrer une présence : le travailleur s'enregistre lui-même, l'employeur ne peut pas le faire à sa place.",
+            "Hier gibt es keine Seite, um eine Anwesenheit zu registrieren: Der Arbeitnehmer registriert sich selbst, der Arbeitgeber darf das nicht für ihn tun.",
+            "There is no page here to register a presence: a worker registers themselves; the employer may not do it for them.",
+        ],
+    ),
+    (
+        "e.no_remarks",
+        [
+            "Geen opmerkingen in deze periode.",
+            "Aucune remarque pendant cette période.",
+            "Keine Bemerkungen in diesem Zeitraum.",
+            "No remarks in this period.",
+        ],
+    ),
+    ("e.pagination", ["Pagina's", "Pages", "Seiten", "Pages"]),
+    (
+        "e.pair_missing",
+        ["IN/UIT-paar onvolledig", "paire IN/OUT incomplète", "IN/OUT-Paar unvollständig", "IN/OUT pair incomplete"],
+    ),
+    ("e.password", ["Wachtwoord", "Mot de passe", "Passwort", "Password"]),
+    ("e.password_repeat", ["Wachtwoord nog eens", "Mot de passe à nouveau", "Passwort wiederholen", "Password again"]),
+    (
+        "e.password_rules",
+        [
+            "12 tot 128 tekens, minstens 5 verschillende, niet je rijksregisternummer",
+            "12 à 128 caractères, au moins 5 différents, pas votre numéro de registre national",
+            "12 bis 128 Zeichen, mindestens 5 verschiedene, nicht Ihre Nationalregisternummer",
+            "12 to 128 characters, at least 5 different ones, not your national register number",
+        ],
+    ),
+    ("e.people", ["Personen", "Personnes", "Personen", "People"]),
+    ("e.per_hour", ["Aanwezigen per uur", "Présents par heure", "Anwesende pro Stunde", "People present per hour"]),
+    ("e.person", ["Persoon", "Personne", "Person", "Person"]),
+    ("e.previous", ["Vorige", "Précédent", "Zurück", "Previous"]),
+    ("e.refused", ["Geweigerd", "Refusé", "Abgelehnt", "Refused"]),
+    ("e.registration", ["Registratie", "Enregistrement", "Registrierung", "Registration"]),
+    (
+        "e.remarks_intro",
+        [
+            "Aantal registraties per opmerking: klik op een aantal om de registraties te zien en je Dimona of je aangifte te corrigeren.",
+            "Nombre d'enregistrements par remarque : cliquez sur un nombre pour voir les enregistrements et corriger votre Dimona ou votre déclaration.",
+            "Anzahl Registrierungen pro Bemerkung: Klicken Sie auf eine Zahl, um die Registrierungen zu sehen und Ihre Dimona oder Ihre Meldung zu korrigieren.",
+            "Registrations per remark: click a count to see them and fix your Dimona or your declaration.",
+        ],
+    ),
+    ("e.role", ["Rol", "Rôle", "Rolle", "Role"]),
+    ("e.role.access-manager", ["toegangsbeheerder", "gestionnaire d'accès", "Zugriffsverwalter", "access manager"]),
+    (
+        "e.role.technical-administrator",
+        ["technisch beheerder", "administrateur technique", "technischer Verwalter", "technical administrator"],
+    ),
+    ("e.role.consultant", ["raadpleger", "consultant", "Leser", "consultant"]),
+    (
+        "e.save_sign_in",
+        ["Bewaren en aanmelden", "Enregistrer et s'identifier", "Speichern und anmelden", "Save and sign in"],
+    ),
+    (
+        "e.sign_in_title",
+        ["Aanmelden als werkgever", "Identification employeur", "Anmeldung als Arbeitgeber", "Employer sign-in"],
+    ),
+    ("e.since", ["Sinds", "Depuis", "Seit", "Since"]),
+    ("e.sort", ["Sorteren", "Trier", "Sortieren", "Sort"]),
+    ("e.sort.created", ["ontvangst", "réception", "Empfang", "received"]),
+    (
+        "e.sort.date",
+        ["tijdstip, oudste eerst", "heure, plus ancien d'abord", "Zeitpunkt, älteste zuerst", "time, oldest first"],
+    ),
+    (
+        "e.sort.date_desc",
+        ["tijdstip, nieuwste eerst", "heure, plus récent d'abord", "Zeitpunkt, neueste zuerst", "time, newest first"],
+    ),
+    ("e.subject", ["Onderwerp", "Objet", "Gegenstand", "Subject"]),
+    ("e.switch", ["Wisselen", "Changer", "Wechseln", "Switch"]),
+    ("e.to", ["Tot", "Au", "Bis", "To"]),
+    (
+        "e.totp",
+        [
+            "Code van de authenticator-app",
+            "Code de l'application d'authentification",
+            "Code der Authenticator-App",
+            "Authenticator app code",
+        ],
+    ),
+    (
+        "e.totp_hint",
+        [
+            "6 cijfers, elke 30 seconden nieuw",
+            "6 chiffres, nouveaux toutes les 30 secondes",
+            "6 Ziffern, alle 30 Sekunden neu",
+            "6 digits, new every 30 seconds",
+        ],
+    ),
+    ("e.what", ["Wat", "Quoi", "Was", "What"]),
+    ("e.who", ["Wie", "Qui", "Wer", "Who"]),
+    ("e.withdraw", ["Rol intrekken", "Retirer le rôle", "Rolle entziehen", "Withdraw role"]),
+    ("e.worked", ["Gewerkt die dag", "Travaillé ce jour-là", "An diesem Tag gearbeitet", "Worked that day"]),
+    (
+        "error.signIn.wrong",
+        [
+            "Het rijksregisternummer, het wachtwoord of de code van de app is fout.",
+            "Le numéro de registre national, le mot de passe ou le code de l'application est erroné.",
+            "Die Nationalregisternummer, das Passwort oder der Code der App ist falsch.",
+            "The national register number, the password or the app's code is wrong.",
+        ],
+    ),
+    (
+        "error.signIn.locked",
+        [
+            "Te veel mislukte aanmeldingen: deze account is 15 minuten geblokkeerd.",
+            "Trop d'échecs : ce compte est bloqué pendant 15 minutes.",
+            "Zu viele Fehlversuche: Dieses Konto ist 15 Minuten gesperrt.",
+            "Too many failed sign-ins: this account is locked for 15 minutes.",
+        ],
+    ),
+    (
+        "error.password.rule",
+        [
+            "Dit wachtwoord voldoet niet aan de regels.",
+            "Ce mot de passe ne respecte pas les règles.",
+            "Dieses Passwort erfüllt die Regeln nicht.",
+            "This password does not follow the rules.",
+        ],
+    ),
+    (
+        "error.password.repeat",
+        [
+            "De twee wachtwoorden zijn niet gelijk.",
+            "Les deux mots de passe ne sont pas identiques.",
+            "Die beiden Passwörter stimmen nicht überein.",
+            "The two passwords are not the same.",
+        ],
+    ),
+    (
+        "error.totp.wrong",
+        [
+            "De code van de authenticator-app klopt niet.",
+            "Le code de l'application d'authentification est erroné.",
+            "Der Code der Authenticator-App ist falsch.",
+            "The authenticator app's code is wrong.",
+        ],
+    ),
 ];
 
 /// The text of `key` in `lang`. An unknown key is a programming error: the

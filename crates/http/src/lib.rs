@@ -19,14 +19,15 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 
 pub mod auth;
+pub mod chart;
+pub mod employer;
+pub mod export;
 pub mod i18n;
 pub mod metrics;
 pub mod oauth;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
-pub mod chart;
-pub mod export;
 pub mod worker;
 pub mod workplace;
 
@@ -156,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .nest(API_BASE, api)
         .merge(workplace::router())
         .merge(worker::router())
+        .merge(employer::router())
         .route(ciao_service::oauth::TOKEN_PATH, axum::routing::post(oauth::token))
         .route("/health", get(health))
         .route("/metrics", get(metrics::metrics))

@@ -37,7 +37,7 @@ impl Throttle {
     pub const LIMIT: u32 = 20;
     pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 
-    fn allowed(&self, ip: std::net::IpAddr) -> bool {
+    pub(crate) fn allowed(&self, ip: std::net::IpAddr) -> bool {
         let Ok(map) = self.failures.lock() else { return true };
         match map.get(&ip) {
             Some((since, n)) => since.elapsed() > Self::WINDOW || *n < Self::LIMIT,
@@ -45,7 +45,7 @@ impl Throttle {
         }
     }
 
-    fn failed(&self, ip: std::net::IpAddr) {
+    pub(crate) fn failed(&self, ip: std::net::IpAddr) {
         let Ok(mut map) = self.failures.lock() else { return };
         if map.len() > 100_000 {
             map.retain(|_, (since, _)| since.elapsed() <= Self::WINDOW);
@@ -58,7 +58,7 @@ impl Throttle {
     }
 }
 
-fn throttled(lang: Lang) -> Response {
+pub(crate) fn throttled(lang: Lang) -> Response {
     let body = format!("<div class=\"alert\" role=\"alert\"><p>{}</p></div>", t(lang, "too_many_attempts"));
     let mut r = html(StatusCode::TOO_MANY_REQUESTS, lang, t(lang, "sign_in_title"), &body);
     r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
@@ -93,22 +93,22 @@ pub struct PageQuery {
 }
 
 /// The fields of a posted form (never fails on a well-formed body).
-struct FormData(Vec<(String, String)>);
+pub(crate) struct FormData(Vec<(String, String)>);
 
 impl FormData {
-    fn parse(body: &[u8]) -> Self {
+    pub(crate) fn parse(body: &[u8]) -> Self {
         Self(serde_urlencoded::from_bytes(body).unwrap_or_default())
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    fn text(&self, name: &str) -> Option<String> {
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
-    fn number(&self, name: &str) -> Option<f64> {
+    pub(crate) fn number(&self, name: &str) -> Option<f64> {
         self.text(name).and_then(|v| v.parse::<f64>().ok())
     }
 }
@@ -166,21 +166,21 @@ async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
     state.service.worker_from_session(&value).await.map_err(unavailable)
 }
 
-fn unavailable(e: ServiceError) -> Response {
+pub(crate) fn unavailable(e: ServiceError) -> Response {
     tracing::error!(error = %e, "worker page");
     (StatusCode::SERVICE_UNAVAILABLE, "The service is unavailable: nothing was changed. Try again in a moment.")
         .into_response()
 }
 
 /// A POST from another site is refused (the cookie is SameSite=Lax too).
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => state.public_url().trim_end_matches('/').eq_ignore_ascii_case(origin),
     }
 }
 
-fn brussels(t: time::OffsetDateTime, with_date: bool) -> String {
+pub(crate) fn brussels(t: time::OffsetDateTime, with_date: bool) -> String {
     let b = ciao_domain::clock::to_brussels(t);
     let offset = b.offset();
     let (h, m, _) = offset.as_hms();
@@ -202,7 +202,7 @@ fn brussels(t: time::OffsetDateTime, with_date: bool) -> String {
 
 /// The localized text of a refusal, by its code (the English message of the
 /// service when no translation exists).
-fn error_list(lang: Lang, errors: &[FieldError]) -> String {
+pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
     let items: String = errors
         .iter()
         .map(|e| {
@@ -229,7 +229,7 @@ fn error_list(lang: Lang, errors: &[FieldError]) -> String {
     format!("<div class=\"alert\" role=\"alert\"><ul>{items}</ul></div>")
 }
 
-fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
+pub(crate) fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
     match e {
         ServiceError::Invalid(errors) => Some(errors.clone()),
         ServiceError::Forbidden(m) if m.contains("pin.locked") => {
@@ -242,7 +242,7 @@ fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
     }
 }
 
-fn status_of(e: &ServiceError) -> StatusCode {
+pub(crate) fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Forbidden(_) | ServiceError::InsufficientScope(_) => StatusCode::FORBIDDEN,
@@ -389,7 +389,7 @@ async fn workplace_page(
     remember_lang(r, &q)
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

@@ -76,7 +76,18 @@ button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #e8a0
 .receipt{border:4px solid #0a6b2d;border-radius:10px;padding:1rem;margin:.5rem 0}.receipt.out{border-color:#9c1c1c}.huge{font-size:2.4rem;font-weight:800}\
 .regs{list-style:none;padding:0}.reg{border-bottom:1px solid #ccc;padding:.5rem 0}.reg p{margin:.2rem 0}.kind.in{color:#0a6b2d}.kind.out{color:#9c1c1c}\
 .qr svg{width:100%;max-width:18rem;height:auto}.display .qr svg{max-width:min(62vh,36rem)}.display{text-align:center}.titles{font-size:1.2rem}\
-.note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}";
+.note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}\
+main:has(header.wide){max-width:84rem}.brand{margin:0;font-weight:600}.brand a{display:inline-block;min-height:44px;line-height:44px}\
+.menu{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.5rem 0}.menu a{display:inline-block;min-height:44px;line-height:44px}\
+select{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px;background:#fff}\
+input[type=date]{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px}\
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters label{margin:.25rem 0}.filters input:not([type=date]){width:11rem}\
+.narrow{max-width:28rem}.inline-label{display:inline;font-weight:600}button.secondary{background:#fff;color:#0b3d91}\
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.25rem 0}\
+th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}td a{display:inline-block;min-height:24px;min-width:24px}\
+.num{text-align:right}.small{font-size:.8rem}.pages a{display:inline-block;min-width:44px;min-height:44px;line-height:44px}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.cards a{display:inline-block;min-height:44px;line-height:44px}\
+.chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}";
 
 /// The workplace, or the localized "no such workplace" page.
 pub(crate) async fn find(state: &AppState, technical: &str, lang: Lang) -> Result<DeclarationDetails, Response> {

@@ -18,6 +18,7 @@ use ciao_store::{AuditEntry, CancelOutcome, Scope, SearchPage, Store, StoreError
 use time::OffsetDateTime;
 
 pub mod channels;
+pub mod employer;
 pub mod import;
 pub mod oauth;
 pub mod validation;
@@ -344,6 +345,13 @@ impl Service {
             }
             Caller::Client { enterprise, .. } => enterprise,
         };
+        self.enterprise_may_consult(enterprise, r).await
+    }
+
+    /// The access rule of consultation, the same for a registration system
+    /// and for the users of the online service: the employer's own, and what
+    /// the enterprise's role in the declaration's chain grants.
+    pub(crate) async fn enterprise_may_consult(&self, enterprise: &EnterpriseNumber, r: &Registration) -> Result<bool> {
         let employer = r.data.employer.enterprise();
         if employer == Some(enterprise) {
             return Ok(true);
@@ -487,8 +495,33 @@ impl Service {
         subject: Option<String>,
         detail: serde_json::Value,
     ) -> Result<()> {
+        // The enterprise whose audit log shows it: a registration system's
+        // own, or the enterprise the action was about.
+        let enterprise = match caller {
+            Caller::Client { enterprise, .. } => Some(enterprise.as_str().to_string()),
+            _ => subject.as_deref().and_then(|s| EnterpriseNumber::parse(s).ok()).map(|e| e.as_str().to_string()),
+        };
+        self.audit_in(caller, enterprise, action, subject, detail).await
+    }
+
+    /// Appends to the audit log, in the log of `enterprise`.
+    pub async fn audit_in(
+        &self,
+        caller: &Caller,
+        enterprise: Option<String>,
+        action: &str,
+        subject: Option<String>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         self.store
-            .audit(AuditEntry { at: self.now(), actor: caller.name(), action: action.to_string(), subject, detail })
+            .audit(AuditEntry {
+                at: self.now(),
+                actor: caller.name(),
+                action: action.to_string(),
+                subject,
+                detail,
+                enterprise,
+            })
             .await?;
         Ok(())
     }

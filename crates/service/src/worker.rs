@@ -139,7 +139,7 @@ impl Sealer {
         Self(TokenKey::from_secret(secret))
     }
 
-    fn seal(&self, purpose: &str, payload: &str) -> String {
+    pub(crate) fn seal(&self, purpose: &str, payload: &str) -> String {
         let mac = self.0.mac(format!("{purpose}\0{payload}").as_bytes());
         format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(mac))
     }
@@ -164,7 +164,7 @@ impl Sealer {
         same.then_some(number)
     }
 
-    fn open(&self, purpose: &str, sealed: &str) -> Option<String> {
+    pub(crate) fn open(&self, purpose: &str, sealed: &str) -> Option<String> {
         if sealed.len() > 2048 {
             return None;
         }
@@ -184,7 +184,7 @@ fn normalise_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
-fn random_code() -> Result<String> {
+pub(crate) fn random_code() -> Result<String> {
     let bytes = random_bytes(12).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let chars: Vec<char> = bytes.iter().map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char).collect();
     Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))

@@ -543,6 +543,30 @@ macro_rules! impl_store {
             })
         }
 
+        fn enterprise_user_row(r: &<$db as sqlx::Database>::Row) -> Result<ciao_domain::channel::EnterpriseUser> {
+            let bad = |w: &str| StoreError::Corrupt(format!("enterprise user: {w}"));
+            Ok(ciao_domain::channel::EnterpriseUser {
+                enterprise: EnterpriseNumber::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("enterprise"))?,
+                ssin: ciao_domain::Ssin::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("ssin"))?,
+                name: r.try_get(2)?,
+                role: ciao_domain::channel::Role::parse(&r.try_get::<String, _>(3)?).ok_or_else(|| bad("role"))?,
+                appointed_by: r.try_get(4)?,
+                created_at: from_micros(r.try_get(5)?),
+            })
+        }
+
+        fn audit_row(r: &<$db as sqlx::Database>::Row) -> Result<AuditEntry> {
+            let detail: String = r.try_get(4)?;
+            Ok(AuditEntry {
+                at: from_micros(r.try_get(0)?),
+                actor: r.try_get(1)?,
+                action: r.try_get(2)?,
+                subject: r.try_get(3)?,
+                detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                enterprise: r.try_get(5)?,
+            })
+        }
+
         /// Commits a batch of registrations in one transaction.
         /// Commits a batch of registrations in one transaction, with
         /// multi-row statements: ids are reserved first, so each row's id is
@@ -1305,19 +1329,7 @@ macro_rules! impl_store {
                 .bind(enterprise.as_str())
                 .fetch_all(&self.read)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        let bad = |w: &str| StoreError::Corrupt(format!("enterprise user: {w}"));
-                        Ok(ciao_domain::channel::EnterpriseUser {
-                            enterprise: EnterpriseNumber::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("enterprise"))?,
-                            ssin: ciao_domain::Ssin::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("ssin"))?,
-                            name: r.try_get(2)?,
-                            role: ciao_domain::channel::Role::parse(&r.try_get::<String, _>(3)?).ok_or_else(|| bad("role"))?,
-                            appointed_by: r.try_get(4)?,
-                            created_at: from_micros(r.try_get(5)?),
-                        })
-                    })
-                    .collect()
+                rows.iter().map(|r| enterprise_user_row(r)).collect()
             }
 
             async fn create_account(
@@ -1942,34 +1954,193 @@ macro_rules! impl_store {
             }
 
             async fn audit(&self, entry: AuditEntry) -> Result<()> {
-                sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
+                sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail, enterprise_number) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(to_micros(entry.at))
                     .bind(&entry.actor)
                     .bind(&entry.action)
                     .bind(&entry.subject)
                     .bind(entry.detail.to_string())
+                    .bind(&entry.enterprise)
                     .execute(&self.write)
                     .await?;
                 Ok(())
             }
 
             async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-                let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+                let rows = sqlx::query("SELECT at, actor, action, subject, detail, enterprise_number FROM audit_log ORDER BY id DESC LIMIT $1")
                     .bind(i64::from(limit))
                     .fetch_all(&self.read)
                     .await?;
-                rows.iter()
-                    .map(|r| {
-                        let detail: String = r.try_get(4)?;
-                        Ok(AuditEntry {
-                            at: from_micros(r.try_get(0)?),
-                            actor: r.try_get(1)?,
-                            action: r.try_get(2)?,
-                            subject: r.try_get(3)?,
-                            detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(|r| audit_row(r)).collect()
+            }
+
+            async fn enterprise_audit(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<AuditEntry>> {
+                let rows = sqlx::query(
+                    "SELECT at, actor, action, subject, detail, enterprise_number FROM audit_log \
+                     WHERE enterprise_number = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(enterprise.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter().map(|r| audit_row(r)).collect()
+            }
+
+            async fn add_employer_invitation(
+                &self,
+                code_hash: &str,
+                ssin: &ciao_domain::Ssin,
+                invited_by: &str,
+                created_at: OffsetDateTime,
+                expires_at: OffsetDateTime,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO employer_invitations (code_hash, ssin, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(code_hash)
+                .bind(ssin.as_str())
+                .bind(invited_by)
+                .bind(to_micros(created_at))
+                .bind(to_micros(expires_at))
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn employer_invitation(&self, code_hash: &str, now: OffsetDateTime) -> Result<Option<ciao_domain::Ssin>> {
+                let ssin: Option<String> = sqlx::query_scalar(
+                    "SELECT ssin FROM employer_invitations WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+                )
+                .bind(code_hash)
+                .bind(to_micros(now))
+                .fetch_optional(&self.write)
+                .await?;
+                ssin.map(|s| ciao_domain::Ssin::parse(&s).map_err(|e| StoreError::Corrupt(e.message))).transpose()
+            }
+
+            async fn enrol_employer(
+                &self,
+                code_hash: &str,
+                password_hash: &str,
+                totp_secret: &[u8],
+                totp_step: i64,
+                now: OffsetDateTime,
+            ) -> Result<Option<ciao_domain::Ssin>> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                let ssin: Option<String> = sqlx::query_scalar(
+                    "UPDATE employer_invitations SET used_at = $2 \
+                     WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING ssin",
+                )
+                .bind(code_hash)
+                .bind(to_micros(now))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(ssin) = ssin else {
+                    return Ok(None);
+                };
+                sqlx::query(
+                    "INSERT INTO employer_credentials (ssin, password_hash, totp_secret, totp_last_step, failed_attempts, \
+                     locked_until, sessions_valid_after, updated_at) VALUES ($1, $2, $3, $4, 0, NULL, $5, $5) \
+                     ON CONFLICT (ssin) DO UPDATE SET password_hash = excluded.password_hash, totp_secret = excluded.totp_secret, \
+                     totp_last_step = excluded.totp_last_step, failed_attempts = 0, locked_until = NULL, \
+                     sessions_valid_after = excluded.sessions_valid_after, updated_at = excluded.updated_at",
+                )
+                .bind(&ssin)
+                .bind(password_hash)
+                .bind(totp_secret)
+                .bind(totp_step)
+                .bind(to_micros(now))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(ciao_domain::Ssin::parse(&ssin).map_err(|e| StoreError::Corrupt(e.message))?))
+            }
+
+            async fn employer_credentials(&self, ssin: &ciao_domain::Ssin) -> Result<Option<$crate::EmployerCredentials>> {
+                let row = sqlx::query(
+                    "SELECT password_hash, totp_secret, totp_last_step, failed_attempts, locked_until, sessions_valid_after \
+                     FROM employer_credentials WHERE ssin = $1",
+                )
+                .bind(ssin.as_str())
+                .fetch_optional(&self.write)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let attempts: i32 = row.try_get(3)?;
+                Ok(Some($crate::EmployerCredentials {
+                    password_hash: row.try_get(0)?,
+                    totp_secret: row.try_get(1)?,
+                    totp_last_step: row.try_get(2)?,
+                    failed_attempts: i64::from(attempts),
+                    locked_until: row.try_get::<Option<i64>, _>(4)?.map(from_micros),
+                    sessions_valid_after: from_micros(row.try_get(5)?),
+                }))
+            }
+
+            async fn employer_sign_in_failed(
+                &self,
+                ssin: &ciao_domain::Ssin,
+                max_attempts: i64,
+                lock_until: OffsetDateTime,
+            ) -> Result<i64> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                let attempts: Option<i32> = sqlx::query_scalar(
+                    "UPDATE employer_credentials SET failed_attempts = failed_attempts + 1 WHERE ssin = $1 RETURNING failed_attempts",
+                )
+                .bind(ssin.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let attempts = i64::from(attempts.unwrap_or(0));
+                if attempts >= max_attempts {
+                    sqlx::query("UPDATE employer_credentials SET failed_attempts = 0, locked_until = $2 WHERE ssin = $1")
+                        .bind(ssin.as_str())
+                        .bind(to_micros(lock_until))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(attempts)
+            }
+
+            async fn employer_signed_in(&self, ssin: &ciao_domain::Ssin, totp_step: i64) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE employer_credentials SET failed_attempts = 0, locked_until = NULL, totp_last_step = $2 \
+                     WHERE ssin = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                )
+                .bind(ssin.as_str())
+                .bind(totp_step)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn person_roles(&self, ssin: &ciao_domain::Ssin) -> Result<Vec<ciao_domain::channel::EnterpriseUser>> {
+                let rows = sqlx::query(
+                    "SELECT enterprise_number, ssin, name, role, appointed_by, created_at FROM enterprise_users \
+                     WHERE ssin = $1 ORDER BY enterprise_number, role",
+                )
+                .bind(ssin.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter().map(|r| enterprise_user_row(r)).collect()
+            }
+
+            async fn remove_enterprise_user(
+                &self,
+                enterprise: &EnterpriseNumber,
+                ssin: &ciao_domain::Ssin,
+                role: ciao_domain::channel::Role,
+            ) -> Result<bool> {
+                let n = sqlx::query("DELETE FROM enterprise_users WHERE enterprise_number = $1 AND ssin = $2 AND role = $3")
+                    .bind(enterprise.as_str())
+                    .bind(ssin.as_str())
+                    .bind(role.as_str())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                Ok(n > 0)
             }
 
             async fn add_activation_code(

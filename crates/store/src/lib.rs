@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ciao_domain::access::AccessGrant;
-use ciao_domain::channel::{Account, EnterpriseUser, Permissions};
+use ciao_domain::channel::{Account, EnterpriseUser, Permissions, Role};
 use ciao_domain::reference::{
     Declaration, DeclarationDetails, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
 };
@@ -132,6 +132,20 @@ pub struct AuditEntry {
     pub action: String,
     pub subject: Option<String>,
     pub detail: serde_json::Value,
+    /// The enterprise the action concerns (its audit log shows it).
+    pub enterprise: Option<String>,
+}
+
+/// An employer user's sign-in: password and TOTP second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployerCredentials {
+    pub password_hash: String,
+    pub totp_secret: Vec<u8>,
+    /// The last TOTP time step used (a code works once).
+    pub totp_last_step: Option<i64>,
+    pub failed_attempts: i64,
+    pub locked_until: Option<OffsetDateTime>,
+    pub sessions_valid_after: OffsetDateTime,
 }
 
 /// A certificate to attach to an account (already accepted by the policy).
@@ -398,6 +412,36 @@ pub trait Store: Send + Sync + 'static {
     /// founder periods), by enterprise number.
     async fn person_enterprises(&self, ssin: &Ssin, day: time::Date) -> Result<Vec<PersonEnterprise>>;
     async fn employer_choice(&self, ssin: &Ssin, declaration: &DeclarationNumber) -> Result<Option<EnterpriseNumber>>;
+    async fn add_employer_invitation(
+        &self,
+        code_hash: &str,
+        ssin: &Ssin,
+        invited_by: &str,
+        created_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<()>;
+    async fn employer_invitation(&self, code_hash: &str, now: OffsetDateTime) -> Result<Option<Ssin>>;
+    /// Uses an invitation: marks it used and sets (or replaces) the person's
+    /// password and TOTP secret, signing out earlier sessions.
+    async fn enrol_employer(
+        &self,
+        code_hash: &str,
+        password_hash: &str,
+        totp_secret: &[u8],
+        totp_step: i64,
+        now: OffsetDateTime,
+    ) -> Result<Option<Ssin>>;
+    async fn employer_credentials(&self, ssin: &Ssin) -> Result<Option<EmployerCredentials>>;
+    /// A failed sign-in; at `max_attempts` the account is locked until `lock_until`.
+    async fn employer_sign_in_failed(&self, ssin: &Ssin, max_attempts: i64, lock_until: OffsetDateTime) -> Result<i64>;
+    /// A successful sign-in with the TOTP step used; false when that step (or
+    /// a later one) was used meanwhile (a replayed code).
+    async fn employer_signed_in(&self, ssin: &Ssin, totp_step: i64) -> Result<bool>;
+    /// The roles of a person, in every enterprise.
+    async fn person_roles(&self, ssin: &Ssin) -> Result<Vec<EnterpriseUser>>;
+    async fn remove_enterprise_user(&self, enterprise: &EnterpriseNumber, ssin: &Ssin, role: Role) -> Result<bool>;
+    /// The audit log of an enterprise, newest first.
+    async fn enterprise_audit(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<AuditEntry>>;
     async fn set_employer_choice(
         &self,
         ssin: &Ssin,

@@ -17,6 +17,7 @@ const MIGRATIONS: &[Migration] = &[
     (4, "founders", include_str!("../migrations/postgres/0004_founders.sql")),
     (5, "registrations fill factor", include_str!("../migrations/postgres/0005_registrations_fillfactor.sql")),
     (6, "workers", include_str!("../migrations/postgres/0006_workers.sql")),
+    (7, "employers", include_str!("../migrations/postgres/0007_employers.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;

@@ -19,6 +19,7 @@ const MIGRATIONS: &[Migration] = &[
     (4, "founders", include_str!("../migrations/sqlite/0004_founders.sql")),
     (5, "registrations fill factor", include_str!("../migrations/sqlite/0005_registrations_fillfactor.sql")),
     (6, "workers", include_str!("../migrations/sqlite/0006_workers.sql")),
+    (7, "employers", include_str!("../migrations/sqlite/0007_employers.sql")),
 ];
 
 /// Largest number of registrations committed in one transaction.

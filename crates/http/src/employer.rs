@@ -1,0 +1,1309 @@
+//! The employers' online service (`/e`): sign-in with password and
+//! authenticator app, consultation of the registrations with filters,
+//! history, CSV/XLSX export and worked time, who is on site now with a chart
+//! of the day, remark counts, and access management with the enterprise's
+//! audit log. Over the same service layer as the REST API: the same access
+//! rules, the same audit.
+//!
+//! There is deliberately no route here that creates a registration: an
+//! employer may not register for its workers.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use ciao_domain::channel::Role;
+use ciao_domain::search::SearchCriteria;
+use ciao_domain::worktime::{WorkedDay, minutes};
+use ciao_domain::{DeclarationNumber, EnterpriseNumber, Person, Registration, RegistrationId, Ssin};
+use ciao_service::ServiceError;
+use ciao_service::employer::{EmployerSession, EmployerUser};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::export::{Cell, csv, xlsx};
+use crate::i18n::{Lang, cookie, t};
+use crate::qr;
+use crate::worker::{
+    FormData, brussels, error_list, same_origin, service_errors, status_of, throttled, unavailable, urlencode,
+};
+use crate::workplace::{esc, html};
+
+pub const EMPLOYER_COOKIE: &str = "ciao_employer";
+const ENTERPRISE_COOKIE: &str = "ciao_enterprise";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/e", get(home))
+        .route("/e/sign-in", get(sign_in_get).post(sign_in_post))
+        .route("/e/sign-out", post(sign_out))
+        .route("/e/activate", get(activate_get).post(activate_post))
+        .route("/e/activate/finish", post(activate_finish))
+        .route("/e/registrations", get(registrations))
+        .route("/e/registrations.csv", get(export_csv))
+        .route("/e/registrations.xlsx", get(export_xlsx))
+        .route("/e/registrations/{id}", get(registration))
+        .route("/e/on-site", get(on_site))
+        .route("/e/remarks", get(remarks))
+        .route("/e/users", get(users).post(users_post))
+        .route("/e/users/remove", post(users_remove))
+        .route("/e/audit", get(audit))
+}
+
+/// A signed-in employer user on a page: who, for which enterprise, the
+/// page's language, and the session cookie (for the anti-CSRF token).
+struct Ctx {
+    user: EmployerUser,
+    enterprise: EnterpriseNumber,
+    lang: Lang,
+    cookie: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang_from(headers: &HeaderMap, raw: Option<&str>) -> Lang {
+    let q = raw.and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok()).unwrap_or_default();
+    let l = q.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
+    Lang::negotiate(l, headers)
+}
+
+/// The signed-in user, or the sign-in page (with where to come back).
+async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &str) -> Result<Ctx, Response> {
+    let lang = lang_from(headers, raw);
+    let Some(value) = cookie(headers, EMPLOYER_COOKIE).filter(|v| !v.is_empty()) else {
+        return Err(Redirect::to(&format!("/e/sign-in?next={}", urlencode(path))).into_response());
+    };
+    let user = match state.service.employer_from_session(&value).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(Redirect::to(&format!("/e/sign-in?next={}", urlencode(path))).into_response()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let enterprises = user.enterprises();
+    let chosen = cookie(headers, ENTERPRISE_COOKIE)
+        .and_then(|c| EnterpriseNumber::parse(&c).ok())
+        .filter(|e| enterprises.contains(e))
+        .or_else(|| enterprises.first().cloned());
+    let Some(enterprise) = chosen else {
+        return Err(Redirect::to("/e/sign-in").into_response());
+    };
+    Ok(Ctx { user, enterprise, lang, cookie: value })
+}
+
+impl Ctx {
+    fn csrf(&self, state: &AppState) -> String {
+        format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(&state.service.csrf_token(&self.cookie)))
+    }
+
+    /// A post must come from this site and carry the session's token.
+    fn check_post(&self, state: &AppState, headers: &HeaderMap, form: &FormData) -> Result<(), Response> {
+        let token = form.get("csrf").unwrap_or_default();
+        if same_origin(state, headers) && state.service.check_csrf(&self.cookie, token) {
+            Ok(())
+        } else {
+            Err(page(
+                self,
+                state,
+                StatusCode::FORBIDDEN,
+                t(self.lang, "e.refused"),
+                &format!("<div class=\"alert\" role=\"alert\"><p>{}</p></div>", t(self.lang, "e.csrf")),
+            ))
+        }
+    }
+}
+
+/// The frame of every signed-in page: navigation by role, enterprise switch.
+fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
+    let lang = c.lang;
+    let mut links = vec![
+        ("/e/registrations", t(lang, "e.nav.registrations")),
+        ("/e/on-site", t(lang, "e.nav.on_site")),
+        ("/e/remarks", t(lang, "e.nav.remarks")),
+    ];
+    if c.user.has(&c.enterprise, Role::AccessManager) {
+        links.push(("/e/users", t(lang, "e.nav.users")));
+        links.push(("/e/audit", t(lang, "e.nav.audit")));
+    }
+    let nav: String =
+        links.iter().map(|(href, label)| format!("<a href=\"{href}\">{label}</a>")).collect::<Vec<_>>().join(" ");
+    let switch = if c.user.enterprises().len() > 1 {
+        let options: String = c
+            .user
+            .enterprises()
+            .iter()
+            .map(|e| {
+                let selected = if e == &c.enterprise { " selected" } else { "" };
+                format!("<option value=\"{}\"{selected}>{}</option>", e.as_str(), e.formatted())
+            })
+            .collect();
+        format!(
+            "<form method=\"get\" action=\"/e\" class=\"inline\"><label for=\"ent\" class=\"inline-label\">{}</label> \
+             <select id=\"ent\" name=\"enterprise\">{options}</select> <button type=\"submit\">{}</button></form>",
+            t(lang, "e.enterprise"),
+            t(lang, "e.switch")
+        )
+    } else {
+        format!("{}: <span class=\"mono\">{}</span>", t(lang, "e.enterprise"), c.enterprise.formatted())
+    };
+    let langs: String = Lang::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "<a href=\"?lang={c}\" lang=\"{c}\" hreflang=\"{c}\">{C}</a>",
+                c = l.code(),
+                C = l.code().to_uppercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let roles: Vec<&str> =
+        c.user.roles_in(&c.enterprise).iter().map(|r| t(lang, &format!("e.role.{}", r.as_str()))).collect();
+    let body = format!(
+        "<header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
+         <nav aria-label=\"{language}\" class=\"langs\">{langs}</nav>\
+         <form method=\"post\" action=\"/e/sign-out\" class=\"inline\">{csrf}<button class=\"link\" type=\"submit\">{out}</button></form></header>\
+         <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p>{switch}</p>{body}",
+        who = esc(&c.user.name),
+        roles = roles.join(", "),
+        language = t(lang, "language"),
+        csrf = c.csrf(state),
+        out = t(lang, "sign_out"),
+        menu = t(lang, "e.menu"),
+    );
+    wide(html(status, lang, title, &body))
+}
+
+/// The employer's pages use the full width of a desktop.
+fn wide(mut r: Response) -> Response {
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn public_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
+    let langs: String = Lang::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "<a href=\"?lang={c}\" lang=\"{c}\" hreflang=\"{c}\">{C}</a>",
+                c = l.code(),
+                C = l.code().to_uppercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = format!(
+        "<header><p class=\"brand\">ciao · {service}</p><nav aria-label=\"{language}\" class=\"langs\">{langs}</nav></header>{body}",
+        service = t(lang, "e.service"),
+        language = t(lang, "language"),
+    );
+    wide(html(status, lang, title, &body))
+}
+
+fn session_cookie(state: &AppState, session: &EmployerSession) -> HeaderValue {
+    let secure = if state.public_url().starts_with("https://") { "; Secure" } else { "" };
+    let age = (session.expires_at - state.service.now()).whole_seconds();
+    HeaderValue::from_str(&format!(
+        "{EMPLOYER_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={age}{secure}",
+        session.cookie
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("ciao_employer=; Path=/"))
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with("/e")
+                && !n.starts_with("//")
+                && n.len() < 512
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'\\') =>
+        {
+            n.to_string()
+        }
+        _ => "/e".to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- sign-in
+
+fn sign_in_form(lang: Lang, next: &str, error: Option<String>, status: StatusCode) -> Response {
+    let body = format!(
+        "<h1>{title}</h1>{error}<form method=\"post\" action=\"/e/sign-in\" class=\"narrow\">\
+         <input type=\"hidden\" name=\"next\" value=\"{next}\">\
+         <label for=\"ssin\">{ssin}</label><input id=\"ssin\" name=\"ssin\" inputmode=\"numeric\" autocomplete=\"username\" required>\
+         <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <label for=\"totp\">{totp}</label><input id=\"totp\" name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required aria-describedby=\"totp-hint\">\
+         <p class=\"hint\" id=\"totp-hint\">{totp_hint}</p><button type=\"submit\">{sign_in}</button></form>\
+         <p><a href=\"/e/activate\">{first}</a></p>",
+        title = t(lang, "e.sign_in_title"),
+        error = error.unwrap_or_default(),
+        next = esc(next),
+        ssin = t(lang, "ssin"),
+        password = t(lang, "e.password"),
+        totp = t(lang, "e.totp"),
+        totp_hint = t(lang, "e.totp_hint"),
+        sign_in = t(lang, "sign_in"),
+        first = t(lang, "e.first_time"),
+    );
+    public_page(lang, status, t(lang, "e.sign_in_title"), &body)
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    lang: Option<String>,
+    next: Option<String>,
+}
+
+async fn sign_in_get(Query(q): Query<NextQuery>, headers: HeaderMap) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    sign_in_form(lang, &safe_next(q.next.as_deref()), None, StatusCode::OK)
+}
+
+async fn sign_in_post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let form = FormData::parse(&body);
+    let next = safe_next(form.get("next"));
+    if !same_origin(&state, &headers) {
+        return sign_in_form(lang, &next, None, StatusCode::FORBIDDEN);
+    }
+    if !state.sign_in_throttle.allowed(peer.ip()) {
+        return throttled(lang);
+    }
+    let result = state
+        .service
+        .employer_sign_in(
+            &form.text("ssin").unwrap_or_default(),
+            form.get("password").unwrap_or_default(),
+            form.get("totp").unwrap_or_default(),
+        )
+        .await;
+    match result {
+        Ok(session) => {
+            let mut r = Redirect::to(&next).into_response();
+            r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &session));
+            r
+        }
+        Err(e) => match service_errors(&e) {
+            Some(errors) => {
+                state.sign_in_throttle.failed(peer.ip());
+                let errors = errors
+                    .into_iter()
+                    .map(|mut f| {
+                        if f.code == "refused" && f.description.contains("signIn.locked") {
+                            f.code = "signIn.locked".into();
+                        }
+                        f
+                    })
+                    .collect::<Vec<_>>();
+                sign_in_form(lang, &next, Some(error_list(lang, &errors)), status_of(&e))
+            }
+            None => unavailable(e),
+        },
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let mut r = Redirect::to("/e/sign-in").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("ciao_employer=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    r
+}
+
+async fn activate_get(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    activate_form(lang, None, StatusCode::OK)
+}
+
+fn activate_form(lang: Lang, error: Option<String>, status: StatusCode) -> Response {
+    let body = format!(
+        "<h1>{title}</h1>{error}<form method=\"post\" action=\"/e/activate\" class=\"narrow\">\
+         <label for=\"code\">{code}</label><input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" required aria-describedby=\"code-hint\">\
+         <p class=\"hint\" id=\"code-hint\">{hint}</p><button type=\"submit\">{go}</button></form>",
+        title = t(lang, "e.activate_title"),
+        error = error.unwrap_or_default(),
+        code = t(lang, "e.invitation_code"),
+        hint = t(lang, "e.invitation_hint"),
+        go = t(lang, "continue"),
+    );
+    public_page(lang, status, t(lang, "e.activate_title"), &body)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn enrol_form(
+    lang: Lang,
+    ticket: &str,
+    who: &str,
+    secret: &str,
+    uri: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let svg = qr::svg(uri, 240).unwrap_or_default();
+    let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]).to_string();
+    let body = format!(
+        "<h1>{title}</h1>{error}<p>{for_label}: <span class=\"mono\">{who}</span></p>\
+         <form method=\"post\" action=\"/e/activate/finish\" class=\"narrow\">\
+         <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\"><input type=\"hidden\" name=\"who\" value=\"{who}\">\
+         <input type=\"hidden\" name=\"secret\" value=\"{secret}\"><input type=\"hidden\" name=\"uri\" value=\"{uri}\">\
+         <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" \
+         minlength=\"12\" required aria-describedby=\"password-rules\"><p class=\"hint\" id=\"password-rules\">{rules}</p>\
+         <label for=\"password2\">{repeat}</label><input id=\"password2\" name=\"password2\" type=\"password\" autocomplete=\"new-password\" minlength=\"12\" required>\
+         <h2>{app_title}</h2><p>{app}</p><div class=\"qr small\" role=\"img\" aria-label=\"{qr_label}\">{svg}</div>\
+         <p>{manual}: <code id=\"secret\">{secret}</code></p>\
+         <label for=\"totp\">{totp}</label><input id=\"totp\" name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>\
+         <button type=\"submit\">{save}</button></form>",
+        title = t(lang, "e.activate_title"),
+        error = error.unwrap_or_default(),
+        for_label = t(lang, "enrol_for"),
+        who = esc(who),
+        ticket = esc(ticket),
+        secret = esc(secret),
+        uri = esc(uri),
+        password = t(lang, "e.password"),
+        rules = t(lang, "e.password_rules"),
+        repeat = t(lang, "e.password_repeat"),
+        app_title = t(lang, "e.app_title"),
+        app = t(lang, "e.app_instructions"),
+        qr_label = t(lang, "e.app_qr"),
+        manual = t(lang, "e.app_manual"),
+        totp = t(lang, "e.totp"),
+        save = t(lang, "e.save_sign_in"),
+    );
+    public_page(lang, status, t(lang, "e.activate_title"), &body)
+}
+
+async fn activate_post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let form = FormData::parse(&body);
+    if !same_origin(&state, &headers) {
+        return activate_form(lang, None, StatusCode::FORBIDDEN);
+    }
+    if !state.sign_in_throttle.allowed(peer.ip()) {
+        return throttled(lang);
+    }
+    match state.service.check_employer_invitation(form.get("code").unwrap_or_default()).await {
+        Ok(e) => enrol_form(lang, &e.ticket, &e.ssin.masked(), &e.secret_base32, &e.otpauth_uri, None, StatusCode::OK),
+        Err(e) => match service_errors(&e) {
+            Some(errors) => {
+                state.sign_in_throttle.failed(peer.ip());
+                activate_form(lang, Some(error_list(lang, &errors)), status_of(&e))
+            }
+            None => unavailable(e),
+        },
+    }
+}
+
+async fn activate_finish(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let form = FormData::parse(&body);
+    if !same_origin(&state, &headers) {
+        return activate_form(lang, None, StatusCode::FORBIDDEN);
+    }
+    let ticket = form.get("ticket").unwrap_or_default();
+    let result = state
+        .service
+        .finish_employer_enrolment(
+            ticket,
+            form.get("password").unwrap_or_default(),
+            form.get("password2").unwrap_or_default(),
+            form.get("totp").unwrap_or_default(),
+        )
+        .await;
+    match result {
+        Ok(session) => {
+            let mut r = Redirect::to("/e").into_response();
+            r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &session));
+            r
+        }
+        Err(e) => match service_errors(&e) {
+            Some(errors) if errors.iter().any(|f| f.code.starts_with("activationCode")) => {
+                activate_form(lang, Some(error_list(lang, &errors)), status_of(&e))
+            }
+            Some(errors) => enrol_form(
+                lang,
+                ticket,
+                form.get("who").unwrap_or_default(),
+                form.get("secret").unwrap_or_default(),
+                form.get("uri").unwrap_or_default(),
+                Some(error_list(lang, &errors)),
+                status_of(&e),
+            ),
+            None => unavailable(e),
+        },
+    }
+}
+
+// ---------------------------------------------------------------- home
+
+#[derive(Debug, Deserialize)]
+struct HomeQuery {
+    enterprise: Option<String>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<HomeQuery>,
+) -> Response {
+    let mut c = match ctx(&state, &headers, raw.as_deref(), "/e").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut set = None;
+    if let Some(e) = q.enterprise.as_deref().and_then(|e| EnterpriseNumber::parse(e).ok())
+        && c.user.enterprises().contains(&e)
+    {
+        set = HeaderValue::from_str(&format!("{ENTERPRISE_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", e.as_str()))
+            .ok();
+        c.enterprise = e;
+    }
+    let lang = c.lang;
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p><ul class=\"cards\">\
+         <li><a href=\"/e/registrations\">{reg}</a></li><li><a href=\"/e/on-site\">{site}</a></li>\
+         <li><a href=\"/e/remarks\">{remarks}</a></li></ul><p class=\"note\">{no_register}</p>",
+        title = t(lang, "e.service"),
+        intro = t(lang, "e.home_intro"),
+        reg = t(lang, "e.nav.registrations"),
+        site = t(lang, "e.nav.on_site"),
+        remarks = t(lang, "e.nav.remarks"),
+        no_register = t(lang, "e.no_register"),
+    );
+    let mut r = page(&c, &state, StatusCode::OK, t(lang, "e.service"), &body);
+    if let Some(v) = set {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+// ---------------------------------------------------------------- registrations
+
+/// Query parameters, in order.
+type Params = Vec<(String, String)>;
+
+/// The query of the consultation page, in the REST API's parameter names;
+/// a missing period is today (Brussels).
+fn criteria(
+    state: &AppState,
+    raw: Option<&str>,
+) -> Result<(SearchCriteria, Params), Vec<ciao_domain::FieldError>> {
+    let mut params: Vec<(String, String)> = raw
+        .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, v)| k != "lang" && !v.trim().is_empty())
+        .collect();
+    let today = ciao_domain::clock::to_brussels(state.service.now()).date().to_string();
+    if !params.iter().any(|(k, _)| k == "registrationDateFrom") {
+        params.push(("registrationDateFrom".into(), today.clone()));
+    }
+    if !params.iter().any(|(k, _)| k == "registrationDateTo") {
+        params.push(("registrationDateTo".into(), today));
+    }
+    SearchCriteria::parse(&params).map(|c| (c, params))
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
+    params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+fn query_string(params: &[(String, String)], replace: &[(&str, String)]) -> String {
+    let mut out: Vec<(String, String)> =
+        params.iter().filter(|(k, _)| !replace.iter().any(|(r, _)| r == k)).cloned().collect();
+    for (k, v) in replace {
+        out.push(((*k).to_string(), v.clone()));
+    }
+    serde_urlencoded::to_string(&out).unwrap_or_default()
+}
+
+fn person_text(p: &Person) -> String {
+    match p {
+        Person::Ssin(s) => s.formatted(),
+        Person::Limosa(l) => format!("Limosa {}", l.as_str()),
+    }
+}
+
+fn employer_text(r: &Registration) -> String {
+    match &r.data.employer {
+        ciao_domain::Employer::Enterprise(e) => e.formatted(),
+        ciao_domain::Employer::ForeignVat(v) => v.as_str().to_string(),
+    }
+}
+
+fn day_of(r: &Registration) -> time::Date {
+    ciao_domain::clock::to_brussels(r.data.registration_date).date()
+}
+
+fn worked_text(lang: Lang, w: &WorkedDay) -> String {
+    let m = minutes(w.worked);
+    let mut s = format!("{} h {:02} min", m / 60, m % 60);
+    if !w.missing.is_empty() {
+        s.push_str(&format!(" ⚠ {}", t(lang, "e.pair_missing")));
+    }
+    s
+}
+
+async fn worked_for(
+    state: &AppState,
+    c: &Ctx,
+    items: &[Registration],
+) -> Result<Vec<((Ssin, time::Date), WorkedDay)>, ServiceError> {
+    let mut keys: Vec<(Ssin, time::Date)> = Vec::new();
+    for r in items {
+        if let Person::Ssin(s) = &r.data.person {
+            let k = (s.clone(), day_of(r));
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    state.service.worked_days(&c.enterprise, &keys).await
+}
+
+fn find_worked<'a>(worked: &'a [((Ssin, time::Date), WorkedDay)], r: &Registration) -> Option<&'a WorkedDay> {
+    let Person::Ssin(s) = &r.data.person else { return None };
+    let day = day_of(r);
+    worked.iter().find(|((ws, wd), _)| ws == s && *wd == day).map(|(_, w)| w)
+}
+
+fn filters_form(lang: Lang, params: &[(String, String)]) -> String {
+    let field = |name: &str, label: &str, kind: &str| {
+        format!(
+            "<div><label for=\"f-{name}\">{label}</label><input id=\"f-{name}\" name=\"{name}\" type=\"{kind}\" value=\"{v}\"></div>",
+            v = esc(param(params, name))
+        )
+    };
+    let date = |p: &str| if p.len() >= 10 { p[..10].to_string() } else { p.to_string() };
+    let from = date(param(params, "registrationDateFrom"));
+    let to = date(param(params, "registrationDateTo"));
+    let select = |name: &str, label: &str, options: &[(&str, &str)]| {
+        let current = param(params, name);
+        let opts: String = options
+            .iter()
+            .map(|(v, l)| format!("<option value=\"{v}\"{}>{l}</option>", if *v == current { " selected" } else { "" }))
+            .collect();
+        format!(
+            "<div><label for=\"f-{name}\">{label}</label><select id=\"f-{name}\" name=\"{name}\">{opts}</select></div>"
+        )
+    };
+    format!(
+        "<form method=\"get\" action=\"/e/registrations\" class=\"filters\">\
+         <div><label for=\"f-from\">{from_l}</label><input id=\"f-from\" name=\"registrationDateFrom\" type=\"date\" value=\"{from}\"></div>\
+         <div><label for=\"f-to\">{to_l}</label><input id=\"f-to\" name=\"registrationDateTo\" type=\"date\" value=\"{to}\"></div>\
+         {decl}{ssin}{employer}{kind}{validity}{remark}{sort}<div><button type=\"submit\">{apply}</button></div></form>",
+        from_l = t(lang, "e.from"),
+        to_l = t(lang, "e.to"),
+        from = esc(&from),
+        to = esc(&to),
+        decl = field("contractualRelationshipReference", t(lang, "declaration"), "text"),
+        ssin = field("ssin", t(lang, "ssin"), "text"),
+        employer = field("enterpriseNumber", t(lang, "employer_label"), "text"),
+        kind = select("type", t(lang, "type"), &[("", "–"), ("IN", "IN"), ("OUT", "OUT")]),
+        validity = select(
+            "validity",
+            t(lang, "validity"),
+            &[
+                ("", "–"),
+                ("pending", t(lang, "validity.pending")),
+                ("valid", t(lang, "validity.valid")),
+                ("invalid", t(lang, "validity.invalid")),
+                ("cancelled", t(lang, "validity.cancelled")),
+            ]
+        ),
+        remark = field("remark", t(lang, "remarks"), "text"),
+        sort = select(
+            "sort",
+            t(lang, "e.sort"),
+            &[
+                ("", t(lang, "e.sort.date")),
+                ("-registrationDate", t(lang, "e.sort.date_desc")),
+                ("createdAt", t(lang, "e.sort.created")),
+                ("id", t(lang, "receipt")),
+            ]
+        ),
+        apply = t(lang, "e.apply"),
+    )
+}
+
+async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let (criteria, params) = match criteria(&state, raw.as_deref()) {
+        Ok(x) => x,
+        Err(errors) => {
+            let body = format!(
+                "<h1>{}</h1>{}{}",
+                t(lang, "e.nav.registrations"),
+                error_list(lang, &errors),
+                filters_form(lang, &[])
+            );
+            return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.registrations"), &body);
+        }
+    };
+    let result = state.service.employer_search(&c.user, &c.enterprise, &criteria, "registration.search").await;
+    let page_ = match result {
+        Ok(p) => p,
+        Err(e) => return service_error_page(&c, &state, e),
+    };
+    let worked = match worked_for(&state, &c, &page_.items).await {
+        Ok(w) => w,
+        Err(e) => return service_error_page(&c, &state, e),
+    };
+    let rows: String = page_
+        .items
+        .iter()
+        .map(|r| {
+            let remarks: Vec<String> = r.remarks.iter().map(|m| format!("<span title=\"{}\">{}</span>", esc(&m.description), esc(&m.code))).collect();
+            format!(
+                "<tr><td><a href=\"/e/registrations/{id}\">{id}</a></td><td>{time}</td><td>{kind}</td><td class=\"mono\">{person}</td>\
+                 <td class=\"mono\">{employer}</td><td class=\"mono\">{decl}</td><td>{validity}</td><td>{remarks}</td><td>{worked}</td></tr>",
+                id = r.id,
+                time = esc(&ciao_domain::format_brussels(r.data.registration_date)),
+                kind = r.data.kind.as_str(),
+                person = esc(&person_text(&r.data.person)),
+                employer = esc(&employer_text(r)),
+                decl = esc(r.data.declaration.as_str()),
+                validity = t(lang, &format!("validity.{}", r.validity.as_str())),
+                remarks = remarks.join("<br>"),
+                worked = find_worked(&worked, r).map(|w| worked_text(lang, w)).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let pages = page_.total.div_ceil(u64::from(criteria.page_size)).max(1);
+    let prev = if criteria.page > 1 {
+        format!(
+            "<a href=\"/e/registrations?{}\" rel=\"prev\">{}</a>",
+            esc(&query_string(&params, &[("page", (criteria.page - 1).to_string())])),
+            t(lang, "e.previous")
+        )
+    } else {
+        String::new()
+    };
+    let next = if u64::from(criteria.page) < pages {
+        format!(
+            "<a href=\"/e/registrations?{}\" rel=\"next\">{}</a>",
+            esc(&query_string(&params, &[("page", (criteria.page + 1).to_string())])),
+            t(lang, "e.next")
+        )
+    } else {
+        String::new()
+    };
+    let export = query_string(&params, &[]);
+    let body = format!(
+        "<h1>{title}</h1>{filters}<p>{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
+         <a href=\"/e/registrations.xlsx?{export}\" download>XLSX</a></p>\
+         <div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{receipt}</th><th scope=\"col\">{time}</th>\
+         <th scope=\"col\">{type_}</th><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th><th scope=\"col\">{decl}</th>\
+         <th scope=\"col\">{validity}</th><th scope=\"col\">{remarks}</th><th scope=\"col\">{worked}</th></tr></thead><tbody>{rows}</tbody></table></div>\
+         <nav aria-label=\"{pagination}\" class=\"pages\">{prev} {page}/{pages} {next}</nav>",
+        title = t(lang, "e.nav.registrations"),
+        filters = filters_form(lang, &params),
+        count = t(lang, "e.count").replace("{n}", &page_.total.to_string()),
+        export = esc(&export),
+        receipt = t(lang, "receipt"),
+        time = t(lang, "time"),
+        type_ = t(lang, "type"),
+        person = t(lang, "e.person"),
+        employer = t(lang, "employer_label"),
+        decl = t(lang, "declaration"),
+        validity = t(lang, "validity"),
+        remarks = t(lang, "remarks"),
+        worked = t(lang, "e.worked"),
+        pagination = t(lang, "e.pagination"),
+        page = criteria.page,
+    );
+    page(&c, &state, StatusCode::OK, t(lang, "e.nav.registrations"), &body)
+}
+
+fn service_error_page(c: &Ctx, state: &AppState, e: ServiceError) -> Response {
+    match service_errors(&e) {
+        Some(errors) => page(c, state, status_of(&e), t(c.lang, "e.refused"), &error_list(c.lang, &errors)),
+        None => unavailable(e),
+    }
+}
+
+const EXPORT_LIMIT: usize = 100_000;
+
+/// Every row of the current filter (at most [`EXPORT_LIMIT`]), with worked time.
+async fn export_rows(
+    state: &AppState,
+    c: &Ctx,
+    raw: Option<&str>,
+) -> Result<(Vec<&'static str>, Vec<Vec<Cell>>), Response> {
+    let (mut criteria, _) = criteria(state, raw).map_err(|errors| {
+        page(c, state, StatusCode::UNPROCESSABLE_ENTITY, t(c.lang, "e.refused"), &error_list(c.lang, &errors))
+    })?;
+    criteria.page_size = ciao_domain::search::MAX_PAGE_SIZE;
+    criteria.page = 1;
+    let mut items = Vec::new();
+    loop {
+        let p = state
+            .service
+            .employer_search(&c.user, &c.enterprise, &criteria, "registration.export")
+            .await
+            .map_err(|e| service_error_page(c, state, e))?;
+        let n = p.items.len();
+        items.extend(p.items);
+        if n < criteria.page_size as usize || items.len() >= EXPORT_LIMIT {
+            break;
+        }
+        criteria.page += 1;
+    }
+    let worked = worked_for(state, c, &items).await.map_err(|e| service_error_page(c, state, e))?;
+    let headers = vec![
+        "receipt",
+        "registrationDate",
+        "type",
+        "person",
+        "employer",
+        "declaration",
+        "channel",
+        "createdAt",
+        "validity",
+        "remarks",
+        "workedMinutesThatDay",
+        "pairMissing",
+    ];
+    let rows = items
+        .iter()
+        .map(|r| {
+            let w = find_worked(&worked, r);
+            vec![
+                Cell::Number(r.id.get() as f64),
+                Cell::Text(ciao_domain::format_brussels(r.data.registration_date)),
+                Cell::Text(r.data.kind.as_str().into()),
+                Cell::Text(match &r.data.person {
+                    Person::Ssin(s) => s.as_str().into(),
+                    Person::Limosa(l) => l.as_str().into(),
+                }),
+                Cell::Text(match &r.data.employer {
+                    ciao_domain::Employer::Enterprise(e) => e.as_str().into(),
+                    ciao_domain::Employer::ForeignVat(v) => v.as_str().into(),
+                }),
+                Cell::Text(r.data.declaration.as_str().into()),
+                Cell::Text(r.data.channel.as_str().into()),
+                Cell::Text(ciao_domain::format_brussels(r.data.created_at)),
+                Cell::Text(r.validity.as_str().into()),
+                Cell::Text(r.remarks.iter().map(|m| m.code.as_str()).collect::<Vec<_>>().join(" ")),
+                w.map_or(Cell::Empty, |w| Cell::Number(minutes(w.worked) as f64)),
+                w.map_or(Cell::Empty, |w| Cell::Text(if w.missing.is_empty() { "no".into() } else { "yes".into() })),
+            ]
+        })
+        .collect();
+    Ok((headers, rows))
+}
+
+fn download(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn export_csv(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match export_rows(&state, &c, raw.as_deref()).await {
+        Ok((h, rows)) => download("text/csv; charset=utf-8", "registrations.csv", csv(&h, &rows)),
+        Err(r) => r,
+    }
+}
+
+async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match export_rows(&state, &c, raw.as_deref()).await {
+        Ok((h, rows)) => download(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "registrations.xlsx",
+            xlsx("registrations", &h, &rows),
+        ),
+        Err(r) => r,
+    }
+}
+
+async fn registration(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Path(id): Path<String>,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let id = match RegistrationId::parse(&id) {
+        Ok(id) => id,
+        Err(e) => {
+            return service_error_page(
+                &c,
+                &state,
+                ServiceError::Invalid(vec![ciao_domain::FieldError::from_invalid("id", e)]),
+            );
+        }
+    };
+    let r = match state.service.employer_registration(&c.user, &c.enterprise, id).await {
+        Ok(r) => r,
+        Err(e) => return service_error_page(&c, &state, e),
+    };
+    let history: String = r
+        .history
+        .iter()
+        .map(|h| {
+            let what = match &h.event {
+                ciao_domain::Event::Created => t(lang, "e.event.created").to_string(),
+                ciao_domain::Event::Validated { validity, remarks } => format!(
+                    "{}: {}{}",
+                    t(lang, "e.event.validated"),
+                    t(lang, &format!("validity.{}", validity.as_str())),
+                    if remarks.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", remarks.iter().map(|m| esc(&m.description)).collect::<Vec<_>>().join("; "))
+                    }
+                ),
+                ciao_domain::Event::Cancelled { reason, comment, by } => format!(
+                    "{}: {} {} ({})",
+                    t(lang, "e.event.cancelled"),
+                    reason.as_str(),
+                    esc(comment.as_deref().unwrap_or("")),
+                    esc(by)
+                ),
+            };
+            format!("<li><span class=\"mono\">{}</span> — {what}</li>", esc(&ciao_domain::format_brussels(h.at)))
+        })
+        .collect();
+    let body = format!(
+        "<h1>{title} {id}</h1><dl class=\"facts\"><dt>{time_l}</dt><dd>{time}</dd><dt>{type_l}</dt><dd>{kind}</dd>\
+         <dt>{person_l}</dt><dd class=\"mono\">{person}</dd><dt>{employer_l}</dt><dd class=\"mono\">{employer}</dd>\
+         <dt>{decl_l}</dt><dd class=\"mono\">{decl}</dd><dt>{channel_l}</dt><dd>{channel}</dd><dt>{validity_l}</dt><dd>{validity}</dd></dl>\
+         <h2>{history_l}</h2><ol class=\"history\">{history}</ol><p><a href=\"/e/registrations\">{back}</a></p>",
+        title = t(lang, "e.registration"),
+        id = r.id,
+        time_l = t(lang, "time"),
+        time = esc(&ciao_domain::format_brussels(r.data.registration_date)),
+        type_l = t(lang, "type"),
+        kind = r.data.kind.as_str(),
+        person_l = t(lang, "e.person"),
+        person = esc(&person_text(&r.data.person)),
+        employer_l = t(lang, "employer_label"),
+        employer = esc(&employer_text(&r)),
+        decl_l = t(lang, "declaration"),
+        decl = esc(r.data.declaration.as_str()),
+        channel_l = t(lang, "e.channel"),
+        channel = r.data.channel.as_str(),
+        validity_l = t(lang, "validity"),
+        validity = t(lang, &format!("validity.{}", r.validity.as_str())),
+        history_l = t(lang, "e.history"),
+        back = t(lang, "e.nav.registrations"),
+    );
+    page(&c, &state, StatusCode::OK, t(lang, "e.registration"), &body)
+}
+
+// ---------------------------------------------------------------- on site now
+
+#[derive(Debug, Deserialize)]
+struct OnSiteQuery {
+    declaration: Option<String>,
+    day: Option<String>,
+}
+
+async fn on_site(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<OnSiteQuery>,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/on-site").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let today = ciao_domain::clock::to_brussels(state.service.now()).date();
+    let day_text = q.day.clone().unwrap_or_else(|| today.to_string());
+    let decl_text = q.declaration.clone().unwrap_or_default();
+    let form = format!(
+        "<form method=\"get\" action=\"/e/on-site\" class=\"filters\">\
+         <div><label for=\"d\">{decl_l}</label><input id=\"d\" name=\"declaration\" value=\"{decl}\" required></div>\
+         <div><label for=\"day\">{day_l}</label><input id=\"day\" name=\"day\" type=\"date\" value=\"{day}\"></div>\
+         <div><button type=\"submit\">{show}</button></div></form>",
+        decl_l = t(lang, "declaration"),
+        decl = esc(&decl_text),
+        day_l = t(lang, "e.day"),
+        day = esc(&day_text),
+        show = t(lang, "e.apply"),
+    );
+    if decl_text.is_empty() {
+        let body = format!("<h1>{}</h1>{form}", t(lang, "e.nav.on_site"));
+        return page(&c, &state, StatusCode::OK, t(lang, "e.nav.on_site"), &body);
+    }
+    let mut errors = Vec::new();
+    let declaration = DeclarationNumber::parse(&decl_text)
+        .map_err(|e| errors.push(ciao_domain::FieldError::from_invalid("declaration", e)))
+        .ok();
+    let day = ciao_domain::search::parse_date(&day_text);
+    if day.is_none() {
+        errors.push(ciao_domain::FieldError::new("day", "day.format", "day is a date YYYY-MM-DD"));
+    }
+    let (Some(declaration), Some(day)) = (declaration, day) else {
+        let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.on_site"), error_list(lang, &errors));
+        return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.on_site"), &body);
+    };
+    let site = match state.service.on_site(&c.user, &c.enterprise, &declaration, day).await {
+        Ok(s) => s,
+        Err(e) => return service_error_page(&c, &state, e),
+    };
+    let rows: String = site
+        .present
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td><a href=\"/e/registrations/{id}\">{id}</a></td></tr>",
+                esc(&person_text(&r.data.person)),
+                esc(&employer_text(r)),
+                brussels(r.data.registration_date, false),
+                id = r.id,
+            )
+        })
+        .collect();
+    let hours = ciao_domain::worktime::day_hours(day);
+    let labels: Vec<String> =
+        hours.iter().map(|h| format!("{:02}", ciao_domain::clock::to_brussels(*h).hour())).collect();
+    let chart = crate::chart::bar_chart(
+        &t(lang, "e.chart_title").replace("{day}", &day.to_string()),
+        t(lang, "e.chart_desc"),
+        &labels,
+        &site.per_hour,
+    );
+    let table: String = labels
+        .iter()
+        .zip(&site.per_hour)
+        .map(|(l, v)| format!("<tr><th scope=\"row\">{l}:00</th><td>{v}</td></tr>"))
+        .collect();
+    let body = format!(
+        "<h1>{title}</h1>{form}<h2>{now_l} ({n})</h2>\
+         <div class=\"scroll\"><table><caption>{now_l}</caption><thead><tr><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th>\
+         <th scope=\"col\">{since}</th><th scope=\"col\">{receipt}</th></tr></thead><tbody>{rows}</tbody></table></div>\
+         <h2>{per_hour}</h2><div class=\"chart\">{chart}</div>\
+         <details><summary>{data}</summary><table><caption>{per_hour}</caption><thead><tr><th scope=\"col\">{hour}</th><th scope=\"col\">{people}</th></tr></thead>\
+         <tbody>{table}</tbody></table></details>",
+        title = t(lang, "e.nav.on_site"),
+        now_l = if day == today { t(lang, "e.in_now") } else { t(lang, "e.in_at_end") },
+        n = site.present.len(),
+        person = t(lang, "e.person"),
+        employer = t(lang, "employer_label"),
+        since = t(lang, "e.since"),
+        receipt = t(lang, "receipt"),
+        per_hour = t(lang, "e.per_hour"),
+        data = t(lang, "e.chart_data"),
+        hour = t(lang, "e.hour"),
+        people = t(lang, "e.people"),
+    );
+    page(&c, &state, StatusCode::OK, t(lang, "e.nav.on_site"), &body)
+}
+
+// ---------------------------------------------------------------- remarks
+
+#[derive(Debug, Deserialize)]
+struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn remarks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/remarks").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let today = ciao_domain::clock::to_brussels(state.service.now()).date();
+    let from_text = q.from.clone().unwrap_or_else(|| (today - time::Duration::days(6)).to_string());
+    let to_text = q.to.clone().unwrap_or_else(|| today.to_string());
+    let form = format!(
+        "<form method=\"get\" action=\"/e/remarks\" class=\"filters\">\
+         <div><label for=\"from\">{from_l}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{from}\"></div>\
+         <div><label for=\"to\">{to_l}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{to}\"></div>\
+         <div><button type=\"submit\">{show}</button></div></form>",
+        from_l = t(lang, "e.from"),
+        to_l = t(lang, "e.to"),
+        from = esc(&from_text),
+        to = esc(&to_text),
+        show = t(lang, "e.apply"),
+    );
+    let (from, to) = match (ciao_domain::search::parse_date(&from_text), ciao_domain::search::parse_date(&to_text)) {
+        (Some(f), Some(t_)) if f <= t_ && (t_ - f).whole_days() < ciao_domain::search::MAX_PERIOD_DAYS => (f, t_),
+        _ => {
+            let e = ciao_domain::FieldError::new(
+                "from",
+                "period",
+                "give two dates YYYY-MM-DD, at most 31 days apart, from before to",
+            );
+            let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.remarks"), error_list(lang, &[e]));
+            return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.remarks"), &body);
+        }
+    };
+    let start = ciao_domain::clock::brussels_start_of_day(from);
+    let end = ciao_domain::clock::brussels_start_of_day(to.next_day().unwrap_or(to)) - time::Duration::microseconds(1);
+    let counts = match state.service.remark_counts(&c.user, &c.enterprise, start, end).await {
+        Ok(x) => x,
+        Err(e) => return service_error_page(&c, &state, e),
+    };
+    let rows: String = counts
+        .iter()
+        .map(|(code, n)| {
+            let q = serde_urlencoded::to_string([
+                ("registrationDateFrom", from.to_string()),
+                ("registrationDateTo", to.to_string()),
+                ("remark", code.clone()),
+            ])
+            .unwrap_or_default();
+            let description = ciao_domain::remarks::RemarkKind::parse(code).map(|k| k.description()).unwrap_or("");
+            format!(
+                "<tr><td>{text}<br><small class=\"mono\">{code} · {description}</small></td><td class=\"num\"><a href=\"/e/registrations?{q}\">{n}</a></td></tr>",
+                text = t(lang, &format!("remark.{code}")),
+                code = esc(code),
+                description = esc(description),
+                q = esc(&q),
+            )
+        })
+        .collect();
+    let table = if counts.is_empty() {
+        format!("<p>{}</p>", t(lang, "e.no_remarks"))
+    } else {
+        format!(
+            "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
+            t(lang, "e.nav.remarks"),
+            t(lang, "remarks"),
+            t(lang, "e.count_label")
+        )
+    };
+    let body = format!("<h1>{}</h1>{form}<p>{}</p>{table}", t(lang, "e.nav.remarks"), t(lang, "e.remarks_intro"));
+    page(&c, &state, StatusCode::OK, t(lang, "e.nav.remarks"), &body)
+}
+
+// ---------------------------------------------------------------- access management
+
+async fn users_page(c: &Ctx, state: &AppState, notice: Option<String>, status: StatusCode) -> Response {
+    let lang = c.lang;
+    let list = match state.service.employer_users(&c.user, &c.enterprise).await {
+        Ok(l) => l,
+        Err(e) => return service_error_page(c, state, e),
+    };
+    let rows: String = list
+        .iter()
+        .map(|u| {
+            let remove = if u.role == Role::AccessManager {
+                String::new()
+            } else {
+                format!(
+                    "<form method=\"post\" action=\"/e/users/remove\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"ssin\" value=\"{ssin}\">\
+                     <input type=\"hidden\" name=\"role\" value=\"{role}\"><button type=\"submit\" class=\"secondary\">{label}</button></form>",
+                    csrf = c.csrf(state),
+                    ssin = u.ssin.as_str(),
+                    role = u.role.as_str(),
+                    label = t(lang, "e.withdraw"),
+                )
+            };
+            format!(
+                "<tr><td>{name}</td><td class=\"mono\">{ssin}</td><td>{role}</td><td>{since}</td><td>{remove}</td></tr>",
+                name = esc(&u.name),
+                ssin = esc(&u.ssin.formatted()),
+                role = t(lang, &format!("e.role.{}", u.role.as_str())),
+                since = esc(&ciao_domain::format_brussels(u.created_at)),
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>{title}</h1>{notice}<div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{name}</th>\
+         <th scope=\"col\">{ssin}</th><th scope=\"col\">{role}</th><th scope=\"col\">{since}</th><th scope=\"col\"><span class=\"sr\">{actions}</span></th></tr></thead>\
+         <tbody>{rows}</tbody></table></div>\
+         <h2>{invite}</h2><form method=\"post\" action=\"/e/users\" class=\"narrow\">{csrf}\
+         <label for=\"u-ssin\">{ssin}</label><input id=\"u-ssin\" name=\"ssin\" inputmode=\"numeric\" required>\
+         <label for=\"u-name\">{name}</label><input id=\"u-name\" name=\"name\" required>\
+         <label for=\"u-role\">{role}</label><select id=\"u-role\" name=\"role\">\
+         <option value=\"consultant\">{consultant}</option><option value=\"technical-administrator\">{ta}</option></select>\
+         <button type=\"submit\">{invite_button}</button></form>",
+        title = t(lang, "e.nav.users"),
+        notice = notice.unwrap_or_default(),
+        name = t(lang, "e.name"),
+        ssin = t(lang, "ssin"),
+        role = t(lang, "e.role"),
+        since = t(lang, "e.since"),
+        actions = t(lang, "e.actions"),
+        invite = t(lang, "e.invite"),
+        csrf = c.csrf(state),
+        consultant = t(lang, "e.role.consultant"),
+        ta = t(lang, "e.role.technical-administrator"),
+        invite_button = t(lang, "e.invite_button"),
+    );
+    page(c, state, status, t(lang, "e.nav.users"), &body)
+}
+
+async fn users(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
+        Ok(c) => users_page(&c, &state, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+async fn users_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let lang = c.lang;
+    let role = form.get("role").and_then(Role::parse);
+    let ssin = Ssin::parse(form.get("ssin").unwrap_or_default());
+    let (Some(role), Ok(ssin)) = (role, ssin) else {
+        let e = ciao_domain::FieldError::new("ssin", "ssin.format", "give a valid SSIN and a role");
+        return users_page(&c, &state, Some(error_list(lang, &[e])), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let caller = c.user.caller();
+    let added = state
+        .service
+        .add_enterprise_user(&caller, &c.enterprise, &ssin, form.get("name").unwrap_or_default(), role)
+        .await;
+    if let Err(e) = added
+        && !matches!(e, ServiceError::Conflict(_))
+    {
+        return match service_errors(&e) {
+            Some(errors) => users_page(&c, &state, Some(error_list(lang, &errors)), status_of(&e)).await,
+            None => unavailable(e),
+        };
+    }
+    match state.service.issue_employer_invitation(&caller, ssin.as_str()).await {
+        Ok(code) => {
+            let notice = format!(
+                "<div class=\"ok\" role=\"status\"><p>{}</p><p class=\"huge mono\" id=\"invitation\">{}</p><p>{}</p></div>",
+                t(lang, "e.invitation_made").replace("{who}", &ssin.masked()),
+                esc(&code.code),
+                t(lang, "e.invitation_once")
+            );
+            users_page(&c, &state, Some(notice), StatusCode::OK).await
+        }
+        Err(e) => match service_errors(&e) {
+            Some(errors) => users_page(&c, &state, Some(error_list(lang, &errors)), status_of(&e)).await,
+            None => unavailable(e),
+        },
+    }
+}
+
+async fn users_remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let Some(role) = form.get("role").and_then(Role::parse) else {
+        let e = ciao_domain::FieldError::new("role", "role.value", "unknown role");
+        return users_page(&c, &state, Some(error_list(c.lang, &[e])), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match state.service.withdraw_role(&c.user, &c.enterprise, form.get("ssin").unwrap_or_default(), role).await {
+        Ok(()) => users_page(&c, &state, None, StatusCode::OK).await,
+        Err(e) => match service_errors(&e) {
+            Some(errors) => users_page(&c, &state, Some(error_list(c.lang, &errors)), status_of(&e)).await,
+            None => unavailable(e),
+        },
+    }
+}
+
+async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/audit").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let entries = match state.service.employer_audit(&c.user, &c.enterprise).await {
+        Ok(e) => e,
+        Err(e) => return service_error_page(&c, &state, e),
+    };
+    let rows: String = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "<tr><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono small\">{}</td></tr>",
+                esc(&ciao_domain::format_brussels(e.at)),
+                esc(&e.actor),
+                esc(&e.action),
+                esc(e.subject.as_deref().unwrap_or("")),
+                esc(&e.detail.to_string()),
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p><div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{time}</th>\
+         <th scope=\"col\">{who}</th><th scope=\"col\">{what}</th><th scope=\"col\">{subject}</th><th scope=\"col\">{detail}</th></tr></thead>\
+         <tbody>{rows}</tbody></table></div>",
+        title = t(lang, "e.nav.audit"),
+        intro = t(lang, "e.audit_intro"),
+        time = t(lang, "time"),
+        who = t(lang, "e.who"),
+        what = t(lang, "e.what"),
+        subject = t(lang, "e.subject"),
+        detail = t(lang, "e.detail"),
+    );
+    page(&c, &state, StatusCode::OK, t(lang, "e.nav.audit"), &body)
+}

@@ -1,0 +1,562 @@
+//! The employers' online service: users of an enterprise (access managers,
+//! technical administrators, consultants) sign in with a password and a TOTP
+//! second factor, and consult what their enterprise may consult. Every rule
+//! is the one the REST channel applies (`Scope::Enterprise`), and every
+//! consultation is audited in the enterprise's log.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ciao_auth::token::sha256_hex;
+use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
+use ciao_domain::search::{SearchCriteria, Sort, SortKey};
+use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
+use ciao_domain::{
+    DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
+};
+use ciao_store::{AuditEntry, Scope, SearchPage};
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::worker::ActivationCode;
+use crate::{Caller, Result, Service, ServiceError};
+
+/// How long an employer session lasts (a working day, then sign in again).
+pub const EMPLOYER_SESSION_LIFETIME: Duration = Duration::hours(12);
+pub const INVITATION_LIFETIME: Duration = Duration::days(14);
+const ENROLMENT_LIFETIME: Duration = Duration::minutes(20);
+pub const SIGN_IN_MAX_ATTEMPTS: i64 = 5;
+pub const SIGN_IN_LOCK: Duration = Duration::minutes(15);
+/// The issuer shown in authenticator apps.
+pub const TOTP_ISSUER: &str = "ciao";
+
+/// A signed-in user of the online service, with their roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployerUser {
+    pub ssin: Ssin,
+    pub name: String,
+    pub roles: Vec<EnterpriseUser>,
+}
+
+impl EmployerUser {
+    /// The enterprises the user acts for, in order, once each.
+    pub fn enterprises(&self) -> Vec<EnterpriseNumber> {
+        let mut out: Vec<EnterpriseNumber> = Vec::new();
+        for r in &self.roles {
+            if !out.contains(&r.enterprise) {
+                out.push(r.enterprise.clone());
+            }
+        }
+        out
+    }
+
+    pub fn roles_in(&self, enterprise: &EnterpriseNumber) -> Vec<Role> {
+        self.roles.iter().filter(|r| &r.enterprise == enterprise).map(|r| r.role).collect()
+    }
+
+    pub fn has(&self, enterprise: &EnterpriseNumber, role: Role) -> bool {
+        self.roles_in(enterprise).contains(&role)
+    }
+
+    /// The caller the other use cases know: the person.
+    pub fn caller(&self) -> Caller {
+        Caller::Person { ssin: self.ssin.clone(), name: self.name.clone() }
+    }
+}
+
+/// After a valid invitation code: the ticket and the new TOTP secret to
+/// put in an authenticator app.
+#[derive(Debug, Clone)]
+pub struct EmployerEnrolment {
+    pub ticket: String,
+    pub ssin: Ssin,
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmployerSession {
+    pub cookie: String,
+    pub user: EmployerUser,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Who is on site now, and how many were present per hour of the day.
+#[derive(Debug, Clone)]
+pub struct OnSite {
+    pub declaration: DeclarationNumber,
+    pub day: Date,
+    /// The last IN of each person still IN (on the day), oldest first.
+    pub present: Vec<Registration>,
+    /// People present per local hour of the day.
+    pub per_hour: Vec<u32>,
+}
+
+fn invalid(field: &str, code: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError::new(field, code, message)])
+}
+
+fn normalise_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+fn wrong_sign_in() -> ServiceError {
+    invalid("password", "signIn.wrong", "the SSIN, the password or the code of the authenticator app is wrong")
+}
+
+impl Service {
+    /// Issues a one-time invitation with which a person sets a password and
+    /// a TOTP second factor. The operator invites anyone with a role; an
+    /// access manager invites the users of their enterprise.
+    pub async fn issue_employer_invitation(&self, caller: &Caller, ssin: &str) -> Result<ActivationCode> {
+        let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        let roles = self.store.person_roles(&ssin).await?;
+        if roles.is_empty() {
+            return Err(invalid(
+                "ssin",
+                "ssin.noRole",
+                "this person has no role in any enterprise; give them one first (ciao enterprise user add)",
+            ));
+        }
+        let invited_by = match caller {
+            Caller::Operator { name } => format!("operator:{name}"),
+            Caller::Person { ssin: me, .. } => {
+                let mine = self.store.person_roles(me).await?;
+                let allowed = roles.iter().any(|r| may_manage_users(&mine, &r.enterprise, me));
+                if !allowed {
+                    return Err(ServiceError::Forbidden(
+                        "only an access manager of the person's enterprise invites them".into(),
+                    ));
+                }
+                me.as_str().to_string()
+            }
+            Caller::Client { .. } => {
+                return Err(ServiceError::Forbidden("a registration system cannot invite users".into()));
+            }
+        };
+        let code = crate::worker::random_code()?;
+        let now = self.now();
+        let expires_at = now + INVITATION_LIFETIME;
+        self.store
+            .add_employer_invitation(&sha256_hex(normalise_code(&code).as_bytes()), &ssin, &invited_by, now, expires_at)
+            .await?;
+        let enterprise = roles.first().map(|r| r.enterprise.as_str().to_string());
+        self.audit_in(caller, enterprise, "employer.invitation", Some(ssin.masked()), serde_json::json!({})).await?;
+        Ok(ActivationCode { code, ssin, expires_at })
+    }
+
+    /// Checks an invitation code and prepares the TOTP secret.
+    pub async fn check_employer_invitation(&self, code: &str) -> Result<EmployerEnrolment> {
+        let normalised = normalise_code(code);
+        if normalised.len() != 12 {
+            return Err(invalid(
+                "invitationCode",
+                "activationCode.format",
+                "an invitation code has 12 letters and digits, such as ABCD-EFGH-JKLM",
+            ));
+        }
+        let hash = sha256_hex(normalised.as_bytes());
+        let ssin = self.store.employer_invitation(&hash, self.now()).await?.ok_or_else(|| {
+            invalid(
+                "invitationCode",
+                "activationCode.unknown",
+                "this invitation code is unknown, already used or expired; ask your access manager for a new one",
+            )
+        })?;
+        let secret = ciao_auth::totp::new_secret().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let secret_base32 = ciao_auth::totp::base32_encode(&secret);
+        let expires = (self.now() + ENROLMENT_LIFETIME).unix_timestamp();
+        let ticket =
+            self.sealer.seal("employer-enrol", &format!("{hash}|{expires}|{}", URL_SAFE_NO_PAD.encode(&secret)));
+        let otpauth_uri = ciao_auth::totp::otpauth_uri(TOTP_ISSUER, &ssin.formatted(), &secret);
+        Ok(EmployerEnrolment { ticket, ssin, secret_base32, otpauth_uri })
+    }
+
+    /// Sets the password and confirms the authenticator app with a code.
+    pub async fn finish_employer_enrolment(
+        &self,
+        ticket: &str,
+        password: &str,
+        repeat: &str,
+        totp_code: &str,
+    ) -> Result<EmployerSession> {
+        let expired = || {
+            invalid(
+                "ticket",
+                "activationCode.expired",
+                "setting up sign-in took too long; enter the invitation code again",
+            )
+        };
+        let payload = self.sealer.open("employer-enrol", ticket).ok_or_else(expired)?;
+        let mut parts = payload.split('|');
+        let (Some(hash), Some(expires), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(expired());
+        };
+        if self.now().unix_timestamp() >= expires.parse::<i64>().map_err(|_| expired())? {
+            return Err(expired());
+        }
+        let secret = URL_SAFE_NO_PAD.decode(secret).map_err(|_| expired())?;
+        let ssin = self.store.employer_invitation(hash, self.now()).await?.ok_or_else(expired)?;
+        let mut errors = Vec::new();
+        if let Err(e) = ciao_auth::password::check_password(password, ssin.as_str()) {
+            errors.push(FieldError::new("password", "password.rule", e.to_string()));
+        } else if password != repeat {
+            errors.push(FieldError::new("passwordRepeat", "password.repeat", "the two passwords are not the same"));
+        }
+        let step = match ciao_auth::totp::verify(&secret, totp_code, self.now().unix_timestamp(), None) {
+            Ok(step) => Some(step),
+            Err(e) => {
+                errors.push(FieldError::new("totp", "totp.wrong", format!("the code of the authenticator app: {e}")));
+                None
+            }
+        };
+        let (Some(step), true) = (step, errors.is_empty()) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+        let password_hash =
+            ciao_auth::password::hash_password(password).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let now = self.now();
+        let ssin = self.store.enrol_employer(hash, &password_hash, &secret, step, now).await?.ok_or_else(expired)?;
+        let user = self.employer_user(ssin).await?;
+        self.audit_in(&user.caller(), first_enterprise(&user), "employer.enrol", None, serde_json::json!({})).await?;
+        Ok(self.employer_session(user, now))
+    }
+
+    /// Signs in with SSIN, password and the authenticator app's code.
+    pub async fn employer_sign_in(&self, ssin: &str, password: &str, totp_code: &str) -> Result<EmployerSession> {
+        let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        let now = self.now();
+        let Some(creds) = self.store.employer_credentials(&ssin).await? else {
+            // The same work and answer as for a wrong password.
+            let _ = ciao_auth::password::verify_password(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA",
+            );
+            return Err(wrong_sign_in());
+        };
+        if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+            return Err(ServiceError::Forbidden(format!(
+                "too many failed sign-ins: this account is locked until {} (signIn.locked)",
+                ciao_domain::clock::format_brussels(until)
+            )));
+        }
+        let password_ok = ciao_auth::password::verify_password(password, &creds.password_hash);
+        let step = ciao_auth::totp::verify(&creds.totp_secret, totp_code, now.unix_timestamp(), creds.totp_last_step);
+        let step = match (password_ok, step) {
+            (true, Ok(step)) => step,
+            _ => {
+                let attempts =
+                    self.store.employer_sign_in_failed(&ssin, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK).await?;
+                let caller = Caller::Person { ssin: ssin.clone(), name: String::new() };
+                self.audit(&caller, "employer.sign_in_failed", None, serde_json::json!({ "attempts": attempts }))
+                    .await?;
+                return Err(wrong_sign_in());
+            }
+        };
+        if !self.store.employer_signed_in(&ssin, step).await? {
+            return Err(wrong_sign_in());
+        }
+        let user = self.employer_user(ssin).await?;
+        if user.roles.is_empty() {
+            return Err(ServiceError::Forbidden("you no longer have a role in any enterprise".into()));
+        }
+        self.audit_in(&user.caller(), first_enterprise(&user), "employer.sign_in", None, serde_json::json!({})).await?;
+        Ok(self.employer_session(user, now))
+    }
+
+    async fn employer_user(&self, ssin: Ssin) -> Result<EmployerUser> {
+        let roles = self.store.person_roles(&ssin).await?;
+        let name = roles.first().map(|r| r.name.clone()).unwrap_or_default();
+        Ok(EmployerUser { ssin, name, roles })
+    }
+
+    fn employer_session(&self, user: EmployerUser, now: OffsetDateTime) -> EmployerSession {
+        let issued = ciao_domain::clock::to_micros(now);
+        let cookie = self.sealer.seal("employer-session", &format!("{}|{issued}", user.ssin.as_str()));
+        EmployerSession { cookie, user, expires_at: now + EMPLOYER_SESSION_LIFETIME }
+    }
+
+    /// The user behind a session cookie (roles read afresh: a withdrawn role
+    /// is gone at the next page).
+    pub async fn employer_from_session(&self, cookie: &str) -> Result<Option<EmployerUser>> {
+        let Some(payload) = self.sealer.open("employer-session", cookie) else {
+            return Ok(None);
+        };
+        let Some((ssin, issued)) = payload.split_once('|') else {
+            return Ok(None);
+        };
+        let (Ok(ssin), Ok(issued)) = (Ssin::parse(ssin), issued.parse::<i64>()) else {
+            return Ok(None);
+        };
+        let issued = ciao_domain::clock::from_micros(issued);
+        if self.now() >= issued + EMPLOYER_SESSION_LIFETIME {
+            return Ok(None);
+        }
+        match self.store.employer_credentials(&ssin).await? {
+            Some(c) if issued >= c.sessions_valid_after => {
+                let user = self.employer_user(ssin).await?;
+                Ok((!user.roles.is_empty()).then_some(user))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The anti-CSRF token of a session: forms carry it, posts must match.
+    pub fn csrf_token(&self, session_cookie: &str) -> String {
+        let sealed = self.sealer.seal("csrf", &sha256_hex(session_cookie.as_bytes()));
+        sealed.rsplit('.').next().unwrap_or_default().to_string()
+    }
+
+    pub fn check_csrf(&self, session_cookie: &str, token: &str) -> bool {
+        let expected = self.csrf_token(session_cookie);
+        expected.len() == token.len() && expected.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
+    fn ensure_consultant(&self, user: &EmployerUser, enterprise: &EnterpriseNumber) -> Result<()> {
+        if may_consult(&user.roles, enterprise, &user.ssin) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!("you have no role in enterprise {enterprise}")))
+        }
+    }
+
+    /// Searches what the enterprise may consult (the REST channel's rules), audited.
+    pub async fn employer_search(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        criteria: &SearchCriteria,
+        action: &str,
+    ) -> Result<SearchPage> {
+        self.ensure_consultant(user, enterprise)?;
+        let page = self.store.search(criteria, &Scope::Enterprise(enterprise.clone())).await?;
+        let detail = serde_json::json!({
+            "registrationDateFrom": ciao_domain::format_utc(criteria.registration_from),
+            "registrationDateTo": ciao_domain::format_utc(criteria.registration_to),
+            "ssin": criteria.ssin.as_ref().map(|s| s.masked()),
+            "contractualRelationshipReference": criteria.declaration.as_ref().map(|d| d.as_str().to_string()),
+            "page": criteria.page,
+            "returned": page.items.len(),
+            "total": page.total,
+        });
+        self.audit_in(&user.caller(), Some(enterprise.as_str().to_string()), action, None, detail).await?;
+        Ok(page)
+    }
+
+    /// One registration with its history, if the enterprise may see it.
+    pub async fn employer_registration(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        id: RegistrationId,
+    ) -> Result<Registration> {
+        self.ensure_consultant(user, enterprise)?;
+        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let r = self.store.registration(id).await?.ok_or_else(not_found)?;
+        if !self.enterprise_may_consult(enterprise, &r).await? {
+            return Err(not_found());
+        }
+        self.audit_in(
+            &user.caller(),
+            Some(enterprise.as_str().to_string()),
+            "registration.consult",
+            Some(id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
+        Ok(r)
+    }
+
+    /// Every registration of a search, page after page (at most `limit`).
+    async fn all_of(&self, criteria: SearchCriteria, scope: &Scope, limit: usize) -> Result<Vec<Registration>> {
+        let mut criteria = SearchCriteria { page_size: ciao_domain::search::MAX_PAGE_SIZE, page: 1, ..criteria };
+        let mut out = Vec::new();
+        loop {
+            let page = self.store.search(&criteria, scope).await?;
+            let n = page.items.len();
+            out.extend(page.items);
+            if n < criteria.page_size as usize || out.len() >= limit {
+                return Ok(out);
+            }
+            criteria.page += 1;
+        }
+    }
+
+    /// Worked time per person and day for the given (person, Brussels day)
+    /// pairs, from the registrations the enterprise may see (not cancelled).
+    pub async fn worked_days(
+        &self,
+        enterprise: &EnterpriseNumber,
+        keys: &[(Ssin, Date)],
+    ) -> Result<Vec<((Ssin, Date), WorkedDay)>> {
+        let mut out = Vec::new();
+        for (ssin, day) in keys {
+            let from = ciao_domain::clock::brussels_start_of_day(*day);
+            let to =
+                ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(*day)) - Duration::microseconds(1);
+            let criteria = day_criteria(from, to, Some(ssin.clone()), None);
+            let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 2000).await?;
+            let marks: Vec<Mark> =
+                items.iter().map(|r| Mark { at: r.data.registration_date, kind: r.data.kind }).collect();
+            out.push(((ssin.clone(), *day), worked_day(&marks)));
+        }
+        Ok(out)
+    }
+
+    /// Who is on a workplace now (or was at the end of a past day), and the
+    /// number of people present per hour of that day; audited.
+    pub async fn on_site(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        declaration: &DeclarationNumber,
+        day: Date,
+    ) -> Result<OnSite> {
+        self.ensure_consultant(user, enterprise)?;
+        let from = ciao_domain::clock::brussels_start_of_day(day);
+        let end = ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(day));
+        let criteria = day_criteria(from, end - Duration::microseconds(1), None, Some(declaration.clone()));
+        let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 200_000).await?;
+        let now = self.now();
+        let until = if now < end { now } else { end };
+        let mut people: std::collections::BTreeMap<String, Vec<&Registration>> = Default::default();
+        for r in &items {
+            let key = match &r.data.person {
+                Person::Ssin(s) => s.as_str().to_string(),
+                Person::Limosa(l) => format!("limosa:{}", l.as_str()),
+            };
+            people.entry(key).or_default().push(r);
+        }
+        let mut present = Vec::new();
+        let mut marks = Vec::new();
+        for (key, regs) in &people {
+            let last = regs.iter().max_by_key(|r| (r.data.registration_date, r.id.get()));
+            if let Some(last) = last.filter(|r| r.data.kind == ciao_domain::RegistrationType::In) {
+                present.push((*last).clone());
+            }
+            marks.push((
+                key.clone(),
+                regs.iter().map(|r| Mark { at: r.data.registration_date, kind: r.data.kind }).collect(),
+            ));
+        }
+        present.sort_by_key(|r| r.data.registration_date);
+        let per_hour = presence_per_hour(day, &marks, until);
+        self.audit_in(
+            &user.caller(),
+            Some(enterprise.as_str().to_string()),
+            "registration.on_site",
+            Some(declaration.as_str().to_string()),
+            serde_json::json!({ "day": day.to_string(), "present": present.len() }),
+        )
+        .await?;
+        Ok(OnSite { declaration: declaration.clone(), day, present, per_hour })
+    }
+
+    /// Counts per remark code of the enterprise's registrations over a period.
+    pub async fn remark_counts(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<(String, u64)>> {
+        self.ensure_consultant(user, enterprise)?;
+        let mut criteria = day_criteria(from, to, None, None);
+        criteria.validity = vec![Validity::Invalid, Validity::Valid];
+        let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 1_000_000).await?;
+        let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+        for r in &items {
+            for m in &r.remarks {
+                *counts.entry(m.code.clone()).or_default() += 1;
+            }
+        }
+        self.audit_in(
+            &user.caller(),
+            Some(enterprise.as_str().to_string()),
+            "registration.remarks",
+            None,
+            serde_json::json!({ "from": ciao_domain::format_utc(from), "to": ciao_domain::format_utc(to) }),
+        )
+        .await?;
+        let mut out: Vec<(String, u64)> = counts.into_iter().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
+    /// The users of an enterprise (its access managers only).
+    pub async fn employer_users(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+    ) -> Result<Vec<EnterpriseUser>> {
+        if !may_manage_users(&user.roles, enterprise, &user.ssin) {
+            return Err(ServiceError::Forbidden(format!("only the access managers of {enterprise} manage its users")));
+        }
+        Ok(self.store.enterprise_users(enterprise).await?)
+    }
+
+    /// Withdraws a role (access managers only; the last access manager stays).
+    pub async fn withdraw_role(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        ssin: &str,
+        role: Role,
+    ) -> Result<()> {
+        let users = self.employer_users(user, enterprise).await?;
+        let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        if role == Role::AccessManager {
+            return Err(ServiceError::Forbidden(
+                "access managers are registered and withdrawn by the operator (the portal's enrolment)".into(),
+            ));
+        }
+        if !users.iter().any(|u| u.ssin == ssin && u.role == role) {
+            return Err(ServiceError::NotFound(format!("{} is not {role} of {enterprise}", ssin.masked())));
+        }
+        self.store.remove_enterprise_user(enterprise, &ssin, role).await?;
+        self.audit_in(
+            &user.caller(),
+            Some(enterprise.as_str().to_string()),
+            "enterprise.user.remove",
+            Some(enterprise.as_str().to_string()),
+            serde_json::json!({ "person": ssin.masked(), "role": role.as_str() }),
+        )
+        .await
+    }
+
+    /// The enterprise's audit log (its access managers only).
+    pub async fn employer_audit(&self, user: &EmployerUser, enterprise: &EnterpriseNumber) -> Result<Vec<AuditEntry>> {
+        if !may_manage_users(&user.roles, enterprise, &user.ssin) {
+            return Err(ServiceError::Forbidden(format!(
+                "only the access managers of {enterprise} read its audit log"
+            )));
+        }
+        Ok(self.store.enterprise_audit(enterprise, 500).await?)
+    }
+}
+
+fn first_enterprise(user: &EmployerUser) -> Option<String> {
+    user.roles.first().map(|r| r.enterprise.as_str().to_string())
+}
+
+fn day_criteria(
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    ssin: Option<Ssin>,
+    declaration: Option<DeclarationNumber>,
+) -> SearchCriteria {
+    SearchCriteria {
+        registration_from: from,
+        registration_to: to,
+        ssin,
+        limosa_id: None,
+        enterprise_number: None,
+        declaration,
+        validity: vec![Validity::Pending, Validity::Valid, Validity::Invalid],
+        remark: None,
+        kind: None,
+        created_from: None,
+        created_to: None,
+        sort: Sort { key: SortKey::RegistrationDate, descending: false },
+        page: 1,
+        page_size: ciao_domain::search::MAX_PAGE_SIZE,
+    }
+}

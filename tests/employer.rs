@@ -1,0 +1,370 @@
+//! The employers' online service over HTTP, on SQLite and PostgreSQL:
+//! invitation, password + authenticator app, sign-in and its lock, the
+//! consultation with the REST channel's access rules, CSV and XLSX export
+//! (read back), history, who is on site, remark counts, access management
+//! with CSRF protection, the enterprise's audit log, and that no employer
+//! route creates a registration.
+
+mod common;
+
+use ciao_auth::totp;
+use ciao_domain::channel::Role;
+use ciao_domain::{EnterpriseNumber, Ssin};
+use common::{Backend, TestApp, item, now, operator, rfc3339, seed, ssin};
+use serde_json::json;
+use time::Duration;
+
+struct Browser {
+    http: reqwest::Client,
+    root: String,
+    cookies: Vec<(String, String)>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+impl Page {
+    fn body(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { http, root: app.root.clone(), cookies: Vec::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn page(&mut self, r: reqwest::Response) -> Page {
+        for v in r.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (k, val) = v.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !val.is_empty() && !v.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+        }
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let content_type = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        Page { status, location, content_type, bytes: r.bytes().await.unwrap().to_vec() }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let r =
+            self.http.get(format!("{}{path}", self.root)).header("cookie", self.cookie_header()).send().await.unwrap();
+        self.page(r).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.root))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.page(r).await
+    }
+}
+
+fn input(body: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = body.find(&needle).unwrap_or_else(|| panic!("no input {name} in {body}")) + needle.len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+}
+
+fn code_now(secret_base32: &str, ahead: i64) -> String {
+    let secret = totp::base32_decode(secret_base32).unwrap();
+    totp::code_at_step(&secret, totp::step_of(time::OffsetDateTime::now_utc().unix_timestamp()) + ahead)
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Invites a person and sets up their sign-in; returns the TOTP secret.
+async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
+    let code = app.service.issue_employer_invitation(&operator(), person).await.unwrap();
+    let page = b.post("/e/activate", &[("code", &code.code)]).await;
+    assert_eq!(page.status, 200, "{}", page.body());
+    let body = page.body();
+    let ticket = unescape(&input(&body, "ticket"));
+    let secret = input(&body, "secret");
+    assert!(unescape(&input(&body, "uri")).starts_with("otpauth://totp/ciao:"), "{body}");
+    // A weak password and a wrong code are refused, each with its rule.
+    let page = b
+        .post(
+            "/e/activate/finish",
+            &[("ticket", &ticket), ("password", "short"), ("password2", "short"), ("totp", "000000")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body().contains("password") && page.body().contains("authenticator app"), "{}", page.body());
+    let totp = code_now(&secret, 0);
+    let page = b
+        .post(
+            "/e/activate/finish",
+            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &totp)],
+        )
+        .await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body());
+    assert!(b.cookies.iter().any(|(k, _)| k == "ciao_employer"));
+    secret
+}
+
+fn csrf(body: &str) -> String {
+    input(body, "csrf")
+}
+
+async fn employer_service(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let manager = ssin(700_101_001);
+    app.service
+        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
+        .await
+        .unwrap();
+
+    // Registrations: E1's worker IN then OUT, E2's worker IN (subcontractor on D1),
+    // E4's worker on D2 (not visible to E1).
+    let worker1 = w.worker.clone();
+    let worker2 = ssin(900_101_001);
+    let worker4 = ssin(880_202_002);
+    let mut first_in = item(&worker1, &w.e1, &w.d1, "IN");
+    first_in["registrationDate"] = json!(rfc3339(now() - Duration::minutes(5)));
+    let r1 = app.register_one(&w.e1, first_in).await;
+    let r2 = app.register_one(&w.e1, item(&worker1, &w.e1, &w.d1, "OUT")).await;
+    let r3 = app.register_one(&w.e2, item(&worker2, &w.e2, &w.d1, "IN")).await;
+    let r4 = app.register_one(&w.e4, item(&worker4, &w.e4, &w.d2, "IN")).await;
+
+    // Not signed in: to the sign-in page.
+    let mut b = Browser::new(&app);
+    let page = b.get("/e/registrations").await;
+    assert_eq!(page.status, 303);
+    assert!(page.location.unwrap().starts_with("/e/sign-in?next="));
+
+    let secret = enrol(&app, &mut b, &manager).await;
+    let page = b.get("/e").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body().contains("Anna Manager") && page.body().contains("Access management"), "{}", page.body());
+
+    // Consultation: the REST channel's rules (E1 sees D1's chain, not D2).
+    let page = b.get("/e/registrations").await;
+    assert_eq!(page.status, 200);
+    let body = page.body();
+    for id in [r1, r2, r3] {
+        assert!(body.contains(&format!("/e/registrations/{id}\"")), "{id} missing: {body}");
+    }
+    assert!(!body.contains(&format!("/e/registrations/{r4}\"")), "D2 is not E1's");
+    assert!(body.contains("0 h 05 min"), "worked time of worker 1: {body}");
+    assert!(body.contains("IN/OUT pair incomplete"), "worker 2 has no OUT: {body}");
+    // Filters.
+    let page = b.get(&format!("/e/registrations?ssin={worker2}&lang=fr")).await;
+    let body = page.body();
+    assert!(
+        body.contains(&format!("/e/registrations/{r3}\"")) && !body.contains(&format!("/e/registrations/{r1}\"")),
+        "{body}"
+    );
+    assert!(body.contains("<html lang=\"fr\">"));
+    let page = b.get("/e/registrations?registrationDateFrom=not-a-date").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body().contains("registrationDateFrom"), "{}", page.body());
+
+    // History; another enterprise's registration is not found.
+    let page = b.get(&format!("/e/registrations/{r1}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body().contains("Received"), "{}", page.body());
+    let page = b.get(&format!("/e/registrations/{r4}")).await;
+    assert_eq!(page.status, 404);
+
+    // Export: CSV and XLSX of the current filter, read back.
+    let page = b.get("/e/registrations.csv").await;
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/csv"));
+    let text = String::from_utf8(page.bytes.clone()).unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("receipt,registrationDate,type,person"), "{text}");
+    let offset = if ciao_domain::brussels_offset(now()).whole_hours() == 2 { "+02:00" } else { "+01:00" };
+    assert!(lines[1].contains(offset), "Brussels time with its offset: {text}");
+    assert!(lines.iter().any(|l| l.starts_with(&format!("{r1},")) && l.contains(",5,no")), "{text}");
+    let page = b.get("/e/registrations.xlsx").await;
+    assert_eq!(page.status, 200);
+    let rows = ciao_http::export::read_xlsx_rows(&page.bytes).unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0][0], "receipt");
+    assert!(rows.iter().any(|r| r[0] == r3.to_string() && r[3] == worker2 && r[11] == "yes"), "{rows:?}");
+
+    // On site now: worker 2 is IN, worker 1 left.
+    let page = b.get(&format!("/e/on-site?declaration={}", w.d1)).await;
+    assert_eq!(page.status, 200);
+    let body = page.body();
+    assert!(body.contains(&Ssin::parse(&worker2).unwrap().formatted()), "{body}");
+    assert!(!body.contains(&Ssin::parse(&worker1).unwrap().formatted()), "{body}");
+    assert!(body.contains("<svg") && body.contains("class=\"bar\""), "{body}");
+
+    // Remark counts, once validated.
+    app.service.validate_all().await.unwrap();
+    let page = b.get("/e/remarks").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body().contains("RELATED_DIMONA_NOT_OK"), "{}", page.body());
+
+    // Access management: invite a consultant (CSRF-protected).
+    let page = b.get("/e/users").await;
+    let body = page.body();
+    assert!(body.contains("Anna Manager"), "{body}");
+    let token = csrf(&body);
+    let consultant = ssin(660_303_003);
+    let page = b.post("/e/users", &[("ssin", &consultant), ("name", "Carl Consultant"), ("role", "consultant")]).await;
+    assert_eq!(page.status, 403, "no CSRF token: {}", page.body());
+    let page = b
+        .post(
+            "/e/users",
+            &[("ssin", &consultant), ("name", "Carl Consultant"), ("role", "consultant"), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body());
+    let body = page.body();
+    let start = body.find("id=\"invitation\">").unwrap() + 16;
+    let invitation = body[start..start + 14].to_string();
+    let mut c = Browser::new(&app);
+    let p = c.post("/e/activate", &[("code", &invitation)]).await;
+    let (ticket, secret_c) = (unescape(&input(&p.body(), "ticket")), input(&p.body(), "secret"));
+    let p = c
+        .post(
+            "/e/activate/finish",
+            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &code_now(&secret_c, 0))],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body());
+    assert_eq!(c.get("/e/registrations").await.status, 200, "a consultant consults");
+    assert_eq!(c.get("/e/users").await.status, 403, "but does not manage users");
+    assert_eq!(c.get("/e/audit").await.status, 403);
+    // Withdrawn: the consultant's next page asks to sign in again.
+    let page = b.get("/e/users").await;
+    let token = csrf(&page.body());
+    let page = b.post("/e/users/remove", &[("ssin", &consultant), ("role", "consultant"), ("csrf", &token)]).await;
+    assert_eq!(page.status, 200, "{}", page.body());
+    assert_eq!(c.get("/e/registrations").await.status, 303);
+
+    // The enterprise's audit log shows who consulted and exported what.
+    let page = b.get("/e/audit").await;
+    let body = page.body();
+    for action in [
+        "registration.search",
+        "registration.export",
+        "registration.consult",
+        "enterprise.user.add",
+        "enterprise.user.remove",
+    ] {
+        assert!(body.contains(action), "{action}: {body}");
+    }
+    assert!(body.contains("person:70*******"), "the actor, masked: {body}");
+
+    // Sign out, sign in again (a new code: the enrolment's was used), lock.
+    let page = b.get("/e").await;
+    let token = csrf(&page.body());
+    let page = b.post("/e/sign-out", &[("csrf", &token)]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(b.get("/e").await.status, 303);
+    let used = code_now(&secret, 0);
+    let page = b.post("/e/sign-in", &[("ssin", &manager), ("password", PASSWORD), ("totp", &used)]).await;
+    assert_eq!(page.status, 422, "a code works once");
+    let page = b
+        .post(
+            "/e/sign-in",
+            &[("ssin", &manager), ("password", PASSWORD), ("totp", &code_now(&secret, 1)), ("next", "/e/remarks")],
+        )
+        .await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e/remarks")), "{}", page.body());
+    let mut x = Browser::new(&app);
+    for _ in 0..4 {
+        let p = x.post("/e/sign-in", &[("ssin", &manager), ("password", "wrong password!"), ("totp", "123456")]).await;
+        assert_eq!(p.status, 422);
+        assert!(p.body().contains("is wrong"), "{}", p.body());
+    }
+    let p = x.post("/e/sign-in", &[("ssin", &manager), ("password", "wrong password!"), ("totp", "123456")]).await;
+    assert_eq!(p.status, 422);
+    let p = x.post("/e/sign-in", &[("ssin", &manager), ("password", PASSWORD), ("totp", &code_now(&secret, -1))]).await;
+    assert_eq!(p.status, 403, "locked: {}", p.body());
+    assert!(p.body().contains("locked"), "{}", p.body());
+    app.finish().await;
+}
+both_backends!(employer_service_t, employer_service);
+
+/// An employer cannot register a presence through any route of the online
+/// service: every path, with every method, leaves the register unchanged.
+async fn no_employer_route_registers(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let manager = ssin(700_101_001);
+    app.service
+        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
+        .await
+        .unwrap();
+    let mut b = Browser::new(&app);
+    enrol(&app, &mut b, &manager).await;
+    let token = csrf(&b.get("/e").await.body());
+    let count = || async {
+        let criteria = ciao_domain::search::SearchCriteria::parse(&[
+            ("registrationDateFrom".to_string(), (now() - Duration::days(1)).date().to_string()),
+            ("registrationDateTo".to_string(), (now() + Duration::days(1)).date().to_string()),
+        ])
+        .unwrap();
+        app.service.search(&operator(), &criteria).await.unwrap().total
+    };
+    assert_eq!(count().await, 0);
+    let attempt = [
+        ("type", "IN"),
+        ("kind", "IN"),
+        ("ssin", w.worker.as_str()),
+        ("employer", w.e1.as_str()),
+        ("enterpriseNumber", w.e1.as_str()),
+        ("contractualRelationshipReference", w.d1.as_str()),
+        ("key", "aaaaaaaaaaaaaaaaaaaa"),
+        ("csrf", token.as_str()),
+    ];
+    for path in [
+        "/e",
+        "/e/registrations",
+        "/e/registrations/1",
+        "/e/registrations.csv",
+        "/e/registrations.xlsx",
+        "/e/on-site",
+        "/e/remarks",
+        "/e/users",
+        "/e/users/remove",
+        "/e/audit",
+        "/e/register",
+        "/e/registrations/new",
+    ] {
+        let p = b.post(path, &attempt).await;
+        assert_ne!(p.status, 500, "{path}");
+        let r = b
+            .http
+            .put(format!("{}{path}", b.root))
+            .header("cookie", b.cookie_header())
+            .form(&attempt)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status().as_u16(), 500, "{path}");
+    }
+    assert_eq!(count().await, 0, "no employer route created a registration");
+    app.finish().await;
+}
+both_backends!(no_employer_route_registers_t, no_employer_route_registers);
