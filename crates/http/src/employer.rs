@@ -54,11 +54,11 @@ pub fn router() -> Router<AppState> {
 
 /// A signed-in employer user on a page: who, for which enterprise, the
 /// page's language, and the session cookie (for the anti-CSRF token).
-struct Ctx {
-    user: EmployerUser,
-    enterprise: EnterpriseNumber,
-    lang: Lang,
-    cookie: String,
+pub(crate) struct Ctx {
+    pub(crate) user: EmployerUser,
+    pub(crate) enterprise: EnterpriseNumber,
+    pub(crate) lang: Lang,
+    pub(crate) cookie: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -73,7 +73,7 @@ fn lang_from(headers: &HeaderMap, raw: Option<&str>) -> Lang {
 }
 
 /// The signed-in user, or the sign-in page (with where to come back).
-async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &str) -> Result<Ctx, Response> {
+pub(crate) async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &str) -> Result<Ctx, Response> {
     let lang = lang_from(headers, raw);
     let Some(value) = cookie(headers, EMPLOYER_COOKIE).filter(|v| !v.is_empty()) else {
         return Err(Redirect::to(&format!("/e/sign-in?next={}", urlencode(path))).into_response());
@@ -95,12 +95,12 @@ async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &st
 }
 
 impl Ctx {
-    fn csrf(&self, state: &AppState) -> String {
+    pub(crate) fn csrf(&self, state: &AppState) -> String {
         format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(&state.service.csrf_token(&self.cookie)))
     }
 
     /// A post must come from this site and carry the session's token.
-    fn check_post(&self, state: &AppState, headers: &HeaderMap, form: &FormData) -> Result<(), Response> {
+    pub(crate) fn check_post(&self, state: &AppState, headers: &HeaderMap, form: &FormData) -> Result<(), Response> {
         let token = form.get("csrf").unwrap_or_default();
         if same_origin(state, headers) && state.service.check_csrf(&self.cookie, token) {
             Ok(())
@@ -117,13 +117,17 @@ impl Ctx {
 }
 
 /// The frame of every signed-in page: navigation by role, enterprise switch.
-fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
     let lang = c.lang;
     let mut links = vec![
         ("/e/registrations", t(lang, "e.nav.registrations")),
         ("/e/on-site", t(lang, "e.nav.on_site")),
         ("/e/remarks", t(lang, "e.nav.remarks")),
     ];
+    links.push(("/e/declarations", t(lang, "e.nav.declarations")));
+    if c.user.has(&c.enterprise, Role::AccessManager) || c.user.has(&c.enterprise, Role::TechnicalAdministrator) {
+        links.push(("/e/channel", t(lang, "e.nav.channel")));
+    }
     if c.user.has(&c.enterprise, Role::AccessManager) {
         links.push(("/e/users", t(lang, "e.nav.users")));
         links.push(("/e/audit", t(lang, "e.nav.audit")));
@@ -749,7 +753,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     page(&c, &state, StatusCode::OK, t(lang, "e.nav.registrations"), &body)
 }
 
-fn service_error_page(c: &Ctx, state: &AppState, e: ServiceError) -> Response {
+pub(crate) fn service_error_page(c: &Ctx, state: &AppState, e: ServiceError) -> Response {
     match service_errors(&e) {
         Some(errors) => page(c, state, status_of(&e), t(c.lang, "e.refused"), &error_list(c.lang, &errors)),
         None => unavailable(e),
@@ -827,7 +831,7 @@ async fn export_rows(
     Ok((headers, rows))
 }
 
-fn download(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn download(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
     let mut r = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);

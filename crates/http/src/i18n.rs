@@ -933,6 +933,8 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("e.invite", ["Een gebruiker uitnodigen", "Inviter un utilisateur", "Einen Benutzer einladen", "Invite a user"]),
     ("e.invite_button", ["Uitnodigen", "Inviter", "Einladen", "Invite"]),
     ("e.name", ["Naam", "Nom", "Name", "Name"]),
+    ("e.nav.declarations", ["Aangiften van werken", "Déclarations de travaux", "Bauarbeitenmeldungen", "Declarations of works"]),
+    ("e.nav.channel", ["REST-kanaal (Chaman)", "Canal REST (Chaman)", "REST-Kanal (Chaman)", "REST channel (Chaman)"]),
     ("e.nav.audit", ["Auditlog", "Journal d'audit", "Audit-Protokoll", "Audit log"]),
     ("e.nav.on_site", ["Nu op de werf", "Sur le chantier maintenant", "Jetzt auf der Baustelle", "On site now"]),
     (
@@ -1098,14 +1100,20 @@ const TEXTS: &[(&str, [&str; 4])] = &[
 /// tests, which render every page in every language, panic on it; a release
 /// build shows nothing rather than fail the page.
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    let found = TEXTS.iter().find(|(k, _)| *k == key);
+    let found = tables().flat_map(|t| t.iter()).find(|(k, _)| *k == key);
     debug_assert!(found.is_some(), "missing i18n key {key:?}");
     found.map_or("", |(_, texts)| texts[lang.column()])
 }
 
-/// Every key of the table (for tests).
+/// The tables: this module's, and those of the page modules that keep
+/// their own texts beside them.
+fn tables() -> impl Iterator<Item = &'static [(&'static str, [&'static str; 4])]> {
+    [TEXTS, crate::channel_pages::TEXTS, crate::declaration_pages::TEXTS].into_iter()
+}
+
+/// Every key of the tables (for tests).
 pub fn keys() -> impl Iterator<Item = &'static str> {
-    TEXTS.iter().map(|(k, _)| *k)
+    tables().flat_map(|t| t.iter()).map(|(k, _)| *k)
 }
 
 #[cfg(test)]
@@ -1115,7 +1123,7 @@ mod tests {
     #[test]
     fn every_key_has_four_texts() {
         let mut seen = std::collections::HashSet::new();
-        for (key, texts) in TEXTS {
+        for (key, texts) in tables().flat_map(|t| t.iter()) {
             assert!(seen.insert(*key), "key {key} twice");
             for (lang, text) in Lang::ALL.iter().zip(texts) {
                 assert!(!text.trim().is_empty(), "{key} has no {} text", lang.code());

@@ -19,7 +19,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 
 pub mod auth;
+pub mod channel_pages;
 pub mod chart;
+pub mod declaration_pages;
 pub mod employer;
 pub mod export;
 pub mod i18n;
@@ -158,6 +160,8 @@ pub fn router(state: AppState) -> Router {
         .merge(workplace::router())
         .merge(worker::router())
         .merge(employer::router())
+        .merge(channel_pages::router())
+        .merge(declaration_pages::router())
         .route(ciao_service::oauth::TOKEN_PATH, axum::routing::post(oauth::token))
         .route("/health", get(health))
         .route("/metrics", get(metrics::metrics))
