@@ -59,6 +59,8 @@ pub(crate) struct Ctx {
     pub(crate) enterprise: EnterpriseNumber,
     pub(crate) lang: Lang,
     pub(crate) cookie: String,
+    /// The language was chosen with the switch on this request: remember it.
+    pub(crate) lang_chosen: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,15 +68,29 @@ struct LangQuery {
     lang: Option<String>,
 }
 
-fn lang_from(headers: &HeaderMap, raw: Option<&str>) -> Lang {
+fn lang_from(headers: &HeaderMap, raw: Option<&str>) -> (Lang, bool) {
     let q = raw.and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok()).unwrap_or_default();
     let l = q.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
-    Lang::negotiate(l, headers)
+    (Lang::negotiate(l, headers), l.and_then(Lang::parse).is_some())
+}
+
+/// Remembers a language chosen with the switch (the same cookie as the worker pages).
+fn remember(mut r: Response, lang: Lang, chosen: bool) -> Response {
+    if chosen
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::i18n::LANG_COOKIE,
+            lang.code()
+        ))
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
 /// The signed-in user, or the sign-in page (with where to come back).
 pub(crate) async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &str) -> Result<Ctx, Response> {
-    let lang = lang_from(headers, raw);
+    let (lang, lang_chosen) = lang_from(headers, raw);
     let Some(value) = cookie(headers, EMPLOYER_COOKIE).filter(|v| !v.is_empty()) else {
         return Err(Redirect::to(&format!("/e/sign-in?next={}", urlencode(path))).into_response());
     };
@@ -91,7 +107,7 @@ pub(crate) async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>
     let Some(enterprise) = chosen else {
         return Err(Redirect::to("/e/sign-in").into_response());
     };
-    Ok(Ctx { user, enterprise, lang, cookie: value })
+    Ok(Ctx { user, enterprise, lang, cookie: value, lang_chosen })
 }
 
 impl Ctx {
@@ -178,7 +194,7 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
         out = t(lang, "sign_out"),
         menu = t(lang, "e.menu"),
     );
-    wide(html(status, lang, title, &body))
+    remember(wide(html(status, lang, title, &body)), lang, c.lang_chosen)
 }
 
 /// The employer's pages use the full width of a desktop.
@@ -263,7 +279,8 @@ struct NextQuery {
 
 async fn sign_in_get(Query(q): Query<NextQuery>, headers: HeaderMap) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    sign_in_form(lang, &safe_next(q.next.as_deref()), None, StatusCode::OK)
+    let chosen = q.lang.as_deref().and_then(Lang::parse).is_some();
+    remember(sign_in_form(lang, &safe_next(q.next.as_deref()), None, StatusCode::OK), lang, chosen)
 }
 
 async fn sign_in_post(
@@ -334,7 +351,8 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
 
 async fn activate_get(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    activate_form(lang, None, StatusCode::OK)
+    let chosen = q.lang.as_deref().and_then(Lang::parse).is_some();
+    remember(activate_form(lang, None, StatusCode::OK), lang, chosen)
 }
 
 fn activate_form(lang: Lang, error: Option<String>, status: StatusCode) -> Response {
@@ -696,7 +714,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
                 "<tr><td><a href=\"/e/registrations/{id}\">{id}</a></td><td>{time}</td><td>{kind}</td><td class=\"mono\">{person}</td>\
                  <td class=\"mono\">{employer}</td><td class=\"mono\">{decl}</td><td>{validity}</td><td>{remarks}</td><td>{worked}</td></tr>",
                 id = r.id,
-                time = esc(&ciao_domain::format_brussels(r.data.registration_date)),
+                time = esc(&brussels(r.data.registration_date, true)),
                 kind = r.data.kind.as_str(),
                 person = esc(&person_text(&r.data.person)),
                 employer = esc(&employer_text(r)),
@@ -728,9 +746,9 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     };
     let export = query_string(&params, &[]);
     let body = format!(
-        "<h1>{title}</h1>{filters}<p>{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
+        "<h1>{title}</h1>{filters}<p id=\"count\">{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
          <a href=\"/e/registrations.xlsx?{export}\" download>XLSX</a></p>\
-         <div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{receipt}</th><th scope=\"col\">{time}</th>\
+         <div class=\"scroll\" tabindex=\"0\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{receipt}</th><th scope=\"col\">{time}</th>\
          <th scope=\"col\">{type_}</th><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th><th scope=\"col\">{decl}</th>\
          <th scope=\"col\">{validity}</th><th scope=\"col\">{remarks}</th><th scope=\"col\">{worked}</th></tr></thead><tbody>{rows}</tbody></table></div>\
          <nav aria-label=\"{pagination}\" class=\"pages\">{prev} {page}/{pages} {next}</nav>",
@@ -926,7 +944,7 @@ async fn registration(
         title = t(lang, "e.registration"),
         id = r.id,
         time_l = t(lang, "time"),
-        time = esc(&ciao_domain::format_brussels(r.data.registration_date)),
+        time = esc(&brussels(r.data.registration_date, true)),
         type_l = t(lang, "type"),
         kind = r.data.kind.as_str(),
         person_l = t(lang, "e.person"),
@@ -1027,7 +1045,7 @@ async fn on_site(
         .collect();
     let body = format!(
         "<h1>{title}</h1>{form}<h2>{now_l} ({n})</h2>\
-         <div class=\"scroll\"><table><caption>{now_l}</caption><thead><tr><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th>\
+         <div class=\"scroll\" tabindex=\"0\"><table><caption>{now_l}</caption><thead><tr><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th>\
          <th scope=\"col\">{since}</th><th scope=\"col\">{receipt}</th></tr></thead><tbody>{rows}</tbody></table></div>\
          <h2>{per_hour}</h2><div class=\"chart\">{chart}</div>\
          <details><summary>{data}</summary><table><caption>{per_hour}</caption><thead><tr><th scope=\"col\">{hour}</th><th scope=\"col\">{people}</th></tr></thead>\
@@ -1164,7 +1182,7 @@ async fn users_page(c: &Ctx, state: &AppState, notice: Option<String>, status: S
         })
         .collect();
     let body = format!(
-        "<h1>{title}</h1>{notice}<div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{name}</th>\
+        "<h1>{title}</h1>{notice}<div class=\"scroll\" tabindex=\"0\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{name}</th>\
          <th scope=\"col\">{ssin}</th><th scope=\"col\">{role}</th><th scope=\"col\">{since}</th><th scope=\"col\"><span class=\"sr\">{actions}</span></th></tr></thead>\
          <tbody>{rows}</tbody></table></div>\
          <h2>{invite}</h2><form method=\"post\" action=\"/e/users\" class=\"narrow\">{csrf}\
@@ -1298,7 +1316,7 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
         })
         .collect();
     let body = format!(
-        "<h1>{title}</h1><p>{intro}</p><div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{time}</th>\
+        "<h1>{title}</h1><p>{intro}</p><div class=\"scroll\" tabindex=\"0\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{time}</th>\
          <th scope=\"col\">{who}</th><th scope=\"col\">{what}</th><th scope=\"col\">{subject}</th><th scope=\"col\">{detail}</th></tr></thead>\
          <tbody>{rows}</tbody></table></div>",
         title = t(lang, "e.nav.audit"),
