@@ -339,6 +339,30 @@ async fn search_filters_sorts_and_pages(backend: Backend) {
     assert_eq!(second.len(), 4);
     assert!(second[0] < first[3]);
 
+    // Keyset pagination: `after` (from any start), then follow `next` to the end.
+    let mut seen: Vec<i64> = Vec::new();
+    let mut url = format!("{}{}", app.base, q("&sort=-registrationDate&pageSize=4&after=9999999999999999.999999999"));
+    loop {
+        let res = app.client.get(&url).header("authorization", app.bearer(&w.e1).await).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let page: Value = res.json().await.unwrap();
+        assert_eq!(page["total"], 10, "the total counts the whole filter");
+        seen.extend(page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()));
+        match page["next"].as_str() {
+            Some(n) => {
+                assert!(n.contains("after=") && !n.contains("page="), "{n}");
+                url = n.to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 10, "{seen:?}");
+    assert!(seen.windows(2).all(|p| p[0] > p[1]), "{seen:?}");
+    assert_eq!(&seen[..4], &first[..]);
+    let (status, body) = app.get(&w.e1, &q("&after=1.2&page=2")).await;
+    assert_problem(status, 400, &body);
+    assert_eq!(body["issues"][0]["code"], "after.exclusive");
+
     let (_, page) = app.get(&w.e1, &q(&format!("&ssin={}", ssin(850_730_034)))).await;
     assert!(page["items"].as_array().unwrap().iter().all(|r| r["ssin"] == ssin(850_730_034)));
     assert!(page["total"].as_u64().unwrap() >= 3);

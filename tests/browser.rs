@@ -30,6 +30,8 @@ async fn count(app: &TestApp, ssin: &str) -> usize {
         sort: ciao_domain::search::Sort { key: ciao_domain::search::SortKey::Id, descending: false },
         page: 1,
         page_size: 50,
+        after: None,
+        count_limit: None,
     };
     app.service.search(&operator(), &criteria).await.unwrap().items.len()
 }

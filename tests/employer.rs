@@ -179,6 +179,9 @@ async fn employer_service(backend: Backend) {
         "{body}"
     );
     assert!(body.contains("<html lang=\"fr\">"));
+    // The choice is remembered; back to English.
+    assert!(b.get("/e/registrations").await.body().contains("<html lang=\"fr\">"));
+    b.get("/e/registrations?lang=en").await;
     let page = b.get("/e/registrations?registrationDateFrom=not-a-date").await;
     assert_eq!(page.status, 422);
     assert!(page.body().contains("registrationDateFrom"), "{}", page.body());
@@ -351,6 +354,14 @@ async fn no_employer_route_registers(backend: Backend) {
         "/e/audit",
         "/e/register",
         "/e/registrations/new",
+        "/e/declarations",
+        "/e/declarations/new",
+        "/e/declarations/1Y1003SQ5VSSZ",
+        "/e/declarations/1Y1003SQ5VSSZ/subcontractors",
+        "/e/declarations/1Y1003SQ5VSSZ/subcontractors/end",
+        "/e/declarations/1Y1003SQ5VSSZ/close",
+        "/e/channel",
+        "/e/channel/accounts",
     ] {
         let p = b.post(path, &attempt).await;
         assert_ne!(p.status, 500, "{path}");
@@ -368,3 +379,39 @@ async fn no_employer_route_registers(backend: Backend) {
     app.finish().await;
 }
 both_backends!(no_employer_route_registers_t, no_employer_route_registers);
+
+/// The consultation pages follow each other by cursor, not by offset.
+async fn pages_by_cursor(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let manager = ssin(700_101_001);
+    app.service
+        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
+        .await
+        .unwrap();
+    let items: Vec<_> = (0..55u64)
+        .map(|i| {
+            let mut it = item(&ssin(800_000_000 + i), &w.e1, &w.d1, "IN");
+            it["registrationDate"] = json!(rfc3339(now() - Duration::seconds(i as i64)));
+            it
+        })
+        .collect();
+    let (status, _) = app.register(&w.e1, json!(items)).await;
+    assert_eq!(status, 200);
+    let mut b = Browser::new(&app);
+    enrol(&app, &mut b, &manager).await;
+    let page = b.get("/e/registrations").await;
+    let body = page.body();
+    assert!(body.contains("55 registrations"), "{body}");
+    assert_eq!(body.matches("<tr><td><a href=\"/e/registrations/").count(), 50);
+    let start = body.find("rel=\"next\"").and_then(|i| body[..i].rfind("href=\"")).unwrap() + 6;
+    let next = unescape(&body[start..start + body[start..].find('"').unwrap()]);
+    assert!(next.contains("after=") && !next.contains("page="), "{next}");
+    let page = b.get(&next).await;
+    let body = page.body();
+    assert_eq!(body.matches("<tr><td><a href=\"/e/registrations/").count(), 5, "{body}");
+    assert!(body.contains("rel=\"first\"") && !body.contains("rel=\"next\""), "{body}");
+    app.finish().await;
+}
+both_backends!(pages_by_cursor_t, pages_by_cursor);

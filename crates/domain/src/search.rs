@@ -67,10 +67,35 @@ pub struct SearchCriteria {
     pub sort: Sort,
     pub page: u32,
     pub page_size: u32,
+    /// Keyset pagination: the rows after this one in the sort order (instead
+    /// of `page`), so that a deep page costs what the first one does.
+    pub after: Option<Cursor>,
+    /// Count at most this many rows for `total` (a screen needs "more than
+    /// 10,000", not an exact count of millions). None: count them all.
+    pub count_limit: Option<u64>,
+}
+
+/// A position in a sorted result: the sort key's value (microseconds for an
+/// instant, the id when sorting by id) and the id. Written `KEY.ID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn to_param(self) -> String {
+        format!("{}.{}", self.key, self.id)
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let (key, id) = s.trim().split_once('.')?;
+        Some(Self { key: key.parse().ok()?, id: id.parse().ok().filter(|i: &i64| *i > 0)? })
+    }
 }
 
 impl SearchCriteria {
-    pub const PARAMETERS: [&'static str; 14] = [
+    pub const PARAMETERS: [&'static str; 15] = [
         "registrationDateFrom",
         "registrationDateTo",
         "ssin",
@@ -85,6 +110,7 @@ impl SearchCriteria {
         "sort",
         "page",
         "pageSize",
+        "after",
     ];
 
     /// The criteria for a period and nothing else; handy for callers that
@@ -105,11 +131,13 @@ impl SearchCriteria {
             sort: Sort { key: SortKey::RegistrationDate, descending: false },
             page: 1,
             page_size: DEFAULT_PAGE_SIZE,
+            after: None,
+            count_limit: None,
         }
     }
 
     pub fn offset(&self) -> u64 {
-        u64::from(self.page - 1) * u64::from(self.page_size)
+        if self.after.is_some() { 0 } else { u64::from(self.page - 1) * u64::from(self.page_size) }
     }
 
     /// Parses query parameters; every bad or unknown parameter is reported.
@@ -228,6 +256,22 @@ impl SearchCriteria {
 
         let page = number(get("page"), "page", 1, MAX_PAGE, 1, &mut errors);
         let page_size = number(get("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
+        let after = match get("after") {
+            None => None,
+            Some(a) => {
+                let c = Cursor::parse(a);
+                if c.is_none() {
+                    errors.push(FieldError::new(
+                        "after",
+                        "after.format",
+                        "after is the nextPage cursor of a previous answer (two numbers separated by a dot)",
+                    ));
+                } else if get("page").is_some() {
+                    errors.push(FieldError::new("after", "after.exclusive", "give either page or after, not both"));
+                }
+                c
+            }
+        };
 
         match (from, to) {
             (Some(registration_from), Some(registration_to)) if errors.is_empty() => Ok(Self {
@@ -245,6 +289,8 @@ impl SearchCriteria {
                 sort,
                 page,
                 page_size,
+                after,
+                count_limit: None,
             }),
             _ => Err(errors),
         }
@@ -371,5 +417,23 @@ mod tests {
         assert_eq!(c.kind, Some(RegistrationType::Out));
         assert_eq!(c.sort, Sort { key: SortKey::CreatedAt, descending: true });
         assert_eq!(c.offset(), 20);
+    }
+
+    #[test]
+    fn cursors() {
+        let base = [("registrationDateFrom", "2026-07-01"), ("registrationDateTo", "2026-07-02")];
+        let mut q = base.to_vec();
+        q.push(("after", "1782900000000000.42"));
+        let c = SearchCriteria::parse(&p(&q)).unwrap();
+        assert_eq!(c.after, Some(Cursor { key: 1_782_900_000_000_000, id: 42 }));
+        assert_eq!(c.offset(), 0);
+        assert_eq!(Cursor::parse(&c.after.unwrap().to_param()), c.after);
+        let mut q = base.to_vec();
+        q.push(("after", "x.y"));
+        assert_eq!(SearchCriteria::parse(&p(&q)).unwrap_err()[0].code, "after.format");
+        let mut q = base.to_vec();
+        q.extend([("after", "1.2"), ("page", "2")]);
+        assert_eq!(SearchCriteria::parse(&p(&q)).unwrap_err()[0].code, "after.exclusive");
+        assert_eq!(Cursor::parse("5.0"), None, "ids start at 1");
     }
 }

@@ -1,8 +1,1348 @@
-//! (being written)
+//! The declarations of works in the employers' online service (`/e/declarations`):
+//! the list of the declarations the enterprise is the declaring contractor,
+//! the principal or a subcontractor of; a form to declare a workplace (with
+//! an optional button that fills in the coordinates from the device's
+//! position); and a declaration's page with its chain as a nested list, the
+//! forms to add a subcontractor, end a subcontract and close the
+//! declaration, and, for the enterprises of the chain, its registration URL,
+//! QR code and poster. Over `ciao_service::declarations`: the same rules as
+//! the CSV import, every change in the enterprise's audit log; every post
+//! carries the session's anti-CSRF token.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use ciao_domain::channel::Role;
+use ciao_domain::reference::{Principal, Subcontractor};
+use ciao_domain::{DeclarationNumber, EnterpriseNumber, FieldError};
+use ciao_service::ServiceError;
+use ciao_service::declarations::{
+    DECLARATIONS_LIMIT, DeclarationInput, DeclarationRole, EnterpriseDeclaration, SubcontractorInput,
+};
+
+use crate::AppState;
+use crate::employer::{Ctx, ctx, page, service_error_page};
+use crate::i18n::{Lang, t};
+use crate::worker::{FormData, service_errors, status_of, unavailable};
+use crate::workplace::esc;
 
 /// The texts of these pages: key, then NL, FR, DE, EN.
-pub const TEXTS: &[(&str, [&str; 4])] = &[];
+pub const TEXTS: &[(&str, [&str; 4])] = &[
+    (
+        "dp.intro",
+        [
+            "De aangiften van werken waarin uw onderneming de aangevende aannemer, de opdrachtgever of een onderaannemer is.",
+            "Les déclarations de travaux où votre entreprise est l'entrepreneur déclarant, le maître d'ouvrage ou un sous-traitant.",
+            "Die Bauarbeitenmeldungen, in denen Ihr Unternehmen meldender Auftragnehmer, Auftraggeber oder Subunternehmer ist.",
+            "The declarations of works where your enterprise is the declaring contractor, the principal or a subcontractor.",
+        ],
+    ),
+    (
+        "dp.limited",
+        [
+            "Enkel de {n} aangiften met het laatste begin worden getoond.",
+            "Seules les {n} déclarations au début le plus récent sont montrées.",
+            "Nur die {n} Meldungen mit dem jüngsten Beginn werden angezeigt.",
+            "Only the {n} declarations with the latest start are shown.",
+        ],
+    ),
+    (
+        "dp.none",
+        [
+            "Uw onderneming heeft nog geen aangiften van werken.",
+            "Votre entreprise n'a pas encore de déclaration de travaux.",
+            "Ihr Unternehmen hat noch keine Bauarbeitenmeldungen.",
+            "Your enterprise has no declarations of works yet.",
+        ],
+    ),
+    (
+        "dp.new",
+        ["Een werkplaats aangeven", "Déclarer un lieu de travail", "Einen Arbeitsplatz melden", "Declare a workplace"],
+    ),
+    (
+        "dp.new_title",
+        [
+            "Nieuwe aangifte van werken",
+            "Nouvelle déclaration de travaux",
+            "Neue Bauarbeitenmeldung",
+            "New declaration of works",
+        ],
+    ),
+    ("dp.title", ["Aangifte van werken", "Déclaration de travaux", "Bauarbeitenmeldung", "Declaration of works"]),
+    ("dp.site", ["Werf", "Chantier", "Baustelle", "Site"]),
+    (
+        "dp.your_role",
+        ["Rol van uw onderneming", "Rôle de votre entreprise", "Rolle Ihres Unternehmens", "Your enterprise's role"],
+    ),
+    (
+        "dp.role.declarer",
+        ["Aangevende aannemer", "Entrepreneur déclarant", "Meldender Auftragnehmer", "Declaring contractor"],
+    ),
+    ("dp.role.principal", ["Opdrachtgever", "Maître d'ouvrage", "Auftraggeber", "Principal"]),
+    ("dp.role.subcontractor", ["Onderaannemer", "Sous-traitant", "Subunternehmer", "Subcontractor"]),
+    ("dp.site_name", ["Naam van de werf", "Nom du chantier", "Name der Baustelle", "Site name"]),
+    ("dp.street", ["Straat", "Rue", "Straße", "Street"]),
+    ("dp.house_number", ["Huisnummer", "Numéro", "Hausnummer", "House number"]),
+    ("dp.post_code", ["Postcode", "Code postal", "Postleitzahl", "Post code"]),
+    ("dp.municipality", ["Gemeente", "Commune", "Gemeinde", "Municipality"]),
+    ("dp.address", ["Adres", "Adresse", "Adresse", "Address"]),
+    ("dp.location", ["Ligging (optioneel)", "Localisation (facultatif)", "Lage (optional)", "Location (optional)"]),
+    (
+        "dp.location_hint",
+        [
+            "In decimale graden, zoals 50.8466 en 4.3528. Ze dienen om registraties ver van de werf te herkennen.",
+            "En degrés décimaux, comme 50.8466 et 4.3528. Elles servent à repérer les enregistrements faits loin du chantier.",
+            "In Dezimalgrad, z. B. 50.8466 und 4.3528. Sie dienen dazu, Registrierungen weit von der Baustelle zu erkennen.",
+            "In decimal degrees, such as 50.8466 and 4.3528. They serve to spot registrations made far from the site.",
+        ],
+    ),
+    ("dp.latitude", ["Breedtegraad", "Latitude", "Breitengrad", "Latitude"]),
+    ("dp.longitude", ["Lengtegraad", "Longitude", "Längengrad", "Longitude"]),
+    ("dp.coordinates", ["Coördinaten", "Coordonnées", "Koordinaten", "Coordinates"]),
+    (
+        "dp.geo",
+        [
+            "Mijn huidige positie gebruiken",
+            "Utiliser ma position actuelle",
+            "Meine aktuelle Position verwenden",
+            "Use my current position",
+        ],
+    ),
+    (
+        "dp.geo_wait",
+        ["Positie wordt bepaald…", "Localisation en cours…", "Position wird bestimmt…", "Finding your position…"],
+    ),
+    (
+        "dp.geo_done",
+        [
+            "Positie ingevuld (nauwkeurigheid ongeveer {m} m). Controleer ze.",
+            "Position remplie (précision d'environ {m} m). Vérifiez-la.",
+            "Position eingetragen (Genauigkeit etwa {m} m). Bitte prüfen.",
+            "Position filled in (accuracy about {m} m). Check it.",
+        ],
+    ),
+    (
+        "dp.geo_fail",
+        [
+            "De positie kon niet bepaald worden: typ de coördinaten.",
+            "La position n'a pas pu être déterminée : tapez les coordonnées.",
+            "Die Position konnte nicht bestimmt werden: Geben Sie die Koordinaten ein.",
+            "The position could not be found: type the coordinates.",
+        ],
+    ),
+    ("dp.works", ["De werken", "Les travaux", "Die Arbeiten", "The works"]),
+    ("dp.start_date", ["Begindatum", "Date de début", "Beginndatum", "Start date"]),
+    ("dp.end_date", ["Einddatum", "Date de fin", "Enddatum", "End date"]),
+    (
+        "dp.end_hint",
+        [
+            "Leeg als het einde nog niet gekend is.",
+            "Vide si la fin n'est pas encore connue.",
+            "Leer, wenn das Ende noch nicht bekannt ist.",
+            "Empty if the end is not known yet.",
+        ],
+    ),
+    (
+        "dp.amount",
+        ["Bedrag excl. btw (euro)", "Montant hors TVA (euros)", "Betrag ohne MwSt. (Euro)", "Amount excl. VAT (euro)"],
+    ),
+    (
+        "dp.amount_hint",
+        [
+            "Met ten hoogste twee decimalen, zoals 525000 of 525000,50.",
+            "Avec au plus deux décimales, comme 525000 ou 525000,50.",
+            "Mit höchstens zwei Dezimalstellen, z. B. 525000 oder 525000,50.",
+            "With at most two decimals, such as 525000 or 525000.50.",
+        ],
+    ),
+    ("dp.principal", ["Opdrachtgever", "Maître d'ouvrage", "Auftraggeber", "Principal"]),
+    (
+        "dp.principal_hint",
+        [
+            "Ondernemingsnummer, of rijksregisternummer voor een particulier; leeg als niet gekend.",
+            "Numéro d'entreprise, ou numéro de registre national pour un particulier ; vide si inconnu.",
+            "Unternehmensnummer oder Nationalregisternummer für eine Privatperson; leer, wenn unbekannt.",
+            "Enterprise number, or national register number for a private person; empty if not known.",
+        ],
+    ),
+    ("dp.private_person", ["Particulier", "Particulier", "Privatperson", "Private person"]),
+    (
+        "dp.subject",
+        [
+            "Onderworpen aan aanwezigheidsregistratie",
+            "Soumis à l'enregistrement des présences",
+            "Der Anwesenheitsregistrierung unterworfen",
+            "Subject to presence registration",
+        ],
+    ),
+    ("dp.yes", ["Ja", "Oui", "Ja", "Yes"]),
+    ("dp.no", ["Nee", "Non", "Nein", "No"]),
+    ("dp.create", ["Aangifte indienen", "Introduire la déclaration", "Meldung einreichen", "Submit the declaration"]),
+    (
+        "dp.registration",
+        [
+            "Registreren op deze werkplaats",
+            "S'enregistrer sur ce lieu de travail",
+            "Auf diesem Arbeitsplatz registrieren",
+            "Registering on this workplace",
+        ],
+    ),
+    ("dp.registration_url", ["Registratie-URL", "URL d'enregistrement", "Registrierungs-URL", "Registration URL"]),
+    (
+        "dp.registration_hint",
+        [
+            "Hang de affiche op de werf: wie er werkt, scant de QR-code. Deel de link enkel met wie op de werf werkt.",
+            "Affichez l'affiche sur le chantier : ceux qui y travaillent scannent le code QR. Ne partagez le lien qu'avec eux.",
+            "Hängen Sie den Aushang auf der Baustelle auf: Wer dort arbeitet, scannt den QR-Code. Teilen Sie den Link nur mit ihnen.",
+            "Put the poster up on the site: whoever works there scans the QR code. Share the link only with them.",
+        ],
+    ),
+    (
+        "dp.qr_alt",
+        [
+            "QR-code van de registratie-URL van {site}",
+            "Code QR de l'URL d'enregistrement de {site}",
+            "QR-Code der Registrierungs-URL von {site}",
+            "QR code of the registration URL of {site}",
+        ],
+    ),
+    ("dp.qr_png", ["QR-code als PNG", "Code QR en PNG", "QR-Code als PNG", "QR code as PNG"]),
+    (
+        "dp.no_url",
+        [
+            "De registratie-URL en de QR-code worden enkel aan de ondernemingen van de keten getoond.",
+            "L'URL d'enregistrement et le code QR ne sont montrés qu'aux entreprises de la chaîne.",
+            "Registrierungs-URL und QR-Code werden nur den Unternehmen der Kette gezeigt.",
+            "The registration URL and the QR code are shown only to the enterprises of the chain.",
+        ],
+    ),
+    (
+        "dp.chain",
+        ["Keten van onderaannemers", "Chaîne de sous-traitants", "Kette der Subunternehmer", "Subcontractor chain"],
+    ),
+    (
+        "dp.chain_partial",
+        [
+            "U ziet de aannemers boven uw onderneming en uw eigen onderaannemers.",
+            "Vous voyez les entrepreneurs au-dessus de votre entreprise et vos propres sous-traitants.",
+            "Sie sehen die Auftragnehmer über Ihrem Unternehmen und Ihre eigenen Subunternehmer.",
+            "You see the contractors above your enterprise and your own subcontractors.",
+        ],
+    ),
+    ("dp.you", ["uw onderneming", "votre entreprise", "Ihr Unternehmen", "your enterprise"]),
+    (
+        "dp.add_sub",
+        [
+            "Een onderaannemer toevoegen",
+            "Ajouter un sous-traitant",
+            "Einen Subunternehmer hinzufügen",
+            "Add a subcontractor",
+        ],
+    ),
+    (
+        "dp.subcontractor",
+        [
+            "Ondernemingsnummer van de onderaannemer",
+            "Numéro d'entreprise du sous-traitant",
+            "Unternehmensnummer des Subunternehmers",
+            "Enterprise number of the subcontractor",
+        ],
+    ),
+    (
+        "dp.parent",
+        [
+            "Onder (de aannemer die hem inschakelt)",
+            "Sous (l'entrepreneur qui le fait intervenir)",
+            "Unter (dem Auftragnehmer, der ihn beauftragt)",
+            "Below (the contractor who engages it)",
+        ],
+    ),
+    (
+        "dp.sub_from",
+        [
+            "Begin van de onderaanneming",
+            "Début de la sous-traitance",
+            "Beginn des Subauftrags",
+            "Start of the subcontract",
+        ],
+    ),
+    (
+        "dp.sub_to",
+        [
+            "Einde van de onderaanneming (optioneel)",
+            "Fin de la sous-traitance (facultatif)",
+            "Ende des Subauftrags (optional)",
+            "End of the subcontract (optional)",
+        ],
+    ),
+    ("dp.add", ["Toevoegen", "Ajouter", "Hinzufügen", "Add"]),
+    (
+        "dp.end_sub",
+        [
+            "Een onderaanneming beëindigen",
+            "Mettre fin à une sous-traitance",
+            "Einen Subauftrag beenden",
+            "End a subcontract",
+        ],
+    ),
+    (
+        "dp.end_sub_hint",
+        [
+            "De onderaannemers eronder eindigen uiterlijk op dezelfde dag.",
+            "Les sous-traitants en dessous se terminent au plus tard le même jour.",
+            "Die Subunternehmer darunter enden spätestens am selben Tag.",
+            "The subcontractors below it end on the same day at the latest.",
+        ],
+    ),
+    ("dp.end", ["Beëindigen", "Terminer", "Beenden", "End"]),
+    (
+        "dp.close",
+        ["De aangifte afsluiten", "Clôturer la déclaration", "Die Meldung abschließen", "Close the declaration"],
+    ),
+    (
+        "dp.close_hint",
+        [
+            "De werken eindigen op deze dag; de onderaannemingen die langer lopen, eindigen dan ook.",
+            "Les travaux se terminent ce jour-là ; les sous-traitances qui durent plus longtemps aussi.",
+            "Die Arbeiten enden an diesem Tag; länger laufende Subaufträge enden ebenfalls.",
+            "The works end on this day; subcontracts that run longer end on it too.",
+        ],
+    ),
+    ("dp.close_button", ["Afsluiten", "Clôturer", "Abschließen", "Close"]),
+    (
+        "dp.read_only",
+        [
+            "Enkel een toegangsbeheerder of een technisch beheerder van uw onderneming wijzigt aangiften.",
+            "Seuls un gestionnaire d'accès ou un administrateur technique de votre entreprise modifient les déclarations.",
+            "Nur ein Zugriffsverwalter oder ein technischer Administrator Ihres Unternehmens ändert Meldungen.",
+            "Only an access manager or a technical administrator of your enterprise changes declarations.",
+        ],
+    ),
+    (
+        "dp.done.created",
+        [
+            "De aangifte van werken is ingediend.",
+            "La déclaration de travaux a été introduite.",
+            "Die Bauarbeitenmeldung wurde eingereicht.",
+            "The declaration of works was submitted.",
+        ],
+    ),
+    (
+        "dp.done.added",
+        [
+            "De onderaannemer is toegevoegd.",
+            "Le sous-traitant a été ajouté.",
+            "Der Subunternehmer wurde hinzugefügt.",
+            "The subcontractor was added.",
+        ],
+    ),
+    (
+        "dp.done.ended",
+        [
+            "De onderaanneming is beëindigd.",
+            "La sous-traitance a pris fin.",
+            "Der Subauftrag wurde beendet.",
+            "The subcontract was ended.",
+        ],
+    ),
+    (
+        "dp.done.closed",
+        [
+            "De aangifte is afgesloten.",
+            "La déclaration a été clôturée.",
+            "Die Meldung wurde abgeschlossen.",
+            "The declaration was closed.",
+        ],
+    ),
+    (
+        "dp.back",
+        ["Terug naar de aangiften", "Retour aux déclarations", "Zurück zu den Meldungen", "Back to the declarations"],
+    ),
+    (
+        "dp.not_found",
+        [
+            "Deze aangifte van werken bestaat niet, of uw onderneming heeft er geen rol in.",
+            "Cette déclaration de travaux n'existe pas, ou votre entreprise n'y a aucun rôle.",
+            "Diese Bauarbeitenmeldung gibt es nicht, oder Ihr Unternehmen hat darin keine Rolle.",
+            "There is no such declaration of works, or your enterprise has no role in it.",
+        ],
+    ),
+    (
+        "dp.errors_intro",
+        [
+            "Er werd niets opgeslagen. Verbeter deze velden:",
+            "Rien n'a été enregistré. Corrigez ces champs :",
+            "Es wurde nichts gespeichert. Korrigieren Sie diese Felder:",
+            "Nothing was saved. Correct these fields:",
+        ],
+    ),
+    ("dp.rule.required", ["is verplicht.", "est obligatoire.", "ist erforderlich.", "is required."]),
+    ("dp.rule.text.tooLong", ["is te lang.", "est trop long.", "ist zu lang.", "is too long."]),
+    (
+        "dp.rule.text.control",
+        [
+            "mag geen regeleinden of tabs bevatten.",
+            "ne peut contenir ni retour à la ligne ni tabulation.",
+            "darf keine Zeilenumbrüche oder Tabulatoren enthalten.",
+            "may not hold line breaks or tabs.",
+        ],
+    ),
+    (
+        "dp.rule.postCode.format",
+        [
+            "is een Belgische postcode van 4 cijfers (1000 tot 9999).",
+            "est un code postal belge de 4 chiffres (1000 à 9999).",
+            "ist eine belgische Postleitzahl mit 4 Ziffern (1000 bis 9999).",
+            "is a Belgian post code of 4 digits (1000 to 9999).",
+        ],
+    ),
+    (
+        "dp.rule.coordinates.range",
+        [
+            "ligt buiten het bereik (breedtegraad −90 tot 90, lengtegraad −180 tot 180).",
+            "est hors limites (latitude −90 à 90, longitude −180 à 180).",
+            "liegt außerhalb des Bereichs (Breite −90 bis 90, Länge −180 bis 180).",
+            "is out of range (latitude −90 to 90, longitude −180 to 180).",
+        ],
+    ),
+    (
+        "dp.rule.coordinates.pair",
+        [
+            "geef beide coördinaten, of geen.",
+            "donnez les deux coordonnées, ou aucune.",
+            "geben Sie beide Koordinaten an oder keine.",
+            "give both coordinates, or neither.",
+        ],
+    ),
+    (
+        "dp.rule.sector.value",
+        [
+            "kies schoonmaak, bouw of vleessector.",
+            "choisissez nettoyage, construction ou secteur de la viande.",
+            "wählen Sie Reinigung, Bau oder Fleischsektor.",
+            "choose cleaning, construction or meat.",
+        ],
+    ),
+    (
+        "dp.rule.date.format",
+        [
+            "is een datum (JJJJ-MM-DD).",
+            "est une date (AAAA-MM-JJ).",
+            "ist ein Datum (JJJJ-MM-TT).",
+            "is a date (YYYY-MM-DD).",
+        ],
+    ),
+    (
+        "dp.rule.period.order",
+        ["ligt vóór het begin.", "est antérieure au début.", "liegt vor dem Beginn.", "is before the start."],
+    ),
+    (
+        "dp.rule.period.parent",
+        [
+            "valt buiten de periode van de aannemer erboven.",
+            "sort de la période de l'entrepreneur au-dessus.",
+            "liegt außerhalb des Zeitraums des Auftragnehmers darüber.",
+            "lies outside the period of the contractor above.",
+        ],
+    ),
+    (
+        "dp.rule.period.below",
+        [
+            "ligt vóór het begin van een onderaanneming eronder: beëindig die eerst.",
+            "est antérieure au début d'une sous-traitance en dessous : terminez-la d'abord.",
+            "liegt vor dem Beginn eines Subauftrags darunter: Beenden Sie diesen zuerst.",
+            "is before the start of a subcontract below: end that one first.",
+        ],
+    ),
+    (
+        "dp.rule.amount.format",
+        [
+            "is een bedrag in euro met ten hoogste twee decimalen.",
+            "est un montant en euros avec au plus deux décimales.",
+            "ist ein Betrag in Euro mit höchstens zwei Dezimalstellen.",
+            "is an amount in euro with at most two decimals.",
+        ],
+    ),
+    (
+        "dp.rule.amount.negative",
+        ["mag niet negatief zijn.", "ne peut pas être négatif.", "darf nicht negativ sein.", "may not be negative."],
+    ),
+    (
+        "dp.rule.enterprise.unknown",
+        [
+            "staat niet in de Kruispuntbank van Ondernemingen.",
+            "ne figure pas dans la Banque-Carrefour des Entreprises.",
+            "ist nicht in der Zentralen Datenbank der Unternehmen eingetragen.",
+            "is not in the Crossroads Bank for Enterprises.",
+        ],
+    ),
+    (
+        "dp.rule.chain.parent",
+        [
+            "is geen aannemer van deze aangifte.",
+            "n'est pas un entrepreneur de cette déclaration.",
+            "ist kein Auftragnehmer dieser Meldung.",
+            "is not a contractor of this declaration.",
+        ],
+    ),
+    (
+        "dp.rule.chain.ownBranch",
+        [
+            "een onderaannemer voegt enkel onder zichzelf onderaannemers toe.",
+            "un sous-traitant n'ajoute des sous-traitants qu'en dessous de lui-même.",
+            "ein Subunternehmer fügt nur unter sich selbst Subunternehmer hinzu.",
+            "a subcontractor adds subcontractors below itself only.",
+        ],
+    ),
+    (
+        "dp.rule.chain.self",
+        [
+            "de aangevende aannemer kan niet zijn eigen onderaannemer zijn.",
+            "l'entrepreneur déclarant ne peut pas être son propre sous-traitant.",
+            "der meldende Auftragnehmer kann nicht sein eigener Subunternehmer sein.",
+            "the declaring contractor cannot be its own subcontractor.",
+        ],
+    ),
+    (
+        "dp.rule.chain.duplicate",
+        [
+            "staat al in de keten.",
+            "figure déjà dans la chaîne.",
+            "ist bereits in der Kette.",
+            "is already in the chain.",
+        ],
+    ),
+    (
+        "dp.rule.chain.rule",
+        [
+            "de keten begint bij de aangevende aannemer en vormt geen lus.",
+            "la chaîne part de l'entrepreneur déclarant et ne forme pas de boucle.",
+            "die Kette beginnt beim meldenden Auftragnehmer und bildet keine Schleife.",
+            "the chain starts at the declaring contractor and has no loop.",
+        ],
+    ),
+    (
+        "dp.rule.chain.notSubcontractor",
+        [
+            "is geen onderaannemer van deze aangifte.",
+            "n'est pas un sous-traitant de cette déclaration.",
+            "ist kein Subunternehmer dieser Meldung.",
+            "is not a subcontractor of this declaration.",
+        ],
+    ),
+];
 
 pub fn router() -> axum::Router<crate::AppState> {
-    axum::Router::new()
+    Router::new()
+        .route("/e/declarations", get(list).post(create))
+        .route("/e/declarations/new", get(new_form))
+        .route("/e/declarations/{number}", get(details))
+        .route("/e/declarations/{number}/subcontractors", post(add_subcontractor))
+        .route("/e/declarations/{number}/subcontractors/end", post(end_subcontractor))
+        .route("/e/declarations/{number}/close", post(close))
+}
+
+/// Fills in the coordinates from the device's position, on request; the
+/// button is shown only where the browser can (no script: type them).
+const GEO_JS: &str = "<script>(function(){var b=document.getElementById('geo');\
+if(!b||!navigator.geolocation)return;b.hidden=false;var s=document.getElementById('geo-status');\
+b.addEventListener('click',function(){s.textContent=b.getAttribute('data-wait');\
+navigator.geolocation.getCurrentPosition(function(p){\
+document.getElementById('f-latitude').value=p.coords.latitude.toFixed(6);\
+document.getElementById('f-longitude').value=p.coords.longitude.toFixed(6);\
+s.textContent=b.getAttribute('data-done').replace('{m}',String(Math.round(p.coords.accuracy)));},\
+function(){s.textContent=b.getAttribute('data-fail');},{enableHighAccuracy:true,timeout:20000,maximumAge:0});});})();</script>";
+
+fn is_manager(c: &Ctx) -> bool {
+    c.user.has(&c.enterprise, Role::AccessManager) || c.user.has(&c.enterprise, Role::TechnicalAdministrator)
+}
+
+fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+    raw.and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
+        .and_then(|q| q.into_iter().find(|(k, _)| k == name).map(|(_, v)| v))
+}
+
+fn today(state: &AppState) -> time::Date {
+    ciao_domain::clock::to_brussels(state.service.now()).date()
+}
+
+/// The label of a form field, by its name (the CSV column's).
+fn field_label(lang: Lang, field: &str) -> &'static str {
+    let key = match field {
+        "site_name" => "dp.site_name",
+        "street" => "dp.street",
+        "house_number" => "dp.house_number",
+        "post_code" => "dp.post_code",
+        "municipality" => "dp.municipality",
+        "latitude" => "dp.latitude",
+        "longitude" => "dp.longitude",
+        "sector" => "sector",
+        "start_date" => "dp.start_date",
+        "end_date" => "dp.end_date",
+        "amount_excl_vat" => "dp.amount",
+        "principal" => "dp.principal",
+        "enterprise_number" => "dp.subcontractor",
+        "parent" => "dp.parent",
+        "from" => "dp.sub_from",
+        "to" => "dp.sub_to",
+        _ => "error.other",
+    };
+    t(lang, key)
+}
+
+/// The localized rule of a refusal, when there is one.
+fn rule_text(lang: Lang, code: &str) -> Option<&'static str> {
+    let key = if code.starts_with("enterpriseNumber.") {
+        "error.enterprise".to_string()
+    } else if code.starts_with("ssin.") {
+        "error.ssin".to_string()
+    } else {
+        format!("dp.rule.{code}")
+    };
+    crate::i18n::keys().any(|k| k == key).then(|| t(lang, &key))
+}
+
+/// The refusals, each naming its field (a link to it) and its rule, in the
+/// page's language, with the service's own words and code.
+fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
+    let items: String = errors
+        .iter()
+        .map(|e| {
+            let detail = format!("<small lang=\"en\">({} · {})</small>", esc(&e.description), esc(&e.code));
+            if e.field.is_empty() || field_label(lang, &e.field) == t(lang, "error.other") {
+                format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
+            } else {
+                format!(
+                    "<li id=\"err-{prefix}{f}\" data-field=\"{f}\"><a href=\"#{prefix}{f}\">{label}</a>: {rule} {detail}</li>",
+                    f = esc(&e.field),
+                    label = field_label(lang, &e.field),
+                    rule = rule_text(lang, &e.code).unwrap_or(""),
+                )
+            }
+        })
+        .collect();
+    format!(
+        "<div class=\"alert\" role=\"alert\" tabindex=\"-1\"><p>{}</p><ul>{items}</ul></div>",
+        t(lang, "dp.errors_intro")
+    )
+}
+
+/// `aria-invalid` and a reference to its refusal, for a field with one.
+fn invalid_attrs(errors: &[FieldError], prefix: &str, field: &str) -> String {
+    if errors.iter().any(|e| e.field == field) {
+        format!(" aria-invalid=\"true\" aria-describedby=\"err-{prefix}{field}\"")
+    } else {
+        String::new()
+    }
+}
+
+fn period_text(lang: Lang, from: time::Date, to: Option<time::Date>) -> String {
+    match to {
+        Some(to) => format!("{from} – {to}"),
+        None => format!("{from} – {}", t(lang, "open_ended")),
+    }
+}
+
+fn amount_text(lang: Lang, cents: i64) -> String {
+    let digits = (cents / 100).to_string();
+    let sep = match lang {
+        Lang::En => ",",
+        Lang::Fr => "\u{202f}",
+        Lang::Nl | Lang::De => ".",
+    };
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push_str(sep);
+        }
+        grouped.push(ch);
+    }
+    match lang {
+        Lang::En => format!("€{grouped}.{:02}", cents % 100),
+        _ => format!("{grouped},{:02} €", cents % 100),
+    }
+}
+
+fn roles_text(lang: Lang, roles: &[DeclarationRole]) -> String {
+    roles.iter().map(|r| t(lang, &format!("dp.role.{}", r.as_str()))).collect::<Vec<_>>().join(", ")
+}
+
+fn address_text(d: &ciao_domain::reference::Declaration) -> String {
+    let street = format!("{} {}", d.street, d.house_number);
+    let place = format!("{} {}", d.post_code, d.municipality);
+    [street.trim(), place.trim()].iter().filter(|s| !s.is_empty()).map(|s| esc(s)).collect::<Vec<_>>().join(", ")
+}
+
+/// The page for a refusal: not found in the page's language, the others as
+/// the employer pages show them.
+fn failure(c: &Ctx, state: &AppState, e: ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound(_) => page(
+            c,
+            state,
+            StatusCode::NOT_FOUND,
+            t(c.lang, "dp.title"),
+            &format!(
+                "<h1>{}</h1><div class=\"alert\" role=\"alert\"><p>{}</p></div><p><a href=\"/e/declarations\">{}</a></p>",
+                t(c.lang, "dp.title"),
+                t(c.lang, "dp.not_found"),
+                t(c.lang, "dp.back")
+            ),
+        ),
+        e => service_error_page(c, state, e),
+    }
+}
+
+// ---------------------------------------------------------------- the list
+
+async fn list(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let found = match state.service.declarations_of(&c.user, &c.enterprise).await {
+        Ok(f) => f,
+        Err(e) => return failure(&c, &state, e),
+    };
+    let rows: String = found
+        .iter()
+        .map(|d| {
+            let decl = &d.declaration;
+            let poster = match &d.technical_number {
+                Some(tn) => format!(
+                    " · <a href=\"/r/{tn}/poster?lang={l}\">{poster}</a>",
+                    tn = esc(tn),
+                    l = lang.code(),
+                    poster = t(lang, "poster")
+                ),
+                None => String::new(),
+            };
+            format!(
+                "<tr><th scope=\"row\" class=\"mono\"><a href=\"/e/declarations/{n}\">{n}</a></th>\
+                 <td>{site}<br><small>{address}</small></td><td>{sector}</td><td>{roles}</td><td>{period}</td>\
+                 <td><a href=\"/e/declarations/{n}\">{details}</a>{poster}</td></tr>",
+                n = esc(decl.number.as_str()),
+                site = esc(&decl.site_name),
+                address = address_text(decl),
+                sector = t(lang, &format!("sector.{}", decl.sector.as_str())),
+                roles = roles_text(lang, &d.roles),
+                period = period_text(lang, decl.start_date, decl.end_date),
+                details = t(lang, "e.detail"),
+            )
+        })
+        .collect();
+    let new = if is_manager(&c) {
+        format!("<p><a class=\"button\" href=\"/e/declarations/new\">{}</a></p>", t(lang, "dp.new"))
+    } else {
+        String::new()
+    };
+    let table = if found.is_empty() {
+        format!("<p>{}</p>", t(lang, "dp.none"))
+    } else {
+        format!(
+            "<div class=\"scroll\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{number}</th>\
+             <th scope=\"col\">{site}</th><th scope=\"col\">{sector}</th><th scope=\"col\">{role}</th>\
+             <th scope=\"col\">{period}</th><th scope=\"col\">{links}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+            title = t(lang, "e.nav.declarations"),
+            number = t(lang, "declaration_number"),
+            site = t(lang, "dp.site"),
+            sector = t(lang, "sector"),
+            role = t(lang, "dp.your_role"),
+            period = t(lang, "period"),
+            links = t(lang, "e.actions"),
+        )
+    };
+    let limited = if found.len() >= DECLARATIONS_LIMIT as usize {
+        format!("<p class=\"note\">{}</p>", t(lang, "dp.limited").replace("{n}", &DECLARATIONS_LIMIT.to_string()))
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<h1>{title}</h1><p>{intro}</p>{new}{limited}{table}",
+        title = t(lang, "e.nav.declarations"),
+        intro = t(lang, "dp.intro"),
+    );
+    page(&c, &state, StatusCode::OK, t(lang, "e.nav.declarations"), &body)
+}
+
+// ---------------------------------------------------------------- a new declaration
+
+fn input_of(form: &FormData) -> DeclarationInput {
+    let v = |k: &str| form.get(k).unwrap_or_default().to_string();
+    DeclarationInput {
+        site_name: v("site_name"),
+        street: v("street"),
+        house_number: v("house_number"),
+        post_code: v("post_code"),
+        municipality: v("municipality"),
+        latitude: v("latitude"),
+        longitude: v("longitude"),
+        sector: v("sector"),
+        start_date: v("start_date"),
+        end_date: v("end_date"),
+        amount_excl_vat: v("amount_excl_vat"),
+        principal: v("principal"),
+        subject_to_registration: form.get("subject_to_registration").is_some(),
+    }
+}
+
+fn create_form(
+    c: &Ctx,
+    state: &AppState,
+    input: &DeclarationInput,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let lang = c.lang;
+    let field = |name: &str, value: &str, kind: &str, extra: &str, hint: Option<&str>| {
+        let described = hint.map(|_| format!(" aria-describedby=\"h-{name}\"")).unwrap_or_default();
+        let invalid = invalid_attrs(errors, "f-", name);
+        // An input is described by its refusal first, when it has one.
+        let attrs = if invalid.is_empty() { described } else { invalid };
+        format!(
+            "<label for=\"f-{name}\">{label}</label><input id=\"f-{name}\" name=\"{name}\" type=\"{kind}\" value=\"{value}\"{extra}{attrs}>{hint}",
+            label = field_label(lang, name),
+            value = esc(value),
+            hint = hint.map(|h| format!("<p class=\"hint\" id=\"h-{name}\">{h}</p>")).unwrap_or_default(),
+        )
+    };
+    let sectors: String = ["construction", "cleaning", "meat"]
+        .iter()
+        .map(|s| {
+            let selected = if input.sector == *s { " selected" } else { "" };
+            format!("<option value=\"{s}\"{selected}>{}</option>", t(lang, &format!("sector.{s}")))
+        })
+        .collect();
+    let start = if input.start_date.is_empty() { today(state).to_string() } else { input.start_date.clone() };
+    let errors_block = if errors.is_empty() { String::new() } else { errors_html(lang, errors, "f-") };
+    let body = format!(
+        "<h1>{title}</h1>{errors_block}<form method=\"post\" action=\"/e/declarations\" class=\"narrow\" novalidate>{csrf}\
+         <fieldset><legend>{workplace}</legend>{site_name}{street}{house_number}{post_code}{municipality}</fieldset>\
+         <fieldset><legend>{location}</legend><p class=\"hint\" id=\"h-location\">{location_hint}</p>{latitude}{longitude}\
+         <button type=\"button\" id=\"geo\" class=\"secondary\" hidden data-wait=\"{wait}\" data-done=\"{done}\" data-fail=\"{fail}\">{geo}</button>\
+         <p id=\"geo-status\" class=\"hint\" role=\"status\" aria-live=\"polite\"></p></fieldset>\
+         <fieldset><legend>{works}</legend><label for=\"f-sector\">{sector_l}</label>\
+         <select id=\"f-sector\" name=\"sector\"{sector_invalid}>{sectors}</select>\
+         {start_date}{end_date}{amount}{principal}\
+         <label class=\"check\"><input type=\"checkbox\" name=\"subject_to_registration\" value=\"true\"{subject}> {subject_l}</label></fieldset>\
+         <button type=\"submit\">{create}</button></form>{GEO_JS}\
+         <p><a href=\"/e/declarations\">{back}</a></p>",
+        title = t(lang, "dp.new_title"),
+        csrf = c.csrf(state),
+        workplace = t(lang, "workplace"),
+        site_name = field("site_name", &input.site_name, "text", " required maxlength=\"200\"", None),
+        street = field("street", &input.street, "text", " maxlength=\"200\" autocomplete=\"address-line1\"", None),
+        house_number = field("house_number", &input.house_number, "text", " maxlength=\"16\"", None),
+        post_code = field(
+            "post_code",
+            &input.post_code,
+            "text",
+            " required inputmode=\"numeric\" maxlength=\"4\" autocomplete=\"postal-code\"",
+            None
+        ),
+        municipality = field("municipality", &input.municipality, "text", " required maxlength=\"100\"", None),
+        location = t(lang, "dp.location"),
+        location_hint = t(lang, "dp.location_hint"),
+        latitude = field("latitude", &input.latitude, "text", " inputmode=\"decimal\"", None),
+        longitude = field("longitude", &input.longitude, "text", " inputmode=\"decimal\"", None),
+        wait = esc(t(lang, "dp.geo_wait")),
+        done = esc(t(lang, "dp.geo_done")),
+        fail = esc(t(lang, "dp.geo_fail")),
+        geo = t(lang, "dp.geo"),
+        works = t(lang, "dp.works"),
+        sector_l = t(lang, "sector"),
+        sector_invalid = invalid_attrs(errors, "f-", "sector"),
+        start_date = field("start_date", &start, "date", " required", None),
+        end_date = field("end_date", &input.end_date, "date", "", Some(t(lang, "dp.end_hint"))),
+        amount = field(
+            "amount_excl_vat",
+            &input.amount_excl_vat,
+            "text",
+            " required inputmode=\"decimal\"",
+            Some(t(lang, "dp.amount_hint"))
+        ),
+        principal = field("principal", &input.principal, "text", "", Some(t(lang, "dp.principal_hint"))),
+        subject = if input.subject_to_registration { " checked" } else { "" },
+        subject_l = t(lang, "dp.subject"),
+        create = t(lang, "dp.create"),
+        back = t(lang, "dp.back"),
+    );
+    page(c, state, status, t(lang, "dp.new_title"), &body)
+}
+
+async fn new_form(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations/new").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !is_manager(&c) {
+        let e = ServiceError::Forbidden(format!(
+            "only an access manager or a technical administrator of {} declares workplaces",
+            c.enterprise
+        ));
+        return service_error_page(&c, &state, e);
+    }
+    let input = DeclarationInput { subject_to_registration: true, ..DeclarationInput::default() };
+    create_form(&c, &state, &input, &[], StatusCode::OK)
+}
+
+async fn create(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations/new").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let input = input_of(&form);
+    match state.service.create_declaration(&c.user, &c.enterprise, &input).await {
+        Ok(d) => Redirect::to(&format!("/e/declarations/{}?done=created", d.declaration.number)).into_response(),
+        Err(ServiceError::Invalid(errors)) => {
+            create_form(&c, &state, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => failure(&c, &state, e),
+    }
+}
+
+// ---------------------------------------------------------------- one declaration
+
+/// What a re-shown form held, and its refusals.
+#[derive(Default)]
+struct Retry<'a> {
+    form: Option<&'a FormData>,
+    /// Which form: "s-" (add), "x-" (end), "c-" (close).
+    prefix: &'static str,
+    errors: Vec<FieldError>,
+}
+
+impl Retry<'_> {
+    fn value(&self, prefix: &str, name: &str, default: &str) -> String {
+        match self.form {
+            Some(f) if self.prefix == prefix => f.get(name).unwrap_or_default().to_string(),
+            _ => default.to_string(),
+        }
+    }
+
+    fn attrs(&self, prefix: &str, name: &str) -> String {
+        if self.prefix == prefix { invalid_attrs(&self.errors, prefix, name) } else { String::new() }
+    }
+}
+
+fn enterprise_text(
+    lang: Lang,
+    e: &EnterpriseNumber,
+    names: &HashMap<EnterpriseNumber, String>,
+    me: &EnterpriseNumber,
+) -> String {
+    let name = names.get(e).map(|n| format!(" {}", esc(n))).unwrap_or_default();
+    let you = if e == me { format!(" <strong>({})</strong>", t(lang, "dp.you")) } else { String::new() };
+    format!("<span class=\"mono\">{}</span>{name}{you}", e.formatted())
+}
+
+/// The chain as a nested list, from the declaring contractor down.
+fn chain_html(
+    lang: Lang,
+    d: &EnterpriseDeclaration,
+    names: &HashMap<EnterpriseNumber, String>,
+    me: &EnterpriseNumber,
+) -> String {
+    fn children(
+        lang: Lang,
+        parent: &EnterpriseNumber,
+        subs: &[Subcontractor],
+        names: &HashMap<EnterpriseNumber, String>,
+        me: &EnterpriseNumber,
+        seen: &mut HashSet<EnterpriseNumber>,
+    ) -> String {
+        let mut below: Vec<&Subcontractor> = subs.iter().filter(|s| &s.parent == parent).collect();
+        below.sort_by(|a, b| (a.from, a.enterprise_number.as_str()).cmp(&(b.from, b.enterprise_number.as_str())));
+        let mut items = String::new();
+        for s in below {
+            if !seen.insert(s.enterprise_number.clone()) {
+                continue; // a cycle in stored data: never loop
+            }
+            items.push_str(&format!(
+                "<li>{who} — {role}, {period}{below}</li>",
+                who = enterprise_text(lang, &s.enterprise_number, names, me),
+                role = t(lang, "dp.role.subcontractor"),
+                period = period_text(lang, s.from, s.to),
+                below = children(lang, &s.enterprise_number, subs, names, me, seen),
+            ));
+        }
+        if items.is_empty() { String::new() } else { format!("<ul>{items}</ul>") }
+    }
+    let declarer = &d.declaration.declaring_contractor;
+    let mut seen = HashSet::from([declarer.clone()]);
+    let tree = children(lang, declarer, &d.subcontractors, names, me, &mut seen);
+    // What hangs below no visible contractor (never from the pages' own changes).
+    let orphans: String = d
+        .subcontractors
+        .iter()
+        .filter(|s| !seen.contains(&s.enterprise_number))
+        .map(|s| {
+            format!(
+                "<li>{} — {}, {}</li>",
+                enterprise_text(lang, &s.enterprise_number, names, me),
+                t(lang, "dp.role.subcontractor"),
+                period_text(lang, s.from, s.to)
+            )
+        })
+        .collect();
+    let orphans = if orphans.is_empty() { String::new() } else { format!("<ul>{orphans}</ul>") };
+    format!(
+        "<ul class=\"chain\" aria-label=\"{label}\"><li>{who} — {role}{tree}</li></ul>{orphans}",
+        label = t(lang, "dp.chain"),
+        who = enterprise_text(lang, declarer, names, me),
+        role = t(lang, "dp.role.declarer"),
+    )
+}
+
+async fn details_page(
+    c: &Ctx,
+    state: &AppState,
+    number: &str,
+    notice: Option<&str>,
+    retry: Retry<'_>,
+    status: StatusCode,
+) -> Response {
+    let lang = c.lang;
+    let Ok(number) = DeclarationNumber::parse(number) else {
+        return failure(c, state, ServiceError::NotFound("there is no such declaration of works".into()));
+    };
+    let d = match state.service.declaration_of(&c.user, &c.enterprise, &number).await {
+        Ok(d) => d,
+        Err(e) => return failure(c, state, e),
+    };
+    let decl = &d.declaration;
+    let mut wanted: Vec<EnterpriseNumber> = vec![decl.declaring_contractor.clone()];
+    if let Some(Principal::Enterprise(p)) = &decl.principal {
+        wanted.push(p.clone());
+    }
+    wanted.extend(d.subcontractors.iter().map(|s| s.enterprise_number.clone()));
+    let names: HashMap<EnterpriseNumber, String> = match state.service.enterprise_names(&wanted).await {
+        Ok(n) => n.into_iter().collect(),
+        Err(e) => return unavailable(e),
+    };
+    let me = &c.enterprise;
+    let principal = match &decl.principal {
+        Some(Principal::Enterprise(p)) => enterprise_text(lang, p, &names, me),
+        Some(Principal::Person(s)) => {
+            format!("{} <span class=\"mono\">{}</span>", t(lang, "dp.private_person"), esc(&s.masked()))
+        }
+        None => "–".to_string(),
+    };
+    let coordinates = match decl.coordinates {
+        Some((lat, lon)) => format!("<span class=\"mono\">{lat:.6}, {lon:.6}</span>"),
+        None => "–".to_string(),
+    };
+    let notice = notice
+        .filter(|n| ["created", "added", "ended", "closed"].contains(n))
+        .map(|n| format!("<div class=\"ok\" role=\"status\"><p>{}</p></div>", t(lang, &format!("dp.done.{n}"))))
+        .unwrap_or_default();
+    let errors = if retry.errors.is_empty() { String::new() } else { errors_html(lang, &retry.errors, retry.prefix) };
+    let facts = format!(
+        "<dl class=\"facts\"><dt>{number_l}</dt><dd class=\"mono\">{number}</dd><dt>{site_l}</dt><dd>{site}</dd>\
+         <dt>{address_l}</dt><dd>{address}</dd><dt>{coordinates_l}</dt><dd>{coordinates}</dd>\
+         <dt>{sector_l}</dt><dd>{sector}</dd><dt>{period_l}</dt><dd>{period}</dd><dt>{amount_l}</dt><dd>{amount}</dd>\
+         <dt>{principal_l}</dt><dd>{principal}</dd><dt>{declarer_l}</dt><dd>{declarer}</dd>\
+         <dt>{subject_l}</dt><dd>{subject}</dd><dt>{role_l}</dt><dd>{roles}</dd></dl>",
+        number_l = t(lang, "declaration_number"),
+        number = esc(decl.number.as_str()),
+        site_l = t(lang, "dp.site_name"),
+        site = esc(&decl.site_name),
+        address_l = t(lang, "dp.address"),
+        address = address_text(decl),
+        coordinates_l = t(lang, "dp.coordinates"),
+        sector_l = t(lang, "sector"),
+        sector = t(lang, &format!("sector.{}", decl.sector.as_str())),
+        period_l = t(lang, "period"),
+        period = period_text(lang, decl.start_date, decl.end_date),
+        amount_l = t(lang, "dp.amount"),
+        amount = amount_text(lang, decl.amount_excl_vat_cents),
+        principal_l = t(lang, "dp.principal"),
+        declarer_l = t(lang, "dp.role.declarer"),
+        declarer = enterprise_text(lang, &decl.declaring_contractor, &names, me),
+        subject_l = t(lang, "dp.subject"),
+        subject = if decl.subject_to_registration { t(lang, "dp.yes") } else { t(lang, "dp.no") },
+        role_l = t(lang, "dp.your_role"),
+        roles = roles_text(lang, &d.roles),
+    );
+    let registration = match &d.technical_number {
+        Some(tn) => {
+            let url = format!("{}/r/{tn}", state.public_url());
+            format!(
+                "<section aria-labelledby=\"reg-h\"><h2 id=\"reg-h\">{title}</h2><p>{hint}</p>\
+                 <p>{url_l}: <a href=\"{url}\"><code id=\"registration-url\">{url}</code></a></p>\
+                 <p><img src=\"/r/{tn}/qr.svg\" alt=\"{alt}\" width=\"200\" height=\"200\"></p>\
+                 <p><a href=\"/r/{tn}/poster?lang={l}\">{poster}</a> · <a href=\"/r/{tn}/qr.png\" download>{png}</a></p></section>",
+                title = t(lang, "dp.registration"),
+                hint = t(lang, "dp.registration_hint"),
+                url_l = t(lang, "dp.registration_url"),
+                url = esc(&url),
+                tn = esc(tn),
+                alt = esc(&t(lang, "dp.qr_alt").replace("{site}", &decl.site_name)),
+                l = lang.code(),
+                poster = t(lang, "poster"),
+                png = t(lang, "dp.qr_png"),
+            )
+        }
+        None => format!("<p class=\"note\">{}</p>", t(lang, "dp.no_url")),
+    };
+    let partial = if d.has(DeclarationRole::Declarer) || d.has(DeclarationRole::Principal) {
+        String::new()
+    } else {
+        format!("<p class=\"hint\">{}</p>", t(lang, "dp.chain_partial"))
+    };
+    let chain = format!(
+        "<section aria-labelledby=\"chain-h\"><h2 id=\"chain-h\">{}</h2>{partial}{}</section>",
+        t(lang, "dp.chain"),
+        chain_html(lang, &d, &names, me)
+    );
+    let forms = if !d.in_chain() {
+        String::new()
+    } else if !is_manager(c) {
+        format!("<p class=\"note\">{}</p>", t(lang, "dp.read_only"))
+    } else {
+        change_forms(c, state, &d, &names, &retry)
+    };
+    let body = format!(
+        "<h1>{title} <span class=\"mono\">{number}</span></h1>{notice}{errors}{facts}{registration}{chain}{forms}\
+         <p><a href=\"/e/declarations\">{back}</a></p>",
+        title = t(lang, "dp.title"),
+        number = esc(decl.number.as_str()),
+        back = t(lang, "dp.back"),
+    );
+    page(c, state, status, &format!("{} {}", t(lang, "dp.title"), decl.number), &body)
+}
+
+/// The forms of a manager of an enterprise of the chain.
+fn change_forms(
+    c: &Ctx,
+    state: &AppState,
+    d: &EnterpriseDeclaration,
+    names: &HashMap<EnterpriseNumber, String>,
+    retry: &Retry<'_>,
+) -> String {
+    let lang = c.lang;
+    let me = &c.enterprise;
+    let decl = &d.declaration;
+    let n = esc(decl.number.as_str());
+    let is_declarer = d.has(DeclarationRole::Declarer);
+    let today = today(state);
+    let default_from = if decl.start_date > today { decl.start_date } else { today }.to_string();
+    let option = |e: &EnterpriseNumber, selected: &str| {
+        let sel = if e.as_str() == selected { " selected" } else { "" };
+        let name = names.get(e).map(|n| format!(" {}", esc(n))).unwrap_or_default();
+        format!("<option value=\"{}\"{sel}>{}{name}</option>", e.as_str(), e.formatted())
+    };
+    // Add: below anyone of the chain for the declaring contractor, below itself for a subcontractor.
+    let parent_value = retry.value("s-", "parent", me.as_str());
+    let parent = if is_declarer {
+        let mut candidates = vec![decl.declaring_contractor.clone()];
+        candidates.extend(d.subcontractors.iter().map(|s| s.enterprise_number.clone()));
+        let options: String = candidates.iter().map(|e| option(e, &parent_value)).collect();
+        format!(
+            "<label for=\"s-parent\">{label}</label><select id=\"s-parent\" name=\"parent\"{attrs}>{options}</select>",
+            label = t(lang, "dp.parent"),
+            attrs = retry.attrs("s-", "parent"),
+        )
+    } else {
+        format!(
+            "<input type=\"hidden\" name=\"parent\" value=\"{v}\"><p id=\"s-parent\">{label}: {who}</p>",
+            v = me.as_str(),
+            label = t(lang, "dp.parent"),
+            who = enterprise_text(lang, me, names, me),
+        )
+    };
+    let add = format!(
+        "<form method=\"post\" action=\"/e/declarations/{n}/subcontractors\" class=\"narrow\" novalidate>{csrf}\
+         <fieldset><legend>{legend}</legend>\
+         <label for=\"s-enterprise_number\">{sub_l}</label><input id=\"s-enterprise_number\" name=\"enterprise_number\" type=\"text\" \
+         inputmode=\"numeric\" required value=\"{sub_v}\"{sub_a}>{parent}\
+         <label for=\"s-from\">{from_l}</label><input id=\"s-from\" name=\"from\" type=\"date\" required value=\"{from_v}\"{from_a}>\
+         <label for=\"s-to\">{to_l}</label><input id=\"s-to\" name=\"to\" type=\"date\" value=\"{to_v}\"{to_a}>\
+         <button type=\"submit\">{add}</button></fieldset></form>",
+        csrf = c.csrf(state),
+        legend = t(lang, "dp.add_sub"),
+        sub_l = t(lang, "dp.subcontractor"),
+        sub_v = esc(&retry.value("s-", "enterprise_number", "")),
+        sub_a = retry.attrs("s-", "enterprise_number"),
+        from_l = t(lang, "dp.sub_from"),
+        from_v = esc(&retry.value("s-", "from", &default_from)),
+        from_a = retry.attrs("s-", "from"),
+        to_l = t(lang, "dp.sub_to"),
+        to_v = esc(&retry.value("s-", "to", "")),
+        to_a = retry.attrs("s-", "to"),
+        add = t(lang, "dp.add"),
+    );
+    // End: any subcontract for the declaring contractor, those below it for a subcontractor.
+    let endable: Vec<&Subcontractor> = if is_declarer { d.subcontractors.iter().collect() } else { d.below(me) };
+    let end = if endable.is_empty() {
+        String::new()
+    } else {
+        let chosen = retry.value("x-", "enterprise_number", "");
+        let options: String = endable.iter().map(|s| option(&s.enterprise_number, &chosen)).collect();
+        format!(
+            "<form method=\"post\" action=\"/e/declarations/{n}/subcontractors/end\" class=\"narrow\" novalidate>{csrf}\
+             <fieldset><legend>{legend}</legend><p class=\"hint\" id=\"x-hint\">{hint}</p>\
+             <label for=\"x-enterprise_number\">{sub_l}</label><select id=\"x-enterprise_number\" name=\"enterprise_number\"{sub_a}>{options}</select>\
+             <label for=\"x-end_date\">{end_l}</label><input id=\"x-end_date\" name=\"end_date\" type=\"date\" required value=\"{end_v}\"{end_a}>\
+             <button type=\"submit\">{end}</button></fieldset></form>",
+            csrf = c.csrf(state),
+            legend = t(lang, "dp.end_sub"),
+            hint = t(lang, "dp.end_sub_hint"),
+            sub_l = t(lang, "dp.role.subcontractor"),
+            sub_a = retry.attrs("x-", "enterprise_number"),
+            end_l = t(lang, "dp.end_date"),
+            end_v = esc(&retry.value("x-", "end_date", &today.to_string())),
+            end_a = retry.attrs("x-", "end_date"),
+            end = t(lang, "dp.end"),
+        )
+    };
+    let close = if is_declarer {
+        format!(
+            "<form method=\"post\" action=\"/e/declarations/{n}/close\" class=\"narrow\" novalidate>{csrf}\
+             <fieldset><legend>{legend}</legend><p class=\"hint\" id=\"c-hint\">{hint}</p>\
+             <label for=\"c-end_date\">{end_l}</label><input id=\"c-end_date\" name=\"end_date\" type=\"date\" required value=\"{end_v}\"{end_a}>\
+             <button type=\"submit\">{close}</button></fieldset></form>",
+            csrf = c.csrf(state),
+            legend = t(lang, "dp.close"),
+            hint = t(lang, "dp.close_hint"),
+            end_l = t(lang, "dp.end_date"),
+            end_v = esc(&retry.value("c-", "end_date", &decl.end_date.unwrap_or(today).to_string())),
+            end_a = retry.attrs("c-", "end_date"),
+            close = t(lang, "dp.close_button"),
+        )
+    } else {
+        String::new()
+    };
+    format!("{add}{end}{close}")
+}
+
+async fn details(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Path(number): Path<String>,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let done = query_param(raw.as_deref(), "done");
+    details_page(&c, &state, &number, done.as_deref(), Retry::default(), StatusCode::OK).await
+}
+
+/// A post to a declaration's page, as it arrived.
+struct Posted {
+    state: AppState,
+    headers: HeaderMap,
+    raw: Option<String>,
+    number: String,
+    body: Bytes,
+}
+
+/// What every post of a declaration's page does: the signed-in user, the
+/// anti-CSRF check, the change, then back to the page (with a notice), or
+/// the page again with the refusals (each naming its field) and what was typed.
+async fn change<F, Fut>(p: Posted, prefix: &'static str, done: &str, run: F) -> Response
+where
+    F: FnOnce(AppState, Ctx, DeclarationNumber, FormData) -> Fut,
+    Fut: std::future::Future<Output = (Ctx, FormData, Result<(), ServiceError>)>,
+{
+    let Posted { state, headers, raw, number, body } = p;
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let Ok(parsed) = DeclarationNumber::parse(&number) else {
+        return failure(&c, &state, ServiceError::NotFound("there is no such declaration of works".into()));
+    };
+    let (c, form, result) = run(state.clone(), c, parsed.clone(), form).await;
+    let e = match result {
+        Ok(()) => return Redirect::to(&format!("/e/declarations/{parsed}?done={done}")).into_response(),
+        Err(ServiceError::NotFound(m)) => return failure(&c, &state, ServiceError::NotFound(m)),
+        Err(e) => e,
+    };
+    let Some(errors) = service_errors(&e) else {
+        return unavailable(e);
+    };
+    let retry = Retry { form: Some(&form), prefix, errors };
+    details_page(&c, &state, parsed.as_str(), None, retry, status_of(&e)).await
+}
+
+async fn add_subcontractor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    let p = Posted { state, headers, raw, number, body };
+    change(p, "s-", "added", |state, c, number, form| async move {
+        let input = SubcontractorInput {
+            enterprise_number: form.get("enterprise_number").unwrap_or_default().to_string(),
+            parent: form.get("parent").unwrap_or_default().to_string(),
+            from: form.get("from").unwrap_or_default().to_string(),
+            to: form.get("to").unwrap_or_default().to_string(),
+        };
+        let r = state.service.add_subcontractor(&c.user, &c.enterprise, &number, &input).await.map(|_| ());
+        (c, form, r)
+    })
+    .await
+}
+
+async fn end_subcontractor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    let p = Posted { state, headers, raw, number, body };
+    change(p, "x-", "ended", |state, c, number, form| async move {
+        let r = state
+            .service
+            .end_subcontractor(
+                &c.user,
+                &c.enterprise,
+                &number,
+                form.get("enterprise_number").unwrap_or_default(),
+                form.get("end_date").unwrap_or_default(),
+            )
+            .await
+            .map(|_| ());
+        (c, form, r)
+    })
+    .await
+}
+
+async fn close(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    let p = Posted { state, headers, raw, number, body };
+    change(p, "c-", "closed", |state, c, number, form| async move {
+        let r = state
+            .service
+            .close_declaration(&c.user, &c.enterprise, &number, form.get("end_date").unwrap_or_default())
+            .await
+            .map(|_| ());
+        (c, form, r)
+    })
+    .await
 }

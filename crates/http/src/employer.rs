@@ -536,10 +536,7 @@ type Params = Vec<(String, String)>;
 
 /// The query of the consultation page, in the REST API's parameter names;
 /// a missing period is today (Brussels).
-fn criteria(
-    state: &AppState,
-    raw: Option<&str>,
-) -> Result<(SearchCriteria, Params), Vec<ciao_domain::FieldError>> {
+fn criteria(state: &AppState, raw: Option<&str>) -> Result<(SearchCriteria, Params), Vec<ciao_domain::FieldError>> {
     let mut params: Vec<(String, String)> = raw
         .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .unwrap_or_default()
@@ -696,6 +693,9 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
             return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.registrations"), &body);
         }
     };
+    // Pages follow each other by cursor (fast at any depth); the count stops at 10,000.
+    let mut criteria = criteria;
+    criteria.count_limit = Some(COUNT_LIMIT + 1);
     let result = state.service.employer_search(&c.user, &c.enterprise, &criteria, "registration.search").await;
     let page_ = match result {
         Ok(p) => p,
@@ -725,36 +725,40 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
             )
         })
         .collect();
-    let pages = page_.total.div_ceil(u64::from(criteria.page_size)).max(1);
-    let prev = if criteria.page > 1 {
+    let first = if criteria.after.is_some() {
+        let params: Params = params.iter().filter(|(k, _)| k != "after").cloned().collect();
         format!(
-            "<a href=\"/e/registrations?{}\" rel=\"prev\">{}</a>",
-            esc(&query_string(&params, &[("page", (criteria.page - 1).to_string())])),
-            t(lang, "e.previous")
+            "<a href=\"/e/registrations?{}\" rel=\"first\">{}</a>",
+            esc(&query_string(&params, &[])),
+            t(lang, "e.first")
         )
     } else {
         String::new()
     };
-    let next = if u64::from(criteria.page) < pages {
-        format!(
+    let next = match page_.next {
+        Some(cursor) => format!(
             "<a href=\"/e/registrations?{}\" rel=\"next\">{}</a>",
-            esc(&query_string(&params, &[("page", (criteria.page + 1).to_string())])),
+            esc(&query_string(&params, &[("after", cursor.to_param())])),
             t(lang, "e.next")
-        )
-    } else {
-        String::new()
+        ),
+        None => String::new(),
     };
-    let export = query_string(&params, &[]);
+    let export: Params = params.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
+    let export = query_string(&export, &[]);
     let body = format!(
         "<h1>{title}</h1>{filters}<p id=\"count\">{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
          <a href=\"/e/registrations.xlsx?{export}\" download>XLSX</a></p>\
          <div class=\"scroll\" tabindex=\"0\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{receipt}</th><th scope=\"col\">{time}</th>\
          <th scope=\"col\">{type_}</th><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th><th scope=\"col\">{decl}</th>\
          <th scope=\"col\">{validity}</th><th scope=\"col\">{remarks}</th><th scope=\"col\">{worked}</th></tr></thead><tbody>{rows}</tbody></table></div>\
-         <nav aria-label=\"{pagination}\" class=\"pages\">{prev} {page}/{pages} {next}</nav>",
+         <nav aria-label=\"{pagination}\" class=\"pages\">{first} {next}</nav>",
         title = t(lang, "e.nav.registrations"),
         filters = filters_form(lang, &params),
-        count = t(lang, "e.count").replace("{n}", &page_.total.to_string()),
+        count = if page_.total > COUNT_LIMIT {
+            t(lang, "e.count_more").replace("{n}", &COUNT_LIMIT.to_string())
+        } else {
+            t(lang, "e.count").replace("{n}", &page_.total.to_string())
+        },
         export = esc(&export),
         receipt = t(lang, "receipt"),
         time = t(lang, "time"),
@@ -766,7 +770,6 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         remarks = t(lang, "remarks"),
         worked = t(lang, "e.worked"),
         pagination = t(lang, "e.pagination"),
-        page = criteria.page,
     );
     page(&c, &state, StatusCode::OK, t(lang, "e.nav.registrations"), &body)
 }
@@ -779,6 +782,8 @@ pub(crate) fn service_error_page(c: &Ctx, state: &AppState, e: ServiceError) -> 
 }
 
 const EXPORT_LIMIT: usize = 100_000;
+/// The consultation page counts up to this many rows.
+const COUNT_LIMIT: u64 = 10_000;
 
 /// Every row of the current filter (at most [`EXPORT_LIMIT`]), with worked time.
 async fn export_rows(

@@ -933,7 +933,10 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("e.invite", ["Een gebruiker uitnodigen", "Inviter un utilisateur", "Einen Benutzer einladen", "Invite a user"]),
     ("e.invite_button", ["Uitnodigen", "Inviter", "Einladen", "Invite"]),
     ("e.name", ["Naam", "Nom", "Name", "Name"]),
-    ("e.nav.declarations", ["Aangiften van werken", "Déclarations de travaux", "Bauarbeitenmeldungen", "Declarations of works"]),
+    (
+        "e.nav.declarations",
+        ["Aangiften van werken", "Déclarations de travaux", "Bauarbeitenmeldungen", "Declarations of works"],
+    ),
     ("e.nav.channel", ["REST-kanaal (Chaman)", "Canal REST (Chaman)", "REST-Kanal (Chaman)", "REST channel (Chaman)"]),
     ("e.nav.audit", ["Auditlog", "Journal d'audit", "Audit-Protokoll", "Audit log"]),
     ("e.nav.on_site", ["Nu op de werf", "Sur le chantier maintenant", "Jetzt auf der Baustelle", "On site now"]),
@@ -1092,6 +1095,16 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "Le code de l'application d'authentification est erroné.",
             "Der Code der Authenticator-App ist falsch.",
             "The authenticator app's code is wrong.",
+        ],
+    ),
+    ("e.first", ["Eerste pagina", "Première page", "Erste Seite", "First page"]),
+    (
+        "e.count_more",
+        [
+            "meer dan {n} registraties",
+            "plus de {n} enregistrements",
+            "mehr als {n} Registrierungen",
+            "more than {n} registrations",
         ],
     ),
 ];

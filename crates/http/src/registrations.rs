@@ -603,9 +603,16 @@ pub async fn search(
         .map_err(|e| Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new()))?;
     let criteria = SearchCriteria::parse(&params).map_err(|errors| Problem::invalid_fields(In::Query, errors))?;
     let page = state.service.search(&caller, &criteria).await?;
-    let next = (criteria.offset() + (page.items.len() as u64) < page.total).then(|| {
-        let mut next_params: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "page").collect();
-        next_params.push(("page".into(), (criteria.page + 1).to_string()));
+    // Keyset mode (`after` given): the next page continues after the last row.
+    let keyset = criteria.after.is_some();
+    let more = if keyset { page.next.is_some() } else { criteria.offset() + (page.items.len() as u64) < page.total };
+    let next = more.then(|| {
+        let mut next_params: Vec<(String, String)> =
+            params.into_iter().filter(|(k, _)| k != "page" && k != "after").collect();
+        match page.next.filter(|_| keyset) {
+            Some(cursor) => next_params.push(("after".into(), cursor.to_param())),
+            None => next_params.push(("page".into(), (criteria.page + 1).to_string())),
+        }
         format!(
             "{}{}/presenceRegistrations?{}",
             state.public_url(),

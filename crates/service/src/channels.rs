@@ -261,8 +261,9 @@ impl Service {
                 taken.fingerprint
             ))
         })?;
-        self.audit(
+        self.audit_in(
             caller,
+            Some(account.enterprise.as_str().to_string()),
             "channel.account.create",
             Some(account.client_id.clone()),
             json!({
@@ -316,7 +317,14 @@ impl Service {
             .update_account(client_id, &change, self.now())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("there is no REST account {client_id}")))?;
-        self.audit(caller, action, Some(client_id.to_string()), detail).await?;
+        self.audit_in(
+            caller,
+            Some(account.enterprise.as_str().to_string()),
+            action,
+            Some(client_id.to_string()),
+            detail,
+        )
+        .await?;
         self.refresh_channels(true).await?;
         Ok(account)
     }
@@ -355,8 +363,9 @@ impl Service {
             }
             _ => return Err(ServiceError::NotFound(format!("there is no REST account {client_id}"))),
         };
-        self.audit(
+        self.audit_in(
             caller,
+            Some(account.enterprise.as_str().to_string()),
             "channel.certificate.add",
             Some(client_id.to_string()),
             json!({"name": c.name, "fingerprint": fingerprint}),
@@ -379,8 +388,14 @@ impl Service {
             }
             _ => return Err(ServiceError::NotFound(format!("there is no REST account {client_id}"))),
         };
-        self.audit(caller, "channel.certificate.revoke", Some(client_id.to_string()), json!({"certificate": name}))
-            .await?;
+        self.audit_in(
+            caller,
+            Some(account.enterprise.as_str().to_string()),
+            "channel.certificate.revoke",
+            Some(client_id.to_string()),
+            json!({"certificate": name}),
+        )
+        .await?;
         self.refresh_channels(true).await?;
         Ok(account)
     }

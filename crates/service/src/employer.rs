@@ -558,5 +558,7 @@ fn day_criteria(
         sort: Sort { key: SortKey::RegistrationDate, descending: false },
         page: 1,
         page_size: ciao_domain::search::MAX_PAGE_SIZE,
+        after: None,
+        count_limit: None,
     }
 }

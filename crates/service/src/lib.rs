@@ -18,6 +18,7 @@ use ciao_store::{AuditEntry, CancelOutcome, Scope, SearchPage, Store, StoreError
 use time::OffsetDateTime;
 
 pub mod channels;
+pub mod declarations;
 pub mod employer;
 pub mod import;
 pub mod oauth;

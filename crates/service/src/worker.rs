@@ -562,6 +562,8 @@ impl Service {
             sort: Sort { key: SortKey::RegistrationDate, descending: true },
             page: 1,
             page_size: 50,
+            after: None,
+            count_limit: None,
         }
     }
 

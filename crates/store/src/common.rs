@@ -262,6 +262,18 @@ pub(crate) fn search_filter(c: &SearchCriteria, scope: &Scope) -> (String, Vec<P
     if let Some(t) = c.created_to {
         add(" AND r.created_at < ?", Param::Int(to_micros(t)), &mut sql);
     }
+    if let Some(cursor) = c.after {
+        // Keyset pagination: after the cursor in the sort order.
+        let op = if c.sort.descending { "<" } else { ">" };
+        match c.sort.key {
+            SortKey::Id => add(&format!(" AND r.id {op} ?"), Param::Int(cursor.id), &mut sql),
+            SortKey::RegistrationDate | SortKey::CreatedAt => {
+                let key = if c.sort.key == SortKey::CreatedAt { "r.created_at" } else { "r.registration_date" };
+                add(&format!(" AND ({key}, r.id) {op} (?"), Param::Int(cursor.key), &mut sql);
+                add(", ?)", Param::Int(cursor.id), &mut sql);
+            }
+        }
+    }
     if let Scope::Enterprise(e) = scope {
         add(
             " AND (r.employer_enterprise = ? OR EXISTS (SELECT 1 FROM access_grants g WHERE g.viewer = ? \
@@ -965,9 +977,14 @@ macro_rules! impl_store {
             }
 
             async fn search(&self, criteria: &SearchCriteria, scope: &Scope) -> Result<SearchPage> {
+                // The total counts the whole filter, without the cursor.
+                let (count_filter, count_params) = search_filter(&SearchCriteria { after: None, ..criteria.clone() }, scope);
+                let count_sql = AssertSqlSafe(match criteria.count_limit {
+                    Some(limit) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM registrations r{count_filter} LIMIT {limit}) capped"),
+                    None => format!("SELECT COUNT(*) FROM registrations r{count_filter}"),
+                });
                 let (filter, params) = search_filter(criteria, scope);
-                let count_sql = AssertSqlSafe(format!("SELECT COUNT(*) FROM registrations r{filter}"));
-                let total: i64 = bind_params(sqlx::query(count_sql), &params)
+                let total: i64 = bind_params(sqlx::query(count_sql), &count_params)
                     .fetch_one(&self.read)
                     .await?
                     .try_get(0)?;
@@ -984,7 +1001,18 @@ macro_rules! impl_store {
                     r.history.clear();
                     items.push(r);
                 }
-                Ok(SearchPage { items, total: total.max(0) as u64 })
+                let next = (items.len() == criteria.page_size as usize)
+                    .then(|| items.last())
+                    .flatten()
+                    .map(|r| ciao_domain::search::Cursor {
+                        key: match criteria.sort.key {
+                            ciao_domain::search::SortKey::Id => r.id.get(),
+                            ciao_domain::search::SortKey::RegistrationDate => to_micros(r.data.registration_date),
+                            ciao_domain::search::SortKey::CreatedAt => to_micros(r.data.created_at),
+                        },
+                        id: r.id.get(),
+                    });
+                Ok(SearchPage { items, total: total.max(0) as u64, next })
             }
 
             async fn cancel(
@@ -2363,6 +2391,74 @@ macro_rules! impl_store {
                 .execute(&self.write)
                 .await?;
                 Ok(())
+            }
+
+            async fn declarations_of(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<DeclarationDetails>> {
+                let rows = sqlx::query(
+                    "SELECT number, technical_number, sector, site_name, street, house_number, post_code, municipality, \
+                     latitude, longitude, start_date, end_date, amount_excl_vat_cents, principal, declaring_contractor, \
+                     subject_to_registration FROM declarations WHERE number IN (\
+                     SELECT number FROM declarations WHERE declaring_contractor = $1 \
+                     UNION SELECT number FROM declarations WHERE principal = $1 \
+                     UNION SELECT declaration FROM subcontractors WHERE enterprise_number = $1) \
+                     ORDER BY start_date DESC, number LIMIT $2",
+                )
+                .bind(enterprise.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let (declaration, technical_number) = declaration_row(row)?.into_declaration()?;
+                    out.push(DeclarationDetails { declaration, technical_number, subcontractors: Vec::new() });
+                }
+                // The chains, for the declarations found, a chunk at a time.
+                for chunk in out.chunks_mut(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "SELECT declaration, enterprise_number, parent, date_from, date_to FROM subcontractors \
+                         WHERE declaration IN ({}) ORDER BY declaration, enterprise_number",
+                        $crate::common::placeholders(1, chunk.len())
+                    ));
+                    let mut q = sqlx::query(sql).persistent($persist_dynamic);
+                    for d in chunk.iter() {
+                        q = q.bind(d.declaration.number.as_str().to_string());
+                    }
+                    let subs = q.fetch_all(&self.read).await?;
+                    let bad = |w: &str| StoreError::Corrupt(format!("subcontractor: {w}"));
+                    for r in &subs {
+                        let s = Subcontractor {
+                            declaration: DeclarationNumber::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("declaration"))?,
+                            enterprise_number: EnterpriseNumber::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("enterprise"))?,
+                            parent: EnterpriseNumber::parse(&r.try_get::<String, _>(2)?).map_err(|_| bad("parent"))?,
+                            from: date_of(&r.try_get::<String, _>(3)?)?,
+                            to: opt_date_of(r.try_get::<Option<String>, _>(4)?.as_deref())?,
+                        };
+                        if let Some(d) = chunk.iter_mut().find(|d| d.declaration.number == s.declaration) {
+                            d.subcontractors.push(s);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn enterprise_names(&self, enterprises: &[EnterpriseNumber]) -> Result<Vec<(EnterpriseNumber, String)>> {
+                let mut out = Vec::new();
+                for chunk in enterprises.chunks(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "SELECT enterprise_number, name FROM enterprises WHERE enterprise_number IN ({})",
+                        $crate::common::placeholders(1, chunk.len())
+                    ));
+                    let mut q = sqlx::query(sql).persistent($persist_dynamic);
+                    for e in chunk {
+                        q = q.bind(e.as_str().to_string());
+                    }
+                    for r in q.fetch_all(&self.read).await? {
+                        let e = EnterpriseNumber::parse(&r.try_get::<String, _>(0)?)
+                            .map_err(|_| StoreError::Corrupt("enterprise number".into()))?;
+                        out.push((e, r.try_get::<String, _>(1)?));
+                    }
+                }
+                Ok(out)
             }
         }
     };

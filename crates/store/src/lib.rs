@@ -106,7 +106,10 @@ pub enum Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchPage {
     pub items: Vec<Registration>,
+    /// Rows of the whole filter (at most `count_limit` when it is set).
     pub total: u64,
+    /// The cursor of the next page (`after=`), when this page is full.
+    pub next: Option<ciao_domain::search::Cursor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,6 +452,15 @@ pub trait Store: Send + Sync + 'static {
         employer: &EnterpriseNumber,
         at: OffsetDateTime,
     ) -> Result<()>;
+
+    // The declarations of works pages of the employers' online service.
+    /// The declarations where the enterprise is the declaring contractor,
+    /// the principal or a subcontractor, each with its chain; the latest
+    /// start first, at most `limit`. Three indexed lookups (declaring
+    /// contractor, principal, subcontractor's enterprise).
+    async fn declarations_of(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<DeclarationDetails>>;
+    /// The names of these enterprises in the registry; unknown ones are left out.
+    async fn enterprise_names(&self, enterprises: &[EnterpriseNumber]) -> Result<Vec<(EnterpriseNumber, String)>>;
 }
 
 /// Opens the database named by `url`, creating and migrating it if needed.
