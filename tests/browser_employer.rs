@@ -126,9 +126,37 @@ async fn employer_pages() {
     browser.screenshot("audit").await;
     browser.assert_accessible("audit").await;
 
+    // A declaration of works, and a subcontractor in its chain.
+    browser.goto(&format!("{}/e/declarations/new", app.root)).await;
+    browser.find("#f-site_name").await;
+    browser.assert_accessible("new declaration").await;
+    for (field, value) in [
+        ("#f-site_name", "Résidence Parc"),
+        ("#f-street", "Avenue Louise"),
+        ("#f-house_number", "54"),
+        ("#f-post_code", "1050"),
+        ("#f-municipality", "Ixelles"),
+        ("#f-latitude", "50.8337"),
+        ("#f-longitude", "4.3662"),
+        ("#f-amount_excl_vat", "125000"),
+    ] {
+        browser.type_into(field, value).await;
+    }
+    browser.screenshot("declaration-new").await;
+    browser.click("form[action='/e/declarations'] button[type=submit]").await;
+    browser.wait_for_text("h1", "Declaration of works").await;
+    browser.wait_for_text("main", "Résidence Parc").await;
+    browser.type_into("#s-enterprise_number", &w.e2).await;
+    browser.click("form[action$='/subcontractors'] button[type=submit]").await;
+    let e2_formatted = EnterpriseNumber::parse(&w.e2).unwrap().formatted();
+    browser.wait_for_text("main", &e2_formatted).await;
+    browser.find("img[src$='/qr.svg']").await;
+    browser.screenshot("declaration").await;
+    browser.assert_accessible("declaration").await;
+
     // Another language, then sign out and in again.
     browser.click("a[hreflang='nl']").await;
-    browser.wait_for_text("h1", "Auditlog").await;
+    browser.wait_for_text("h1", "Aangifte van werken").await;
     browser.click("header button.link").await;
     browser.wait_for_text("h1", "Aanmelden als werkgever").await;
     browser.assert_accessible("sign-in").await;
