@@ -32,7 +32,7 @@ pub enum UserCommand {
         ssin: String,
         #[arg(long)]
         name: String,
-        /// access-manager, technical-administrator or consultant
+        /// access-manager, technical-administrator, consultant (appointed by an access manager) or inspector (by the operator)
         #[arg(long)]
         role: String,
         /// Act as this person (an access manager of the enterprise).
@@ -196,8 +196,9 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
     let EnterpriseCommand::User { command } = command;
     match command {
         UserCommand::Add { enterprise: e, ssin, name, role, acting } => {
-            let role = Role::parse(role)
-                .ok_or_else(|| anyhow::anyhow!("--role: use access-manager, technical-administrator or consultant"))?;
+            let role = Role::parse(role).ok_or_else(|| {
+                anyhow::anyhow!("--role: use access-manager, technical-administrator, consultant or inspector")
+            })?;
             let ssin = Ssin::parse(ssin).map_err(|e| anyhow::anyhow!("--ssin: {e}"))?;
             let u = service.add_enterprise_user(&caller(acting)?, &enterprise(e)?, &ssin, name, role).await?;
             print(&user_json(&u))

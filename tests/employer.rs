@@ -219,6 +219,32 @@ async fn employer_service(backend: Backend) {
     assert!(!body.contains(&Ssin::parse(&worker1).unwrap().formatted()), "{body}");
     assert!(body.contains("<svg") && body.contains("class=\"bar\""), "{body}");
 
+    // An inspector (a user of the inspection services' enterprise, E4 here)
+    // sees who is on any site, but consults nothing else.
+    let inspector = ssin(590_404_004);
+    app.service
+        .add_enterprise_user(
+            &operator(),
+            &EnterpriseNumber::parse(&w.e4).unwrap(),
+            &Ssin::parse(&inspector).unwrap(),
+            "Ilse Inspector",
+            Role::Inspector,
+        )
+        .await
+        .unwrap();
+    let mut i = Browser::new(&app);
+    enrol(&app, &mut i, &inspector).await;
+    let body = i.get(&format!("/e/on-site?declaration={}", w.d1)).await.body();
+    assert!(body.contains(&Ssin::parse(&worker2).unwrap().formatted()), "{body}");
+    assert!(!body.contains("href=\"/e/registrations\""), "no consultation menu for an inspector: {body}");
+    let body = i.get("/e/registrations").await.body();
+    assert!(!body.contains(&format!("/e/registrations/{r3}\"")), "{body}");
+    let log = app.service.store().enterprise_audit(&EnterpriseNumber::parse(&w.e4).unwrap(), 50).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "inspection.on_site" && e.subject.as_deref() == Some(w.d1.as_str())),
+        "{log:?}"
+    );
+
     // Remark counts, once validated.
     app.service.validate_all().await.unwrap();
     let page = b.get("/e/remarks").await;

@@ -115,6 +115,9 @@ pub enum Role {
     TechnicalAdministrator,
     /// Appointed by an access manager to consult the registrations (read only).
     Consultant,
+    /// A social inspector (a user of the inspection services' enterprise,
+    /// registered by the operator): sees who is on any workplace now.
+    Inspector,
 }
 
 impl Role {
@@ -123,6 +126,7 @@ impl Role {
             Self::AccessManager => "access-manager",
             Self::TechnicalAdministrator => "technical-administrator",
             Self::Consultant => "consultant",
+            Self::Inspector => "inspector",
         }
     }
 
@@ -131,6 +135,7 @@ impl Role {
             "access-manager" => Some(Self::AccessManager),
             "technical-administrator" => Some(Self::TechnicalAdministrator),
             "consultant" => Some(Self::Consultant),
+            "inspector" => Some(Self::Inspector),
             _ => None,
         }
     }

@@ -135,12 +135,13 @@ impl Ctx {
 /// The frame of every signed-in page: navigation by role, enterprise switch.
 pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
     let lang = c.lang;
-    let mut links = vec![
-        ("/e/registrations", t(lang, "e.nav.registrations")),
-        ("/e/on-site", t(lang, "e.nav.on_site")),
-        ("/e/remarks", t(lang, "e.nav.remarks")),
-    ];
-    links.push(("/e/declarations", t(lang, "e.nav.declarations")));
+    let only_inspector = c.user.roles_in(&c.enterprise).iter().all(|r| *r == Role::Inspector);
+    let mut links = vec![("/e/on-site", t(lang, "e.nav.on_site"))];
+    if !only_inspector {
+        links.insert(0, ("/e/registrations", t(lang, "e.nav.registrations")));
+        links.push(("/e/remarks", t(lang, "e.nav.remarks")));
+        links.push(("/e/declarations", t(lang, "e.nav.declarations")));
+    }
     if c.user.has(&c.enterprise, Role::AccessManager) || c.user.has(&c.enterprise, Role::TechnicalAdministrator) {
         links.push(("/e/channel", t(lang, "e.nav.channel")));
     }

@@ -1107,6 +1107,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "more than {n} registrations",
         ],
     ),
+    ("e.role.inspector", ["sociaal inspecteur", "inspecteur social", "Sozialinspektor", "social inspector"]),
 ];
 
 /// The text of `key` in `lang`. An unknown key is a programming error: the

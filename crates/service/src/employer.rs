@@ -411,10 +411,14 @@ impl Service {
         day: Date,
     ) -> Result<OnSite> {
         self.ensure_consultant(user, enterprise)?;
+        // An inspector visiting a site sees everyone on it; an enterprise what
+        // its role in the declaration's chain lets it see.
+        let inspector = user.has(enterprise, Role::Inspector);
+        let scope = if inspector { Scope::All } else { Scope::Enterprise(enterprise.clone()) };
         let from = ciao_domain::clock::brussels_start_of_day(day);
         let end = ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(day));
         let criteria = day_criteria(from, end - Duration::microseconds(1), None, Some(declaration.clone()));
-        let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 200_000).await?;
+        let items = self.all_of(criteria, &scope, 200_000).await?;
         let now = self.now();
         let until = if now < end { now } else { end };
         let mut people: std::collections::BTreeMap<String, Vec<&Registration>> = Default::default();
@@ -442,7 +446,7 @@ impl Service {
         self.audit_in(
             &user.caller(),
             Some(enterprise.as_str().to_string()),
-            "registration.on_site",
+            if inspector { "inspection.on_site" } else { "registration.on_site" },
             Some(declaration.as_str().to_string()),
             serde_json::json!({ "day": day.to_string(), "present": present.len() }),
         )
