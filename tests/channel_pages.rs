@@ -14,133 +14,13 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ciao_auth::client::{KeyKind, KeyUsageBit, generate_key, self_signed_certificate};
-use ciao_auth::totp;
 use ciao_domain::channel::Role;
 use ciao_domain::{EnterpriseNumber, Ssin};
+use common::web::{BOUNDARY, WebClient as Browser, code_now, csrf, input, multipart, unescape};
 use common::{Backend, TestApp, TestClient, key_and_certificate, now, operator, seed, ssin};
 use time::Duration;
 
 // ---------------------------------------------------------------- a cookie-keeping client (as in tests/employer.rs)
-
-struct Browser {
-    http: reqwest::Client,
-    root: String,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    bytes: Vec<u8>,
-}
-
-impl Page {
-    fn body(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-}
-
-const BOUNDARY: &str = "----ciao-test-boundary-5f1c9a";
-
-/// A `multipart/form-data` body: text fields, then optionally the
-/// certificate file.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    if let Some((filename, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"certificate\"; filename=\"{filename}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Self {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { http, root: app.root.clone(), cookies: Vec::new() }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn page(&mut self, r: reqwest::Response) -> Page {
-        for v in r.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let (k, val) = v.split(';').next().unwrap().split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !val.is_empty() && !v.contains("Max-Age=0") {
-                self.cookies.push((k.to_string(), val.to_string()));
-            }
-        }
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
-        Page { status, location, bytes: r.bytes().await.unwrap().to_vec() }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let r =
-            self.http.get(format!("{}{path}", self.root)).header("cookie", self.cookie_header()).send().await.unwrap();
-        self.page(r).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.root))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.page(r).await
-    }
-
-    /// A multipart form, as a browser sends the forms with a file.
-    async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Page {
-        self.post_raw(path, &format!("multipart/form-data; boundary={BOUNDARY}"), multipart(fields, file)).await
-    }
-
-    async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.root))
-            .header("cookie", self.cookie_header())
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        self.page(r).await
-    }
-}
-
-fn input(body: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let start = body.find(&needle).unwrap_or_else(|| panic!("no input {name} in {body}")) + needle.len();
-    body[start..start + body[start..].find('"').unwrap()].to_string()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
-}
-
-fn code_now(secret_base32: &str, ahead: i64) -> String {
-    let secret = totp::base32_decode(secret_base32).unwrap();
-    totp::code_at_step(&secret, totp::step_of(time::OffsetDateTime::now_utc().unix_timestamp()) + ahead)
-}
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -160,10 +40,6 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) {
         )
         .await;
     assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body());
-}
-
-fn csrf(body: &str) -> String {
-    input(body, "csrf")
 }
 
 // ---------------------------------------------------------------- certificates

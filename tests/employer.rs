@@ -7,90 +7,12 @@
 
 mod common;
 
-use ciao_auth::totp;
 use ciao_domain::channel::Role;
 use ciao_domain::{EnterpriseNumber, Ssin};
+use common::web::{WebClient as Browser, code_now, csrf, input, unescape};
 use common::{Backend, TestApp, item, now, operator, rfc3339, seed, ssin};
 use serde_json::json;
 use time::Duration;
-
-struct Browser {
-    http: reqwest::Client,
-    root: String,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    content_type: String,
-    bytes: Vec<u8>,
-}
-
-impl Page {
-    fn body(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Self {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { http, root: app.root.clone(), cookies: Vec::new() }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn page(&mut self, r: reqwest::Response) -> Page {
-        for v in r.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let (k, val) = v.split(';').next().unwrap().split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !val.is_empty() && !v.contains("Max-Age=0") {
-                self.cookies.push((k.to_string(), val.to_string()));
-            }
-        }
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
-        let content_type = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        Page { status, location, content_type, bytes: r.bytes().await.unwrap().to_vec() }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let r =
-            self.http.get(format!("{}{path}", self.root)).header("cookie", self.cookie_header()).send().await.unwrap();
-        self.page(r).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.root))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.page(r).await
-    }
-}
-
-fn input(body: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let start = body.find(&needle).unwrap_or_else(|| panic!("no input {name} in {body}")) + needle.len();
-    body[start..start + body[start..].find('"').unwrap()].to_string()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
-}
-
-fn code_now(secret_base32: &str, ahead: i64) -> String {
-    let secret = totp::base32_decode(secret_base32).unwrap();
-    totp::code_at_step(&secret, totp::step_of(time::OffsetDateTime::now_utc().unix_timestamp()) + ahead)
-}
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -122,10 +44,6 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
     assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body());
     assert!(b.cookies.iter().any(|(k, _)| k == "ciao_employer"));
     secret
-}
-
-fn csrf(body: &str) -> String {
-    input(body, "csrf")
 }
 
 async fn employer_service(backend: Backend) {

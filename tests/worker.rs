@@ -11,76 +11,9 @@ use std::sync::Arc;
 use ciao_domain::{Channel, RegistrationId, RegistrationInput};
 use ciao_service::worker::PhoneRegistration;
 use ciao_service::{Caller, Config, ItemResult, ServiceError};
+use common::web::{WebClient as Phone, input};
 use common::{Backend, MovableClock, TestApp, operator, seed, ssin};
 use time::Duration;
-
-/// A browser without JavaScript: forms, cookies by hand, no redirects followed.
-struct Phone {
-    http: reqwest::Client,
-    root: String,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Phone {
-    fn new(app: &TestApp) -> Self {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { http, root: app.root.clone(), cookies: Vec::new() }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    fn keep(&mut self, r: &reqwest::Response) {
-        for v in r.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let pair = v.split(';').next().unwrap();
-            let (k, val) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !val.is_empty() && !v.contains("Max-Age=0") {
-                self.cookies.push((k.to_string(), val.to_string()));
-            }
-        }
-    }
-
-    async fn page(&mut self, r: reqwest::Response) -> Page {
-        self.keep(&r);
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
-        Page { status, location, body: r.text().await.unwrap() }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let r =
-            self.http.get(format!("{}{path}", self.root)).header("cookie", self.cookie_header()).send().await.unwrap();
-        self.page(r).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.root))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.page(r).await
-    }
-}
-
-/// The value of the first `name="…" value="…"` input of a page.
-fn input(body: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let start = body.find(&needle).unwrap_or_else(|| panic!("no input {name} in {body}")) + needle.len();
-    body[start..start + body[start..].find('"').unwrap()].to_string()
-}
 
 fn receipt(body: &str) -> i64 {
     let start = body.find("id=\"receipt\">").unwrap_or_else(|| panic!("no receipt in {body}")) + 13;

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod web;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
