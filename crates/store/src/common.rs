@@ -567,6 +567,31 @@ macro_rules! impl_store {
             })
         }
 
+        /// Counts a failed sign-in in a credentials table (`worker_credentials`
+        /// or `employer_credentials`); at `max_attempts` the account is locked
+        /// until `lock_until` and the count starts again. Returns the count.
+        async fn count_failure(
+            pool: &sqlx::Pool<$db>,
+            table: &'static str,
+            ssin: &ciao_domain::Ssin,
+            max_attempts: i64,
+            lock_until: OffsetDateTime,
+        ) -> Result<i64> {
+            let mut tx = pool.begin_with($begin_write).await?;
+            let sql = AssertSqlSafe(format!(
+                "UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE ssin = $1 RETURNING failed_attempts"
+            ));
+            let attempts: Option<i32> = sqlx::query_scalar(sql).bind(ssin.as_str()).fetch_optional(&mut *tx).await?;
+            let attempts = i64::from(attempts.unwrap_or(0));
+            if attempts >= max_attempts {
+                let sql =
+                    AssertSqlSafe(format!("UPDATE {table} SET failed_attempts = 0, locked_until = $2 WHERE ssin = $1"));
+                sqlx::query(sql).bind(ssin.as_str()).bind(to_micros(lock_until)).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(attempts)
+        }
+
         fn audit_row(r: &<$db as sqlx::Database>::Row) -> Result<AuditEntry> {
             let detail: String = r.try_get(4)?;
             Ok(AuditEntry {
@@ -2112,23 +2137,7 @@ macro_rules! impl_store {
                 max_attempts: i64,
                 lock_until: OffsetDateTime,
             ) -> Result<i64> {
-                let mut tx = self.write.begin_with($begin_write).await?;
-                let attempts: Option<i32> = sqlx::query_scalar(
-                    "UPDATE employer_credentials SET failed_attempts = failed_attempts + 1 WHERE ssin = $1 RETURNING failed_attempts",
-                )
-                .bind(ssin.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let attempts = i64::from(attempts.unwrap_or(0));
-                if attempts >= max_attempts {
-                    sqlx::query("UPDATE employer_credentials SET failed_attempts = 0, locked_until = $2 WHERE ssin = $1")
-                        .bind(ssin.as_str())
-                        .bind(to_micros(lock_until))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(attempts)
+                count_failure(&self.write, "employer_credentials", ssin, max_attempts, lock_until).await
             }
 
             async fn employer_signed_in(&self, ssin: &ciao_domain::Ssin, totp_step: i64) -> Result<bool> {
@@ -2272,23 +2281,7 @@ macro_rules! impl_store {
             }
 
             async fn pin_failed(&self, ssin: &ciao_domain::Ssin, max_attempts: i64, lock_until: OffsetDateTime) -> Result<i64> {
-                let mut tx = self.write.begin_with($begin_write).await?;
-                let attempts: Option<i32> = sqlx::query_scalar(
-                    "UPDATE worker_credentials SET failed_attempts = failed_attempts + 1 WHERE ssin = $1 RETURNING failed_attempts",
-                )
-                .bind(ssin.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let attempts = i64::from(attempts.unwrap_or(0));
-                if attempts >= max_attempts {
-                    sqlx::query("UPDATE worker_credentials SET failed_attempts = 0, locked_until = $2 WHERE ssin = $1")
-                        .bind(ssin.as_str())
-                        .bind(to_micros(lock_until))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(attempts)
+                count_failure(&self.write, "worker_credentials", ssin, max_attempts, lock_until).await
             }
 
             async fn pin_succeeded(&self, ssin: &ciao_domain::Ssin) -> Result<()> {
