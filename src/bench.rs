@@ -1,238 +1,237 @@
-//! `ciao bench validation`: fills the reference registries with realistic
-//! volumes, registers a load of presences, and measures how fast the
-//! validation drains the queue.
+//! `ciao bench`: benchmarks of the whole hot path against this machine's own
+//! limits (docs/benchmarks.md).
+//!
+//! - `registrations`: a server on a fresh database, a REST account with a
+//!   real certificate, tokens from the real OAuth endpoint, and a load
+//!   generator in the same process driving `registerInBulk`; beside it the
+//!   ceilings of the machine measured in the same run (raw durable inserts,
+//!   the HTTP stack on a trivial authenticated route, PostgreSQL single-row
+//!   commits).
+//! - `tokens`: the token endpoint with ES384 and RS256 client assertions.
+//! - `search`: the two common searches over a large register.
+//! - `validation`: the validation drain rate (issue #4).
+//! - `all`: all of them, with one JSON summary; `plot` draws the SVG of
+//!   throughput and p99 against concurrency from such summaries.
 
-use std::sync::Arc;
-use std::time::Instant;
+pub mod ceilings;
+pub mod db;
+pub mod hist;
+pub mod http;
+pub mod load;
+pub mod plot;
+pub mod report;
+pub mod search;
+pub mod server;
+pub mod tokens;
+pub mod validation;
+pub mod world;
 
-use anyhow::Context;
-use ciao_domain::reference::{
-    Declaration, Employment, EnterprisePeriod, LegalForm, PersonRecord, Principal, Sector, Subcontractor,
-};
-use ciao_domain::{
-    Channel, DeclarationNumber, Employer, EnterpriseNumber, NewRegistration, Person, RegistrationType, Sender, Ssin,
-};
-use ciao_service::ciao_store::DeclarationImport;
-use ciao_service::{Config, SystemClock};
-use time::{Duration, OffsetDateTime};
+use std::path::PathBuf;
 
+pub use validation::ValidationBench;
+
+/// What every HTTP scenario takes.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ValidationBench {
-    #[arg(long, default_value_t = 100_000)]
-    pub enterprises: u64,
-    #[arg(long, default_value_t = 1_000_000)]
-    pub employments: u64,
-    #[arg(long, default_value_t = 50_000)]
-    pub declarations: u64,
-    /// Registrations to validate.
-    #[arg(long, default_value_t = 100_000)]
-    pub registrations: u64,
-    /// Validation workers.
-    #[arg(long, default_value_t = 2)]
-    pub workers: usize,
-    /// Keep the registries already in the database (from an earlier run with the same volumes).
+pub struct LoadArgs {
+    /// Measured seconds per point.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// Seconds of load before measuring (not counted).
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    /// Concurrent clients (connections); several values, comma-separated, make a sweep.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub concurrency: Vec<usize>,
+    /// Print the machine-readable summary (JSON) on standard output; the table goes to standard error.
     #[arg(long)]
-    pub reuse_registries: bool,
+    pub json: bool,
+    /// Also write the JSON summary to this file.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+    /// Keep the fresh databases the benchmark made (default: removed at the end).
+    #[arg(long)]
+    pub keep: bool,
 }
 
-#[derive(Debug, clap::Subcommand)]
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegistrationsBench {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Items per registerInBulk request (1 to 200).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Skip the ceilings (raw inserts, HTTP on a trivial route, single-row commits).
+    #[arg(long)]
+    pub no_ceilings: bool,
+    /// Validation workers in the server (0: none, the hot path alone; the drain rate is `bench validation`).
+    #[arg(long, default_value_t = 0)]
+    pub validation_workers: usize,
+    /// Persons (valid SSINs, employed by the account's enterprise) the items are drawn from.
+    #[arg(long, default_value_t = 20_000)]
+    pub persons: u64,
+    /// Declarations of works the items are drawn from.
+    #[arg(long, default_value_t = 1_000)]
+    pub declarations: u64,
+    /// Send items without a clientReference (by default each item carries a fresh one, as an idempotent client does).
+    #[arg(long)]
+    pub no_client_reference: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokensBench {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Assertion algorithms: es384, rs256 (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "es384,rs256")]
+    pub algs: Vec<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SearchBench {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Registrations in the register searched.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub register_size: u64,
+    /// Keep the filled register for a later run (it is reused when its size matches).
+    #[arg(long)]
+    pub keep_register: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct AllBench {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Registrations in the register the searches run over.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub register_size: u64,
+    /// Keep the filled search register for a later run.
+    #[arg(long)]
+    pub keep_register: bool,
+    /// Concurrency of the 200-item bulk scenario.
+    #[arg(long, default_value_t = 16)]
+    pub bulk_concurrency: usize,
+    /// Registrations stored for the validation drain (the registries keep `bench validation`'s defaults).
+    #[arg(long, default_value_t = 100_000)]
+    pub validation_registrations: u64,
+    /// Smaller registries for the validation drain (a quick run).
+    #[arg(long)]
+    pub small_registries: bool,
+    /// Skip the validation drain.
+    #[arg(long)]
+    pub no_validation: bool,
+    /// Skip the search scenarios.
+    #[arg(long)]
+    pub no_search: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlotArgs {
+    /// JSON summaries written by `ciao bench registrations|all --json-out`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The SVG to write.
+    #[arg(long, default_value = "docs/bench-concurrency.svg")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum BenchCommand {
     /// Validation drain rate over realistic registries.
     Validation(ValidationBench),
+    /// registerInBulk through HTTP at a sweep of concurrencies, with the machine's ceilings.
+    #[command(alias = "http")]
+    Registrations(RegistrationsBench),
+    /// The token endpoint with ES384 and RS256 client assertions.
+    Tokens(TokensBench),
+    /// Searches by declaration and day and by person and month over a large register.
+    Search(SearchBench),
+    /// Every scenario of issue #8, with one JSON summary.
+    All(AllBench),
+    /// Draws throughput and p99 against concurrency (SVG) from JSON summaries.
+    Plot(PlotArgs),
 }
 
-/// A valid enterprise number for each k < 8 900 000.
-fn enterprise(k: u64) -> EnterpriseNumber {
-    let base = 1_000_000 + k;
-    let s = format!("{base:08}{:02}", 97 - base % 97);
-    EnterpriseNumber::parse(&s).unwrap_or_else(|_| EnterpriseNumber::parse("0123456749").expect("valid"))
-}
-
-/// A distinct valid SSIN for each p < 33 million.
-fn person(p: u64) -> Ssin {
-    let serial = p % 997 + 1;
-    let mm = (p / 997) % 12 + 1;
-    let dd = (p / (997 * 12)) % 28 + 1;
-    let yy = (p / (997 * 12 * 28)) % 100;
-    let base = yy * 10_000_000 + mm * 100_000 + dd * 1000 + serial;
-    let s = format!("{base:09}{:02}", 97 - base % 97);
-    Ssin::parse(&s).unwrap_or_else(|_| Ssin::parse("85073003328").expect("valid"))
-}
-
-fn declaration(j: u64) -> DeclarationNumber {
-    let alphabet = DeclarationNumber::ALPHABET.as_bytes();
-    let mut x = j;
-    let mut s = String::from("9B");
-    for _ in 0..11 {
-        s.push(alphabet[(x % 34) as usize] as char);
-        x /= 34;
-    }
-    DeclarationNumber::parse(&s).unwrap_or_else(|_| DeclarationNumber::parse("1Y1003SQ5VSSZ").expect("valid"))
-}
-
-fn date(s: &str) -> time::Date {
-    ciao_domain::search::parse_date(s).unwrap_or(time::Date::MIN)
-}
-
-fn secs_all(service: &ciao_service::Service) -> f64 {
-    service.metrics.phases().iter().map(|(_, s)| s).sum::<f64>().max(1e-9)
-}
-
+/// Runs a benchmark; `url` says where its fresh databases are made (see [`db`]).
 pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Validation(b) = cmd;
-    let mut config = Config::default();
-    config.real_time.max_past = Duration::days(2);
-    let service = crate::open_service(url, config, Arc::new(SystemClock)).await?;
-    let store = service.store().clone();
-    let persons = (b.employments / 2).max(1);
-    let t = Instant::now();
-    let chunk = 50_000u64;
+    match cmd {
+        BenchCommand::Validation(b) => validation::run(url, b).await.map(|_| ()),
+        BenchCommand::Registrations(b) => {
+            let mut report = report::Report::new(url);
+            http::sweep(url, b, &mut report).await?;
+            report.finish(&b.load)
+        }
+        BenchCommand::Tokens(b) => {
+            let mut report = report::Report::new(url);
+            tokens::run(url, b, &mut report).await?;
+            report.finish(&b.load)
+        }
+        BenchCommand::Search(b) => {
+            let mut report = report::Report::new(url);
+            search::run(url, b, &mut report).await?;
+            report.finish(&b.load)
+        }
+        BenchCommand::All(b) => all(url, b).await,
+        BenchCommand::Plot(p) => plot::run(p),
+    }
+}
 
-    let mut k = if b.reuse_registries { b.enterprises } else { 0 };
-    while k < b.enterprises {
-        let rows: Vec<EnterprisePeriod> = (k..(k + chunk).min(b.enterprises))
-            .map(|i| EnterprisePeriod {
-                enterprise_number: enterprise(i),
-                name: format!("Enterprise {i}"),
-                active_from: date("2000-01-01"),
-                active_to: None,
-                legal_form: LegalForm::LegalEntity,
-                founders: Vec::new(),
-            })
-            .collect();
-        store.import_enterprises(&rows).await?;
-        k += chunk;
+fn concurrency_or(load: &LoadArgs, default: &[usize]) -> LoadArgs {
+    let mut l = load.clone();
+    if l.concurrency.is_empty() {
+        l.concurrency = default.to_vec();
     }
-    let mut p = if b.reuse_registries { persons } else { 0 };
-    while p < persons {
-        let rows: Vec<PersonRecord> = (p..(p + chunk).min(persons))
-            .map(|i| PersonRecord { ssin: person(i), last_name: format!("Person {i}"), first_name: String::new() })
-            .collect();
-        store.import_persons(&rows).await?;
-        p += chunk;
-    }
-    let mut e = if b.reuse_registries { b.employments } else { 0 };
-    while e < b.employments {
-        let rows: Vec<Employment> = (e..(e + chunk).min(b.employments))
-            .map(|i| Employment {
-                ssin: person(i / 2),
-                employer: enterprise((i / 2 + i % 2) % b.enterprises),
-                from: date("2020-01-01"),
-                to: None,
-            })
-            .collect();
-        store.import_employments(&rows).await?;
-        e += chunk;
-    }
-    let mut j = if b.reuse_registries { b.declarations } else { 0 };
-    while j < b.declarations {
-        let end = (j + chunk / 5).min(b.declarations);
-        let rows: Vec<DeclarationImport> = (j..end)
-            .map(|i| DeclarationImport {
-                declaration: Declaration {
-                    number: declaration(i),
-                    sector: Sector::Cleaning,
-                    site_name: format!("Site {i}"),
-                    street: "Rue".into(),
-                    house_number: "1".into(),
-                    post_code: "1000".into(),
-                    municipality: "Bruxelles".into(),
-                    coordinates: Some((50.85, 4.35)),
-                    start_date: date("2020-01-01"),
-                    end_date: None,
-                    amount_excl_vat_cents: 100_000_000,
-                    principal: Some(Principal::Enterprise(enterprise((2 * i + 7) % b.enterprises))),
-                    declaring_contractor: enterprise((2 * i) % b.enterprises),
-                    subject_to_registration: true,
-                },
-                technical_number: format!("T{i:025}"),
-            })
-            .collect();
-        store.import_declarations(&rows).await?;
-        let subs: Vec<Subcontractor> = (j..end)
-            .map(|i| Subcontractor {
-                declaration: declaration(i),
-                enterprise_number: enterprise((2 * i + 1) % b.enterprises),
-                parent: enterprise((2 * i) % b.enterprises),
-                from: date("2020-01-01"),
-                to: None,
-            })
-            .collect();
-        store.import_subcontractors(&subs).await?;
-        j = end;
-    }
-    let filled = t.elapsed();
-    println!(
-        "registries: {} enterprises, {persons} persons, {} employments, {} declarations in {:.1} s",
-        b.enterprises,
-        b.employments,
-        b.declarations,
-        filled.as_secs_f64()
-    );
+    l
+}
 
-    // Registrations: person p at their first employer, on the declaration of that employer; IN then OUT.
-    let now = OffsetDateTime::now_utc();
-    let t = Instant::now();
-    let mut r = 0;
-    while r < b.registrations {
-        let items: Vec<NewRegistration> = (r..(r + 2000).min(b.registrations))
-            .map(|i| {
-                let p = (i / 2) % persons;
-                let employer = p % b.enterprises.min(2 * b.declarations).max(1);
-                NewRegistration {
-                    registration_date: now - Duration::seconds(60) + Duration::seconds((i % 2) as i64 * 30),
-                    kind: if i % 2 == 0 { RegistrationType::In } else { RegistrationType::Out },
-                    person: Person::Ssin(person(p)),
-                    employer: Employer::Enterprise(enterprise(employer)),
-                    declaration: declaration(employer / 2),
-                    place_of_work: None,
-                    client_reference: None,
-                    channel: Channel::Rest,
-                    sender: Sender { id: "bench".into(), enterprise: None },
-                    created_at: now,
-                    site_code_issued_at: None,
-                }
-            })
-            .collect();
-        store.register(items).await?;
-        r += 2000;
+async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
+    let mut report = report::Report::new(url);
+    let single = RegistrationsBench {
+        load: concurrency_or(&b.load, &[16, 64, 256]),
+        batch: 1,
+        no_ceilings: false,
+        validation_workers: 0,
+        persons: 20_000,
+        declarations: 1_000,
+        no_client_reference: false,
+    };
+    http::sweep(url, &single, &mut report).await?;
+    let bulk = RegistrationsBench {
+        load: LoadArgs { concurrency: vec![b.bulk_concurrency], ..b.load.clone() },
+        batch: 200,
+        ..single.clone()
+    };
+    http::sweep(url, &bulk, &mut report).await?;
+    let tokens = TokensBench {
+        load: LoadArgs { concurrency: vec![16], ..b.load.clone() },
+        algs: vec!["es384".into(), "rs256".into()],
+    };
+    tokens::run(url, &tokens, &mut report).await?;
+    if !b.no_search {
+        let search = SearchBench {
+            load: LoadArgs { concurrency: vec![16], ..b.load.clone() },
+            register_size: b.register_size,
+            keep_register: b.keep_register,
+        };
+        search::run(url, &search, &mut report).await?;
     }
-    println!("{} registrations stored in {:.1} s", b.registrations, t.elapsed().as_secs_f64());
-    // What autovacuum (or an import) would have done by now: the bench
-    // measures validation with current statistics.
-    let t = Instant::now();
-    store.refresh_statistics().await?;
-    println!("statistics refreshed in {:.1} s", t.elapsed().as_secs_f64());
-
-    let t = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..b.workers.max(1) {
-        let s = service.clone();
-        tasks.push(tokio::spawn(async move { s.validate_all().await }));
+    if !b.no_validation {
+        let v = if b.small_registries {
+            ValidationBench {
+                enterprises: 10_000,
+                employments: 100_000,
+                declarations: 5_000,
+                registrations: b.validation_registrations,
+                workers: 2,
+                reuse_registries: false,
+            }
+        } else {
+            ValidationBench { registrations: b.validation_registrations, ..ValidationBench::default() }
+        };
+        let fresh = db::FreshDb::create(url, "validation").await?;
+        let summary = validation::run(&fresh.url, &v).await;
+        fresh.finish(b.load.keep).await;
+        report.validation(summary?);
     }
-    let mut validated = 0;
-    for task in tasks {
-        validated += task.await.context("validation task")??;
-    }
-    let secs = t.elapsed().as_secs_f64();
-    let remarks = service.metrics.remarks();
-    println!(
-        "validated {validated} registrations in {secs:.2} s with {} workers: {:.0} registrations/s",
-        b.workers.max(1),
-        validated as f64 / secs
-    );
-    println!(
-        "valid {}, invalid {}; remarks: {:?}",
-        service.metrics.valid.load(std::sync::atomic::Ordering::Relaxed),
-        service.metrics.invalid.load(std::sync::atomic::Ordering::Relaxed),
-        remarks
-    );
-    let phases: Vec<String> = service
-        .metrics
-        .phases()
-        .iter()
-        .map(|(name, secs)| format!("{name} {:.0}%", 100.0 * secs / secs_all(&service)))
-        .collect();
-    println!("time per phase (all workers): {}", phases.join(", "));
-    Ok(())
+    report.finish(&b.load)
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod bench;
 pub mod client;
+pub mod simulation;
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -27,6 +28,12 @@ pub struct Cli {
     /// Where the default SQLite database lives.
     #[arg(long, global = true, env = "CIAO_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// The simulation environment for integrators: a database of its own
+    /// (default DATA_DIR/ciao-simulation.db), seeded with fictitious data;
+    /// a production database is refused (and production refuses a simulation one).
+    #[arg(long, global = true, env = "CIAO_SIMULATION", value_parser = clap::builder::BoolishValueParser::new())]
+    pub simulation: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -94,6 +101,12 @@ pub enum Command {
     Client {
         #[command(subcommand)]
         command: client::ClientCommand,
+    },
+    /// The simulation environment (implies --simulation): a REST account with
+    /// a fresh key and certificate, reset to the seed, end the day now.
+    Simulation {
+        #[command(subcommand)]
+        command: simulation::SimulationCommand,
     },
 }
 
@@ -187,13 +200,29 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+/// The default SQLite file of production, in the data directory.
+pub const DATABASE_FILE: &str = "ciao.db";
+/// The default SQLite file of the simulation environment, in the data directory.
+pub const SIMULATION_DATABASE_FILE: &str = "ciao-simulation.db";
+
 impl Cli {
+    /// Whether this command works in the simulation environment.
+    pub fn is_simulation(&self) -> bool {
+        self.simulation || matches!(self.command, Command::Simulation { .. })
+    }
+
     pub fn database_url(&self) -> String {
         if let Some(url) = &self.database {
             return url.clone();
         }
         let dir = self.data_dir.clone().unwrap_or_else(default_data_dir);
-        format!("sqlite://{}", dir.join("ciao.db").display())
+        let file = if self.is_simulation() { SIMULATION_DATABASE_FILE } else { DATABASE_FILE };
+        format!("sqlite://{}", dir.join(file).display())
+    }
+
+    /// The service's settings every command starts from: the environment.
+    pub fn config(&self) -> Config {
+        Config { simulation: self.is_simulation(), ..Config::default() }
     }
 }
 
@@ -202,8 +231,16 @@ pub fn operator() -> Caller {
     Caller::Operator { name }
 }
 
+/// Opens the database for the configured environment (a new database is
+/// created for it; one of the other environment is refused) and starts the
+/// service on it.
 pub async fn open_service(url: &str, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
-    let store = ciao_service::ciao_store::open(url)
+    let environment = if config.simulation {
+        ciao_service::ciao_store::Environment::Simulation
+    } else {
+        ciao_service::ciao_store::Environment::Production
+    };
+    let store = ciao_service::ciao_store::open_as(url, environment)
         .await
         .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))?;
     Ok(Service::start(store, clock, config).await?)
@@ -328,6 +365,7 @@ fn size_bar(label: &str, file_len: u64) -> impl FnMut(u64, u64) + use<> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url();
+    let base = cli.config();
     match &cli.command {
         Command::Serve(args) => {
             let config = Config {
@@ -337,7 +375,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 token_lifetime: Duration::seconds(i64::from(args.token_lifetime_seconds.max(1))),
                 validation: args.validation.policy(),
-                ..Config::default()
+                ..base
             };
             let server = start_server_with(
                 &url,
@@ -359,6 +397,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 server.public_url,
                 ciao_http::API_BASE
             );
+            if server.service.is_simulation() {
+                let _ = writeln!(
+                    out,
+                    "SIMULATION environment: fictitious data (docs/simulation.md); ciao simulation reset|sweep|account"
+                );
+            }
             let _ = std::io::stdout().flush();
             let stop = server.shutdown_handle();
             tokio::spawn(async move {
@@ -369,7 +413,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             server.wait().await
         }
         Command::Migrate => {
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let v = service.store().schema_version().await?;
             println!("database {} is at schema version {v}", ciao_service::ciao_store::redact(&url));
             Ok(())
@@ -380,7 +424,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let mut bar = size_bar(kind, len);
             let result = service.import(&operator(), kind, std::io::BufReader::new(f), &mut bar).await;
             if std::io::stderr().is_terminal() {
@@ -391,7 +435,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Validate { follow, workers, validation } => {
-            let config = Config { validation: validation.policy(), ..Config::default() };
+            let config = Config { validation: validation.policy(), ..base };
             let service = open_service(&url, config, Arc::new(SystemClock)).await?;
             if *follow {
                 let mut tasks = service.spawn_validation_workers((*workers).max(1));
@@ -421,23 +465,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(DeclarationNumber::parse)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--declaration: {e}"))?;
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let n = service.revalidate(&operator(), from, to, declaration.as_ref()).await?;
             println!("{n} registrations queued for validation");
             Ok(())
         }
-        Command::Bench { command } => bench::run(&url, command).await,
+        Command::Bench { command } => {
+            if cli.is_simulation() {
+                bail!("ciao bench fills a production database with generated data; it does not run in the simulation");
+            }
+            bench::run(&url, command).await
+        }
         Command::Enterprise { command } => {
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             admin::enterprise_command(&service, command).await
         }
         Command::Channel { command } => {
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             admin::channel_command(&service, command).await
         }
         Command::Client { command } => client::run(command).await,
+        Command::Simulation { command } => {
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
+            simulation::run(&service, command).await
+        }
         Command::Person { command: PersonCommand::ActivationCode { ssin } } => {
-            let service = open_service(&url, Config::default(), Arc::new(SystemClock)).await?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let code = service.issue_activation_code(&operator(), ssin).await?;
             println!("activation code for {}: {}", code.ssin.masked(), code.code);
             println!(
@@ -448,7 +501,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Declaration { command: DeclarationCommand::Show { number, public_url } } => {
             let number = DeclarationNumber::parse(number).map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
-            let config = Config { public_url: public_url.trim_end_matches('/').to_string(), ..Config::default() };
+            let config = Config { public_url: public_url.trim_end_matches('/').to_string(), ..base };
             let service = open_service(&url, config, Arc::new(SystemClock)).await?;
             let d = service.declaration(&number).await?;
             let mut json = declaration_json(&d);

@@ -231,7 +231,8 @@ pub struct Facts<'a> {
     pub previous: Option<Previous>,
     /// The person registered something later the same day.
     pub later_same_day: bool,
-    /// The registration's day (in Brussels) is over.
+    /// The registration's day (in Brussels) is over (or, in the simulation
+    /// environment, was ended early after the registration).
     pub day_over: bool,
     pub policy: ValidationPolicy,
 }

@@ -1097,6 +1097,19 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "The authenticator app's code is wrong.",
         ],
     ),
+    (
+        "simulation.title",
+        ["Simulatieomgeving", "Environnement de simulation", "Simulationsumgebung", "Simulation environment"],
+    ),
+    (
+        "simulation.banner",
+        [
+            "Niets hiervan is echt: fictieve gegevens om te testen, registraties zonder enig rechtsgevolg.",
+            "Rien n'est réel ici : des données fictives pour tester, des enregistrements sans aucun effet juridique.",
+            "Nichts hiervon ist echt: fiktive Daten zum Testen, Registrierungen ohne jede Rechtswirkung.",
+            "Nothing here is real: fictitious data for testing, registrations without any legal effect.",
+        ],
+    ),
     ("e.first", ["Eerste pagina", "Première page", "Erste Seite", "First page"]),
     (
         "e.count_more",

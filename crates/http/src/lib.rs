@@ -30,6 +30,7 @@ pub mod oauth;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
+pub mod simulation;
 pub mod worker;
 pub mod workplace;
 
@@ -115,7 +116,11 @@ pub fn openapi(public_url: &str) -> utoipa::openapi::OpenApi {
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    Json(openapi(state.public_url()))
+    let mut doc = openapi(state.public_url());
+    if state.service.is_simulation() {
+        doc.merge(simulation::SimulationDoc::openapi());
+    }
+    Json(doc)
 }
 
 #[derive(Serialize)]
@@ -154,8 +159,8 @@ async fn method_not_allowed() -> Problem {
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = registrations::router().route("/openapi.json", get(openapi_json));
-    Router::new()
+    let api = registrations::router().merge(simulation::router()).route("/openapi.json", get(openapi_json));
+    let router = Router::new()
         .nest(API_BASE, api)
         .merge(workplace::router())
         .merge(worker::router())
@@ -169,8 +174,11 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         // Bodies are read with their own 1 MiB limit and a problem answer.
         .layer(DefaultBodyLimit::max(registrations::MAX_BODY))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track));
+    // The simulation marks every response, and its pages show a banner.
+    let router =
+        if state.service.is_simulation() { router.layer(axum::middleware::from_fn(simulation::mark)) } else { router };
+    router.with_state(state)
 }
 
 /// Serves until `shutdown` completes.

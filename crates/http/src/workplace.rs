@@ -48,9 +48,10 @@ pub(crate) fn html(status: StatusCode, lang: Lang, title: &str, body: &str) -> R
     let doc = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
+         <title>{title}</title><style>{STYLE}</style></head><body><main>{banner}{body}</main></body></html>",
         lang = lang.code(),
         title = esc(title),
+        banner = crate::simulation::banner(lang),
     );
     let mut r = (status, doc).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -87,7 +88,8 @@ input[type=date]{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid 
 th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}td a{display:inline-block;min-height:24px;min-width:24px}\
 .num{text-align:right}.small{font-size:.8rem}.pages a{display:inline-block;min-width:44px;min-height:44px;line-height:44px}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.cards a{display:inline-block;min-height:44px;line-height:44px}\
-.chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}";
+.chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}\
+.simulation-banner{background:#ffd60a;color:#111;border:3px dashed #111;border-radius:6px;padding:.5rem 1rem;margin:0 0 .5rem}";
 
 /// The workplace, or the localized "no such workplace" page.
 pub(crate) async fn find(state: &AppState, technical: &str, lang: Lang) -> Result<DeclarationDetails, Response> {

@@ -52,8 +52,9 @@ impl ImportError {
     }
 }
 
-/// Progress of an import: bytes read so far, and rows parsed.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+/// Progress of an import: bytes read so far, and rows parsed. `Send`, so
+/// that an import can run in a request handler (the simulation's reset).
+pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
 /// Counts bytes as the CSV reader consumes them, for the progress bar.
 struct Counting<R> {

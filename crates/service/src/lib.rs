@@ -22,6 +22,7 @@ pub mod declarations;
 pub mod employer;
 pub mod import;
 pub mod oauth;
+pub mod simulation;
 pub mod validation;
 pub mod worker;
 
@@ -116,6 +117,10 @@ pub struct Config {
     pub token_lifetime: time::Duration,
     /// Settings of the asynchronous validation.
     pub validation: ciao_domain::remarks::ValidationPolicy,
+    /// The simulation environment for integrators (`ciao serve
+    /// --simulation`): a simulation database only, seeded; every response
+    /// says so; reset and "end the day now" are allowed.
+    pub simulation: bool,
 }
 
 impl Default for Config {
@@ -125,6 +130,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             token_lifetime: time::Duration::minutes(10),
             validation: ciao_domain::remarks::ValidationPolicy::default(),
+            simulation: false,
         }
     }
 }
@@ -161,9 +167,16 @@ const TOKEN_SECRET: &str = "access-token-hmac-v1";
 
 impl Service {
     /// Builds the service: loads (or creates) the token signing secret,
-    /// shared by every node of the database, and the account cache.
+    /// shared by every node of the database, and the account cache. The
+    /// store's environment must be the configured one; a new simulation
+    /// database gets its seed.
     pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mut config: Config) -> Result<Self> {
         config.public_url = config.public_url.trim_end_matches('/').to_string();
+        let expected =
+            if config.simulation { ciao_store::Environment::Simulation } else { ciao_store::Environment::Production };
+        if store.environment() != expected {
+            return Err(StoreError::WrongEnvironment { found: store.environment(), expected }.into());
+        }
         let candidate = ciao_auth::token::TokenKey::generate_secret()
             .map_err(|e| ServiceError::Internal(format!("no randomness for the token secret: {e}")))?;
         let secret = store.secret(TOKEN_SECRET, &candidate, clock.now()).await?;
@@ -180,6 +193,9 @@ impl Service {
             metrics: Arc::new(validation::ValidationMetrics::default()),
         };
         service.refresh_channels(true).await?;
+        if service.config.simulation && service.store.simulation_state().await?.seeded_at.is_none() {
+            service.seed_simulation().await?;
+        }
         Ok(service)
     }
 

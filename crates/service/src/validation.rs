@@ -87,6 +87,8 @@ impl Service {
         }
         let claimed = claims.len() as u64;
         let policy = self.config().validation;
+        // The simulation's "end of the day now": what came before it that day counts as left open.
+        let day_closed_at = self.simulation_day_closed_at().await?;
         let ids: Vec<_> = claims.iter().map(|c| c.id).collect();
         let mut by_id: std::collections::HashMap<_, _> =
             self.store().registrations(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
@@ -138,7 +140,8 @@ impl Service {
                 duplicate: f.duplicate,
                 previous: f.previous.clone(),
                 later_same_day: f.later_same_day,
-                day_over: now >= request.day_end,
+                day_over: now >= request.day_end
+                    || day_closed_at.is_some_and(|closed| r.data.registration_date < closed),
                 policy,
             };
             let kinds = evaluate(&facts);

@@ -18,6 +18,37 @@ use crate::{Scope, StoreError};
 /// A migration: version, name, SQL.
 pub(crate) type Migration = (i64, &'static str, &'static str);
 
+/// The schema version that records the environment (`ciao_environment`);
+/// a database at an older version was created for production.
+pub(crate) const ENVIRONMENT_SINCE: i64 = 8;
+
+/// What a simulation reset empties, children before parents. Kept: the
+/// schema, the environment, the server's secrets, REST accounts and their
+/// certificates, the channel version and the replay memory of assertions.
+pub(crate) const SIMULATION_RESET_TABLES: &[&str] = &[
+    "validation_queue",
+    "registration_remarks",
+    "registration_events",
+    "registrations",
+    "audit_log",
+    "access_grants",
+    "subcontractors",
+    "declarations",
+    "limosa_declarations",
+    "employments",
+    "persons",
+    "enterprise_founders",
+    "enterprise_periods",
+    "enterprises",
+    "enterprise_users",
+    "employer_credentials",
+    "employer_invitations",
+    "worker_activation_codes",
+    "worker_credentials",
+    "worker_passkeys",
+    "worker_employer_choices",
+];
+
 pub(crate) const REGISTRATION_COLUMNS: &str = "r.id, r.registration_date, r.kind, r.ssin, r.limosa_id, \
     r.employer_enterprise, r.employer_foreign_vat, r.declaration, r.latitude, r.longitude, r.address, \
     r.client_reference, r.channel, r.sender_id, r.sender_enterprise, r.created_at, r.validity, r.remarks, \
@@ -904,6 +935,51 @@ macro_rules! impl_store {
             $crate::common::assemble_accounts(accounts, certificates)
         }
 
+        /// Refuses an existing database created for another environment,
+        /// before the migrations change anything (`current`: its schema version).
+        async fn check_environment(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            current: i64,
+            expected: $crate::Environment,
+        ) -> Result<()> {
+            let found = if current == 0 {
+                return Ok(()); // a new database: created for `expected`
+            } else if current < $crate::common::ENVIRONMENT_SINCE {
+                $crate::Environment::Production
+            } else {
+                let stored: Option<String> = sqlx::query_scalar("SELECT environment FROM ciao_environment WHERE id = 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                match stored {
+                    None => $crate::Environment::Production,
+                    Some(s) => $crate::Environment::parse(&s)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown environment {s:?}")))?,
+                }
+            };
+            if found != expected {
+                return Err(StoreError::WrongEnvironment { found, expected });
+            }
+            Ok(())
+        }
+
+        /// Records the environment after the migrations: `expected` for a
+        /// new database, production for one that existed before environments.
+        async fn record_environment(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            current: i64,
+            expected: $crate::Environment,
+        ) -> Result<()> {
+            let environment = if current == 0 { expected } else { $crate::Environment::Production };
+            sqlx::query(
+                "INSERT INTO ciao_environment (id, environment, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(environment.as_str())
+            .bind(to_micros(OffsetDateTime::now_utc()))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
         async fn bump_channel_version(tx: &mut sqlx::Transaction<'static, $db>) -> Result<()> {
             sqlx::query("UPDATE channel_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
             Ok(())
@@ -971,6 +1047,70 @@ macro_rules! impl_store {
 
             async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
                 self.writer.write(items).await
+            }
+
+            fn environment(&self) -> $crate::Environment {
+                self.environment
+            }
+
+            async fn simulation_state(&self) -> Result<$crate::SimulationState> {
+                if self.environment != $crate::Environment::Simulation {
+                    return Ok($crate::SimulationState::default());
+                }
+                let row = sqlx::query("SELECT seeded_at, day_closed_at FROM ciao_environment WHERE id = 1")
+                    .fetch_optional(&self.read)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok($crate::SimulationState::default());
+                };
+                Ok($crate::SimulationState {
+                    seeded_at: row.try_get::<Option<i64>, _>(0)?.map(from_micros),
+                    day_closed_at: row.try_get::<Option<i64>, _>(1)?.map(from_micros),
+                })
+            }
+
+            async fn simulation_seeded(&self, at: OffsetDateTime) -> Result<()> {
+                if self.environment != $crate::Environment::Simulation {
+                    return Err(StoreError::NotSimulation);
+                }
+                sqlx::query("UPDATE ciao_environment SET seeded_at = $1 WHERE id = 1 AND environment = 'simulation'")
+                    .bind(to_micros(at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn simulation_close_day(&self, at: OffsetDateTime) -> Result<()> {
+                if self.environment != $crate::Environment::Simulation {
+                    return Err(StoreError::NotSimulation);
+                }
+                sqlx::query("UPDATE ciao_environment SET day_closed_at = $1 WHERE id = 1 AND environment = 'simulation'")
+                    .bind(to_micros(at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn simulation_reset(&self) -> Result<()> {
+                if self.environment != $crate::Environment::Simulation {
+                    return Err(StoreError::NotSimulation);
+                }
+                let mut tx = self.write.begin_with($begin_write).await?;
+                // Checked again inside the transaction: the row, not this
+                // process's belief, decides.
+                let environment: Option<String> =
+                    sqlx::query_scalar("SELECT environment FROM ciao_environment WHERE id = 1").fetch_optional(&mut *tx).await?;
+                if environment.as_deref() != Some("simulation") {
+                    return Err(StoreError::NotSimulation);
+                }
+                for table in $crate::common::SIMULATION_RESET_TABLES {
+                    sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+                }
+                sqlx::query("UPDATE ciao_environment SET seeded_at = NULL, day_closed_at = NULL WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn registration(&self, id: RegistrationId) -> Result<Option<Registration>> {

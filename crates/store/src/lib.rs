@@ -19,10 +19,13 @@ use ciao_domain::{
 };
 use time::OffsetDateTime;
 
+pub mod batch;
 mod common;
 pub mod postgres;
 pub mod sqlite;
 mod writer;
+
+pub use writer::{GroupCommitStats, group_commit_stats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,6 +43,54 @@ pub enum StoreError {
     WriterGone,
     #[error("a group commit failed: {0}")]
     Batch(String),
+    #[error("{}", wrong_environment(*.found))]
+    WrongEnvironment { found: Environment, expected: Environment },
+    #[error("this is a production database: resetting and ending the day now exist only in the simulation environment")]
+    NotSimulation,
+}
+
+fn wrong_environment(found: Environment) -> String {
+    match found {
+        Environment::Simulation => "this database was created for the simulation environment: production refuses it \
+             (use --simulation to open it as the simulation, or another database for production)"
+            .to_string(),
+        Environment::Production => "this database was created for production (or before ciao knew environments): \
+             the simulation refuses it (without --database the simulation uses its own file, DATA_DIR/ciao-simulation.db)"
+            .to_string(),
+    }
+}
+
+/// What a database was created for. Written once, when the database is
+/// created; a database from before environments counts as production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Production,
+    /// The simulation environment for integrators: fictitious data, and
+    /// operations production refuses (reset to the seed, end the day now).
+    Simulation,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Simulation => "simulation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Production, Self::Simulation].into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// The simulation's own state (see [`Environment::Simulation`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SimulationState {
+    /// When the seed was last loaded (None: not yet).
+    pub seeded_at: Option<OffsetDateTime>,
+    /// The last "end of the day now": the INs of that day before this
+    /// instant count as left open.
+    pub day_closed_at: Option<OffsetDateTime>,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -276,6 +327,21 @@ pub trait Store: Send + Sync + 'static {
     /// The latest schema version applied.
     async fn schema_version(&self) -> Result<i64>;
 
+    /// What the database was created for (checked when it was opened).
+    fn environment(&self) -> Environment;
+    /// The simulation's state (the default for a production database).
+    async fn simulation_state(&self) -> Result<SimulationState>;
+    /// Records that the seed was loaded (simulation only).
+    async fn simulation_seeded(&self, at: OffsetDateTime) -> Result<()>;
+    /// Ends the day now: the INs of today before `at` count as left open
+    /// (simulation only).
+    async fn simulation_close_day(&self, at: OffsetDateTime) -> Result<()>;
+    /// Empties the registries, the register, its queue and history, the
+    /// audit log, users and workers' sign-ins, in one transaction, to load
+    /// the seed again (simulation only). REST accounts, their certificates
+    /// and the server's secrets are kept.
+    async fn simulation_reset(&self) -> Result<()>;
+
     /// Stores registrations (group-committed); the answer comes after they are durable.
     async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>>;
 
@@ -463,12 +529,20 @@ pub trait Store: Send + Sync + 'static {
     async fn enterprise_names(&self, enterprises: &[EnterpriseNumber]) -> Result<Vec<(EnterpriseNumber, String)>>;
 }
 
-/// Opens the database named by `url`, creating and migrating it if needed.
+/// Opens the production database named by `url`, creating and migrating it if needed.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    open_as(url, Environment::Production).await
+}
+
+/// Opens the database named by `url` for an environment, creating and
+/// migrating it if needed. A new database is created for that environment;
+/// an existing one created for the other is refused before anything is
+/// changed ([`StoreError::WrongEnvironment`]).
+pub async fn open_as(url: &str, environment: Environment) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+        Ok(Arc::new(sqlite::SqliteStore::open(url, environment).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(url).await?))
+        Ok(Arc::new(postgres::PgStore::open(url, environment).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact(url)))
     }

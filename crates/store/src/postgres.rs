@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::common::{Migration, impl_store};
-use crate::writer::Writer;
+use crate::writer::{Placement, Writer};
 
 const MIGRATIONS: &[Migration] = &[
     (1, "register", include_str!("../migrations/postgres/0001_register.sql")),
@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     (5, "registrations fill factor", include_str!("../migrations/postgres/0005_registrations_fillfactor.sql")),
     (6, "workers", include_str!("../migrations/postgres/0006_workers.sql")),
     (7, "employers", include_str!("../migrations/postgres/0007_employers.sql")),
+    (8, "environment", include_str!("../migrations/postgres/0008_environment.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;
@@ -29,21 +30,32 @@ pub struct PgStore {
     write: PgPool,
     read: PgPool,
     writer: Writer,
+    environment: crate::Environment,
 }
 
 impl PgStore {
-    pub async fn open(url: &str) -> Result<Self> {
+    /// Opens (creating the schema of and migrating) the database for
+    /// `environment`; an existing database of the other environment is refused.
+    pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-        migrate(&pool).await?;
+        migrate(&pool, environment).await?;
         let p = pool.clone();
-        let writer =
-            Writer::spawn(WRITERS, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch_multi(p.clone(), items))));
-        Ok(Self { write: pool.clone(), read: pool, writer })
+        let writer = Writer::spawn(
+            WRITERS,
+            MAX_BATCH,
+            Placement::Shared,
+            Arc::new(move |items| Box::pin(crate::batch::commit_postgres(p.clone(), items))),
+            None,
+        );
+        Ok(Self { write: pool.clone(), read: pool, writer, environment })
     }
 }
 
-async fn migrate(pool: &PgPool) -> Result<()> {
+/// Brings the schema up to date in one transaction, under an advisory lock;
+/// the environment of an existing database is checked before anything is
+/// changed, and a new one records the environment it is created for.
+async fn migrate(pool: &PgPool, expected: crate::Environment) -> Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await?;
     sqlx::raw_sql(
@@ -58,6 +70,7 @@ async fn migrate(pool: &PgPool) -> Result<()> {
     if current > known {
         return Err(StoreError::SchemaTooNew { found: current, known });
     }
+    check_environment(&mut tx, current, expected).await?;
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|source| StoreError::Migration { version, name, source })?;
         sqlx::query("INSERT INTO ciao_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
@@ -68,6 +81,7 @@ async fn migrate(pool: &PgPool) -> Result<()> {
             .await?;
         tracing::info!(version, name, "applied PostgreSQL migration");
     }
+    record_environment(&mut tx, current, expected).await?;
     tx.commit().await?;
     Ok(())
 }

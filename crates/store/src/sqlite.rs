@@ -4,13 +4,12 @@
 //! by the group-commit writer, and a pool of reader connections.
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::common::{Migration, impl_store};
-use crate::writer::Writer;
+use crate::writer::{Placement, Writer};
 
 const MIGRATIONS: &[Migration] = &[
     (1, "register", include_str!("../migrations/sqlite/0001_register.sql")),
@@ -20,7 +19,12 @@ const MIGRATIONS: &[Migration] = &[
     (5, "registrations fill factor", include_str!("../migrations/sqlite/0005_registrations_fillfactor.sql")),
     (6, "workers", include_str!("../migrations/sqlite/0006_workers.sql")),
     (7, "employers", include_str!("../migrations/sqlite/0007_employers.sql")),
+    (8, "environment", include_str!("../migrations/sqlite/0008_environment.sql")),
 ];
+
+/// Page cache of the writer connection (negative: KiB), for the pages of the
+/// register's indexes that the group commit updates (SQLite's default: 2 MiB).
+const WRITER_CACHE_KIB: &str = "-32768";
 
 /// Largest number of registrations committed in one transaction.
 const MAX_BATCH: usize = 2000;
@@ -29,44 +33,66 @@ pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
     writer: Writer,
+    environment: crate::Environment,
 }
 
 impl SqliteStore {
-    pub async fn open(url: &str) -> Result<Self> {
+    /// Opens (creating and migrating) the database for `environment`; an
+    /// existing database of the other environment is refused.
+    pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Statement journals of multi-row inserts (the group commit's) in
+            // memory, not a temporary file created and deleted per transaction.
+            .pragma("temp_store", "memory");
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        let write =
-            SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
-        migrate(&write).await?;
-        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        let pool = write.clone();
-        let writer =
-            Writer::spawn(1, MAX_BATCH, Arc::new(move |items| Box::pin(commit_batch_rows(pool.clone(), items))));
-        Ok(Self { write, read, writer })
+        // A local file: testing the connection before each use (a round trip
+        // to its worker thread) would find nothing. The writer keeps the
+        // pages of the register's indexes it touches in a larger cache.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE_KIB))
+            .await?;
+        migrate(&write, environment).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(options.read_only(true))
+            .await?;
+        let (commit, idle) = crate::batch::sqlite_writer(write.clone());
+        let writer = Writer::spawn(1, MAX_BATCH, Placement::Dedicated, commit, Some(idle));
+        Ok(Self { write, read, writer, environment })
     }
 }
 
-async fn migrate(pool: &SqlitePool) -> Result<()> {
+/// Brings the schema up to date in one transaction, taken for writing at
+/// once: nodes starting together wait for each other, and a new database is
+/// created whole, with its environment, or not at all. The environment of
+/// an existing database is checked before anything is changed.
+async fn migrate(pool: &SqlitePool, expected: crate::Environment) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS ciao_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
     )
     .execute(pool)
     .await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations").fetch_one(pool).await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM ciao_migrations").fetch_one(&mut *tx).await?;
     let current = current.unwrap_or(0);
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if current > known {
         return Err(StoreError::SchemaTooNew { found: current, known });
     }
+    check_environment(&mut tx, current, expected).await?;
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let mut tx = pool.begin().await?;
         sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|source| StoreError::Migration { version, name, source })?;
         sqlx::query("INSERT INTO ciao_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(version)
@@ -74,9 +100,10 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
             .bind(to_micros(OffsetDateTime::now_utc()))
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
         tracing::info!(version, name, "applied SQLite migration");
     }
+    record_environment(&mut tx, current, expected).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -10,11 +10,43 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use ciao_domain::NewRegistration;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::{RegisterOutcome, Result, StoreError};
+
+/// What the group-commit writers of this process have done so far (all
+/// stores of the process together): read by `ciao bench` to see how the
+/// server batches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommitStats {
+    /// Transactions committed (or failed).
+    pub batches: u64,
+    /// Requests (jobs) answered.
+    pub jobs: u64,
+    /// Registrations in those batches.
+    pub items: u64,
+    /// Time spent committing, summed over the writers, in nanoseconds.
+    pub commit_nanos: u64,
+}
+
+static BATCHES: AtomicU64 = AtomicU64::new(0);
+static JOBS: AtomicU64 = AtomicU64::new(0);
+static ITEMS: AtomicU64 = AtomicU64::new(0);
+static COMMIT_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// The group-commit counters of this process.
+pub fn group_commit_stats() -> GroupCommitStats {
+    GroupCommitStats {
+        batches: BATCHES.load(Ordering::Relaxed),
+        jobs: JOBS.load(Ordering::Relaxed),
+        items: ITEMS.load(Ordering::Relaxed),
+        commit_nanos: COMMIT_NANOS.load(Ordering::Relaxed),
+    }
+}
 
 pub(crate) struct WriteJob {
     items: Vec<NewRegistration>,
@@ -25,40 +57,76 @@ pub(crate) type CommitFn = Arc<
     dyn Fn(Vec<NewRegistration>) -> Pin<Box<dyn Future<Output = Result<Vec<RegisterOutcome>>> + Send>> + Send + Sync,
 >;
 
+/// Called when the queue is empty after a batch (the writer may let go of
+/// what it holds).
+pub(crate) type IdleFn = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 #[derive(Clone)]
 pub(crate) struct Writer {
     tx: mpsc::Sender<WriteJob>,
 }
 
+/// Where the writer tasks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// On the caller's runtime, beside the requests.
+    Shared,
+    /// On a thread of their own (with a single-threaded runtime). For
+    /// SQLite: every statement of a batch is a round trip to the
+    /// connection's worker thread, whose answer wakes the writer from
+    /// outside the runtime; on a runtime busy with requests such a wake-up
+    /// waits in the global queue (up to about a millisecond, measured with
+    /// `ciao bench registrations`), several times per batch, while every
+    /// request of the next batch waits for it.
+    Dedicated,
+}
+
 impl Writer {
     /// Starts `writers` tasks that commit batches of at most `max_items` registrations.
-    pub(crate) fn spawn(writers: usize, max_items: usize, commit: CommitFn) -> Self {
+    pub(crate) fn spawn(
+        writers: usize,
+        max_items: usize,
+        placement: Placement,
+        commit: CommitFn,
+        idle: Option<IdleFn>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel::<WriteJob>(4096);
         let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..writers.max(1) {
-            let rx = rx.clone();
-            let commit = commit.clone();
-            tokio::spawn(async move {
-                loop {
-                    let jobs = {
-                        let mut rx = rx.lock().await;
-                        let Some(first) = rx.recv().await else { break };
-                        let mut count = first.items.len();
-                        let mut jobs = vec![first];
-                        while count < max_items {
-                            match rx.try_recv() {
-                                Ok(job) => {
-                                    count += job.items.len();
-                                    jobs.push(job);
-                                }
-                                Err(_) => break,
+        let writers = writers.max(1);
+        if placement == Placement::Dedicated {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let (thread_rx, thread_commit, thread_idle) = (rx.clone(), commit.clone(), idle.clone());
+            let spawned = runtime.map_err(|e| e.to_string()).and_then(|runtime| {
+                std::thread::Builder::new()
+                    .name("ciao-writer".into())
+                    .spawn(move || {
+                        runtime.block_on(async move {
+                            let tasks: Vec<_> = (0..writers)
+                                .map(|_| {
+                                    tokio::spawn(writer_loop(
+                                        thread_rx.clone(),
+                                        max_items,
+                                        thread_commit.clone(),
+                                        thread_idle.clone(),
+                                    ))
+                                })
+                                .collect();
+                            for t in tasks {
+                                let _ = t.await;
                             }
-                        }
-                        jobs
-                    };
-                    run_batch(jobs, &commit).await;
-                }
+                        })
+                    })
+                    .map_err(|e| e.to_string())
             });
+            match spawned {
+                Ok(_) => return Self { tx },
+                Err(e) => {
+                    tracing::warn!(error = %e, "no thread for the registration writer: it runs beside the requests")
+                }
+            }
+        }
+        for _ in 0..writers {
+            tokio::spawn(writer_loop(rx.clone(), max_items, commit.clone(), idle.clone()));
         }
         Self { tx }
     }
@@ -73,15 +141,57 @@ impl Writer {
     }
 }
 
+/// Takes the first waiting job and every job queued behind it (up to
+/// `max_items` registrations), commits them, and again, until the channel closes.
+async fn writer_loop(
+    rx: Arc<Mutex<mpsc::Receiver<WriteJob>>>,
+    max_items: usize,
+    commit: CommitFn,
+    idle: Option<IdleFn>,
+) {
+    loop {
+        let jobs = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { break };
+            let mut count = first.items.len();
+            let mut jobs = vec![first];
+            while count < max_items {
+                match rx.try_recv() {
+                    Ok(job) => {
+                        count += job.items.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            jobs
+        };
+        run_batch(jobs, &commit).await;
+        if let Some(idle) = &idle {
+            // Another writer waiting on the queue holds the lock: it is empty.
+            let empty = rx.try_lock().map(|rx| rx.is_empty()).unwrap_or(true);
+            if empty {
+                idle().await;
+            }
+        }
+    }
+}
+
 async fn run_batch(jobs: Vec<WriteJob>, commit: &CommitFn) {
     let counts: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
+    BATCHES.fetch_add(1, Ordering::Relaxed);
+    JOBS.fetch_add(jobs.len() as u64, Ordering::Relaxed);
+    ITEMS.fetch_add(counts.iter().sum::<usize>() as u64, Ordering::Relaxed);
+    let started = Instant::now();
     let mut replies = Vec::with_capacity(jobs.len());
     let mut all = Vec::with_capacity(counts.iter().sum());
     for job in jobs {
         all.extend(job.items.iter().cloned());
         replies.push((job.items, job.reply));
     }
-    match commit(all).await {
+    let result = commit(all).await;
+    COMMIT_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    match result {
         Ok(outcomes) => {
             let mut rest = outcomes.into_iter();
             for ((_, reply), n) in replies.into_iter().zip(counts) {

@@ -1,0 +1,251 @@
+//! The group commit's transaction: a whole batch of registrations in a
+//! fixed, small number of statements, whatever its size.
+//!
+//! Written row by row, a batch costs two statements per registration, and
+//! each statement is a round trip (to SQLite's worker thread through sqlx,
+//! or to the PostgreSQL server): measured with `ciao bench registrations`,
+//! those round trips, not the disk, bounded the register's rate. Here a
+//! batch is:
+//! - SQLite: `BEGIN IMMEDIATE`; the next free id; one query that inserts
+//!   every row from a JSON array (`json_each`) with its validation-queue
+//!   row; `COMMIT`. Ids are given explicitly (the transaction holds the
+//!   write lock, so the ids after the largest are free), so each item's id
+//!   is known without relying on the order of `RETURNING`.
+//! - PostgreSQL: one statement (arrays and `UNNEST`): ids from the
+//!   identity's sequence, the rows, their validation-queue rows, and for
+//!   each item whether it was inserted, in one implicit transaction.
+//!
+//! The SQL text never depends on the batch size, so it is prepared once.
+//! The functions are public for `ciao bench`, which measures them without
+//! the writer, the service and HTTP (the "raw insert" ceiling); everything
+//! else registers through [`crate::Store::register`].
+//! Rows whose (sender, clientReference) already exists are skipped by
+//! `ON CONFLICT DO NOTHING` and answered with the existing registration, as
+//! before. Each caller is still answered only after the commit.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ciao_domain::{NewRegistration, RegistrationId};
+use serde_json::{Value, json};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgPool, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::common::{FIND_BY_CLIENT_REFERENCE, InsertValues};
+use crate::writer::{CommitFn, IdleFn};
+use crate::{RegisterOutcome, Result, StoreError};
+
+/// The next free id: past the largest id and past AUTOINCREMENT's sequence
+/// (so that ids are never reused, even after rows were deleted).
+const SQLITE_NEXT_ID: &str = "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'registrations'), 0), \
+     COALESCE((SELECT MAX(id) FROM registrations), 0)) + 1";
+
+/// $1: a JSON array of rows (see [`sqlite_row`]); $2: the id of the first
+/// row; $3: the id after the last. Every inserted registration gets exactly
+/// one queue row, so the changes of the query are twice the inserted rows.
+const SQLITE_INSERT_BATCH: &str = "INSERT INTO registrations (id, registration_date, kind, ssin, limosa_id, \
+     employer_enterprise, employer_foreign_vat, declaration, latitude, longitude, address, client_reference, channel, \
+     sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, validity, remarks) \
+     SELECT $2 + key, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
+     value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, value->>15, value->>16, \
+     'pending', '[]' FROM json_each($1) WHERE true \
+     ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING; \
+     INSERT INTO validation_queue (registration_id, enqueued_at) \
+     SELECT id, created_at FROM registrations WHERE id >= $2 AND id < $3";
+
+fn sqlite_row(v: &InsertValues) -> Value {
+    json!([
+        v.registration_date,
+        v.kind,
+        v.ssin,
+        v.limosa_id,
+        v.employer_enterprise,
+        v.employer_foreign_vat,
+        v.declaration,
+        v.latitude,
+        v.longitude,
+        v.address,
+        v.client_reference,
+        v.channel,
+        v.sender_id,
+        v.sender_enterprise,
+        v.created_at,
+        v.accuracy_m,
+        v.site_code_issued_at,
+    ])
+}
+
+fn outcome(id: i64, existing: bool) -> Result<RegisterOutcome> {
+    Ok(RegisterOutcome { id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?, existing })
+}
+
+/// Commits a batch on SQLite in four round trips (see the module).
+pub async fn commit_sqlite(conn: &mut SqliteConnection, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+    let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
+    let rows = Value::Array(values.iter().map(sqlite_row).collect()).to_string();
+    let n = values.len() as i64;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let first: i64 = sqlx::query_scalar(SQLITE_NEXT_ID).fetch_one(&mut *tx).await?;
+    let changes = sqlx::query(SQLITE_INSERT_BATCH)
+        .bind(rows)
+        .bind(first)
+        .bind(first + n)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let inserted: Option<HashSet<i64>> = if changes == 2 * n as u64 {
+        None // all of them: the usual case
+    } else {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM registrations WHERE id >= $1 AND id < $2")
+            .bind(first)
+            .bind(first + n)
+            .fetch_all(&mut *tx)
+            .await?;
+        Some(ids.into_iter().collect())
+    };
+    let mut out = Vec::with_capacity(values.len());
+    for (k, v) in values.iter().enumerate() {
+        let id = first + k as i64;
+        if inserted.as_ref().is_none_or(|s| s.contains(&id)) {
+            out.push(outcome(id, false)?);
+        } else {
+            let existing: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
+                .bind(v.sender_id.as_str())
+                .bind(v.client_reference.as_deref())
+                .fetch_one(&mut *tx)
+                .await?;
+            out.push(outcome(existing, true)?);
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// How long the SQLite writer keeps the write connection across batches
+/// while registrations keep coming, before giving the other writers (the
+/// validation, the audit log, the channels) their turn.
+const HOLD: Duration = Duration::from_millis(20);
+
+/// The SQLite writer's hold on the store's one write connection. Taking the
+/// connection from the pool and giving it back costs two round trips to its
+/// worker thread (sqlx tests it on release), as much as a small batch's
+/// inserts: under load the writer keeps it for consecutive batches (at most
+/// [`HOLD`]) and gives it back as soon as no registration is waiting.
+/// The connection kept between batches, and since when.
+type Held = Option<(PoolConnection<Sqlite>, Instant)>;
+
+#[derive(Clone)]
+struct HeldConnection {
+    pool: SqlitePool,
+    held: Arc<tokio::sync::Mutex<Held>>,
+}
+
+impl HeldConnection {
+    async fn commit(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+        let mut held = self.held.lock().await;
+        if held.as_ref().is_some_and(|(_, since)| since.elapsed() > HOLD) {
+            *held = None; // back to the pool: whoever waits for it goes first
+        }
+        if held.is_none() {
+            *held = Some((self.pool.acquire().await?, Instant::now()));
+        }
+        let Some((conn, _)) = held.as_mut() else {
+            return Err(StoreError::WriterGone);
+        };
+        let result = commit_sqlite(conn, items).await;
+        if result.is_err() {
+            *held = None; // tested on release, closed if broken
+        }
+        result
+    }
+
+    async fn release(&self) {
+        self.held.lock().await.take();
+    }
+}
+
+/// The group-commit functions of the SQLite store's writer.
+pub(crate) fn sqlite_writer(pool: SqlitePool) -> (CommitFn, IdleFn) {
+    let held = HeldConnection { pool, held: Arc::new(tokio::sync::Mutex::new(None)) };
+    let idle = held.clone();
+    (
+        Arc::new(move |items| {
+            let held = held.clone();
+            Box::pin(async move { held.commit(items).await })
+        }),
+        Arc::new(move || {
+            let idle = idle.clone();
+            Box::pin(async move { idle.release().await })
+        }),
+    )
+}
+
+/// One statement: number the rows from the identity's sequence, insert
+/// them (skipping known clientReferences), queue the inserted ones, and
+/// say for each row (in order) its id and whether it was inserted.
+const POSTGRES_INSERT_BATCH: &str = "WITH input AS ( \
+       SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+         $8::float8[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], \
+         $16::float8[], $17::bigint[]) WITH ORDINALITY AS t(registration_date, kind, ssin, limosa_id, \
+         employer_enterprise, employer_foreign_vat, declaration, latitude, longitude, address, client_reference, \
+         channel, sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, ord) \
+     ), numbered AS MATERIALIZED ( \
+       SELECT nextval(pg_get_serial_sequence('registrations', 'id')) AS id, input.* FROM input ORDER BY ord \
+     ), inserted AS ( \
+       INSERT INTO registrations (id, registration_date, kind, ssin, limosa_id, employer_enterprise, \
+         employer_foreign_vat, declaration, latitude, longitude, address, client_reference, channel, sender_id, \
+         sender_enterprise, created_at, accuracy_m, site_code_issued_at, validity, remarks) \
+       SELECT id, registration_date, kind, ssin, limosa_id, employer_enterprise, employer_foreign_vat, declaration, \
+         latitude, longitude, address, client_reference, channel, sender_id, sender_enterprise, created_at, \
+         accuracy_m, site_code_issued_at, 'pending', '[]' FROM numbered ORDER BY ord \
+       ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING \
+       RETURNING id, created_at \
+     ), queued AS ( \
+       INSERT INTO validation_queue (registration_id, enqueued_at) SELECT id, created_at FROM inserted \
+     ) \
+     SELECT n.id, i.id IS NOT NULL FROM numbered n LEFT JOIN inserted i ON i.id = n.id ORDER BY n.ord";
+
+/// Commits a batch on PostgreSQL in one statement (see the module); rows
+/// whose clientReference was known take one more query each.
+pub async fn commit_postgres(pool: PgPool, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+    let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
+    let col = |f: &dyn Fn(&InsertValues) -> Option<String>| values.iter().map(f).collect::<Vec<Option<String>>>();
+    let rows: Vec<(i64, bool)> = sqlx::query_as(POSTGRES_INSERT_BATCH)
+        .bind(values.iter().map(|v| v.registration_date).collect::<Vec<i64>>())
+        .bind(values.iter().map(|v| v.kind.to_string()).collect::<Vec<String>>())
+        .bind(col(&|v| v.ssin.clone()))
+        .bind(col(&|v| v.limosa_id.clone()))
+        .bind(col(&|v| v.employer_enterprise.clone()))
+        .bind(col(&|v| v.employer_foreign_vat.clone()))
+        .bind(values.iter().map(|v| v.declaration.clone()).collect::<Vec<String>>())
+        .bind(values.iter().map(|v| v.latitude).collect::<Vec<Option<f64>>>())
+        .bind(values.iter().map(|v| v.longitude).collect::<Vec<Option<f64>>>())
+        .bind(col(&|v| v.address.clone()))
+        .bind(col(&|v| v.client_reference.clone()))
+        .bind(values.iter().map(|v| v.channel.to_string()).collect::<Vec<String>>())
+        .bind(values.iter().map(|v| v.sender_id.clone()).collect::<Vec<String>>())
+        .bind(col(&|v| v.sender_enterprise.clone()))
+        .bind(values.iter().map(|v| v.created_at).collect::<Vec<i64>>())
+        .bind(values.iter().map(|v| v.accuracy_m).collect::<Vec<Option<f64>>>())
+        .bind(values.iter().map(|v| v.site_code_issued_at).collect::<Vec<Option<i64>>>())
+        .fetch_all(&pool)
+        .await?;
+    if rows.len() != values.len() {
+        return Err(StoreError::Batch(format!("{} rows answered for {} registrations", rows.len(), values.len())));
+    }
+    let mut out = Vec::with_capacity(values.len());
+    for ((id, inserted), v) in rows.into_iter().zip(&values) {
+        if inserted {
+            out.push(outcome(id, false)?);
+        } else {
+            let existing: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
+                .bind(v.sender_id.as_str())
+                .bind(v.client_reference.as_deref())
+                .fetch_one(&pool)
+                .await?;
+            out.push(outcome(existing, true)?);
+        }
+    }
+    Ok(out)
+}
