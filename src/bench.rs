@@ -10,10 +10,13 @@
 //! - `tokens`: the token endpoint with ES384 and RS256 client assertions.
 //! - `search`: the two common searches over a large register.
 //! - `validation`: the validation drain rate (issue #4).
+//! - `crash`: kill -9 of the server under load, restart, and a check that
+//!   every acknowledged registration is stored once.
 //! - `all`: all of them, with one JSON summary; `plot` draws the SVG of
 //!   throughput and p99 against concurrency from such summaries.
 
 pub mod ceilings;
+pub mod crash;
 pub mod db;
 pub mod hist;
 pub mod http;
@@ -99,6 +102,37 @@ pub struct SearchBench {
 }
 
 #[derive(Debug, Clone, clap::Args)]
+pub struct CrashBench {
+    /// Seconds of load before each kill -9.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+    /// Kill-and-restart cycles.
+    #[arg(long, default_value_t = 3)]
+    pub cycles: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Items per registerInBulk request (1 to 200).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Persons the items are drawn from.
+    #[arg(long, default_value_t = 5_000)]
+    pub persons: u64,
+    /// The ciao program to run as the server (default: this one).
+    #[arg(long)]
+    pub server_binary: Option<PathBuf>,
+    /// Keep the database afterwards.
+    #[arg(long)]
+    pub keep: bool,
+    /// Print the JSON summary on standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the JSON summary to this file.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
 pub struct AllBench {
     #[command(flatten)]
     pub load: LoadArgs,
@@ -123,6 +157,9 @@ pub struct AllBench {
     /// Skip the search scenarios.
     #[arg(long)]
     pub no_search: bool,
+    /// Skip the kill -9 scenario.
+    #[arg(long)]
+    pub no_crash: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -146,6 +183,8 @@ pub enum BenchCommand {
     Tokens(TokensBench),
     /// Searches by declaration and day and by person and month over a large register.
     Search(SearchBench),
+    /// kill -9 of the server under load, restart: every acknowledged registration stored, none twice.
+    Crash(CrashBench),
     /// Every scenario of issue #8, with one JSON summary.
     All(AllBench),
     /// Draws throughput and p99 against concurrency (SVG) from JSON summaries.
@@ -170,6 +209,19 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
             let mut report = report::Report::new(url);
             search::run(url, b, &mut report).await?;
             report.finish(&b.load)
+        }
+        BenchCommand::Crash(b) => {
+            let mut report = report::Report::new(url);
+            crash::run(url, b, &mut report).await?;
+            let load = LoadArgs {
+                seconds: b.seconds,
+                warmup: 0.0,
+                concurrency: vec![b.concurrency],
+                json: b.json,
+                json_out: b.json_out.clone(),
+                keep: b.keep,
+            };
+            report.finish(&load)
         }
         BenchCommand::All(b) => all(url, b).await,
         BenchCommand::Plot(p) => plot::run(p),
@@ -209,11 +261,25 @@ async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
     tokens::run(url, &tokens, &mut report).await?;
     if !b.no_search {
         let search = SearchBench {
-            load: LoadArgs { concurrency: vec![16], ..b.load.clone() },
+            load: LoadArgs { concurrency: vec![1, 4, 16], ..b.load.clone() },
             register_size: b.register_size,
             keep_register: b.keep_register,
         };
         search::run(url, &search, &mut report).await?;
+    }
+    if !b.no_crash {
+        let crash = CrashBench {
+            seconds: 3.0,
+            cycles: 3,
+            concurrency: 64,
+            batch: 1,
+            persons: 5_000,
+            server_binary: None,
+            keep: b.load.keep,
+            json: false,
+            json_out: None,
+        };
+        crash::run(url, &crash, &mut report).await?;
     }
     if !b.no_validation {
         let v = if b.small_registries {

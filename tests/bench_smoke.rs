@@ -79,3 +79,66 @@ async fn postgres() {
     };
     smoke(&url).await;
 }
+
+/// `ciao bench crash` as a user runs it: the program starts itself as the
+/// server, kills it with SIGKILL under load twice, restarts it and checks
+/// the register. Returns its JSON summary.
+fn crash(database: &str, json: &std::path::Path, keep: bool) -> serde_json::Value {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ciao"));
+    cmd.args(["--database", database, "bench", "crash", "--seconds", "1", "--cycles", "2"])
+        .args(["--concurrency", "8", "--persons", "500", "--json-out"])
+        .arg(json)
+        .env("RUST_LOG", "warn");
+    if keep {
+        cmd.arg("--keep");
+    }
+    let out = cmd.output().expect("run ciao bench crash");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ciao bench crash failed: {stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).expect("summary written")).expect("JSON summary");
+    let s = summary["scenarios"][0].clone();
+    assert_eq!(s["scenario"], "crash", "{s:#}");
+    assert_eq!(s["cycles"], 2, "{s:#}");
+    assert_eq!(s["missing"], 0, "{s:#}");
+    assert_eq!(s["duplicates"], 0, "{s:#}");
+    assert_eq!(s["errors"], 0, "{s:#}");
+    assert!(s["acknowledged"].as_u64().unwrap_or(0) > 0, "nothing acknowledged: {s:#}");
+    assert_eq!(s["stored"], s["acknowledged"], "{s:#}");
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_crash_loses_nothing_acknowledged() {
+    use sqlx::Connection;
+    let dir = std::env::temp_dir().join(format!("ciao-crash-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = crash(&format!("sqlite://{}", dir.join("bench.db").display()), &dir.join("crash.json"), true);
+    // Read the kept database ourselves: as many registrations as acknowledged, each clientReference once.
+    let db = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "db") && p.to_string_lossy().contains("crash"))
+        .expect("the kept database");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let (rows, refs): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT client_reference) FROM registrations")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(rows as u64, s["acknowledged"].as_u64().unwrap(), "{s:#}");
+    assert_eq!(refs, rows, "a clientReference stored twice");
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_crash_loses_nothing_acknowledged() {
+    let Some(url) = common::postgres_url() else {
+        eprintln!("CIAO_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
+        return;
+    };
+    let json = std::env::temp_dir().join(format!("ciao-crash-smoke-{}.json", std::process::id()));
+    crash(&url, &json, false);
+    let _ = std::fs::remove_file(&json);
+}

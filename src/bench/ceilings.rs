@@ -57,8 +57,13 @@ pub async fn sqlite_inserts(url: &str, batch: usize, seconds: f64, make: MakeRow
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
         // As the store's writer connection (crates/store/src/sqlite.rs).
-        .pragma("temp_store", "memory")
-        .pragma("cache_size", "-32768");
+        .pragma("temp_store", "memory");
+    // Checkpoints from a connection of their own, as the store does.
+    let _checkpointer = ciao_service::ciao_store::sqlite::Checkpointer::spawn(options.clone());
+    let options = options
+        .pragma("cache_size", "-32768")
+        .pragma("wal_autocheckpoint", "16000")
+        .pragma("journal_size_limit", "67108864");
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)

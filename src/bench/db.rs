@@ -112,6 +112,11 @@ impl FreshDb {
     pub async fn size_bytes(&self) -> anyhow::Result<u64> {
         match &self.kind {
             Kind::Sqlite { path } => {
+                // Everything copied from the WAL into the database file first:
+                // the WAL's size is its high-water mark, not the data.
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await?;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+                conn.close().await?;
                 let [db, wal, _] = sqlite_files(path);
                 let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
                 Ok(len(&db) + len(&wal))

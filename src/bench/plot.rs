@@ -1,6 +1,7 @@
 //! `ciao bench plot`: throughput and p99 latency of single-item
 //! registrations against concurrency, one line per backend, with the raw
-//! insert ceiling of each backend dashed; drawn as SVG from the JSON
+//! insert ceiling of each backend dashed (and PostgreSQL's single-row
+//! commits dotted); drawn as SVG from the JSON
 //! summaries of `ciao bench registrations|all --json-out`.
 
 use std::fmt::Write as _;
@@ -15,7 +16,8 @@ use super::PlotArgs;
 pub struct Series {
     pub label: String,
     pub color: &'static str,
-    pub dashed: bool,
+    /// None: solid; Some(pattern): an SVG stroke-dasharray.
+    pub dash: Option<&'static str>,
     pub points: Vec<(f64, f64)>,
 }
 
@@ -41,6 +43,7 @@ pub fn series(summaries: &[Value]) -> (Vec<Series>, Vec<Series>) {
         let color = COLORS[k % COLORS.len()];
         let mut items = Vec::new();
         let mut raw = Vec::new();
+        let mut single = Vec::new();
         let mut lat = Vec::new();
         for s in summaries {
             for sc in s["scenarios"].as_array().into_iter().flatten() {
@@ -54,25 +57,33 @@ pub fn series(summaries: &[Value]) -> (Vec<Series>, Vec<Series>) {
                 if let Some(v) = sc["ceilings"]["raw_inserts"]["rows_per_s"].as_f64() {
                     raw.push((c, v));
                 }
+                if let Some(v) = sc["ceilings"]["pg_single_row_commits"]["commits_per_s"].as_f64() {
+                    single.push((c, v));
+                }
                 if let Some(v) = sc["latency_ms"]["p99"].as_f64() {
                     lat.push((c, v));
                 }
             }
         }
-        for v in [&mut items, &mut raw, &mut lat] {
+        for v in [&mut items, &mut raw, &mut single, &mut lat] {
             v.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
         let name = if backend == "sqlite" { "SQLite" } else { "PostgreSQL" };
-        throughput.push(Series { label: format!("{name}, registrations/s"), color, dashed: false, points: items });
+        throughput.push(Series {
+            label: format!("{name}, registrations/s through HTTP"),
+            color,
+            dash: None,
+            points: items,
+        });
         if !raw.is_empty() {
-            throughput.push(Series {
-                label: format!("{name}, raw durable inserts/s"),
-                color,
-                dashed: true,
-                points: raw,
-            });
+            let label = format!("{name}, ceiling: raw durable inserts/s (same batches)");
+            throughput.push(Series { label, color, dash: Some("6 4"), points: raw });
         }
-        p99.push(Series { label: format!("{name}, p99"), color, dashed: false, points: lat });
+        if !single.is_empty() {
+            let label = format!("{name}, ceiling: single-row commits/s (as pgbench)");
+            throughput.push(Series { label, color, dash: Some("2 3"), points: single });
+        }
+        p99.push(Series { label: format!("{name}, p99"), color, dash: None, points: lat });
     }
     (throughput, p99)
 }
@@ -118,10 +129,11 @@ fn panel(out: &mut String, x0: f64, y0: f64, w: f64, h: f64, title: &str, unit: 
     let py = |v: f64| y0 + 30.0 + (1.0 - v / top) * (h - 70.0);
     let _ = writeln!(
         out,
-        r#"<text x="{}" y="{}" font-size="14" font-weight="bold">{}</text>"#,
+        r#"<text x="{}" y="{}" font-size="14"><tspan font-weight="bold">{}</tspan> ({})</text>"#,
         x0 + 50.0,
         y0 + 18.0,
-        escape(title)
+        escape(title),
+        escape(unit)
     );
     // Grid and y ticks.
     let mut v = 0.0;
@@ -150,12 +162,9 @@ fn panel(out: &mut String, x0: f64, y0: f64, w: f64, h: f64, title: &str, unit: 
     }
     let _ = writeln!(
         out,
-        r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">concurrent clients</text><text x="{:.1}" y="{:.1}" font-size="11">{}</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">concurrent clients</text>"##,
         x0 + w / 2.0 + 15.0,
         py(0.0) + 30.0,
-        x0 + 5.0,
-        y0 + 18.0 + 14.0,
-        escape(unit)
     );
     let _ = writeln!(
         out,
@@ -169,7 +178,7 @@ fn panel(out: &mut String, x0: f64, y0: f64, w: f64, h: f64, title: &str, unit: 
     );
     for s in series {
         let pts: Vec<String> = s.points.iter().map(|&(c, v)| format!("{:.1},{:.1}", px(c), py(v))).collect();
-        let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+        let dash = s.dash.map(|d| format!(r#" stroke-dasharray="{d}""#)).unwrap_or_default();
         let _ = writeln!(
             out,
             r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{dash}/>"#,
@@ -205,11 +214,11 @@ pub fn svg(summaries: &[Value]) -> String {
         2.0 * w
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    panel(&mut out, 0.0, 0.0, w, h, "Throughput (single-item registerInBulk)", "per second", &throughput);
+    panel(&mut out, 0.0, 0.0, w, h, "Single-item registerInBulk", "per second", &throughput);
     panel(&mut out, w, 0.0, w, h, "p99 latency", "ms", &p99);
     for (i, s) in legend.iter().enumerate() {
         let y = h + 10.0 + 18.0 * i as f64;
-        let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+        let dash = s.dash.map(|d| format!(r#" stroke-dasharray="{d}""#)).unwrap_or_default();
         let _ = writeln!(
             out,
             r#"<line x1="60" y1="{y:.1}" x2="90" y2="{y:.1}" stroke="{}" stroke-width="2"{dash}/><text x="98" y="{:.1}" font-size="12">{}</text>"#,
@@ -247,7 +256,7 @@ mod tests {
         let summary = json!({"scenarios": [point("sqlite", 16, 1000.0), point("sqlite", 64, 2000.0), point("postgres", 64, 1500.0)]});
         let svg = super::svg(&[summary]);
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains("SQLite, registrations/s") && svg.contains("PostgreSQL, p99"));
+        assert!(svg.contains("SQLite, registrations/s through HTTP") && svg.contains("PostgreSQL, p99"));
         assert_eq!(svg.matches("<polyline").count(), 8);
     }
 }

@@ -214,6 +214,22 @@ impl Report {
                 );
             }
         }
+        for s in self.scenarios.iter().filter(|s| s["scenario"] == "crash") {
+            let _ = writeln!(
+                out,
+                "\ncrash ({}): {} kill -9 cycles at {} clients: {} registrations acknowledged ({} requests in doubt resent), \
+                 {} stored, {} missing, {} stored twice; restart ≤ {} s",
+                s["backend"].as_str().unwrap_or(""),
+                s["cycles"],
+                s["concurrency"],
+                s["acknowledged"],
+                s["in_doubt_resent"],
+                s["stored"],
+                s["missing"],
+                s["duplicates"],
+                s["restart_seconds_max"]
+            );
+        }
         for s in self.scenarios.iter().filter(|s| s["scenario"] == "validation") {
             let _ = writeln!(
                 out,

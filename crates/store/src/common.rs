@@ -2147,16 +2147,7 @@ macro_rules! impl_store {
             }
 
             async fn audit(&self, entry: AuditEntry) -> Result<()> {
-                sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail, enterprise_number) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(to_micros(entry.at))
-                    .bind(&entry.actor)
-                    .bind(&entry.action)
-                    .bind(&entry.subject)
-                    .bind(entry.detail.to_string())
-                    .bind(&entry.enterprise)
-                    .execute(&self.write)
-                    .await?;
-                Ok(())
+                self.audit_writer.append(entry).await
             }
 
             async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {

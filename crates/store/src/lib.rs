@@ -19,6 +19,7 @@ use ciao_domain::{
 };
 use time::OffsetDateTime;
 
+mod audit_writer;
 pub mod batch;
 mod common;
 pub mod postgres;

@@ -30,6 +30,7 @@ pub struct PgStore {
     write: PgPool,
     read: PgPool,
     writer: Writer,
+    audit_writer: crate::audit_writer::AuditWriter,
     environment: crate::Environment,
 }
 
@@ -48,7 +49,8 @@ impl PgStore {
             Arc::new(move |items| Box::pin(crate::batch::commit_postgres(p.clone(), items))),
             None,
         );
-        Ok(Self { write: pool.clone(), read: pool, writer, environment })
+        let audit_writer = crate::audit_writer::AuditWriter::spawn(crate::audit_writer::postgres_commit(pool.clone()));
+        Ok(Self { write: pool.clone(), read: pool, writer, audit_writer, environment })
     }
 }
 

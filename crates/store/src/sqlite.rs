@@ -26,6 +26,23 @@ const MIGRATIONS: &[Migration] = &[
 /// register's indexes that the group commit updates (SQLite's default: 2 MiB).
 const WRITER_CACHE_KIB: &str = "-32768";
 
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// The writer's own (automatic) checkpoint, past this many frames of WAL.
+/// By then the checkpointer has copied nearly all of them, so it is cheap;
+/// what it brings is that the writer, having found the WAL fully copied,
+/// starts it over at its next transaction (under continuous load a passive
+/// checkpoint from another connection never finds that moment). The WAL
+/// stays near 64 MiB. Measured with `ciao bench registrations` at 64
+/// clients: 1,000 frames (SQLite's default) 6,200–7,200/s, 16,000 frames
+/// 7,500–8,900/s; a `RESTART` checkpoint from the checkpointer instead
+/// stalled the writer (max latency 135–413 ms).
+const WRITER_AUTOCHECKPOINT_FRAMES: &str = "16000";
+
+/// Size the WAL file is cut back to after it was reset (bytes).
+const WAL_SIZE_LIMIT: &str = "67108864";
+
 /// Largest number of registrations committed in one transaction.
 const MAX_BATCH: usize = 2000;
 
@@ -33,7 +50,56 @@ pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
     writer: Writer,
+    audit_writer: crate::audit_writer::AuditWriter,
     environment: crate::Environment,
+    _checkpointer: Checkpointer,
+}
+
+/// Copies the WAL into the database file from a connection and a thread of
+/// its own, so that the writer seldom does it: with SQLite's automatic
+/// checkpoint alone, the commit that crosses 1,000 pages of WAL copies them
+/// (random writes into the indexes) and syncs the database file before it
+/// returns, while every registration of the next batch waits. A passive
+/// checkpoint takes no lock that the writer needs. Stopped when the store
+/// is dropped.
+pub struct Checkpointer(tokio::task::JoinHandle<()>);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Checkpointer {
+    /// Starts checkpointing the database of `options` (whose writer should
+    /// checkpoint rarely: a high `wal_autocheckpoint`); it stops when this
+    /// is dropped.
+    pub fn spawn(options: SqliteConnectOptions) -> Self {
+        Self(tokio::spawn(async move {
+            use sqlx::Connection;
+            let mut conn: Option<sqlx::SqliteConnection> = None;
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if conn.is_none() {
+                    match sqlx::SqliteConnection::connect_with(&options).await {
+                        Ok(c) => conn = Some(c),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "checkpointer cannot connect");
+                            continue;
+                        }
+                    }
+                }
+                let Some(c) = conn.as_mut() else { continue };
+                let result = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *c).await;
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                    conn = None;
+                }
+            }
+        }))
+    }
 }
 
 impl SqliteStore {
@@ -59,9 +125,16 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE_KIB))
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("cache_size", WRITER_CACHE_KIB)
+                    .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_FRAMES)
+                    .pragma("journal_size_limit", WAL_SIZE_LIMIT),
+            )
             .await?;
         migrate(&write, environment).await?;
+        let checkpointer = Checkpointer::spawn(options.clone());
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -69,7 +142,8 @@ impl SqliteStore {
             .await?;
         let (commit, idle) = crate::batch::sqlite_writer(write.clone());
         let writer = Writer::spawn(1, MAX_BATCH, Placement::Dedicated, commit, Some(idle));
-        Ok(Self { write, read, writer, environment })
+        let audit_writer = crate::audit_writer::AuditWriter::spawn(crate::audit_writer::sqlite_commit(write.clone()));
+        Ok(Self { write, read, writer, audit_writer, environment, _checkpointer: checkpointer })
     }
 }
 
