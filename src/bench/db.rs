@@ -111,15 +111,19 @@ impl FreshDb {
     /// Bytes the database takes: SQLite's file and its WAL; PostgreSQL's `pg_database_size`.
     pub async fn size_bytes(&self) -> anyhow::Result<u64> {
         match &self.kind {
-            Kind::Sqlite { path } => {
-                // Everything copied from the WAL into the database file first:
-                // the WAL's size is its high-water mark, not the data.
+            Kind::Sqlite { .. } => {
+                // The database's logical size (pages in use, wherever they
+                // are: the file or the WAL), not the files' sizes: the WAL's
+                // size is its high-water mark, and the file keeps free pages.
                 let mut conn = sqlx::SqliteConnection::connect(&self.url).await?;
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+                let (pages, free, size): (i64, i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count), \
+                     (SELECT page_size FROM pragma_page_size)",
+                )
+                .fetch_one(&mut conn)
+                .await?;
                 conn.close().await?;
-                let [db, wal, _] = sqlite_files(path);
-                let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-                Ok(len(&db) + len(&wal))
+                Ok(((pages - free).max(0) * size) as u64)
             }
             Kind::Postgres { .. } => {
                 let mut conn = sqlx::PgConnection::connect(&self.url).await?;

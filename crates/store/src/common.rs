@@ -54,17 +54,6 @@ pub(crate) const REGISTRATION_COLUMNS: &str = "r.id, r.registration_date, r.kind
     r.client_reference, r.channel, r.sender_id, r.sender_enterprise, r.created_at, r.validity, r.remarks, \
     r.accuracy_m, r.site_code_issued_at";
 
-pub(crate) const INSERT_REGISTRATION: &str = "INSERT INTO registrations (registration_date, kind, ssin, \
-    limosa_id, employer_enterprise, employer_foreign_vat, declaration, latitude, longitude, address, \
-    client_reference, channel, sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, \
-    validity, remarks) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'pending', '[]') \
-    ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING \
-    RETURNING id";
-
-pub(crate) const ENQUEUE_VALIDATION: &str =
-    "INSERT INTO validation_queue (registration_id, enqueued_at) VALUES ($1, $2)";
-
 pub(crate) const FIND_BY_CLIENT_REFERENCE: &str =
     "SELECT id FROM registrations WHERE sender_id = $1 AND client_reference = $2";
 
@@ -541,8 +530,8 @@ impl DeclarationRow {
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal) => {
         use $crate::common::{
-            DeclarationRow, EventRow, InsertValues, Param, RegistrationRow, date_text, opt_date_of, date_of,
-            search_filter, search_order, DECLARATION_SELECT, ENQUEUE_VALIDATION, FIND_BY_CLIENT_REFERENCE, INSERT_REGISTRATION,
+            DeclarationRow, EventRow, Param, RegistrationRow, date_text, opt_date_of, date_of,
+            search_filter, search_order, DECLARATION_SELECT,
             REGISTRATION_COLUMNS,
         };
         use $crate::{
@@ -633,156 +622,6 @@ macro_rules! impl_store {
                 detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 enterprise: r.try_get(5)?,
             })
-        }
-
-        /// Commits a batch of registrations in one transaction.
-        /// Commits a batch of registrations in one transaction, with
-        /// multi-row statements: ids are reserved first, so each row's id is
-        /// known; rows that hit an existing (sender, clientReference) are
-        /// skipped by ON CONFLICT and answered with the existing id.
-        #[allow(dead_code)] // each backend uses the faster of the two ways, as measured
-        pub(crate) async fn commit_batch_multi(
-            pool: sqlx::Pool<$db>,
-            items: Vec<NewRegistration>,
-        ) -> Result<Vec<RegisterOutcome>> {
-            use std::collections::HashSet;
-            const ROWS: usize = 500;
-            let mut tx = pool.begin().await?;
-            let ids = reserve_ids(&mut tx, items.len()).await?;
-            let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
-            let mut inserted: HashSet<i64> = HashSet::with_capacity(items.len());
-            for (chunk, chunk_ids) in values.chunks(ROWS).zip(ids.chunks(ROWS)) {
-                let rows: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let b = i * 18;
-                        format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', '[]')",
-                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9,
-                            b + 10, b + 11, b + 12, b + 13, b + 14, b + 15, b + 16, b + 17, b + 18
-                        )
-                    })
-                    .collect();
-                let sql = AssertSqlSafe(format!(
-                    "INSERT INTO registrations (id, registration_date, kind, ssin, limosa_id, employer_enterprise, \
-                     employer_foreign_vat, declaration, latitude, longitude, address, client_reference, channel, \
-                     sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, validity, remarks) VALUES {} \
-                     ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING \
-                     RETURNING id",
-                    rows.join(", ")
-                ));
-                let mut q = sqlx::query_scalar::<_, i64>(sql);
-                for (v, id) in chunk.iter().zip(chunk_ids) {
-                    q = q
-                        .bind(*id)
-                        .bind(v.registration_date)
-                        .bind(v.kind)
-                        .bind(v.ssin.as_deref())
-                        .bind(v.limosa_id.as_deref())
-                        .bind(v.employer_enterprise.as_deref())
-                        .bind(v.employer_foreign_vat.as_deref())
-                        .bind(v.declaration.as_str())
-                        .bind(v.latitude)
-                        .bind(v.longitude)
-                        .bind(v.address.as_deref())
-                        .bind(v.client_reference.as_deref())
-                        .bind(v.channel)
-                        .bind(v.sender_id.as_str())
-                        .bind(v.sender_enterprise.as_deref())
-                        .bind(v.created_at)
-                        .bind(v.accuracy_m)
-                        .bind(v.site_code_issued_at);
-                }
-                inserted.extend(q.fetch_all(&mut *tx).await?);
-            }
-            // The validation outbox, in the same transaction.
-            let queued: Vec<(i64, i64)> = values
-                .iter()
-                .zip(&ids)
-                .filter(|(_, id)| inserted.contains(id))
-                .map(|(v, id)| (*id, v.created_at))
-                .collect();
-            for chunk in queued.chunks(ROWS) {
-                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
-                let sql = AssertSqlSafe(format!(
-                    "INSERT INTO validation_queue (registration_id, enqueued_at) VALUES {}",
-                    rows.join(", ")
-                ));
-                let mut q = sqlx::query(sql);
-                for (id, at) in chunk {
-                    q = q.bind(*id).bind(*at);
-                }
-                q.execute(&mut *tx).await?;
-            }
-            let mut out = Vec::with_capacity(items.len());
-            for (v, id) in values.iter().zip(&ids) {
-                let outcome = if inserted.contains(id) {
-                    RegisterOutcome { id: RegistrationId::new(*id).map_err(|e| StoreError::Corrupt(e.message))?, existing: false }
-                } else {
-                    let existing: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
-                        .bind(v.sender_id.as_str())
-                        .bind(v.client_reference.as_deref())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    RegisterOutcome {
-                        id: RegistrationId::new(existing).map_err(|e| StoreError::Corrupt(e.message))?,
-                        existing: true,
-                    }
-                };
-                out.push(outcome);
-            }
-            tx.commit().await?;
-            Ok(out)
-        }
-
-        /// Commits a batch of registrations in one transaction, one row per
-        /// statement (the faster way with SQLite through sqlx, measured).
-        #[allow(dead_code)] // each backend uses the faster of the two ways, as measured
-        pub(crate) async fn commit_batch_rows(
-            pool: sqlx::Pool<$db>,
-            items: Vec<NewRegistration>,
-        ) -> Result<Vec<RegisterOutcome>> {
-            let mut tx = pool.begin().await?;
-            let mut out = Vec::with_capacity(items.len());
-            for item in &items {
-                let v = InsertValues::of(item);
-                let inserted: Option<i64> = sqlx::query_scalar(INSERT_REGISTRATION)
-                    .bind(v.registration_date)
-                    .bind(v.kind)
-                    .bind(v.ssin)
-                    .bind(v.limosa_id)
-                    .bind(v.employer_enterprise)
-                    .bind(v.employer_foreign_vat)
-                    .bind(v.declaration)
-                    .bind(v.latitude)
-                    .bind(v.longitude)
-                    .bind(v.address)
-                    .bind(v.client_reference.clone())
-                    .bind(v.channel)
-                    .bind(v.sender_id.clone())
-                    .bind(v.sender_enterprise)
-                    .bind(v.created_at)
-                    .bind(v.accuracy_m)
-                    .bind(v.site_code_issued_at)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let outcome = match inserted {
-                    Some(id) => {
-                        sqlx::query(ENQUEUE_VALIDATION).bind(id).bind(v.created_at).execute(&mut *tx).await?;
-                        RegisterOutcome { id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?, existing: false }
-                    }
-                    None => {
-                        let id: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
-                            .bind(v.sender_id)
-                            .bind(v.client_reference)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        RegisterOutcome { id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?, existing: true }
-                    }
-                };
-                out.push(outcome);
-            }
-            tx.commit().await?;
-            Ok(out)
         }
 
         fn bind_params<'q>(

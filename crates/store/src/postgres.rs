@@ -88,13 +88,4 @@ async fn migrate(pool: &PgPool, expected: crate::Environment) -> Result<()> {
     Ok(())
 }
 
-/// Ids for `n` new registrations, taken from the identity's sequence in one
-/// round trip (several writers and nodes may insert at once).
-async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, n: usize) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('registrations', 'id')) FROM generate_series(1, $1)")
-        .bind(n as i64)
-        .fetch_all(&mut **tx)
-        .await?)
-}
-
 impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED", false, "ANALYZE", "BEGIN");

@@ -181,12 +181,4 @@ async fn migrate(pool: &SqlitePool, expected: crate::Environment) -> Result<()> 
     Ok(())
 }
 
-#[allow(dead_code)] // used by the multi-row way, which PostgreSQL takes
-/// Ids for `n` new registrations: SQLite has one writer, so the ones after
-/// the largest are free.
-async fn reserve_ids(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, n: usize) -> Result<Vec<i64>> {
-    let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM registrations").fetch_one(&mut **tx).await?;
-    Ok((1..=n as i64).map(|i| max + i).collect())
-}
-
 impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true, "PRAGMA optimize", "BEGIN IMMEDIATE");
