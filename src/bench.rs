@@ -198,30 +198,22 @@ pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Registrations(b) => {
             let mut report = report::Report::new(url);
             http::sweep(url, b, &mut report).await?;
-            report.finish(&b.load)
+            report.finish(b.load.json, b.load.json_out.as_deref())
         }
         BenchCommand::Tokens(b) => {
             let mut report = report::Report::new(url);
             tokens::run(url, b, &mut report).await?;
-            report.finish(&b.load)
+            report.finish(b.load.json, b.load.json_out.as_deref())
         }
         BenchCommand::Search(b) => {
             let mut report = report::Report::new(url);
             search::run(url, b, &mut report).await?;
-            report.finish(&b.load)
+            report.finish(b.load.json, b.load.json_out.as_deref())
         }
         BenchCommand::Crash(b) => {
             let mut report = report::Report::new(url);
             crash::run(url, b, &mut report).await?;
-            let load = LoadArgs {
-                seconds: b.seconds,
-                warmup: 0.0,
-                concurrency: vec![b.concurrency],
-                json: b.json,
-                json_out: b.json_out.clone(),
-                keep: b.keep,
-            };
-            report.finish(&load)
+            report.finish(b.json, b.json_out.as_deref())
         }
         BenchCommand::All(b) => all(url, b).await,
         BenchCommand::Plot(p) => plot::run(p),
@@ -299,5 +291,5 @@ async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
         fresh.finish(b.load.keep).await;
         report.validation(summary?);
     }
-    report.finish(&b.load)
+    report.finish(b.load.json, b.load.json_out.as_deref())
 }

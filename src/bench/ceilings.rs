@@ -78,7 +78,7 @@ pub async fn sqlite_inserts(url: &str, batch: usize, seconds: f64, make: MakeRow
     while Instant::now() < end {
         let rows: Vec<NewRegistration> = (0..batch as u64).map(|k| make(0, n + k)).collect();
         n += batch as u64;
-        batch::commit_sqlite(&mut conn, rows).await?;
+        batch::commit_sqlite(&mut conn, &rows).await?;
     }
     drop(conn);
     let (secs, cpu_p, cpu_m) = window.close();
@@ -109,7 +109,7 @@ pub async fn postgres_inserts(
             while Instant::now() < end {
                 let rows: Vec<NewRegistration> = (0..batch as u64).map(|k| make(w, n + k)).collect();
                 n += batch as u64;
-                batch::commit_postgres(pool.clone(), rows).await?;
+                batch::commit_postgres(&pool, &rows).await?;
             }
             anyhow::Ok(n)
         }));

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::LoadArgs;
 use super::hist::Histogram;
 use super::validation::ValidationSummary;
 
@@ -93,16 +92,16 @@ impl Report {
 
     /// Prints the table (standard output, or standard error with `--json`)
     /// and the JSON where asked.
-    pub fn finish(&self, load: &LoadArgs) -> anyhow::Result<()> {
+    pub fn finish(&self, print_json: bool, json_out: Option<&std::path::Path>) -> anyhow::Result<()> {
         let table = self.table();
         let json = serde_json::to_string_pretty(&self.json())?;
-        if load.json {
+        if print_json {
             eprint!("{table}");
             println!("{json}");
         } else {
             print!("{table}");
         }
-        if let Some(path) = &load.json_out {
+        if let Some(path) = json_out {
             std::fs::write(path, format!("{json}\n"))?;
             eprintln!("wrote {}", path.display());
         }

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use ciao_auth::client::KeyKind;
-use ciao_domain::reference::{Employment, EnterprisePeriod, LegalForm, PersonRecord};
+use ciao_domain::reference::{Employment, EnterprisePeriod, PersonRecord};
 use ciao_domain::{Channel, Employer, NewRegistration, Person, RegistrationType, Sender};
 use ciao_service::ciao_store::DeclarationImport;
 use hyper::Method;
@@ -29,7 +29,7 @@ use super::db::FreshDb;
 use super::load::{self, CheckAnswer, MakeRequest, Req};
 use super::report::{Report, latency_json, round};
 use super::server::{self, BenchServer};
-use super::validation::{declaration, enterprise, person};
+use super::validation::{date, declaration, enterprise, person};
 use super::{SearchBench, concurrency_or, world};
 
 const SEARCH_PATH: &str = "/REST/presenceRegistration/v1/presenceRegistrations";
@@ -89,22 +89,11 @@ impl Layout {
     }
 }
 
-fn date(s: &str) -> Date {
-    ciao_domain::search::parse_date(s).unwrap_or(Date::MIN)
-}
-
 /// Fills the registries and the register.
 async fn fill(service: &ciao_service::Service, layout: &Layout) -> anyhow::Result<()> {
     let store = service.store();
     let periods: Vec<EnterprisePeriod> = (0..2 + EMPLOYERS)
-        .map(|k| EnterprisePeriod {
-            enterprise_number: enterprise(k),
-            name: format!("Bench enterprise {k}"),
-            active_from: date("2000-01-01"),
-            active_to: None,
-            legal_form: LegalForm::LegalEntity,
-            founders: Vec::new(),
-        })
+        .map(|k| world::enterprise_period(&enterprise(k), &format!("Bench enterprise {k}")))
         .collect();
     store.import_enterprises(&periods).await?;
     let persons: Vec<u64> = (0..layout.persons).collect();

@@ -95,7 +95,8 @@ pub fn declaration(j: u64) -> DeclarationNumber {
     DeclarationNumber::parse(&s).unwrap_or_else(|_| DeclarationNumber::parse("1Y1003SQ5VSSZ").expect("valid"))
 }
 
-fn date(s: &str) -> time::Date {
+/// A fixed date of the benchmarks' registries (`YYYY-MM-DD`).
+pub fn date(s: &str) -> time::Date {
     ciao_domain::search::parse_date(s).unwrap_or(time::Date::MIN)
 }
 

@@ -11,7 +11,7 @@ use ciao_service::Service;
 use ciao_service::ciao_store::DeclarationImport;
 use time::{Duration, OffsetDateTime};
 
-use super::validation::{declaration, enterprise, person};
+use super::validation::{date, declaration, enterprise, person};
 
 pub struct World {
     /// The enterprise of the REST account: declaring contractor of every
@@ -23,8 +23,16 @@ pub struct World {
     pub declarations: Vec<String>,
 }
 
-fn date(s: &str) -> time::Date {
-    ciao_domain::search::parse_date(s).unwrap_or(time::Date::MIN)
+/// An enterprise of the benchmarks: a legal entity, active since 2000.
+pub fn enterprise_period(e: &EnterpriseNumber, name: &str) -> EnterprisePeriod {
+    EnterprisePeriod {
+        enterprise_number: e.clone(),
+        name: name.into(),
+        active_from: date("2000-01-01"),
+        active_to: None,
+        legal_form: LegalForm::LegalEntity,
+        founders: Vec::new(),
+    }
 }
 
 /// A declaration row of the benchmarks.
@@ -56,17 +64,7 @@ pub async fn seed(service: &Service, persons: u64, declarations: u64) -> anyhow:
     let store = service.store();
     let own = enterprise(0);
     let principal = enterprise(1);
-    let periods: Vec<EnterprisePeriod> = [(&own, "Bench Clean BV"), (&principal, "Bench Principal NV")]
-        .into_iter()
-        .map(|(e, name)| EnterprisePeriod {
-            enterprise_number: e.clone(),
-            name: name.into(),
-            active_from: date("2000-01-01"),
-            active_to: None,
-            legal_form: LegalForm::LegalEntity,
-            founders: Vec::new(),
-        })
-        .collect();
+    let periods = [enterprise_period(&own, "Bench Clean BV"), enterprise_period(&principal, "Bench Principal NV")];
     store.import_enterprises(&periods).await?;
     let ssins: Vec<Ssin> = (0..persons.max(1)).map(person).collect();
     for chunk in ssins.chunks(50_000) {

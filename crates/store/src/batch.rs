@@ -37,6 +37,9 @@ use sqlx::{Connection, PgPool, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::common::{FIND_BY_CLIENT_REFERENCE, InsertValues};
 use crate::writer::{CommitFn, IdleFn};
+
+/// The registrations' commit function.
+type RegistrationCommit = CommitFn<NewRegistration, RegisterOutcome>;
 use crate::{RegisterOutcome, Result, StoreError};
 
 /// The next free id: past the largest id and past AUTOINCREMENT's sequence
@@ -84,7 +87,7 @@ fn outcome(id: i64, existing: bool) -> Result<RegisterOutcome> {
 }
 
 /// Commits a batch on SQLite in four round trips (see the module).
-pub async fn commit_sqlite(conn: &mut SqliteConnection, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+pub async fn commit_sqlite(conn: &mut SqliteConnection, items: &[NewRegistration]) -> Result<Vec<RegisterOutcome>> {
     let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
     let rows = Value::Array(values.iter().map(sqlite_row).collect()).to_string();
     let n = values.len() as i64;
@@ -145,7 +148,7 @@ struct HeldConnection {
 }
 
 impl HeldConnection {
-    async fn commit(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+    async fn commit(&self, items: &[NewRegistration]) -> Result<Vec<RegisterOutcome>> {
         let mut held = self.held.lock().await;
         if held.as_ref().is_some_and(|(_, since)| since.elapsed() > HOLD) {
             *held = None; // back to the pool: whoever waits for it goes first
@@ -169,13 +172,13 @@ impl HeldConnection {
 }
 
 /// The group-commit functions of the SQLite store's writer.
-pub(crate) fn sqlite_writer(pool: SqlitePool) -> (CommitFn, IdleFn) {
+pub(crate) fn sqlite_writer(pool: SqlitePool) -> (RegistrationCommit, IdleFn) {
     let held = HeldConnection { pool, held: Arc::new(tokio::sync::Mutex::new(None)) };
     let idle = held.clone();
     (
-        Arc::new(move |items| {
+        Arc::new(move |items: Arc<[NewRegistration]>| {
             let held = held.clone();
-            Box::pin(async move { held.commit(items).await })
+            Box::pin(async move { held.commit(&items).await })
         }),
         Arc::new(move || {
             let idle = idle.clone();
@@ -211,7 +214,7 @@ const POSTGRES_INSERT_BATCH: &str = "WITH input AS ( \
 
 /// Commits a batch on PostgreSQL in one statement (see the module); rows
 /// whose clientReference was known take one more query each.
-pub async fn commit_postgres(pool: PgPool, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+pub async fn commit_postgres(pool: &PgPool, items: &[NewRegistration]) -> Result<Vec<RegisterOutcome>> {
     let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
     let col = |f: &dyn Fn(&InsertValues) -> Option<String>| values.iter().map(f).collect::<Vec<Option<String>>>();
     let rows: Vec<(i64, bool)> = sqlx::query_as(POSTGRES_INSERT_BATCH)
@@ -232,7 +235,7 @@ pub async fn commit_postgres(pool: PgPool, items: Vec<NewRegistration>) -> Resul
         .bind(values.iter().map(|v| v.created_at).collect::<Vec<i64>>())
         .bind(values.iter().map(|v| v.accuracy_m).collect::<Vec<Option<f64>>>())
         .bind(values.iter().map(|v| v.site_code_issued_at).collect::<Vec<Option<i64>>>())
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await?;
     if rows.len() != values.len() {
         return Err(StoreError::Batch(format!("{} rows answered for {} registrations", rows.len(), values.len())));
@@ -245,10 +248,18 @@ pub async fn commit_postgres(pool: PgPool, items: Vec<NewRegistration>) -> Resul
             let existing: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
                 .bind(v.sender_id.as_str())
                 .bind(v.client_reference.as_deref())
-                .fetch_one(&pool)
+                .fetch_one(pool)
                 .await?;
             out.push(outcome(existing, true)?);
         }
     }
     Ok(out)
+}
+
+/// The group-commit function of the PostgreSQL store's writers.
+pub(crate) fn postgres_writer(pool: PgPool) -> RegistrationCommit {
+    Arc::new(move |items: Arc<[NewRegistration]>| {
+        let pool = pool.clone();
+        Box::pin(async move { commit_postgres(&pool, &items).await })
+    })
 }

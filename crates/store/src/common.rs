@@ -1986,7 +1986,7 @@ macro_rules! impl_store {
             }
 
             async fn audit(&self, entry: AuditEntry) -> Result<()> {
-                self.audit_writer.append(entry).await
+                self.audit_writer.write(vec![entry]).await.map(|_| ())
             }
 
             async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -2,13 +2,12 @@
 //! Several group-commit writers run at once, so that PostgreSQL's own group
 //! commit joins their flushes.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::common::{Migration, impl_store};
-use crate::writer::{Placement, Writer};
+use crate::writer::{Placement, RegistrationWriter, Writer};
 
 const MIGRATIONS: &[Migration] = &[
     (1, "register", include_str!("../migrations/postgres/0001_register.sql")),
@@ -29,7 +28,7 @@ const MIGRATION_LOCK: i64 = 0x6369_616f; // "ciao"
 pub struct PgStore {
     write: PgPool,
     read: PgPool,
-    writer: Writer,
+    writer: RegistrationWriter,
     audit_writer: crate::audit_writer::AuditWriter,
     environment: crate::Environment,
 }
@@ -41,15 +40,9 @@ impl PgStore {
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         migrate(&pool, environment).await?;
-        let p = pool.clone();
-        let writer = Writer::spawn(
-            WRITERS,
-            MAX_BATCH,
-            Placement::Shared,
-            Arc::new(move |items| Box::pin(crate::batch::commit_postgres(p.clone(), items))),
-            None,
-        );
-        let audit_writer = crate::audit_writer::AuditWriter::spawn(crate::audit_writer::postgres_commit(pool.clone()));
+        let commit = crate::batch::postgres_writer(pool.clone());
+        let writer = Writer::spawn(WRITERS, MAX_BATCH, Placement::Shared, commit, None, true);
+        let audit_writer = crate::audit_writer::spawn(crate::audit_writer::postgres_commit(pool.clone()));
         Ok(Self { write: pool.clone(), read: pool, writer, audit_writer, environment })
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::common::{Migration, impl_store};
-use crate::writer::{Placement, Writer};
+use crate::writer::{Placement, RegistrationWriter, Writer};
 
 const MIGRATIONS: &[Migration] = &[
     (1, "register", include_str!("../migrations/sqlite/0001_register.sql")),
@@ -49,7 +49,7 @@ const MAX_BATCH: usize = 2000;
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
-    writer: Writer,
+    writer: RegistrationWriter,
     audit_writer: crate::audit_writer::AuditWriter,
     environment: crate::Environment,
     _checkpointer: Checkpointer,
@@ -141,8 +141,8 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let (commit, idle) = crate::batch::sqlite_writer(write.clone());
-        let writer = Writer::spawn(1, MAX_BATCH, Placement::Dedicated, commit, Some(idle));
-        let audit_writer = crate::audit_writer::AuditWriter::spawn(crate::audit_writer::sqlite_commit(write.clone()));
+        let writer = Writer::spawn(1, MAX_BATCH, Placement::Dedicated, commit, Some(idle), true);
+        let audit_writer = crate::audit_writer::spawn(crate::audit_writer::sqlite_commit(write.clone()));
         Ok(Self { write, read, writer, audit_writer, environment, _checkpointer: checkpointer })
     }
 }

@@ -1,8 +1,9 @@
-//! Group commit for the write path.
+//! Group commit: for the registrations (the write path) and the audit log.
 //!
-//! Each request sends its registrations to a channel and waits. A writer task
+//! Each request sends its items to a channel and waits. A writer task
 //! takes the first waiting job, then every job already queued behind it (up
-//! to a bound), commits them all in one transaction and answers each job.
+//! to a bound), commits them all in one transaction and answers each job
+//! once that transaction is committed.
 //! The receiver lock is released before the commit, so with several writers
 //! (PostgreSQL) one batch is being gathered while another is being flushed;
 //! SQLite has one writer, as it allows one writing transaction at a time.
@@ -48,22 +49,31 @@ pub fn group_commit_stats() -> GroupCommitStats {
     }
 }
 
-pub(crate) struct WriteJob {
-    items: Vec<NewRegistration>,
-    reply: oneshot::Sender<Result<Vec<RegisterOutcome>>>,
+pub(crate) struct WriteJob<T, R> {
+    items: Vec<T>,
+    reply: oneshot::Sender<Result<Vec<R>>>,
 }
 
-pub(crate) type CommitFn = Arc<
-    dyn Fn(Vec<NewRegistration>) -> Pin<Box<dyn Future<Output = Result<Vec<RegisterOutcome>>> + Send>> + Send + Sync,
->;
+/// Commits a batch (the items of every job of it, in order) in one
+/// transaction and answers one outcome per item, in the same order.
+pub(crate) type CommitFn<T, R> =
+    Arc<dyn Fn(Arc<[T]>) -> Pin<Box<dyn Future<Output = Result<Vec<R>>> + Send>> + Send + Sync>;
+
+/// The group commit of the registrations.
+pub(crate) type RegistrationWriter = Writer<NewRegistration, RegisterOutcome>;
 
 /// Called when the queue is empty after a batch (the writer may let go of
 /// what it holds).
 pub(crate) type IdleFn = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-#[derive(Clone)]
-pub(crate) struct Writer {
-    tx: mpsc::Sender<WriteJob>,
+pub(crate) struct Writer<T, R> {
+    tx: mpsc::Sender<WriteJob<T, R>>,
+}
+
+impl<T, R> Clone for Writer<T, R> {
+    fn clone(&self) -> Self {
+        Self { tx: self.tx.clone() }
+    }
 }
 
 /// Where the writer tasks run.
@@ -81,16 +91,19 @@ pub(crate) enum Placement {
     Dedicated,
 }
 
-impl Writer {
-    /// Starts `writers` tasks that commit batches of at most `max_items` registrations.
+impl<T: Clone + Send + Sync + 'static, R: Send + 'static> Writer<T, R> {
+    /// Starts `writers` tasks that commit batches of at most `max_items`
+    /// items; `counted` adds their batches to [`group_commit_stats`] (the
+    /// registrations' writers).
     pub(crate) fn spawn(
         writers: usize,
         max_items: usize,
         placement: Placement,
-        commit: CommitFn,
+        commit: CommitFn<T, R>,
         idle: Option<IdleFn>,
+        counted: bool,
     ) -> Self {
-        let (tx, rx) = mpsc::channel::<WriteJob>(4096);
+        let (tx, rx) = mpsc::channel::<WriteJob<T, R>>(4096);
         let rx = Arc::new(Mutex::new(rx));
         let writers = writers.max(1);
         if placement == Placement::Dedicated {
@@ -108,6 +121,7 @@ impl Writer {
                                         max_items,
                                         thread_commit.clone(),
                                         thread_idle.clone(),
+                                        counted,
                                     ))
                                 })
                                 .collect();
@@ -126,12 +140,12 @@ impl Writer {
             }
         }
         for _ in 0..writers {
-            tokio::spawn(writer_loop(rx.clone(), max_items, commit.clone(), idle.clone()));
+            tokio::spawn(writer_loop(rx.clone(), max_items, commit.clone(), idle.clone(), counted));
         }
         Self { tx }
     }
 
-    pub(crate) async fn write(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
+    pub(crate) async fn write(&self, items: Vec<T>) -> Result<Vec<R>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
@@ -142,12 +156,13 @@ impl Writer {
 }
 
 /// Takes the first waiting job and every job queued behind it (up to
-/// `max_items` registrations), commits them, and again, until the channel closes.
-async fn writer_loop(
-    rx: Arc<Mutex<mpsc::Receiver<WriteJob>>>,
+/// `max_items` items), commits them, and again, until the channel closes.
+async fn writer_loop<T: Clone, R>(
+    rx: Arc<Mutex<mpsc::Receiver<WriteJob<T, R>>>>,
     max_items: usize,
-    commit: CommitFn,
+    commit: CommitFn<T, R>,
     idle: Option<IdleFn>,
+    counted: bool,
 ) {
     loop {
         let jobs = {
@@ -166,7 +181,7 @@ async fn writer_loop(
             }
             jobs
         };
-        run_batch(jobs, &commit).await;
+        run_batch(jobs, &commit, counted).await;
         if let Some(idle) = &idle {
             // Another writer waiting on the queue holds the lock: it is empty.
             let empty = rx.try_lock().map(|rx| rx.is_empty()).unwrap_or(true);
@@ -177,38 +192,52 @@ async fn writer_loop(
     }
 }
 
-async fn run_batch(jobs: Vec<WriteJob>, commit: &CommitFn) {
+async fn run_batch<T: Clone, R>(jobs: Vec<WriteJob<T, R>>, commit: &CommitFn<T, R>, counted: bool) {
     let counts: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
-    BATCHES.fetch_add(1, Ordering::Relaxed);
-    JOBS.fetch_add(jobs.len() as u64, Ordering::Relaxed);
-    ITEMS.fetch_add(counts.iter().sum::<usize>() as u64, Ordering::Relaxed);
-    let started = Instant::now();
+    let total: usize = counts.iter().sum();
+    // The jobs' items are moved into one batch, not copied: a copy is made
+    // only to retry job by job after a failed commit.
+    let mut all = Vec::with_capacity(total);
     let mut replies = Vec::with_capacity(jobs.len());
-    let mut all = Vec::with_capacity(counts.iter().sum());
     for job in jobs {
-        all.extend(job.items.iter().cloned());
-        replies.push((job.items, job.reply));
+        all.extend(job.items);
+        replies.push(job.reply);
     }
-    let result = commit(all).await;
-    COMMIT_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let all: Arc<[T]> = all.into();
+    let started = Instant::now();
+    let result = commit(all.clone()).await;
+    if counted {
+        BATCHES.fetch_add(1, Ordering::Relaxed);
+        JOBS.fetch_add(replies.len() as u64, Ordering::Relaxed);
+        ITEMS.fetch_add(total as u64, Ordering::Relaxed);
+        COMMIT_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
     match result {
-        Ok(outcomes) => {
+        Ok(outcomes) if outcomes.len() == total => {
             let mut rest = outcomes.into_iter();
-            for ((_, reply), n) in replies.into_iter().zip(counts) {
-                let mine: Vec<_> = rest.by_ref().take(n).collect();
-                let _ = reply.send(Ok(mine));
+            for (reply, n) in replies.into_iter().zip(counts) {
+                let _ = reply.send(Ok(rest.by_ref().take(n).collect()));
+            }
+        }
+        Ok(outcomes) => {
+            let e = format!("{} outcomes committed for {total} items", outcomes.len());
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Batch(e.clone())));
             }
         }
         Err(e) if replies.len() == 1 => {
-            if let Some((_, reply)) = replies.pop() {
+            if let Some(reply) = replies.pop() {
                 let _ = reply.send(Err(e));
             }
         }
         Err(e) => {
             // One job must not fail the others: retry each on its own.
             tracing::warn!(error = %e, jobs = replies.len(), "group commit failed, retrying job by job");
-            for (items, reply) in replies {
-                let _ = reply.send(commit(items).await);
+            let mut start = 0;
+            for (reply, n) in replies.into_iter().zip(counts) {
+                let mine: Arc<[T]> = all[start..start + n].into();
+                start += n;
+                let _ = reply.send(commit(mine).await);
             }
         }
     }
