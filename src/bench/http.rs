@@ -220,11 +220,12 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     let stored = rows1.saturating_sub(rows0);
     let bytes_per_registration = if stored == 0 { 0.0 } else { size1.saturating_sub(size0) as f64 / stored as f64 };
     eprintln!(
-        "   {:.0} items/s, {:.0} requests/s, p99 {:.2} ms, {} errors; group commit: {batches} batches of {mean_batch:.1} items",
+        "   {:.0} items/s, {:.0} requests/s, p99 {:.2} ms, {} errors; group commit: {batches} batches of {mean_batch:.1} items, {:.2} ms each",
         run.items_per_second(),
         run.requests_per_second(),
         run.latency.quantile(0.99) as f64 / 1000.0,
-        run.errors
+        run.errors,
+        if batches == 0 { 0.0 } else { commit_secs * 1000.0 / batches as f64 }
     );
     if let Some(e) = &run.first_error {
         eprintln!("   first error: {e}");
@@ -264,9 +265,9 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         let batch = mean_batch.round().max(1.0) as usize;
         let make_row = raw_rows(items.clone(), client_id.clone());
         let raw = if backend == "postgres" {
-            ceilings::postgres_inserts(&fresh.url, PG_WRITERS, batch, load.seconds, make_row).await?
+            ceilings::postgres_inserts(&fresh.url, PG_WRITERS, batch, load.seconds, c, make_row).await?
         } else {
-            ceilings::sqlite_inserts(&fresh.url, batch, load.seconds, make_row).await?
+            ceilings::sqlite_inserts(&fresh.url, c, batch, load.seconds, make_row).await?
         };
         eprintln!(
             "   ceiling, raw durable inserts in transactions of {batch}: {:.0} rows/s ({} writers)",

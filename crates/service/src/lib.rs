@@ -155,7 +155,8 @@ pub const CANCEL_COMMENT_MAX: usize = 500;
 pub struct Service {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    config: Config,
+    /// Shared: the service is cloned for every request (axum's state).
+    config: Arc<Config>,
     channels: Arc<channels::ChannelCache>,
     token_key: Arc<ciao_auth::token::TokenKey>,
     sealer: Arc<worker::Sealer>,
@@ -186,7 +187,7 @@ impl Service {
         let service = Self {
             store,
             clock,
-            config,
+            config: Arc::new(config),
             channels: Arc::new(channels::ChannelCache::default()),
             token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
             sealer: Arc::new(worker::Sealer::new(&worker_secret)),
