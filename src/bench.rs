@@ -228,22 +228,6 @@ fn concurrency_or(load: &LoadArgs, default: &[usize]) -> LoadArgs {
     l
 }
 
-/// Waits until the kernel has written the pages the scenario just run left
-/// dirty (`sync`), so that their write-back does not slow the fsyncs of the
-/// next scenario (tokens and searches write audit entries), which would
-/// then measure the previous one.
-async fn settle() {
-    let started = std::time::Instant::now();
-    match tokio::task::spawn_blocking(|| std::process::Command::new("sync").status()).await {
-        Err(e) => eprintln!("   (sync not run: {e})"),
-        Ok(Ok(s)) if s.success() => {
-            eprintln!("   (dirty pages written back in {:.1} s)", started.elapsed().as_secs_f64())
-        }
-        Ok(Ok(s)) => eprintln!("   (sync: {s})"),
-        Ok(Err(e)) => eprintln!("   (sync not run: {e})"),
-    }
-}
-
 async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
     let mut report = report::Report::new(url);
     let single = RegistrationsBench {
@@ -256,20 +240,17 @@ async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
         no_client_reference: false,
     };
     http::sweep(url, &single, &mut report).await?;
-    settle().await;
     let bulk = RegistrationsBench {
         load: LoadArgs { concurrency: vec![b.bulk_concurrency], ..b.load.clone() },
         batch: 200,
         ..single.clone()
     };
     http::sweep(url, &bulk, &mut report).await?;
-    settle().await;
     let tokens = TokensBench {
         load: LoadArgs { concurrency: vec![16], ..b.load.clone() },
         algs: vec!["es384".into(), "rs256".into()],
     };
     tokens::run(url, &tokens, &mut report).await?;
-    settle().await;
     if !b.no_search {
         let search = SearchBench {
             load: LoadArgs { concurrency: vec![1, 4, 16], ..b.load.clone() },
@@ -277,7 +258,6 @@ async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
             keep_register: b.keep_register,
         };
         search::run(url, &search, &mut report).await?;
-        settle().await;
     }
     if !b.no_crash {
         let crash = CrashBench {

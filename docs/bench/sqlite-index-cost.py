@@ -38,14 +38,20 @@ def rows(next_id, n, run):
              now, None, None, "pending", "[]") for k in range(n)]
 
 
-def run(label, pragmas, drops, batch, seconds=4.0):
-    for f in (DB, DB + "-wal", DB + "-shm"):
+def fresh(db):
+    """A new database at `db` with ciao's SQLite schema, in WAL mode."""
+    for f in (db, db + "-wal", db + "-shm"):
         if os.path.exists(f):
             os.remove(f)
-    c = sqlite3.connect(DB, isolation_level=None)
+    c = sqlite3.connect(db, isolation_level=None)
     c.execute("PRAGMA journal_mode=WAL")
     for m in MIGRATIONS:
         c.executescript(open(m).read())
+    return c
+
+
+def run(label, pragmas, drops, batch, seconds=4.0):
+    c = fresh(DB)
     c.execute("BEGIN")
     c.executemany(INSERT, rows(1, 200_000, 1))
     c.execute("COMMIT")
@@ -70,12 +76,13 @@ def run(label, pragmas, drops, batch, seconds=4.0):
     c.close()
 
 
-batch = int(sys.argv[1]) if len(sys.argv) > 1 else 64
-APPEND = ["registrations_created", "registrations_date", "registrations_employer"]
-RANDOM = ["registrations_ssin", "registrations_declaration"]
-for label, drops in [("every index", []), ("without the append-only indexes", APPEND),
-                     ("without the ssin and declaration indexes", RANDOM),
-                     ("unique (sender, clientReference) only", APPEND + RANDOM + ["registrations_limosa"]),
-                     ("the append-only indexes only", RANDOM + ["registrations_limosa", "registrations_client_reference"])]:
-    run(f"{label}, FULL", ["synchronous=FULL"], drops, batch)
-    run(f"{label}, OFF, no checkpoint", ["synchronous=OFF", "wal_autocheckpoint=0"], drops, batch)
+if __name__ == "__main__":
+    batch = int(sys.argv[1]) if len(sys.argv) > 1 else 64
+    APPEND = ["registrations_created", "registrations_date", "registrations_employer"]
+    RANDOM = ["registrations_ssin", "registrations_declaration"]
+    for label, drops in [("every index", []), ("without the append-only indexes", APPEND),
+                         ("without the ssin and declaration indexes", RANDOM),
+                         ("unique (sender, clientReference) only", APPEND + RANDOM + ["registrations_limosa"]),
+                         ("the append-only indexes only", RANDOM + ["registrations_limosa", "registrations_client_reference"])]:
+        run(f"{label}, FULL", ["synchronous=FULL"], drops, batch)
+        run(f"{label}, OFF, no checkpoint", ["synchronous=OFF", "wal_autocheckpoint=0"], drops, batch)

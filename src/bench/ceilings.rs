@@ -59,7 +59,8 @@ impl Rate {
 }
 
 /// Raw durable inserts into SQLite (WAL, `synchronous = FULL`, as the
-/// store opens it), in transactions of `batch` rows, one writer, for `seconds`.
+/// store opens it), in transactions of `batch` rows (the rows of `clients`
+/// clients, [`interleaved`]), one writer, for `seconds`.
 pub async fn sqlite_inserts(
     url: &str,
     clients: usize,
@@ -103,13 +104,14 @@ pub async fn sqlite_inserts(
 }
 
 /// Raw durable inserts into PostgreSQL, `writers` connections each
-/// committing transactions of `batch` rows, for `seconds`.
+/// committing transactions of `batch` rows (the rows of `clients` clients,
+/// [`interleaved`]), for `seconds`.
 pub async fn postgres_inserts(
     url: &str,
     writers: usize,
+    clients: usize,
     batch: usize,
     seconds: f64,
-    clients: usize,
     make: MakeRow,
 ) -> anyhow::Result<Rate> {
     let batch = batch.max(1);

@@ -265,7 +265,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         let batch = mean_batch.round().max(1.0) as usize;
         let make_row = raw_rows(items.clone(), client_id.clone());
         let raw = if backend == "postgres" {
-            ceilings::postgres_inserts(&fresh.url, PG_WRITERS, batch, load.seconds, c, make_row).await?
+            ceilings::postgres_inserts(&fresh.url, PG_WRITERS, c, batch, load.seconds, make_row).await?
         } else {
             ceilings::sqlite_inserts(&fresh.url, c, batch, load.seconds, make_row).await?
         };

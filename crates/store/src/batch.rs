@@ -59,47 +59,43 @@ const SQLITE_INSERT_BATCH: &str = "INSERT INTO registrations (id, registration_d
      INSERT INTO validation_queue (registration_id, enqueued_at) \
      SELECT id, created_at FROM registrations WHERE id >= $2 AND id < $3";
 
-/// The batch as one JSON array of rows, each an array of the columns in
-/// the order of [`SQLITE_INSERT_BATCH`]. Written straight into one buffer:
-/// building a `serde_json::Value` per row first cost the writer thread an
-/// allocation per column and most of its time in copies (`perf`).
-fn sqlite_rows(values: &[InsertValues]) -> Result<String> {
-    fn put<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T, last: bool) -> serde_json::Result<()> {
-        serde_json::to_writer(&mut *out, v)?;
-        out.push(if last { b']' } else { b',' });
-        Ok(())
+/// One row of the SQLite batch: a JSON array of the columns in the order
+/// of [`SQLITE_INSERT_BATCH`].
+struct SqliteRow<'v, 'a>(&'v InsertValues<'a>);
+
+impl serde::Serialize for SqliteRow<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let v = self.0;
+        let mut row = serializer.serialize_tuple(17)?;
+        row.serialize_element(&v.registration_date)?;
+        row.serialize_element(v.kind)?;
+        row.serialize_element(&v.ssin)?;
+        row.serialize_element(&v.limosa_id)?;
+        row.serialize_element(&v.employer_enterprise)?;
+        row.serialize_element(&v.employer_foreign_vat)?;
+        row.serialize_element(v.declaration)?;
+        row.serialize_element(&v.latitude)?;
+        row.serialize_element(&v.longitude)?;
+        row.serialize_element(&v.address)?;
+        row.serialize_element(&v.client_reference)?;
+        row.serialize_element(v.channel)?;
+        row.serialize_element(v.sender_id)?;
+        row.serialize_element(&v.sender_enterprise)?;
+        row.serialize_element(&v.created_at)?;
+        row.serialize_element(&v.accuracy_m)?;
+        row.serialize_element(&v.site_code_issued_at)?;
+        row.end()
     }
-    let write = |out: &mut Vec<u8>| -> serde_json::Result<()> {
-        out.push(b'[');
-        for (k, v) in values.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.push(b'[');
-            put(out, &v.registration_date, false)?;
-            put(out, v.kind, false)?;
-            put(out, &v.ssin, false)?;
-            put(out, &v.limosa_id, false)?;
-            put(out, &v.employer_enterprise, false)?;
-            put(out, &v.employer_foreign_vat, false)?;
-            put(out, &v.declaration, false)?;
-            put(out, &v.latitude, false)?;
-            put(out, &v.longitude, false)?;
-            put(out, &v.address, false)?;
-            put(out, &v.client_reference, false)?;
-            put(out, v.channel, false)?;
-            put(out, &v.sender_id, false)?;
-            put(out, &v.sender_enterprise, false)?;
-            put(out, &v.created_at, false)?;
-            put(out, &v.accuracy_m, false)?;
-            put(out, &v.site_code_issued_at, true)?;
-        }
-        out.push(b']');
-        Ok(())
-    };
-    let mut out = Vec::with_capacity(2 + values.len() * 320);
-    write(&mut out).map_err(|e| StoreError::Batch(format!("batch not encoded: {e}")))?;
-    String::from_utf8(out).map_err(|e| StoreError::Batch(format!("batch not encoded: {e}")))
+}
+
+/// The batch as one JSON array of rows, serialised straight from the
+/// registrations' borrowed values: building a `serde_json::Value` per row
+/// first cost the writer thread an allocation per column and most of its
+/// time in copies (`perf`).
+fn sqlite_rows(values: &[InsertValues]) -> Result<String> {
+    let rows: Vec<SqliteRow> = values.iter().map(SqliteRow).collect();
+    serde_json::to_string(&rows).map_err(|e| StoreError::Batch(format!("batch not encoded: {e}")))
 }
 
 fn outcome(id: i64, existing: bool) -> Result<RegisterOutcome> {
@@ -137,8 +133,8 @@ pub async fn commit_sqlite(conn: &mut SqliteConnection, items: &[NewRegistration
             out.push(outcome(id, false)?);
         } else {
             let existing: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
-                .bind(v.sender_id.as_str())
-                .bind(v.client_reference.as_deref())
+                .bind(v.sender_id)
+                .bind(v.client_reference)
                 .fetch_one(&mut *tx)
                 .await?;
             out.push(outcome(existing, true)?);
@@ -236,25 +232,28 @@ const POSTGRES_INSERT_BATCH: &str = "WITH input AS ( \
 /// whose clientReference was known take one more query each.
 pub async fn commit_postgres(pool: &PgPool, items: &[NewRegistration]) -> Result<Vec<RegisterOutcome>> {
     let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
-    let col = |f: &dyn Fn(&InsertValues) -> Option<String>| values.iter().map(f).collect::<Vec<Option<String>>>();
+    // One array per column, borrowing from the registrations.
+    fn column<'v, T>(values: &'v [InsertValues], f: impl Fn(&'v InsertValues) -> T) -> Vec<T> {
+        values.iter().map(f).collect()
+    }
     let rows: Vec<(i64, bool)> = sqlx::query_as(POSTGRES_INSERT_BATCH)
-        .bind(values.iter().map(|v| v.registration_date).collect::<Vec<i64>>())
-        .bind(values.iter().map(|v| v.kind.to_string()).collect::<Vec<String>>())
-        .bind(col(&|v| v.ssin.clone()))
-        .bind(col(&|v| v.limosa_id.clone()))
-        .bind(col(&|v| v.employer_enterprise.clone()))
-        .bind(col(&|v| v.employer_foreign_vat.clone()))
-        .bind(values.iter().map(|v| v.declaration.clone()).collect::<Vec<String>>())
-        .bind(values.iter().map(|v| v.latitude).collect::<Vec<Option<f64>>>())
-        .bind(values.iter().map(|v| v.longitude).collect::<Vec<Option<f64>>>())
-        .bind(col(&|v| v.address.clone()))
-        .bind(col(&|v| v.client_reference.clone()))
-        .bind(values.iter().map(|v| v.channel.to_string()).collect::<Vec<String>>())
-        .bind(values.iter().map(|v| v.sender_id.clone()).collect::<Vec<String>>())
-        .bind(col(&|v| v.sender_enterprise.clone()))
-        .bind(values.iter().map(|v| v.created_at).collect::<Vec<i64>>())
-        .bind(values.iter().map(|v| v.accuracy_m).collect::<Vec<Option<f64>>>())
-        .bind(values.iter().map(|v| v.site_code_issued_at).collect::<Vec<Option<i64>>>())
+        .bind(column(&values, |v| v.registration_date))
+        .bind(column(&values, |v| v.kind))
+        .bind(column(&values, |v| v.ssin))
+        .bind(column(&values, |v| v.limosa_id))
+        .bind(column(&values, |v| v.employer_enterprise))
+        .bind(column(&values, |v| v.employer_foreign_vat))
+        .bind(column(&values, |v| v.declaration))
+        .bind(column(&values, |v| v.latitude))
+        .bind(column(&values, |v| v.longitude))
+        .bind(column(&values, |v| v.address.as_deref()))
+        .bind(column(&values, |v| v.client_reference))
+        .bind(column(&values, |v| v.channel))
+        .bind(column(&values, |v| v.sender_id))
+        .bind(column(&values, |v| v.sender_enterprise))
+        .bind(column(&values, |v| v.created_at))
+        .bind(column(&values, |v| v.accuracy_m))
+        .bind(column(&values, |v| v.site_code_issued_at))
         .fetch_all(pool)
         .await?;
     if rows.len() != values.len() {
@@ -266,8 +265,8 @@ pub async fn commit_postgres(pool: &PgPool, items: &[NewRegistration]) -> Result
             out.push(outcome(id, false)?);
         } else {
             let existing: i64 = sqlx::query_scalar(FIND_BY_CLIENT_REFERENCE)
-                .bind(v.sender_id.as_str())
-                .bind(v.client_reference.as_deref())
+                .bind(v.sender_id)
+                .bind(v.client_reference)
                 .fetch_one(pool)
                 .await?;
             out.push(outcome(existing, true)?);
@@ -288,21 +287,21 @@ pub(crate) fn postgres_writer(pool: PgPool) -> RegistrationCommit {
 mod tests {
     use super::*;
 
-    fn values(client_reference: Option<&str>, latitude: Option<f64>) -> InsertValues {
+    fn values(client_reference: Option<&str>, latitude: Option<f64>) -> InsertValues<'_> {
         InsertValues {
             registration_date: 1_764_000_000_000_000,
             kind: "IN",
-            ssin: Some("85073003328".into()),
+            ssin: Some("85073003328"),
             limosa_id: None,
-            employer_enterprise: Some("0123456749".into()),
+            employer_enterprise: Some("0123456749"),
             employer_foreign_vat: None,
-            declaration: "1Y1003SQ5VSSZ".into(),
+            declaration: "1Y1003SQ5VSSZ",
             latitude,
             longitude: latitude.map(|l| l / 2.0),
             address: Some(r#"{"street":"Rue \"Haute\" 1","city":"Liège"}"#.into()),
-            client_reference: client_reference.map(String::from),
+            client_reference,
             channel: "rest",
-            sender_id: "client-1".into(),
+            sender_id: "client-1",
             sender_enterprise: None,
             created_at: -5,
             accuracy_m: Some(12.5),

@@ -173,37 +173,38 @@ impl EventRow {
     }
 }
 
-/// The bind values of a registration insert, in placeholder order.
-pub(crate) struct InsertValues {
+/// The bind values of a registration insert, in placeholder order,
+/// borrowed from the registration (only the address is encoded here).
+pub(crate) struct InsertValues<'a> {
     pub registration_date: i64,
     pub kind: &'static str,
-    pub ssin: Option<String>,
-    pub limosa_id: Option<String>,
-    pub employer_enterprise: Option<String>,
-    pub employer_foreign_vat: Option<String>,
-    pub declaration: String,
+    pub ssin: Option<&'a str>,
+    pub limosa_id: Option<&'a str>,
+    pub employer_enterprise: Option<&'a str>,
+    pub employer_foreign_vat: Option<&'a str>,
+    pub declaration: &'a str,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub address: Option<String>,
-    pub client_reference: Option<String>,
+    pub client_reference: Option<&'a str>,
     pub channel: &'static str,
-    pub sender_id: String,
-    pub sender_enterprise: Option<String>,
+    pub sender_id: &'a str,
+    pub sender_enterprise: Option<&'a str>,
     pub created_at: i64,
     pub accuracy_m: Option<f64>,
     pub site_code_issued_at: Option<i64>,
 }
 
-impl InsertValues {
-    pub(crate) fn of(r: &NewRegistration) -> Self {
+impl<'a> InsertValues<'a> {
+    pub(crate) fn of(r: &'a NewRegistration) -> Self {
         use ciao_domain::clock::to_micros;
         let (ssin, limosa_id) = match &r.person {
-            Person::Ssin(s) => (Some(s.as_str().to_string()), None),
-            Person::Limosa(l) => (None, Some(l.as_str().to_string())),
+            Person::Ssin(s) => (Some(s.as_str()), None),
+            Person::Limosa(l) => (None, Some(l.as_str())),
         };
         let (employer_enterprise, employer_foreign_vat) = match &r.employer {
-            Employer::Enterprise(e) => (Some(e.as_str().to_string()), None),
-            Employer::ForeignVat(v) => (None, Some(v.as_str().to_string())),
+            Employer::Enterprise(e) => (Some(e.as_str()), None),
+            Employer::ForeignVat(v) => (None, Some(v.as_str())),
         };
         let (latitude, longitude, accuracy_m, address) = match &r.place_of_work {
             Some(PlaceOfWork::Coordinates { latitude, longitude, accuracy }) => {
@@ -219,14 +220,14 @@ impl InsertValues {
             limosa_id,
             employer_enterprise,
             employer_foreign_vat,
-            declaration: r.declaration.as_str().to_string(),
+            declaration: r.declaration.as_str(),
             latitude,
             longitude,
             address,
-            client_reference: r.client_reference.clone(),
+            client_reference: r.client_reference.as_deref(),
             channel: r.channel.as_str(),
-            sender_id: r.sender.id.clone(),
-            sender_enterprise: r.sender.enterprise.as_ref().map(|e| e.as_str().to_string()),
+            sender_id: &r.sender.id,
+            sender_enterprise: r.sender.enterprise.as_ref().map(|e| e.as_str()),
             created_at: to_micros(r.created_at),
             accuracy_m,
             site_code_issued_at: r.site_code_issued_at.map(to_micros),
