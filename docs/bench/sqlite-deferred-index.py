@@ -61,11 +61,7 @@ def run(k, present, batch=64, seconds=5.0):
     while time.time() - start < seconds:
         r = rows(next_id, batch, 0 if k else 1)
         next_id += batch
-        c.execute("BEGIN IMMEDIATE")
-        c.executemany(INSERT, r)
-        c.executemany("INSERT INTO validation_queue (registration_id, enqueued_at) VALUES (?, ?)",
-                      [(x[0], x[15]) for x in r])
-        c.execute("COMMIT")
+        cost.commit(c, INSERT, r)
         n += batch
         tx += 1
         if k and tx % k == 0:

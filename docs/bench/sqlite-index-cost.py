@@ -50,6 +50,15 @@ def fresh(db):
     return c
 
 
+def commit(c, insert, r):
+    """One durable transaction: the registrations `r` and their queue rows."""
+    c.execute("BEGIN IMMEDIATE")
+    c.executemany(insert, r)
+    c.executemany("INSERT INTO validation_queue (registration_id, enqueued_at) VALUES (?, ?)",
+                  [(x[0], x[15]) for x in r])
+    c.execute("COMMIT")
+
+
 def run(label, pragmas, drops, batch, seconds=4.0):
     c = fresh(DB)
     c.execute("BEGIN")
@@ -64,11 +73,7 @@ def run(label, pragmas, drops, batch, seconds=4.0):
     while time.time() - start < seconds:
         r = rows(next_id, batch, 2)
         next_id += batch
-        c.execute("BEGIN IMMEDIATE")
-        c.executemany(INSERT, r)
-        c.executemany("INSERT INTO validation_queue (registration_id, enqueued_at) VALUES (?, ?)",
-                      [(x[0], x[15]) for x in r])
-        c.execute("COMMIT")
+        commit(c, INSERT, r)
         n += batch
         tx += 1
     el = time.time() - start
