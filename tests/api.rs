@@ -515,6 +515,41 @@ async fn access_rules(backend: Backend) {
     assert_eq!(total(&w.e2).await, 3);
     assert_eq!(total(&w.e3).await, 3);
     assert_eq!(total(&w.e4).await, 0);
+    // The same rule when the search names the declaration (its grants are
+    // then read once for the search, not per row): the same rows, the
+    // unknown declaration's only to the employer.
+    let on = |who: &str, declaration: &str| {
+        let app = &app;
+        let (who, declaration) = (who.to_string(), declaration.to_string());
+        async move {
+            let (status, page) = app
+                .get(
+                    &who,
+                    &format!(
+                        "/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}\
+                         &contractualRelationshipReference={declaration}"
+                    ),
+                )
+                .await;
+            assert_eq!(status, 200, "{page}");
+            let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+            assert_eq!(page["total"].as_u64().unwrap(), ids.len() as u64, "{page}");
+            let mut ids = ids;
+            ids.sort();
+            ids
+        }
+    };
+    let mut chain = vec![by_e3, e1_for_e3, e2_for_e3];
+    chain.sort();
+    let mut all = vec![by_e3, e1_for_e3, e2_for_e3, by_e1];
+    all.sort();
+    assert_eq!(on(&w.e1, &w.d1).await, all);
+    assert_eq!(on(&w.p, &w.d1).await, all);
+    assert_eq!(on(&w.e2, &w.d1).await, chain);
+    assert_eq!(on(&w.e3, &w.d1).await, chain);
+    assert_eq!(on(&w.e4, &w.d1).await, Vec::<i64>::new());
+    assert_eq!(on(&w.e1, "ZZZZZZZZZZZZZ").await.len(), 1);
+    assert_eq!(on(&w.p, "ZZZZZZZZZZZZZ").await, Vec::<i64>::new());
     app.finish().await;
 }
 both_backends!(access_t, access_rules);

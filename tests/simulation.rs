@@ -624,13 +624,13 @@ async fn environments_refuse_each_other(backend: Backend) {
     drop(store);
 
     // A database from before environments (schema version 7, no marker).
-    execute(&prod_url, "DROP TABLE ciao_environment; DELETE FROM ciao_migrations WHERE version = 8").await;
+    execute(&prod_url, "DROP TABLE ciao_environment; DELETE FROM ciao_migrations WHERE version >= 8").await;
     let err = start(&prod_url, true).await.err().expect("a database without marker counts as production");
     assert!(format!("{err:#}").contains("created for production"), "{err:#}");
     assert_eq!(schema_version(&prod_url).await, 7, "refused before any migration");
     let store =
         ciao_service::ciao_store::open_as(&prod_url, ciao_service::ciao_store::Environment::Production).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 8, "production migrates it");
+    assert_eq!(store.schema_version().await.unwrap(), 9, "production migrates it");
     assert_eq!(store.environment(), ciao_service::ciao_store::Environment::Production);
     drop(store);
     let err = start(&prod_url, true).await.err().expect("and it is marked production");
@@ -817,4 +817,44 @@ fn from_nothing_to_a_first_simulated_registration() {
     let found: Value = serde_json::from_str(&ok(&dir, &args)).unwrap();
     drop(server);
     assert_eq!(found["total"], 0, "{found}");
+}
+
+/// PostgreSQL compares every text column byte by byte (migration 9,
+/// collation "C"), on a new database and on one migrated from version 8;
+/// the migration can run again without changing anything.
+#[tokio::test]
+async fn postgres_text_columns_compare_bytes() {
+    use sqlx::Connection;
+    let Some((url, db)) = common::fresh_database(Backend::Postgres).await else { return };
+    let not_c = |url: String| async move {
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar::<_, String>(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C' \
+             ORDER BY 1",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+    };
+    let store = ciao_service::ciao_store::open(&url).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 9);
+    drop(store);
+    assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
+
+    // A database of version 8: its text columns in the database's collation.
+    execute(
+        &url,
+        "ALTER TABLE registrations ALTER COLUMN ssin TYPE text COLLATE \"default\", \
+         ALTER COLUMN declaration TYPE text COLLATE \"default\"; \
+         ALTER TABLE access_grants ALTER COLUMN viewer TYPE text COLLATE \"default\"; \
+         DELETE FROM ciao_migrations WHERE version = 9",
+    )
+    .await;
+    assert_eq!(not_c(url.clone()).await, ["access_grants.viewer", "registrations.declaration", "registrations.ssin"]);
+    let store = ciao_service::ciao_store::open(&url).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 9, "migrated again");
+    drop(store);
+    assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
+    drop_database(db).await;
 }

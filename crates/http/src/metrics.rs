@@ -15,19 +15,33 @@ use crate::AppState;
 /// Requests counted by route template and status code.
 #[derive(Debug, Default)]
 pub struct HttpMetrics {
-    requests: Mutex<HashMap<(String, u16), u64>>,
+    /// By route, then status: looked up with the borrowed route, so that
+    /// counting a request allocates nothing once its route was seen.
+    requests: Mutex<HashMap<String, HashMap<u16, u64>>>,
 }
 
 impl HttpMetrics {
     fn count(&self, route: &str, status: u16) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((route.to_string(), status)).or_default() += 1;
+            match m.get_mut(route) {
+                Some(by_status) => *by_status.entry(status).or_default() += 1,
+                None => {
+                    m.insert(route.to_string(), HashMap::from([(status, 1)]));
+                }
+            }
         }
     }
 
     fn snapshot(&self) -> Vec<((String, u16), u64)> {
-        let mut v: Vec<_> =
-            self.requests.lock().map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default();
+        let mut v: Vec<_> = self
+            .requests
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .flat_map(|(route, by_status)| by_status.iter().map(|(s, n)| ((route.clone(), *s), *n)))
+                    .collect()
+            })
+            .unwrap_or_default();
         v.sort();
         v
     }
@@ -35,13 +49,11 @@ impl HttpMetrics {
 
 /// Middleware that counts every request by its route template.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    // `MatchedPath` is shared (`Arc<str>`): cloning it copies no text.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    state.http_metrics.count(&route, response.status().as_u16());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    state.http_metrics.count(route, response.status().as_u16());
     response
 }
 

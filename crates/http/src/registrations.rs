@@ -422,7 +422,9 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
 }
 
 /// Deserialises with the path of the failing field.
-fn typed<T: DeserializeOwned>(v: Value) -> Result<T, FieldError> {
+/// `v` as a `T`, read from the borrowed value (the items of a bulk request
+/// are kept to be echoed with their errors: no copy of each is needed).
+fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
@@ -506,7 +508,7 @@ pub async fn register_in_bulk(
     }
     let mut inputs = Vec::with_capacity(items.len());
     for v in &items {
-        inputs.push(typed::<RegistrationItem>(v.clone()).map(RegistrationItem::into_input).map_err(|e| vec![e]));
+        inputs.push(typed::<RegistrationItem>(v).map(RegistrationItem::into_input).map_err(|e| vec![e]));
     }
     let results = state.service.register(&caller, Channel::Rest, inputs).await?;
     let items = results
@@ -656,7 +658,7 @@ pub async fn cancel(
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
     let id = parse_id(&id)?;
     let value = json_body(&headers, body).await?;
-    let req: CancelRequest = typed(value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
+    let req: CancelRequest = typed(&value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
 }

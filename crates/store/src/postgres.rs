@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     (6, "workers", include_str!("../migrations/postgres/0006_workers.sql")),
     (7, "employers", include_str!("../migrations/postgres/0007_employers.sql")),
     (8, "environment", include_str!("../migrations/postgres/0008_environment.sql")),
+    (9, "text collation C", include_str!("../migrations/postgres/0009_text_collation_c.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[Migration] = &[
     (6, "workers", include_str!("../migrations/sqlite/0006_workers.sql")),
     (7, "employers", include_str!("../migrations/sqlite/0007_employers.sql")),
     (8, "environment", include_str!("../migrations/sqlite/0008_environment.sql")),
+    (9, "text collation C", include_str!("../migrations/sqlite/0009_text_collation_c.sql")),
 ];
 
 /// Page cache of the writer connection (negative: KiB), for the pages of the
