@@ -550,6 +550,37 @@ async fn access_rules(backend: Backend) {
     assert_eq!(on(&w.e4, &w.d1).await, Vec::<i64>::new());
     assert_eq!(on(&w.e1, "ZZZZZZZZZZZZZ").await.len(), 1);
     assert_eq!(on(&w.p, "ZZZZZZZZZZZZZ").await, Vec::<i64>::new());
+    // And when it names a person (the total then comes from the person's
+    // rows grouped by declaration and employer, the viewer's grants read
+    // once): the same rows, the total equal to them.
+    let of = |who: &str, person: &str| {
+        let app = &app;
+        let (who, person) = (who.to_string(), person.to_string());
+        async move {
+            let (status, page) = app
+                .get(
+                    &who,
+                    &format!(
+                        "/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&ssin={person}"
+                    ),
+                )
+                .await;
+            assert_eq!(status, 200, "{page}");
+            let mut ids: Vec<i64> =
+                page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+            assert_eq!(page["total"].as_u64().unwrap(), ids.len() as u64, "{who}: {page}");
+            ids.sort();
+            ids
+        }
+    };
+    let first = ssin(900_101_001);
+    for viewer in [&w.e3, &w.e2, &w.e1, &w.p] {
+        assert_eq!(of(viewer, &first).await, [by_e3], "{viewer}");
+    }
+    assert_eq!(of(&w.e4, &first).await, Vec::<i64>::new());
+    assert_eq!(of(&w.e1, &w.worker).await.len(), 2, "on d1 and on the unknown declaration");
+    assert_eq!(of(&w.p, &w.worker).await, [by_e1]);
+    assert_eq!(of(&w.e2, &w.worker).await, Vec::<i64>::new());
     app.finish().await;
 }
 both_backends!(access_t, access_rules);
