@@ -515,30 +515,26 @@ async fn access_rules(backend: Backend) {
     assert_eq!(total(&w.e2).await, 3);
     assert_eq!(total(&w.e3).await, 3);
     assert_eq!(total(&w.e4).await, 0);
-    // The same rule when the search names the declaration (its grants are
-    // then read once for the search, not per row): the same rows, the
-    // unknown declaration's only to the employer.
-    let on = |who: &str, declaration: &str| {
+    // The ids of a day's search narrowed by `filter`, sorted; the total
+    // must count exactly them.
+    let ids = |who: &str, filter: String| {
         let app = &app;
-        let (who, declaration) = (who.to_string(), declaration.to_string());
+        let who = who.to_string();
         async move {
-            let (status, page) = app
-                .get(
-                    &who,
-                    &format!(
-                        "/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}\
-                         &contractualRelationshipReference={declaration}"
-                    ),
-                )
-                .await;
+            let path = format!("/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&{filter}");
+            let (status, page) = app.get(&who, &path).await;
             assert_eq!(status, 200, "{page}");
-            let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
-            assert_eq!(page["total"].as_u64().unwrap(), ids.len() as u64, "{page}");
-            let mut ids = ids;
+            let mut ids: Vec<i64> =
+                page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+            assert_eq!(page["total"].as_u64().unwrap(), ids.len() as u64, "{who}: {page}");
             ids.sort();
             ids
         }
     };
+    // The same rule when the search names the declaration (its grants are
+    // then read once for the search, not per row): the same rows, the
+    // unknown declaration's only to the employer.
+    let on = |who: &str, declaration: &str| ids(who, format!("contractualRelationshipReference={declaration}"));
     let mut chain = vec![by_e3, e1_for_e3, e2_for_e3];
     chain.sort();
     let mut all = vec![by_e3, e1_for_e3, e2_for_e3, by_e1];
@@ -553,26 +549,7 @@ async fn access_rules(backend: Backend) {
     // And when it names a person (the total then comes from the person's
     // rows grouped by declaration and employer, the viewer's grants read
     // once): the same rows, the total equal to them.
-    let of = |who: &str, person: &str| {
-        let app = &app;
-        let (who, person) = (who.to_string(), person.to_string());
-        async move {
-            let (status, page) = app
-                .get(
-                    &who,
-                    &format!(
-                        "/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}&ssin={person}"
-                    ),
-                )
-                .await;
-            assert_eq!(status, 200, "{page}");
-            let mut ids: Vec<i64> =
-                page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
-            assert_eq!(page["total"].as_u64().unwrap(), ids.len() as u64, "{who}: {page}");
-            ids.sort();
-            ids
-        }
-    };
+    let of = |who: &str, person: &str| ids(who, format!("ssin={person}"));
     let first = ssin(900_101_001);
     for viewer in [&w.e3, &w.e2, &w.e1, &w.p] {
         assert_eq!(of(viewer, &first).await, [by_e3], "{viewer}");
