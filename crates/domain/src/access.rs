@@ -50,6 +50,20 @@ pub struct AccessGrant {
     pub role: GrantRole,
 }
 
+/// The consultation rule for one registration: `viewer` sees it when it is
+/// the employer, or through one of its grants on the registration's
+/// declaration (`grants_on_declaration`), for every employer or for this
+/// one. A foreign employer's registrations (`employer` None) are seen only
+/// through a grant for every employer.
+pub fn may_consult(
+    viewer: &EnterpriseNumber,
+    employer: Option<&EnterpriseNumber>,
+    grants_on_declaration: &[AccessGrant],
+) -> bool {
+    employer == Some(viewer)
+        || grants_on_declaration.iter().any(|g| g.employer.is_none() || g.employer.as_ref() == employer)
+}
+
 /// Computes the grants of one declaration from its principal, declaring
 /// contractor and subcontractor chain. A subcontractor whose parent is not in
 /// the chain, or a cycle, stops the walk: it never grants more than the
@@ -194,5 +208,22 @@ mod tests {
         // A cycle in stored data never makes grants loop.
         let g = grants(&decl(ent(1_000_001), d.clone()), &[sub(&a, &b), sub(&b, &a)]);
         assert_eq!(g.len(), 4);
+    }
+
+    #[test]
+    fn consultation_by_employer_or_grant() {
+        let (viewer, employer, other) = (ent(1_000_001), ent(1_000_002), ent(1_000_003));
+        let grant = |employer: Option<&EnterpriseNumber>| AccessGrant {
+            viewer: viewer.clone(),
+            employer: employer.cloned(),
+            role: GrantRole::Contractor,
+        };
+        assert!(may_consult(&viewer, Some(&viewer), &[]), "its own workers");
+        assert!(!may_consult(&viewer, Some(&employer), &[]));
+        assert!(may_consult(&viewer, Some(&employer), &[grant(Some(&employer))]));
+        assert!(!may_consult(&viewer, Some(&other), &[grant(Some(&employer))]));
+        assert!(may_consult(&viewer, Some(&other), &[grant(None)]), "a grant for every employer");
+        assert!(may_consult(&viewer, None, &[grant(None)]), "a foreign employer through a grant for every employer");
+        assert!(!may_consult(&viewer, None, &[grant(Some(&employer))]));
     }
 }

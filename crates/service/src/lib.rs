@@ -375,7 +375,7 @@ impl Service {
             return Ok(true);
         }
         let grants = self.store.grants(&r.data.declaration, enterprise).await?;
-        Ok(grants.iter().any(|g| g.employer.is_none() || g.employer.as_ref() == employer))
+        Ok(ciao_domain::access::may_consult(enterprise, employer, &grants))
     }
 
     /// A registration with its history, if the caller may see it; otherwise

@@ -11,6 +11,9 @@ use ciao_domain::{
     HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration, RegistrationId, RegistrationType,
     Remark, Sender, Ssin, Validity,
 };
+use std::collections::HashMap;
+
+use ciao_domain::access::AccessGrant;
 use time::Date;
 
 use crate::{Scope, StoreError};
@@ -264,38 +267,47 @@ pub(crate) enum RowScope {
 /// A (declaration, employer) group of a person's rows and its row count.
 pub(crate) type RowGroup = (String, Option<String>, i64);
 
-/// The groups of a person's rows that `viewer` may see, given its grants
-/// (declaration, employer or `*`) on their declarations: the rule of
-/// `ciao_domain::access` and of [`RowScope::Enterprise`]: its own workers,
-/// or a grant on the declaration for every employer or for that employer
-/// (a foreign employer's rows, employer `None`, only through `*`). The
-/// total of a search by person is the sum of the visible groups' counts.
-pub(crate) fn visible_groups(viewer: &str, groups: Vec<RowGroup>, grants: &[(String, String)]) -> Vec<RowGroup> {
-    let granted =
-        |declaration: &str, employer: &str| grants.iter().any(|(d, e)| d == declaration && (e == "*" || e == employer));
-    groups
-        .into_iter()
-        .filter(|(declaration, employer, _)| match employer {
-            Some(e) => e == viewer || granted(declaration, e),
-            None => grants.iter().any(|(d, e)| d == declaration && e == "*"),
-        })
-        .collect()
+/// The groups of a person's rows that `viewer` may see
+/// (`ciao_domain::access::may_consult`), given its grants on their
+/// declarations. The total of a search by person is the sum of the visible
+/// groups' counts.
+pub(crate) fn visible_groups(
+    viewer: &EnterpriseNumber,
+    groups: Vec<RowGroup>,
+    grants: &HashMap<String, Vec<AccessGrant>>,
+) -> Result<Vec<RowGroup>, StoreError> {
+    let mut visible = Vec::with_capacity(groups.len());
+    for group in groups {
+        let employer = match &group.1 {
+            Some(e) => Some(EnterpriseNumber::parse(e).map_err(|e| StoreError::Corrupt(e.message))?),
+            None => None,
+        };
+        let on_declaration = grants.get(&group.0).map_or(&[][..], Vec::as_slice);
+        if ciao_domain::access::may_consult(viewer, employer.as_ref(), on_declaration) {
+            visible.push(group);
+        }
+    }
+    Ok(visible)
 }
 
 impl RowScope {
-    /// The rule of `scope` for a search of `declaration` (if one), given the
-    /// employers of the enterprise's grants on that declaration (`*`: all).
-    pub(crate) fn of(scope: &Scope, declaration_grants: Option<Vec<String>>) -> Self {
+    /// The rule of `scope` for a search, given the enterprise's grants on the
+    /// one declaration searched (if one): every row with a grant for every
+    /// employer, otherwise the rows of the employers of its grants and its
+    /// own (`ciao_domain::access::may_consult`, as a filter).
+    pub(crate) fn of(scope: &Scope, declaration_grants: Option<Vec<AccessGrant>>) -> Self {
         match (scope, declaration_grants) {
             (Scope::All, _) => RowScope::All,
-            (Scope::Enterprise(_), Some(employers)) if employers.iter().any(|e| e == "*") => RowScope::All,
-            (Scope::Enterprise(e), Some(mut employers)) => {
-                employers.push(e.as_str().to_string());
+            (Scope::Enterprise(_), Some(grants)) if grants.iter().any(|g| g.employer.is_none()) => RowScope::All,
+            (Scope::Enterprise(viewer), Some(grants)) => {
+                let mut employers: Vec<String> =
+                    grants.into_iter().filter_map(|g| g.employer).map(|e| e.as_str().to_string()).collect();
+                employers.push(viewer.as_str().to_string());
                 employers.sort();
                 employers.dedup();
                 RowScope::Employers(employers)
             }
-            (Scope::Enterprise(e), None) => RowScope::Enterprise(e.as_str().to_string()),
+            (Scope::Enterprise(viewer), None) => RowScope::Enterprise(viewer.as_str().to_string()),
         }
     }
 }
@@ -704,6 +716,41 @@ macro_rules! impl_store {
             q
         }
 
+        /// The grants of `viewer` on each of `declarations` (none: an empty map).
+        async fn grants_on(
+            pool: &sqlx::Pool<$db>,
+            viewer: &EnterpriseNumber,
+            declarations: &[&str],
+        ) -> Result<std::collections::HashMap<String, Vec<AccessGrant>>> {
+            let mut out: std::collections::HashMap<String, Vec<AccessGrant>> = std::collections::HashMap::new();
+            if declarations.is_empty() {
+                return Ok(out);
+            }
+            let list = (2..declarations.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = AssertSqlSafe(format!(
+                "SELECT declaration, employer, role FROM access_grants WHERE viewer = $1 AND declaration IN ({list})"
+            ));
+            let mut q = sqlx::query(sql).bind(viewer.as_str());
+            for d in declarations {
+                q = q.bind(*d);
+            }
+            for r in q.fetch_all(pool).await? {
+                let employer: String = r.try_get(1)?;
+                let role: String = r.try_get(2)?;
+                let grant = AccessGrant {
+                    viewer: viewer.clone(),
+                    employer: if employer == "*" {
+                        None
+                    } else {
+                        Some(EnterpriseNumber::parse(&employer).map_err(|e| StoreError::Corrupt(e.message))?)
+                    },
+                    role: grant_role(&role)?,
+                };
+                out.entry(r.try_get(0)?).or_default().push(grant);
+            }
+            Ok(out)
+        }
+
         fn grant_role(s: &str) -> Result<GrantRole> {
             match s {
                 "principal" => Ok(GrantRole::Principal),
@@ -1048,67 +1095,47 @@ macro_rules! impl_store {
             }
 
             async fn search(&self, criteria: &SearchCriteria, scope: &Scope) -> Result<SearchPage> {
-                // A search of one declaration: the enterprise's grants on it
-                // are read once, not looked up for each row.
-                let grants = match (scope, &criteria.declaration) {
-                    (Scope::Enterprise(e), Some(d)) => Some(
-                        sqlx::query_scalar::<_, String>(
-                            "SELECT employer FROM access_grants WHERE viewer = $1 AND declaration = $2",
-                        )
-                        .bind(e.as_str())
-                        .bind(d.as_str())
-                        .fetch_all(&self.read)
-                        .await?,
-                    ),
-                    _ => None,
-                };
-                let scope = $crate::common::RowScope::of(scope, grants);
+                use $crate::common::RowScope;
                 let uncapped = SearchCriteria { after: None, ..criteria.clone() };
-                // A search of one person by an enterprise: its rows fall into
-                // a few (declaration, employer) groups. They are counted
-                // without the access rule (no grant lookup per row), the
-                // enterprise's grants on those declarations are read once,
-                // the visible groups make the total and the page's filter.
-                let mut total: Option<i64> = None;
-                if let $crate::common::RowScope::Enterprise(viewer) = &scope
-                    && (criteria.ssin.is_some() || criteria.limosa_id.is_some())
-                    && criteria.count_limit.is_none()
-                {
-                    let (filter, params) = search_filter(&uncapped, &$crate::common::RowScope::All);
-                    let sql = AssertSqlSafe(format!(
-                        "SELECT r.declaration, r.employer_enterprise, COUNT(*) FROM registrations r{filter} \
-                         GROUP BY r.declaration, r.employer_enterprise"
-                    ));
-                    let groups: Vec<$crate::common::RowGroup> = bind_params(sqlx::query(sql), &params)
-                        .fetch_all(&self.read)
-                        .await?
-                        .iter()
-                        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
-                        .collect::<Result<_>>()?;
-                    let mut declarations: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-                    declarations.sort();
-                    declarations.dedup();
-                    let mut grants: Vec<(String, String)> = Vec::new();
-                    if !declarations.is_empty() {
-                        let list = (2..declarations.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                        let sql = AssertSqlSafe(format!(
-                            "SELECT declaration, employer FROM access_grants WHERE viewer = $1 AND declaration IN ({list})"
-                        ));
-                        let mut q = sqlx::query(sql).bind(viewer.clone());
-                        for d in &declarations {
-                            q = q.bind(d.clone());
-                        }
-                        for row in q.fetch_all(&self.read).await? {
-                            grants.push((row.try_get(0)?, row.try_get(1)?));
-                        }
+                let by_person = criteria.ssin.is_some() || criteria.limosa_id.is_some();
+                let (scope, total) = match (scope, &criteria.declaration) {
+                    (Scope::All, _) => (RowScope::of(scope, None), None),
+                    // A search of one declaration: the enterprise's grants on
+                    // it are read once, not looked up for each row.
+                    (Scope::Enterprise(e), Some(d)) => {
+                        let grants = grants_on(&self.read, e, &[d.as_str()]).await?.remove(d.as_str()).unwrap_or_default();
+                        (RowScope::of(scope, Some(grants)), None)
                     }
-                    let visible = $crate::common::visible_groups(viewer, groups, &grants);
-                    total = Some(visible.iter().map(|g| g.2).sum());
-                    // The page keeps the per-row rule: written as a list of
-                    // (declaration, employer) pairs, the planner took the
-                    // declaration index and read a month of the declaration
-                    // (`bench search`: 4 times slower).
-                }
+                    // A search of one person: its rows fall into a few
+                    // (declaration, employer) groups, counted without the
+                    // access rule (no grant lookup per row); the enterprise's
+                    // grants on those declarations are read once and the
+                    // visible groups make the total. The page keeps the
+                    // per-row rule: written as a list of (declaration,
+                    // employer) pairs, the planner took the declaration index
+                    // and read a month of the declaration (`bench search`: 4
+                    // times slower).
+                    (Scope::Enterprise(e), None) if by_person && criteria.count_limit.is_none() => {
+                        let (filter, params) = search_filter(&uncapped, &RowScope::All);
+                        let sql = AssertSqlSafe(format!(
+                            "SELECT r.declaration, r.employer_enterprise, COUNT(*) FROM registrations r{filter} \
+                             GROUP BY r.declaration, r.employer_enterprise"
+                        ));
+                        let groups: Vec<$crate::common::RowGroup> = bind_params(sqlx::query(sql), &params)
+                            .fetch_all(&self.read)
+                            .await?
+                            .iter()
+                            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                            .collect::<Result<_>>()?;
+                        let mut declarations: Vec<&str> = groups.iter().map(|g| g.0.as_str()).collect();
+                        declarations.sort_unstable();
+                        declarations.dedup();
+                        let grants = grants_on(&self.read, e, &declarations).await?;
+                        let visible = $crate::common::visible_groups(e, groups, &grants)?;
+                        (RowScope::of(scope, None), Some(visible.iter().map(|g| g.2).sum::<i64>()))
+                    }
+                    (Scope::Enterprise(_), None) => (RowScope::of(scope, None), None),
+                };
                 let scope = &scope;
                 let (filter, params) = search_filter(criteria, scope);
                 let total: i64 = match total {
@@ -1194,26 +1221,7 @@ macro_rules! impl_store {
             }
 
             async fn grants(&self, declaration: &DeclarationNumber, viewer: &EnterpriseNumber) -> Result<Vec<AccessGrant>> {
-                let rows = sqlx::query("SELECT employer, role FROM access_grants WHERE viewer = $1 AND declaration = $2")
-                    .bind(viewer.as_str())
-                    .bind(declaration.as_str())
-                    .fetch_all(&self.read)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        let employer: String = r.try_get(0)?;
-                        let role: String = r.try_get(1)?;
-                        Ok(AccessGrant {
-                            viewer: viewer.clone(),
-                            employer: if employer == "*" {
-                                None
-                            } else {
-                                Some(EnterpriseNumber::parse(&employer).map_err(|e| StoreError::Corrupt(e.message))?)
-                            },
-                            role: grant_role(&role)?,
-                        })
-                    })
-                    .collect()
+                Ok(grants_on(&self.read, viewer, &[declaration.as_str()]).await?.remove(declaration.as_str()).unwrap_or_default())
             }
 
             async fn import_enterprises(&self, rows: &[EnterprisePeriod]) -> Result<ImportSummary> {
@@ -2564,22 +2572,39 @@ pub(crate) use impl_store;
 mod tests {
     use super::*;
     use ciao_domain::EnterpriseNumber;
+    use ciao_domain::access::GrantRole;
 
-    fn viewer() -> Scope {
-        Scope::Enterprise(EnterpriseNumber::parse("0100000169").expect("valid enterprise number"))
+    fn enterprise(n: &str) -> EnterpriseNumber {
+        EnterpriseNumber::parse(n).expect("valid enterprise number")
+    }
+
+    fn viewer() -> EnterpriseNumber {
+        enterprise("0100000169")
+    }
+
+    /// Grants of the viewer for these employers (`*`: every employer).
+    fn grants(employers: &[&str]) -> Vec<AccessGrant> {
+        employers
+            .iter()
+            .map(|e| AccessGrant {
+                viewer: viewer(),
+                employer: (*e != "*").then(|| enterprise(e)),
+                role: GrantRole::Contractor,
+            })
+            .collect()
     }
 
     #[test]
     fn the_grants_on_the_one_declaration_searched_become_a_list_of_employers() {
-        let grants = vec!["0100000070".to_string(), "0100000169".to_string()];
+        let scope = Scope::Enterprise(viewer());
         assert_eq!(
-            RowScope::of(&viewer(), Some(grants)),
+            RowScope::of(&scope, Some(grants(&["0100000070", "0100000169"]))),
             RowScope::Employers(vec!["0100000070".into(), "0100000169".into()]),
             "the viewer's own rows are included once"
         );
-        assert_eq!(RowScope::of(&viewer(), Some(Vec::new())), RowScope::Employers(vec!["0100000169".into()]));
-        assert_eq!(RowScope::of(&viewer(), Some(vec!["*".into(), "0100000070".into()])), RowScope::All);
-        assert_eq!(RowScope::of(&viewer(), None), RowScope::Enterprise("0100000169".into()));
+        assert_eq!(RowScope::of(&scope, Some(Vec::new())), RowScope::Employers(vec!["0100000169".into()]));
+        assert_eq!(RowScope::of(&scope, Some(grants(&["*", "0100000070"]))), RowScope::All);
+        assert_eq!(RowScope::of(&scope, None), RowScope::Enterprise("0100000169".into()));
         assert_eq!(RowScope::of(&Scope::All, Some(Vec::new())), RowScope::All);
     }
 
@@ -2589,16 +2614,20 @@ mod tests {
         let groups: Vec<RowGroup> = vec![
             ("D1".into(), Some(v.into()), 3),             // its own workers
             ("D1".into(), Some("0100000070".into()), 5),  // granted for that employer
-            ("D1".into(), Some("0100000071".into()), 7),  // not granted
-            ("D2".into(), Some("0100000071".into()), 11), // granted for every employer
+            ("D1".into(), Some("0100000268".into()), 7),  // not granted
+            ("D2".into(), Some("0100000268".into()), 11), // granted for every employer
             ("D2".into(), None, 13),                      // foreign employer, through *
             ("D3".into(), None, 17),                      // foreign employer, no *
             ("D4".into(), Some("0100000070".into()), 19), // a grant on another declaration only
         ];
-        let grants = vec![("D1".to_string(), "0100000070".to_string()), ("D2".to_string(), "*".to_string())];
-        let visible = visible_groups(v, groups, &grants);
+        let on = HashMap::from([("D1".to_string(), grants(&["0100000070"])), ("D2".to_string(), grants(&["*"]))]);
+        let visible = visible_groups(&viewer(), groups, &on).expect("valid groups");
         assert_eq!(visible.iter().map(|g| g.2).collect::<Vec<_>>(), [3, 5, 11, 13]);
-        assert_eq!(visible_groups(v, vec![("D1".into(), Some("0100000070".into()), 1)], &[]), []);
+        assert_eq!(
+            visible_groups(&viewer(), vec![("D1".into(), Some("0100000070".into()), 1)], &HashMap::new())
+                .expect("valid groups"),
+            []
+        );
     }
 
     #[test]
