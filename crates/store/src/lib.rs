@@ -38,6 +38,8 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    #[error("database URL parameter {0}")]
+    UrlParameter(String),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
     #[error("the registration writer stopped")]
