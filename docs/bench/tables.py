@@ -56,13 +56,13 @@ def main(paths):
               f"| {s['peak_rss_mib']:.0f} |")
     print()
     print("| backend | kill -9 cycles | clients | acknowledged | requests in doubt, resent | stored | missing "
-          "| stored twice | restart |")
-    print("|" + "---|" * 9)
+          "| stored twice | restart | server alone, peak RSS MiB |")
+    print("|" + "---|" * 10)
     for s in scenarios:
         if s.get("scenario") == "crash":
             print(f"| {s['backend']} | {s['cycles']} | {s['concurrency']} | {n(s['acknowledged'])} "
                   f"| {s['in_doubt_resent']} | {n(s['stored'])} | **{s['missing']}** | **{s['duplicates']}** "
-                  f"| {s['restart_seconds_max']:.3f} s |")
+                  f"| {s['restart_seconds_max']:.3f} s | {s.get('server_peak_rss_mib', 0):.0f} |")
     print()
     for s in scenarios:
         if s.get("scenario") == "validation":

@@ -268,6 +268,7 @@ async fn cycles(exe: &std::path::Path, fresh: &FreshDb, b: &CrashBench) -> anyho
     let mut in_doubt_total = 0u64;
     let mut restarts = Vec::new();
     let mut server = start_child(exe, &fresh.url).await?;
+    let mut server_rss = 0u64;
     for cycle in 0..b.cycles.max(1) {
         let http = reqwest::Client::new();
         let auth: Arc<str> =
@@ -283,6 +284,8 @@ async fn cycles(exe: &std::path::Path, fresh: &FreshDb, b: &CrashBench) -> anyho
             .map(|(i, s)| tokio::spawn(client(i, server.addr, auth.clone(), items.clone(), b.batch, killed.clone(), s)))
             .collect();
         tokio::time::sleep(Duration::from_secs_f64(b.seconds)).await;
+        // The server alone (no load generator in its process), under load.
+        server_rss = server_rss.max(super::server::peak_rss_of(server.child.id()));
         killed.store(true, Ordering::Relaxed);
         server.kill()?; // SIGKILL
         for t in tasks {
@@ -314,9 +317,10 @@ async fn cycles(exe: &std::path::Path, fresh: &FreshDb, b: &CrashBench) -> anyho
     let restart_max = restarts.iter().copied().fold(0.0, f64::max);
     eprintln!(
         "   {} acknowledged, {} stored, {missing} missing, {duplicates} clientReferences stored twice, {errors} errors; \
-         restart took at most {restart_max:.2} s",
+         restart took at most {restart_max:.2} s; the server's peak RSS under load {:.0} MiB",
         acknowledged.len(),
-        rows
+        rows,
+        server_rss as f64 / 1_048_576.0
     );
     if let Some(e) = &first_error {
         eprintln!("   first error: {e}");
@@ -342,5 +346,6 @@ async fn cycles(exe: &std::path::Path, fresh: &FreshDb, b: &CrashBench) -> anyho
         "errors": errors,
         "first_error": first_error,
         "restart_seconds_max": super::report::round(restart_max),
+        "server_peak_rss_mib": super::report::round(server_rss as f64 / 1_048_576.0),
     }))
 }

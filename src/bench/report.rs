@@ -217,7 +217,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "\ncrash ({}): {} kill -9 cycles at {} clients: {} registrations acknowledged ({} requests in doubt resent), \
-                 {} stored, {} missing, {} stored twice; restart ≤ {} s",
+                 {} stored, {} missing, {} stored twice; restart ≤ {} s; server peak RSS {} MiB",
                 s["backend"].as_str().unwrap_or(""),
                 s["cycles"],
                 s["concurrency"],
@@ -226,7 +226,8 @@ impl Report {
                 s["stored"],
                 s["missing"],
                 s["duplicates"],
-                s["restart_seconds_max"]
+                s["restart_seconds_max"],
+                s["server_peak_rss_mib"]
             );
         }
         for s in self.scenarios.iter().filter(|s| s["scenario"] == "validation") {

@@ -84,7 +84,11 @@ pub fn reset_peak_rss() {
 }
 
 fn status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status_kib_of("self", field)
+}
+
+fn status_kib_of(process: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
     status
         .lines()
         .find_map(|l| l.strip_prefix(field))
@@ -94,6 +98,12 @@ fn status_kib(field: &str) -> Option<u64> {
 /// Peak resident set size of this process since the last reset, in bytes.
 pub fn peak_rss() -> u64 {
     status_kib("VmHWM:").unwrap_or(0) * 1024
+}
+
+/// Peak resident set size of another process (a `ciao serve` child), in
+/// bytes; 0 where /proc does not tell.
+pub fn peak_rss_of(pid: u32) -> u64 {
+    status_kib_of(&pid.to_string(), "VmHWM:").unwrap_or(0) * 1024
 }
 
 /// CPU time used so far: (this process, the whole machine), in seconds.
