@@ -54,7 +54,7 @@ impl PgStore {
     }
 }
 
-/// Searches and consultations run on a pool of their own, smaller than the
+/// Reads (searches, consultations, the validation's lookups) run on a pool of their own, smaller than the
 /// writers' (`ciao bench search` at 16 clients on 2 cores, PostgreSQL on
 /// the same machine: with the 16 connections of one shared pool, 1,228–1,404
 /// searches by person/s, p99 20–24 ms; with 3–8 read connections
