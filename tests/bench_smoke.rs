@@ -105,6 +105,10 @@ fn crash(database: &str, json: &std::path::Path, keep: bool) -> serde_json::Valu
     assert_eq!(s["errors"], 0, "{s:#}");
     assert!(s["acknowledged"].as_u64().unwrap_or(0) > 0, "nothing acknowledged: {s:#}");
     assert_eq!(s["stored"], s["acknowledged"], "{s:#}");
+    // The server alone, read from /proc before a kill: a running ciao
+    // holds more than a few MiB and far less than the 200 MB bound.
+    let rss = s["server_peak_rss_mib"].as_f64().unwrap_or(0.0);
+    assert!(rss > 5.0 && rss < 200.0, "server peak RSS {rss} MiB: {s:#}");
     s
 }
 
