@@ -610,10 +610,12 @@ impl DeclarationRow {
 /// `$analyze` refreshes the planner's statistics; `$begin_write` begins a
 /// transaction that reads before it writes (SQLite: `BEGIN IMMEDIATE`, so
 /// that another process's writer makes it wait instead of failing on the
-/// lock upgrade). Both backends take the same
+/// lock upgrade); `$begin_snapshot` begins a read-only transaction whose
+/// statements all see one snapshot (SQLite: a deferred `BEGIN`; PostgreSQL:
+/// `REPEATABLE READ`). Both backends take the same
 /// SQL; the macro only repeats what differs in type (pool, row, database).
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal) => {
+    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal, $begin_snapshot:literal) => {
         use $crate::common::{
             DeclarationRow, EventRow, Param, RegistrationRow, date_text, opt_date_of, date_of,
             search_filter, search_order, DECLARATION_SELECT,
@@ -723,8 +725,8 @@ macro_rules! impl_store {
         }
 
         /// The grants of `viewer` on each of `declarations` (none: an empty map).
-        async fn grants_on(
-            pool: &sqlx::Pool<$db>,
+        async fn grants_on<'e, E: sqlx::Executor<'e, Database = $db>>(
+            executor: E,
             viewer: &EnterpriseNumber,
             declarations: &[&str],
         ) -> Result<std::collections::HashMap<String, Vec<AccessGrant>>> {
@@ -740,7 +742,7 @@ macro_rules! impl_store {
             for d in declarations {
                 q = q.bind(*d);
             }
-            for r in q.fetch_all(pool).await? {
+            for r in q.fetch_all(executor).await? {
                 let employer: String = r.try_get(1)?;
                 let role: String = r.try_get(2)?;
                 let grant = AccessGrant {
@@ -755,6 +757,129 @@ macro_rules! impl_store {
                 out.entry(r.try_get(0)?).or_default().push(grant);
             }
             Ok(out)
+        }
+
+        /// [`Store::search`] on one connection (in a snapshot transaction
+        /// when the access rule is resolved beforehand).
+        async fn search_on(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            criteria: &SearchCriteria,
+            scope: &Scope,
+        ) -> Result<SearchPage> {
+            use $crate::common::RowScope;
+            let uncapped = SearchCriteria { after: None, ..criteria.clone() };
+            let by_person = criteria.ssin.is_some() || criteria.limosa_id.is_some();
+            let per_row = RowScope::of(scope, None);
+            // `checked`: the (declaration, employer) groups of a person's
+            // rows when the enterprise sees every one of them; its page
+            // then runs without the access rule and each row is checked
+            // against the groups.
+            let (scope, total, checked) = match (scope, &criteria.declaration) {
+                (Scope::All, _) => (RowScope::All, None, None),
+                // A search of one declaration: the enterprise's grants on
+                // it are read once, not looked up for each row.
+                (Scope::Enterprise(e), Some(d)) => {
+                    let grants = grants_on(&mut *conn, e, &[d.as_str()]).await?.remove(d.as_str()).unwrap_or_default();
+                    (RowScope::of(scope, Some(grants)), None, None)
+                }
+                // A search of one person: its rows fall into a few
+                // (declaration, employer) groups, counted without the
+                // access rule (no grant lookup per row); the enterprise's
+                // grants on those declarations are read once and the
+                // visible groups make the total. When every group is
+                // visible (the usual case: the person's employer, or an
+                // enterprise that sees the whole declaration), the page
+                // needs no rule either: a grant lookup per row was
+                // three quarters of its buffer reads (EXPLAIN, `bench
+                // search`). When none is, nothing is read. Otherwise the
+                // page keeps the per-row rule: written as a list of
+                // (declaration, employer) pairs, the planner took the
+                // declaration index and read a month of the declaration
+                // (`bench search`: 4 times slower).
+                (Scope::Enterprise(e), None) if by_person && criteria.count_limit.is_none() => {
+                    let (filter, params) = search_filter(&uncapped, &RowScope::All);
+                    let sql = AssertSqlSafe(format!(
+                        "SELECT r.declaration, r.employer_enterprise, COUNT(*) FROM registrations r{filter} \
+                         GROUP BY r.declaration, r.employer_enterprise"
+                    ));
+                    let groups: Vec<$crate::common::RowGroup> = bind_params(sqlx::query(sql), &params)
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .iter()
+                        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                        .collect::<Result<_>>()?;
+                    let mut declarations: Vec<&str> = groups.iter().map(|g| g.0.as_str()).collect();
+                    declarations.sort_unstable();
+                    declarations.dedup();
+                    let grants = grants_on(&mut *conn, e, &declarations).await?;
+                    let all = groups.len();
+                    let visible = $crate::common::visible_groups(e, groups, &grants)?;
+                    let total = visible.iter().map(|g| g.2).sum::<i64>();
+                    if visible.is_empty() {
+                        return Ok(SearchPage { items: Vec::new(), total: 0, next: None });
+                    }
+                    if visible.len() == all {
+                        let groups: std::collections::HashSet<(String, Option<String>)> =
+                            visible.into_iter().map(|g| (g.0, g.1)).collect();
+                        (RowScope::All, Some(total), Some(groups))
+                    } else {
+                        (per_row.clone(), Some(total), None)
+                    }
+                }
+                (Scope::Enterprise(_), None) => (per_row.clone(), None, None),
+            };
+            let scope = &scope;
+            let (filter, params) = search_filter(criteria, scope);
+            let total: i64 = match total {
+                Some(total) => total,
+                None => {
+                    // The total counts the whole filter, without the cursor.
+                    let (count_filter, count_params) = search_filter(&uncapped, scope);
+                    let count_sql = AssertSqlSafe(match criteria.count_limit {
+                        Some(limit) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM registrations r{count_filter} LIMIT {limit}) capped"),
+                        None => format!("SELECT COUNT(*) FROM registrations r{count_filter}"),
+                    });
+                    bind_params(sqlx::query(count_sql), &count_params).fetch_one(&mut *conn).await?.try_get(0)?
+                }
+            };
+            let mut page = async |filter: &str, params: &[Param]| -> Result<Vec<Registration>> {
+                let page_sql = AssertSqlSafe(format!(
+                    "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
+                    search_order(criteria),
+                    criteria.page_size,
+                    criteria.offset()
+                ));
+                let rows = bind_params(sqlx::query(page_sql), params).fetch_all(&mut *conn).await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let mut r = registration_row(row)?.into_registration()?;
+                    r.history.clear();
+                    items.push(r);
+                }
+                Ok(items)
+            };
+            let mut items = page(&filter, &params).await?;
+            if let Some(groups) = &checked
+                && items.iter().any(|r| !groups.contains(&$crate::common::group_of(r)))
+            {
+                // A row of a group the count did not see: impossible in
+                // the snapshot `search` opens for this case; should the
+                // page ever be read outside one, the per-row rule decides.
+                let (filter, params) = search_filter(criteria, &per_row);
+                items = page(&filter, &params).await?;
+            }
+        let next = (items.len() == criteria.page_size as usize)
+            .then(|| items.last())
+            .flatten()
+            .map(|r| ciao_domain::search::Cursor {
+                key: match criteria.sort.key {
+                    ciao_domain::search::SortKey::Id => r.id.get(),
+                    ciao_domain::search::SortKey::RegistrationDate => to_micros(r.data.registration_date),
+                    ciao_domain::search::SortKey::CreatedAt => to_micros(r.data.created_at),
+                },
+                id: r.id.get(),
+            });
+        Ok(SearchPage { items, total: total.max(0) as u64, next })
         }
 
         fn grant_role(s: &str) -> Result<GrantRole> {
@@ -1101,120 +1226,24 @@ macro_rules! impl_store {
             }
 
             async fn search(&self, criteria: &SearchCriteria, scope: &Scope) -> Result<SearchPage> {
-                use $crate::common::RowScope;
-                let uncapped = SearchCriteria { after: None, ..criteria.clone() };
+                // A search whose access rule is resolved beforehand (the
+                // enterprise's grants read once, then the rows they admit:
+                // one declaration, or one person's groups) reads the grants
+                // and the rows in one snapshot, so that a grant withdrawn in
+                // between admits nothing stored after it, and the total
+                // agrees with the page.
                 let by_person = criteria.ssin.is_some() || criteria.limosa_id.is_some();
-                let per_row = RowScope::of(scope, None);
-                // `checked`: the (declaration, employer) groups of a person's
-                // rows when the enterprise sees every one of them; its page
-                // then runs without the access rule and each row is checked
-                // against the groups.
-                let (scope, total, checked) = match (scope, &criteria.declaration) {
-                    (Scope::All, _) => (RowScope::All, None, None),
-                    // A search of one declaration: the enterprise's grants on
-                    // it are read once, not looked up for each row.
-                    (Scope::Enterprise(e), Some(d)) => {
-                        let grants = grants_on(&self.read, e, &[d.as_str()]).await?.remove(d.as_str()).unwrap_or_default();
-                        (RowScope::of(scope, Some(grants)), None, None)
-                    }
-                    // A search of one person: its rows fall into a few
-                    // (declaration, employer) groups, counted without the
-                    // access rule (no grant lookup per row); the enterprise's
-                    // grants on those declarations are read once and the
-                    // visible groups make the total. When every group is
-                    // visible (the usual case: the person's employer, or an
-                    // enterprise that sees the whole declaration), the page
-                    // needs no rule either: a grant lookup per row was
-                    // three quarters of its buffer reads (EXPLAIN, `bench
-                    // search`). When none is, nothing is read. Otherwise the
-                    // page keeps the per-row rule: written as a list of
-                    // (declaration, employer) pairs, the planner took the
-                    // declaration index and read a month of the declaration
-                    // (`bench search`: 4 times slower).
-                    (Scope::Enterprise(e), None) if by_person && criteria.count_limit.is_none() => {
-                        let (filter, params) = search_filter(&uncapped, &RowScope::All);
-                        let sql = AssertSqlSafe(format!(
-                            "SELECT r.declaration, r.employer_enterprise, COUNT(*) FROM registrations r{filter} \
-                             GROUP BY r.declaration, r.employer_enterprise"
-                        ));
-                        let groups: Vec<$crate::common::RowGroup> = bind_params(sqlx::query(sql), &params)
-                            .fetch_all(&self.read)
-                            .await?
-                            .iter()
-                            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
-                            .collect::<Result<_>>()?;
-                        let mut declarations: Vec<&str> = groups.iter().map(|g| g.0.as_str()).collect();
-                        declarations.sort_unstable();
-                        declarations.dedup();
-                        let grants = grants_on(&self.read, e, &declarations).await?;
-                        let all = groups.len();
-                        let visible = $crate::common::visible_groups(e, groups, &grants)?;
-                        let total = visible.iter().map(|g| g.2).sum::<i64>();
-                        if visible.is_empty() {
-                            return Ok(SearchPage { items: Vec::new(), total: 0, next: None });
-                        }
-                        if visible.len() == all {
-                            let groups: std::collections::HashSet<(String, Option<String>)> =
-                                visible.into_iter().map(|g| (g.0, g.1)).collect();
-                            (RowScope::All, Some(total), Some(groups))
-                        } else {
-                            (per_row.clone(), Some(total), None)
-                        }
-                    }
-                    (Scope::Enterprise(_), None) => (per_row.clone(), None, None),
-                };
-                let scope = &scope;
-                let (filter, params) = search_filter(criteria, scope);
-                let total: i64 = match total {
-                    Some(total) => total,
-                    None => {
-                        // The total counts the whole filter, without the cursor.
-                        let (count_filter, count_params) = search_filter(&uncapped, scope);
-                        let count_sql = AssertSqlSafe(match criteria.count_limit {
-                            Some(limit) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM registrations r{count_filter} LIMIT {limit}) capped"),
-                            None => format!("SELECT COUNT(*) FROM registrations r{count_filter}"),
-                        });
-                        bind_params(sqlx::query(count_sql), &count_params).fetch_one(&self.read).await?.try_get(0)?
-                    }
-                };
-                let page = async |filter: &str, params: &[Param]| -> Result<Vec<Registration>> {
-                    let page_sql = AssertSqlSafe(format!(
-                        "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
-                        search_order(criteria),
-                        criteria.page_size,
-                        criteria.offset()
-                    ));
-                    let rows = bind_params(sqlx::query(page_sql), params).fetch_all(&self.read).await?;
-                    let mut items = Vec::with_capacity(rows.len());
-                    for row in &rows {
-                        let mut r = registration_row(row)?.into_registration()?;
-                        r.history.clear();
-                        items.push(r);
-                    }
-                    Ok(items)
-                };
-                let mut items = page(&filter, &params).await?;
-                if let Some(groups) = &checked
-                    && items.iter().any(|r| !groups.contains(&$crate::common::group_of(r)))
-                {
-                    // A registration of another (declaration, employer) was
-                    // stored between the count and the page: the per-row
-                    // rule decides.
-                    let (filter, params) = search_filter(criteria, &per_row);
-                    items = page(&filter, &params).await?;
+                let resolved = matches!(scope, Scope::Enterprise(_))
+                    && (criteria.declaration.is_some() || (by_person && criteria.count_limit.is_none()));
+                if resolved {
+                    let mut tx = self.read.begin_with($begin_snapshot).await?;
+                    let page = search_on(&mut tx, criteria, scope).await?;
+                    tx.commit().await?;
+                    Ok(page)
+                } else {
+                    let mut conn = self.read.acquire().await?;
+                    search_on(&mut conn, criteria, scope).await
                 }
-                let next = (items.len() == criteria.page_size as usize)
-                    .then(|| items.last())
-                    .flatten()
-                    .map(|r| ciao_domain::search::Cursor {
-                        key: match criteria.sort.key {
-                            ciao_domain::search::SortKey::Id => r.id.get(),
-                            ciao_domain::search::SortKey::RegistrationDate => to_micros(r.data.registration_date),
-                            ciao_domain::search::SortKey::CreatedAt => to_micros(r.data.created_at),
-                        },
-                        id: r.id.get(),
-                    });
-                Ok(SearchPage { items, total: total.max(0) as u64, next })
             }
 
             async fn cancel(

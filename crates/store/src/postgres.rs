@@ -59,11 +59,13 @@ impl PgStore {
 /// the same machine: with the 16 connections of one shared pool, 1,228–1,404
 /// searches by person/s, p99 20–24 ms; with 3–8 read connections
 /// 1,509–1,666/s, p99 16–19 ms: more backends than cores only take turns).
-/// The default is twice this machine's cores (at least 2);
+/// The default is twice this machine's cores, from 2 to 8 (with the 16
+/// of the writers' pool, several nodes stay within PostgreSQL's default of
+/// 100 connections);
 /// `?read_connections=N` in the URL sets it, for a database server with
 /// more cores than the node. Returns the URL without that parameter.
 fn read_connections(url: &str) -> Result<(String, u32)> {
-    let default = std::thread::available_parallelism().map_or(2, |n| 2 * n.get() as u32).max(2);
+    let default = std::thread::available_parallelism().map_or(2, |n| 2 * n.get() as u32).clamp(2, 8);
     let Some((base, query)) = url.split_once('?') else {
         return Ok((url.to_string(), default));
     };
@@ -119,7 +121,16 @@ async fn migrate(pool: &PgPool, expected: crate::Environment) -> Result<()> {
     Ok(())
 }
 
-impl_store!(PgStore, sqlx::Postgres, "postgres", " FOR UPDATE SKIP LOCKED", false, "ANALYZE", "BEGIN");
+impl_store!(
+    PgStore,
+    sqlx::Postgres,
+    "postgres",
+    " FOR UPDATE SKIP LOCKED",
+    false,
+    "ANALYZE",
+    "BEGIN",
+    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+);
 
 #[cfg(test)]
 mod tests {

@@ -182,4 +182,5 @@ async fn migrate(pool: &SqlitePool, expected: crate::Environment) -> Result<()> 
     Ok(())
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true, "PRAGMA optimize", "BEGIN IMMEDIATE");
+// SQLite: a deferred transaction reads one snapshot from its first read on.
+impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true, "PRAGMA optimize", "BEGIN IMMEDIATE", "BEGIN");
