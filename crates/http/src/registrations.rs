@@ -421,9 +421,9 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
     })
 }
 
-/// Deserialises with the path of the failing field.
-/// `v` as a `T`, read from the borrowed value (the items of a bulk request
-/// are kept to be echoed with their errors: no copy of each is needed).
+/// `v` as a `T`, with the path of the failing field; read from the
+/// borrowed value (the items of a bulk request are kept to be echoed with
+/// their errors: no copy of each is needed).
 fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();

@@ -267,10 +267,45 @@ pub(crate) enum RowScope {
 /// A (declaration, employer) group of a person's rows and its row count.
 pub(crate) type RowGroup = (String, Option<String>, i64);
 
-/// The (declaration, employer) group of a registration, as
-/// [`RowGroup`] names it.
-pub(crate) fn group_of(r: &Registration) -> (String, Option<String>) {
-    (r.data.declaration.as_str().to_string(), r.data.employer.enterprise().map(|e| e.as_str().to_string()))
+/// How a search applies the access rule, decided from its criteria and
+/// scope before any query. The plans that read the enterprise's grants
+/// first ([`AccessPlan::reads_grants_first`]) read the grants and the rows
+/// in one snapshot, so that a grant withdrawn in between admits nothing
+/// stored after it and the total agrees with the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccessPlan<'a> {
+    /// The operator: every row.
+    All,
+    /// One declaration: the viewer's grants on it, read once, become a list
+    /// of employers ([`RowScope::Employers`]) instead of a grant lookup per
+    /// row.
+    Declaration { viewer: &'a EnterpriseNumber, declaration: &'a DeclarationNumber },
+    /// One person (SSIN or Limosa id), total uncapped: the person's rows
+    /// fall into a few (declaration, employer) groups, counted without the
+    /// rule; the viewer's grants on those declarations are read once
+    /// ([`visible_groups`]).
+    Person { viewer: &'a EnterpriseNumber },
+    /// Otherwise: a grant lookup per row ([`RowScope::Enterprise`]).
+    PerRow,
+}
+
+impl<'a> AccessPlan<'a> {
+    pub(crate) fn of(c: &'a SearchCriteria, scope: &'a Scope) -> Self {
+        match (scope, &c.declaration) {
+            (Scope::All, _) => Self::All,
+            (Scope::Enterprise(viewer), Some(declaration)) => Self::Declaration { viewer, declaration },
+            (Scope::Enterprise(viewer), None)
+                if (c.ssin.is_some() || c.limosa_id.is_some()) && c.count_limit.is_none() =>
+            {
+                Self::Person { viewer }
+            }
+            (Scope::Enterprise(_), None) => Self::PerRow,
+        }
+    }
+
+    pub(crate) fn reads_grants_first(self) -> bool {
+        matches!(self, Self::Declaration { .. } | Self::Person { .. })
+    }
 }
 
 /// The groups of a person's rows that `viewer` may see
@@ -760,43 +795,35 @@ macro_rules! impl_store {
         }
 
         /// [`Store::search`] on one connection (in a snapshot transaction
-        /// when the access rule is resolved beforehand).
+        /// when `plan` reads grants first).
         async fn search_on(
             conn: &mut <$db as sqlx::Database>::Connection,
             criteria: &SearchCriteria,
             scope: &Scope,
+            plan: $crate::common::AccessPlan<'_>,
         ) -> Result<SearchPage> {
-            use $crate::common::RowScope;
+            use $crate::common::{AccessPlan, RowScope};
             let uncapped = SearchCriteria { after: None, ..criteria.clone() };
-            let by_person = criteria.ssin.is_some() || criteria.limosa_id.is_some();
-            let per_row = RowScope::of(scope, None);
-            // `checked`: the (declaration, employer) groups of a person's
-            // rows when the enterprise sees every one of them; its page
-            // then runs without the access rule and each row is checked
-            // against the groups.
-            let (scope, total, checked) = match (scope, &criteria.declaration) {
-                (Scope::All, _) => (RowScope::All, None, None),
-                // A search of one declaration: the enterprise's grants on
-                // it are read once, not looked up for each row.
-                (Scope::Enterprise(e), Some(d)) => {
-                    let grants = grants_on(&mut *conn, e, &[d.as_str()]).await?.remove(d.as_str()).unwrap_or_default();
-                    (RowScope::of(scope, Some(grants)), None, None)
+            // The rule as the page's SQL applies it, and the total when the
+            // plan has already counted it.
+            let (rows, total) = match plan {
+                AccessPlan::All | AccessPlan::PerRow => (RowScope::of(scope, None), None),
+                AccessPlan::Declaration { viewer, declaration } => {
+                    let d = declaration.as_str();
+                    let grants = grants_on(&mut *conn, viewer, &[d]).await?.remove(d).unwrap_or_default();
+                    (RowScope::of(scope, Some(grants)), None)
                 }
-                // A search of one person: its rows fall into a few
-                // (declaration, employer) groups, counted without the
-                // access rule (no grant lookup per row); the enterprise's
-                // grants on those declarations are read once and the
-                // visible groups make the total. When every group is
+                // The visible groups make the total. When every group is
                 // visible (the usual case: the person's employer, or an
                 // enterprise that sees the whole declaration), the page
-                // needs no rule either: a grant lookup per row was
-                // three quarters of its buffer reads (EXPLAIN, `bench
-                // search`). When none is, nothing is read. Otherwise the
-                // page keeps the per-row rule: written as a list of
-                // (declaration, employer) pairs, the planner took the
-                // declaration index and read a month of the declaration
-                // (`bench search`: 4 times slower).
-                (Scope::Enterprise(e), None) if by_person && criteria.count_limit.is_none() => {
+                // needs no rule either: a grant lookup per row was three
+                // quarters of its buffer reads (EXPLAIN, `bench search`);
+                // the snapshot keeps new groups out. When none is, nothing
+                // is read. Otherwise the page keeps the per-row rule:
+                // written as a list of (declaration, employer) pairs, the
+                // planner took the declaration index and read a month of the
+                // declaration (`bench search`: 4 times slower).
+                AccessPlan::Person { viewer } => {
                     let (filter, params) = search_filter(&uncapped, &RowScope::All);
                     let sql = AssertSqlSafe(format!(
                         "SELECT r.declaration, r.employer_enterprise, COUNT(*) FROM registrations r{filter} \
@@ -811,30 +838,22 @@ macro_rules! impl_store {
                     let mut declarations: Vec<&str> = groups.iter().map(|g| g.0.as_str()).collect();
                     declarations.sort_unstable();
                     declarations.dedup();
-                    let grants = grants_on(&mut *conn, e, &declarations).await?;
+                    let grants = grants_on(&mut *conn, viewer, &declarations).await?;
                     let all = groups.len();
-                    let visible = $crate::common::visible_groups(e, groups, &grants)?;
-                    let total = visible.iter().map(|g| g.2).sum::<i64>();
+                    let visible = $crate::common::visible_groups(viewer, groups, &grants)?;
                     if visible.is_empty() {
                         return Ok(SearchPage { items: Vec::new(), total: 0, next: None });
                     }
-                    if visible.len() == all {
-                        let groups: std::collections::HashSet<(String, Option<String>)> =
-                            visible.into_iter().map(|g| (g.0, g.1)).collect();
-                        (RowScope::All, Some(total), Some(groups))
-                    } else {
-                        (per_row.clone(), Some(total), None)
-                    }
+                    let total = visible.iter().map(|g| g.2).sum::<i64>();
+                    let rows = if visible.len() == all { RowScope::All } else { RowScope::of(scope, None) };
+                    (rows, Some(total))
                 }
-                (Scope::Enterprise(_), None) => (per_row.clone(), None, None),
             };
-            let scope = &scope;
-            let (filter, params) = search_filter(criteria, scope);
             let total: i64 = match total {
                 Some(total) => total,
                 None => {
                     // The total counts the whole filter, without the cursor.
-                    let (count_filter, count_params) = search_filter(&uncapped, scope);
+                    let (count_filter, count_params) = search_filter(&uncapped, &rows);
                     let count_sql = AssertSqlSafe(match criteria.count_limit {
                         Some(limit) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM registrations r{count_filter} LIMIT {limit}) capped"),
                         None => format!("SELECT COUNT(*) FROM registrations r{count_filter}"),
@@ -842,44 +861,32 @@ macro_rules! impl_store {
                     bind_params(sqlx::query(count_sql), &count_params).fetch_one(&mut *conn).await?.try_get(0)?
                 }
             };
-            let mut page = async |filter: &str, params: &[Param]| -> Result<Vec<Registration>> {
-                let page_sql = AssertSqlSafe(format!(
-                    "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
-                    search_order(criteria),
-                    criteria.page_size,
-                    criteria.offset()
-                ));
-                let rows = bind_params(sqlx::query(page_sql), params).fetch_all(&mut *conn).await?;
-                let mut items = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let mut r = registration_row(row)?.into_registration()?;
-                    r.history.clear();
-                    items.push(r);
-                }
-                Ok(items)
-            };
-            let mut items = page(&filter, &params).await?;
-            if let Some(groups) = &checked
-                && items.iter().any(|r| !groups.contains(&$crate::common::group_of(r)))
-            {
-                // A row of a group the count did not see: impossible in
-                // the snapshot `search` opens for this case; should the
-                // page ever be read outside one, the per-row rule decides.
-                let (filter, params) = search_filter(criteria, &per_row);
-                items = page(&filter, &params).await?;
+            let (filter, params) = search_filter(criteria, &rows);
+            let page_sql = AssertSqlSafe(format!(
+                "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
+                search_order(criteria),
+                criteria.page_size,
+                criteria.offset()
+            ));
+            let page = bind_params(sqlx::query(page_sql), &params).fetch_all(&mut *conn).await?;
+            let mut items = Vec::with_capacity(page.len());
+            for row in &page {
+                let mut r = registration_row(row)?.into_registration()?;
+                r.history.clear();
+                items.push(r);
             }
-        let next = (items.len() == criteria.page_size as usize)
-            .then(|| items.last())
-            .flatten()
-            .map(|r| ciao_domain::search::Cursor {
-                key: match criteria.sort.key {
-                    ciao_domain::search::SortKey::Id => r.id.get(),
-                    ciao_domain::search::SortKey::RegistrationDate => to_micros(r.data.registration_date),
-                    ciao_domain::search::SortKey::CreatedAt => to_micros(r.data.created_at),
-                },
-                id: r.id.get(),
-            });
-        Ok(SearchPage { items, total: total.max(0) as u64, next })
+            let next = (items.len() == criteria.page_size as usize)
+                .then(|| items.last())
+                .flatten()
+                .map(|r| ciao_domain::search::Cursor {
+                    key: match criteria.sort.key {
+                        ciao_domain::search::SortKey::Id => r.id.get(),
+                        ciao_domain::search::SortKey::RegistrationDate => to_micros(r.data.registration_date),
+                        ciao_domain::search::SortKey::CreatedAt => to_micros(r.data.created_at),
+                    },
+                    id: r.id.get(),
+                });
+            Ok(SearchPage { items, total: total.max(0) as u64, next })
         }
 
         fn grant_role(s: &str) -> Result<GrantRole> {
@@ -1226,23 +1233,15 @@ macro_rules! impl_store {
             }
 
             async fn search(&self, criteria: &SearchCriteria, scope: &Scope) -> Result<SearchPage> {
-                // A search whose access rule is resolved beforehand (the
-                // enterprise's grants read once, then the rows they admit:
-                // one declaration, or one person's groups) reads the grants
-                // and the rows in one snapshot, so that a grant withdrawn in
-                // between admits nothing stored after it, and the total
-                // agrees with the page.
-                let by_person = criteria.ssin.is_some() || criteria.limosa_id.is_some();
-                let resolved = matches!(scope, Scope::Enterprise(_))
-                    && (criteria.declaration.is_some() || (by_person && criteria.count_limit.is_none()));
-                if resolved {
+                let plan = $crate::common::AccessPlan::of(criteria, scope);
+                if plan.reads_grants_first() {
                     let mut tx = self.read.begin_with($begin_snapshot).await?;
-                    let page = search_on(&mut tx, criteria, scope).await?;
+                    let page = search_on(&mut tx, criteria, scope, plan).await?;
                     tx.commit().await?;
                     Ok(page)
                 } else {
                     let mut conn = self.read.acquire().await?;
-                    search_on(&mut conn, criteria, scope).await
+                    search_on(&mut conn, criteria, scope, plan).await
                 }
             }
 
@@ -2697,6 +2696,34 @@ mod tests {
                 .expect("valid groups"),
             []
         );
+    }
+
+    #[test]
+    fn the_access_plan_follows_the_criteria() {
+        let t = time::OffsetDateTime::UNIX_EPOCH;
+        let viewer = viewer();
+        let enterprise = Scope::Enterprise(viewer.clone());
+        let declaration = DeclarationNumber::parse("1Y1003SQ5VSSZ").expect("valid declaration number");
+        let period = SearchCriteria::for_period(t, t);
+        let person = SearchCriteria { ssin: Some(Ssin::parse("85073003328").expect("valid SSIN")), ..period.clone() };
+        let both = SearchCriteria { declaration: Some(declaration.clone()), ..person.clone() };
+        let capped = SearchCriteria { count_limit: Some(1000), ..person.clone() };
+
+        assert_eq!(AccessPlan::of(&both, &Scope::All), AccessPlan::All);
+        assert_eq!(
+            AccessPlan::of(&both, &enterprise),
+            AccessPlan::Declaration { viewer: &viewer, declaration: &declaration },
+            "a declaration and a person: the declaration's grants"
+        );
+        assert_eq!(AccessPlan::of(&person, &enterprise), AccessPlan::Person { viewer: &viewer });
+        assert_eq!(AccessPlan::of(&capped, &enterprise), AccessPlan::PerRow, "a capped total is counted per row");
+        assert_eq!(AccessPlan::of(&period, &enterprise), AccessPlan::PerRow);
+        let reads_first: Vec<bool> = [&both, &person, &capped, &period]
+            .iter()
+            .map(|c| AccessPlan::of(c, &enterprise).reads_grants_first())
+            .collect();
+        assert_eq!(reads_first, [true, true, false, false]);
+        assert!(!AccessPlan::All.reads_grants_first());
     }
 
     #[test]
