@@ -75,12 +75,15 @@ pub async fn sqlite_inserts(
         .foreign_keys(true)
         // As the store's writer connection (crates/store/src/sqlite.rs).
         .pragma("temp_store", "memory");
-    // Checkpoints from a connection of their own, as the store does.
-    let _checkpointer = ciao_service::ciao_store::sqlite::Checkpointer::spawn(options.clone());
+    // Checkpoints from a connection of their own, and the WAL's restart
+    // between transactions, as the store does.
+    use ciao_service::ciao_store::sqlite;
+    let restart = sqlite::WalRestart::default();
+    let _checkpointer = sqlite::Checkpointer::spawn(options.clone(), restart.clone());
     let options = options
-        .pragma("cache_size", "-32768")
-        .pragma("wal_autocheckpoint", "16000")
-        .pragma("journal_size_limit", "67108864");
+        .pragma("cache_size", sqlite::WRITER_CACHE_KIB)
+        .pragma("wal_autocheckpoint", sqlite::WRITER_AUTOCHECKPOINT_FRAMES)
+        .pragma("journal_size_limit", sqlite::WAL_SIZE_LIMIT);
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
@@ -96,6 +99,7 @@ pub async fn sqlite_inserts(
         let rows: Vec<NewRegistration> = (0..batch as u64).map(|k| interleaved(&make, clients, n + k)).collect();
         n += batch as u64;
         batch::commit_sqlite(&mut conn, &rows).await?;
+        restart.checkpoint_if_requested(&mut conn).await?;
     }
     drop(conn);
     let (secs, cpu_p, cpu_m) = window.close();

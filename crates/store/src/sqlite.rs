@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use crate::batch::WalRestart;
 use crate::common::{Migration, impl_store};
 use crate::writer::{Placement, RegistrationWriter, Writer};
 
@@ -23,26 +24,34 @@ const MIGRATIONS: &[Migration] = &[
     (9, "text collation C", include_str!("../migrations/sqlite/0009_text_collation_c.sql")),
 ];
 
-/// Page cache of the writer connection (negative: KiB), for the pages of the
-/// register's indexes that the group commit updates (SQLite's default: 2 MiB).
-const WRITER_CACHE_KIB: &str = "-32768";
+/// Page cache of the writer connection (negative: KiB; SQLite's default is
+/// 2 MiB). Not larger: at the end of every write transaction SQLite walks
+/// the whole hash table of this cache (`pcache1TruncateUnsafe`, 11 % of the
+/// writer thread's samples with 32 MiB); measured with `ciao bench
+/// registrations` at 64 clients: 2–8 MiB 20,200–21,300/s, 16 MiB
+/// 19,900/s, 32 MiB 18,400/s. The index pages it does not hold are read
+/// from the operating system's cache.
+pub const WRITER_CACHE_KIB: &str = "-8192";
 
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
-/// The writer's own (automatic) checkpoint, past this many frames of WAL.
-/// By then the checkpointer has copied nearly all of them, so it is cheap;
-/// what it brings is that the writer, having found the WAL fully copied,
-/// starts it over at its next transaction (under continuous load a passive
-/// checkpoint from another connection never finds that moment). The WAL
-/// stays near 64 MiB. Measured with `ciao bench registrations` at 64
-/// clients: 1,000 frames (SQLite's default) 6,200–7,200/s, 16,000 frames
-/// 7,500–8,900/s; a `RESTART` checkpoint from the checkpointer instead
-/// stalled the writer (max latency 135–413 ms).
-const WRITER_AUTOCHECKPOINT_FRAMES: &str = "16000";
+/// Past this many frames of WAL (about 64 MiB), the checkpointer, after a
+/// full pass, asks the registration writer to start the WAL over (see
+/// [`crate::batch::WalRestart`]).
+const RESTART_AFTER_FRAMES: i64 = 16_000;
+
+/// The writer's own (automatic) checkpoint, past this many frames of WAL: a
+/// safety net only, should the checkpointer's requests not come (it copies
+/// the frames inside a commit, while requests wait). Measured with `ciao
+/// bench registrations` at 64 clients: 1,000 frames (SQLite's default)
+/// 6,200–7,200/s, 16,000 frames 7,500–8,900/s (before the restart was
+/// asked for by the checkpointer); a `RESTART` checkpoint from the
+/// checkpointer instead stalled the writer (max latency 135–413 ms).
+pub const WRITER_AUTOCHECKPOINT_FRAMES: &str = "64000";
 
 /// Size the WAL file is cut back to after it was reset (bytes).
-const WAL_SIZE_LIMIT: &str = "67108864";
+pub const WAL_SIZE_LIMIT: &str = "268435456";
 
 /// Largest number of registrations committed in one transaction.
 const MAX_BATCH: usize = 2000;
@@ -61,8 +70,9 @@ pub struct SqliteStore {
 /// checkpoint alone, the commit that crosses 1,000 pages of WAL copies them
 /// (random writes into the indexes) and syncs the database file before it
 /// returns, while every registration of the next batch waits. A passive
-/// checkpoint takes no lock that the writer needs. Stopped when the store
-/// is dropped.
+/// checkpoint takes no lock that the writer needs. After a complete pass
+/// over a WAL longer than [`RESTART_AFTER_FRAMES`] it asks the writer
+/// (`restart`) to start the WAL over. Stopped when the store is dropped.
 pub struct Checkpointer(tokio::task::JoinHandle<()>);
 
 impl Drop for Checkpointer {
@@ -75,7 +85,7 @@ impl Checkpointer {
     /// Starts checkpointing the database of `options` (whose writer should
     /// checkpoint rarely: a high `wal_autocheckpoint`); it stops when this
     /// is dropped.
-    pub fn spawn(options: SqliteConnectOptions) -> Self {
+    pub fn spawn(options: SqliteConnectOptions, restart: WalRestart) -> Self {
         Self(tokio::spawn(async move {
             use sqlx::Connection;
             let mut conn: Option<sqlx::SqliteConnection> = None;
@@ -93,7 +103,15 @@ impl Checkpointer {
                     }
                 }
                 let Some(c) = conn.as_mut() else { continue };
-                let result = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *c).await;
+                let result: std::result::Result<(i64, i64, i64), _> =
+                    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *c).await;
+                // (busy, frames in the WAL, frames copied): all copied.
+                if let Ok((0, frames, copied)) = result
+                    && frames >= RESTART_AFTER_FRAMES
+                    && copied == frames
+                {
+                    restart.request();
+                }
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                     conn = None;
@@ -135,13 +153,14 @@ impl SqliteStore {
             )
             .await?;
         migrate(&write, environment).await?;
-        let checkpointer = Checkpointer::spawn(options.clone());
+        let restart = WalRestart::default();
+        let checkpointer = Checkpointer::spawn(options.clone(), restart.clone());
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
-        let (commit, idle) = crate::batch::sqlite_writer(write.clone());
+        let (commit, idle) = crate::batch::sqlite_writer(write.clone(), restart);
         let writer = Writer::spawn(1, MAX_BATCH, Placement::Dedicated, commit, Some(idle), true);
         let audit_writer = crate::audit_writer::spawn(crate::audit_writer::sqlite_commit(write.clone()));
         Ok(Self { write, read, writer, audit_writer, environment, _checkpointer: checkpointer })

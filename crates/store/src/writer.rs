@@ -62,9 +62,11 @@ pub(crate) type CommitFn<T, R> =
 /// The group commit of the registrations.
 pub(crate) type RegistrationWriter = Writer<NewRegistration, RegisterOutcome>;
 
-/// Called when the queue is empty after a batch (the writer may let go of
-/// what it holds).
-pub(crate) type IdleFn = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+/// Called after each batch has been answered, with whether the queue is
+/// empty (the writer may then let go of what it holds); its own upkeep
+/// (SQLite: the WAL's restart) runs here, where no request of the batch
+/// waits for it.
+pub(crate) type AfterBatchFn = Arc<dyn Fn(bool) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 pub(crate) struct Writer<T, R> {
     tx: mpsc::Sender<WriteJob<T, R>>,
@@ -100,7 +102,7 @@ impl<T: Clone + Send + Sync + 'static, R: Send + 'static> Writer<T, R> {
         max_items: usize,
         placement: Placement,
         commit: CommitFn<T, R>,
-        idle: Option<IdleFn>,
+        after: Option<AfterBatchFn>,
         counted: bool,
     ) -> Self {
         let (tx, rx) = mpsc::channel::<WriteJob<T, R>>(4096);
@@ -108,7 +110,7 @@ impl<T: Clone + Send + Sync + 'static, R: Send + 'static> Writer<T, R> {
         let writers = writers.max(1);
         if placement == Placement::Dedicated {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-            let (thread_rx, thread_commit, thread_idle) = (rx.clone(), commit.clone(), idle.clone());
+            let (thread_rx, thread_commit, thread_after) = (rx.clone(), commit.clone(), after.clone());
             let spawned = runtime.map_err(|e| e.to_string()).and_then(|runtime| {
                 std::thread::Builder::new()
                     .name("ciao-writer".into())
@@ -120,7 +122,7 @@ impl<T: Clone + Send + Sync + 'static, R: Send + 'static> Writer<T, R> {
                                         thread_rx.clone(),
                                         max_items,
                                         thread_commit.clone(),
-                                        thread_idle.clone(),
+                                        thread_after.clone(),
                                         counted,
                                     ))
                                 })
@@ -140,7 +142,7 @@ impl<T: Clone + Send + Sync + 'static, R: Send + 'static> Writer<T, R> {
             }
         }
         for _ in 0..writers {
-            tokio::spawn(writer_loop(rx.clone(), max_items, commit.clone(), idle.clone(), counted));
+            tokio::spawn(writer_loop(rx.clone(), max_items, commit.clone(), after.clone(), counted));
         }
         Self { tx }
     }
@@ -161,7 +163,7 @@ async fn writer_loop<T: Clone, R>(
     rx: Arc<Mutex<mpsc::Receiver<WriteJob<T, R>>>>,
     max_items: usize,
     commit: CommitFn<T, R>,
-    idle: Option<IdleFn>,
+    after: Option<AfterBatchFn>,
     counted: bool,
 ) {
     loop {
@@ -182,12 +184,10 @@ async fn writer_loop<T: Clone, R>(
             jobs
         };
         run_batch(jobs, &commit, counted).await;
-        if let Some(idle) = &idle {
+        if let Some(after) = &after {
             // Another writer waiting on the queue holds the lock: it is empty.
             let empty = rx.try_lock().map(|rx| rx.is_empty()).unwrap_or(true);
-            if empty {
-                idle().await;
-            }
+            after(empty).await;
         }
     }
 }
