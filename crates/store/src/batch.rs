@@ -6,14 +6,16 @@
 //! or to the PostgreSQL server): measured with `ciao bench registrations`,
 //! those round trips, not the disk, bounded the register's rate. Here a
 //! batch is:
-//! - SQLite: `BEGIN IMMEDIATE`; the next free id; one query that inserts
-//!   every row from a JSON array (converted once to SQLite's binary JSONB
-//!   and walked with `jsonb_each`: with text JSON, `json_each` turned each
-//!   row back into text that every `->>` parsed again, 15–20 % of the
-//!   writer thread in `perf`) with its validation-queue
-//!   row; `COMMIT`. Ids are given explicitly (the transaction holds the
-//!   write lock, so the ids after the largest are free), so each item's id
-//!   is known without relying on the order of `RETURNING`.
+//! - SQLite: one command of several statements, a single round trip to
+//!   the connection's thread: `BEGIN IMMEDIATE`; the next free id (kept in
+//!   a temporary table); one query that inserts every row from a JSON array
+//!   (converted once to SQLite's binary JSONB and walked with
+//!   `jsonb_each`: with text JSON, `json_each` turned each row back into
+//!   text that every `->>` parsed again, 15–20 % of the writer thread in
+//!   `perf`) with its validation-queue row; the first id and how many were
+//!   inserted; `COMMIT`. Ids are given explicitly (the transaction holds
+//!   the write lock, so the ids after the largest are free), so each item's
+//!   id is known without relying on the order of `RETURNING`.
 //! - PostgreSQL: one statement (arrays and `UNNEST`): ids from the
 //!   identity's sequence, the rows, their validation-queue rows, and for
 //!   each item whether it was inserted, in one implicit transaction.
