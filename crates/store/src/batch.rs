@@ -217,7 +217,12 @@ impl HeldConnection {
         };
         let result = commit_sqlite(conn, items).await;
         if result.is_err() {
-            *held = None; // tested on release, closed if broken
+            // Closed rather than given back: the batch's transaction was
+            // rolled back, unless the connection is broken, and it is
+            // not tested when taken from the pool again.
+            if let Some((conn, _)) = held.take() {
+                let _ = conn.close().await;
+            }
         }
         result
     }
