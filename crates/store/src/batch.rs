@@ -227,8 +227,8 @@ impl HeldConnection {
         result
     }
 
-    /// After a batch was answered: restarts the WAL if the checkpointer
-    /// asked for it, and gives the connection back if no registration waits.
+    /// After a batch's commit: restarts the WAL if the checkpointer asked
+    /// for it, and gives the connection back if no registration waits.
     async fn after_batch(&self, queue_empty: bool) {
         let mut held = self.held.lock().await;
         if let Some((conn, _)) = held.as_mut()
@@ -256,8 +256,8 @@ impl HeldConnection {
 /// and syncing the database file while that commit's requests and the next
 /// batch wait (10–20 ms every 200 ms at 20,000 registrations/s: the p99).
 /// Here the checkpointer, after a full pass over a long WAL, asks; the
-/// writer, after answering its batch, runs a checkpoint of the few frames
-/// committed since.
+/// writer, between two batches (the last one's answers going out
+/// meanwhile), runs a checkpoint of the few frames committed since.
 #[derive(Clone, Default)]
 pub struct WalRestart(Arc<std::sync::atomic::AtomicBool>);
 

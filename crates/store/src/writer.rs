@@ -62,10 +62,11 @@ pub(crate) type CommitFn<T, R> =
 /// The group commit of the registrations.
 pub(crate) type RegistrationWriter = Writer<NewRegistration, RegisterOutcome>;
 
-/// Called after each batch has been answered, with whether the queue is
-/// empty (the writer may then let go of what it holds); its own upkeep
-/// (SQLite: the WAL's restart) runs here, where no request of the batch
-/// waits for it.
+/// Called after each batch's commit, with whether the queue is empty (the
+/// writer may then let go of what it holds); its own upkeep (SQLite: the
+/// WAL's restart) runs here, where no request of the batch waits for it
+/// (the answers were sent, or, on a dedicated thread, go out while it
+/// waits for the database).
 pub(crate) type AfterBatchFn = Arc<dyn Fn(bool) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 pub(crate) struct Writer<T, R> {
