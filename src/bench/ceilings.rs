@@ -15,7 +15,6 @@
 //! (2, the HTTP ceiling, is a load on the trivial authenticated route: see
 //! `http.rs`.)
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +23,7 @@ use ciao_domain::NewRegistration;
 use ciao_service::ciao_store::batch;
 use sqlx::Connection;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::SqlitePoolOptions;
 
 use super::load::Window;
 
@@ -68,22 +67,13 @@ pub async fn sqlite_inserts(
     seconds: f64,
     make: MakeRow,
 ) -> anyhow::Result<Rate> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true)
-        // As the store's writer connection (crates/store/src/sqlite.rs).
-        .pragma("temp_store", "memory");
-    // Checkpoints from a connection of their own, and the WAL's restart
-    // between transactions, as the store does.
+    // The store's own connection options, checkpointer and WAL restart
+    // between transactions.
     use ciao_service::ciao_store::sqlite;
+    let options = sqlite::connect_options(url)?;
     let restart = sqlite::WalRestart::default();
     let _checkpointer = sqlite::Checkpointer::spawn(options.clone(), restart.clone());
-    let options = options
-        .pragma("cache_size", sqlite::WRITER_CACHE_KIB)
-        .pragma("wal_autocheckpoint", sqlite::WRITER_AUTOCHECKPOINT_FRAMES)
-        .pragma("journal_size_limit", sqlite::WAL_SIZE_LIMIT);
+    let options = sqlite::writer_options(options);
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)

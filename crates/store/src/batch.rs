@@ -43,26 +43,41 @@ use crate::writer::{AfterBatchFn, CommitFn};
 type RegistrationCommit = CommitFn<NewRegistration, RegisterOutcome>;
 use crate::{RegisterOutcome, Result, StoreError};
 
-/// The next free id: past the largest id and past AUTOINCREMENT's sequence
-/// (so that ids are never reused, even after rows were deleted).
-const SQLITE_NEXT_ID: &str = "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'registrations'), 0), \
-     COALESCE((SELECT MAX(id) FROM registrations), 0)) + 1";
-
-/// $1: a JSON array of rows (see [`sqlite_row`]); $2: the id of the first
-/// row; $3: the id after the last. Every inserted registration gets exactly
-/// one queue row, so the changes of the query are twice the inserted rows.
-const SQLITE_INSERT_BATCH: &str = "INSERT INTO registrations (id, registration_date, kind, ssin, limosa_id, \
+/// The whole SQLite transaction of a batch, sent to the connection's worker
+/// thread as one command: every statement of it is a round trip otherwise
+/// (through a channel to that thread and back, waking the writer each
+/// time), and four of them per batch kept the one writer waiting rather
+/// than working (`perf`: the SQLite thread busy half of the time at 64
+/// clients). $1: a JSON array of rows (see [`SqliteRow`]); $2: their number.
+///
+/// The first id (kept in a temporary table for the statements after it) is
+/// past the largest id and past AUTOINCREMENT's sequence, so that ids are
+/// never reused, even after rows were deleted; each row's id is the first
+/// plus its place in the array (the transaction holds the write lock, so
+/// those ids are free). Every inserted registration gets its queue row.
+/// Answers the first id and how many rows of the id range were inserted;
+/// ends with `COMMIT`, so a statement that fails leaves the transaction
+/// open for the caller to roll back.
+const SQLITE_COMMIT_BATCH: &str = "BEGIN IMMEDIATE; \
+     CREATE TEMP TABLE IF NOT EXISTS batch_start (first INTEGER NOT NULL); \
+     DELETE FROM temp.batch_start; \
+     INSERT INTO temp.batch_start (first) \
+     SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'registrations'), 0), \
+     COALESCE((SELECT MAX(id) FROM registrations), 0)) + 1; \
+     INSERT INTO registrations (id, registration_date, kind, ssin, limosa_id, \
      employer_enterprise, employer_foreign_vat, declaration, latitude, longitude, address, client_reference, channel, \
      sender_id, sender_enterprise, created_at, accuracy_m, site_code_issued_at, validity, remarks) \
-     SELECT $2 + key, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
-     value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, value->>15, value->>16, \
-     'pending', '[]' FROM jsonb_each(jsonb($1)) WHERE true \
+     SELECT (SELECT first FROM temp.batch_start) + key, value->>0, value->>1, value->>2, value->>3, value->>4, \
+     value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, \
+     value->>14, value->>15, value->>16, 'pending', '[]' FROM jsonb_each(jsonb($1)) WHERE true \
      ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING; \
      INSERT INTO validation_queue (registration_id, enqueued_at) \
-     SELECT id, created_at FROM registrations WHERE id >= $2 AND id < $3";
+     SELECT r.id, r.created_at FROM temp.batch_start b JOIN registrations r ON r.id >= b.first AND r.id < b.first + $2; \
+     SELECT first, (SELECT COUNT(*) FROM registrations WHERE id >= first AND id < first + $2) FROM temp.batch_start; \
+     COMMIT";
 
 /// One row of the SQLite batch: a JSON array of the columns in the order
-/// of [`SQLITE_INSERT_BATCH`].
+/// of [`SQLITE_COMMIT_BATCH`].
 struct SqliteRow<'v, 'a>(&'v InsertValues<'a>);
 
 impl serde::Serialize for SqliteRow<'_, '_> {
@@ -104,50 +119,19 @@ fn outcome(id: i64, existing: bool) -> Result<RegisterOutcome> {
     Ok(RegisterOutcome { id: RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))?, existing })
 }
 
-/// The whole SQLite transaction of a batch, sent to the connection's worker
-/// thread as one command: every statement of it is a round trip otherwise
-/// (through a channel to that thread and back, waking the writer each
-/// time), and four of them per batch kept the one writer waiting rather
-/// than working (`perf`: the SQLite thread busy half of the time at 64
-/// clients). $1: the rows (see [`SQLITE_INSERT_BATCH`]); $2: their number.
-/// Answers the first id and how many rows of the id range were inserted;
-/// ends with `COMMIT`, so a statement that fails leaves the transaction
-/// open for the caller to roll back.
-fn sqlite_commit_batch() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
-        let insert = SQLITE_INSERT_BATCH
-            .replace("$3", "(SELECT first FROM temp.batch_start) + $2")
-            .replace("$2 + key", "(SELECT first FROM temp.batch_start) + key")
-            .replace("id >= $2", "id >= (SELECT first FROM temp.batch_start)");
-        format!(
-            "BEGIN IMMEDIATE; \
-             CREATE TEMP TABLE IF NOT EXISTS batch_start (first INTEGER NOT NULL); \
-             DELETE FROM temp.batch_start; \
-             INSERT INTO temp.batch_start (first) {SQLITE_NEXT_ID}; \
-             {insert}; \
-             SELECT first, (SELECT COUNT(*) FROM registrations WHERE id >= first AND id < first + $2) \
-             FROM temp.batch_start; \
-             COMMIT"
-        )
-    })
-}
-
 /// Commits a batch on SQLite in one round trip to the connection's thread
-/// (see [`sqlite_commit_batch`]); rows whose clientReference was known take
+/// (see [`SQLITE_COMMIT_BATCH`]); rows whose clientReference was known take
 /// one more query each, after the commit.
 pub async fn commit_sqlite(conn: &mut SqliteConnection, items: &[NewRegistration]) -> Result<Vec<RegisterOutcome>> {
     let values: Vec<InsertValues> = items.iter().map(InsertValues::of).collect();
     let rows = sqlite_rows(&values)?;
     let n = values.len() as i64;
     let answered: std::result::Result<Vec<(i64, i64)>, sqlx::Error> =
-        sqlx::query_as(sqlite_commit_batch()).bind(rows).bind(n).fetch_all(&mut *conn).await;
+        sqlx::query_as(SQLITE_COMMIT_BATCH).bind(rows).bind(n).fetch_all(&mut *conn).await;
     let (first, inserted) = match answered {
         Ok(rows) if rows.len() == 1 => rows[0],
-        Ok(rows) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            return Err(StoreError::Batch(format!("{} answers to a batch's commit", rows.len())));
-        }
+        // Every statement ran, `COMMIT` included: nothing to roll back.
+        Ok(rows) => return Err(StoreError::Batch(format!("{} answers to a batch's commit", rows.len()))),
         Err(e) => {
             // Whichever statement failed, nothing of the batch is kept; the
             // connection must not stay in the transaction (an error of its

@@ -31,7 +31,7 @@ const MIGRATIONS: &[Migration] = &[
 /// registrations` at 64 clients: 2–8 MiB 20,200–21,300/s, 16 MiB
 /// 19,900/s, 32 MiB 18,400/s. The index pages it does not hold are read
 /// from the operating system's cache.
-pub const WRITER_CACHE_KIB: &str = "-8192";
+const WRITER_CACHE_KIB: &str = "-8192";
 
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
@@ -48,10 +48,13 @@ const RESTART_AFTER_FRAMES: i64 = 16_000;
 /// 6,200–7,200/s, 16,000 frames 7,500–8,900/s (before the restart was
 /// asked for by the checkpointer); a `RESTART` checkpoint from the
 /// checkpointer instead stalled the writer (max latency 135–413 ms).
-pub const WRITER_AUTOCHECKPOINT_FRAMES: &str = "64000";
+const WRITER_AUTOCHECKPOINT_FRAMES: &str = "64000";
 
-/// Size the WAL file is cut back to after it was reset (bytes).
-pub const WAL_SIZE_LIMIT: &str = "268435456";
+/// Size the WAL file is cut back to after it was started over (bytes):
+/// above the ~64–110 MiB it reaches between two restarts, so that it is
+/// not cut and extended again every cycle (64 MiB cost about 5 % of the
+/// single-item rate; docs/benchmarks.md, fourth session).
+const WAL_SIZE_LIMIT: &str = "268435456";
 
 /// Largest number of registrations committed in one transaction.
 const MAX_BATCH: usize = 2000;
@@ -121,36 +124,46 @@ impl Checkpointer {
     }
 }
 
+/// The options of every connection to the database at `url` (created if
+/// missing): WAL, `synchronous = FULL`, so a commit is on disk when it
+/// returns.
+pub fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        // Statement journals of multi-row inserts (the group commit's) in
+        // memory, not a temporary file created and deleted per transaction.
+        .pragma("temp_store", "memory"))
+}
+
+/// The writer connection's options on top of [`connect_options`]: its page
+/// cache, and the WAL checkpointed by the checkpointer and started over by
+/// the writer ([`WalRestart`]) rather than by SQLite inside a commit.
+pub fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .pragma("cache_size", WRITER_CACHE_KIB)
+        .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_FRAMES)
+        .pragma("journal_size_limit", WAL_SIZE_LIMIT)
+}
+
 impl SqliteStore {
     /// Opens (creating and migrating) the database for `environment`; an
     /// existing database of the other environment is refused.
     pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // Statement journals of multi-row inserts (the group commit's) in
-            // memory, not a temporary file created and deleted per transaction.
-            .pragma("temp_store", "memory");
+        let options = connect_options(url)?;
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
         // A local file: testing the connection before each use (a round trip
-        // to its worker thread) would find nothing. The writer keeps the
-        // pages of the register's indexes it touches in a larger cache.
+        // to its worker thread) would find nothing.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(
-                options
-                    .clone()
-                    .pragma("cache_size", WRITER_CACHE_KIB)
-                    .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_FRAMES)
-                    .pragma("journal_size_limit", WAL_SIZE_LIMIT),
-            )
+            .connect_with(writer_options(options.clone()))
             .await?;
         migrate(&write, environment).await?;
         let restart = WalRestart::default();
