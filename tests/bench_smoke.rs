@@ -53,7 +53,11 @@ async fn smoke(base: &str) {
     positive(&single["peak_rss_mib"], "peak RSS");
     if single["backend"] == "postgres" {
         positive(&single["ceilings"]["pg_single_row_commits"]["commits_per_s"], "single-row commit ceiling");
+    } else {
+        positive(&single["ceilings"]["disk_sequential"]["mb_per_s"], "sequential disk ceiling");
     }
+    // Machine-wide disk accounting (0 where the database is on tmpfs).
+    assert!(single["disk_bytes_per_item"].as_f64().is_some_and(|x| x >= 0.0), "{single:#}");
     assert_eq!(scenarios[1]["items"].as_u64().unwrap_or(0) % 20, 0, "bulk items come by 20");
     for s in &scenarios[4..] {
         positive(&s["mean_rows"], "rows per search page");

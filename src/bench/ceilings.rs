@@ -49,12 +49,43 @@ pub struct Rate {
     /// Writers or connections used.
     pub writers: usize,
     pub batch: usize,
+    /// Bytes written to the machine's disks during the window.
+    pub disk_written: u64,
 }
 
 impl Rate {
     pub fn per_second(&self) -> f64 {
         self.rows as f64 / self.seconds.max(1e-9)
     }
+}
+
+/// Sequential durable writes to the disk under `dir`, as a WAL is written:
+/// chunks of `chunk` bytes appended to one file (started over at 256 MiB),
+/// each followed by `fdatasync`, for `seconds`. Bytes per second. What the
+/// disk gives a writer that never seeks; the register's commits also write
+/// their checkpoints into the database file.
+pub fn disk_sequential(dir: &std::path::Path, chunk: usize, seconds: f64) -> anyhow::Result<f64> {
+    use std::io::{Seek, SeekFrom, Write};
+    const WRAP: u64 = 256 << 20;
+    let path = dir.join(format!("ciao-bench-disk-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(&path)?;
+        let data = vec![0x5au8; chunk.max(4096)];
+        let (start, mut written, mut offset) = (Instant::now(), 0u64, 0u64);
+        while start.elapsed().as_secs_f64() < seconds {
+            if offset >= WRAP {
+                file.seek(SeekFrom::Start(0))?;
+                offset = 0;
+            }
+            file.write_all(&data)?;
+            file.sync_data()?;
+            offset += data.len() as u64;
+            written += data.len() as u64;
+        }
+        Ok::<f64, std::io::Error>(written as f64 / start.elapsed().as_secs_f64().max(1e-9))
+    })();
+    let _ = std::fs::remove_file(&path);
+    result.with_context(|| format!("sequential writes to {}", path.display()))
 }
 
 /// Raw durable inserts into SQLite (WAL, `synchronous = FULL`, as the
@@ -93,8 +124,9 @@ pub async fn sqlite_inserts(
     }
     drop(conn);
     let (secs, cpu_p, cpu_m) = window.close();
+    let disk_written = window.disk_written();
     pool.close().await;
-    Ok(Rate { rows: n, seconds: secs, cpu_process: cpu_p, cpu_machine: cpu_m, writers: 1, batch })
+    Ok(Rate { rows: n, seconds: secs, cpu_process: cpu_p, cpu_machine: cpu_m, writers: 1, batch, disk_written })
 }
 
 /// Raw durable inserts into PostgreSQL, `writers` connections each
@@ -136,8 +168,9 @@ pub async fn postgres_inserts(
         rows += t.await.context("raw insert task")??;
     }
     let (secs, cpu_p, cpu_m) = window.close();
+    let disk_written = window.disk_written();
     pool.close().await;
-    Ok(Rate { rows, seconds: secs, cpu_process: cpu_p, cpu_machine: cpu_m, writers, batch })
+    Ok(Rate { rows, seconds: secs, cpu_process: cpu_p, cpu_machine: cpu_m, writers, batch, disk_written })
 }
 
 /// At most this many connections for the single-row commits (PostgreSQL's
@@ -189,7 +222,16 @@ pub async fn postgres_single_row(url: &str, concurrency: usize, seconds: f64, ma
         rows += t.await.context("single-row commit task")??;
     }
     let (secs, cpu_p, cpu_m) = window.close();
-    Ok(Rate { rows, seconds: secs, cpu_process: cpu_p, cpu_machine: cpu_m, writers: connections, batch: 1 })
+    let disk_written = window.disk_written();
+    Ok(Rate {
+        rows,
+        seconds: secs,
+        cpu_process: cpu_p,
+        cpu_machine: cpu_m,
+        writers: connections,
+        batch: 1,
+        disk_written,
+    })
 }
 
 /// The columns of a register row that the benchmark's registrations fill.

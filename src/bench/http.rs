@@ -220,12 +220,14 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     let stored = rows1.saturating_sub(rows0);
     let bytes_per_registration = if stored == 0 { 0.0 } else { size1.saturating_sub(size0) as f64 / stored as f64 };
     eprintln!(
-        "   {:.0} items/s, {:.0} requests/s, p99 {:.2} ms, {} errors; group commit: {batches} batches of {mean_batch:.1} items, {:.2} ms each",
+        "   {:.0} items/s, {:.0} requests/s, p99 {:.2} ms, {} errors; group commit: {batches} batches of {mean_batch:.1} items, {:.2} ms each; disk {:.0} MB/s, {:.0} B/item",
         run.items_per_second(),
         run.requests_per_second(),
         run.latency.quantile(0.99) as f64 / 1000.0,
         run.errors,
-        if batches == 0 { 0.0 } else { commit_secs * 1000.0 / batches as f64 }
+        if batches == 0 { 0.0 } else { commit_secs * 1000.0 / batches as f64 },
+        run.disk_written as f64 / run.seconds.max(1e-9) / 1e6,
+        per_item(run.disk_written, run.items),
     );
     if let Some(e) = &run.first_error {
         eprintln!("   first error: {e}");
@@ -282,9 +284,31 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
                 "writers": raw.writers,
                 "cpu_process_cores": round(raw.cpu_process / raw.seconds),
                 "cpu_machine_cores": round(raw.cpu_machine / raw.seconds),
+                "disk_write_mb_per_s": round(raw.disk_written as f64 / raw.seconds.max(1e-9) / 1e6),
+                "disk_bytes_per_row": round(per_item(raw.disk_written, raw.rows)),
             }),
         );
         ratios.insert("items_vs_raw_inserts".into(), json!(round(run.items_per_second() / raw.per_second().max(1e-9))));
+        // (4) SQLite: what the disk takes when written sequentially, in
+        // durable chunks of the size the run wrote per commit.
+        if backend == "sqlite" && batches > 0 {
+            let chunk = (run.disk_written / batches).clamp(64 << 10, 64 << 20) as usize;
+            let dir = super::db::sqlite_dir(&fresh.url);
+            let bytes_per_s = ceilings::disk_sequential(&dir, chunk, load.seconds.min(3.0))?;
+            let used = run.disk_written as f64 / run.seconds.max(1e-9);
+            eprintln!(
+                "   ceiling, sequential durable writes in chunks of {} KiB: {:.0} MB/s (the HTTP run wrote {:.0} MB/s, {:.0} %)",
+                chunk >> 10,
+                bytes_per_s / 1e6,
+                used / 1e6,
+                100.0 * used / bytes_per_s.max(1e-9)
+            );
+            ceilings_json.insert(
+                "disk_sequential".into(),
+                json!({ "mb_per_s": round(bytes_per_s / 1e6), "chunk_kib": chunk >> 10 }),
+            );
+            ratios.insert("disk_write_vs_sequential".into(), json!(round(used / bytes_per_s.max(1e-9))));
+        }
         // (3) PostgreSQL: single-row commits at the same concurrency.
         if backend == "postgres" {
             let make_row = raw_rows(items.clone(), client_id.clone());
@@ -334,11 +358,18 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         },
         "cpu_process_cores": round(run.cpu_process / run.seconds),
         "cpu_machine_cores": round(run.cpu_machine / run.seconds),
+        "disk_write_mb_per_s": round(run.disk_written as f64 / run.seconds.max(1e-9) / 1e6),
+        "disk_bytes_per_item": round(per_item(run.disk_written, run.items)),
         "client_reference": !b.no_client_reference,
         "validation_workers": b.validation_workers,
         "ceilings": Value::Object(ceilings_json),
         "ratios": Value::Object(ratios),
     }))
+}
+
+/// Bytes per item (0 without items).
+fn per_item(bytes: u64, items: u64) -> f64 {
+    if items == 0 { 0.0 } else { bytes as f64 / items as f64 }
 }
 
 /// The registrations of the ceilings: the same ones the HTTP clients send

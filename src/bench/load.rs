@@ -15,7 +15,7 @@ use hyper::{Method, Request, header};
 use hyper_util::rt::TokioIo;
 
 use super::hist::Histogram;
-use super::server::cpu_seconds;
+use super::server::{cpu_seconds, disk_written_bytes};
 
 /// One request to send.
 pub struct Req {
@@ -44,6 +44,8 @@ pub struct Outcome {
     /// load generator) and by the whole machine.
     pub cpu_process: f64,
     pub cpu_machine: f64,
+    /// Bytes written to the machine's disks during the window.
+    pub disk_written: u64,
 }
 
 impl Outcome {
@@ -176,12 +178,15 @@ pub async fn drive(
     // CPU over the measured window.
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu0 = cpu_seconds();
+    let disk0 = disk_written_bytes();
     tokio::time::sleep_until(end.into()).await;
     let cpu1 = cpu_seconds();
+    let disk1 = disk_written_bytes();
     let mut out =
         Outcome { concurrency, seconds: end.duration_since(measure_from).as_secs_f64(), ..Outcome::default() };
     out.cpu_process = cpu1.0 - cpu0.0;
     out.cpu_machine = cpu1.1 - cpu0.1;
+    out.disk_written = disk1.saturating_sub(disk0);
     for t in tasks {
         match t.await {
             Ok(r) => {
@@ -218,11 +223,17 @@ pub fn occurrences(haystack: &[u8], needle: &[u8]) -> u64 {
 pub struct Window {
     pub start: Instant,
     pub cpu0: (f64, f64),
+    pub disk0: u64,
 }
 
 impl Window {
     pub fn open() -> Self {
-        Self { start: Instant::now(), cpu0: cpu_seconds() }
+        Self { start: Instant::now(), cpu0: cpu_seconds(), disk0: disk_written_bytes() }
+    }
+
+    /// Bytes written to the machine's disks since opened.
+    pub fn disk_written(&self) -> u64 {
+        disk_written_bytes().saturating_sub(self.disk0)
     }
 
     /// (seconds, process CPU seconds, machine CPU seconds) since opened.

@@ -119,7 +119,7 @@ impl Report {
         if !regs.is_empty() {
             let _ = writeln!(
                 out,
-                "\n{:<8} {:>5} {:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>5} {:>5}",
+                "\n{:<8} {:>5} {:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>5} {:>5}",
                 "backend",
                 "batch",
                 "conc",
@@ -132,6 +132,7 @@ impl Report {
                 "errors",
                 "RSS MiB",
                 "B/reg",
+                "disk B",
                 "commit",
                 "raw ins/s",
                 "ratio",
@@ -148,7 +149,7 @@ impl Report {
                 let r = &s["ratios"];
                 let _ = writeln!(
                     out,
-                    "{:<8} {:>5} {:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>5} {:>5}",
+                    "{:<8} {:>5} {:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>9} {:>6} | {:>5} {:>5}",
                     s["backend"].as_str().unwrap_or(""),
                     s["batch"].to_string(),
                     s["concurrency"].to_string(),
@@ -161,6 +162,7 @@ impl Report {
                     s["errors"].to_string(),
                     f(&s["peak_rss_mib"]),
                     f(&s["db_bytes_per_registration"]),
+                    f(&s["disk_bytes_per_item"]),
                     s["group_commit"]["mean_items"].as_f64().map(|x| format!("{x:.1}")).unwrap_or_default(),
                     f(&c["raw_inserts"]["rows_per_s"]),
                     ratio(&r["items_vs_raw_inserts"]),
@@ -174,7 +176,7 @@ impl Report {
             }
             let _ = writeln!(
                 out,
-                "(commit: registrations per group commit; ratio: items/s of the HTTP run against the ceiling measured right after it \
+                "(disk B: bytes written to the machine's disks per item during the run, WAL, checkpoints and all; commit: registrations per group commit; ratio: items/s of the HTTP run against the ceiling measured right after it \
                  on the same database; CPU: cores used by this process (server and load generator), other: by the rest of the \
                  machine (the PostgreSQL server, or anything else running) during the measured window)"
             );

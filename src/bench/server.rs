@@ -131,6 +131,26 @@ pub fn cpu_seconds() -> (f64, f64) {
     (own, machine)
 }
 
+/// Bytes written to the machine's disks so far (`/proc/diskstats`, whole
+/// disks only: partitions, loop, RAM, zram, device-mapper and md devices
+/// left out so nothing counts twice). Machine-wide, so a PostgreSQL
+/// server's writes count too; 0 where /proc does not tell.
+pub fn disk_written_bytes() -> u64 {
+    let Ok(stats) = std::fs::read_to_string("/proc/diskstats") else { return 0 };
+    stats
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let name = *f.get(2)?;
+            let virtual_device = ["loop", "ram", "zram", "dm-", "md"].iter().any(|p| name.starts_with(p));
+            let whole_disk = std::path::Path::new("/sys/block").join(name).exists();
+            // Field 10: sectors written (512 bytes each, whatever the device's sector size).
+            (whole_disk && !virtual_device).then(|| f.get(9)?.parse::<u64>().ok()).flatten()
+        })
+        .sum::<u64>()
+        * 512
+}
+
 /// The machine, for the report.
 pub fn machine() -> serde_json::Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
