@@ -1,5 +1,5 @@
 //! The employers' online service (`/e`): sign-in with password and
-//! authenticator app, consultation of the registrations with filters,
+//! authenticator app or passkey, consultation of the registrations with filters,
 //! history, CSV/XLSX export and worked time, who is on site now with a chart
 //! of the day, remark counts, and access management with the enterprise's
 //! audit log. Over the same service layer as the REST API: the same access
@@ -23,11 +23,12 @@ use ciao_service::employer::{EmployerSession, EmployerUser};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::employer_security::SUBMIT_WITH_JS;
 use crate::export::{Cell, csv, xlsx};
 use crate::i18n::{Lang, cookie, t};
 use crate::qr;
 use crate::worker::{
-    FormData, brussels, error_list, same_origin, service_errors, status_of, throttled, unavailable, urlencode,
+    B64_JS, FormData, brussels, error_list, same_origin, service_errors, status_of, throttled, unavailable, urlencode,
 };
 use crate::workplace::{esc, html};
 
@@ -149,6 +150,7 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
         links.push(("/e/users", t(lang, "e.nav.users")));
         links.push(("/e/audit", t(lang, "e.nav.audit")));
     }
+    links.push(("/e/security", t(lang, "e.nav.security")));
     let nav: String =
         links.iter().map(|(href, label)| format!("<a href=\"{href}\">{label}</a>")).collect::<Vec<_>>().join(" ");
     let switch = if c.user.enterprises().len() > 1 {
@@ -250,14 +252,37 @@ fn safe_next(next: Option<&str>) -> String {
 
 // ---------------------------------------------------------------- sign-in
 
-fn sign_in_form(lang: Lang, next: &str, error: Option<String>, status: StatusCode) -> Response {
+fn sign_in_form(state: &AppState, lang: Lang, next: &str, error: Option<String>, status: StatusCode) -> Response {
+    // With JavaScript and WebAuthn, a passkey may stand in for the code: the
+    // button fills the form's passkey fields and sends the same form.
+    let passkey = match state.service.employer_passkey_sign_in_options() {
+        Ok(p) => format!(
+            "<section id=\"pk\" hidden><p>{or}</p><button type=\"button\" id=\"pk-sign-in\" data-state=\"{st}\" \
+             data-challenge=\"{challenge}\" data-rp=\"{rp}\">{label}</button>\
+             <p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p></section>\
+             <script>{B64_JS}{SUBMIT_WITH_JS}(function(){{var b=document.getElementById('pk-sign-in');if(!window.PublicKeyCredential)return;\
+             document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{\
+             var f=document.getElementById('sign-in'),e=document.getElementById('pk-error'),c=document.getElementById('totp');\
+             e.hidden=true;c.required=false;if(!f.reportValidity()){{c.required=true;return}}\
+             navigator.credentials.get({{publicKey:{{challenge:ub64(b.dataset.challenge),rpId:b.dataset.rp,userVerification:'required',timeout:120000}}}})\
+             .then(function(r){{submitWith(f,{{passkeyState:b.dataset.state,credentialId:b64u(r.rawId),clientDataJSON:b64u(r.response.clientDataJSON),\
+             authenticatorData:b64u(r.response.authenticatorData),signature:b64u(r.response.signature)}})}})\
+             .catch(function(x){{c.required=true;e.hidden=false;e.textContent=x.message}})}})}})();</script>",
+            or = t(lang, "e.or_passkey"),
+            st = esc(&p.state),
+            challenge = esc(&p.challenge),
+            rp = esc(&p.rp_id),
+            label = t(lang, "e.use_passkey"),
+        ),
+        Err(_) => String::new(),
+    };
     let body = format!(
-        "<h1>{title}</h1>{error}<form method=\"post\" action=\"/e/sign-in\" class=\"narrow\">\
+        "<h1>{title}</h1>{error}<form method=\"post\" action=\"/e/sign-in\" class=\"narrow\" id=\"sign-in\">\
          <input type=\"hidden\" name=\"next\" value=\"{next}\">\
          <label for=\"ssin\">{ssin}</label><input id=\"ssin\" name=\"ssin\" inputmode=\"numeric\" autocomplete=\"username\" required>\
          <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
          <label for=\"totp\">{totp}</label><input id=\"totp\" name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required aria-describedby=\"totp-hint\">\
-         <p class=\"hint\" id=\"totp-hint\">{totp_hint}</p><button type=\"submit\">{sign_in}</button></form>\
+         <p class=\"hint\" id=\"totp-hint\">{totp_hint}</p><button type=\"submit\">{sign_in}</button></form>{passkey}\
          <p><a href=\"/e/activate\">{first}</a></p>",
         title = t(lang, "e.sign_in_title"),
         error = error.unwrap_or_default(),
@@ -278,10 +303,10 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn sign_in_get(Query(q): Query<NextQuery>, headers: HeaderMap) -> Response {
+async fn sign_in_get(State(state): State<AppState>, Query(q): Query<NextQuery>, headers: HeaderMap) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let chosen = q.lang.as_deref().and_then(Lang::parse).is_some();
-    remember(sign_in_form(lang, &safe_next(q.next.as_deref()), None, StatusCode::OK), lang, chosen)
+    remember(sign_in_form(&state, lang, &safe_next(q.next.as_deref()), None, StatusCode::OK), lang, chosen)
 }
 
 async fn sign_in_post(
@@ -295,19 +320,19 @@ async fn sign_in_post(
     let form = FormData::parse(&body);
     let next = safe_next(form.get("next"));
     if !same_origin(&state, &headers) {
-        return sign_in_form(lang, &next, None, StatusCode::FORBIDDEN);
+        return sign_in_form(&state, lang, &next, None, StatusCode::FORBIDDEN);
     }
     if !state.sign_in_throttle.allowed(peer.ip()) {
         return throttled(lang);
     }
-    let result = state
-        .service
-        .employer_sign_in(
-            &form.text("ssin").unwrap_or_default(),
-            form.get("password").unwrap_or_default(),
-            form.get("totp").unwrap_or_default(),
-        )
-        .await;
+    let ssin = form.text("ssin").unwrap_or_default();
+    let password = form.get("password").unwrap_or_default();
+    let result = if form.get("passkeyState").is_some_and(|s| !s.is_empty()) {
+        let answer = crate::employer_security::passkey_answer(&form);
+        state.service.employer_sign_in_with_passkey(&ssin, password, &answer).await
+    } else {
+        state.service.employer_sign_in(&ssin, password, form.get("totp").unwrap_or_default()).await
+    };
     match result {
         Ok(session) => {
             let mut r = Redirect::to(&next).into_response();
@@ -326,7 +351,7 @@ async fn sign_in_post(
                         f
                     })
                     .collect::<Vec<_>>();
-                sign_in_form(lang, &next, Some(error_list(lang, &errors)), status_of(&e))
+                sign_in_form(&state, lang, &next, Some(error_list(lang, &errors)), status_of(&e))
             }
             None => unavailable(e),
         },

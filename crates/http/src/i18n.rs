@@ -1039,6 +1039,113 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "Authenticator app code",
         ],
     ),
+    ("e.nav.security", ["Beveiliging", "Sécurité", "Sicherheit", "Security"]),
+    (
+        "e.security_title",
+        [
+            "Beveiliging van uw account",
+            "Sécurité de votre compte",
+            "Sicherheit Ihres Kontos",
+            "Your account's security",
+        ],
+    ),
+    (
+        "e.passkeys_intro",
+        [
+            "Met een passkey bevestigt u uw aanmelding met uw toestel (vingerafdruk, gezicht of schermvergrendeling) in plaats van de code van de authenticator-app. Uw wachtwoord blijft nodig en de app blijft werken.",
+            "Avec une clé d'accès (passkey), vous confirmez votre connexion avec votre appareil (empreinte, visage ou verrouillage de l'écran) au lieu du code de l'application d'authentification. Votre mot de passe reste nécessaire et l'application continue de fonctionner.",
+            "Mit einem Passkey bestätigen Sie Ihre Anmeldung mit Ihrem Gerät (Fingerabdruck, Gesicht oder Bildschirmsperre) statt mit dem Code der Authenticator-App. Ihr Passwort bleibt nötig, und die App funktioniert weiter.",
+            "With a passkey you confirm your sign-in with your device (fingerprint, face or screen lock) instead of the authenticator app's code. Your password is still needed, and the app keeps working.",
+        ],
+    ),
+    ("e.passkeys", ["Uw passkeys", "Vos clés d'accès", "Ihre Passkeys", "Your passkeys"]),
+    ("e.passkey", ["Passkey", "Clé d'accès", "Passkey", "Passkey"]),
+    ("e.passkey_created", ["Toegevoegd", "Ajoutée", "Hinzugefügt", "Added"]),
+    ("e.passkey_last_used", ["Laatst gebruikt", "Dernière utilisation", "Zuletzt verwendet", "Last used"]),
+    ("e.passkey_never_used", ["nog niet", "pas encore", "noch nicht", "not yet"]),
+    (
+        "e.no_passkeys",
+        [
+            "U hebt nog geen passkey.",
+            "Vous n'avez pas encore de clé d'accès.",
+            "Sie haben noch keinen Passkey.",
+            "You have no passkey yet.",
+        ],
+    ),
+    ("e.add_passkey", ["Passkey toevoegen", "Ajouter une clé d'accès", "Passkey hinzufügen", "Add a passkey"]),
+    (
+        "e.add_passkey_hint",
+        [
+            "Bevestig met uw wachtwoord; daarna vraagt uw toestel om de passkey aan te maken.",
+            "Confirmez avec votre mot de passe ; votre appareil vous demandera ensuite de créer la clé d'accès.",
+            "Bestätigen Sie mit Ihrem Passwort; danach fragt Ihr Gerät, den Passkey zu erstellen.",
+            "Confirm with your password; your device then asks to create the passkey.",
+        ],
+    ),
+    ("e.remove_passkey", ["Verwijderen", "Supprimer", "Entfernen", "Remove"]),
+    (
+        "e.passkey_added",
+        [
+            "De passkey is toegevoegd.",
+            "La clé d'accès a été ajoutée.",
+            "Der Passkey wurde hinzugefügt.",
+            "The passkey was added.",
+        ],
+    ),
+    (
+        "e.passkey_removed",
+        [
+            "De passkey is verwijderd.",
+            "La clé d'accès a été supprimée.",
+            "Der Passkey wurde entfernt.",
+            "The passkey was removed.",
+        ],
+    ),
+    (
+        "e.passkey_needs_js",
+        [
+            "Een passkey toevoegen vraagt JavaScript in uw browser.",
+            "Ajouter une clé d'accès nécessite JavaScript dans votre navigateur.",
+            "Um einen Passkey hinzuzufügen, braucht Ihr Browser JavaScript.",
+            "Adding a passkey needs JavaScript in your browser.",
+        ],
+    ),
+    (
+        "e.passkeys_unavailable",
+        [
+            "Passkeys zijn op deze server niet beschikbaar.",
+            "Les clés d'accès ne sont pas disponibles sur ce serveur.",
+            "Passkeys sind auf diesem Server nicht verfügbar.",
+            "Passkeys are not available on this server.",
+        ],
+    ),
+    (
+        "e.or_passkey",
+        [
+            "Of, in plaats van de code: vul uw rijksregisternummer en wachtwoord in en gebruik uw passkey.",
+            "Ou, au lieu du code : saisissez votre numéro de registre national et votre mot de passe, puis utilisez votre clé d'accès.",
+            "Oder statt des Codes: geben Sie Ihre Nationalregisternummer und Ihr Passwort ein und verwenden Sie Ihren Passkey.",
+            "Or, instead of the code: enter your national register number and password, then use your passkey.",
+        ],
+    ),
+    (
+        "e.use_passkey",
+        [
+            "Aanmelden met een passkey",
+            "Se connecter avec une clé d'accès",
+            "Mit einem Passkey anmelden",
+            "Sign in with a passkey",
+        ],
+    ),
+    (
+        "error.password.wrong",
+        [
+            "Het wachtwoord is fout.",
+            "Le mot de passe est erroné.",
+            "Das Passwort ist falsch.",
+            "The password is wrong.",
+        ],
+    ),
     (
         "e.totp_hint",
         [

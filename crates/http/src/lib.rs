@@ -23,6 +23,7 @@ pub mod channel_pages;
 pub mod chart;
 pub mod declaration_pages;
 pub mod employer;
+pub mod employer_security;
 pub mod export;
 pub mod i18n;
 pub mod metrics;
@@ -183,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workplace::router())
         .merge(worker::router())
         .merge(employer::router())
+        .merge(employer_security::router())
         .merge(channel_pages::router())
         .merge(declaration_pages::router())
         .route(ciao_service::oauth::TOKEN_PATH, axum::routing::post(oauth::token))

@@ -1,22 +1,23 @@
 //! The employers' online service: users of an enterprise (access managers,
-//! technical administrators, consultants) sign in with a password and a TOTP
-//! second factor, and consult what their enterprise may consult. Every rule
+//! technical administrators, consultants) sign in with a password and a
+//! second factor (the code of an authenticator app, TOTP, or a passkey), and consult what their enterprise may consult. Every rule
 //! is the one the REST channel applies (`Scope::Enterprise`), and every
 //! consultation is audited in the enterprise's log.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ciao_auth::token::sha256_hex;
+use ciao_auth::token::{random_bytes, sha256_hex};
+use ciao_auth::webauthn;
 use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
 use ciao_domain::search::{SearchCriteria, Sort, SortKey};
 use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
 use ciao_domain::{
     DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
 };
-use ciao_store::{AuditEntry, Scope, SearchPage};
+use ciao_store::{AuditEntry, EmployerPasskey, PasskeyRecord, Scope, SearchPage};
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::worker::ActivationCode;
+use crate::worker::{ActivationCode, PasskeyAnswer, PasskeyCeremony, b64};
 use crate::{Caller, Result, Service, ServiceError};
 
 /// How long an employer session lasts (a working day, then sign in again).
@@ -96,6 +97,28 @@ fn invalid(field: &str, code: &str, message: impl Into<String>) -> ServiceError 
 
 fn normalise_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// How long a passkey ceremony of the online service may take.
+const PASSKEY_CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+
+/// The second factor of a sign-in: the authenticator app's code or a passkey.
+enum SecondFactor<'a> {
+    Totp(&'a str),
+    Passkey(&'a PasskeyAnswer),
+}
+
+/// A second factor that held.
+enum Proof {
+    TotpStep(i64),
+    Passkey { credential_id: String, sign_count: i64 },
+}
+
+fn locked(until: OffsetDateTime) -> ServiceError {
+    ServiceError::Forbidden(format!(
+        "too many failed sign-ins: this account is locked until {} (signIn.locked)",
+        ciao_domain::clock::format_brussels(until)
+    ))
 }
 
 fn wrong_sign_in() -> ServiceError {
@@ -222,6 +245,135 @@ impl Service {
 
     /// Signs in with SSIN, password and the authenticator app's code.
     pub async fn employer_sign_in(&self, ssin: &str, password: &str, totp_code: &str) -> Result<EmployerSession> {
+        self.employer_sign_in_with(ssin, password, SecondFactor::Totp(totp_code)).await
+    }
+
+    /// Signs in with SSIN, password and one of the person's passkeys (the
+    /// answer to [`Service::employer_passkey_sign_in_options`]).
+    pub async fn employer_sign_in_with_passkey(
+        &self,
+        ssin: &str,
+        password: &str,
+        answer: &PasskeyAnswer,
+    ) -> Result<EmployerSession> {
+        self.employer_sign_in_with(ssin, password, SecondFactor::Passkey(answer)).await
+    }
+
+    /// The options of the sign-in page's passkey button (discoverable
+    /// credentials: the page does not know who signs in yet).
+    pub fn employer_passkey_sign_in_options(&self) -> Result<PasskeyCeremony> {
+        let rp = self.relying_party()?;
+        let challenge = URL_SAFE_NO_PAD.encode(random_bytes(32).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let expires = (self.now() + PASSKEY_CHALLENGE_LIFETIME).unix_timestamp();
+        let state = self.sealer.seal("employer-passkey-get", &format!("{challenge}|{expires}|"));
+        Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id: String::new(), user_name: String::new() })
+    }
+
+    /// The options to add a passkey to the signed-in user.
+    pub fn employer_passkey_creation(&self, user: &EmployerUser) -> Result<PasskeyCeremony> {
+        let rp = self.relying_party()?;
+        let challenge = URL_SAFE_NO_PAD.encode(random_bytes(32).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        // One user handle per person: an authenticator keeps one passkey of
+        // theirs for this site, a new one replacing the old.
+        let user_id = URL_SAFE_NO_PAD.encode(self.sealer.handle("employer-user-handle", user.ssin.as_str()));
+        let expires = (self.now() + PASSKEY_CHALLENGE_LIFETIME).unix_timestamp();
+        let state =
+            self.sealer.seal("employer-passkey-create", &format!("{challenge}|{expires}|{}", user.ssin.as_str()));
+        Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id, user_name: user.ssin.formatted() })
+    }
+
+    /// Adds a passkey to the signed-in user, who confirms with their
+    /// password (a session left open on someone else's screen does not
+    /// suffice to add a second factor). Audited.
+    pub async fn add_employer_passkey(
+        &self,
+        user: &EmployerUser,
+        password: &str,
+        answer: &PasskeyAnswer,
+    ) -> Result<()> {
+        let (challenge, ssin) = self.open_challenge("employer-passkey-create", &answer.state)?;
+        if ssin != user.ssin.as_str() {
+            return Err(invalid(
+                "state",
+                "passkey.expired",
+                "the passkey request belongs to another session; try again",
+            ));
+        }
+        let now = self.now();
+        let creds = self
+            .store
+            .employer_credentials(&user.ssin)
+            .await?
+            .ok_or_else(|| ServiceError::Forbidden("this user has not set up sign-in".into()))?;
+        if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+            return Err(locked(until));
+        }
+        if !ciao_auth::password::verify_password(password, &creds.password_hash) {
+            let attempts =
+                self.store.employer_sign_in_failed(&user.ssin, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK).await?;
+            self.audit(&user.caller(), "employer.sign_in_failed", None, serde_json::json!({ "attempts": attempts }))
+                .await?;
+            return Err(invalid("password", "password.wrong", "the password is wrong"));
+        }
+        let rp = self.relying_party()?;
+        let credential_id = b64("credentialId", &answer.credential_id)?;
+        let created = webauthn::verify_registration(
+            &rp,
+            &challenge,
+            &b64("clientDataJSON", &answer.client_data_json)?,
+            &b64("authenticatorData", &answer.authenticator_data)?,
+            &credential_id,
+            &b64("publicKey", &answer.public_key)?,
+            answer.algorithm,
+        )
+        .map_err(|e| invalid("passkey", "passkey.refused", e.to_string()))?;
+        let record = PasskeyRecord {
+            credential_id: URL_SAFE_NO_PAD.encode(&created.credential_id),
+            ssin: user.ssin.clone(),
+            public_key: created.public_key_spki,
+            sign_count: i64::from(created.sign_count),
+        };
+        if !self.store.add_employer_passkey(&record, now).await? {
+            return Err(invalid("passkey", "passkey.known", "this passkey is already registered"));
+        }
+        self.audit_in(
+            &user.caller(),
+            first_enterprise(user),
+            "employer.passkey_added",
+            None,
+            serde_json::json!({ "credentialId": record.credential_id }),
+        )
+        .await
+    }
+
+    /// The signed-in user's passkeys.
+    pub async fn employer_passkeys(&self, user: &EmployerUser) -> Result<Vec<EmployerPasskey>> {
+        Ok(self.store.employer_passkeys(&user.ssin).await?)
+    }
+
+    /// Removes one of the signed-in user's passkeys. Audited.
+    pub async fn remove_employer_passkey(&self, user: &EmployerUser, credential_id: &str) -> Result<()> {
+        if !self.store.remove_employer_passkey(&user.ssin, credential_id).await? {
+            return Err(invalid("credentialId", "passkey.unknown", "this passkey is not one of yours"));
+        }
+        self.audit_in(
+            &user.caller(),
+            first_enterprise(user),
+            "employer.passkey_removed",
+            None,
+            serde_json::json!({ "credentialId": credential_id }),
+        )
+        .await
+    }
+
+    /// Password and a second factor; the same answer for every kind of
+    /// failure, each counted towards the lock.
+    async fn employer_sign_in_with(
+        &self,
+        ssin: &str,
+        password: &str,
+        second: SecondFactor<'_>,
+    ) -> Result<EmployerSession> {
         let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
         let now = self.now();
         let Some(creds) = self.store.employer_credentials(&ssin).await? else {
@@ -233,15 +385,19 @@ impl Service {
             return Err(wrong_sign_in());
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
-            return Err(ServiceError::Forbidden(format!(
-                "too many failed sign-ins: this account is locked until {} (signIn.locked)",
-                ciao_domain::clock::format_brussels(until)
-            )));
+            return Err(locked(until));
         }
         let password_ok = ciao_auth::password::verify_password(password, &creds.password_hash);
-        let step = ciao_auth::totp::verify(&creds.totp_secret, totp_code, now.unix_timestamp(), creds.totp_last_step);
-        let step = match (password_ok, step) {
-            (true, Ok(step)) => step,
+        let second_ok = match second {
+            SecondFactor::Totp(code) => {
+                ciao_auth::totp::verify(&creds.totp_secret, code, now.unix_timestamp(), creds.totp_last_step)
+                    .ok()
+                    .map(Proof::TotpStep)
+            }
+            SecondFactor::Passkey(answer) => self.check_employer_passkey(&ssin, answer).await?,
+        };
+        let proof = match (password_ok, second_ok) {
+            (true, Some(proof)) => proof,
             _ => {
                 let attempts =
                     self.store.employer_sign_in_failed(&ssin, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK).await?;
@@ -251,15 +407,69 @@ impl Service {
                 return Err(wrong_sign_in());
             }
         };
-        if !self.store.employer_signed_in(&ssin, step).await? {
+        let recorded = match &proof {
+            Proof::TotpStep(step) => self.store.employer_signed_in(&ssin, *step).await?,
+            Proof::Passkey { credential_id, sign_count } => {
+                self.store.employer_signed_in_with_passkey(&ssin, credential_id, *sign_count, now).await?
+            }
+        };
+        if !recorded {
             return Err(wrong_sign_in());
         }
         let user = self.employer_user(ssin).await?;
         if user.roles.is_empty() {
             return Err(ServiceError::Forbidden("you no longer have a role in any enterprise".into()));
         }
-        self.audit_in(&user.caller(), first_enterprise(&user), "employer.sign_in", None, serde_json::json!({})).await?;
+        let factor = match proof {
+            Proof::TotpStep(_) => "totp",
+            Proof::Passkey { .. } => "passkey",
+        };
+        self.audit_in(
+            &user.caller(),
+            first_enterprise(&user),
+            "employer.sign_in",
+            None,
+            serde_json::json!({ "secondFactor": factor }),
+        )
+        .await?;
         Ok(self.employer_session(user, now))
+    }
+
+    /// A passkey answer as second factor of `ssin`: verified against that
+    /// person's own passkey, or `None` (unknown, someone else's, refused).
+    /// Malformed or expired answers are errors of their own.
+    async fn check_employer_passkey(&self, ssin: &Ssin, answer: &PasskeyAnswer) -> Result<Option<Proof>> {
+        let (challenge, _) = self.open_challenge("employer-passkey-get", &answer.state)?;
+        let rp = self.relying_party()?;
+        // Decoded before the passkey is looked up: a malformed answer is
+        // refused alike whoever the credential belongs to.
+        let client_data = b64("clientDataJSON", &answer.client_data_json)?;
+        let authenticator_data = b64("authenticatorData", &answer.authenticator_data)?;
+        let signature = b64("signature", &answer.signature)?;
+        let id = answer.credential_id.trim_end_matches('=');
+        if id.is_empty() || id.len() > 1400 {
+            return Ok(None);
+        }
+        let Some(record) = self.store.employer_passkey(id).await?.filter(|r| &r.ssin == ssin) else {
+            return Ok(None);
+        };
+        let Ok(count) = webauthn::verify_assertion(
+            &rp,
+            &challenge,
+            &client_data,
+            &authenticator_data,
+            &signature,
+            &record.public_key,
+            u32::try_from(record.sign_count).unwrap_or(0),
+        ) else {
+            return Ok(None);
+        };
+        // A challenge signs in once: a captured answer cannot be replayed
+        // while it is fresh (passkeys that keep no signature counter).
+        if !self.remember_passkey_challenge("employer-passkey", &answer.state).await? {
+            return Ok(None);
+        }
+        Ok(Some(Proof::Passkey { credential_id: record.credential_id, sign_count: i64::from(count) }))
     }
 
     async fn employer_user(&self, ssin: Ssin) -> Result<EmployerUser> {

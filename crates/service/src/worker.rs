@@ -144,6 +144,13 @@ impl Sealer {
         format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(mac))
     }
 
+    /// A stable opaque identifier of `payload` for `purpose`: the first 16
+    /// bytes of its MAC (a passkey's user handle: the same for the same
+    /// person, telling nothing about them without the server's secret).
+    pub(crate) fn handle(&self, purpose: &str, payload: &str) -> Vec<u8> {
+        self.0.mac(format!("{purpose}\0{payload}").as_bytes())[..16].to_vec()
+    }
+
     /// `{number}.{base64url of the first 12 bytes of the MAC}`, the MAC over
     /// the purpose, a context and the number.
     fn short_seal(&self, purpose: &str, context: &str, number: i64) -> String {
@@ -190,7 +197,7 @@ pub(crate) fn random_code() -> Result<String> {
     Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
 }
 
-fn b64(field: &str, s: &str) -> Result<Vec<u8>> {
+pub(crate) fn b64(field: &str, s: &str) -> Result<Vec<u8>> {
     URL_SAFE_NO_PAD
         .decode(s.trim_end_matches('='))
         .map_err(|_| invalid(field, "passkey.encoding", format!("{field} is not base64url")))
@@ -202,7 +209,7 @@ pub fn new_tap_key() -> Result<String> {
 }
 
 impl Service {
-    fn relying_party(&self) -> Result<RelyingParty> {
+    pub(crate) fn relying_party(&self) -> Result<RelyingParty> {
         RelyingParty::from_public_url(&self.config.public_url).map_err(|e| {
             ServiceError::Forbidden(format!(
                 "passkeys need the server's public URL to name a host, not an IP address ({e}); use the PIN"
@@ -302,7 +309,7 @@ impl Service {
         Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id, user_name: ssin.formatted() })
     }
 
-    fn open_challenge(&self, purpose: &str, state: &str) -> Result<(Vec<u8>, String)> {
+    pub(crate) fn open_challenge(&self, purpose: &str, state: &str) -> Result<(Vec<u8>, String)> {
         let expired = || invalid("state", "passkey.expired", "the passkey request expired; try again");
         let payload = self.sealer.open(purpose, state).ok_or_else(expired)?;
         let mut parts = payload.splitn(3, '|');
@@ -313,6 +320,15 @@ impl Service {
             return Err(expired());
         }
         Ok((URL_SAFE_NO_PAD.decode(challenge).map_err(|_| expired())?, rest))
+    }
+
+    /// Remembers a passkey sign-in's sealed challenge until it expires; false
+    /// when it signed in before (a replayed answer), on any node sharing the
+    /// database (the replay memory of client assertions, under its own name).
+    pub(crate) async fn remember_passkey_challenge(&self, purpose: &str, state: &str) -> Result<bool> {
+        let now = self.now();
+        let digest = sha256_hex(state.as_bytes());
+        Ok(self.store.remember_jti(purpose, &digest, now + CHALLENGE_LIFETIME, now).await?)
     }
 
     /// Sets up passkey sign-in: verifies the browser's new credential.
@@ -371,6 +387,9 @@ impl Service {
             u32::try_from(record.sign_count).unwrap_or(0),
         )
         .map_err(|e| invalid("passkey", "passkey.refused", e.to_string()))?;
+        if !self.remember_passkey_challenge("worker-passkey", &answer.state).await? {
+            return Err(invalid("passkey", "passkey.replayed", "this passkey answer was used already; try again"));
+        }
         let now = self.now();
         self.store.passkey_used(id, i64::from(count), now).await?;
         let caller = self.person_caller(record.ssin).await?;

@@ -44,6 +44,7 @@ pub(crate) const SIMULATION_RESET_TABLES: &[&str] = &[
     "enterprise_periods",
     "enterprises",
     "enterprise_users",
+    "employer_passkeys",
     "employer_credentials",
     "employer_invitations",
     "worker_activation_codes",
@@ -2327,6 +2328,100 @@ macro_rules! impl_store {
                 .execute(&self.write)
                 .await?
                 .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn employer_signed_in_with_passkey(
+                &self,
+                ssin: &ciao_domain::Ssin,
+                credential_id: &str,
+                sign_count: i64,
+                at: OffsetDateTime,
+            ) -> Result<bool> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                let n = sqlx::query(
+                    "UPDATE employer_passkeys SET sign_count = $3, last_used_at = $4 WHERE credential_id = $1 AND ssin = $2",
+                )
+                .bind(credential_id)
+                .bind(ssin.as_str())
+                .bind(sign_count)
+                .bind(to_micros(at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("UPDATE employer_credentials SET failed_attempts = 0, locked_until = NULL WHERE ssin = $1")
+                    .bind(ssin.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn add_employer_passkey(&self, record: &$crate::PasskeyRecord, at: OffsetDateTime) -> Result<bool> {
+                let n = sqlx::query(
+                    "INSERT INTO employer_passkeys (credential_id, ssin, public_key, sign_count, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (credential_id) DO NOTHING",
+                )
+                .bind(&record.credential_id)
+                .bind(record.ssin.as_str())
+                .bind(&record.public_key)
+                .bind(record.sign_count)
+                .bind(to_micros(at))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn employer_passkey(&self, credential_id: &str) -> Result<Option<$crate::PasskeyRecord>> {
+                let row = sqlx::query(
+                    "SELECT credential_id, ssin, public_key, sign_count FROM employer_passkeys WHERE credential_id = $1",
+                )
+                .bind(credential_id)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(|r| {
+                    let ssin: String = r.try_get(1)?;
+                    Ok($crate::PasskeyRecord {
+                        credential_id: r.try_get(0)?,
+                        ssin: ciao_domain::Ssin::parse(&ssin)
+                            .map_err(|e| StoreError::Corrupt(e.message))?,
+                        public_key: r.try_get(2)?,
+                        sign_count: r.try_get(3)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn employer_passkeys(&self, ssin: &ciao_domain::Ssin) -> Result<Vec<$crate::EmployerPasskey>> {
+                let rows = sqlx::query(
+                    "SELECT credential_id, created_at, last_used_at FROM employer_passkeys WHERE ssin = $1 \
+                     ORDER BY created_at, credential_id",
+                )
+                .bind(ssin.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::EmployerPasskey {
+                            credential_id: r.try_get(0)?,
+                            created_at: from_micros(r.try_get(1)?),
+                            last_used_at: r.try_get::<Option<i64>, _>(2)?.map(from_micros),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn remove_employer_passkey(&self, ssin: &ciao_domain::Ssin, credential_id: &str) -> Result<bool> {
+                let n = sqlx::query("DELETE FROM employer_passkeys WHERE ssin = $1 AND credential_id = $2")
+                    .bind(ssin.as_str())
+                    .bind(credential_id)
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
                 Ok(n == 1)
             }
 

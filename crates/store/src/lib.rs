@@ -205,6 +205,15 @@ pub struct EmployerCredentials {
     pub sessions_valid_after: OffsetDateTime,
 }
 
+/// A passkey of a user of the employers' online service, as their pages list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployerPasskey {
+    /// The credential id, base64url without padding.
+    pub credential_id: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
 /// A certificate to attach to an account (already accepted by the policy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCertificate {
@@ -509,6 +518,25 @@ pub trait Store: Send + Sync + 'static {
     /// A successful sign-in with the TOTP step used; false when that step (or
     /// a later one) was used meanwhile (a replayed code).
     async fn employer_signed_in(&self, ssin: &Ssin, totp_step: i64) -> Result<bool>;
+    /// A successful sign-in with a passkey as second factor: the failures
+    /// are forgotten and the passkey's signature counter kept; false when
+    /// the passkey is no longer the person's.
+    async fn employer_signed_in_with_passkey(
+        &self,
+        ssin: &Ssin,
+        credential_id: &str,
+        sign_count: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Adds a passkey to a user of the online service (the record's SSIN);
+    /// false when that credential id is already known (to anyone).
+    async fn add_employer_passkey(&self, record: &PasskeyRecord, at: OffsetDateTime) -> Result<bool>;
+    /// A user's passkey by its credential id (base64url, no padding).
+    async fn employer_passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>>;
+    /// A user's passkeys, oldest first.
+    async fn employer_passkeys(&self, ssin: &Ssin) -> Result<Vec<EmployerPasskey>>;
+    /// Removes one of a user's passkeys; false when it was not theirs.
+    async fn remove_employer_passkey(&self, ssin: &Ssin, credential_id: &str) -> Result<bool>;
     /// The roles of a person, in every enterprise.
     async fn person_roles(&self, ssin: &Ssin) -> Result<Vec<EnterpriseUser>>;
     async fn remove_enterprise_user(&self, enterprise: &EnterpriseNumber, ssin: &Ssin, role: Role) -> Result<bool>;

@@ -19,6 +19,7 @@ const MIGRATIONS: &[Migration] = &[
     (7, "employers", include_str!("../migrations/postgres/0007_employers.sql")),
     (8, "environment", include_str!("../migrations/postgres/0008_environment.sql")),
     (9, "text collation C", include_str!("../migrations/postgres/0009_text_collation_c.sql")),
+    (10, "employer passkeys", include_str!("../migrations/postgres/0010_employer_passkeys.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;

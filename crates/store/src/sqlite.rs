@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     (7, "employers", include_str!("../migrations/sqlite/0007_employers.sql")),
     (8, "environment", include_str!("../migrations/sqlite/0008_environment.sql")),
     (9, "text collation C", include_str!("../migrations/sqlite/0009_text_collation_c.sql")),
+    (10, "employer passkeys", include_str!("../migrations/sqlite/0010_employer_passkeys.sql")),
 ];
 
 /// Page cache of the writer connection (negative: KiB; SQLite's default is

@@ -1,0 +1,193 @@
+//! The employer user's own security page (`/e/security`): their passkeys,
+//! a second factor next to the authenticator app. Adding one takes the
+//! password (a session left open is not enough to add a second factor) and
+//! a little JavaScript (WebAuthn); removing one is a plain form. Every
+//! change is audited by the service.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use ciao_service::worker::PasskeyAnswer;
+
+use crate::AppState;
+use crate::employer::{Ctx, ctx, page, service_error_page};
+use crate::i18n::t;
+use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
+use crate::workplace::esc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/e/security", get(security))
+        .route("/e/security/passkeys", post(add_passkey))
+        .route("/e/security/passkeys/remove", post(remove_passkey))
+}
+
+/// The passkey fields a WebAuthn answer fills in a form (every binary value base64url).
+pub(crate) fn passkey_answer(form: &FormData) -> PasskeyAnswer {
+    let text = |name: &str| form.get(name).unwrap_or_default().to_string();
+    PasskeyAnswer {
+        state: text("passkeyState"),
+        credential_id: text("credentialId"),
+        client_data_json: text("clientDataJSON"),
+        authenticator_data: text("authenticatorData"),
+        public_key: text("publicKey"),
+        algorithm: form.get("algorithm").and_then(|a| a.parse().ok()).unwrap_or_default(),
+        signature: text("signature"),
+    }
+}
+
+/// Adds hidden inputs named after the keys of `v` to form `f` and submits it.
+pub(crate) const SUBMIT_WITH_JS: &str = "function submitWith(f,v){for(var k in v){var i=document.createElement('input');\
+i.type='hidden';i.name=k;i.value=v[k];f.appendChild(i)}f.submit()}";
+
+async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status: StatusCode) -> Response {
+    let lang = c.lang;
+    let passkeys = match state.service.employer_passkeys(&c.user).await {
+        Ok(p) => p,
+        Err(e) => return service_error_page(c, state, e),
+    };
+    let rows: String = passkeys
+        .iter()
+        .map(|p| {
+            let short: String = p.credential_id.chars().take(12).collect();
+            format!(
+                "<tr><td class=\"mono\">{short}…</td><td>{created}</td><td>{used}</td><td>\
+                 <form method=\"post\" action=\"/e/security/passkeys/remove\" class=\"inline\">{csrf}\
+                 <input type=\"hidden\" name=\"credentialId\" value=\"{id}\">\
+                 <button type=\"submit\" class=\"link\">{remove}</button></form></td></tr>",
+                short = esc(&short),
+                created = brussels(p.created_at, true),
+                used = p
+                    .last_used_at
+                    .map(|u| brussels(u, true))
+                    .unwrap_or_else(|| t(lang, "e.passkey_never_used").to_string()),
+                csrf = c.csrf(state),
+                id = esc(&p.credential_id),
+                remove = t(lang, "e.remove_passkey"),
+            )
+        })
+        .collect();
+    let list = if passkeys.is_empty() {
+        format!("<p>{}</p>", t(lang, "e.no_passkeys"))
+    } else {
+        format!(
+            "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{id}</th><th scope=\"col\">{created}</th>\
+             <th scope=\"col\">{used}</th><th scope=\"col\"><span class=\"visually-hidden\">{remove}</span></th></tr></thead>\
+             <tbody>{rows}</tbody></table>",
+            caption = t(lang, "e.passkeys"),
+            id = t(lang, "e.passkey"),
+            created = t(lang, "e.passkey_created"),
+            used = t(lang, "e.passkey_last_used"),
+            remove = t(lang, "e.remove_passkey"),
+        )
+    };
+    let add = match state.service.employer_passkey_creation(&c.user) {
+        Ok(p) => format!(
+            "<section id=\"pk\" hidden><h2>{title}</h2>\
+             <form method=\"post\" action=\"/e/security/passkeys\" id=\"pk-add\" class=\"narrow\" data-state=\"{st}\" \
+             data-challenge=\"{challenge}\" data-rp=\"{rp}\" data-user=\"{user}\" data-name=\"{name}\">{csrf}\
+             <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" \
+             autocomplete=\"current-password\" required aria-describedby=\"pk-hint\"><p class=\"hint\" id=\"pk-hint\">{hint}</p>\
+             <button type=\"submit\">{title}</button></form><p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p></section>\
+             <noscript><p>{needs_js}</p></noscript>\
+             <script>{B64_JS}{SUBMIT_WITH_JS}(function(){{var f=document.getElementById('pk-add');if(!window.PublicKeyCredential)return;\
+             document.getElementById('pk').hidden=false;f.addEventListener('submit',function(ev){{ev.preventDefault();\
+             var e=document.getElementById('pk-error'),d=f.dataset;e.hidden=true;\
+             navigator.credentials.create({{publicKey:{{challenge:ub64(d.challenge),rp:{{id:d.rp,name:'ciao'}},\
+             user:{{id:ub64(d.user),name:d.name,displayName:d.name}},pubKeyCredParams:[{{type:'public-key',alg:-7}}],\
+             authenticatorSelection:{{residentKey:'required',userVerification:'required'}},attestation:'none',timeout:120000}}}})\
+             .then(function(c){{if(!c.response.getPublicKey)throw new Error('{unsupported}');submitWith(f,{{passkeyState:d.state,\
+             credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),authenticatorData:b64u(c.response.getAuthenticatorData()),\
+             publicKey:b64u(c.response.getPublicKey()),algorithm:c.response.getPublicKeyAlgorithm()}})}})\
+             .catch(function(x){{e.hidden=false;e.textContent=x.message}})}})}})();</script>",
+            title = t(lang, "e.add_passkey"),
+            st = esc(&p.state),
+            challenge = esc(&p.challenge),
+            rp = esc(&p.rp_id),
+            user = esc(&p.user_id),
+            name = esc(&p.user_name),
+            csrf = c.csrf(state),
+            password = t(lang, "e.password"),
+            hint = t(lang, "e.add_passkey_hint"),
+            needs_js = t(lang, "e.passkey_needs_js"),
+            unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
+        ),
+        // The public URL is an IP address: no passkeys on this server.
+        Err(e) => {
+            format!("<p>{} <small lang=\"en\">({})</small></p>", t(lang, "e.passkeys_unavailable"), esc(&e.to_string()))
+        }
+    };
+    let body = format!(
+        "<h1>{title}</h1>{notice}<p>{intro}</p>{list}{add}",
+        title = t(lang, "e.security_title"),
+        notice = notice.unwrap_or_default(),
+        intro = t(lang, "e.passkeys_intro"),
+    );
+    page(c, state, status, t(lang, "e.security_title"), &body)
+}
+
+async fn security(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = match raw.as_deref().unwrap_or_default() {
+        q if q.split('&').any(|p| p == "added=1") => Some(t(c.lang, "e.passkey_added")),
+        q if q.split('&').any(|p| p == "removed=1") => Some(t(c.lang, "e.passkey_removed")),
+        _ => None,
+    }
+    .map(|n| format!("<p class=\"notice\" role=\"status\">{n}</p>"));
+    security_page(&c, &state, notice, StatusCode::OK).await
+}
+
+async fn add_passkey(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let answer = passkey_answer(&form);
+    let result = state.service.add_employer_passkey(&c.user, form.get("password").unwrap_or_default(), &answer).await;
+    done(&c, &state, result, "/e/security?added=1").await
+}
+
+async fn remove_passkey(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let result = state.service.remove_employer_passkey(&c.user, form.get("credentialId").unwrap_or_default()).await;
+    done(&c, &state, result, "/e/security?removed=1").await
+}
+
+/// After a change: back to the page (post, redirect, get), or the page
+/// again with what was refused.
+async fn done(c: &Ctx, state: &AppState, result: ciao_service::Result<()>, to: &str) -> Response {
+    match result {
+        Ok(()) => Redirect::to(to).into_response(),
+        Err(e) => match service_errors(&e) {
+            Some(errors) => security_page(c, state, Some(error_list(c.lang, &errors)), status_of(&e)).await,
+            None => service_error_page(c, state, e),
+        },
+    }
+}
