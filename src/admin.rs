@@ -48,6 +48,10 @@ pub enum UserCommand {
         #[arg(long = "as")]
         acting: Option<String>,
     },
+    /// After a lost secrets key: forgets the sign-in of every user whose
+    /// TOTP secret does not open with the current key file (audited), so
+    /// the service starts again; invite them again. Run with the new key.
+    ForgetUnreadable,
     /// The people with a role for an enterprise.
     List {
         #[arg(long)]
@@ -192,7 +196,13 @@ fn print(v: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) -> anyhow::Result<()> {
+/// `started` is when the service was opened for this command (what its start
+/// did is audited from then on).
+pub async fn enterprise_command(
+    service: &Service,
+    command: &EnterpriseCommand,
+    started: time::OffsetDateTime,
+) -> anyhow::Result<()> {
     let EnterpriseCommand::User { command } = command;
     match command {
         UserCommand::Add { enterprise: e, ssin, name, role, acting } => {
@@ -210,6 +220,28 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
                 "valid until {}; the person enters it at /e/activate, sets a password and an authenticator app",
                 ciao_domain::clock::format_brussels(code.expires_at)
             );
+            Ok(())
+        }
+        UserCommand::ForgetUnreadable => {
+            // The service started with `forget_unreadable_secrets` (see
+            // `run`): what it forgot is in its audit log.
+            let forgotten: Vec<String> = service
+                .store()
+                .audit_entries(10_000)
+                .await?
+                .into_iter()
+                .filter(|a| a.action == "employer.sign_in_forgotten" && a.actor == "operator:start" && a.at >= started)
+                .filter_map(|a| a.subject)
+                .collect();
+            if forgotten.is_empty() {
+                println!("every TOTP secret opens with this key: nothing forgotten");
+            } else {
+                println!(
+                    "sign-in forgotten for {} users (invite them again): {}",
+                    forgotten.len(),
+                    forgotten.join(", ")
+                );
+            }
             Ok(())
         }
         UserCommand::List { enterprise: e, acting } => {

@@ -35,6 +35,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "CIAO_SIMULATION", value_parser = clap::builder::BoolishValueParser::new())]
     pub simulation: bool,
 
+    /// The key file the employer users' TOTP secrets are sealed with (64
+    /// hex digits; created, readable by its owner only, when missing).
+    /// Keep it apart from the database's backups; every node of one
+    /// database needs the same file. Default: DATA_DIR/ciao-secrets.key.
+    #[arg(long, global = true, env = "CIAO_SECRETS_KEY_FILE")]
+    pub secrets_key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -221,8 +228,64 @@ impl Cli {
     }
 
     /// The service's settings every command starts from: the environment.
-    pub fn config(&self) -> Config {
-        Config { simulation: self.is_simulation(), ..Config::default() }
+    /// The secrets key is read (or created) only by commands that open the
+    /// service.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let opens_service = !matches!(self.command, Command::Client { .. } | Command::Bench { .. });
+        let secrets =
+            if opens_service { Some(Arc::new(load_or_create_secrets_key(&self.secrets_key_path())?)) } else { None };
+        Ok(Config { simulation: self.is_simulation(), secrets, ..Config::default() })
+    }
+
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.clone().unwrap_or_else(default_data_dir).join(SECRETS_KEY_FILE))
+    }
+}
+
+/// The default key file of the secrets kept encrypted in the database.
+pub const SECRETS_KEY_FILE: &str = "ciao-secrets.key";
+
+/// Reads the secrets key from `path`, or creates it there (a new random key,
+/// the file readable and writable by its owner only) when it does not exist.
+pub fn load_or_create_secrets_key(path: &std::path::Path) -> anyhow::Result<ciao_auth::secretbox::SecretBox> {
+    use ciao_auth::secretbox::{SecretBox, generate_key, key_from_hex, key_to_hex};
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let read = |path: &std::path::Path| -> anyhow::Result<SecretBox> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the secrets key file {}", path.display()))?;
+        let key = key_from_hex(&text).map_err(|e| {
+            anyhow::anyhow!("the secrets key file {} does not hold 64 hexadecimal digits ({e})", path.display())
+        })?;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(file = %path.display(), mode = format!("{:o}", mode & 0o777), "the secrets key file can be read by others: chmod 600 it");
+        }
+        Ok(SecretBox::new(&key)?)
+    };
+    if path.exists() {
+        return read(path);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let key = generate_key()?;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(mut file) => {
+            file.write_all(format!("{}\n", key_to_hex(&key)).as_bytes())?;
+            file.sync_all()?;
+            let sealer = SecretBox::new(&key)?;
+            tracing::info!(
+                file = %path.display(),
+                fingerprint = sealer.fingerprint(),
+                "created the secrets key file: keep it apart from the database's backups; every node of this database needs the same file"
+            );
+            Ok(sealer)
+        }
+        // Another process created it meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
+        Err(e) => Err(e).with_context(|| format!("cannot create the secrets key file {}", path.display())),
     }
 }
 
@@ -365,7 +428,7 @@ fn size_bar(label: &str, file_len: u64) -> impl FnMut(u64, u64) + use<> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url();
-    let base = cli.config();
+    let base = cli.config()?;
     match &cli.command {
         Command::Serve(args) => {
             let config = Config {
@@ -477,8 +540,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::run(&url, command).await
         }
         Command::Enterprise { command } => {
-            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
-            admin::enterprise_command(&service, command).await
+            let forget =
+                matches!(command, admin::EnterpriseCommand::User { command: admin::UserCommand::ForgetUnreadable });
+            let config = Config { forget_unreadable_secrets: forget, ..base };
+            let started = ciao_domain::clock::truncate_micros(time::OffsetDateTime::now_utc());
+            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
+            admin::enterprise_command(&service, command, started).await
         }
         Command::Channel { command } => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;

@@ -4,10 +4,22 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The secrets key file of a test's database: beside it (never the
+/// operator's own data directory).
+fn key_file(db: &str) -> PathBuf {
+    let path = Path::new(db.trim_start_matches("sqlite://"));
+    path.parent()
+        .filter(|p| p.is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("test-secrets.key")
+}
+
 fn ciao(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ciao"))
         .args(args)
         .env("CIAO_DATABASE_URL", db)
+        .env("CIAO_SECRETS_KEY_FILE", key_file(db))
         .env("CIAO_LOG", "warn")
         .output()
         .expect("run ciao")
@@ -39,6 +51,43 @@ fn migrate_creates_the_database() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("schema version 10"), "{}", text(&o.stdout));
     assert!(dir.join("ciao.db").exists());
+}
+
+/// The secrets key file: created on first use beside nothing else (here
+/// in the data directory), readable by its owner only, the same key on the
+/// next run; a damaged one stops the command with the file named.
+#[test]
+fn the_secrets_key_file_is_created_once_and_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("secrets-key");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ciao"))
+            .args(args)
+            .env("CIAO_DATA_DIR", &dir)
+            .env_remove("CIAO_DATABASE_URL")
+            .env_remove("CIAO_SECRETS_KEY_FILE")
+            .env("CIAO_LOG", "warn")
+            .output()
+            .expect("run ciao")
+    };
+    let o = run(&["migrate"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let key = dir.join("ciao-secrets.key");
+    let first = std::fs::read_to_string(&key).expect("the key file is created in the data directory");
+    assert_eq!(first.trim().len(), 64, "{first:?}");
+    assert!(first.trim().bytes().all(|b| b.is_ascii_hexdigit()), "{first:?}");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let o = run(&["migrate"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), first, "the same key the next time");
+    let o = run(&["enterprise", "user", "forget-unreadable"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("nothing forgotten"), "{}", text(&o.stdout));
+    std::fs::write(&key, "not a key\n").unwrap();
+    let o = run(&["migrate"]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("ciao-secrets.key") && err.contains("64 hexadecimal digits"), "{err}");
 }
 
 #[test]
@@ -151,6 +200,7 @@ fn serve_prints_where_it_listens_and_answers() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("CIAO_DATABASE_URL", db_url(&dir))
+        .env("CIAO_SECRETS_KEY_FILE", key_file(&db_url(&dir)))
         .env("CIAO_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -265,6 +315,7 @@ fn an_integrator_goes_from_nothing_to_a_first_registration() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("CIAO_DATABASE_URL", &db)
+        .env("CIAO_SECRETS_KEY_FILE", key_file(&db))
         .env("CIAO_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -560,7 +560,7 @@ async fn header_banner_and_refusals(backend: Backend) {
 both_backends!(header_banner_and_refusals_t, header_banner_and_refusals);
 
 async fn start(url: &str, simulation: bool) -> anyhow::Result<ciao::RunningServer> {
-    let config = Config { simulation, ..Config::default() };
+    let config = Config { simulation, secrets: Some(common::test_secrets_key()), ..Config::default() };
     ciao::start_server(url, config, Arc::new(SystemClock), "127.0.0.1:0".parse().unwrap(), None).await
 }
 

@@ -59,6 +59,10 @@ async fn start_child(exe: &std::path::Path, url: &str) -> anyhow::Result<ChildSe
     let mut child = Command::new(exe)
         .args(["--database", url, "serve", "--listen", "127.0.0.1:0", "--validation-workers", "0"])
         .args(["--token-lifetime-seconds", "3600"])
+        // The bench's databases hold no sealed secret: a key file of its own,
+        // not the operator's.
+        .arg("--secrets-key-file")
+        .arg(std::env::temp_dir().join("ciao-bench-secrets.key"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -117,7 +117,18 @@ pub struct TestApp {
 }
 
 pub fn config(max_past: Duration) -> Config {
-    Config { real_time: RealTimePolicy { max_past, max_future: Duration::minutes(2) }, ..Config::default() }
+    Config {
+        real_time: RealTimePolicy { max_past, max_future: Duration::minutes(2) },
+        secrets: Some(test_secrets_key()),
+        ..Config::default()
+    }
+}
+
+/// The secrets key of the tests: one fixed key, so that a test may stop a
+/// server and start another on the same database (as `ciao serve` does with
+/// its key file).
+pub fn test_secrets_key() -> Arc<ciao_auth::secretbox::SecretBox> {
+    Arc::new(ciao_auth::secretbox::SecretBox::new(&[0x42; 32]).expect("a 32-byte key"))
 }
 
 pub fn operator() -> Caller {

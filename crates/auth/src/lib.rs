@@ -10,6 +10,7 @@ pub mod client;
 pub mod jws;
 pub mod password;
 pub mod pin;
+pub mod secretbox;
 pub mod token;
 pub mod totp;
 pub mod webauthn;

@@ -99,6 +99,11 @@ fn normalise_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
+/// What a sealed TOTP secret is bound to: its person.
+fn totp_aad(ssin: &Ssin) -> String {
+    format!("ciao totp secret v1|{}", ssin.as_str())
+}
+
 /// How long a passkey ceremony of the online service may take.
 const PASSKEY_CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
 
@@ -237,7 +242,8 @@ impl Service {
         let password_hash =
             ciao_auth::password::hash_password(password).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let now = self.now();
-        let ssin = self.store.enrol_employer(hash, &password_hash, &secret, step, now).await?.ok_or_else(expired)?;
+        let sealed = self.seal_totp_secret(&ssin, &secret)?;
+        let ssin = self.store.enrol_employer(hash, &password_hash, &sealed, step, now).await?.ok_or_else(expired)?;
         let user = self.employer_user(ssin).await?;
         self.audit_in(&user.caller(), first_enterprise(&user), "employer.enrol", None, serde_json::json!({})).await?;
         Ok(self.employer_session(user, now))
@@ -390,7 +396,8 @@ impl Service {
         let password_ok = ciao_auth::password::verify_password(password, &creds.password_hash);
         let second_ok = match second {
             SecondFactor::Totp(code) => {
-                ciao_auth::totp::verify(&creds.totp_secret, code, now.unix_timestamp(), creds.totp_last_step)
+                let secret = self.open_totp_secret(&ssin, &creds.totp_secret)?;
+                ciao_auth::totp::verify(&secret, code, now.unix_timestamp(), creds.totp_last_step)
                     .ok()
                     .map(Proof::TotpStep)
             }
@@ -470,6 +477,53 @@ impl Service {
             return Ok(None);
         }
         Ok(Some(Proof::Passkey { credential_id: record.credential_id, sign_count: i64::from(count) }))
+    }
+
+    /// A TOTP secret as it is stored: sealed with the secrets key, bound to
+    /// its person.
+    pub(crate) fn seal_totp_secret(&self, ssin: &Ssin, secret: &[u8]) -> Result<Vec<u8>> {
+        self.secrets
+            .seal(totp_aad(ssin).as_bytes(), secret)
+            .map_err(|e| ServiceError::Internal(format!("sealing a TOTP secret: {e}")))
+    }
+
+    fn open_totp_secret(&self, ssin: &Ssin, stored: &[u8]) -> Result<Vec<u8>> {
+        self.secrets.open(totp_aad(ssin).as_bytes(), stored).map_err(|e| {
+            ServiceError::Internal(format!(
+                "the TOTP secret of {} does not open with the secrets key {} ({e}): is this the key file the \
+                 database's secrets were sealed with?",
+                ssin.masked(),
+                self.secrets.fingerprint()
+            ))
+        })
+    }
+
+    /// At start: seals the TOTP secrets stored in plain (from before they
+    /// were encrypted), and refuses a database whose sealed secrets do not
+    /// open with this key (another node's key file, a lost key): better no
+    /// start than users who cannot sign in.
+    pub(crate) async fn seal_totp_secrets(&self) -> Result<()> {
+        let mut sealed_now = 0;
+        for (ssin, stored) in self.store.employer_totp_secrets().await? {
+            if stored.len() == ciao_auth::totp::SECRET_LEN {
+                let sealed = self.seal_totp_secret(&ssin, &stored)?;
+                self.store.set_employer_totp_secret(&ssin, &sealed).await?;
+                sealed_now += 1;
+            } else if let Err(e) = self.open_totp_secret(&ssin, &stored) {
+                if !self.config.forget_unreadable_secrets {
+                    return Err(e);
+                }
+                self.store.forget_employer_sign_in(&ssin).await?;
+                let operator = Caller::Operator { name: "start".into() };
+                let detail = serde_json::json!({ "reason": "TOTP secret unreadable with this key", "key": self.secrets.fingerprint() });
+                self.audit(&operator, "employer.sign_in_forgotten", Some(ssin.masked()), detail).await?;
+                tracing::warn!(person = %ssin.masked(), "sign-in forgotten: invite this person again");
+            }
+        }
+        if sealed_now > 0 {
+            tracing::info!(count = sealed_now, key = self.secrets.fingerprint(), "TOTP secrets stored in plain sealed");
+        }
+        Ok(())
     }
 
     async fn employer_user(&self, ssin: Ssin) -> Result<EmployerUser> {

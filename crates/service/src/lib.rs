@@ -121,6 +121,16 @@ pub struct Config {
     /// --simulation`): a simulation database only, seeded; every response
     /// says so; reset and "end the day now" are allowed.
     pub simulation: bool,
+    /// The key the employer users' TOTP secrets are sealed with, kept
+    /// outside the database (`ciao serve` reads it from its key file). None:
+    /// a key of this process alone (tests, benchmarks on fresh databases);
+    /// a database whose secrets were sealed with another key is refused.
+    pub secrets: Option<Arc<ciao_auth::secretbox::SecretBox>>,
+    /// At start, forget (instead of refusing the database) the sign-in of
+    /// employer users whose TOTP secret does not open with this key: the
+    /// way out after a lost key (`ciao enterprise user forget-unreadable`);
+    /// they are invited again.
+    pub forget_unreadable_secrets: bool,
 }
 
 impl Default for Config {
@@ -131,6 +141,8 @@ impl Default for Config {
             token_lifetime: time::Duration::minutes(10),
             validation: ciao_domain::remarks::ValidationPolicy::default(),
             simulation: false,
+            secrets: None,
+            forget_unreadable_secrets: false,
         }
     }
 }
@@ -160,6 +172,8 @@ pub struct Service {
     channels: Arc<channels::ChannelCache>,
     token_key: Arc<ciao_auth::token::TokenKey>,
     sealer: Arc<worker::Sealer>,
+    /// Seals the employer users' TOTP secrets at rest.
+    secrets: Arc<ciao_auth::secretbox::SecretBox>,
     pub metrics: Arc<validation::ValidationMetrics>,
 }
 
@@ -184,6 +198,16 @@ impl Service {
         let candidate = ciao_auth::token::TokenKey::generate_secret()
             .map_err(|e| ServiceError::Internal(format!("no randomness for the worker secret: {e}")))?;
         let worker_secret = store.secret(worker::WORKER_SECRET, &candidate, clock.now()).await?;
+        let secrets = match &config.secrets {
+            Some(s) => s.clone(),
+            None => {
+                let key = ciao_auth::secretbox::generate_key()
+                    .map_err(|e| ServiceError::Internal(format!("no randomness for the secrets key: {e}")))?;
+                let sealer = ciao_auth::secretbox::SecretBox::new(&key)
+                    .map_err(|e| ServiceError::Internal(format!("secrets key: {e}")))?;
+                Arc::new(sealer)
+            }
+        };
         let service = Self {
             store,
             clock,
@@ -191,8 +215,10 @@ impl Service {
             channels: Arc::new(channels::ChannelCache::default()),
             token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
             sealer: Arc::new(worker::Sealer::new(&worker_secret)),
+            secrets,
             metrics: Arc::new(validation::ValidationMetrics::default()),
         };
+        service.seal_totp_secrets().await?;
         service.refresh_channels(true).await?;
         if service.config.simulation && service.store.simulation_state().await?.seeded_at.is_none() {
             service.seed_simulation().await?;

@@ -187,8 +187,9 @@ impl Service {
         let code = crate::worker::random_code()?;
         let hash = ciao_auth::token::sha256_hex(format!("{SEEDER}:{code}").as_bytes());
         self.store.add_employer_invitation(&hash, &ssin, SEEDER, now, now + Duration::minutes(1)).await?;
+        let sealed = self.seal_totp_secret(&ssin, &secret)?;
         self.store
-            .enrol_employer(&hash, &password_hash, &secret, 0, now)
+            .enrol_employer(&hash, &password_hash, &sealed, 0, now)
             .await?
             .ok_or_else(|| seed_error("user", "the invitation was not accepted"))?;
         self.store.simulation_seeded(now).await?;

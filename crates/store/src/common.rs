@@ -2396,6 +2396,40 @@ macro_rules! impl_store {
                 .transpose()
             }
 
+            async fn employer_totp_secrets(&self) -> Result<Vec<(ciao_domain::Ssin, Vec<u8>)>> {
+                let rows = sqlx::query("SELECT ssin, totp_secret FROM employer_credentials ORDER BY ssin")
+                    .fetch_all(&self.write)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let ssin: String = r.try_get(0)?;
+                        let ssin = ciao_domain::Ssin::parse(&ssin).map_err(|e| StoreError::Corrupt(e.message))?;
+                        Ok((ssin, r.try_get(1)?))
+                    })
+                    .collect()
+            }
+
+            async fn set_employer_totp_secret(&self, ssin: &ciao_domain::Ssin, stored: &[u8]) -> Result<()> {
+                sqlx::query("UPDATE employer_credentials SET totp_secret = $2 WHERE ssin = $1")
+                    .bind(ssin.as_str())
+                    .bind(stored)
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn forget_employer_sign_in(&self, ssin: &ciao_domain::Ssin) -> Result<()> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                for table in ["employer_passkeys", "employer_credentials"] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE ssin = $1")))
+                        .bind(ssin.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn employer_passkeys(&self, ssin: &ciao_domain::Ssin) -> Result<Vec<$crate::EmployerPasskey>> {
                 let rows = sqlx::query(
                     "SELECT credential_id, created_at, last_used_at FROM employer_passkeys WHERE ssin = $1 \

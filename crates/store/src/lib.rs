@@ -533,6 +533,14 @@ pub trait Store: Send + Sync + 'static {
     async fn add_employer_passkey(&self, record: &PasskeyRecord, at: OffsetDateTime) -> Result<bool>;
     /// A user's passkey by its credential id (base64url, no padding).
     async fn employer_passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>>;
+    /// Every employer user's TOTP secret as stored (sealed, or in plain
+    /// from before secrets were encrypted), to check and seal them at start.
+    async fn employer_totp_secrets(&self) -> Result<Vec<(Ssin, Vec<u8>)>>;
+    /// Replaces a user's stored TOTP secret (the same secret, sealed).
+    async fn set_employer_totp_secret(&self, ssin: &Ssin, stored: &[u8]) -> Result<()>;
+    /// Removes a user's sign-in (password, TOTP secret, passkeys): they set
+    /// it up again with a new invitation.
+    async fn forget_employer_sign_in(&self, ssin: &Ssin) -> Result<()>;
     /// A user's passkeys, oldest first.
     async fn employer_passkeys(&self, ssin: &Ssin) -> Result<Vec<EmployerPasskey>>;
     /// Removes one of a user's passkeys; false when it was not theirs.
