@@ -78,9 +78,9 @@ async fn employer_signs_in_with_a_passkey() {
     browser.click("#pk-add button[type=submit]").await;
     browser.wait_for_text("main", "The passkey was added.").await;
     assert!(browser.current_url().await.ends_with("/e/security?added=1"), "{}", browser.current_url().await);
-    let rows = browser.find_all("table tbody tr").await;
+    let rows = browser.find_all("#passkeys tbody tr").await;
     assert_eq!(rows.len(), 1, "one passkey listed");
-    browser.wait_for_text("table", "not yet").await;
+    browser.wait_for_text("#passkeys", "not yet").await;
     browser.screenshot("security-one-passkey").await;
     browser.assert_accessible("security page with a passkey").await;
     let manager_ssin = Ssin::parse(&manager).unwrap();
@@ -130,7 +130,7 @@ async fn employer_signs_in_with_a_passkey() {
     browser.click("form#sign-in button[type=submit]").await;
     browser.wait_for_text("h1", "Online service for employers").await;
     browser.goto(&format!("{}/e/security", app.root)).await;
-    browser.click("table form button[type=submit]").await;
+    browser.click("#passkeys form button[type=submit]").await;
     browser.wait_for_text("main", "The passkey was removed.").await;
     browser.wait_for_text("main", "You have no passkey yet.").await;
     assert!(app.service.store().employer_passkeys(&manager_ssin).await.unwrap().is_empty());

@@ -42,7 +42,9 @@ pub enum AssertionError {
     Nbf(String),
     #[error("iat must be a number of seconds not in the future; found {0}")]
     Iat(String),
-    #[error("jti is required: a unique, non-empty string of at most {MAX_JTI} characters; found {0}")]
+    #[error(
+        "jti is required: a unique, non-empty string of at most {MAX_JTI} characters, no control character; found {0}"
+    )]
     Jti(String),
     #[error("the claim {0} is not a valid date")]
     Claims(String),
@@ -157,7 +159,9 @@ pub fn check_claims(claims: &Map<String, Value>, rules: &AssertionRules) -> Resu
         Err(Some(name)) => return Err(AssertionError::Claims(name)),
     }
     let jti = match claims.get("jti") {
-        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI => j.clone(),
+        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI && !j.chars().any(char::is_control) => {
+            j.clone()
+        }
         other => return Err(AssertionError::Jti(found(other))),
     };
     let expires_at = OffsetDateTime::from_unix_timestamp(exp).map_err(|_| AssertionError::Claims("exp".into()))?;
@@ -317,6 +321,8 @@ mod tests {
         fails(&with("jti", json!("")), "assertion.jti");
         fails(&with("jti", json!(42)), "assertion.jti");
         fails(&with("jti", json!("x".repeat(MAX_JTI + 1))), "assertion.jti");
+        fails(&with("jti", json!("a\u{0}b")), "assertion.jti");
+        fails(&with("jti", json!("line\nbreak")), "assertion.jti");
         let e = check_claims(&without("jti"), &rules()).unwrap_err();
         assert!(e.to_string().ends_with("found missing"), "{e}");
     }

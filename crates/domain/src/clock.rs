@@ -31,15 +31,28 @@ fn transition(year: i32, month: Month) -> OffsetDateTime {
     PrimitiveDateTime::new(last_sunday(year, month), Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc()
 }
 
+/// The years ciao accepts in dates and instants it is given (days of a
+/// search, registration dates): wide enough for any register, and far
+/// enough from the ends of the calendar that moving an instant by an offset
+/// or a day never leaves it.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+/// `t` shown with `offset`; the same instant unchanged (with its own offset)
+/// where that would leave the calendar (a certificate "valid until
+/// 9999-12-31T23:59:59Z" seen from Brussels).
+fn with_offset(t: OffsetDateTime, offset: UtcOffset) -> OffsetDateTime {
+    t.checked_to_offset(offset).unwrap_or(t)
+}
+
 /// The offset of Belgian legal time at instant `t`.
 pub fn brussels_offset(t: OffsetDateTime) -> UtcOffset {
-    let year = t.to_offset(UtcOffset::UTC).year();
+    let year = with_offset(t, UtcOffset::UTC).year();
     if t >= transition(year, Month::March) && t < transition(year, Month::October) { CEST } else { CET }
 }
 
 /// The instant `t` as Belgian legal time.
 pub fn to_brussels(t: OffsetDateTime) -> OffsetDateTime {
-    t.to_offset(brussels_offset(t))
+    with_offset(t, brussels_offset(t))
 }
 
 /// The UTC instant at which day `date` starts in Brussels.
@@ -48,15 +61,15 @@ pub fn brussels_start_of_day(date: Date) -> OffsetDateTime {
     // Midnight is never inside a transition (they happen at 02:00/03:00).
     let guess = local.assume_offset(CET);
     if brussels_offset(guess) == CET {
-        guess.to_offset(UtcOffset::UTC)
+        with_offset(guess, UtcOffset::UTC)
     } else {
-        local.assume_offset(CEST).to_offset(UtcOffset::UTC)
+        with_offset(local.assume_offset(CEST), UtcOffset::UTC)
     }
 }
 
 /// RFC 3339 in UTC with microseconds: `2024-09-02T06:58:00.000000Z`.
 pub fn format_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = with_offset(t, UtcOffset::UTC);
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 

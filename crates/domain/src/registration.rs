@@ -325,10 +325,15 @@ impl ValidItem {
     }
 }
 
-/// Parses an RFC 3339 instant and brings it to UTC, keeping its microseconds.
+/// Parses an RFC 3339 instant and brings it to UTC, keeping its microseconds;
+/// None also for an instant outside the years ciao accepts
+/// ([`crate::clock::YEARS`]).
 pub fn parse_instant(s: &str) -> Option<OffsetDateTime> {
     let t = OffsetDateTime::parse(s.trim(), &Rfc3339).ok()?;
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.checked_to_offset(time::UtcOffset::UTC)?;
+    if !crate::clock::YEARS.contains(&t.year()) {
+        return None;
+    }
     // Keep microsecond precision: that is what both databases store.
     let micros = t.nanosecond() / 1_000 * 1_000;
     t.replace_nanosecond(micros).ok()

@@ -14,7 +14,7 @@ const MAX_PAGE: u32 = 1_000_000;
 pub const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 pub fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s.trim(), DATE_FORMAT).ok()
+    Date::parse(s.trim(), DATE_FORMAT).ok().filter(|d| crate::clock::YEARS.contains(&d.year()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,12 +306,17 @@ fn bound(v: &str, upper: bool, field: &str, errors: &mut Vec<FieldError>) -> Opt
         return Some(brussels_start_of_day(day));
     }
     if let Some(t) = parse_instant(v) {
-        return Some(if upper { t + Duration::microseconds(1) } else { t });
+        // Within the accepted years: a microsecond more stays in the calendar.
+        return Some(if upper { t.checked_add(Duration::microseconds(1)).unwrap_or(t) } else { t });
     }
     errors.push(FieldError::new(
         field,
         "date.format",
-        format!("{field} is a date (YYYY-MM-DD, a day in Brussels time) or an RFC 3339 date-time"),
+        format!(
+            "{field} is a date (YYYY-MM-DD, a day in Brussels time) or an RFC 3339 date-time, in the years {} to {}",
+            crate::clock::YEARS.start(),
+            crate::clock::YEARS.end()
+        ),
     ));
     None
 }

@@ -20,6 +20,7 @@ use ciao_domain::worktime::{WorkedDay, minutes};
 use ciao_domain::{DeclarationNumber, EnterpriseNumber, Person, Registration, RegistrationId, Ssin};
 use ciao_service::ServiceError;
 use ciao_service::employer::{EmployerSession, EmployerUser};
+use ciao_service::sessions::SessionKind;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -335,6 +336,7 @@ async fn sign_in_post(
     };
     match result {
         Ok(session) => {
+            crate::worker::note_device(&state, SessionKind::Employer, &session.cookie, &headers).await;
             let mut r = Redirect::to(&next).into_response();
             r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &session));
             r
@@ -366,6 +368,10 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
     let form = FormData::parse(&body);
     if let Err(r) = c.check_post(&state, &headers, &form) {
         return r;
+    }
+    // The session ends on the server too: a copy of the cookie is worth nothing.
+    if let Err(e) = state.service.sign_out(SessionKind::Employer, &c.cookie).await {
+        return unavailable(e);
     }
     let mut r = Redirect::to("/e/sign-in").into_response();
     r.headers_mut().append(
@@ -489,6 +495,7 @@ async fn activate_finish(
         .await;
     match result {
         Ok(session) => {
+            crate::worker::note_device(&state, SessionKind::Employer, &session.cookie, &headers).await;
             let mut r = Redirect::to("/e").into_response();
             r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &session));
             r
@@ -649,7 +656,8 @@ fn filters_form(lang: Lang, params: &[(String, String)]) -> String {
             v = esc(param(params, name))
         )
     };
-    let date = |p: &str| if p.len() >= 10 { p[..10].to_string() } else { p.to_string() };
+    // The day of a date or date-time (the value may be anything a person typed).
+    let date = |p: &str| p.trim().chars().take(10).collect::<String>();
     let from = date(param(params, "registrationDateFrom"));
     let to = date(param(params, "registrationDateTo"));
     let select = |name: &str, label: &str, options: &[(&str, &str)]| {

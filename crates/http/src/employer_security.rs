@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use ciao_service::sessions::SessionKind;
 use ciao_service::worker::PasskeyAnswer;
 
 use crate::AppState;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/security", get(security))
         .route("/e/security/passkeys", post(add_passkey))
         .route("/e/security/passkeys/remove", post(remove_passkey))
+        .route("/e/security/sessions", post(end_sessions))
 }
 
 /// The passkey fields a WebAuthn answer fills in a form (every binary value base64url).
@@ -74,8 +76,8 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
         format!("<p>{}</p>", t(lang, "e.no_passkeys"))
     } else {
         format!(
-            "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{id}</th><th scope=\"col\">{created}</th>\
-             <th scope=\"col\">{used}</th><th scope=\"col\"><span class=\"visually-hidden\">{remove}</span></th></tr></thead>\
+            "<table id=\"passkeys\"><caption>{caption}</caption><thead><tr><th scope=\"col\">{id}</th><th scope=\"col\">{created}</th>\
+             <th scope=\"col\">{used}</th><th scope=\"col\"><span class=\"sr\">{remove}</span></th></tr></thead>\
              <tbody>{rows}</tbody></table>",
             caption = t(lang, "e.passkeys"),
             id = t(lang, "e.passkey"),
@@ -120,11 +122,17 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
             format!("<p>{} <small lang=\"en\">({})</small></p>", t(lang, "e.passkeys_unavailable"), esc(&e.to_string()))
         }
     };
+    let sessions = match state.service.sessions(SessionKind::Employer, &c.cookie).await {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => return service_error_page(c, state, e),
+    };
     let body = format!(
-        "<h1>{title}</h1>{notice}<p>{intro}</p>{list}{add}",
+        "<h1>{title}</h1>{notice}<h2>{passkeys}</h2><p>{intro}</p>{list}{add}{sessions}",
         title = t(lang, "e.security_title"),
         notice = notice.unwrap_or_default(),
+        passkeys = t(lang, "e.passkeys"),
         intro = t(lang, "e.passkeys_intro"),
+        sessions = crate::sessions_page::sessions_section(lang, &sessions, "/e/security/sessions", &c.csrf(state)),
     );
     page(c, state, status, t(lang, "e.security_title"), &body)
 }
@@ -137,6 +145,7 @@ async fn security(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
     let notice = match raw.as_deref().unwrap_or_default() {
         q if q.split('&').any(|p| p == "added=1") => Some(t(c.lang, "e.passkey_added")),
         q if q.split('&').any(|p| p == "removed=1") => Some(t(c.lang, "e.passkey_removed")),
+        q if q.split('&').any(|p| p == "ended=1") => Some(t(c.lang, "sessions_ended")),
         _ => None,
     }
     .map(|n| format!("<p class=\"notice\" role=\"status\">{n}</p>"));
@@ -178,6 +187,39 @@ async fn remove_passkey(
     }
     let result = state.service.remove_employer_passkey(&c.user, form.get("credentialId").unwrap_or_default()).await;
     done(&c, &state, result, "/e/security?removed=1").await
+}
+
+/// Signs out one of the user's other sessions (`id`) or all of them (`others`).
+async fn end_sessions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let id = match form.get("id").map(str::parse::<i64>) {
+        Some(Ok(id)) => Some(id),
+        None if form.get("others") == Some("1") => None,
+        // Neither one session nor all the others: nothing to do.
+        None => return Redirect::to("/e/security").into_response(),
+        Some(Err(_)) => {
+            let e = ciao_service::ServiceError::Invalid(vec![ciao_domain::FieldError::new(
+                "id",
+                "session.unknown",
+                "not a session of yours",
+            )]);
+            return done(&c, &state, Err(e), "").await;
+        }
+    };
+    let result = state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await.map(|_| ());
+    done(&c, &state, result, "/e/security?ended=1").await
 }
 
 /// After a change: back to the page (post, redirect, get), or the page

@@ -1147,6 +1147,38 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "sessions_title",
+        ["Waar u aangemeld bent", "Où vous êtes connecté", "Wo Sie angemeldet sind", "Where you are signed in"],
+    ),
+    (
+        "sessions_intro",
+        [
+            "Elke telefoon of browser waarmee u zich aanmeldde. Meld af wat u niet herkent of niet meer gebruikt: daar moet u zich dan opnieuw aanmelden.",
+            "Chaque téléphone ou navigateur avec lequel vous vous êtes connecté. Déconnectez ce que vous ne reconnaissez pas ou n'utilisez plus : il faudra s'y reconnecter.",
+            "Jedes Telefon und jeder Browser, mit dem Sie sich angemeldet haben. Melden Sie ab, was Sie nicht erkennen oder nicht mehr benutzen: dort ist dann eine neue Anmeldung nötig.",
+            "Every phone or browser you signed in with. Sign out what you do not recognise or no longer use: it will have to sign in again.",
+        ],
+    ),
+    ("session_this", ["(dit toestel)", "(cet appareil)", "(dieses Gerät)", "(this device)"]),
+    ("session_device", ["Toestel", "Appareil", "Gerät", "Device"]),
+    ("session_how", ["Aangemeld met", "Connecté avec", "Angemeldet mit", "Signed in with"]),
+    ("session_signed_in", ["Aangemeld op", "Connecté le", "Angemeldet am", "Signed in"]),
+    ("session_last_seen", ["Laatst gezien", "Vu pour la dernière fois", "Zuletzt gesehen", "Last seen"]),
+    ("session_unknown_device", ["onbekende browser", "navigateur inconnu", "unbekannter Browser", "unknown browser"]),
+    ("session_end", ["Afmelden", "Déconnecter", "Abmelden", "Sign out"]),
+    (
+        "sessions_end_others",
+        ["Alle andere afmelden", "Déconnecter tous les autres", "Alle anderen abmelden", "Sign out all others"],
+    ),
+    ("sessions_ended", ["Afgemeld.", "Déconnecté.", "Abgemeldet.", "Signed out."]),
+    ("provider.ciao-pin", ["pincode", "code PIN", "PIN", "PIN"]),
+    ("provider.ciao-passkey", ["passkey", "clé d'accès", "Passkey", "passkey"]),
+    ("provider.totp", ["wachtwoord en app", "mot de passe et application", "Passwort und App", "password and app"]),
+    (
+        "provider.passkey",
+        ["wachtwoord en passkey", "mot de passe et clé d'accès", "Passwort und Passkey", "password and passkey"],
+    ),
+    (
         "e.totp_hint",
         [
             "6 cijfers, elke 30 seconden nieuw",

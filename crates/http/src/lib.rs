@@ -31,6 +31,7 @@ pub mod oauth;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
+pub mod sessions_page;
 pub mod simulation;
 pub mod worker;
 pub mod workplace;

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
@@ -424,7 +425,20 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
 /// `v` as a `T`, with the path of the failing field; read from the
 /// borrowed value (the items of a bulk request are kept to be echoed with
 /// their errors: no copy of each is needed).
+///
+/// The request bodies read this way (an item, a cancellation) hold objects
+/// and values but no list: an array anywhere is refused at its path (serde
+/// would read an object from an array by field order, so that
+/// `"coordinates": [4.35, 50.8]` became a latitude of 4.35).
 fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
+    if let Some(path) = first_array(v, "") {
+        let what = if path.is_empty() { "the item" } else { path.as_str() };
+        return Err(FieldError::new(
+            path.clone(),
+            "json.type",
+            format!("{what} is a JSON array; an object or a single value is expected here"),
+        ));
+    }
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
@@ -438,6 +452,30 @@ fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
         };
         FieldError::new(field, code, message)
     })
+}
+
+/// The path (`a.b`) of the first JSON array in `v`, if any.
+fn first_array(v: &Value, path: &str) -> Option<String> {
+    match v {
+        Value::Array(_) => Some(path.to_string()),
+        Value::Object(fields) => fields.iter().find_map(|(name, value)| {
+            let inner = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            first_array(value, &inner)
+        }),
+        _ => None,
+    }
+}
+
+/// The registration id of the path; a path that is not even text (bytes
+/// that are not UTF-8) is refused like a malformed id.
+fn path_id(id: Result<Path<String>, PathRejection>) -> Result<RegistrationId, Problem> {
+    match id {
+        Ok(Path(id)) => parse_id(&id),
+        Err(e) => Err(Problem::invalid_fields(
+            In::Path,
+            vec![FieldError::new("id", "id.format", format!("the id in the path cannot be read: {}", e.body_text()))],
+        )),
+    }
 }
 
 fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
@@ -555,9 +593,9 @@ pub async fn register_in_bulk(
 pub async fn get_registration(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
-    let id = parse_id(&id)?;
+    let id = path_id(id)?;
     let r = state.service.registration(&caller, id).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
 }
@@ -652,11 +690,11 @@ pub async fn search(
 pub async fn cancel(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
-    let id = parse_id(&id)?;
+    let id = path_id(id)?;
     let value = json_body(&headers, body).await?;
     let req: CancelRequest = typed(&value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use ciao_domain::reference::DeclarationDetails;
 use ciao_domain::{Employer, FieldError, Registration, RegistrationType};
+use ciao_service::sessions::SessionKind;
 use ciao_service::worker::{PasskeyAnswer, PhoneRegistration, WorkerSession, WorkplaceView, new_tap_key};
 use ciao_service::{Caller, ServiceError};
 use serde::Deserialize;
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .route("/w", get(|| async { Redirect::to("/w/registrations") }))
         .route("/w/go", get(go_to_workplace))
         .route("/w/sign-out", axum::routing::post(sign_out))
+        .route("/w/sessions", get(sessions_get).post(sessions_post))
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,12 +260,13 @@ fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
     let who = match caller {
         Some(Caller::Person { ssin, name }) => format!(
             "<p class=\"who\">{label}: {name} <span class=\"mono\">{ssin}</span></p>\
-             <div class=\"links\"><a href=\"/w/registrations\">{mine}</a> \
+             <div class=\"links\"><a href=\"/w/registrations\">{mine}</a> <a href=\"/w/sessions\">{phones}</a> \
              <form method=\"post\" action=\"/w/sign-out\" class=\"inline\"><button class=\"link\" type=\"submit\">{out}</button></form></div>",
             label = t(lang, "signed_in_as"),
             name = esc(name),
             ssin = esc(&ssin.masked()),
             mine = t(lang, "my_registrations"),
+            phones = t(lang, "sessions_title"),
             out = t(lang, "sign_out"),
         ),
         _ => String::new(),
@@ -681,6 +684,71 @@ async fn my_registrations(State(state): State<AppState>, Query(q): Query<PageQue
     remember_lang(html(StatusCode::OK, lang, t(lang, "my_registrations"), &body), &q)
 }
 
+/// GET /w/sessions: the phones and browsers where the worker is signed in.
+async fn sessions_get(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&q, &headers);
+    remember_lang(sessions_page(&state, lang, &headers, None).await, &q)
+}
+
+async fn sessions_page(state: &AppState, lang: Lang, headers: &HeaderMap, notice: Option<String>) -> Response {
+    let value = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let caller = match current(state, headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return sign_in_page(state, lang, "/w/sessions", None, None, StatusCode::OK),
+        Err(r) => return r,
+    };
+    let sessions = match state.service.sessions(SessionKind::Worker, &value).await {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => return unavailable(e),
+    };
+    let body = format!(
+        "{top}<h1>{title}</h1>{notice}{section}",
+        top = top(lang, "/w/sessions", Some(&caller)),
+        title = t(lang, "sessions_title"),
+        notice = notice.map(|n| format!("<p class=\"notice\" role=\"status\">{n}</p>")).unwrap_or_default(),
+        section = crate::sessions_page::sessions_section(lang, &sessions, "/w/sessions", ""),
+    );
+    html(StatusCode::OK, lang, t(lang, "sessions_title"), &body)
+}
+
+/// POST /w/sessions: signs out one phone (`id`) or all the others (`others`).
+async fn sessions_post(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    if !same_origin(&state, &headers) {
+        return html(StatusCode::FORBIDDEN, lang, t(lang, "sessions_title"), "<p>cross-site request refused</p>");
+    }
+    let value = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let form = FormData::parse(&body);
+    let id = match (form.get("id"), form.get("others")) {
+        (Some(id), _) => match id.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => return sessions_page(&state, lang, &headers, Some(t(lang, "error.other").to_string())).await,
+        },
+        (None, Some("1")) => None,
+        // Neither one session nor all the others: nothing to do.
+        (None, _) => return sessions_page(&state, lang, &headers, None).await,
+    };
+    match state.service.end_sessions(SessionKind::Worker, &value, id).await {
+        Ok(_) => sessions_page(&state, lang, &headers, Some(t(lang, "sessions_ended").to_string())).await,
+        Err(ServiceError::Forbidden(_)) => sign_in_page(&state, lang, "/w/sessions", None, None, StatusCode::OK),
+        Err(ServiceError::NotFound(m)) => {
+            sessions_page(
+                &state,
+                lang,
+                &headers,
+                Some(format!("{} <span lang=\"en\">{}</span>", t(lang, "error.other"), esc(&m))),
+            )
+            .await
+        }
+        Err(e) => unavailable(e),
+    }
+}
+
 /// Without the QR code: the declaration number, typed.
 fn declaration_form(lang: Lang, value: &str, error: Option<String>) -> String {
     format!(
@@ -733,8 +801,24 @@ async fn sign_in_get(State(state): State<AppState>, Query(q): Query<PageQuery>, 
     remember_lang(sign_in_page(&state, lang, &next, None, None, StatusCode::OK), &q)
 }
 
+/// Notes which browser a new session is (its "where you are signed in"
+/// line); a failure only costs the description.
+pub(crate) async fn note_device(state: &AppState, kind: SessionKind, cookie: &str, headers: &HeaderMap) {
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if let Err(e) = state.service.describe_session(kind, cookie, agent).await {
+        tracing::warn!(error = %e, "the session's device was not noted");
+    }
+}
+
 /// After a successful sign-in: the cookie, and on to where the worker was going.
-fn signed_in(state: &AppState, session: &WorkerSession, remember: bool, next: &str) -> Response {
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &WorkerSession,
+    remember: bool,
+    next: &str,
+) -> Response {
+    note_device(state, SessionKind::Worker, &session.cookie, headers).await;
     let mut r = Redirect::to(next).into_response();
     r.headers_mut().append(header::SET_COOKIE, session_cookie(state, session, remember));
     r
@@ -759,7 +843,7 @@ async fn sign_in_post(
     let ssin = form.text("ssin").unwrap_or_default();
     let pin = form.get("pin").unwrap_or_default();
     match state.service.pin_sign_in(&ssin, pin).await {
-        Ok(session) => signed_in(&state, &session, form.get("remember").is_some(), &next),
+        Ok(session) => signed_in(&state, &headers, &session, form.get("remember").is_some(), &next).await,
         Err(e) => match service_errors(&e) {
             Some(errors) => {
                 state.sign_in_throttle.failed(peer.ip());
@@ -883,7 +967,7 @@ async fn activate_pin_post(
         .enrol_with_pin(ticket, form.get("pin").unwrap_or_default(), form.get("pin2").unwrap_or_default())
         .await;
     match result {
-        Ok(session) => signed_in(&state, &session, form.get("remember").is_some(), &next),
+        Ok(session) => signed_in(&state, &headers, &session, form.get("remember").is_some(), &next).await,
         Err(e) => match service_errors(&e) {
             Some(errors) if errors.iter().any(|e| e.code.starts_with("activationCode")) => {
                 sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
@@ -939,9 +1023,14 @@ fn json_error(status: StatusCode, detail: &str) -> Response {
         .into_response()
 }
 
-fn passkey_result(state: &AppState, result: Result<WorkerSession, ServiceError>) -> Response {
+async fn passkey_result(
+    state: &AppState,
+    headers: &HeaderMap,
+    result: Result<WorkerSession, ServiceError>,
+) -> Response {
     match result {
         Ok(session) => {
+            note_device(state, SessionKind::Worker, &session.cookie, headers).await;
             let mut r = ([(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response();
             r.headers_mut().append(header::SET_COOKIE, session_cookie(state, &session, true));
             r
@@ -967,7 +1056,7 @@ async fn activate_passkey_post(State(state): State<AppState>, headers: HeaderMap
         Err(r) => return r,
     };
     let result = state.service.enrol_with_passkey(&answer).await;
-    passkey_result(&state, result)
+    passkey_result(&state, &headers, result).await
 }
 
 async fn passkey_sign_in_post(
@@ -993,12 +1082,18 @@ async fn passkey_sign_in_post(
     if matches!(result, Err(ServiceError::Invalid(_))) {
         state.sign_in_throttle.failed(peer.ip());
     }
-    passkey_result(&state, result)
+    passkey_result(&state, &headers, result).await
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let mut r = Redirect::to("/w/sign-in").into_response();
     if same_origin(&state, &headers) {
+        // The session ends on the server too: a copy of the cookie is worth nothing.
+        if let Some(value) = cookie(&headers, SESSION_COOKIE).filter(|v| !v.is_empty())
+            && let Err(e) = state.service.sign_out(SessionKind::Worker, &value).await
+        {
+            return unavailable(e);
+        }
         r.headers_mut().append(
             header::SET_COOKIE,
             HeaderValue::from_static("ciao_worker=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),

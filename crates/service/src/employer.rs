@@ -17,6 +17,7 @@ use ciao_domain::{
 use ciao_store::{AuditEntry, EmployerPasskey, PasskeyRecord, Scope, SearchPage};
 use time::{Date, Duration, OffsetDateTime};
 
+use crate::sessions::SessionKind;
 use crate::worker::{ActivationCode, PasskeyAnswer, PasskeyCeremony, b64};
 use crate::{Caller, Result, Service, ServiceError};
 
@@ -246,7 +247,7 @@ impl Service {
         let ssin = self.store.enrol_employer(hash, &password_hash, &sealed, step, now).await?.ok_or_else(expired)?;
         let user = self.employer_user(ssin).await?;
         self.audit_in(&user.caller(), first_enterprise(&user), "employer.enrol", None, serde_json::json!({})).await?;
-        Ok(self.employer_session(user, now))
+        self.employer_session(user, now, "totp").await
     }
 
     /// Signs in with SSIN, password and the authenticator app's code.
@@ -359,7 +360,9 @@ impl Service {
 
     /// Removes one of the signed-in user's passkeys. Audited.
     pub async fn remove_employer_passkey(&self, user: &EmployerUser, credential_id: &str) -> Result<()> {
-        if !self.store.remove_employer_passkey(&user.ssin, credential_id).await? {
+        if !crate::worker::credential_id_ok(credential_id)
+            || !self.store.remove_employer_passkey(&user.ssin, credential_id).await?
+        {
             return Err(invalid("credentialId", "passkey.unknown", "this passkey is not one of yours"));
         }
         self.audit_in(
@@ -439,7 +442,7 @@ impl Service {
             serde_json::json!({ "secondFactor": factor }),
         )
         .await?;
-        Ok(self.employer_session(user, now))
+        self.employer_session(user, now, factor).await
     }
 
     /// A passkey answer as second factor of `ssin`: verified against that
@@ -454,7 +457,7 @@ impl Service {
         let authenticator_data = b64("authenticatorData", &answer.authenticator_data)?;
         let signature = b64("signature", &answer.signature)?;
         let id = answer.credential_id.trim_end_matches('=');
-        if id.is_empty() || id.len() > 1400 {
+        if !crate::worker::credential_id_ok(id) {
             return Ok(None);
         }
         let Some(record) = self.store.employer_passkey(id).await?.filter(|r| &r.ssin == ssin) else {
@@ -526,16 +529,23 @@ impl Service {
         Ok(())
     }
 
-    async fn employer_user(&self, ssin: Ssin) -> Result<EmployerUser> {
+    pub(crate) async fn employer_user(&self, ssin: Ssin) -> Result<EmployerUser> {
         let roles = self.store.person_roles(&ssin).await?;
         let name = roles.first().map(|r| r.name.clone()).unwrap_or_default();
         Ok(EmployerUser { ssin, name, roles })
     }
 
-    fn employer_session(&self, user: EmployerUser, now: OffsetDateTime) -> EmployerSession {
+    async fn employer_session(
+        &self,
+        user: EmployerUser,
+        now: OffsetDateTime,
+        provider: &str,
+    ) -> Result<EmployerSession> {
         let issued = ciao_domain::clock::to_micros(now);
         let cookie = self.sealer.seal("employer-session", &format!("{}|{issued}", user.ssin.as_str()));
-        EmployerSession { cookie, user, expires_at: now + EMPLOYER_SESSION_LIFETIME }
+        let expires_at = now + EMPLOYER_SESSION_LIFETIME;
+        self.record_session(SessionKind::Employer, &user.ssin, now, provider, expires_at).await?;
+        Ok(EmployerSession { cookie, user, expires_at })
     }
 
     /// The user behind a session cookie (roles read afresh: a withdrawn role
@@ -556,6 +566,9 @@ impl Service {
         }
         match self.store.employer_credentials(&ssin).await? {
             Some(c) if issued >= c.sessions_valid_after => {
+                if !self.session_alive(SessionKind::Employer, &ssin, issued).await? {
+                    return Ok(None);
+                }
                 let user = self.employer_user(ssin).await?;
                 Ok((!user.roles.is_empty()).then_some(user))
             }
@@ -801,7 +814,7 @@ impl Service {
     }
 }
 
-fn first_enterprise(user: &EmployerUser) -> Option<String> {
+pub(crate) fn first_enterprise(user: &EmployerUser) -> Option<String> {
     user.roles.first().map(|r| r.enterprise.as_str().to_string())
 }
 

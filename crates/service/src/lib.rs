@@ -22,6 +22,7 @@ pub mod declarations;
 pub mod employer;
 pub mod import;
 pub mod oauth;
+pub mod sessions;
 pub mod simulation;
 pub mod validation;
 pub mod worker;
@@ -96,9 +97,20 @@ pub enum ServiceError {
     #[error("this needs the scope {}", .0.scope())]
     InsufficientScope(Permission),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    /// A value the database refuses as text is the caller's input: refused
+    /// as such (4xx), never a failure of the service.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidText(m) => Self::Invalid(vec![FieldError::new("", "text.character", m)]),
+            e => Self::Store(e),
+        }
+    }
 }
 
 fn describe(errors: &[FieldError]) -> String {

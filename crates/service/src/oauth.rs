@@ -74,7 +74,12 @@ impl OAuthError {
 
 impl From<ciao_store::StoreError> for OAuthError {
     fn from(e: ciao_store::StoreError) -> Self {
-        Self::Service(ServiceError::Store(e))
+        match ServiceError::from(e) {
+            ServiceError::Invalid(errors) => {
+                Self::InvalidRequest(errors.into_iter().map(|e| e.description).collect::<Vec<_>>().join("; "))
+            }
+            e => Self::Service(e),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use ciao_domain::{
 use ciao_store::{Enrolment, PasskeyRecord, PersonEnterprise};
 use time::{Duration, OffsetDateTime};
 
+use crate::sessions::SessionKind;
 use crate::{Caller, ItemResult, Result, Service, ServiceError};
 
 /// How long "remember this phone" keeps a worker signed in.
@@ -203,6 +204,12 @@ pub(crate) fn b64(field: &str, s: &str) -> Result<Vec<u8>> {
         .map_err(|_| invalid(field, "passkey.encoding", format!("{field} is not base64url")))
 }
 
+/// Whether `id` can be a passkey's credential id as ciao stores them
+/// (base64url without padding, at most 1,400 characters).
+pub(crate) fn credential_id_ok(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 1400 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A new idempotency key for one tap of the registration page (22 characters).
 pub fn new_tap_key() -> Result<String> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes(16).map_err(|e| ServiceError::Internal(e.to_string()))?))
@@ -281,7 +288,7 @@ impl Service {
         })?;
         let caller = self.person_caller(ssin).await?;
         self.audit(&caller, "worker.enrol", None, serde_json::json!({ "provider": provider })).await?;
-        self.open_worker_session_at(&caller, provider, now)
+        self.open_worker_session_at(&caller, provider, now).await
     }
 
     /// Sets up PIN sign-in with an enrolment ticket.
@@ -373,7 +380,7 @@ impl Service {
         let rp = self.relying_party()?;
         let unknown = || invalid("passkey", "passkey.unknown", "this passkey is not known here; activate this phone");
         let id = answer.credential_id.trim_end_matches('=');
-        if id.is_empty() || id.len() > 1400 {
+        if !credential_id_ok(id) {
             return Err(unknown());
         }
         let record = self.store.passkey(id).await?.ok_or_else(unknown)?;
@@ -394,7 +401,7 @@ impl Service {
         self.store.passkey_used(id, i64::from(count), now).await?;
         let caller = self.person_caller(record.ssin).await?;
         self.audit(&caller, "worker.sign_in", None, serde_json::json!({ "provider": "ciao-passkey" })).await?;
-        self.open_worker_session_at(&caller, "ciao-passkey", now)
+        self.open_worker_session_at(&caller, "ciao-passkey", now).await
     }
 
     /// Signs in with SSIN and PIN. The same answer for an unknown person
@@ -438,7 +445,7 @@ impl Service {
         }
         let caller = self.person_caller(ssin).await?;
         self.audit(&caller, "worker.sign_in", None, serde_json::json!({ "provider": "ciao-pin" })).await?;
-        self.open_worker_session_at(&caller, "ciao-pin", now)
+        self.open_worker_session_at(&caller, "ciao-pin", now).await
     }
 
     async fn person_caller(&self, ssin: Ssin) -> Result<Caller> {
@@ -451,11 +458,16 @@ impl Service {
 
     /// The identity seam: any provider that has proven who the worker is
     /// opens the session here.
-    pub fn open_worker_session(&self, caller: &Caller, provider: &str) -> Result<WorkerSession> {
-        self.open_worker_session_at(caller, provider, self.now())
+    pub async fn open_worker_session(&self, caller: &Caller, provider: &str) -> Result<WorkerSession> {
+        self.open_worker_session_at(caller, provider, self.now()).await
     }
 
-    fn open_worker_session_at(&self, caller: &Caller, provider: &str, now: OffsetDateTime) -> Result<WorkerSession> {
+    async fn open_worker_session_at(
+        &self,
+        caller: &Caller,
+        provider: &str,
+        now: OffsetDateTime,
+    ) -> Result<WorkerSession> {
         let Caller::Person { ssin, .. } = caller else {
             return Err(ServiceError::Forbidden("only a person has a worker session".into()));
         };
@@ -464,7 +476,9 @@ impl Service {
         }
         let issued = ciao_domain::clock::to_micros(now);
         let cookie = self.sealer.seal("session", &format!("{}|{issued}|{provider}", ssin.as_str()));
-        Ok(WorkerSession { cookie, caller: caller.clone(), expires_at: now + SESSION_LIFETIME })
+        let expires_at = now + SESSION_LIFETIME;
+        self.record_session(SessionKind::Worker, ssin, now, provider, expires_at).await?;
+        Ok(WorkerSession { cookie, caller: caller.clone(), expires_at })
     }
 
     /// The person behind a session cookie, or None when it is forged,
@@ -485,7 +499,12 @@ impl Service {
             return Ok(None);
         }
         match self.store.worker_credentials(&ssin).await? {
-            Some(c) if issued >= c.sessions_valid_after => Ok(Some(self.person_caller(ssin).await?)),
+            Some(c) if issued >= c.sessions_valid_after => {
+                if !self.session_alive(SessionKind::Worker, &ssin, issued).await? {
+                    return Ok(None);
+                }
+                Ok(Some(self.person_caller(ssin).await?))
+            }
             _ => Ok(None),
         }
     }

@@ -44,6 +44,7 @@ pub(crate) const SIMULATION_RESET_TABLES: &[&str] = &[
     "enterprise_periods",
     "enterprises",
     "enterprise_users",
+    "web_sessions",
     "employer_passkeys",
     "employer_credentials",
     "employer_invitations",
@@ -707,6 +708,17 @@ macro_rules! impl_store {
                 role: ciao_domain::channel::Role::parse(&r.try_get::<String, _>(3)?).ok_or_else(|| bad("role"))?,
                 appointed_by: r.try_get(4)?,
                 created_at: from_micros(r.try_get(5)?),
+            })
+        }
+
+        fn web_session_row(r: &<$db as sqlx::Database>::Row) -> Result<$crate::WebSession> {
+            Ok($crate::WebSession {
+                issued_at: from_micros(r.try_get(0)?),
+                provider: r.try_get(1)?,
+                device: r.try_get(2)?,
+                last_seen_at: from_micros(r.try_get(3)?),
+                expires_at: from_micros(r.try_get(4)?),
+                revoked_at: r.try_get::<Option<i64>, _>(5)?.map(from_micros),
             })
         }
 
@@ -2428,6 +2440,113 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn add_web_session(&self, kind: &str, ssin: &ciao_domain::Ssin, session: &$crate::WebSession) -> Result<()> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                sqlx::query("DELETE FROM web_sessions WHERE kind = $1 AND ssin = $2 AND expires_at < $3")
+                    .bind(kind)
+                    .bind(ssin.as_str())
+                    .bind(to_micros(session.issued_at))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO web_sessions (kind, ssin, issued_at, provider, device, last_seen_at, expires_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (kind, ssin, issued_at) DO NOTHING",
+                )
+                .bind(kind)
+                .bind(ssin.as_str())
+                .bind(to_micros(session.issued_at))
+                .bind(&session.provider)
+                .bind(&session.device)
+                .bind(to_micros(session.last_seen_at))
+                .bind(to_micros(session.expires_at))
+                .bind(session.revoked_at.map(to_micros))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn web_session(
+                &self,
+                kind: &str,
+                ssin: &ciao_domain::Ssin,
+                issued_at: OffsetDateTime,
+            ) -> Result<Option<$crate::WebSession>> {
+                let row = sqlx::query(
+                    "SELECT issued_at, provider, device, last_seen_at, expires_at, revoked_at FROM web_sessions \
+                     WHERE kind = $1 AND ssin = $2 AND issued_at = $3",
+                )
+                .bind(kind)
+                .bind(ssin.as_str())
+                .bind(to_micros(issued_at))
+                .fetch_optional(&self.write)
+                .await?;
+                row.map(|r| web_session_row(&r)).transpose()
+            }
+
+            async fn touch_web_session(
+                &self,
+                kind: &str,
+                ssin: &ciao_domain::Ssin,
+                issued_at: OffsetDateTime,
+                device: Option<&str>,
+                at: OffsetDateTime,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE web_sessions SET last_seen_at = $4, device = COALESCE($5, device) \
+                     WHERE kind = $1 AND ssin = $2 AND issued_at = $3",
+                )
+                .bind(kind)
+                .bind(ssin.as_str())
+                .bind(to_micros(issued_at))
+                .bind(to_micros(at))
+                .bind(device)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn web_sessions(
+                &self,
+                kind: &str,
+                ssin: &ciao_domain::Ssin,
+                now: OffsetDateTime,
+            ) -> Result<Vec<$crate::WebSession>> {
+                let rows = sqlx::query(
+                    "SELECT issued_at, provider, device, last_seen_at, expires_at, revoked_at FROM web_sessions \
+                     WHERE kind = $1 AND ssin = $2 AND revoked_at IS NULL AND expires_at > $3 ORDER BY issued_at DESC",
+                )
+                .bind(kind)
+                .bind(ssin.as_str())
+                .bind(to_micros(now))
+                .fetch_all(&self.write)
+                .await?;
+                rows.iter().map(web_session_row).collect()
+            }
+
+            async fn revoke_web_sessions(
+                &self,
+                kind: &str,
+                ssin: &ciao_domain::Ssin,
+                issued_at: Option<OffsetDateTime>,
+                keep: Option<OffsetDateTime>,
+                at: OffsetDateTime,
+            ) -> Result<u64> {
+                let n = sqlx::query(
+                    "UPDATE web_sessions SET revoked_at = $5 WHERE kind = $1 AND ssin = $2 AND revoked_at IS NULL \
+                     AND ($3 IS NULL OR issued_at = $3) AND ($4 IS NULL OR issued_at <> $4)",
+                )
+                .bind(kind)
+                .bind(ssin.as_str())
+                .bind(issued_at.map(to_micros))
+                .bind(keep.map(to_micros))
+                .bind(to_micros(at))
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n)
             }
 
             async fn employer_passkeys(&self, ssin: &ciao_domain::Ssin) -> Result<Vec<$crate::EmployerPasskey>> {

@@ -31,7 +31,11 @@ pub use writer::{GroupCommitStats, group_commit_stats};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// A value the database cannot store in a text column (PostgreSQL has
+    /// no NUL character): bad input, not a failure of the database.
+    #[error("{0}")]
+    InvalidText(String),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("the database is at schema version {found}, newer than this ciao knows ({known}); upgrade ciao")]
@@ -50,6 +54,21 @@ pub enum StoreError {
     WrongEnvironment { found: Environment, expected: Environment },
     #[error("this is a production database: resetting and ending the day now exist only in the simulation environment")]
     NotSimulation,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        // 22021 character_not_in_repertoire, 22P05 untranslatable_character:
+        // PostgreSQL refusing a NUL (or an unencodable character) in text.
+        if let sqlx::Error::Database(d) = &e
+            && matches!(d.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return Self::InvalidText(
+                "a text value holds a character that cannot be stored (such as the NUL character)".into(),
+            );
+        }
+        Self::Database(e)
+    }
 }
 
 fn wrong_environment(found: Environment) -> String {
@@ -212,6 +231,20 @@ pub struct EmployerPasskey {
     pub credential_id: String,
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// A web session (a worker's phone, an employer user's browser), one per sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    /// The instant the cookie names it by (with the person).
+    pub issued_at: OffsetDateTime,
+    /// How the person signed in (ciao-pin, ciao-passkey, totp, passkey…).
+    pub provider: String,
+    /// The browser and system, as its User-Agent told them.
+    pub device: String,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// A certificate to attach to an account (already accepted by the policy).
@@ -541,6 +574,32 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a user's sign-in (password, TOTP secret, passkeys): they set
     /// it up again with a new invitation.
     async fn forget_employer_sign_in(&self, ssin: &Ssin) -> Result<()>;
+    /// Records a new web session of `kind` ("worker", "employer"); the
+    /// person's expired ones are removed.
+    async fn add_web_session(&self, kind: &str, ssin: &Ssin, session: &WebSession) -> Result<()>;
+    /// A web session, revoked or not; None when it has no row.
+    async fn web_session(&self, kind: &str, ssin: &Ssin, issued_at: OffsetDateTime) -> Result<Option<WebSession>>;
+    /// Sets what a session's browser is, and when it was last seen.
+    async fn touch_web_session(
+        &self,
+        kind: &str,
+        ssin: &Ssin,
+        issued_at: OffsetDateTime,
+        device: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+    /// The person's sessions neither revoked nor expired at `now`, newest first.
+    async fn web_sessions(&self, kind: &str, ssin: &Ssin, now: OffsetDateTime) -> Result<Vec<WebSession>>;
+    /// Revokes the person's sessions issued at `issued_at` (one), or all but
+    /// `keep` when `issued_at` is None; how many were revoked.
+    async fn revoke_web_sessions(
+        &self,
+        kind: &str,
+        ssin: &Ssin,
+        issued_at: Option<OffsetDateTime>,
+        keep: Option<OffsetDateTime>,
+        at: OffsetDateTime,
+    ) -> Result<u64>;
     /// A user's passkeys, oldest first.
     async fn employer_passkeys(&self, ssin: &Ssin) -> Result<Vec<EmployerPasskey>>;
     /// Removes one of a user's passkeys; false when it was not theirs.

@@ -1,0 +1,260 @@
+//! Where a person is signed in: one row per web session (a worker's phone,
+//! an employer user's browser), so that they see their sessions and sign
+//! one out, and so that signing out ends the session on the server too (a
+//! copied cookie no longer works). A cookie names its session by the person
+//! and the instant it was issued; sessions issued before rows were kept
+//! have none and stay valid until they expire (or a new activation).
+
+use ciao_domain::Ssin;
+use ciao_store::WebSession;
+use time::{Duration, OffsetDateTime};
+
+use crate::{Caller, Result, Service, ServiceError};
+
+/// Whose session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A worker's phone (`/w`, `/r`).
+    Worker,
+    /// An employer user's browser (`/e`).
+    Employer,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Worker => "worker",
+            Self::Employer => "employer",
+        }
+    }
+}
+
+/// A session as its person's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    /// What names it in a form (microseconds since the epoch).
+    pub id: i64,
+    pub signed_in_at: OffsetDateTime,
+    pub provider: String,
+    pub device: String,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    /// The session of the request.
+    pub current: bool,
+}
+
+/// How often a session's "last seen" is written (not at every request).
+const TOUCH_EVERY: Duration = Duration::minutes(5);
+/// The longest device description kept.
+const DEVICE_MAX: usize = 80;
+
+/// A short description of a browser from its User-Agent: "Chrome on
+/// Android", "Safari on iPhone", … (empty when nothing is recognised).
+pub fn describe_device(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("OPR/") || ua.contains("Opera") {
+        "Opera"
+    } else if ua.contains("SamsungBrowser") {
+        "Samsung Internet"
+    } else if ua.contains("Firefox/") || ua.contains("FxiOS") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("CriOS") || ua.contains("Chromium") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else {
+        ""
+    };
+    let system = if ua.contains("iPhone") {
+        "iPhone"
+    } else if ua.contains("iPad") {
+        "iPad"
+    } else if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("CrOS") {
+        "ChromeOS"
+    } else if ua.contains("Linux") {
+        "Linux"
+    } else {
+        ""
+    };
+    let text = match (browser, system) {
+        ("", "") => String::new(),
+        (b, "") => b.to_string(),
+        ("", s) => s.to_string(),
+        (b, s) => format!("{b} · {s}"),
+    };
+    text.chars().take(DEVICE_MAX).collect()
+}
+
+impl Service {
+    /// Keeps the row of a new session.
+    pub(crate) async fn record_session(
+        &self,
+        kind: SessionKind,
+        ssin: &Ssin,
+        issued_at: OffsetDateTime,
+        provider: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        let session = WebSession {
+            issued_at,
+            provider: provider.to_string(),
+            device: String::new(),
+            last_seen_at: issued_at,
+            expires_at,
+            revoked_at: None,
+        };
+        Ok(self.store.add_web_session(kind.as_str(), ssin, &session).await?)
+    }
+
+    /// Whether a session that passed its signature and lifetime checks is
+    /// still on (not signed out); notes when it was last seen.
+    pub(crate) async fn session_alive(
+        &self,
+        kind: SessionKind,
+        ssin: &Ssin,
+        issued_at: OffsetDateTime,
+    ) -> Result<bool> {
+        let now = self.now();
+        match self.store.web_session(kind.as_str(), ssin, issued_at).await? {
+            None => Ok(true),
+            Some(s) if s.revoked_at.is_some() => Ok(false),
+            Some(s) => {
+                if now - s.last_seen_at >= TOUCH_EVERY {
+                    self.store.touch_web_session(kind.as_str(), ssin, issued_at, None, now).await?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// The person and issue instant a cookie names, when it is valid.
+    async fn session_of(&self, kind: SessionKind, cookie: &str) -> Result<Option<(Ssin, OffsetDateTime)>> {
+        let ssin = match kind {
+            SessionKind::Worker => match self.worker_from_session(cookie).await? {
+                Some(Caller::Person { ssin, .. }) => ssin,
+                _ => return Ok(None),
+            },
+            SessionKind::Employer => match self.employer_from_session(cookie).await? {
+                Some(user) => user.ssin,
+                None => return Ok(None),
+            },
+        };
+        let purpose = match kind {
+            SessionKind::Worker => "session",
+            SessionKind::Employer => "employer-session",
+        };
+        let issued = self
+            .sealer
+            .open(purpose, cookie)
+            .and_then(|p| p.split('|').nth(1).and_then(|i| i.parse::<i64>().ok()))
+            .map(ciao_domain::clock::from_micros);
+        Ok(issued.map(|i| (ssin, i)))
+    }
+
+    /// Notes the browser of the request's session (at sign-in).
+    pub async fn describe_session(&self, kind: SessionKind, cookie: &str, user_agent: &str) -> Result<()> {
+        let Some((ssin, issued)) = self.session_of(kind, cookie).await? else {
+            return Ok(());
+        };
+        let device = describe_device(user_agent);
+        Ok(self.store.touch_web_session(kind.as_str(), &ssin, issued, Some(&device), self.now()).await?)
+    }
+
+    /// The sessions of the person signed in with `cookie`, newest first,
+    /// the current one marked; None when the cookie is not a valid session.
+    pub async fn sessions(&self, kind: SessionKind, cookie: &str) -> Result<Option<Vec<SessionView>>> {
+        let Some((ssin, current)) = self.session_of(kind, cookie).await? else {
+            return Ok(None);
+        };
+        // Sessions from before a new activation or enrolment no longer count.
+        let valid_after = match kind {
+            SessionKind::Worker => self.store.worker_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
+            SessionKind::Employer => self.store.employer_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
+        };
+        let rows = self.store.web_sessions(kind.as_str(), &ssin, self.now()).await?;
+        Ok(Some(
+            rows.into_iter()
+                .filter(|s| valid_after.is_none_or(|v| s.issued_at >= v))
+                .map(|s| SessionView {
+                    id: ciao_domain::clock::to_micros(s.issued_at),
+                    current: s.issued_at == current,
+                    signed_in_at: s.issued_at,
+                    provider: s.provider,
+                    device: s.device,
+                    last_seen_at: s.last_seen_at,
+                    expires_at: s.expires_at,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Signs out one of the person's sessions (`id` from [`SessionView`]),
+    /// or every other one when `id` is None; audited. How many ended.
+    pub async fn end_sessions(&self, kind: SessionKind, cookie: &str, id: Option<i64>) -> Result<u64> {
+        let Some((ssin, current)) = self.session_of(kind, cookie).await? else {
+            return Err(ServiceError::Forbidden("sign in first".into()));
+        };
+        let now = self.now();
+        let (one, keep) = match id {
+            Some(id) => (Some(ciao_domain::clock::from_micros(id)), None),
+            None => (None, Some(current)),
+        };
+        let n = self.store.revoke_web_sessions(kind.as_str(), &ssin, one, keep, now).await?;
+        if id.is_some() && n == 0 {
+            return Err(ServiceError::NotFound("this session is not one of yours, or it has ended already".into()));
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        let action = format!("{}.sessions_ended", kind.as_str());
+        let detail = serde_json::json!({ "sessions": n, "others": id.is_none() });
+        match kind {
+            // In the log of the user's enterprise, as their other security events.
+            SessionKind::Employer => {
+                let user = self.employer_user(ssin).await?;
+                let enterprise = crate::employer::first_enterprise(&user);
+                self.audit_in(&user.caller(), enterprise, &action, None, detail).await?;
+            }
+            SessionKind::Worker => {
+                let caller = Caller::Person { ssin, name: String::new() };
+                self.audit(&caller, &action, None, detail).await?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Signing out: the session of the cookie ends on the server too.
+    pub async fn sign_out(&self, kind: SessionKind, cookie: &str) -> Result<()> {
+        if let Some((ssin, issued)) = self.session_of(kind, cookie).await? {
+            self.store.revoke_web_sessions(kind.as_str(), &ssin, Some(issued), None, self.now()).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_device;
+
+    #[test]
+    fn devices_are_described_shortly() {
+        let android = "Mozilla/5.0 (Linux; Android 14; SM-A145R) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+        assert_eq!(describe_device(android), "Chrome · Android");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(iphone), "Safari · iPhone");
+        let firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(describe_device(firefox), "Firefox · Windows");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+        assert_eq!(describe_device(edge), "Edge · Windows");
+        assert_eq!(describe_device("curl/8.5.0"), "");
+        assert_eq!(describe_device(""), "");
+    }
+}

@@ -1,0 +1,15 @@
+-- The web sessions of workers (phones) and employer users, one row per
+-- sign-in, so that a person sees where they are signed in and signs out one
+-- device (the cookie names its row by person and issue instant). A session
+-- without a row (issued before this version) stays valid until it expires.
+CREATE TABLE web_sessions (
+    kind         TEXT NOT NULL,
+    ssin         TEXT NOT NULL,
+    issued_at    INTEGER NOT NULL,
+    provider     TEXT NOT NULL,
+    device       TEXT NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    revoked_at   INTEGER,
+    PRIMARY KEY (kind, ssin, issued_at)
+);
