@@ -158,14 +158,10 @@ async fn add_passkey(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
-        Ok(c) => c,
+    let (c, form) = match posted(&state, &headers, raw.as_deref(), &body).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let answer = passkey_answer(&form);
     let result = state.service.add_employer_passkey(&c.user, form.get("password").unwrap_or_default(), &answer).await;
     done(&c, &state, result, "/e/security?added=1").await
@@ -177,14 +173,10 @@ async fn remove_passkey(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
-        Ok(c) => c,
+    let (c, form) = match posted(&state, &headers, raw.as_deref(), &body).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let result = state.service.remove_employer_passkey(&c.user, form.get("credentialId").unwrap_or_default()).await;
     done(&c, &state, result, "/e/security?removed=1").await
 }
@@ -196,14 +188,10 @@ async fn end_sessions(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/security").await {
-        Ok(c) => c,
+    let (c, form) = match posted(&state, &headers, raw.as_deref(), &body).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let id = match form.get("id").map(str::parse::<i64>) {
         Some(Ok(id)) => Some(id),
         None if form.get("others") == Some("1") => None,
@@ -220,6 +208,20 @@ async fn end_sessions(
     };
     let result = state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await.map(|_| ());
     done(&c, &state, result, "/e/security?ended=1").await
+}
+
+/// A post to the security page: the signed-in user (or the sign-in page)
+/// and the form, which must come from this site with the session's token.
+async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    body: &[u8],
+) -> Result<(Ctx, FormData), Response> {
+    let c = ctx(state, headers, raw, "/e/security").await?;
+    let form = FormData::parse(body);
+    c.check_post(state, headers, &form)?;
+    Ok((c, form))
 }
 
 /// After a change: back to the page (post, redirect, get), or the page

@@ -14,7 +14,7 @@ use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
 use ciao_domain::{
     DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
 };
-use ciao_store::{AuditEntry, EmployerPasskey, PasskeyRecord, Scope, SearchPage};
+use ciao_store::{AuditEntry, EmployerPasskey, Scope, SearchPage};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::sessions::SessionKind;
@@ -322,24 +322,7 @@ impl Service {
                 .await?;
             return Err(invalid("password", "password.wrong", "the password is wrong"));
         }
-        let rp = self.relying_party()?;
-        let credential_id = b64("credentialId", &answer.credential_id)?;
-        let created = webauthn::verify_registration(
-            &rp,
-            &challenge,
-            &b64("clientDataJSON", &answer.client_data_json)?,
-            &b64("authenticatorData", &answer.authenticator_data)?,
-            &credential_id,
-            &b64("publicKey", &answer.public_key)?,
-            answer.algorithm,
-        )
-        .map_err(|e| invalid("passkey", "passkey.refused", e.to_string()))?;
-        let record = PasskeyRecord {
-            credential_id: URL_SAFE_NO_PAD.encode(&created.credential_id),
-            ssin: user.ssin.clone(),
-            public_key: created.public_key_spki,
-            sign_count: i64::from(created.sign_count),
-        };
+        let record = self.verify_new_passkey(&challenge, answer, user.ssin.clone())?;
         if !self.store.add_employer_passkey(&record, now).await? {
             return Err(invalid("passkey", "passkey.known", "this passkey is already registered"));
         }

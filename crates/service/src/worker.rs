@@ -338,30 +338,40 @@ impl Service {
         Ok(self.store.remember_jti(purpose, &digest, now + CHALLENGE_LIFETIME, now).await?)
     }
 
-    /// Sets up passkey sign-in: verifies the browser's new credential.
-    pub async fn enrol_with_passkey(&self, answer: &PasskeyAnswer) -> Result<WorkerSession> {
-        let (challenge, hash) = self.open_challenge("passkey-create", &answer.state)?;
+    /// Verifies a browser's new credential (the answer to a creation
+    /// ceremony whose challenge is `challenge`): the passkey to keep for `ssin`.
+    pub(crate) fn verify_new_passkey(
+        &self,
+        challenge: &[u8],
+        answer: &PasskeyAnswer,
+        ssin: Ssin,
+    ) -> Result<PasskeyRecord> {
         let rp = self.relying_party()?;
-        let credential_id = b64("credentialId", &answer.credential_id)?;
         let created = webauthn::verify_registration(
             &rp,
-            &challenge,
+            challenge,
             &b64("clientDataJSON", &answer.client_data_json)?,
             &b64("authenticatorData", &answer.authenticator_data)?,
-            &credential_id,
+            &b64("credentialId", &answer.credential_id)?,
             &b64("publicKey", &answer.public_key)?,
             answer.algorithm,
         )
         .map_err(|e| invalid("passkey", "passkey.refused", e.to_string()))?;
-        let ssin = self.store.activation_code(&hash, self.now()).await?.ok_or_else(|| {
-            invalid("activationCode", "activationCode.unknown", "this activation code was used meanwhile or expired")
-        })?;
-        let record = PasskeyRecord {
+        Ok(PasskeyRecord {
             credential_id: URL_SAFE_NO_PAD.encode(&created.credential_id),
             ssin,
             public_key: created.public_key_spki,
             sign_count: i64::from(created.sign_count),
-        };
+        })
+    }
+
+    /// Sets up passkey sign-in: verifies the browser's new credential.
+    pub async fn enrol_with_passkey(&self, answer: &PasskeyAnswer) -> Result<WorkerSession> {
+        let (challenge, hash) = self.open_challenge("passkey-create", &answer.state)?;
+        let ssin = self.store.activation_code(&hash, self.now()).await?.ok_or_else(|| {
+            invalid("activationCode", "activationCode.unknown", "this activation code was used meanwhile or expired")
+        })?;
+        let record = self.verify_new_passkey(&challenge, answer, ssin)?;
         self.enrol(&hash, Enrolment::Passkey(record), "ciao-passkey").await
     }
 
