@@ -48,10 +48,15 @@ pub enum UserCommand {
         #[arg(long = "as")]
         acting: Option<String>,
     },
-    /// After a lost secrets key: forgets the sign-in of every user whose
-    /// TOTP secret does not open with the current key file (audited), so
-    /// the service starts again; invite them again. Run with the new key.
-    ForgetUnreadable,
+    /// After a lost secrets key: shows whose TOTP secret does not open with
+    /// the current key file; with --yes forgets their sign-in (audited) and
+    /// makes the database take this key, so that the service starts again.
+    /// Invite them again.
+    ForgetUnreadable {
+        /// Forget them (without it, only show what would be forgotten).
+        #[arg(long)]
+        yes: bool,
+    },
     /// The people with a role for an enterprise.
     List {
         #[arg(long)]
@@ -222,7 +227,7 @@ pub async fn enterprise_command(
             );
             Ok(())
         }
-        UserCommand::ForgetUnreadable => {
+        UserCommand::ForgetUnreadable { .. } => {
             // The service started with `forget_unreadable_secrets` (see
             // `run`): what it forgot is in its audit log.
             let forgotten: Vec<String> = service

@@ -244,6 +244,35 @@ impl Cli {
     }
 }
 
+/// `ciao enterprise user forget-unreadable` without --yes: what the key file
+/// makes of the database's TOTP secrets, changing nothing.
+async fn forget_unreadable_dry_run(url: &str, config: &Config, key_path: &std::path::Path) -> anyhow::Result<()> {
+    let environment = if config.simulation {
+        ciao_service::ciao_store::Environment::Simulation
+    } else {
+        ciao_service::ciao_store::Environment::Production
+    };
+    let store = ciao_service::ciao_store::open_as(url, environment)
+        .await
+        .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))?;
+    let key = config.secrets.clone().context("no secrets key")?;
+    let r = Service::secrets_report(&*store, &key).await?;
+    println!("the database's secrets key: {}", r.recorded_fingerprint.as_deref().unwrap_or("none recorded yet"));
+    println!("the key file {}: {}", key_path.display(), r.key_fingerprint);
+    println!("{} employer users with a TOTP secret, {} of them still in plain", r.users, r.plain);
+    if r.unreadable.is_empty() {
+        println!("every sealed secret opens with this key: nothing to forget");
+    } else {
+        let who: Vec<String> = r.unreadable.iter().map(|s| s.masked()).collect();
+        println!("{} would be forgotten (their secret does not open with this key): {}", who.len(), who.join(", "));
+        println!(
+            "if the database's key is really lost, run this again with --yes: their sign-in is forgotten (audited), \
+             the database takes this key, and they are invited again"
+        );
+    }
+    Ok(())
+}
+
 /// The default key file of the secrets kept encrypted in the database.
 pub const SECRETS_KEY_FILE: &str = "ciao-secrets.key";
 
@@ -540,8 +569,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::run(&url, command).await
         }
         Command::Enterprise { command } => {
-            let forget =
-                matches!(command, admin::EnterpriseCommand::User { command: admin::UserCommand::ForgetUnreadable });
+            let forget = match command {
+                admin::EnterpriseCommand::User { command: admin::UserCommand::ForgetUnreadable { yes } } => {
+                    if !*yes {
+                        return forget_unreadable_dry_run(&url, &base, &cli.secrets_key_path()).await;
+                    }
+                    true
+                }
+                _ => false,
+            };
             let config = Config { forget_unreadable_secrets: forget, ..base };
             let started = ciao_domain::clock::truncate_micros(time::OffsetDateTime::now_utc());
             let service = open_service(&url, config, Arc::new(SystemClock)).await?;

@@ -82,7 +82,25 @@ fn the_secrets_key_file_is_created_once_and_checked() {
     assert_eq!(std::fs::read_to_string(&key).unwrap(), first, "the same key the next time");
     let o = run(&["enterprise", "user", "forget-unreadable"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("nothing forgotten"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("nothing to forget"), "{}", text(&o.stdout));
+
+    // Another key (a key file made anew by mistake): the database refuses
+    // it; the dry run names both keys; --yes makes the database take it.
+    std::fs::rename(&key, dir.join("old.key")).unwrap();
+    let o = run(&["migrate"]);
+    assert!(!o.status.success(), "another key is refused");
+    assert!(text(&o.stderr).contains("sealed with the secrets key"), "{}", text(&o.stderr));
+    let o = run(&["enterprise", "user", "forget-unreadable"]);
+    let out = text(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("the database's secrets key: ") && out.contains("the key file"),
+        "{out}"
+    );
+    let o = run(&["enterprise", "user", "forget-unreadable", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = run(&["migrate"]);
+    assert!(o.status.success(), "the database now takes the new key: {}", text(&o.stderr));
+
     std::fs::write(&key, "not a key\n").unwrap();
     let o = run(&["migrate"]);
     assert!(!o.status.success());

@@ -61,14 +61,14 @@ async fn secrets_are_sealed(backend: Backend) {
     let tom_secret = enrolled(&app.service, &w.e1, &tom).await;
     let tom_ssin = Ssin::parse(&tom).unwrap();
     let tom_sealed = stored(&app.service, &tom).await;
-    app.service.store().set_employer_totp_secret(&tom_ssin, &sealed).await.unwrap();
+    app.service.store().set_employer_totp_secret(&tom_ssin, None, &sealed).await.unwrap();
     for code in [code(&secret, 1), code(&tom_secret, 1)] {
         match app.service.employer_sign_in(&tom, PASSWORD, &code).await {
             Err(ServiceError::Internal(m)) => assert!(m.contains("does not open"), "{m}"),
             other => panic!("a secret moved to another person must not open: {other:?}"),
         }
     }
-    app.service.store().set_employer_totp_secret(&tom_ssin, &tom_sealed).await.unwrap();
+    app.service.store().set_employer_totp_secret(&tom_ssin, None, &tom_sealed).await.unwrap();
 
     // A service with another key refuses the database at start, naming the reason.
     let store = app.service.store().clone();
@@ -88,7 +88,7 @@ async fn plain_secrets_are_sealed_at_start(backend: Backend) {
     let secret = enrolled(&app.service, &w.e1, &sam).await;
     // As an earlier version stored it: in plain.
     let sam_ssin = Ssin::parse(&sam).unwrap();
-    app.service.store().set_employer_totp_secret(&sam_ssin, &secret).await.unwrap();
+    app.service.store().set_employer_totp_secret(&sam_ssin, None, &secret).await.unwrap();
     assert_eq!(stored(&app.service, &sam).await, secret);
 
     let service = Service::start(app.service.store().clone(), Arc::new(SystemClock), config_with(3)).await.unwrap();
@@ -136,3 +136,23 @@ async fn a_lost_key_forgets_unreadable_sign_ins(backend: Backend) {
     app.finish().await;
 }
 both_backends!(a_lost_key_forgets_unreadable_sign_ins_t, a_lost_key_forgets_unreadable_sign_ins);
+
+/// The database records its key's fingerprint at the first start with a
+/// key, and refuses another key afterwards, even with no secret sealed yet
+/// (a second node with another key file).
+async fn another_key_is_refused_before_any_secret(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, config_with(6)).await else { return };
+    let store = app.service.store().clone();
+    assert!(store.employer_totp_secrets().await.unwrap().is_empty(), "no employer user");
+    let err = Service::start(store.clone(), Arc::new(SystemClock), config_with(7)).await.err().expect("refused");
+    let text = format!("{err}");
+    let fingerprint = |k: u8| SecretBox::new(&[k; 32]).unwrap().fingerprint().to_string();
+    assert!(text.contains(&fingerprint(6)) && text.contains(&fingerprint(7)), "both keys named: {text}");
+    // A process without a key (benchmarks) neither checks nor changes anything.
+    let mut keyless = common::config(time::Duration::minutes(10));
+    keyless.secrets = None;
+    Service::start(store.clone(), Arc::new(SystemClock), keyless).await.expect("a keyless process starts");
+    Service::start(store, Arc::new(SystemClock), config_with(6)).await.expect("its own key still starts");
+    app.finish().await;
+}
+both_backends!(another_key_is_refused_before_any_secret_t, another_key_is_refused_before_any_secret);

@@ -14,7 +14,14 @@ const MAX_PAGE: u32 = 1_000_000;
 pub const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 pub fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s.trim(), DATE_FORMAT).ok().filter(|d| crate::clock::YEARS.contains(&d.year()))
+    parse_any_date(s).filter(|d| crate::clock::YEARS.contains(&d.year()))
+}
+
+/// A date `YYYY-MM-DD` of any year the calendar holds: for dates already
+/// stored (what was accepted once stays readable); input goes through
+/// [`parse_date`].
+pub fn parse_any_date(s: &str) -> Option<Date> {
+    Date::parse(s.trim(), DATE_FORMAT).ok()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ciao_auth::secretbox::SecretBox;
 use ciao_auth::token::{random_bytes, sha256_hex};
 use ciao_auth::webauthn;
 use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
@@ -100,6 +101,26 @@ fn normalise_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
+/// The name under which a database keeps the fingerprint of the secrets key
+/// its TOTP secrets are sealed with.
+const KEY_FINGERPRINT: &str = "secrets-key-fingerprint-v1";
+
+/// What a secrets key makes of a database's TOTP secrets
+/// ([`Service::secrets_report`]).
+#[derive(Debug, Clone)]
+pub struct SecretsReport {
+    /// The fingerprint the database records (None before its first start
+    /// with a key).
+    pub recorded_fingerprint: Option<String>,
+    pub key_fingerprint: String,
+    /// Employer users with a TOTP secret.
+    pub users: usize,
+    /// Secrets still stored in plain (sealed at the next start).
+    pub plain: usize,
+    /// Whose secret does not open with the key.
+    pub unreadable: Vec<Ssin>,
+}
+
 /// What a sealed TOTP secret is bound to: its person.
 fn totp_aad(ssin: &Ssin) -> String {
     format!("ciao totp secret v1|{}", ssin.as_str())
@@ -112,6 +133,16 @@ const PASSKEY_CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
 enum SecondFactor<'a> {
     Totp(&'a str),
     Passkey(&'a PasskeyAnswer),
+}
+
+/// A sign-in passkey answer, decoded.
+struct DecodedAssertion {
+    challenge: Vec<u8>,
+    state: String,
+    credential_id: String,
+    client_data: Vec<u8>,
+    authenticator_data: Vec<u8>,
+    signature: Vec<u8>,
 }
 
 /// A second factor that held.
@@ -367,6 +398,13 @@ impl Service {
         second: SecondFactor<'_>,
     ) -> Result<EmployerSession> {
         let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        // A passkey answer is opened and decoded before anything about the
+        // person is looked up: an expired or malformed answer gets the same
+        // refusal whether or not the SSIN has an account.
+        let assertion = match &second {
+            SecondFactor::Passkey(answer) => Some(self.decode_employer_assertion(answer)?),
+            SecondFactor::Totp(_) => None,
+        };
         let now = self.now();
         let Some(creds) = self.store.employer_credentials(&ssin).await? else {
             // The same work and answer as for a wrong password.
@@ -387,7 +425,10 @@ impl Service {
                     .ok()
                     .map(Proof::TotpStep)
             }
-            SecondFactor::Passkey(answer) => self.check_employer_passkey(&ssin, answer).await?,
+            SecondFactor::Passkey(_) => match &assertion {
+                Some(a) => self.check_employer_passkey(&ssin, a).await?,
+                None => None,
+            },
         };
         let proof = match (password_ok, second_ok) {
             (true, Some(proof)) => proof,
@@ -428,30 +469,36 @@ impl Service {
         self.employer_session(user, now, factor).await
     }
 
-    /// A passkey answer as second factor of `ssin`: verified against that
-    /// person's own passkey, or `None` (unknown, someone else's, refused).
-    /// Malformed or expired answers are errors of their own.
-    async fn check_employer_passkey(&self, ssin: &Ssin, answer: &PasskeyAnswer) -> Result<Option<Proof>> {
+    /// The parts of a sign-in passkey answer, its sealed challenge opened.
+    fn decode_employer_assertion(&self, answer: &PasskeyAnswer) -> Result<DecodedAssertion> {
         let (challenge, _) = self.open_challenge("employer-passkey-get", &answer.state)?;
+        Ok(DecodedAssertion {
+            challenge,
+            state: answer.state.clone(),
+            credential_id: answer.credential_id.trim_end_matches('=').to_string(),
+            client_data: b64("clientDataJSON", &answer.client_data_json)?,
+            authenticator_data: b64("authenticatorData", &answer.authenticator_data)?,
+            signature: b64("signature", &answer.signature)?,
+        })
+    }
+
+    /// A passkey answer as second factor of `ssin`: verified against that
+    /// person's own passkey, or `None` (unknown, someone else's, refused,
+    /// replayed).
+    async fn check_employer_passkey(&self, ssin: &Ssin, a: &DecodedAssertion) -> Result<Option<Proof>> {
         let rp = self.relying_party()?;
-        // Decoded before the passkey is looked up: a malformed answer is
-        // refused alike whoever the credential belongs to.
-        let client_data = b64("clientDataJSON", &answer.client_data_json)?;
-        let authenticator_data = b64("authenticatorData", &answer.authenticator_data)?;
-        let signature = b64("signature", &answer.signature)?;
-        let id = answer.credential_id.trim_end_matches('=');
-        if !crate::worker::credential_id_ok(id) {
+        if !crate::worker::credential_id_ok(&a.credential_id) {
             return Ok(None);
         }
-        let Some(record) = self.store.employer_passkey(id).await?.filter(|r| &r.ssin == ssin) else {
+        let Some(record) = self.store.employer_passkey(&a.credential_id).await?.filter(|r| &r.ssin == ssin) else {
             return Ok(None);
         };
         let Ok(count) = webauthn::verify_assertion(
             &rp,
-            &challenge,
-            &client_data,
-            &authenticator_data,
-            &signature,
+            &a.challenge,
+            &a.client_data,
+            &a.authenticator_data,
+            &a.signature,
             &record.public_key,
             u32::try_from(record.sign_count).unwrap_or(0),
         ) else {
@@ -459,55 +506,122 @@ impl Service {
         };
         // A challenge signs in once: a captured answer cannot be replayed
         // while it is fresh (passkeys that keep no signature counter).
-        if !self.remember_passkey_challenge("employer-passkey", &answer.state).await? {
+        if !self.remember_passkey_challenge("employer-passkey", &a.state).await? {
             return Ok(None);
         }
         Ok(Some(Proof::Passkey { credential_id: record.credential_id, sign_count: i64::from(count) }))
     }
 
+    fn secrets_key(&self) -> Result<&SecretBox> {
+        self.secrets.as_deref().ok_or_else(|| {
+            ServiceError::Internal(
+                "this process has no secrets key: the employer users' TOTP secrets can be neither sealed nor \
+                 opened (ciao serve reads the key from its key file)"
+                    .into(),
+            )
+        })
+    }
+
     /// A TOTP secret as it is stored: sealed with the secrets key, bound to
     /// its person.
     pub(crate) fn seal_totp_secret(&self, ssin: &Ssin, secret: &[u8]) -> Result<Vec<u8>> {
-        self.secrets
+        self.secrets_key()?
             .seal(totp_aad(ssin).as_bytes(), secret)
             .map_err(|e| ServiceError::Internal(format!("sealing a TOTP secret: {e}")))
     }
 
+    /// A stored TOTP secret, opened; one in plain (written by a node of an
+    /// earlier version during an upgrade) is taken as it is.
     fn open_totp_secret(&self, ssin: &Ssin, stored: &[u8]) -> Result<Vec<u8>> {
-        self.secrets.open(totp_aad(ssin).as_bytes(), stored).map_err(|e| {
+        if stored.len() == ciao_auth::totp::SECRET_LEN {
+            return Ok(stored.to_vec());
+        }
+        let key = self.secrets_key()?;
+        key.open(totp_aad(ssin).as_bytes(), stored).map_err(|e| {
             ServiceError::Internal(format!(
-                "the TOTP secret of {} does not open with the secrets key {} ({e}): is this the key file the \
-                 database's secrets were sealed with?",
+                "the TOTP secret of {} does not open with the secrets key {} ({e})",
                 ssin.masked(),
-                self.secrets.fingerprint()
+                key.fingerprint()
             ))
         })
     }
 
-    /// At start: seals the TOTP secrets stored in plain (from before they
-    /// were encrypted), and refuses a database whose sealed secrets do not
-    /// open with this key (another node's key file, a lost key): better no
-    /// start than users who cannot sign in.
-    pub(crate) async fn seal_totp_secrets(&self) -> Result<()> {
+    /// What `key` makes of the TOTP secrets of the database behind `store`,
+    /// changing nothing: the key the database records, how many users, how
+    /// many secrets in plain, whose secret does not open (what `ciao
+    /// enterprise user forget-unreadable` would forget).
+    pub async fn secrets_report(store: &dyn ciao_store::Store, key: &SecretBox) -> Result<SecretsReport> {
+        let recorded = store.find_secret(KEY_FINGERPRINT).await?.map(|v| String::from_utf8_lossy(&v).into_owned());
+        let mut report = SecretsReport {
+            recorded_fingerprint: recorded,
+            key_fingerprint: key.fingerprint().to_string(),
+            users: 0,
+            plain: 0,
+            unreadable: Vec::new(),
+        };
+        for (ssin, stored) in store.employer_totp_secrets().await? {
+            report.users += 1;
+            if stored.len() == ciao_auth::totp::SECRET_LEN {
+                report.plain += 1;
+            } else if key.open(totp_aad(&ssin).as_bytes(), &stored).is_err() {
+                report.unreadable.push(ssin);
+            }
+        }
+        Ok(report)
+    }
+
+    /// At start, with a secrets key: the database records its key's
+    /// fingerprint the first time and refuses another key afterwards (a
+    /// node with another key file, a key made anew by mistake), even before
+    /// any secret is sealed; secrets stored in plain (from before they were
+    /// sealed) are sealed. With `forget_unreadable_secrets` (after a lost
+    /// key), the sign-in of the users whose secret does not open is
+    /// forgotten, audited, and the database takes this key.
+    pub(crate) async fn check_secrets(&self) -> Result<()> {
+        let Some(key) = self.secrets.as_deref() else {
+            return Ok(());
+        };
+        let ours = key.fingerprint().as_bytes();
+        let recorded = self.store.secret(KEY_FINGERPRINT, ours, self.now()).await?;
+        let forget = self.config.forget_unreadable_secrets;
+        if recorded != ours && !forget {
+            return Err(ServiceError::Conflict(format!(
+                "this database's TOTP secrets are sealed with the secrets key {}, this process has the key {}: \
+                 give it the database's key file (--secrets-key-file; every node of one database needs the same \
+                 file), or, if that key is lost, see `ciao enterprise user forget-unreadable`",
+                String::from_utf8_lossy(&recorded),
+                key.fingerprint()
+            )));
+        }
         let mut sealed_now = 0;
         for (ssin, stored) in self.store.employer_totp_secrets().await? {
             if stored.len() == ciao_auth::totp::SECRET_LEN {
                 let sealed = self.seal_totp_secret(&ssin, &stored)?;
-                self.store.set_employer_totp_secret(&ssin, &sealed).await?;
-                sealed_now += 1;
+                // Only if it is still the plain one (another node may be sealing too).
+                if self.store.set_employer_totp_secret(&ssin, Some(&stored), &sealed).await? {
+                    sealed_now += 1;
+                }
             } else if let Err(e) = self.open_totp_secret(&ssin, &stored) {
-                if !self.config.forget_unreadable_secrets {
-                    return Err(e);
+                if !forget {
+                    return Err(ServiceError::Conflict(format!(
+                        "{e}: the database holds a secret this key does not open; see `ciao enterprise user \
+                         forget-unreadable`"
+                    )));
                 }
                 self.store.forget_employer_sign_in(&ssin).await?;
                 let operator = Caller::Operator { name: "start".into() };
-                let detail = serde_json::json!({ "reason": "TOTP secret unreadable with this key", "key": self.secrets.fingerprint() });
+                let detail =
+                    serde_json::json!({ "reason": "TOTP secret unreadable with this key", "key": key.fingerprint() });
                 self.audit(&operator, "employer.sign_in_forgotten", Some(ssin.masked()), detail).await?;
                 tracing::warn!(person = %ssin.masked(), "sign-in forgotten: invite this person again");
             }
         }
+        if recorded != ours {
+            self.store.replace_secret(KEY_FINGERPRINT, ours, self.now()).await?;
+            tracing::warn!(old = %String::from_utf8_lossy(&recorded), new = key.fingerprint(), "the database now takes this secrets key");
+        }
         if sealed_now > 0 {
-            tracing::info!(count = sealed_now, key = self.secrets.fingerprint(), "TOTP secrets stored in plain sealed");
+            tracing::info!(count = sealed_now, key = key.fingerprint(), "TOTP secrets stored in plain sealed");
         }
         Ok(())
     }

@@ -134,9 +134,10 @@ pub struct Config {
     /// says so; reset and "end the day now" are allowed.
     pub simulation: bool,
     /// The key the employer users' TOTP secrets are sealed with, kept
-    /// outside the database (`ciao serve` reads it from its key file). None:
-    /// a key of this process alone (tests, benchmarks on fresh databases);
-    /// a database whose secrets were sealed with another key is refused.
+    /// outside the database (the binary reads it from its key file); the
+    /// database records its fingerprint and refuses another key. None: this
+    /// process neither seals nor opens TOTP secrets (benchmarks, tests
+    /// without employer users): enrolment and TOTP sign-in then fail.
     pub secrets: Option<Arc<ciao_auth::secretbox::SecretBox>>,
     /// At start, forget (instead of refusing the database) the sign-in of
     /// employer users whose TOTP secret does not open with this key: the
@@ -184,8 +185,9 @@ pub struct Service {
     channels: Arc<channels::ChannelCache>,
     token_key: Arc<ciao_auth::token::TokenKey>,
     sealer: Arc<worker::Sealer>,
-    /// Seals the employer users' TOTP secrets at rest.
-    secrets: Arc<ciao_auth::secretbox::SecretBox>,
+    /// Seals the employer users' TOTP secrets at rest (None: this process
+    /// has no key, and neither seals nor opens them).
+    secrets: Option<Arc<ciao_auth::secretbox::SecretBox>>,
     pub metrics: Arc<validation::ValidationMetrics>,
 }
 
@@ -210,16 +212,7 @@ impl Service {
         let candidate = ciao_auth::token::TokenKey::generate_secret()
             .map_err(|e| ServiceError::Internal(format!("no randomness for the worker secret: {e}")))?;
         let worker_secret = store.secret(worker::WORKER_SECRET, &candidate, clock.now()).await?;
-        let secrets = match &config.secrets {
-            Some(s) => s.clone(),
-            None => {
-                let key = ciao_auth::secretbox::generate_key()
-                    .map_err(|e| ServiceError::Internal(format!("no randomness for the secrets key: {e}")))?;
-                let sealer = ciao_auth::secretbox::SecretBox::new(&key)
-                    .map_err(|e| ServiceError::Internal(format!("secrets key: {e}")))?;
-                Arc::new(sealer)
-            }
-        };
+        let secrets = config.secrets.clone();
         let service = Self {
             store,
             clock,
@@ -230,7 +223,7 @@ impl Service {
             secrets,
             metrics: Arc::new(validation::ValidationMetrics::default()),
         };
-        service.seal_totp_secrets().await?;
+        service.check_secrets().await?;
         service.refresh_channels(true).await?;
         if service.config.simulation && service.store.simulation_state().await?.seeded_at.is_none() {
             service.seed_simulation().await?;

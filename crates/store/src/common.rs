@@ -5,7 +5,7 @@
 
 use ciao_domain::clock::from_micros;
 use ciao_domain::reference::{Declaration, Principal, Sector};
-use ciao_domain::search::{SearchCriteria, SortKey, parse_date};
+use ciao_domain::search::{SearchCriteria, SortKey, parse_any_date};
 use ciao_domain::{
     Address, CancelReason, Channel, DeclarationNumber, Employer, EnterpriseNumber, Event, ForeignVatNumber,
     HistoryEntry, LimosaId, NewRegistration, Person, PlaceOfWork, Registration, RegistrationId, RegistrationType,
@@ -602,7 +602,7 @@ pub(crate) struct DeclarationRow {
 }
 
 pub(crate) fn date_of(s: &str) -> Result<Date, StoreError> {
-    parse_date(s).ok_or_else(|| StoreError::Corrupt(format!("date {s:?}")))
+    parse_any_date(s).ok_or_else(|| StoreError::Corrupt(format!("date {s:?}")))
 }
 
 pub(crate) fn opt_date_of(s: Option<&str>) -> Result<Option<Date>, StoreError> {
@@ -1772,6 +1772,26 @@ macro_rules! impl_store {
                 Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.write).await?)
             }
 
+            async fn find_secret(&self, name: &str) -> Result<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.write)
+                    .await?)
+            }
+
+            async fn replace_secret(&self, name: &str, value: &[u8], at: OffsetDateTime) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+                )
+                .bind(name)
+                .bind(value)
+                .bind(to_micros(at))
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
             async fn claim_validations(
                 &self,
                 limit: u32,
@@ -2351,8 +2371,11 @@ macro_rules! impl_store {
                 at: OffsetDateTime,
             ) -> Result<bool> {
                 let mut tx = self.write.begin_with($begin_write).await?;
+                // The counter only goes up (two sign-ins at once cannot lower
+                // it); a passkey without counter keeps 0.
                 let n = sqlx::query(
-                    "UPDATE employer_passkeys SET sign_count = $3, last_used_at = $4 WHERE credential_id = $1 AND ssin = $2",
+                    "UPDATE employer_passkeys SET sign_count = $3, last_used_at = $4 \
+                     WHERE credential_id = $1 AND ssin = $2 AND (sign_count < $3 OR $3 = 0)",
                 )
                 .bind(credential_id)
                 .bind(ssin.as_str())
@@ -2421,13 +2444,22 @@ macro_rules! impl_store {
                     .collect()
             }
 
-            async fn set_employer_totp_secret(&self, ssin: &ciao_domain::Ssin, stored: &[u8]) -> Result<()> {
-                sqlx::query("UPDATE employer_credentials SET totp_secret = $2 WHERE ssin = $1")
-                    .bind(ssin.as_str())
-                    .bind(stored)
-                    .execute(&self.write)
-                    .await?;
-                Ok(())
+            async fn set_employer_totp_secret(
+                &self,
+                ssin: &ciao_domain::Ssin,
+                old: Option<&[u8]>,
+                stored: &[u8],
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE employer_credentials SET totp_secret = $2 WHERE ssin = $1 AND ($3 IS NULL OR totp_secret = $3)",
+                )
+                .bind(ssin.as_str())
+                .bind(stored)
+                .bind(old)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
             }
 
             async fn forget_employer_sign_in(&self, ssin: &ciao_domain::Ssin) -> Result<()> {
@@ -2444,9 +2476,9 @@ macro_rules! impl_store {
 
             async fn add_web_session(&self, kind: &str, ssin: &ciao_domain::Ssin, session: &$crate::WebSession) -> Result<()> {
                 let mut tx = self.write.begin_with($begin_write).await?;
-                sqlx::query("DELETE FROM web_sessions WHERE kind = $1 AND ssin = $2 AND expires_at < $3")
-                    .bind(kind)
-                    .bind(ssin.as_str())
+                // Sessions expired by now, anyone's (indexed by expiry): the
+                // table holds the live ones and the recently ended.
+                sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1")
                     .bind(to_micros(session.issued_at))
                     .execute(&mut *tx)
                     .await?;

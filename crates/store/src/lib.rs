@@ -460,6 +460,10 @@ pub trait Store: Send + Sync + 'static {
     /// The secret of this name, created from `candidate` on first use, the
     /// same for every node sharing the database.
     async fn secret(&self, name: &str, candidate: &[u8], at: OffsetDateTime) -> Result<Vec<u8>>;
+    /// The value of a named server secret, if there is one (nothing created).
+    async fn find_secret(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Sets a named server secret to `value`, whatever it was.
+    async fn replace_secret(&self, name: &str, value: &[u8], at: OffsetDateTime) -> Result<()>;
 
     /// Claims up to `limit` queued registrations for `lease` (several
     /// workers, even on several nodes, never hold the same one).
@@ -569,8 +573,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every employer user's TOTP secret as stored (sealed, or in plain
     /// from before secrets were encrypted), to check and seal them at start.
     async fn employer_totp_secrets(&self) -> Result<Vec<(Ssin, Vec<u8>)>>;
-    /// Replaces a user's stored TOTP secret (the same secret, sealed).
-    async fn set_employer_totp_secret(&self, ssin: &Ssin, stored: &[u8]) -> Result<()>;
+    /// Replaces a user's stored TOTP secret (the same secret, sealed), only
+    /// if it is still `old` when given; whether it was replaced.
+    async fn set_employer_totp_secret(&self, ssin: &Ssin, old: Option<&[u8]>, stored: &[u8]) -> Result<bool>;
     /// Removes a user's sign-in (password, TOTP secret, passkeys): they set
     /// it up again with a new invitation.
     async fn forget_employer_sign_in(&self, ssin: &Ssin) -> Result<()>;

@@ -13,3 +13,4 @@ CREATE TABLE web_sessions (
     revoked_at   INTEGER,
     PRIMARY KEY (kind, ssin, issued_at)
 );
+CREATE INDEX web_sessions_expires ON web_sessions (expires_at);
