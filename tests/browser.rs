@@ -120,6 +120,17 @@ async fn a_worker_registers_by_phone() {
     browser.screenshot("my-registrations").await;
     browser.assert_accessible("my registrations").await;
 
+    // 7b. Where the worker is signed in: this phone, with its browser.
+    browser.click("a[href='/w/sessions']").await;
+    browser.wait_for_text("h1", "Waar u aangemeld bent").await;
+    browser.wait_for_text("#sessions", "(dit toestel)").await;
+    browser.wait_for_text("#sessions", "Chrome").await;
+    assert_eq!(browser.find_all("#sessions li").await.len(), 1, "one phone");
+    browser.screenshot("sessions").await;
+    browser.assert_accessible("where you are signed in").await;
+    browser.click("a[href='/w/registrations']").await;
+    browser.wait_for_text("h1", "Mijn registraties").await;
+
     // 8. Signed out, then in again with the passkey: scan, one tap.
     browser.click("header button.link").await;
     browser.wait_for_text("h2", "Aanmelden").await;

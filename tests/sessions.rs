@@ -50,10 +50,10 @@ fn copy_of(app: &TestApp, name: &str, value: &str) -> WebClient {
     b
 }
 
-/// One row of the table `#sessions`.
+/// One entry of the list `#sessions`.
 #[derive(Debug)]
 struct Row {
-    /// The first cell: the device and, for the current one, "(this device)".
+    /// Its first line: the device and, for the current one, "(this device)".
     device: String,
     current: bool,
     /// The hidden `id` of its sign-out form (None for the current session).
@@ -61,15 +61,14 @@ struct Row {
 }
 
 fn session_rows(body: &str) -> Vec<Row> {
-    let start = body.find("<table id=\"sessions\">").unwrap_or_else(|| panic!("no table #sessions in {body}"));
-    let table = &body[start..start + body[start..].find("</table>").expect("the table ends")];
-    let tbody = &table[table.find("<tbody>").expect("a tbody") + "<tbody>".len()..];
-    tbody
-        .split("<tr>")
+    let start = body.find("<ul id=\"sessions\"").unwrap_or_else(|| panic!("no list #sessions in {body}"));
+    let list = &body[start..start + body[start..].find("</ul>").expect("the list ends")];
+    list.split("<li>")
         .skip(1)
         .map(|row| {
-            let cell = row.strip_prefix("<td>").unwrap_or_else(|| panic!("a row starts with a cell: {row}"));
-            let device = cell[..cell.find("</td>").expect("the cell ends")].to_string();
+            const DEVICE: &str = "<p class=\"device\">";
+            let line = row.strip_prefix(DEVICE).unwrap_or_else(|| panic!("an entry starts with its device: {row}"));
+            let device = line[..line.find("</p>").expect("the line ends")].to_string();
             let id = row.find("name=\"id\" value=\"").map(|i| {
                 let v = &row[i + "name=\"id\" value=\"".len()..];
                 v[..v.find('"').unwrap()].parse::<i64>().unwrap_or_else(|e| panic!("id {v}: {e}"))

@@ -132,7 +132,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
         notice = notice.unwrap_or_default(),
         passkeys = t(lang, "e.passkeys"),
         intro = t(lang, "e.passkeys_intro"),
-        sessions = crate::sessions_page::sessions_section(lang, &sessions, "/e/security/sessions", &c.csrf(state)),
+        sessions = crate::sessions_page::sessions_section(lang, &sessions, "/e/security/sessions", &c.csrf(state), 2),
     );
     page(c, state, status, t(lang, "e.security_title"), &body)
 }

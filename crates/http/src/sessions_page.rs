@@ -16,10 +16,12 @@ fn provider(lang: Lang, p: &str) -> String {
     if crate::i18n::keys().any(|k| k == key) { t(lang, &key).to_string() } else { esc(p) }
 }
 
-/// The table of sessions, each with a sign-out form posting to `action`
-/// (with `hidden`, e.g. the CSRF field), and a form to sign out all others.
-pub(crate) fn sessions_section(lang: Lang, sessions: &[SessionView], action: &str, hidden: &str) -> String {
-    let rows: String = sessions
+/// The list of sessions under a heading of level `level` (1 on the worker's
+/// own page, 2 in the employer's security page), each with a sign-out form
+/// posting to `action` (with `hidden`, e.g. the CSRF field), and a form to
+/// sign out all the others. A list, not a table: it reads on a narrow phone.
+pub(crate) fn sessions_section(lang: Lang, sessions: &[SessionView], action: &str, hidden: &str, level: u8) -> String {
+    let items: String = sessions
         .iter()
         .map(|s| {
             let device = if s.device.is_empty() { t(lang, "session_unknown_device").to_string() } else { esc(&s.device) };
@@ -28,16 +30,20 @@ pub(crate) fn sessions_section(lang: Lang, sessions: &[SessionView], action: &st
                 String::new()
             } else {
                 format!(
-                    "<form method=\"post\" action=\"{action}\" class=\"inline\">{hidden}<input type=\"hidden\" name=\"id\" value=\"{id}\">\
+                    "<form method=\"post\" action=\"{action}\">{hidden}<input type=\"hidden\" name=\"id\" value=\"{id}\">\
                      <button type=\"submit\" class=\"link\">{label}<span class=\"sr\"> ({device})</span></button></form>",
                     id = s.id,
                     label = t(lang, "session_end"),
                 )
             };
             format!(
-                "<tr><td>{device}{this}</td><td>{how}</td><td>{since}</td><td>{seen}</td><td>{end}</td></tr>",
+                "<li><p class=\"device\">{device}{this}</p><p>{how_label}: {how} · {since_label}: {since} · \
+                 {seen_label}: {seen}</p>{end}</li>",
+                how_label = t(lang, "session_how"),
                 how = provider(lang, &s.provider),
+                since_label = t(lang, "session_signed_in"),
                 since = brussels(s.signed_in_at, true),
+                seen_label = t(lang, "session_last_seen"),
                 seen = brussels(s.last_seen_at, true),
             )
         })
@@ -51,17 +57,11 @@ pub(crate) fn sessions_section(lang: Lang, sessions: &[SessionView], action: &st
     } else {
         String::new()
     };
+    let level = level.clamp(1, 6);
     format!(
-        "<section aria-labelledby=\"sessions-title\"><h2 id=\"sessions-title\">{title}</h2><p>{intro}</p>\
-         <table id=\"sessions\"><thead><tr><th scope=\"col\">{device}</th><th scope=\"col\">{how}</th><th scope=\"col\">{since}</th>\
-         <th scope=\"col\">{seen}</th><th scope=\"col\"><span class=\"sr\">{end}</span></th></tr></thead>\
-         <tbody>{rows}</tbody></table>{others}</section>",
+        "<section aria-labelledby=\"sessions-title\"><h{level} id=\"sessions-title\">{title}</h{level}><p>{intro}</p>\
+         <ul id=\"sessions\" class=\"sessions\">{items}</ul>{others}</section>",
         title = t(lang, "sessions_title"),
         intro = t(lang, "sessions_intro"),
-        device = t(lang, "session_device"),
-        how = t(lang, "session_how"),
-        since = t(lang, "session_signed_in"),
-        seen = t(lang, "session_last_seen"),
-        end = t(lang, "session_end"),
     )
 }

@@ -702,11 +702,10 @@ async fn sessions_page(state: &AppState, lang: Lang, headers: &HeaderMap, notice
         Err(e) => return unavailable(e),
     };
     let body = format!(
-        "{top}<h1>{title}</h1>{notice}{section}",
+        "{top}{notice}{section}",
         top = top(lang, "/w/sessions", Some(&caller)),
-        title = t(lang, "sessions_title"),
         notice = notice.map(|n| format!("<p class=\"notice\" role=\"status\">{n}</p>")).unwrap_or_default(),
-        section = crate::sessions_page::sessions_section(lang, &sessions, "/w/sessions", ""),
+        section = crate::sessions_page::sessions_section(lang, &sessions, "/w/sessions", "", 1),
     );
     html(StatusCode::OK, lang, t(lang, "sessions_title"), &body)
 }

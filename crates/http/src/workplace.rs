@@ -75,7 +75,7 @@ button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #e8a0
 .state.in{background:#e3f4e8;color:#0a4d21}.state.out{background:#f1f1f1;color:#222}.ok{background:#e3f4e8;padding:.5rem;border-radius:6px}\
 .alert{border-left:6px solid #b00020;background:#fdecee;padding:.5rem 1rem;margin:.5rem 0}.alert ul{margin:0;padding-left:1rem}\
 .receipt{border:4px solid #0a6b2d;border-radius:10px;padding:1rem;margin:.5rem 0}.receipt.out{border-color:#9c1c1c}.huge{font-size:2.4rem;font-weight:800}\
-.regs{list-style:none;padding:0}.reg{border-bottom:1px solid #ccc;padding:.5rem 0}.reg p{margin:.2rem 0}.kind.in{color:#0a6b2d}.kind.out{color:#9c1c1c}\
+.regs,.sessions{list-style:none;padding:0}.reg,.sessions li{border-bottom:1px solid #ccc;padding:.5rem 0}.reg p,.sessions p{margin:.2rem 0}.kind.in{color:#0a6b2d}.kind.out{color:#9c1c1c}\
 .qr svg{width:100%;max-width:18rem;height:auto}.display .qr svg{max-width:min(62vh,36rem)}.display{text-align:center}.titles{font-size:1.2rem}\
 .note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}\
 main:has(header.wide){max-width:84rem}.brand{margin:0;font-weight:600}.brand a{display:inline-block;min-height:44px;line-height:44px}\
