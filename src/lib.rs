@@ -247,14 +247,7 @@ impl Cli {
 /// `ciao enterprise user forget-unreadable` without --yes: what the key file
 /// makes of the database's TOTP secrets, changing nothing.
 async fn forget_unreadable_dry_run(url: &str, config: &Config, key_path: &std::path::Path) -> anyhow::Result<()> {
-    let environment = if config.simulation {
-        ciao_service::ciao_store::Environment::Simulation
-    } else {
-        ciao_service::ciao_store::Environment::Production
-    };
-    let store = ciao_service::ciao_store::open_as(url, environment)
-        .await
-        .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))?;
+    let store = open_store(url, config).await?;
     let key = config.secrets.clone().context("no secrets key")?;
     let r = Service::secrets_report(&*store, &key).await?;
     println!("the database's secrets key: {}", r.recorded_fingerprint.as_deref().unwrap_or("none recorded yet"));
@@ -327,15 +320,20 @@ pub fn operator() -> Caller {
 /// created for it; one of the other environment is refused) and starts the
 /// service on it.
 pub async fn open_service(url: &str, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Service> {
+    let store = open_store(url, &config).await?;
+    Ok(Service::start(store, clock, config).await?)
+}
+
+/// Opens the database for the configured environment (created when new).
+async fn open_store(url: &str, config: &Config) -> anyhow::Result<Arc<dyn ciao_service::ciao_store::Store>> {
     let environment = if config.simulation {
         ciao_service::ciao_store::Environment::Simulation
     } else {
         ciao_service::ciao_store::Environment::Production
     };
-    let store = ciao_service::ciao_store::open_as(url, environment)
+    ciao_service::ciao_store::open_as(url, environment)
         .await
-        .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))?;
-    Ok(Service::start(store, clock, config).await?)
+        .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(url)))
 }
 
 /// A server that runs in this process (for `serve` and for the tests).
