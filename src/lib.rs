@@ -109,6 +109,11 @@ pub enum Command {
         #[command(subcommand)]
         command: client::ClientCommand,
     },
+    /// The key the employer users' TOTP secrets are sealed with.
+    SecretsKey {
+        #[command(subcommand)]
+        command: SecretsKeyCommand,
+    },
     /// The simulation environment (implies --simulation): a REST account with
     /// a fresh key and certificate, reset to the seed, end the day now.
     Simulation {
@@ -211,6 +216,15 @@ pub fn default_data_dir() -> PathBuf {
 pub const DATABASE_FILE: &str = "ciao.db";
 /// The default SQLite file of the simulation environment, in the data directory.
 pub const SIMULATION_DATABASE_FILE: &str = "ciao-simulation.db";
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsKeyCommand {
+    /// A new key: every TOTP secret is sealed again with it and the database
+    /// takes it; the key file is replaced (the old one kept beside it as
+    /// FILE.old-FINGERPRINT). Stop every node first, give them the new file
+    /// after. An interrupted rotation can be run again.
+    Rotate,
+}
 
 impl Cli {
     /// Whether this command works in the simulation environment.
@@ -586,6 +600,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin::channel_command(&service, command).await
         }
         Command::Client { command } => client::run(command).await,
+        Command::SecretsKey { command: SecretsKeyCommand::Rotate } => {
+            let path = cli.secrets_key_path();
+            let old = base.secrets.clone().context("no secrets key")?;
+            let mut new_path = path.clone().into_os_string();
+            new_path.push(".new");
+            let new_path = PathBuf::from(new_path);
+            // Made once: an interrupted rotation finds it again.
+            let new = Arc::new(load_or_create_secrets_key(&new_path)?);
+            let config = Config { rotating_to: Some(new.clone()), ..base };
+            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
+            let n = service.rotate_secrets_key(&new).await?;
+            let mut kept = path.clone().into_os_string();
+            kept.push(format!(".old-{}", old.fingerprint()));
+            let kept = PathBuf::from(kept);
+            std::fs::rename(&path, &kept).with_context(|| format!("cannot keep the old key as {}", kept.display()))?;
+            std::fs::rename(&new_path, &path)
+                .with_context(|| format!("cannot put the new key at {}", path.display()))?;
+            println!(
+                "{n} TOTP secrets sealed again; the database now takes the key {} (was {})",
+                new.fingerprint(),
+                old.fingerprint()
+            );
+            println!(
+                "the new key is at {}; the old one is kept at {}: give every node the new file before starting it, \
+                 then delete the old one",
+                path.display(),
+                kept.display()
+            );
+            Ok(())
+        }
         Command::Simulation { command } => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             simulation::run(&service, command).await

@@ -101,6 +101,25 @@ fn the_secrets_key_file_is_created_once_and_checked() {
     let o = run(&["migrate"]);
     assert!(o.status.success(), "the database now takes the new key: {}", text(&o.stderr));
 
+    // A rotation: a new key in the file, the old one kept beside it, and the
+    // database takes the new one.
+    let before = std::fs::read_to_string(&key).unwrap();
+    let o = run(&["secrets-key", "rotate"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("sealed again"), "{}", text(&o.stdout));
+    let after = std::fs::read_to_string(&key).unwrap();
+    assert_ne!(before, after, "a new key");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ciao-secrets.key.old-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the old key kept");
+    assert_eq!(std::fs::read_to_string(kept[0].path()).unwrap(), before);
+    let o = run(&["migrate"]);
+    assert!(o.status.success(), "the new key opens the database: {}", text(&o.stderr));
+
     std::fs::write(&key, "not a key\n").unwrap();
     let o = run(&["migrate"]);
     assert!(!o.status.success());

@@ -156,3 +156,38 @@ async fn another_key_is_refused_before_any_secret(backend: Backend) {
     app.finish().await;
 }
 both_backends!(another_key_is_refused_before_any_secret_t, another_key_is_refused_before_any_secret);
+
+/// A rotation seals every secret again with the new key and the database
+/// takes it; the old key is refused from then on. An interrupted rotation
+/// (some secrets already sealed with the new key) starts again and ends.
+async fn the_key_rotates(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, config_with(8)).await else { return };
+    let w = seed(&app).await;
+    let (ann, bob) = (ssin(700_909_009), ssin(701_010_010));
+    let ann_secret = enrolled(&app.service, &w.e1, &ann).await;
+    let bob_secret = enrolled(&app.service, &w.e1, &bob).await;
+    let store = app.service.store().clone();
+
+    // Interrupted: Bob's secret is already sealed with the new key.
+    let new = Arc::new(SecretBox::new(&[9; 32]).unwrap());
+    let bob_ssin = Ssin::parse(&bob).unwrap();
+    let resealed = new.seal(format!("ciao totp secret v1|{bob}").as_bytes(), &bob_secret).unwrap();
+    store.set_employer_totp_secret(&bob_ssin, None, &resealed).await.unwrap();
+    assert!(Service::start(store.clone(), Arc::new(SystemClock), config_with(8)).await.is_err(), "a mixed database");
+
+    let mut rotating = config_with(8);
+    rotating.rotating_to = Some(new.clone());
+    let service = Service::start(store.clone(), Arc::new(SystemClock), rotating).await.expect("the rotation starts");
+    assert_eq!(service.rotate_secrets_key(&new).await.unwrap(), 1, "Ann's secret; Bob's was done");
+    let audit = service.store().audit_entries(20).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "secrets.key_rotated"), "{audit:?}");
+
+    let err =
+        Service::start(store.clone(), Arc::new(SystemClock), config_with(8)).await.err().expect("old key refused");
+    assert!(format!("{err}").contains("secrets key"), "{err}");
+    let service = Service::start(store, Arc::new(SystemClock), config_with(9)).await.expect("the new key");
+    service.employer_sign_in(&ann, PASSWORD, &code(&ann_secret, 1)).await.expect("Ann signs in");
+    service.employer_sign_in(&bob, PASSWORD, &code(&bob_secret, 1)).await.expect("Bob signs in");
+    app.finish().await;
+}
+both_backends!(the_key_rotates_t, the_key_rotates);

@@ -584,7 +584,9 @@ impl Service {
         let ours = key.fingerprint().as_bytes();
         let recorded = self.store.secret(KEY_FINGERPRINT, ours, self.now()).await?;
         let forget = self.config.forget_unreadable_secrets;
-        if recorded != ours && !forget {
+        let rotating_to = self.config.rotating_to.as_deref();
+        let recorded_is_new = rotating_to.is_some_and(|n| recorded == n.fingerprint().as_bytes());
+        if recorded != ours && !forget && !recorded_is_new {
             return Err(ServiceError::Conflict(format!(
                 "this database's TOTP secrets are sealed with the secrets key {}, this process has the key {}: \
                  give it the database's key file (--secrets-key-file; every node of one database needs the same \
@@ -602,6 +604,10 @@ impl Service {
                     sealed_now += 1;
                 }
             } else if let Err(e) = self.open_totp_secret(&ssin, &stored) {
+                if rotating_to.is_some_and(|n| n.open(totp_aad(&ssin).as_bytes(), &stored).is_ok()) {
+                    // Sealed again by an interrupted rotation.
+                    continue;
+                }
                 if !forget {
                     return Err(ServiceError::Conflict(format!(
                         "{e}: the database holds a secret this key does not open; see `ciao enterprise user \
@@ -616,7 +622,7 @@ impl Service {
                 tracing::warn!(person = %ssin.masked(), "sign-in forgotten: invite this person again");
             }
         }
-        if recorded != ours {
+        if recorded != ours && !recorded_is_new {
             self.store.replace_secret(KEY_FINGERPRINT, ours, self.now()).await?;
             tracing::warn!(old = %String::from_utf8_lossy(&recorded), new = key.fingerprint(), "the database now takes this secrets key");
         }
@@ -624,6 +630,35 @@ impl Service {
             tracing::info!(count = sealed_now, key = key.fingerprint(), "TOTP secrets stored in plain sealed");
         }
         Ok(())
+    }
+
+    /// Seals every TOTP secret again with `new` (those that still open with
+    /// the current key; those already sealed with `new` are left, so that
+    /// an interrupted rotation can run again), then makes the database take
+    /// `new`. Nodes still holding the old key stop opening the secrets: stop
+    /// them, rotate, give them the new key file, start them. How many
+    /// secrets were sealed again. Audited.
+    pub async fn rotate_secrets_key(&self, new: &SecretBox) -> Result<usize> {
+        let old = self.secrets_key()?;
+        let mut resealed = 0;
+        for (ssin, stored) in self.store.employer_totp_secrets().await? {
+            let aad = totp_aad(&ssin);
+            if stored.len() != ciao_auth::totp::SECRET_LEN && new.open(aad.as_bytes(), &stored).is_ok() {
+                continue;
+            }
+            let secret = self.open_totp_secret(&ssin, &stored)?;
+            let sealed = new
+                .seal(aad.as_bytes(), &secret)
+                .map_err(|e| ServiceError::Internal(format!("sealing a TOTP secret: {e}")))?;
+            if self.store.set_employer_totp_secret(&ssin, Some(&stored), &sealed).await? {
+                resealed += 1;
+            }
+        }
+        self.store.replace_secret(KEY_FINGERPRINT, new.fingerprint().as_bytes(), self.now()).await?;
+        let operator = Caller::Operator { name: "rotate".into() };
+        let detail = serde_json::json!({ "from": old.fingerprint(), "to": new.fingerprint(), "resealed": resealed });
+        self.audit(&operator, "secrets.key_rotated", None, detail).await?;
+        Ok(resealed)
     }
 
     pub(crate) async fn employer_user(&self, ssin: Ssin) -> Result<EmployerUser> {

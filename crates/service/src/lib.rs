@@ -144,6 +144,10 @@ pub struct Config {
     /// way out after a lost key (`ciao enterprise user forget-unreadable`);
     /// they are invited again.
     pub forget_unreadable_secrets: bool,
+    /// During `ciao secrets-key rotate`: the new key, whose secrets (and
+    /// fingerprint) an interrupted rotation may already have left in the
+    /// database; the start accepts them.
+    pub rotating_to: Option<Arc<ciao_auth::secretbox::SecretBox>>,
 }
 
 impl Default for Config {
@@ -156,6 +160,7 @@ impl Default for Config {
             simulation: false,
             secrets: None,
             forget_unreadable_secrets: false,
+            rotating_to: None,
         }
     }
 }
