@@ -126,6 +126,17 @@ fn totp_aad(ssin: &Ssin) -> String {
     format!("ciao totp secret v1|{}", ssin.as_str())
 }
 
+/// A TOTP secret stored in plain (before secrets were sealed, or by a node
+/// of an earlier version): a bare secret, shorter than any sealed one.
+fn in_plain(stored: &[u8]) -> bool {
+    stored.len() == ciao_auth::totp::SECRET_LEN
+}
+
+/// Whether `key` opens the stored secret of `ssin`.
+fn opens(key: &SecretBox, ssin: &Ssin, stored: &[u8]) -> bool {
+    key.open(totp_aad(ssin).as_bytes(), stored).is_ok()
+}
+
 /// How long a passkey ceremony of the online service may take.
 const PASSKEY_CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
 
@@ -533,7 +544,7 @@ impl Service {
     /// A stored TOTP secret, opened; one in plain (written by a node of an
     /// earlier version during an upgrade) is taken as it is.
     fn open_totp_secret(&self, ssin: &Ssin, stored: &[u8]) -> Result<Vec<u8>> {
-        if stored.len() == ciao_auth::totp::SECRET_LEN {
+        if in_plain(stored) {
             return Ok(stored.to_vec());
         }
         let key = self.secrets_key()?;
@@ -561,9 +572,9 @@ impl Service {
         };
         for (ssin, stored) in store.employer_totp_secrets().await? {
             report.users += 1;
-            if stored.len() == ciao_auth::totp::SECRET_LEN {
+            if in_plain(&stored) {
                 report.plain += 1;
-            } else if key.open(totp_aad(&ssin).as_bytes(), &stored).is_err() {
+            } else if !opens(key, &ssin, &stored) {
                 report.unreadable.push(ssin);
             }
         }
@@ -597,14 +608,14 @@ impl Service {
         }
         let mut sealed_now = 0;
         for (ssin, stored) in self.store.employer_totp_secrets().await? {
-            if stored.len() == ciao_auth::totp::SECRET_LEN {
+            if in_plain(&stored) {
                 let sealed = self.seal_totp_secret(&ssin, &stored)?;
                 // Only if it is still the plain one (another node may be sealing too).
                 if self.store.set_employer_totp_secret(&ssin, Some(&stored), &sealed).await? {
                     sealed_now += 1;
                 }
             } else if let Err(e) = self.open_totp_secret(&ssin, &stored) {
-                if rotating_to.is_some_and(|n| n.open(totp_aad(&ssin).as_bytes(), &stored).is_ok()) {
+                if rotating_to.is_some_and(|n| opens(n, &ssin, &stored)) {
                     // Sealed again by an interrupted rotation.
                     continue;
                 }
@@ -643,7 +654,7 @@ impl Service {
         let mut resealed = 0;
         for (ssin, stored) in self.store.employer_totp_secrets().await? {
             let aad = totp_aad(&ssin);
-            if stored.len() != ciao_auth::totp::SECRET_LEN && new.open(aad.as_bytes(), &stored).is_ok() {
+            if !in_plain(&stored) && opens(new, &ssin, &stored) {
                 continue;
             }
             let secret = self.open_totp_secret(&ssin, &stored)?;
@@ -673,39 +684,18 @@ impl Service {
         now: OffsetDateTime,
         provider: &str,
     ) -> Result<EmployerSession> {
-        let issued = ciao_domain::clock::to_micros(now);
-        let cookie = self.sealer.seal("employer-session", &format!("{}|{issued}", user.ssin.as_str()));
-        let expires_at = now + EMPLOYER_SESSION_LIFETIME;
-        self.record_session(SessionKind::Employer, &user.ssin, now, provider, expires_at).await?;
+        let (cookie, expires_at) = self.open_session(SessionKind::Employer, &user.ssin, provider, now).await?;
         Ok(EmployerSession { cookie, user, expires_at })
     }
 
     /// The user behind a session cookie (roles read afresh: a withdrawn role
     /// is gone at the next page).
     pub async fn employer_from_session(&self, cookie: &str) -> Result<Option<EmployerUser>> {
-        let Some(payload) = self.sealer.open("employer-session", cookie) else {
+        let Some(live) = self.live_session(SessionKind::Employer, cookie).await? else {
             return Ok(None);
         };
-        let Some((ssin, issued)) = payload.split_once('|') else {
-            return Ok(None);
-        };
-        let (Ok(ssin), Ok(issued)) = (Ssin::parse(ssin), issued.parse::<i64>()) else {
-            return Ok(None);
-        };
-        let issued = ciao_domain::clock::from_micros(issued);
-        if self.now() >= issued + EMPLOYER_SESSION_LIFETIME {
-            return Ok(None);
-        }
-        match self.store.employer_credentials(&ssin).await? {
-            Some(c) if issued >= c.sessions_valid_after => {
-                if !self.session_alive(SessionKind::Employer, &ssin, issued).await? {
-                    return Ok(None);
-                }
-                let user = self.employer_user(ssin).await?;
-                Ok((!user.roles.is_empty()).then_some(user))
-            }
-            _ => Ok(None),
-        }
+        let user = self.employer_user(live.ssin).await?;
+        Ok((!user.roles.is_empty()).then_some(user))
     }
 
     /// The anti-CSRF token of a session: forms carry it, posts must match.

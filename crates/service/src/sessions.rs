@@ -27,6 +27,31 @@ impl SessionKind {
             Self::Employer => "employer",
         }
     }
+
+    /// What the cookie's seal is made for.
+    fn purpose(self) -> &'static str {
+        match self {
+            Self::Worker => "session",
+            Self::Employer => "employer-session",
+        }
+    }
+
+    fn lifetime(self) -> Duration {
+        match self {
+            Self::Worker => crate::worker::SESSION_LIFETIME,
+            Self::Employer => crate::employer::EMPLOYER_SESSION_LIFETIME,
+        }
+    }
+}
+
+/// A session a cookie names that still holds: signature, lifetime, the
+/// person's later activation or enrolment, and sign-outs checked.
+pub(crate) struct LiveSession {
+    pub(crate) ssin: Ssin,
+    /// The instant it was issued (names its row).
+    pub(crate) issued_at: OffsetDateTime,
+    /// Sessions of the person issued before this no longer count.
+    pub(crate) valid_after: OffsetDateTime,
 }
 
 /// A session as its person's page lists it.
@@ -94,98 +119,93 @@ pub fn describe_device(user_agent: &str) -> String {
 }
 
 impl Service {
-    /// Keeps the row of a new session.
-    pub(crate) async fn record_session(
+    /// A new session of `kind` for `ssin`: the cookie's value (sealed
+    /// person, issue instant and provider) and its expiry; its row kept.
+    pub(crate) async fn open_session(
         &self,
         kind: SessionKind,
         ssin: &Ssin,
-        issued_at: OffsetDateTime,
         provider: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<()> {
+        now: OffsetDateTime,
+    ) -> Result<(String, OffsetDateTime)> {
+        if provider.contains('|') {
+            return Err(ServiceError::Internal("a provider name may not contain |".into()));
+        }
+        let issued = ciao_domain::clock::to_micros(now);
+        let cookie = self.sealer.seal(kind.purpose(), &format!("{}|{issued}|{provider}", ssin.as_str()));
+        let expires_at = now + kind.lifetime();
         let session = WebSession {
-            issued_at,
+            issued_at: now,
             provider: provider.to_string(),
             device: String::new(),
-            last_seen_at: issued_at,
+            last_seen_at: now,
             expires_at,
             revoked_at: None,
         };
-        Ok(self.store.add_web_session(kind.as_str(), ssin, &session).await?)
+        self.store.add_web_session(kind.as_str(), ssin, &session).await?;
+        Ok((cookie, expires_at))
     }
 
-    /// Whether a session that passed its signature and lifetime checks is
-    /// still on (not signed out); notes when it was last seen.
-    pub(crate) async fn session_alive(
-        &self,
-        kind: SessionKind,
-        ssin: &Ssin,
-        issued_at: OffsetDateTime,
-    ) -> Result<bool> {
+    /// The session a cookie of `kind` names, when it still holds; notes when
+    /// it was last seen (at most every few minutes).
+    pub(crate) async fn live_session(&self, kind: SessionKind, cookie: &str) -> Result<Option<LiveSession>> {
+        let Some(payload) = self.sealer.open(kind.purpose(), cookie) else {
+            return Ok(None);
+        };
+        let mut parts = payload.split('|');
+        let (Some(ssin), Some(issued)) = (parts.next(), parts.next().and_then(|i| i.parse::<i64>().ok())) else {
+            return Ok(None);
+        };
+        let Ok(ssin) = Ssin::parse(ssin) else {
+            return Ok(None);
+        };
+        let issued_at = ciao_domain::clock::from_micros(issued);
         let now = self.now();
-        match self.store.web_session(kind.as_str(), ssin, issued_at).await? {
-            None => Ok(true),
-            Some(s) if s.revoked_at.is_some() => Ok(false),
-            Some(s) => {
-                if now - s.last_seen_at >= TOUCH_EVERY {
-                    self.store.touch_web_session(kind.as_str(), ssin, issued_at, None, now).await?;
-                }
-                Ok(true)
+        if now >= issued_at + kind.lifetime() {
+            return Ok(None);
+        }
+        let valid_after = match kind {
+            SessionKind::Worker => self.store.worker_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
+            SessionKind::Employer => self.store.employer_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
+        };
+        let Some(valid_after) = valid_after.filter(|v| issued_at >= *v) else {
+            return Ok(None);
+        };
+        // No row: issued before rows were kept, valid until it expires.
+        if let Some(row) = self.store.web_session(kind.as_str(), &ssin, issued_at).await? {
+            if row.revoked_at.is_some() {
+                return Ok(None);
+            }
+            if now - row.last_seen_at >= TOUCH_EVERY {
+                self.store.touch_web_session(kind.as_str(), &ssin, issued_at, None, now).await?;
             }
         }
-    }
-
-    /// The person and issue instant a cookie names, when it is valid.
-    async fn session_of(&self, kind: SessionKind, cookie: &str) -> Result<Option<(Ssin, OffsetDateTime)>> {
-        let ssin = match kind {
-            SessionKind::Worker => match self.worker_from_session(cookie).await? {
-                Some(Caller::Person { ssin, .. }) => ssin,
-                _ => return Ok(None),
-            },
-            SessionKind::Employer => match self.employer_from_session(cookie).await? {
-                Some(user) => user.ssin,
-                None => return Ok(None),
-            },
-        };
-        let purpose = match kind {
-            SessionKind::Worker => "session",
-            SessionKind::Employer => "employer-session",
-        };
-        let issued = self
-            .sealer
-            .open(purpose, cookie)
-            .and_then(|p| p.split('|').nth(1).and_then(|i| i.parse::<i64>().ok()))
-            .map(ciao_domain::clock::from_micros);
-        Ok(issued.map(|i| (ssin, i)))
+        Ok(Some(LiveSession { ssin, issued_at, valid_after }))
     }
 
     /// Notes the browser of the request's session (at sign-in).
     pub async fn describe_session(&self, kind: SessionKind, cookie: &str, user_agent: &str) -> Result<()> {
-        let Some((ssin, issued)) = self.session_of(kind, cookie).await? else {
+        let Some(live) = self.live_session(kind, cookie).await? else {
             return Ok(());
         };
         let device = describe_device(user_agent);
-        Ok(self.store.touch_web_session(kind.as_str(), &ssin, issued, Some(&device), self.now()).await?)
+        Ok(self.store.touch_web_session(kind.as_str(), &live.ssin, live.issued_at, Some(&device), self.now()).await?)
     }
 
     /// The sessions of the person signed in with `cookie`, newest first,
     /// the current one marked; None when the cookie is not a valid session.
     pub async fn sessions(&self, kind: SessionKind, cookie: &str) -> Result<Option<Vec<SessionView>>> {
-        let Some((ssin, current)) = self.session_of(kind, cookie).await? else {
+        let Some(live) = self.live_session(kind, cookie).await? else {
             return Ok(None);
         };
-        // Sessions from before a new activation or enrolment no longer count.
-        let valid_after = match kind {
-            SessionKind::Worker => self.store.worker_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
-            SessionKind::Employer => self.store.employer_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
-        };
-        let rows = self.store.web_sessions(kind.as_str(), &ssin, self.now()).await?;
+        let rows = self.store.web_sessions(kind.as_str(), &live.ssin, self.now()).await?;
         Ok(Some(
             rows.into_iter()
-                .filter(|s| valid_after.is_none_or(|v| s.issued_at >= v))
+                // Sessions from before a new activation or enrolment no longer count.
+                .filter(|s| s.issued_at >= live.valid_after)
                 .map(|s| SessionView {
                     id: ciao_domain::clock::to_micros(s.issued_at),
-                    current: s.issued_at == current,
+                    current: s.issued_at == live.issued_at,
                     signed_in_at: s.issued_at,
                     provider: s.provider,
                     device: s.device,
@@ -199,7 +219,7 @@ impl Service {
     /// Signs out one of the person's sessions (`id` from [`SessionView`]),
     /// or every other one when `id` is None; audited. How many ended.
     pub async fn end_sessions(&self, kind: SessionKind, cookie: &str, id: Option<i64>) -> Result<u64> {
-        let Some((ssin, current)) = self.session_of(kind, cookie).await? else {
+        let Some(LiveSession { ssin, issued_at: current, .. }) = self.live_session(kind, cookie).await? else {
             return Err(ServiceError::Forbidden("sign in first".into()));
         };
         let now = self.now();
@@ -233,8 +253,8 @@ impl Service {
 
     /// Signing out: the session of the cookie ends on the server too.
     pub async fn sign_out(&self, kind: SessionKind, cookie: &str) -> Result<()> {
-        if let Some((ssin, issued)) = self.session_of(kind, cookie).await? {
-            self.store.revoke_web_sessions(kind.as_str(), &ssin, Some(issued), None, self.now()).await?;
+        if let Some(live) = self.live_session(kind, cookie).await? {
+            self.store.revoke_web_sessions(kind.as_str(), &live.ssin, Some(live.issued_at), None, self.now()).await?;
         }
         Ok(())
     }

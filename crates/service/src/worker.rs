@@ -481,41 +481,16 @@ impl Service {
         let Caller::Person { ssin, .. } = caller else {
             return Err(ServiceError::Forbidden("only a person has a worker session".into()));
         };
-        if provider.contains('|') {
-            return Err(ServiceError::Internal("a provider name may not contain |".into()));
-        }
-        let issued = ciao_domain::clock::to_micros(now);
-        let cookie = self.sealer.seal("session", &format!("{}|{issued}|{provider}", ssin.as_str()));
-        let expires_at = now + SESSION_LIFETIME;
-        self.record_session(SessionKind::Worker, ssin, now, provider, expires_at).await?;
+        let (cookie, expires_at) = self.open_session(SessionKind::Worker, ssin, provider, now).await?;
         Ok(WorkerSession { cookie, caller: caller.clone(), expires_at })
     }
 
     /// The person behind a session cookie, or None when it is forged,
     /// expired or signed out by a later activation.
     pub async fn worker_from_session(&self, cookie: &str) -> Result<Option<Caller>> {
-        let Some(payload) = self.sealer.open("session", cookie) else {
-            return Ok(None);
-        };
-        let mut parts = payload.split('|');
-        let (Some(ssin), Some(issued)) = (parts.next(), parts.next().and_then(|i| i.parse::<i64>().ok())) else {
-            return Ok(None);
-        };
-        let Ok(ssin) = Ssin::parse(ssin) else {
-            return Ok(None);
-        };
-        let issued = ciao_domain::clock::from_micros(issued);
-        if self.now() >= issued + SESSION_LIFETIME {
-            return Ok(None);
-        }
-        match self.store.worker_credentials(&ssin).await? {
-            Some(c) if issued >= c.sessions_valid_after => {
-                if !self.session_alive(SessionKind::Worker, &ssin, issued).await? {
-                    return Ok(None);
-                }
-                Ok(Some(self.person_caller(ssin).await?))
-            }
-            _ => Ok(None),
+        match self.live_session(SessionKind::Worker, cookie).await? {
+            Some(live) => Ok(Some(self.person_caller(live.ssin).await?)),
+            None => Ok(None),
         }
     }
 
