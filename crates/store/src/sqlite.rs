@@ -38,25 +38,35 @@ const WRITER_CACHE_KIB: &str = "-8192";
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
-/// Past this many frames of WAL (about 64 MiB), the checkpointer, after a
+/// Past this many frames of WAL (about 260 MiB), the checkpointer, after a
 /// full pass, asks the registration writer to start the WAL over (see
-/// [`crate::batch::WalRestart`]).
-const RESTART_AFTER_FRAMES: i64 = 16_000;
+/// [`crate::batch::WalRestart`]). Each restart costs the writer, between two
+/// batches, a checkpoint of what it committed since the checkpointer's last
+/// pass (with its two syncs): the longer the cycle, the fewer. Measured with
+/// `ciao bench registrations` (2026-12-06, sixth session, interleaved runs):
+/// 16,000 frames: 200-item bulk 59,920–59,960 items/s, single items at 64
+/// clients 24,580–25,388/s with p99 10.1–10.9 ms; 64,000 frames: bulk
+/// 65,400–66,440 items/s, single items 25,782–26,559/s with p99 5.2–6.0 ms
+/// (further checkpointer passes before asking, so that the writer would
+/// find less to copy, changed nothing measurable and were not kept).
+const RESTART_AFTER_FRAMES: i64 = 64_000;
 
 /// The writer's own (automatic) checkpoint, past this many frames of WAL: a
 /// safety net only, should the checkpointer's requests not come (it copies
-/// the frames inside a commit, while requests wait). Measured with `ciao
-/// bench registrations` at 64 clients: 1,000 frames (SQLite's default)
-/// 6,200–7,200/s, 16,000 frames 7,500–8,900/s (before the restart was
-/// asked for by the checkpointer); a `RESTART` checkpoint from the
-/// checkpointer instead stalled the writer (max latency 135–413 ms).
-const WRITER_AUTOCHECKPOINT_FRAMES: &str = "64000";
+/// the frames inside a commit, while requests wait); twice the restart's
+/// threshold. Measured with `ciao bench registrations` at 64 clients: 1,000
+/// frames (SQLite's default) 6,200–7,200/s, 16,000 frames 7,500–8,900/s
+/// (before the restart was asked for by the checkpointer); a `RESTART`
+/// checkpoint from the checkpointer instead stalled the writer (max latency
+/// 135–413 ms).
+const WRITER_AUTOCHECKPOINT_FRAMES: &str = "128000";
 
 /// Size the WAL file is cut back to after it was started over (bytes):
-/// above the ~64–110 MiB it reaches between two restarts, so that it is
-/// not cut and extended again every cycle (64 MiB cost about 5 % of the
-/// single-item rate; docs/benchmarks.md, fourth session).
-const WAL_SIZE_LIMIT: &str = "268435456";
+/// above the ~260–300 MiB it reaches between two restarts, so that it is
+/// not cut and extended again every cycle (cut to 64 MiB when the cycle was
+/// 16,000 frames, it cost about 5 % of the single-item rate;
+/// docs/benchmarks.md, fourth session).
+const WAL_SIZE_LIMIT: &str = "536870912";
 
 /// Largest number of registrations committed in one transaction.
 const MAX_BATCH: usize = 2000;
@@ -108,8 +118,7 @@ impl Checkpointer {
                     }
                 }
                 let Some(c) = conn.as_mut() else { continue };
-                let result: std::result::Result<(i64, i64, i64), _> =
-                    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *c).await;
+                let result = passive_checkpoint(c).await;
                 // (busy, frames in the WAL, frames copied): all copied.
                 if let Ok((0, frames, copied)) = result
                     && frames >= RESTART_AFTER_FRAMES
@@ -124,6 +133,11 @@ impl Checkpointer {
             }
         }))
     }
+}
+
+/// A passive checkpoint: (busy, frames in the WAL, frames copied).
+async fn passive_checkpoint(conn: &mut sqlx::SqliteConnection) -> std::result::Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(conn).await
 }
 
 /// The options of every connection to the database at `url` (created if
