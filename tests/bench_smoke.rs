@@ -58,6 +58,16 @@ async fn smoke(base: &str) {
     }
     // Machine-wide disk accounting (0 where the database is on tmpfs).
     assert!(single["disk_bytes_per_item"].as_f64().is_some_and(|x| x >= 0.0), "{single:#}");
+    // CPU per thread: the load generator and the server run in this
+    // process, so some thread worked during the window, and no thread can
+    // use more than one core.
+    positive(&single["cpu_us_per_item"], "CPU per item");
+    let threads = single["busiest_threads"].as_array().expect("busiest threads");
+    assert!(!threads.is_empty() && threads.len() <= 4, "{single:#}");
+    positive(&threads[0]["cores"], "busiest thread's cores");
+    assert!(threads[0]["cores"].as_f64().is_some_and(|c| c <= 1.05), "{single:#}");
+    let cores: Vec<f64> = threads.iter().filter_map(|t| t["cores"].as_f64()).collect();
+    assert!(cores.windows(2).all(|w| w[0] >= w[1]), "busiest first: {cores:?}");
     assert_eq!(scenarios[1]["items"].as_u64().unwrap_or(0) % 20, 0, "bulk items come by 20");
     for s in &scenarios[4..] {
         positive(&s["mean_rows"], "rows per search page");

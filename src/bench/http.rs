@@ -232,6 +232,17 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     if let Some(e) = &run.first_error {
         eprintln!("   first error: {e}");
     }
+    if let Some((name, cores)) = run.busiest_threads.first() {
+        // A serial stage bounds the rate at items/s ÷ its cores.
+        let per_item_us = cores * 1e6 / run.items_per_second().max(1e-9);
+        let others: Vec<String> = run.busiest_threads[1..].iter().map(|(n, c)| format!("{n} {c:.2}")).collect();
+        eprintln!(
+            "   busiest thread: {name}, {cores:.2} cores ({per_item_us:.1} µs per item); then {} (process {:.2} cores, {:.1} µs per item)",
+            others.join(", "),
+            run.cpu_process / run.seconds.max(1e-9),
+            run.cpu_process * 1e6 / run.items.max(1) as f64,
+        );
+    }
 
     let mut ceilings_json = serde_json::Map::new();
     let mut ratios = serde_json::Map::new();
@@ -360,6 +371,12 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         "cpu_machine_cores": round(run.cpu_machine / run.seconds),
         "disk_write_mb_per_s": round(run.disk_written as f64 / run.seconds.max(1e-9) / 1e6),
         "disk_bytes_per_item": round(per_item(run.disk_written, run.items)),
+        "cpu_us_per_item": round(run.cpu_process * 1e6 / run.items.max(1) as f64),
+        "busiest_threads": run.busiest_threads.iter().map(|(name, cores)| json!({
+            "name": name,
+            "cores": round(*cores),
+            "cpu_us_per_item": round(cores * 1e6 / run.items_per_second().max(1e-9)),
+        })).collect::<Vec<_>>(),
         "client_reference": !b.no_client_reference,
         "validation_workers": b.validation_workers,
         "ceilings": Value::Object(ceilings_json),

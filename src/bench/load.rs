@@ -15,7 +15,7 @@ use hyper::{Method, Request, header};
 use hyper_util::rt::TokioIo;
 
 use super::hist::Histogram;
-use super::server::{cpu_seconds, disk_written_bytes};
+use super::server::{busiest_threads, cpu_seconds, disk_written_bytes, thread_cpu_seconds};
 
 /// One request to send.
 pub struct Req {
@@ -46,6 +46,9 @@ pub struct Outcome {
     pub cpu_machine: f64,
     /// Bytes written to the machine's disks during the window.
     pub disk_written: u64,
+    /// The threads of this process that used the most CPU during the
+    /// window: (name, cores), busiest first.
+    pub busiest_threads: Vec<(String, f64)>,
 }
 
 impl Outcome {
@@ -178,15 +181,18 @@ pub async fn drive(
     // CPU over the measured window.
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu0 = cpu_seconds();
+    let threads0 = thread_cpu_seconds();
     let disk0 = disk_written_bytes();
     tokio::time::sleep_until(end.into()).await;
     let cpu1 = cpu_seconds();
+    let threads1 = thread_cpu_seconds();
     let disk1 = disk_written_bytes();
     let mut out =
         Outcome { concurrency, seconds: end.duration_since(measure_from).as_secs_f64(), ..Outcome::default() };
     out.cpu_process = cpu1.0 - cpu0.0;
     out.cpu_machine = cpu1.1 - cpu0.1;
     out.disk_written = disk1.saturating_sub(disk0);
+    out.busiest_threads = busiest_threads(&threads0, &threads1, out.seconds, 4);
     for t in tasks {
         match t.await {
             Ok(r) => {

@@ -131,6 +131,44 @@ pub fn cpu_seconds() -> (f64, f64) {
     (own, machine)
 }
 
+/// CPU time of each thread of this process so far: (thread id, name,
+/// seconds on CPU), from `/proc/self/task/*/schedstat` (nanoseconds, not
+/// clock ticks); empty where /proc does not tell.
+pub fn thread_cpu_seconds() -> Vec<(u32, String, f64)> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
+    tasks
+        .filter_map(|t| {
+            let t = t.ok()?;
+            let tid: u32 = t.file_name().to_str()?.parse().ok()?;
+            let on_cpu: f64 =
+                std::fs::read_to_string(t.path().join("schedstat")).ok()?.split_whitespace().next()?.parse().ok()?;
+            let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
+            Some((tid, name, on_cpu / 1e9))
+        })
+        .collect()
+}
+
+/// The threads that used the most CPU between two [`thread_cpu_seconds`]
+/// readings `seconds` apart: (name, cores), busiest first, at most `n`. A
+/// serial stage (SQLite's one writer) shows as one thread near 1 core.
+pub fn busiest_threads(
+    before: &[(u32, String, f64)],
+    after: &[(u32, String, f64)],
+    seconds: f64,
+    n: usize,
+) -> Vec<(String, f64)> {
+    let mut used: Vec<(String, f64)> = after
+        .iter()
+        .map(|(tid, name, cpu)| {
+            let start = before.iter().find(|b| b.0 == *tid).map_or(0.0, |b| b.2);
+            (name.clone(), (cpu - start).max(0.0) / seconds.max(1e-9))
+        })
+        .collect();
+    used.sort_by(|a, b| b.1.total_cmp(&a.1));
+    used.truncate(n);
+    used
+}
+
 /// Bytes written to the machine's disks so far (`/proc/diskstats`, whole
 /// disks only: partitions, loop, RAM, zram, device-mapper and md devices
 /// left out so nothing counts twice). Machine-wide, so a PostgreSQL
