@@ -78,6 +78,11 @@ pub struct RegistrationsBench {
     /// Send items without a clientReference (by default each item carries a fresh one, as an idempotent client does).
     #[arg(long)]
     pub no_client_reference: bool,
+    /// Each item's clientReference 24 random-looking hex digits (as a client that makes random references
+    /// sends) instead of RUN-CLIENT-SEQUENCE, whose keys arrive clustered by client: the unique (sender,
+    /// clientReference) index then takes its keys in random order.
+    #[arg(long, conflicts_with = "no_client_reference")]
+    pub random_client_reference: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -238,6 +243,7 @@ async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
         persons: 20_000,
         declarations: 1_000,
         no_client_reference: false,
+        random_client_reference: false,
     };
     http::sweep(url, &single, &mut report).await?;
     let bulk = RegistrationsBench {

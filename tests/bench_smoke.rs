@@ -27,6 +27,7 @@ async fn smoke(base: &str) {
         persons: 1_000,
         declarations: 20,
         no_client_reference: false,
+        random_client_reference: false,
     };
     http::sweep(base, &registrations, &mut report).await.expect("registrations scenario");
     let bulk = RegistrationsBench { load: load(1.0, 2), batch: 20, no_ceilings: true, ..registrations.clone() };

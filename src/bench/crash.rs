@@ -267,6 +267,7 @@ async fn cycles(exe: &std::path::Path, fresh: &FreshDb, b: &CrashBench) -> anyho
         concurrency,
         run: 0,
         client_reference: true,
+        random_reference: false,
     };
     let mut states: Vec<ClientState> = (0..concurrency).map(|_| ClientState::default()).collect();
     let mut in_doubt_total = 0u64;

@@ -37,6 +37,9 @@ pub struct Items {
     pub concurrency: usize,
     pub run: u32,
     pub client_reference: bool,
+    /// clientReferences random-looking (24 hex digits), instead of
+    /// RUN-CLIENT-SEQUENCE.
+    pub random_reference: bool,
 }
 
 pub struct Item<'a> {
@@ -57,8 +60,29 @@ impl Items {
             ssin: &self.persons[p],
             declaration: &self.declarations[p % self.declarations.len()],
             kind: if n.is_multiple_of(2) { "IN" } else { "OUT" },
-            client_reference: self.client_reference.then(|| format!("{:06x}-{i}-{n}", self.run)),
+            client_reference: self.client_reference.then(|| self.reference(self.run, "", i, n)),
         }
+    }
+
+    /// The clientReference of the `n`-th item of client `i` in run `run`:
+    /// `PREFIXRUN-CLIENT-SEQUENCE`, or 96 random-looking bits in 24 hex
+    /// digits (the service's limit; a UUID's 36 characters do not fit) that
+    /// no two (run, client, sequence) share: the first 64 are splitmix64, a
+    /// bijection, of a key unique to them.
+    pub fn reference(&self, run: u32, prefix: &str, i: usize, n: u64) -> String {
+        if !self.random_reference {
+            return format!("{prefix}{run:06x}-{i}-{n}");
+        }
+        fn splitmix(mut z: u64) -> u64 {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        let prefix_bit = u64::from(!prefix.is_empty()) << 63;
+        let key = prefix_bit | (u64::from(run & 0x7fff) << 48) | ((i as u64 & 0xfff) << 36) | (n & 0xf_ffff_ffff);
+        let (hi, lo) = (splitmix(key), splitmix(key ^ 0x5851_F42D_4C95_7F2D));
+        format!("{hi:016x}{:08x}", lo >> 32)
     }
 
     /// The JSON body of the `seq`-th request of client `i`, with `batch` items.
@@ -200,6 +224,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         concurrency: c,
         run: random_u32(),
         client_reference: !b.no_client_reference,
+        random_reference: b.random_client_reference,
     };
 
     let rows0 = count_rows(&fresh.url, "registrations").await?;
@@ -232,7 +257,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     if let Some(e) = &run.first_error {
         eprintln!("   first error: {e}");
     }
-    if let Some((name, cores)) = run.busiest_threads.first() {
+    if let Some((name, cores)) = run.busiest_threads.first().filter(|_| run.items > 0) {
         // A serial stage bounds the rate at items/s ÷ its cores.
         let per_item_us = cores * 1e6 / run.items_per_second().max(1e-9);
         let others: Vec<String> = run.busiest_threads[1..].iter().map(|(n, c)| format!("{n} {c:.2}")).collect();
@@ -378,6 +403,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
             "cpu_us_per_item": round(cores * 1e6 / run.items_per_second().max(1e-9)),
         })).collect::<Vec<_>>(),
         "client_reference": !b.no_client_reference,
+        "client_reference_form": if b.no_client_reference { "none" } else if b.random_client_reference { "random" } else { "run-client-sequence" },
         "validation_workers": b.validation_workers,
         "ceilings": Value::Object(ceilings_json),
         "ratios": Value::Object(ratios),
@@ -410,11 +436,58 @@ pub fn raw_rows(items: Items, sender: String) -> MakeRow {
             declaration: DeclarationNumber::parse(it.declaration)
                 .unwrap_or_else(|_| DeclarationNumber::parse("1Y1003SQ5VSSZ").expect("valid")),
             place_of_work: None,
-            client_reference: it.client_reference.map(|_| format!("r{run:06x}-{w}-{n}")),
+            client_reference: it.client_reference.map(|_| items.reference(run, "r", w, n)),
             channel: Channel::Rest,
             sender: Sender { id: sender.clone(), enterprise: Some(employer) },
             created_at: now,
             site_code_issued_at: None,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use super::Items;
+
+    fn items(random_reference: bool) -> Items {
+        Items {
+            persons: Arc::new(vec!["85073003328".into()]),
+            declarations: Arc::new(vec!["1Y1003SQ5VSSZ".into()]),
+            employer: Arc::from("0123456749"),
+            concurrency: 4,
+            run: 7,
+            client_reference: true,
+            random_reference,
+        }
+    }
+
+    #[test]
+    fn random_references_are_24_hex_digits_and_never_repeat() {
+        let items = items(true);
+        let mut seen = HashSet::new();
+        for (run, prefix) in [(7, ""), (7, "r"), (8, "")] {
+            for i in 0..4 {
+                for n in 0..5_000 {
+                    let r = items.reference(run, prefix, i, n);
+                    assert_eq!(r.len(), ciao_domain::registration::CLIENT_REFERENCE_MAX, "{r}");
+                    assert!(r.chars().all(|c| c.is_ascii_hexdigit()), "{r}");
+                    assert!(seen.insert(r.clone()), "{r} twice");
+                }
+            }
+        }
+        // Consecutive items of one client are far apart in key order.
+        let (a, b) = (items.reference(7, "", 0, 1), items.reference(7, "", 0, 2));
+        assert_ne!(a[..4], b[..4]);
+    }
+
+    #[test]
+    fn sequential_references_name_run_client_and_sequence() {
+        let items = items(false);
+        assert_eq!(items.reference(7, "", 3, 42), "000007-3-42");
+        assert_eq!(items.reference(255, "r", 0, 1), "r0000ff-0-1");
+        assert_eq!(items.item(2, 9).client_reference.as_deref(), Some("000007-2-9"));
+    }
 }
