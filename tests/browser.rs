@@ -49,6 +49,12 @@ async fn a_worker_registers_by_phone() {
     let authenticator = browser.add_virtual_authenticator().await;
     let code = app.service.issue_activation_code(&operator(), &w.worker).await.unwrap();
 
+    // 0. The front page, where someone who typed the service's address lands.
+    browser.goto(&format!("{}/?lang=en", app.root)).await;
+    browser.wait_for_text("h1", "Checkinatwork").await;
+    browser.screenshot("front-page").await;
+    browser.assert_accessible("the front page").await;
+
     // 1. The QR code is scanned: the workplace, and sign-in.
     browser.goto(&url).await;
     browser.wait_for_text("h1", "Tour Nord").await;

@@ -1274,7 +1274,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 /// The tables: this module's, and those of the page modules that keep
 /// their own texts beside them.
 fn tables() -> impl Iterator<Item = &'static [(&'static str, [&'static str; 4])]> {
-    [TEXTS, crate::channel_pages::TEXTS, crate::declaration_pages::TEXTS].into_iter()
+    [TEXTS, crate::channel_pages::TEXTS, crate::declaration_pages::TEXTS, crate::home::TEXTS].into_iter()
 }
 
 /// Every key of the tables (for tests).

@@ -25,6 +25,7 @@ pub mod declaration_pages;
 pub mod employer;
 pub mod employer_security;
 pub mod export;
+pub mod home;
 pub mod i18n;
 pub mod metrics;
 pub mod oauth;
@@ -182,6 +183,7 @@ pub fn router(state: AppState) -> Router {
     let api = registrations::router().merge(simulation::router()).route("/openapi.json", get(openapi_json));
     let router = Router::new()
         .nest(API_BASE, api)
+        .merge(home::router())
         .merge(workplace::router())
         .merge(worker::router())
         .merge(employer::router())
