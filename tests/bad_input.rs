@@ -1156,6 +1156,9 @@ async fn workplace_and_worker_pages(backend: Backend) {
             let a = p.get(&format!("/r/{tn}{suffix}?{query}")).await;
             p.status(&a, &[200, 400]);
         }
+        // The front page.
+        let a = p.get(&format!("/?{query}")).await;
+        p.status(&a, &[200, 400]);
     }
     // Not signed in: nothing registers, and it says so.
     let a = p
