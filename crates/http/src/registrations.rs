@@ -431,7 +431,7 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
 /// would read an object from an array by field order, so that
 /// `"coordinates": [4.35, 50.8]` became a latitude of 4.35).
 fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
-    if let Some(path) = first_array(v, "") {
+    if let Some(path) = first_array(v) {
         let what = if path.is_empty() { "the item" } else { path.as_str() };
         return Err(FieldError::new(
             path.clone(),
@@ -454,13 +454,14 @@ fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
     })
 }
 
-/// The path (`a.b`) of the first JSON array in `v`, if any.
-fn first_array(v: &Value, path: &str) -> Option<String> {
+/// The path (`a.b`, empty for `v` itself) of the first JSON array in `v`,
+/// if any. Built only once one is found: every item of every request goes
+/// through here.
+fn first_array(v: &Value) -> Option<String> {
     match v {
-        Value::Array(_) => Some(path.to_string()),
+        Value::Array(_) => Some(String::new()),
         Value::Object(fields) => fields.iter().find_map(|(name, value)| {
-            let inner = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
-            first_array(value, &inner)
+            first_array(value).map(|inner| if inner.is_empty() { name.clone() } else { format!("{name}.{inner}") })
         }),
         _ => None,
     }
