@@ -638,3 +638,40 @@ async fn counterless_passkey_signs_in_once_per_challenge(backend: Backend) {
     app.finish().await;
 }
 both_backends!(counterless_passkey_signs_in_once_per_challenge_t, counterless_passkey_signs_in_once_per_challenge);
+
+/// An answer without counter (0) from a passkey that counted signs in (the
+/// signature is good), but does not reset the stored counter to 0: an
+/// answer counting from 1 again is still refused as a possible copy.
+async fn a_zero_counter_does_not_reset_the_stored_one(backend: Backend) {
+    let Some(app) = TestApp::spawn_on_localhost(backend).await else { return };
+    let w = seed(&app).await;
+    let anna = ssin(700_404_004);
+    add_user(&app.service, &w.e1, &anna, "Anna Counting").await;
+    let mut a = WebClient::new(&app);
+    enrol(&app.service, &mut a, &anna, PASSWORD_A).await;
+    let mut key = Authenticator::new(&app.root);
+    assert_eq!(add_passkey(&mut a, &key, PASSWORD_A).await.status, 303);
+    sign_out(&mut a).await;
+    for _ in 0..2 {
+        let mut b = WebClient::new(&app);
+        let c = sign_in_ceremony(&mut b).await;
+        let page = sign_in_with(&mut b, &anna, PASSWORD_A, &key.get(&c)).await;
+        assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
+    }
+    assert_eq!(stored(&app.service, &key.id()).await, Some((anna.clone(), 2)));
+
+    (key.counts, key.sign_count) = (false, 0);
+    let mut zero = WebClient::new(&app);
+    let c = sign_in_ceremony(&mut zero).await;
+    let page = sign_in_with(&mut zero, &anna, PASSWORD_A, &key.get(&c)).await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
+    assert_eq!(stored(&app.service, &key.id()).await, Some((anna.clone(), 2)), "the counter does not go back to 0");
+
+    key.counts = true;
+    let mut low = WebClient::new(&app);
+    let c = sign_in_ceremony(&mut low).await;
+    let page = sign_in_with(&mut low, &anna, PASSWORD_A, &key.get(&c)).await;
+    refused_without_session(&page, &low, 422, "is wrong", "a counter below the stored one");
+    app.finish().await;
+}
+both_backends!(a_zero_counter_does_not_reset_the_stored_one_t, a_zero_counter_does_not_reset_the_stored_one);

@@ -137,9 +137,6 @@ fn opens(key: &SecretBox, ssin: &Ssin, stored: &[u8]) -> bool {
     key.open(totp_aad(ssin).as_bytes(), stored).is_ok()
 }
 
-/// How long a passkey ceremony of the online service may take.
-const PASSKEY_CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
-
 /// The second factor of a sign-in: the authenticator app's code or a passkey.
 enum SecondFactor<'a> {
     Totp(&'a str),
@@ -313,7 +310,7 @@ impl Service {
     pub fn employer_passkey_sign_in_options(&self) -> Result<PasskeyCeremony> {
         let rp = self.relying_party()?;
         let challenge = URL_SAFE_NO_PAD.encode(random_bytes(32).map_err(|e| ServiceError::Internal(e.to_string()))?);
-        let expires = (self.now() + PASSKEY_CHALLENGE_LIFETIME).unix_timestamp();
+        let expires = (self.now() + crate::worker::CHALLENGE_LIFETIME).unix_timestamp();
         let state = self.sealer.seal("employer-passkey-get", &format!("{challenge}|{expires}|"));
         Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id: String::new(), user_name: String::new() })
     }
@@ -325,7 +322,7 @@ impl Service {
         // One user handle per person: an authenticator keeps one passkey of
         // theirs for this site, a new one replacing the old.
         let user_id = URL_SAFE_NO_PAD.encode(self.sealer.handle("employer-user-handle", user.ssin.as_str()));
-        let expires = (self.now() + PASSKEY_CHALLENGE_LIFETIME).unix_timestamp();
+        let expires = (self.now() + crate::worker::CHALLENGE_LIFETIME).unix_timestamp();
         let state =
             self.sealer.seal("employer-passkey-create", &format!("{challenge}|{expires}|{}", user.ssin.as_str()));
         Ok(PasskeyCeremony { challenge, state, rp_id: rp.id, user_id, user_name: user.ssin.formatted() })

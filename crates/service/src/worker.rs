@@ -33,8 +33,10 @@ pub const SESSION_LIFETIME: Duration = Duration::days(90);
 pub const ACTIVATION_LIFETIME: Duration = Duration::days(14);
 /// How long a worker has between entering the code and setting up sign-in.
 const ENROLMENT_LIFETIME: Duration = Duration::minutes(15);
-/// How long a passkey ceremony may take.
-const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+/// How long a passkey ceremony may take (workers' and employer users'
+/// alike: used challenges are remembered this long, see
+/// `remember_passkey_challenge`).
+pub(crate) const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
 /// Wrong PINs in a row before the PIN is locked, and for how long.
 pub const PIN_MAX_ATTEMPTS: i64 = 5;
 pub const PIN_LOCK: Duration = Duration::minutes(15);

@@ -2372,9 +2372,11 @@ macro_rules! impl_store {
             ) -> Result<bool> {
                 let mut tx = self.write.begin_with($begin_write).await?;
                 // The counter only goes up (two sign-ins at once cannot lower
-                // it); a passkey without counter keeps 0.
+                // it, nor can an answer without counter, 0, reset it); a
+                // passkey without counter keeps 0.
                 let n = sqlx::query(
-                    "UPDATE employer_passkeys SET sign_count = $3, last_used_at = $4 \
+                    "UPDATE employer_passkeys SET sign_count = CASE WHEN $3 > sign_count THEN $3 ELSE sign_count END, \
+                     last_used_at = $4 \
                      WHERE credential_id = $1 AND ssin = $2 AND (sign_count < $3 OR $3 = 0)",
                 )
                 .bind(credential_id)
@@ -2513,7 +2515,7 @@ macro_rules! impl_store {
                 .bind(kind)
                 .bind(ssin.as_str())
                 .bind(to_micros(issued_at))
-                .fetch_optional(&self.write)
+                .fetch_optional(&self.read)
                 .await?;
                 row.map(|r| web_session_row(&r)).transpose()
             }
@@ -2553,7 +2555,7 @@ macro_rules! impl_store {
                 .bind(kind)
                 .bind(ssin.as_str())
                 .bind(to_micros(now))
-                .fetch_all(&self.write)
+                .fetch_all(&self.read)
                 .await?;
                 rows.iter().map(web_session_row).collect()
             }
@@ -2767,7 +2769,12 @@ macro_rules! impl_store {
             }
 
             async fn passkey_used(&self, credential_id: &str, sign_count: i64, at: OffsetDateTime) -> Result<()> {
-                sqlx::query("UPDATE worker_passkeys SET sign_count = $2, last_used_at = $3 WHERE credential_id = $1")
+                // The counter never goes down (an answer without counter, 0,
+                // would otherwise switch off the detection of copies).
+                sqlx::query(
+                    "UPDATE worker_passkeys SET sign_count = CASE WHEN $2 > sign_count THEN $2 ELSE sign_count END, \
+                     last_used_at = $3 WHERE credential_id = $1",
+                )
                     .bind(credential_id)
                     .bind(sign_count)
                     .bind(to_micros(at))
