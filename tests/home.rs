@@ -44,5 +44,18 @@ async fn the_front_page_leads_each_user_in_their_language() {
         let status = no_redirect.get(format!("{}{path}", app.root)).send().await.unwrap().status().as_u16();
         assert!(matches!(status, 200 | 303), "{path}: {status}");
     }
+    // And every link actually on the page, whatever is added to it later.
+    let (_, _, _, body) = page(&app, "?lang=en", None).await;
+    let links: Vec<&str> = body.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    assert!(links.len() >= 7, "{links:?}");
+    for link in links {
+        let path = link.replace("&amp;", "&");
+        let status = no_redirect.get(format!("{}{path}", app.root)).send().await.unwrap().status().as_u16();
+        assert!(matches!(status, 200 | 303), "{path}: {status}");
+    }
+    // A language chosen with the switch is remembered.
+    let r = no_redirect.get(format!("{}/?lang=nl", app.root)).send().await.unwrap();
+    let cookie = r.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert!(cookie.starts_with("ciao_lang=nl;"), "{cookie}");
     app.finish().await;
 }

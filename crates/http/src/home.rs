@@ -8,19 +8,14 @@ use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
 
 use crate::AppState;
-use crate::i18n::{Lang, t};
-use crate::workplace::{html, language_switch};
+use crate::i18n::t;
+use crate::worker::{PageQuery, lang_of, remember_lang, top};
+use crate::workplace::html;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
-}
-
-#[derive(Debug, Deserialize)]
-struct HomeQuery {
-    lang: Option<String>,
 }
 
 /// The texts of this page: key, then NL, FR, DE, EN.
@@ -104,17 +99,17 @@ pub(crate) const TEXTS: &[(&str, [&str; 4])] = &[
     ),
 ];
 
-async fn home(Query(q): Query<HomeQuery>, headers: HeaderMap) -> Response {
-    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+/// The page; a language chosen with the switch is remembered, as on the
+/// worker's pages.
+async fn home(Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&q, &headers);
     let body = format!(
-        "<header><nav aria-label=\"{language}\" class=\"langs\">{switch}</nav></header>\
-         <h1>{title}</h1><p>{intro}</p>\
+        "{top}<h1>{title}</h1><p>{intro}</p>\
          <h2>{workers}</h2><p>{workers_text} <a href=\"/w/registrations?lang={l}\">{mine}</a></p>\
          <h2>{employers}</h2><p>{employers_text}</p><p><a class=\"button\" href=\"/e?lang={l}\">{employers_link}</a></p>\
          <h2>{vendors}</h2><p>{vendors_text} <a href=\"{api}/openapi.json\">{api_link}</a>, \
          <span class=\"mono\">POST {token}</span></p>",
-        language = t(lang, "language"),
-        switch = language_switch("/"),
+        top = top(lang, "/", None),
         title = t(lang, "home.title"),
         intro = t(lang, "home.intro"),
         workers = t(lang, "home.workers"),
@@ -130,5 +125,5 @@ async fn home(Query(q): Query<HomeQuery>, headers: HeaderMap) -> Response {
         token = ciao_service::oauth::TOKEN_PATH,
         l = lang.code(),
     );
-    html(StatusCode::OK, lang, t(lang, "home.title"), &body)
+    remember_lang(html(StatusCode::OK, lang, t(lang, "home.title"), &body), &q)
 }

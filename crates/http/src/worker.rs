@@ -115,12 +115,12 @@ impl FormData {
     }
 }
 
-fn lang_of(q: &PageQuery, headers: &HeaderMap) -> Lang {
+pub(crate) fn lang_of(q: &PageQuery, headers: &HeaderMap) -> Lang {
     Lang::negotiate(q.lang.as_deref(), headers)
 }
 
 /// Remembers the language chosen with the switch for a year.
-fn remember_lang(mut r: Response, q: &PageQuery) -> Response {
+pub(crate) fn remember_lang(mut r: Response, q: &PageQuery) -> Response {
     if let Some(l) = q.lang.as_deref().and_then(Lang::parse)
         && let Ok(v) =
             HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code()))
@@ -256,7 +256,7 @@ pub(crate) fn status_of(e: &ServiceError) -> StatusCode {
 
 /// The top bar: language switch, and for a signed-in worker their name,
 /// their registrations and sign-out.
-fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
+pub(crate) fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
     let who = match caller {
         Some(Caller::Person { ssin, name }) => format!(
             "<p class=\"who\">{label}: {name} <span class=\"mono\">{ssin}</span></p>\
@@ -719,7 +719,8 @@ async fn sessions_post(
 ) -> Response {
     let lang = lang_of(&q, &headers);
     if !same_origin(&state, &headers) {
-        return html(StatusCode::FORBIDDEN, lang, t(lang, "sessions_title"), "<p>cross-site request refused</p>");
+        let refused = format!("<p role=\"alert\">{}</p>", t(lang, "e.csrf"));
+        return html(StatusCode::FORBIDDEN, lang, t(lang, "sessions_title"), &refused);
     }
     let value = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let form = FormData::parse(&body);
