@@ -55,14 +55,20 @@ struct ChildServer {
     addr: SocketAddr,
 }
 
+/// The server's secrets key file: this run's own (the bench's databases hold
+/// no sealed secret), created by the server, removed at the end.
+fn key_file() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ciao-bench-secrets-{}.key", std::process::id()))
+}
+
 async fn start_child(exe: &std::path::Path, url: &str) -> anyhow::Result<ChildServer> {
     let mut child = Command::new(exe)
         .args(["--database", url, "serve", "--listen", "127.0.0.1:0", "--validation-workers", "0"])
         .args(["--token-lifetime-seconds", "3600"])
         // The bench's databases hold no sealed secret: a key file of its own,
-        // not the operator's.
+        // not the operator's, nor another run's.
         .arg("--secrets-key-file")
-        .arg(std::env::temp_dir().join("ciao-bench-secrets.key"))
+        .arg(key_file())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -243,6 +249,7 @@ pub async fn run(url: &str, b: &CrashBench, report: &mut Report) -> anyhow::Resu
     let fresh = FreshDb::create(url, "crash").await?;
     let result = cycles(&exe, &fresh, b).await;
     fresh.finish(b.keep).await;
+    let _ = std::fs::remove_file(key_file());
     let summary = result?;
     report.push(summary);
     Ok(())

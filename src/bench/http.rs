@@ -66,9 +66,12 @@ impl Items {
 
     /// The clientReference of the `n`-th item of client `i` in run `run`:
     /// `PREFIXRUN-CLIENT-SEQUENCE`, or 96 random-looking bits in 24 hex
-    /// digits (the service's limit; a UUID's 36 characters do not fit) that
-    /// no two (run, client, sequence) share: the first 64 are splitmix64, a
-    /// bijection, of a key unique to them.
+    /// digits (the service's limit; a UUID's 36 characters do not fit): the
+    /// first 64 are splitmix64, a bijection, of a key made of whether there
+    /// is a prefix, the run's low 15 bits, the client's low 12 and the
+    /// sequence's low 36, so that no two share one as long as the runs of a
+    /// database differ in their low 15 bits (the ceilings of a point use the
+    /// HTTP run's + 1, + 2) and there are at most 4,096 clients.
     pub fn reference(&self, run: u32, prefix: &str, i: usize, n: u64) -> String {
         if !self.random_reference {
             return format!("{prefix}{run:06x}-{i}-{n}");
@@ -301,7 +304,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     if !b.no_ceilings {
         // (1) Raw durable inserts, batched as the server batched them.
         let batch = mean_batch.round().max(1.0) as usize;
-        let make_row = raw_rows(items.clone(), client_id.clone());
+        let make_row = raw_rows(items.clone(), client_id.clone(), 1);
         let raw = if backend == "postgres" {
             ceilings::postgres_inserts(&fresh.url, PG_WRITERS, c, batch, load.seconds, make_row).await?
         } else {
@@ -328,7 +331,10 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         // (4) SQLite: what the disk takes when written sequentially, in
         // durable chunks of the size the run wrote per commit.
         if backend == "sqlite" && batches > 0 {
-            let chunk = (run.disk_written / batches).clamp(64 << 10, 64 << 20) as usize;
+            // Bytes per item over the measured window times items per
+            // commit (the batch count includes the warm-up).
+            let chunk =
+                ((per_item(run.disk_written, run.items) * mean_batch) as u64).clamp(64 << 10, 64 << 20) as usize;
             let dir = super::db::sqlite_dir(&fresh.url);
             let bytes_per_s = ceilings::disk_sequential(&dir, chunk, load.seconds.min(3.0))?;
             let used = run.disk_written as f64 / run.seconds.max(1e-9);
@@ -347,7 +353,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         }
         // (3) PostgreSQL: single-row commits at the same concurrency.
         if backend == "postgres" {
-            let make_row = raw_rows(items.clone(), client_id.clone());
+            let make_row = raw_rows(items.clone(), client_id.clone(), 2);
             let single = ceilings::postgres_single_row(&fresh.url, c, load.seconds, make_row).await?;
             eprintln!(
                 "   ceiling, single-row commits on {} connections: {:.0} commits/s",
@@ -416,12 +422,14 @@ fn per_item(bytes: u64, items: u64) -> f64 {
 }
 
 /// The registrations of the ceilings: the same ones the HTTP clients send
-/// (as the service makes them from the items), for a sender of the run.
-pub fn raw_rows(items: Items, sender: String) -> MakeRow {
+/// (as the service makes them from the items), for a sender of the run;
+/// each ceiling of a point (`ceiling`: 1, 2, …) with clientReferences of its
+/// own, none of them the HTTP run's.
+pub fn raw_rows(items: Items, sender: String, ceiling: u32) -> MakeRow {
     use ciao_domain::{
         Channel, DeclarationNumber, Employer, EnterpriseNumber, NewRegistration, Person, RegistrationType, Sender, Ssin,
     };
-    let run = random_u32();
+    let run = items.run.wrapping_add(ceiling);
     let employer = EnterpriseNumber::parse(&items.employer).ok();
     Arc::new(move |w, n| {
         // Writer w plays client w (its persons, its IN/OUT sequence).

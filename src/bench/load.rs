@@ -181,18 +181,19 @@ pub async fn drive(
     // CPU over the measured window.
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu0 = cpu_seconds();
-    let threads0 = thread_cpu_seconds();
+    let (threads0, read0) = (thread_cpu_seconds(), Instant::now());
     let disk0 = disk_written_bytes();
     tokio::time::sleep_until(end.into()).await;
     let cpu1 = cpu_seconds();
-    let threads1 = thread_cpu_seconds();
+    let (threads1, read1) = (thread_cpu_seconds(), Instant::now());
     let disk1 = disk_written_bytes();
     let mut out =
         Outcome { concurrency, seconds: end.duration_since(measure_from).as_secs_f64(), ..Outcome::default() };
     out.cpu_process = cpu1.0 - cpu0.0;
     out.cpu_machine = cpu1.1 - cpu0.1;
     out.disk_written = disk1.saturating_sub(disk0);
-    out.busiest_threads = busiest_threads(&threads0, &threads1, out.seconds, 4);
+    // Over the time between the two readings (the waking task may be late).
+    out.busiest_threads = busiest_threads(&threads0, &threads1, (read1 - read0).as_secs_f64(), 4);
     for t in tasks {
         match t.await {
             Ok(r) => {
