@@ -70,9 +70,6 @@ pub struct SessionView {
 
 /// How often a session's "last seen" is written (not at every request).
 const TOUCH_EVERY: Duration = Duration::minutes(5);
-/// The longest device description kept.
-const DEVICE_MAX: usize = 80;
-
 /// A short description of a browser from its User-Agent: "Chrome on
 /// Android", "Safari on iPhone", … (empty when nothing is recognised).
 pub fn describe_device(user_agent: &str) -> String {
@@ -109,13 +106,12 @@ pub fn describe_device(user_agent: &str) -> String {
     } else {
         ""
     };
-    let text = match (browser, system) {
+    match (browser, system) {
         ("", "") => String::new(),
         (b, "") => b.to_string(),
         ("", s) => s.to_string(),
         (b, s) => format!("{b} · {s}"),
-    };
-    text.chars().take(DEVICE_MAX).collect()
+    }
 }
 
 impl Service {
@@ -149,17 +145,9 @@ impl Service {
     /// The session a cookie of `kind` names, when it still holds; notes when
     /// it was last seen (at most every few minutes).
     pub(crate) async fn live_session(&self, kind: SessionKind, cookie: &str) -> Result<Option<LiveSession>> {
-        let Some(payload) = self.sealer.open(kind.purpose(), cookie) else {
+        let Some((ssin, issued_at)) = self.session_of(kind, cookie) else {
             return Ok(None);
         };
-        let mut parts = payload.split('|');
-        let (Some(ssin), Some(issued)) = (parts.next(), parts.next().and_then(|i| i.parse::<i64>().ok())) else {
-            return Ok(None);
-        };
-        let Ok(ssin) = Ssin::parse(ssin) else {
-            return Ok(None);
-        };
-        let issued_at = ciao_domain::clock::from_micros(issued);
         let now = self.now();
         if now >= issued_at + kind.lifetime() {
             return Ok(None);
@@ -183,13 +171,25 @@ impl Service {
         Ok(Some(LiveSession { ssin, issued_at, valid_after }))
     }
 
-    /// Notes the browser of the request's session (at sign-in).
+    /// The person and issue instant a cookie of `kind` names (sealed by this
+    /// service), whether or not the session still holds.
+    fn session_of(&self, kind: SessionKind, cookie: &str) -> Option<(Ssin, OffsetDateTime)> {
+        let payload = self.sealer.open(kind.purpose(), cookie)?;
+        let mut parts = payload.split('|');
+        let ssin = Ssin::parse(parts.next()?).ok()?;
+        let issued = parts.next()?.parse::<i64>().ok()?;
+        Some((ssin, ciao_domain::clock::from_micros(issued)))
+    }
+
+    /// Notes the browser of a session just opened (at sign-in, with the
+    /// cookie [`Self::open_session`] made): one update of its row, without
+    /// checking again what the sign-in has just checked.
     pub async fn describe_session(&self, kind: SessionKind, cookie: &str, user_agent: &str) -> Result<()> {
-        let Some(live) = self.live_session(kind, cookie).await? else {
+        let Some((ssin, issued_at)) = self.session_of(kind, cookie) else {
             return Ok(());
         };
         let device = describe_device(user_agent);
-        Ok(self.store.touch_web_session(kind.as_str(), &live.ssin, live.issued_at, Some(&device), self.now()).await?)
+        Ok(self.store.touch_web_session(kind.as_str(), &ssin, issued_at, Some(&device), self.now()).await?)
     }
 
     /// The sessions of the person signed in with `cookie`, newest first,
