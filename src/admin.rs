@@ -201,13 +201,7 @@ fn print(v: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `started` is when the service was opened for this command (what its start
-/// did is audited from then on).
-pub async fn enterprise_command(
-    service: &Service,
-    command: &EnterpriseCommand,
-    started: time::OffsetDateTime,
-) -> anyhow::Result<()> {
+pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) -> anyhow::Result<()> {
     let EnterpriseCommand::User { command } = command;
     match command {
         UserCommand::Add { enterprise: e, ssin, name, role, acting } => {
@@ -227,28 +221,9 @@ pub async fn enterprise_command(
             );
             Ok(())
         }
-        UserCommand::ForgetUnreadable { .. } => {
-            // The service started with `forget_unreadable_secrets` (see
-            // `run`): what it forgot is in its audit log.
-            let forgotten: Vec<String> = service
-                .store()
-                .audit_entries(10_000)
-                .await?
-                .into_iter()
-                .filter(|a| a.action == "employer.sign_in_forgotten" && a.actor == "operator:start" && a.at >= started)
-                .filter_map(|a| a.subject)
-                .collect();
-            if forgotten.is_empty() {
-                println!("every TOTP secret opens with this key: nothing forgotten");
-            } else {
-                println!(
-                    "sign-in forgotten for {} users (invite them again): {}",
-                    forgotten.len(),
-                    forgotten.join(", ")
-                );
-            }
-            Ok(())
-        }
+        // Run before a service is opened (`crate::run`): it may refuse to
+        // start with the key this command is about.
+        UserCommand::ForgetUnreadable { .. } => anyhow::bail!("forget-unreadable does not run on an opened service"),
         UserCommand::List { enterprise: e, acting } => {
             let users = service.enterprise_users(&caller(acting)?, &enterprise(e)?).await?;
             print(&Value::Array(users.iter().map(user_json).collect()))

@@ -258,12 +258,29 @@ impl Cli {
     }
 }
 
-/// `ciao enterprise user forget-unreadable` without --yes: what the key file
-/// makes of the database's TOTP secrets, changing nothing.
-async fn forget_unreadable_dry_run(url: &str, config: &Config, key_path: &std::path::Path) -> anyhow::Result<()> {
-    let store = open_store(url, config).await?;
+/// `ciao enterprise user forget-unreadable`: what the key file makes of the
+/// database's TOTP secrets; with `yes`, the service is started forgetting
+/// the sign-in of those whose secret does not open (audited), and the
+/// database takes this key. Every node is stopped meanwhile, so the report
+/// names whom the start forgets.
+async fn forget_unreadable(url: &str, config: Config, key_path: &std::path::Path, yes: bool) -> anyhow::Result<()> {
+    let store = open_store(url, &config).await?;
     let key = config.secrets.clone().context("no secrets key")?;
     let r = Service::secrets_report(&*store, &key).await?;
+    drop(store);
+    if yes {
+        open_service(url, Config { forget_unreadable_secrets: true, ..config }, Arc::new(SystemClock)).await?;
+        let who: Vec<String> = r.unreadable.iter().map(|s| s.masked()).collect();
+        if who.is_empty() {
+            println!(
+                "every TOTP secret opens with this key: nothing forgotten; the database takes the key {}",
+                r.key_fingerprint
+            );
+        } else {
+            println!("sign-in forgotten for {} users (invite them again): {}", who.len(), who.join(", "));
+        }
+        return Ok(());
+    }
     println!("the database's secrets key: {}", r.recorded_fingerprint.as_deref().unwrap_or("none recorded yet"));
     println!("the key file {}: {}", key_path.display(), r.key_fingerprint);
     println!("{} employer users with a TOTP secret, {} of them still in plain", r.users, r.plain);
@@ -581,19 +598,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::run(&url, command).await
         }
         Command::Enterprise { command } => {
-            let forget = match command {
-                admin::EnterpriseCommand::User { command: admin::UserCommand::ForgetUnreadable { yes } } => {
-                    if !*yes {
-                        return forget_unreadable_dry_run(&url, &base, &cli.secrets_key_path()).await;
-                    }
-                    true
-                }
-                _ => false,
-            };
-            let config = Config { forget_unreadable_secrets: forget, ..base };
-            let started = ciao_domain::clock::truncate_micros(time::OffsetDateTime::now_utc());
-            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
-            admin::enterprise_command(&service, command, started).await
+            if let admin::EnterpriseCommand::User { command: admin::UserCommand::ForgetUnreadable { yes } } = command {
+                // Before the service opens: it refuses to start with another key.
+                return forget_unreadable(&url, base, &cli.secrets_key_path(), *yes).await;
+            }
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
+            admin::enterprise_command(&service, command).await
         }
         Command::Channel { command } => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
