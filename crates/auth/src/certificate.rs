@@ -3,6 +3,7 @@
 //! or SHA-512; KeyUsage present with digitalSignature; currently valid.
 //! Self-signed certificates are accepted: no chain is validated.
 
+use crate::hex;
 use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -125,10 +126,6 @@ impl CertificateError {
             Self::Expired(_) => "certificate.expired",
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {

@@ -14,3 +14,12 @@ pub mod secretbox;
 pub mod token;
 pub mod totp;
 pub mod webauthn;
+
+/// Bytes as lowercase hexadecimal digits (fingerprints, key files, hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

@@ -26,6 +26,8 @@ pub enum SecretBoxError {
     Random,
     #[error("not a sealed value (too short or of an unknown version)")]
     Format,
+    #[error("a key is written in hexadecimal digits only")]
+    NotHex,
     #[error("the value does not open with this key (another key, another owner, or altered)")]
     Open,
 }
@@ -56,7 +58,7 @@ impl SecretBox {
         }
         let unbound = UnboundKey::new(&AES_256_GCM, key).map_err(|_| SecretBoxError::KeyLength(key.len()))?;
         let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), b"ciao secrets key fingerprint v1");
-        let fingerprint = tag.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let fingerprint = crate::hex(&tag.as_ref()[..8]);
         Ok(Self { key: LessSafeKey::new(unbound), fingerprint })
     }
 
@@ -94,18 +96,21 @@ impl SecretBox {
 
 /// The key as it is written in a key file: 64 hexadecimal digits.
 pub fn key_to_hex(key: &[u8; KEY_LEN]) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(key)
 }
 
 /// A key file's content: 64 hexadecimal digits, surrounding white space ignored.
 pub fn key_from_hex(text: &str) -> Result<[u8; KEY_LEN], SecretBoxError> {
     let text = text.trim();
-    if text.len() != 2 * KEY_LEN || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(SecretBoxError::NotHex);
+    }
+    if text.len() != 2 * KEY_LEN {
         return Err(SecretBoxError::KeyLength(text.len() / 2));
     }
     let mut key = [0u8; KEY_LEN];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| SecretBoxError::Format)?;
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| SecretBoxError::NotHex)?;
     }
     Ok(key)
 }

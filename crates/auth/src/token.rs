@@ -118,7 +118,7 @@ impl TokenKey {
 
 /// SHA-256 of `data`, in lowercase hexadecimal.
 pub fn sha256_hex(data: &[u8]) -> String {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
 }
 
 /// `n` random bytes from the system's generator.
