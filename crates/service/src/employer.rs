@@ -143,6 +143,12 @@ enum SecondFactor<'a> {
     Passkey(&'a PasskeyAnswer),
 }
 
+/// The second factor once read: the code, or the passkey answer decoded.
+enum Offered<'a> {
+    Totp(&'a str),
+    Passkey(DecodedAssertion),
+}
+
 /// A sign-in passkey answer, decoded.
 struct DecodedAssertion {
     challenge: Vec<u8>,
@@ -409,9 +415,9 @@ impl Service {
         // A passkey answer is opened and decoded before anything about the
         // person is looked up: an expired or malformed answer gets the same
         // refusal whether or not the SSIN has an account.
-        let assertion = match &second {
-            SecondFactor::Passkey(answer) => Some(self.decode_employer_assertion(answer)?),
-            SecondFactor::Totp(_) => None,
+        let second = match second {
+            SecondFactor::Totp(code) => Offered::Totp(code),
+            SecondFactor::Passkey(answer) => Offered::Passkey(self.decode_employer_assertion(answer)?),
         };
         let now = self.now();
         let Some(creds) = self.store.employer_credentials(&ssin).await? else {
@@ -427,16 +433,13 @@ impl Service {
         }
         let password_ok = ciao_auth::password::verify_password(password, &creds.password_hash);
         let second_ok = match second {
-            SecondFactor::Totp(code) => {
+            Offered::Totp(code) => {
                 let secret = self.open_totp_secret(&ssin, &creds.totp_secret)?;
                 ciao_auth::totp::verify(&secret, code, now.unix_timestamp(), creds.totp_last_step)
                     .ok()
                     .map(Proof::TotpStep)
             }
-            SecondFactor::Passkey(_) => match &assertion {
-                Some(a) => self.check_employer_passkey(&ssin, a).await?,
-                None => None,
-            },
+            Offered::Passkey(assertion) => self.check_employer_passkey(&ssin, &assertion).await?,
         };
         let proof = match (password_ok, second_ok) {
             (true, Some(proof)) => proof,
