@@ -578,7 +578,7 @@ fn field_label(lang: Lang, field: &str) -> &'static str {
 }
 
 fn known(key: &str) -> bool {
-    crate::i18n::keys().any(|k| k == key)
+    crate::i18n::lookup(crate::i18n::Lang::En, key).is_some()
 }
 
 /// A refusal explained: for a certificate, the rule of the policy that

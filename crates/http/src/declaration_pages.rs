@@ -604,7 +604,7 @@ fn rule_text(lang: Lang, code: &str) -> Option<&'static str> {
     } else {
         format!("dp.rule.{code}")
     };
-    crate::i18n::keys().any(|k| k == key).then(|| t(lang, &key))
+    crate::i18n::lookup(lang, &key)
 }
 
 /// The refusals, each naming its field (a link to it) and its rule, in the

@@ -16,6 +16,7 @@ use ciao_service::worker::PasskeyAnswer;
 use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::t;
+use crate::sessions_page::EndRequest;
 use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
 use crate::workplace::esc;
 
@@ -51,6 +52,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
         Ok(p) => p,
         Err(e) => return service_error_page(c, state, e),
     };
+    let csrf = c.csrf(state);
     let rows: String = passkeys
         .iter()
         .map(|p| {
@@ -66,7 +68,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
                     .last_used_at
                     .map(|u| brussels(u, true))
                     .unwrap_or_else(|| t(lang, "e.passkey_never_used").to_string()),
-                csrf = c.csrf(state),
+                csrf = csrf,
                 id = esc(&p.credential_id),
                 remove = t(lang, "e.remove_passkey"),
             )
@@ -111,7 +113,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
             rp = esc(&p.rp_id),
             user = esc(&p.user_id),
             name = esc(&p.user_name),
-            csrf = c.csrf(state),
+            csrf = csrf,
             password = t(lang, "e.password"),
             hint = t(lang, "e.add_passkey_hint"),
             needs_js = t(lang, "e.passkey_needs_js"),
@@ -132,7 +134,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
         notice = notice.unwrap_or_default(),
         passkeys = t(lang, "e.passkeys"),
         intro = t(lang, "e.passkeys_intro"),
-        sessions = crate::sessions_page::sessions_section(lang, &sessions, "/e/security/sessions", &c.csrf(state), 2),
+        sessions = crate::sessions_page::sessions_section(lang, &sessions, "/e/security/sessions", &csrf, 2),
     );
     page(c, state, status, t(lang, "e.security_title"), &body)
 }
@@ -192,12 +194,11 @@ async fn end_sessions(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let id = match form.get("id").map(str::parse::<i64>) {
-        Some(Ok(id)) => Some(id),
-        None if form.get("others") == Some("1") => None,
-        // Neither one session nor all the others: nothing to do.
-        None => return Redirect::to("/e/security").into_response(),
-        Some(Err(_)) => {
+    let id = match crate::sessions_page::requested(&form) {
+        EndRequest::One(id) => Some(id),
+        EndRequest::Others => None,
+        EndRequest::Nothing => return Redirect::to("/e/security").into_response(),
+        EndRequest::Malformed => {
             let e = ciao_service::ServiceError::Invalid(vec![ciao_domain::FieldError::new(
                 "id",
                 "session.unknown",

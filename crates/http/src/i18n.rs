@@ -1266,9 +1266,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
 /// tests, which render every page in every language, panic on it; a release
 /// build shows nothing rather than fail the page.
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    let found = tables().flat_map(|t| t.iter()).find(|(k, _)| *k == key);
+    let found = lookup(lang, key);
     debug_assert!(found.is_some(), "missing i18n key {key:?}");
-    found.map_or("", |(_, texts)| texts[lang.column()])
+    found.unwrap_or("")
+}
+
+/// The text of `key` in `lang`, if there is such a key (for keys made from
+/// data: a remark code, a sign-in provider, an error code).
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    tables().flat_map(|t| t.iter()).find(|(k, _)| *k == key).map(|(_, texts)| texts[lang.column()])
 }
 
 /// The tables: this module's, and those of the page modules that keep

@@ -10,10 +10,32 @@ use crate::i18n::{Lang, t};
 use crate::worker::brussels;
 use crate::workplace::esc;
 
+/// What a posted sign-out form asks for (both pages' forms).
+pub(crate) enum EndRequest {
+    /// One session, by its id.
+    One(i64),
+    /// All the others (`others=1`).
+    Others,
+    /// Neither: nothing to do.
+    Nothing,
+    /// An `id` that is not a session id.
+    Malformed,
+}
+
+/// Reads a posted sign-out form: `id` wins over `others`.
+pub(crate) fn requested(form: &crate::worker::FormData) -> EndRequest {
+    match (form.get("id").map(str::parse::<i64>), form.get("others")) {
+        (Some(Ok(id)), _) => EndRequest::One(id),
+        (Some(Err(_)), _) => EndRequest::Malformed,
+        (None, Some("1")) => EndRequest::Others,
+        (None, _) => EndRequest::Nothing,
+    }
+}
+
 /// How the person signed in, in words.
 fn provider(lang: Lang, p: &str) -> String {
     let key = format!("provider.{p}");
-    if crate::i18n::keys().any(|k| k == key) { t(lang, &key).to_string() } else { esc(p) }
+    crate::i18n::lookup(lang, &key).map_or_else(|| esc(p), str::to_string)
 }
 
 /// The list of sessions under a heading of level `level` (1 on the worker's

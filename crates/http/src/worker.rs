@@ -23,6 +23,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::i18n::{LANG_COOKIE, Lang, cookie, t};
 use crate::qr;
+use crate::sessions_page::EndRequest;
 use crate::workplace::{address, esc, find, html, language_switch};
 
 /// Failed sign-in attempts (wrong PIN, unknown activation code or passkey)
@@ -220,9 +221,8 @@ pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
                 c if c.starts_with("declarationNumber.") => "error.declarationNumber".to_string(),
                 c => format!("error.{c}"),
             };
-            let known = crate::i18n::keys().any(|k| k == key);
-            if known {
-                format!("<li>{} <small lang=\"en\">({})</small></li>", t(lang, &key), esc(&e.description))
+            if let Some(text) = crate::i18n::lookup(lang, &key) {
+                format!("<li>{text} <small lang=\"en\">({})</small></li>", esc(&e.description))
             } else {
                 format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
             }
@@ -724,14 +724,13 @@ async fn sessions_post(
     }
     let value = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let form = FormData::parse(&body);
-    let id = match (form.get("id"), form.get("others")) {
-        (Some(id), _) => match id.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => return sessions_page(&state, lang, &headers, Some(t(lang, "error.other").to_string())).await,
-        },
-        (None, Some("1")) => None,
-        // Neither one session nor all the others: nothing to do.
-        (None, _) => return sessions_page(&state, lang, &headers, None).await,
+    let id = match crate::sessions_page::requested(&form) {
+        EndRequest::One(id) => Some(id),
+        EndRequest::Others => None,
+        EndRequest::Nothing => return sessions_page(&state, lang, &headers, None).await,
+        EndRequest::Malformed => {
+            return sessions_page(&state, lang, &headers, Some(t(lang, "error.other").to_string())).await;
+        }
     };
     match state.service.end_sessions(SessionKind::Worker, &value, id).await {
         Ok(_) => sessions_page(&state, lang, &headers, Some(t(lang, "sessions_ended").to_string())).await,
