@@ -577,3 +577,28 @@ async fn employer_sessions_ended_in_enterprise_log(backend: Backend) {
     app.finish().await;
 }
 both_backends!(employer_sessions_ended_in_enterprise_log_t, employer_sessions_ended_in_enterprise_log);
+
+/// A session issued since rows are kept (schema version 11) whose row is
+/// gone is no session: it does not fall back to "issued before rows were
+/// kept" (that holds only for cookies older than the migration).
+async fn a_session_without_its_row_is_refused(backend: Backend) {
+    use sqlx::Connection;
+    let Some((app, worker)) = worker_app(backend).await else { return };
+    let mut a = device(&app, CHROME_ANDROID);
+    activate(&app, &mut a, &worker, PIN).await;
+    assert!(worker_is_signed_in(&mut a).await);
+    let delete = "DELETE FROM web_sessions";
+    match backend {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&app.url).await.unwrap();
+            sqlx::query(delete).execute(&mut c).await.unwrap();
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&app.url).await.unwrap();
+            sqlx::query(delete).execute(&mut c).await.unwrap();
+        }
+    }
+    assert!(!worker_is_signed_in(&mut a).await, "a cookie whose row is gone");
+    app.finish().await;
+}
+both_backends!(a_session_without_its_row_is_refused_t, a_session_without_its_row_is_refused);

@@ -193,6 +193,9 @@ pub struct Service {
     /// Seals the employer users' TOTP secrets at rest (None: this process
     /// has no key, and neither seals nor opens them).
     secrets: Option<Arc<ciao_auth::secretbox::SecretBox>>,
+    /// Since when every web session has its row (schema version 11): a
+    /// session issued since then without one is not valid.
+    sessions_kept_since: OffsetDateTime,
     pub metrics: Arc<validation::ValidationMetrics>,
 }
 
@@ -218,6 +221,8 @@ impl Service {
             .map_err(|e| ServiceError::Internal(format!("no randomness for the worker secret: {e}")))?;
         let worker_secret = store.secret(worker::WORKER_SECRET, &candidate, clock.now()).await?;
         let secrets = config.secrets.clone();
+        let sessions_kept_since =
+            store.migration_applied_at(sessions::SESSIONS_SCHEMA_VERSION).await?.unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let service = Self {
             store,
             clock,
@@ -226,6 +231,7 @@ impl Service {
             token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
             sealer: Arc::new(worker::Sealer::new(&worker_secret)),
             secrets,
+            sessions_kept_since,
             metrics: Arc::new(validation::ValidationMetrics::default()),
         };
         service.check_secrets().await?;

@@ -68,6 +68,9 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// The schema version since which every session has its row.
+pub(crate) const SESSIONS_SCHEMA_VERSION: i64 = 11;
+
 /// How often a session's "last seen" is written (not at every request).
 const TOUCH_EVERY: Duration = Duration::minutes(5);
 /// A short description of a browser from its User-Agent: "Chrome on
@@ -159,14 +162,17 @@ impl Service {
         let Some(valid_after) = valid_after.filter(|v| issued_at >= *v) else {
             return Ok(None);
         };
-        // No row: issued before rows were kept, valid until it expires.
-        if let Some(row) = self.store.web_session(kind.as_str(), &ssin, issued_at).await? {
-            if row.revoked_at.is_some() {
-                return Ok(None);
+        match self.store.web_session(kind.as_str(), &ssin, issued_at).await? {
+            Some(row) if row.revoked_at.is_some() => return Ok(None),
+            Some(row) => {
+                if now - row.last_seen_at >= TOUCH_EVERY {
+                    self.store.touch_web_session(kind.as_str(), &ssin, issued_at, None, now).await?;
+                }
             }
-            if now - row.last_seen_at >= TOUCH_EVERY {
-                self.store.touch_web_session(kind.as_str(), &ssin, issued_at, None, now).await?;
-            }
+            // Issued before rows were kept: valid until it expires.
+            None if issued_at < self.sessions_kept_since => {}
+            // Issued since, and its row is gone: not a session any more.
+            None => return Ok(None),
         }
         Ok(Some(LiveSession { ssin, issued_at, valid_after }))
     }

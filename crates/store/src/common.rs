@@ -1149,6 +1149,14 @@ macro_rules! impl_store {
                 Ok(v.unwrap_or(0))
             }
 
+            async fn migration_applied_at(&self, version: i64) -> Result<Option<OffsetDateTime>> {
+                let at: Option<i64> = sqlx::query_scalar("SELECT applied_at FROM ciao_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(at.map(from_micros))
+            }
+
             async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>> {
                 self.writer.write(items).await
             }

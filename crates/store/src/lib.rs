@@ -372,6 +372,9 @@ pub trait Store: Send + Sync + 'static {
     /// The latest schema version applied.
     async fn schema_version(&self) -> Result<i64>;
 
+    /// When schema version `version` was applied to this database.
+    async fn migration_applied_at(&self, version: i64) -> Result<Option<OffsetDateTime>>;
+
     /// What the database was created for (checked when it was opened).
     fn environment(&self) -> Environment;
     /// The simulation's state (the default for a production database).
