@@ -25,7 +25,7 @@ use ciao_domain::channel::Role;
 use ciao_domain::{EnterpriseNumber, Ssin};
 use ciao_service::Service;
 use ciao_store::AuditEntry;
-use common::web::{Page, WebClient, code_now, csrf, input, unescape};
+use common::web::{EMPLOYER_COOKIE, Page, WebClient, code_now, csrf, enrol_employer as enrol, unescape};
 use common::{Backend, MovableClock, TestApp, operator, seed, ssin};
 use serde_json::json;
 use sqlx::Connection;
@@ -33,7 +33,6 @@ use time::Duration;
 
 const PASSWORD_A: &str = "correct horse battery staple";
 const PASSWORD_B: &str = "purple elephants drink green tea";
-const EMPLOYER_COOKIE: &str = "ciao_employer";
 
 /// Authenticator data flags: user present, user verified, attested credential data.
 const FLAG_UP: u8 = 0x01;
@@ -224,26 +223,6 @@ async fn add_user(service: &Service, enterprise: &str, person: &str, name: &str)
         )
         .await
         .unwrap();
-}
-
-/// Invites a person and sets up their sign-in (password and authenticator
-/// app); leaves them signed in and returns the TOTP secret.
-async fn enrol(service: &Service, b: &mut WebClient, person: &str, password: &str) -> String {
-    let code = service.issue_employer_invitation(&operator(), person).await.unwrap();
-    let page = b.post("/e/activate", &[("code", &code.code)]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let ticket = unescape(&input(&page.body, "ticket"));
-    let secret = input(&page.body, "secret");
-    let totp = code_now(&secret, 0);
-    let page = b
-        .post(
-            "/e/activate/finish",
-            &[("ticket", &ticket), ("password", password), ("password2", password), ("totp", &totp)],
-        )
-        .await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
-    assert!(b.has_cookie(EMPLOYER_COOKIE));
-    secret
 }
 
 /// The audit entries of an action, newest first.

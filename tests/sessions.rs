@@ -10,7 +10,7 @@ mod common;
 
 use ciao_domain::channel::Role;
 use ciao_domain::{EnterpriseNumber, Ssin};
-use common::web::{Page, WebClient, code_now, csrf, input, unescape};
+use common::web::{EMPLOYER_COOKIE, Page, WebClient, code_now, csrf, enrol_employer, input};
 use common::{Backend, TestApp, operator, seed, ssin};
 use serde_json::{Value, json};
 
@@ -26,7 +26,6 @@ const PIN: &str = "482915";
 const OTHER_PIN: &str = "730418";
 const PASSWORD: &str = "correct horse battery staple";
 const WORKER_COOKIE: &str = "ciao_worker";
-const EMPLOYER_COOKIE: &str = "ciao_employer";
 
 /// A browser that tells its User-Agent; cookies kept by hand, redirects not followed.
 fn device(app: &TestApp, agent: &str) -> WebClient {
@@ -400,20 +399,7 @@ async fn employer_app(backend: Backend) -> Option<(TestApp, String, EnterpriseNu
 
 /// The invitation, the password and the app (TOTP step 0); the app's secret.
 async fn enrol(app: &TestApp, b: &mut WebClient, person: &str) -> String {
-    let code = app.service.issue_employer_invitation(&operator(), person).await.unwrap();
-    let page = b.post("/e/activate", &[("code", &code.code)]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let ticket = unescape(&input(&page.body, "ticket"));
-    let secret = input(&page.body, "secret");
-    let page = b
-        .post(
-            "/e/activate/finish",
-            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &code_now(&secret, 0))],
-        )
-        .await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
-    assert!(b.has_cookie(EMPLOYER_COOKIE));
-    secret
+    enrol_employer(&app.service, b, person, PASSWORD).await
 }
 
 /// Signs in with the app's code of the next step (the enrolment used this one).

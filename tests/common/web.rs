@@ -142,3 +142,32 @@ pub fn code_now(secret_base32: &str, ahead: i64) -> String {
         ciao_auth::totp::step_of(time::OffsetDateTime::now_utc().unix_timestamp()) + ahead,
     )
 }
+
+/// The employer users' session cookie.
+pub const EMPLOYER_COOKIE: &str = "ciao_employer";
+
+/// Enrols `person` (invited by the operator) in browser `b` with `password`
+/// and the authenticator app's code; signed in afterwards. Returns the
+/// app's secret (base32), for later codes.
+pub async fn enrol_employer(
+    service: &ciao_service::Service,
+    b: &mut WebClient,
+    person: &str,
+    password: &str,
+) -> String {
+    let code = service.issue_employer_invitation(&super::operator(), person).await.unwrap();
+    let page = b.post("/e/activate", &[("code", &code.code)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let ticket = unescape(&input(&page.body, "ticket"));
+    let secret = input(&page.body, "secret");
+    let totp = code_now(&secret, 0);
+    let page = b
+        .post(
+            "/e/activate/finish",
+            &[("ticket", &ticket), ("password", password), ("password2", password), ("totp", &totp)],
+        )
+        .await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
+    assert!(b.has_cookie(EMPLOYER_COOKIE));
+    secret
+}
