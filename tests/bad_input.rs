@@ -29,7 +29,7 @@ use ciao_auth::client::{KeyKind, KeyUsageBit, SigningKey, client_assertion, gene
 use ciao_domain::channel::Role;
 use ciao_domain::search::SearchCriteria;
 use ciao_domain::{DeclarationNumber, EnterpriseNumber, Ssin};
-use common::web::{BOUNDARY, WebClient as Browser, code_now, csrf, input, multipart, unescape};
+use common::web::{BOUNDARY, WebClient as Browser, csrf, enrol_employer, input, multipart, unescape};
 use common::{API, Backend, TestApp, item, key_and_certificate, now, operator, seed, ssin, today};
 use serde_json::{Value, json};
 use time::Duration;
@@ -392,20 +392,8 @@ async fn employer(app: &TestApp, enterprise: &str, person: &str, role: Role) -> 
     let e = EnterpriseNumber::parse(enterprise).unwrap();
     let who = Ssin::parse(person).unwrap();
     app.service.add_enterprise_user(&operator(), &e, &who, "Anna Manager", role).await.unwrap();
-    let code = app.service.issue_employer_invitation(&operator(), person).await.unwrap();
     let mut b = Browser::new(app);
-    let page = b.post("/e/activate", &[("code", &code.code)]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let ticket = unescape(&input(&page.body, "ticket"));
-    let secret = input(&page.body, "secret");
-    let totp = code_now(&secret, 0);
-    let page = b
-        .post(
-            "/e/activate/finish",
-            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &totp)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
+    enrol_employer(&app.service, &mut b, person, PASSWORD).await;
     b
 }
 
