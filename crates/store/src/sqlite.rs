@@ -24,6 +24,7 @@ const MIGRATIONS: &[Migration] = &[
     (9, "text collation C", include_str!("../migrations/sqlite/0009_text_collation_c.sql")),
     (10, "employer passkeys", include_str!("../migrations/sqlite/0010_employer_passkeys.sql")),
     (11, "web sessions", include_str!("../migrations/sqlite/0011_web_sessions.sql")),
+    (12, "index runs", include_str!("../migrations/sqlite/0012_index_runs.sql")),
 ];
 
 /// Page cache of the writer connection (negative: KiB; SQLite's default is
@@ -231,4 +232,143 @@ async fn migrate(pool: &SqlitePool, expected: crate::Environment) -> Result<()> 
 }
 
 // SQLite: a deferred transaction reads one snapshot from its first read on.
-impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true, "PRAGMA optimize", "BEGIN IMMEDIATE", "BEGIN");
+impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", true, "PRAGMA optimize", "BEGIN IMMEDIATE", "BEGIN", true);
+
+#[cfg(test)]
+mod tests {
+    use ciao_domain::search::SearchCriteria;
+    use ciao_domain::{
+        Channel, DeclarationNumber, Employer, EnterpriseNumber, NewRegistration, Person, RegistrationType, Sender, Ssin,
+    };
+    use sqlx::{Connection, SqliteConnection};
+    use time::{Duration, OffsetDateTime};
+
+    use super::SqliteStore;
+    use crate::common::{RowScope, search_filter};
+    use crate::{Environment, Scope, Store};
+
+    /// Registrations per index run (migration 12: `id >> 14`).
+    const RUN: i64 = 1 << 14;
+
+    fn database() -> String {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("ciao-runs-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        format!("sqlite://{}", dir.join("runs.db").display())
+    }
+
+    fn registration(ssin: &Ssin, declaration: &DeclarationNumber, at: OffsetDateTime) -> NewRegistration {
+        let employer = EnterpriseNumber::parse("0100000070").expect("valid enterprise number");
+        NewRegistration {
+            registration_date: at,
+            kind: RegistrationType::In,
+            person: Person::Ssin(ssin.clone()),
+            employer: Employer::Enterprise(employer.clone()),
+            declaration: declaration.clone(),
+            place_of_work: None,
+            client_reference: None,
+            channel: Channel::Rest,
+            sender: Sender { id: "runs-test".into(), enterprise: Some(employer) },
+            created_at: at,
+            site_code_issued_at: None,
+        }
+    }
+
+    /// The next registration committed gets the first id of run `run`: ids
+    /// follow the largest one and AUTOINCREMENT's sequence.
+    async fn start_run(side: &mut SqliteConnection, run: i64) {
+        sqlx::query("UPDATE sqlite_sequence SET seq = $1 WHERE name = 'registrations'")
+            .bind(run * RUN - 1)
+            .execute(&mut *side)
+            .await
+            .expect("sequence moved");
+    }
+
+    /// Searches by person and by declaration find the registrations of every
+    /// run their period covers, and only through the run indexes: each run
+    /// is looked up with the person or declaration, none is scanned.
+    #[tokio::test]
+    async fn searches_by_person_and_declaration_reach_every_run_through_its_index() {
+        let url = database();
+        let store = SqliteStore::open(&url, Environment::Production).await.expect("store");
+        let mut side = SqliteConnection::connect(&url).await.expect("side connection");
+        let alice = Ssin::parse("85073003328").expect("valid SSIN");
+        let bob = Ssin::parse("93051822361").expect("valid SSIN");
+        let site = DeclarationNumber::parse("1Y1003SQ5VSSZ").expect("valid declaration number");
+        let day = OffsetDateTime::from_unix_timestamp(1_780_000_000).expect("instant");
+
+        // Runs 0, 3 and 7 (a gap between runs, as after rolled back
+        // batches), on three successive days; run 7 also holds one of the
+        // first day's registrations, sent late.
+        for (run, offset) in [(0, 0), (3, 1), (7, 2)] {
+            start_run(&mut side, run).await;
+            let at = day + Duration::days(offset);
+            let mut batch = vec![registration(&alice, &site, at), registration(&bob, &site, at + Duration::hours(1))];
+            if run == 7 {
+                batch.push(registration(&alice, &site, day + Duration::minutes(30)));
+            }
+            let ids = store.register(batch).await.expect("registered");
+            assert!(ids.iter().all(|o| o.id.get() >> 14 == run), "the batch is in run {run}");
+        }
+        let runs: Vec<(i64, i64, i64)> =
+            sqlx::query_as("SELECT run, first_date, last_date FROM registration_runs ORDER BY run")
+                .fetch_all(&mut side)
+                .await
+                .expect("runs");
+        let micros = |t: OffsetDateTime| ciao_domain::clock::to_micros(t);
+        assert_eq!(
+            runs,
+            [
+                (0, micros(day), micros(day + Duration::hours(1))),
+                (3, micros(day + Duration::days(1)), micros(day + Duration::days(1) + Duration::hours(1))),
+                (7, micros(day + Duration::minutes(30)), micros(day + Duration::days(2) + Duration::hours(1))),
+            ],
+            "each run's earliest and latest registration date"
+        );
+
+        let period = SearchCriteria::for_period(day, day + Duration::days(3));
+        let by_person = SearchCriteria { ssin: Some(alice.clone()), ..period.clone() };
+        let by_site = SearchCriteria { declaration: Some(site.clone()), ..period.clone() };
+        let first_day = SearchCriteria {
+            declaration: Some(site.clone()),
+            ..SearchCriteria::for_period(day, day + Duration::days(1))
+        };
+        for (criteria, expected) in [(&by_person, 4), (&by_site, 7), (&first_day, 3)] {
+            let page = store.search(criteria, &Scope::All).await.expect("search");
+            assert_eq!(page.total, expected, "{criteria:?}");
+            assert_eq!(page.items.len(), expected as usize);
+            let dates: Vec<_> = page.items.iter().map(|r| r.data.registration_date).collect();
+            assert!(dates.is_sorted(), "in the order asked for, across runs: {dates:?}");
+        }
+
+        // The plans, without statistics and with them.
+        for analyzed in [false, true] {
+            if analyzed {
+                sqlx::query("ANALYZE").execute(&mut side).await.expect("analyze");
+            }
+            for (criteria, index) in
+                [(&by_person, "registrations_run_ssin"), (&by_site, "registrations_run_declaration")]
+            {
+                let (filter, _) = search_filter(criteria, &RowScope::All, true);
+                let sql = format!(
+                    "EXPLAIN QUERY PLAN SELECT r.id FROM registrations r{filter} ORDER BY r.registration_date, r.id"
+                );
+                let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+                q = q.bind(0_i64).bind(i64::MAX).bind(match (&criteria.ssin, &criteria.declaration) {
+                    (Some(s), _) => s.as_str().to_string(),
+                    (None, Some(d)) => d.as_str().to_string(),
+                    (None, None) => unreachable!("a person or a declaration"),
+                });
+                let plan: Vec<String> = q.fetch_all(&mut side).await.expect("plan").into_iter().map(|r| r.3).collect();
+                let on_registrations: Vec<&String> = plan.iter().filter(|l| l.contains(" r ")).collect();
+                assert!(
+                    on_registrations.iter().all(|l| l.starts_with("SEARCH r USING INDEX ")
+                        && l.contains(index)
+                        && l.contains("index_run=?")),
+                    "analyzed {analyzed}: {plan:?}"
+                );
+                assert!(!on_registrations.is_empty(), "{plan:?}");
+            }
+        }
+    }
+}
