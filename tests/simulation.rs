@@ -623,18 +623,7 @@ async fn environments_refuse_each_other(backend: Backend) {
     );
     drop(store);
 
-    // A database from before environments (schema version 7, no marker):
-    // what migrations 8 to 12 made, undone (SQLite's 12: the run indexes).
-    if backend == Backend::Sqlite {
-        execute(
-            &prod_url,
-            "DROP INDEX registrations_run_ssin; DROP INDEX registrations_run_declaration; DROP TABLE registration_runs; \
-             ALTER TABLE registrations DROP COLUMN index_run; \
-             CREATE INDEX registrations_ssin ON registrations (ssin, registration_date) WHERE ssin IS NOT NULL; \
-             CREATE INDEX registrations_declaration ON registrations (declaration, registration_date)",
-        )
-        .await;
-    }
+    // A database from before environments (schema version 7, no marker).
     execute(
         &prod_url,
         "DROP TABLE ciao_environment; DROP TABLE employer_passkeys; DROP TABLE web_sessions; \
@@ -646,7 +635,7 @@ async fn environments_refuse_each_other(backend: Backend) {
     assert_eq!(schema_version(&prod_url).await, 7, "refused before any migration");
     let store =
         ciao_service::ciao_store::open_as(&prod_url, ciao_service::ciao_store::Environment::Production).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12, "production migrates it");
+    assert_eq!(store.schema_version().await.unwrap(), 11, "production migrates it");
     assert_eq!(store.environment(), ciao_service::ciao_store::Environment::Production);
     drop(store);
     let err = start(&prod_url, true).await.err().expect("and it is marked production");
@@ -854,7 +843,7 @@ async fn postgres_text_columns_compare_bytes() {
         .unwrap()
     };
     let store = ciao_service::ciao_store::open(&url).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12);
+    assert_eq!(store.schema_version().await.unwrap(), 11);
     drop(store);
     assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
 
@@ -869,7 +858,7 @@ async fn postgres_text_columns_compare_bytes() {
     .await;
     assert_eq!(not_c(url.clone()).await, ["access_grants.viewer", "registrations.declaration", "registrations.ssin"]);
     let store = ciao_service::ciao_store::open(&url).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12, "migrated again");
+    assert_eq!(store.schema_version().await.unwrap(), 11, "migrated again");
     drop(store);
     assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
     drop_database(db).await;

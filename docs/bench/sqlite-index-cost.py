@@ -21,10 +21,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The schema this measured: up to migration 11 (12 partitions the ssin and
-# declaration indexes into runs, see docs/benchmarks.md, seventh session).
-MIGRATIONS = [m for m in sorted(glob.glob(os.path.join(HERE, "../../crates/store/migrations/sqlite/*.sql")))
-              if int(os.path.basename(m)[:4]) <= 11]
+MIGRATIONS = sorted(glob.glob(os.path.join(HERE, "../../crates/store/migrations/sqlite/*.sql")))
 DB = "/tmp/ciao-sqlite-index-cost.db"
 COLUMNS = ("id, registration_date, kind, ssin, limosa_id, employer_enterprise, employer_foreign_vat, declaration, "
            "latitude, longitude, address, client_reference, channel, sender_id, sender_enterprise, created_at, "

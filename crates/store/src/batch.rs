@@ -12,9 +12,8 @@
 //!   (converted once to SQLite's binary JSONB and walked with
 //!   `jsonb_each`: with text JSON, `json_each` turned each row back into
 //!   text that every `->>` parsed again, 15–20 % of the writer thread in
-//!   `perf`) with its validation-queue row; the date span of the index
-//!   runs the rows went into (`registration_runs`, migration 12); the
-//!   first id and how many were inserted; `COMMIT`. Ids are given explicitly (the transaction holds
+//!   `perf`) with its validation-queue row; the first id and how many were
+//!   inserted; `COMMIT`. Ids are given explicitly (the transaction holds
 //!   the write lock, so the ids after the largest are free), so each item's
 //!   id is known without relying on the order of `RETURNING`.
 //! - PostgreSQL: one statement (arrays and `UNNEST`): ids from the
@@ -74,11 +73,6 @@ const SQLITE_COMMIT_BATCH: &str = "BEGIN IMMEDIATE; \
      ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING; \
      INSERT INTO validation_queue (registration_id, enqueued_at) \
      SELECT r.id, r.created_at FROM temp.batch_start b JOIN registrations r ON r.id >= b.first AND r.id < b.first + $2; \
-     INSERT INTO registration_runs (run, first_date, last_date) \
-     SELECT r.index_run, MIN(r.registration_date), MAX(r.registration_date) FROM temp.batch_start b \
-     JOIN registrations r ON r.id >= b.first AND r.id < b.first + $2 WHERE true GROUP BY r.index_run \
-     ON CONFLICT (run) DO UPDATE SET first_date = MIN(first_date, excluded.first_date), \
-     last_date = MAX(last_date, excluded.last_date); \
      SELECT first, (SELECT COUNT(*) FROM registrations WHERE id >= first AND id < first + $2) FROM temp.batch_start; \
      COMMIT";
 

@@ -355,50 +355,10 @@ impl RowScope {
     }
 }
 
-/// SQLite's search indexes by person and by declaration are partitioned
-/// into runs of registrations by id (`index_run`, migration 12), so that a
-/// commit's new entries go into one small subtree; `registration_runs`
-/// holds each run's earliest and latest registration date. A query that
-/// looks registrations up by person or by declaration names the runs to
-/// look in, here those whose registrations can fall in [`from`, `to`) (SQL
-/// expressions): the index is then read once per such run, with the person
-/// or declaration and the date range as before. Without it, SQLite would
-/// read the whole index. PostgreSQL has no runs (its indexes are plain).
-/// SQLite's planner, left to itself, preferred a scan of the table to the
-/// run indexes (whose first column is a list from a subquery), so the
-/// queries name their index with [`INDEXED BY`](run_index).
-pub(crate) fn in_runs(column: &str, from: &str, to: &str) -> String {
-    format!(" AND {column} IN (SELECT run FROM registration_runs WHERE last_date >= {from} AND first_date < {to})")
-}
-
-/// ` INDEXED BY` the run index of a lookup by person (`ssin`) or by
-/// declaration (`declaration`), to follow the table's name in `FROM`; none
-/// for another column.
-pub(crate) fn run_index(column: &str) -> &'static str {
-    match column {
-        "ssin" => " INDEXED BY registrations_run_ssin",
-        "declaration" => " INDEXED BY registrations_run_declaration",
-        _ => "",
-    }
-}
-
-/// [`in_runs`] for a query without a date range: every run.
-pub(crate) fn in_every_run(column: &str) -> String {
-    format!(" AND {column} IN (SELECT run FROM registration_runs)")
-}
-
 /// The `WHERE` clause (and its parameters) of a search.
-pub(crate) fn search_filter(c: &SearchCriteria, scope: &RowScope, index_runs: bool) -> (String, Vec<Param>) {
+pub(crate) fn search_filter(c: &SearchCriteria, scope: &RowScope) -> (String, Vec<Param>) {
     use ciao_domain::clock::to_micros;
-    // The run index of the most selective lookup: a person has a few
-    // registrations a day, a declaration hundreds.
-    let runs = match (&c.ssin, &c.declaration) {
-        _ if !index_runs => "",
-        (Some(_), _) => run_index("ssin"),
-        (None, Some(_)) => run_index("declaration"),
-        (None, None) => "",
-    };
-    let mut sql = format!("{runs} WHERE r.registration_date >= $1 AND r.registration_date < $2");
+    let mut sql = String::from(" WHERE r.registration_date >= $1 AND r.registration_date < $2");
     let mut params = vec![Param::Int(to_micros(c.registration_from)), Param::Int(to_micros(c.registration_to))];
     let mut add = |clause: &str, p: Param, sql: &mut String| {
         params.push(p);
@@ -415,9 +375,6 @@ pub(crate) fn search_filter(c: &SearchCriteria, scope: &RowScope, index_runs: bo
     }
     if let Some(d) = &c.declaration {
         add(" AND r.declaration = ?", Param::Text(d.as_str().into()), &mut sql);
-    }
-    if !runs.is_empty() {
-        sql.push_str(&in_runs("r.index_run", "$1", "$2"));
     }
     if !c.validity.is_empty() {
         let list: Vec<String> = c.validity.iter().map(|v| format!("'{}'", v.as_str())).collect();
@@ -692,12 +649,10 @@ impl DeclarationRow {
 /// that another process's writer makes it wait instead of failing on the
 /// lock upgrade); `$begin_snapshot` begins a read-only transaction whose
 /// statements all see one snapshot (SQLite: a deferred `BEGIN`; PostgreSQL:
-/// `REPEATABLE READ`); `$index_runs` says whether the search indexes by
-/// person and by declaration are partitioned into runs (SQLite: yes, see
-/// [`in_runs`]). Both backends take the same
+/// `REPEATABLE READ`). Both backends take the same
 /// SQL; the macro only repeats what differs in type (pool, row, database).
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal, $begin_snapshot:literal, $index_runs:literal) => {
+    ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal, $begin_snapshot:literal) => {
         use $crate::common::{
             DeclarationRow, EventRow, Param, RegistrationRow, date_text, opt_date_of, date_of,
             search_filter, search_order, DECLARATION_SELECT,
@@ -882,7 +837,7 @@ macro_rules! impl_store {
                 // planner took the declaration index and read a month of the
                 // declaration (`bench search`: 4 times slower).
                 AccessPlan::Person { viewer } => {
-                    let (filter, params) = search_filter(&uncapped, &RowScope::All, $index_runs);
+                    let (filter, params) = search_filter(&uncapped, &RowScope::All);
                     let sql = AssertSqlSafe(format!(
                         "SELECT r.declaration, r.employer_enterprise, COUNT(*) FROM registrations r{filter} \
                          GROUP BY r.declaration, r.employer_enterprise"
@@ -911,7 +866,7 @@ macro_rules! impl_store {
                 Some(total) => total,
                 None => {
                     // The total counts the whole filter, without the cursor.
-                    let (count_filter, count_params) = search_filter(&uncapped, &rows, $index_runs);
+                    let (count_filter, count_params) = search_filter(&uncapped, &rows);
                     let count_sql = AssertSqlSafe(match criteria.count_limit {
                         Some(limit) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM registrations r{count_filter} LIMIT {limit}) capped"),
                         None => format!("SELECT COUNT(*) FROM registrations r{count_filter}"),
@@ -919,7 +874,7 @@ macro_rules! impl_store {
                     bind_params(sqlx::query(count_sql), &count_params).fetch_one(&mut *conn).await?.try_get(0)?
                 }
             };
-            let (filter, params) = search_filter(criteria, &rows, $index_runs);
+            let (filter, params) = search_filter(criteria, &rows);
             let page_sql = AssertSqlSafe(format!(
                 "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
                 search_order(criteria),
@@ -2046,17 +2001,11 @@ macro_rules! impl_store {
                     }
                     let sql = AssertSqlSafe(format!(
                         "SELECT id, ssin, limosa_id, kind, declaration, registration_date, employer_enterprise, employer_foreign_vat \
-                         FROM registrations{indexed} WHERE {column} IN ({}) AND registration_date >= ${from} \
-                         AND registration_date < ${to} AND validity <> 'cancelled'{runs}",
+                         FROM registrations WHERE {column} IN ({}) AND registration_date >= ${} AND registration_date < ${} \
+                         AND validity <> 'cancelled'",
                         placeholders(1, values.len()),
-                        from = values.len() + 1,
-                        to = values.len() + 2,
-                        indexed = if $index_runs { $crate::common::run_index(column) } else { "" },
-                        runs = if $index_runs && column == "ssin" {
-                            $crate::common::in_runs("index_run", &format!("${}", values.len() + 1), &format!("${}", values.len() + 2))
-                        } else {
-                            String::new()
-                        },
+                        values.len() + 1,
+                        values.len() + 2
                     ));
                     let mut q = sqlx::query(sql).persistent($persist_dynamic);
                     for v in values {
@@ -2231,26 +2180,17 @@ macro_rules! impl_store {
             }
 
             async fn enqueue_open_days(&self, from: OffsetDateTime, to: OffsetDateTime, at: OffsetDateTime) -> Result<u64> {
-                // A later registration of the same person (by SSIN, or by
-                // Limosa number) in the period, not cancelled: one lookup each.
-                let (indexed, runs) = if $index_runs {
-                    ($crate::common::run_index("ssin"), $crate::common::in_runs("n.index_run", "$2", "$3"))
-                } else {
-                    ("", String::new())
-                };
-                let later = "n.validity <> 'cancelled' \
-                     AND (n.registration_date > r.registration_date OR (n.registration_date = r.registration_date AND n.id > r.id)) \
-                     AND n.registration_date < $3";
-                let sql = AssertSqlSafe(format!(
+                let n = sqlx::query(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT r.id, $1 FROM registrations r WHERE r.kind = 'IN' AND r.registration_date >= $2 \
                      AND r.registration_date < $3 AND r.validity <> 'cancelled' \
                      AND NOT EXISTS (SELECT 1 FROM registration_remarks m WHERE m.code = 'DAY_LEFT_OPEN' AND m.registration_id = r.id) \
-                     AND (r.ssin IS NULL OR NOT EXISTS (SELECT 1 FROM registrations n{indexed} WHERE n.ssin = r.ssin AND {later}{runs})) \
-                     AND (r.limosa_id IS NULL OR NOT EXISTS (SELECT 1 FROM registrations n WHERE n.limosa_id = r.limosa_id AND {later})) \
-                     ON CONFLICT (registration_id) DO NOTHING"
-                ));
-                let n = sqlx::query(sql)
+                     AND NOT EXISTS (SELECT 1 FROM registrations n WHERE n.validity <> 'cancelled' \
+                         AND ((r.ssin IS NOT NULL AND n.ssin = r.ssin) OR (r.limosa_id IS NOT NULL AND n.limosa_id = r.limosa_id)) \
+                         AND (n.registration_date > r.registration_date OR (n.registration_date = r.registration_date AND n.id > r.id)) \
+                         AND n.registration_date < $3) \
+                     ON CONFLICT (registration_id) DO NOTHING",
+                )
                 .bind(to_micros(at))
                 .bind(to_micros(from))
                 .bind(to_micros(to))
@@ -2261,15 +2201,9 @@ macro_rules! impl_store {
             }
 
             async fn enqueue_for(&self, key: $crate::RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64> {
-                let (indexed, runs) = match key {
-                    $crate::RegistrationKey::Ssin | $crate::RegistrationKey::Declaration if $index_runs => {
-                        ($crate::common::run_index(key.column()), $crate::common::in_every_run("index_run"))
-                    }
-                    _ => ("", String::new()),
-                };
                 let sql = format!(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
-                     SELECT id, $1 FROM registrations{indexed} WHERE {} = $2 AND validity <> 'cancelled'{runs} \
+                     SELECT id, $1 FROM registrations WHERE {} = $2 AND validity <> 'cancelled' \
                      ON CONFLICT (registration_id) DO NOTHING",
                     key.column()
                 );
@@ -3092,10 +3026,10 @@ mod tests {
         let t = time::OffsetDateTime::UNIX_EPOCH;
         let criteria = SearchCriteria::for_period(t, t);
         let (sql, params) =
-            search_filter(&criteria, &RowScope::Employers(vec!["0100000070".into(), "0100000169".into()]), false);
+            search_filter(&criteria, &RowScope::Employers(vec!["0100000070".into(), "0100000169".into()]));
         assert!(sql.ends_with(" AND r.employer_enterprise IN ($3, $4)"), "{sql}");
         assert_eq!(params[2..], [Param::Text("0100000070".into()), Param::Text("0100000169".into())]);
-        let (sql, _) = search_filter(&criteria, &RowScope::All, false);
+        let (sql, _) = search_filter(&criteria, &RowScope::All);
         assert!(!sql.contains("employer_enterprise"), "{sql}");
     }
 }

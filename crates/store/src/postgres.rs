@@ -21,7 +21,6 @@ const MIGRATIONS: &[Migration] = &[
     (9, "text collation C", include_str!("../migrations/postgres/0009_text_collation_c.sql")),
     (10, "employer passkeys", include_str!("../migrations/postgres/0010_employer_passkeys.sql")),
     (11, "web sessions", include_str!("../migrations/postgres/0011_web_sessions.sql")),
-    (12, "index runs", include_str!("../migrations/postgres/0012_index_runs.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;
@@ -132,8 +131,7 @@ impl_store!(
     false,
     "ANALYZE",
     "BEGIN",
-    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-    false
+    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 );
 
 #[cfg(test)]
