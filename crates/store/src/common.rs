@@ -2333,7 +2333,10 @@ macro_rules! impl_store {
                      FROM employer_credentials WHERE ssin = $1",
                 )
                 .bind(ssin.as_str())
-                .fetch_optional(&self.write)
+                // Every signed-in page reads this: on the read pool, not on
+                // SQLite's one write connection behind the registrations'
+                // group commit (what sign-in writes is compare-and-set).
+                .fetch_optional(&self.read)
                 .await?;
                 let Some(row) = row else {
                     return Ok(None);
@@ -2732,7 +2735,9 @@ macro_rules! impl_store {
                      FROM worker_credentials c WHERE c.ssin = $1",
                 )
                 .bind(ssin.as_str())
-                .fetch_optional(&self.write)
+                // Every signed-in page reads this: on the read pool (see
+                // `employer_credentials`).
+                .fetch_optional(&self.read)
                 .await?;
                 let Some(row) = row else {
                     return Ok(None);
