@@ -119,7 +119,8 @@ pub fn describe_device(user_agent: &str) -> String {
 
 impl Service {
     /// A new session of `kind` for `ssin`: the cookie's value (sealed
-    /// person, issue instant and provider) and its expiry; its row kept.
+    /// person and issue instant) and its expiry; its row kept, with the
+    /// provider.
     pub(crate) async fn open_session(
         &self,
         kind: SessionKind,
@@ -127,11 +128,10 @@ impl Service {
         provider: &str,
         now: OffsetDateTime,
     ) -> Result<(String, OffsetDateTime)> {
-        if provider.contains('|') {
-            return Err(ServiceError::Internal("a provider name may not contain |".into()));
-        }
         let issued = ciao_domain::clock::to_micros(now);
-        let cookie = self.sealer.seal(kind.purpose(), &format!("{}|{issued}|{provider}", ssin.as_str()));
+        // The provider is kept in the row; older cookies carry it as a third
+        // part, which nothing reads.
+        let cookie = self.sealer.seal(kind.purpose(), &format!("{}|{issued}", ssin.as_str()));
         let expires_at = now + kind.lifetime();
         let session = WebSession {
             issued_at: now,
