@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use ciao_auth::client::{KeyKind, KeyUsageBit, generate_key, self_signed_certificate};
 use ciao_domain::channel::Role;
 use ciao_domain::{EnterpriseNumber, Ssin};
-use common::web::{BOUNDARY, WebClient as Browser, code_now, csrf, input, multipart, unescape};
+use common::web::{BOUNDARY, WebClient as Browser, csrf, enrol_employer, multipart};
 use common::{Backend, TestApp, TestClient, key_and_certificate, now, operator, seed, ssin};
 use time::Duration;
 
@@ -24,22 +24,10 @@ use time::Duration;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Invites a person (the operator) and sets up their sign-in through the pages.
+/// Invites a person (the operator) and sets up their sign-in through the
+/// pages (`common::web::enrol_employer`).
 async fn enrol(app: &TestApp, b: &mut Browser, person: &str) {
-    let code = app.service.issue_employer_invitation(&operator(), person).await.unwrap();
-    let page = b.post("/e/activate", &[("code", &code.code)]).await;
-    assert_eq!(page.status, 200, "{}", page.body());
-    let body = page.body();
-    let ticket = unescape(&input(&body, "ticket"));
-    let secret = input(&body, "secret");
-    let totp = code_now(&secret, 0);
-    let page = b
-        .post(
-            "/e/activate/finish",
-            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &totp)],
-        )
-        .await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body());
+    enrol_employer(&app.service, b, person, PASSWORD).await;
 }
 
 // ---------------------------------------------------------------- certificates

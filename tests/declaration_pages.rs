@@ -12,28 +12,16 @@ mod common;
 use ciao_domain::access::GrantRole;
 use ciao_domain::channel::Role;
 use ciao_domain::{DeclarationNumber, EnterpriseNumber, Ssin};
-use common::web::{WebClient as Browser, code_now, csrf, input, unescape};
+use common::web::{WebClient as Browser, csrf, enrol_employer};
 use common::{Backend, TestApp, item, operator, seed, ssin, today};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Invites a person and sets up their sign-in (password and authenticator app).
+/// Invites a person (the operator) and sets up their sign-in through the
+/// pages (`common::web::enrol_employer`).
 async fn enrol(app: &TestApp, b: &mut Browser, person: &str) {
-    let code = app.service.issue_employer_invitation(&operator(), person).await.unwrap();
-    let page = b.post("/e/activate", &[("code", &code.code)]).await;
-    assert_eq!(page.status, 200, "{}", page.body());
-    let body = page.body();
-    let ticket = unescape(&input(&body, "ticket"));
-    let secret = input(&body, "secret");
-    let totp = code_now(&secret, 0);
-    let page = b
-        .post(
-            "/e/activate/finish",
-            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &totp)],
-        )
-        .await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body());
+    enrol_employer(&app.service, b, person, PASSWORD).await;
 }
 
 /// A user with a role in an enterprise, signed in in a fresh browser.

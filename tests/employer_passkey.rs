@@ -584,6 +584,24 @@ async fn expired_ceremonies(backend: Backend) {
 }
 both_backends!(expired_ceremonies_t, expired_ceremonies);
 
+/// `person`, a user of `enterprise` enrolled with password A, who added
+/// `key` as a passkey and signed out again: their browser.
+async fn user_with_passkey(
+    app: &TestApp,
+    enterprise: &str,
+    person: &str,
+    name: &str,
+    key: &Authenticator,
+) -> WebClient {
+    add_user(&app.service, enterprise, person, name).await;
+    let mut b = WebClient::new(app);
+    enrol(&app.service, &mut b, person, PASSWORD_A).await;
+    let page = add_passkey(&mut b, key, PASSWORD_A).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    sign_out(&mut b).await;
+    b
+}
+
 /// A passkey without signature counter (a synced one): the counter cannot
 /// tell a replay, the single-use challenge does. The same answer signs in
 /// once; a fresh ceremony signs in again.
@@ -591,13 +609,8 @@ async fn counterless_passkey_signs_in_once_per_challenge(backend: Backend) {
     let Some(app) = TestApp::spawn_on_localhost(backend).await else { return };
     let w = seed(&app).await;
     let anna = ssin(700_303_003);
-    add_user(&app.service, &w.e1, &anna, "Anna Synced").await;
-    let mut a = WebClient::new(&app);
-    enrol(&app.service, &mut a, &anna, PASSWORD_A).await;
     let mut key = Authenticator::without_counter(&app.root);
-    let page = add_passkey(&mut a, &key, PASSWORD_A).await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    sign_out(&mut a).await;
+    let mut a = user_with_passkey(&app, &w.e1, &anna, "Anna Synced", &key).await;
 
     let c = sign_in_ceremony(&mut a).await;
     let answer = key.get(&c);
@@ -625,12 +638,8 @@ async fn a_zero_counter_does_not_reset_the_stored_one(backend: Backend) {
     let Some(app) = TestApp::spawn_on_localhost(backend).await else { return };
     let w = seed(&app).await;
     let anna = ssin(700_404_004);
-    add_user(&app.service, &w.e1, &anna, "Anna Counting").await;
-    let mut a = WebClient::new(&app);
-    enrol(&app.service, &mut a, &anna, PASSWORD_A).await;
     let mut key = Authenticator::new(&app.root);
-    assert_eq!(add_passkey(&mut a, &key, PASSWORD_A).await.status, 303);
-    sign_out(&mut a).await;
+    user_with_passkey(&app, &w.e1, &anna, "Anna Counting", &key).await;
     for _ in 0..2 {
         let mut b = WebClient::new(&app);
         let c = sign_in_ceremony(&mut b).await;
