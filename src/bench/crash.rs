@@ -273,8 +273,7 @@ async fn cycles(exe: &std::path::Path, fresh: &FreshDb, b: &CrashBench) -> anyho
         employer: Arc::from(w.enterprise.as_str()),
         concurrency,
         run: 0,
-        client_reference: true,
-        random_reference: false,
+        references: super::http::References::Sequential,
     };
     let mut states: Vec<ClientState> = (0..concurrency).map(|_| ClientState::default()).collect();
     let mut in_doubt_total = 0u64;

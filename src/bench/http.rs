@@ -36,10 +36,36 @@ pub struct Items {
     pub employer: Arc<str>,
     pub concurrency: usize,
     pub run: u32,
-    pub client_reference: bool,
-    /// clientReferences random-looking (24 hex digits), instead of
-    /// RUN-CLIENT-SEQUENCE.
-    pub random_reference: bool,
+    pub references: References,
+}
+
+/// The clientReferences the items carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum References {
+    None,
+    /// `RUN-CLIENT-SEQUENCE`: keys clustered by client.
+    Sequential,
+    /// 24 random-looking hex digits.
+    Random,
+}
+
+impl References {
+    pub fn of(b: &RegistrationsBench) -> Self {
+        match (b.no_client_reference, b.random_client_reference) {
+            (true, _) => Self::None,
+            (false, true) => Self::Random,
+            (false, false) => Self::Sequential,
+        }
+    }
+
+    /// The name in the JSON report (`client_reference_form`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Sequential => "run-client-sequence",
+            Self::Random => "random",
+        }
+    }
 }
 
 pub struct Item<'a> {
@@ -60,7 +86,7 @@ impl Items {
             ssin: &self.persons[p],
             declaration: &self.declarations[p % self.declarations.len()],
             kind: if n.is_multiple_of(2) { "IN" } else { "OUT" },
-            client_reference: self.client_reference.then(|| self.reference(self.run, "", i, n)),
+            client_reference: (self.references != References::None).then(|| self.reference(self.run, "", i, n)),
         }
     }
 
@@ -73,7 +99,7 @@ impl Items {
     /// database differ in their low 15 bits (the ceilings of a point use the
     /// HTTP run's + 1, + 2) and there are at most 4,096 clients.
     pub fn reference(&self, run: u32, prefix: &str, i: usize, n: u64) -> String {
-        if !self.random_reference {
+        if self.references != References::Random {
             return format!("{prefix}{run:06x}-{i}-{n}");
         }
         fn splitmix(mut z: u64) -> u64 {
@@ -226,8 +252,7 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         employer: Arc::from(w.enterprise.as_str()),
         concurrency: c,
         run: random_u32(),
-        client_reference: !b.no_client_reference,
-        random_reference: b.random_client_reference,
+        references: References::of(b),
     };
 
     let rows0 = count_rows(&fresh.url, "registrations").await?;
@@ -262,13 +287,13 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     }
     if let Some((name, cores)) = run.busiest_threads.first().filter(|_| run.items > 0) {
         // A serial stage bounds the rate at items/s ÷ its cores.
-        let per_item_us = cores * 1e6 / run.items_per_second().max(1e-9);
         let others: Vec<String> = run.busiest_threads[1..].iter().map(|(n, c)| format!("{n} {c:.2}")).collect();
         eprintln!(
-            "   busiest thread: {name}, {cores:.2} cores ({per_item_us:.1} µs per item); then {} (process {:.2} cores, {:.1} µs per item)",
+            "   busiest thread: {name}, {cores:.2} cores ({:.1} µs per item); then {} (process {:.2} cores, {:.1} µs per item)",
+            run.cpu_us_per_item(*cores),
             others.join(", "),
             run.cpu_process / run.seconds.max(1e-9),
-            run.cpu_process * 1e6 / run.items.max(1) as f64,
+            run.cpu_us_per_item(run.cpu_process / run.seconds.max(1e-9)),
         );
     }
 
@@ -402,14 +427,14 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
         "cpu_machine_cores": round(run.cpu_machine / run.seconds),
         "disk_write_mb_per_s": round(run.disk_written as f64 / run.seconds.max(1e-9) / 1e6),
         "disk_bytes_per_item": round(per_item(run.disk_written, run.items)),
-        "cpu_us_per_item": round(run.cpu_process * 1e6 / run.items.max(1) as f64),
+        "cpu_us_per_item": round(run.cpu_us_per_item(run.cpu_process / run.seconds.max(1e-9))),
         "busiest_threads": run.busiest_threads.iter().map(|(name, cores)| json!({
             "name": name,
             "cores": round(*cores),
-            "cpu_us_per_item": round(cores * 1e6 / run.items_per_second().max(1e-9)),
+            "cpu_us_per_item": round(run.cpu_us_per_item(*cores)),
         })).collect::<Vec<_>>(),
-        "client_reference": !b.no_client_reference,
-        "client_reference_form": if b.no_client_reference { "none" } else if b.random_client_reference { "random" } else { "run-client-sequence" },
+        "client_reference": References::of(b) != References::None,
+        "client_reference_form": References::of(b).name(),
         "validation_workers": b.validation_workers,
         "ceilings": Value::Object(ceilings_json),
         "ratios": Value::Object(ratios),
@@ -458,23 +483,22 @@ mod tests {
     use std::collections::HashSet;
     use std::sync::Arc;
 
-    use super::Items;
+    use super::{Items, References};
 
-    fn items(random_reference: bool) -> Items {
+    fn items(references: References) -> Items {
         Items {
             persons: Arc::new(vec!["85073003328".into()]),
             declarations: Arc::new(vec!["1Y1003SQ5VSSZ".into()]),
             employer: Arc::from("0123456749"),
             concurrency: 4,
             run: 7,
-            client_reference: true,
-            random_reference,
+            references,
         }
     }
 
     #[test]
     fn random_references_are_24_hex_digits_and_never_repeat() {
-        let items = items(true);
+        let items = items(References::Random);
         let mut seen = HashSet::new();
         for (run, prefix) in [(7, ""), (7, "r"), (8, "")] {
             for i in 0..4 {
@@ -493,7 +517,7 @@ mod tests {
 
     #[test]
     fn sequential_references_name_run_client_and_sequence() {
-        let items = items(false);
+        let items = items(References::Sequential);
         assert_eq!(items.reference(7, "", 3, 42), "000007-3-42");
         assert_eq!(items.reference(255, "r", 0, 1), "r0000ff-0-1");
         assert_eq!(items.item(2, 9).client_reference.as_deref(), Some("000007-2-9"));

@@ -52,6 +52,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// CPU time per item, in µs, of a thread (or the process) that used
+    /// `cores` over the window.
+    pub fn cpu_us_per_item(&self, cores: f64) -> f64 {
+        cores * 1e6 / self.items_per_second().max(1e-9)
+    }
+
     pub fn requests_per_second(&self) -> f64 {
         self.requests as f64 / self.seconds.max(1e-9)
     }
