@@ -155,14 +155,14 @@ impl Service {
         if now >= issued_at + kind.lifetime() {
             return Ok(None);
         }
-        let valid_after = match kind {
-            SessionKind::Worker => self.store.worker_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
-            SessionKind::Employer => self.store.employer_credentials(&ssin).await?.map(|c| c.sessions_valid_after),
-        };
-        let Some(valid_after) = valid_after.filter(|v| issued_at >= *v) else {
+        // One read: the credentials' cut-off and the session's row.
+        let Some((valid_after, row)) = self.store.session_state(kind.as_str(), &ssin, issued_at).await? else {
             return Ok(None);
         };
-        match self.store.web_session(kind.as_str(), &ssin, issued_at).await? {
+        if issued_at < valid_after {
+            return Ok(None);
+        }
+        match row {
             Some(row) if row.revoked_at.is_some() => return Ok(None),
             Some(row) => {
                 if now - row.last_seen_at >= TOUCH_EVERY {

@@ -712,13 +712,19 @@ macro_rules! impl_store {
         }
 
         fn web_session_row(r: &<$db as sqlx::Database>::Row) -> Result<$crate::WebSession> {
+            web_session_at(r, 0)
+        }
+
+        /// A session's columns (issued_at, provider, device, last_seen_at,
+        /// expires_at, revoked_at) from column `first` on.
+        fn web_session_at(r: &<$db as sqlx::Database>::Row, first: usize) -> Result<$crate::WebSession> {
             Ok($crate::WebSession {
-                issued_at: from_micros(r.try_get(0)?),
-                provider: r.try_get(1)?,
-                device: r.try_get(2)?,
-                last_seen_at: from_micros(r.try_get(3)?),
-                expires_at: from_micros(r.try_get(4)?),
-                revoked_at: r.try_get::<Option<i64>, _>(5)?.map(from_micros),
+                issued_at: from_micros(r.try_get(first)?),
+                provider: r.try_get(first + 1)?,
+                device: r.try_get(first + 2)?,
+                last_seen_at: from_micros(r.try_get(first + 3)?),
+                expires_at: from_micros(r.try_get(first + 4)?),
+                revoked_at: r.try_get::<Option<i64>, _>(first + 5)?.map(from_micros),
             })
         }
 
@@ -2529,6 +2535,39 @@ macro_rules! impl_store {
                 .fetch_optional(&self.read)
                 .await?;
                 row.map(|r| web_session_row(&r)).transpose()
+            }
+
+            async fn session_state(
+                &self,
+                kind: &str,
+                ssin: &ciao_domain::Ssin,
+                issued_at: OffsetDateTime,
+            ) -> Result<Option<(OffsetDateTime, Option<$crate::WebSession>)>> {
+                let credentials = match kind {
+                    "worker" => "worker_credentials",
+                    "employer" => "employer_credentials",
+                    other => return Err(StoreError::Corrupt(format!("no web sessions of kind {other:?}"))),
+                };
+                let sql = AssertSqlSafe(format!(
+                    "SELECT c.sessions_valid_after, s.issued_at, s.provider, s.device, s.last_seen_at, s.expires_at, \
+                     s.revoked_at FROM {credentials} c LEFT JOIN web_sessions s \
+                     ON s.kind = $1 AND s.ssin = c.ssin AND s.issued_at = $3 WHERE c.ssin = $2"
+                ));
+                let row = sqlx::query(sql)
+                    .bind(kind)
+                    .bind(ssin.as_str())
+                    .bind(to_micros(issued_at))
+                    .fetch_optional(&self.read)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let valid_after = from_micros(row.try_get(0)?);
+                let session = match row.try_get::<Option<i64>, _>(1)? {
+                    Some(_) => Some(web_session_at(&row, 1)?),
+                    None => None,
+                };
+                Ok(Some((valid_after, session)))
             }
 
             async fn touch_web_session(

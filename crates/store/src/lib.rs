@@ -587,6 +587,16 @@ pub trait Store: Send + Sync + 'static {
     async fn add_web_session(&self, kind: &str, ssin: &Ssin, session: &WebSession) -> Result<()>;
     /// A web session, revoked or not; None when it has no row.
     async fn web_session(&self, kind: &str, ssin: &Ssin, issued_at: OffsetDateTime) -> Result<Option<WebSession>>;
+    /// What a signed-in request checks, in one read: since when the
+    /// person's sessions of `kind` count (their credentials'
+    /// `sessions_valid_after`), and the session's row if it has one; None
+    /// when the person has no credentials of that kind.
+    async fn session_state(
+        &self,
+        kind: &str,
+        ssin: &Ssin,
+        issued_at: OffsetDateTime,
+    ) -> Result<Option<(OffsetDateTime, Option<WebSession>)>>;
     /// Sets what a session's browser is, and when it was last seen.
     async fn touch_web_session(
         &self,
