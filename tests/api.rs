@@ -293,6 +293,54 @@ async fn client_reference_is_idempotent(backend: Backend) {
 }
 both_backends!(client_reference_is_idempotent_t, client_reference_is_idempotent);
 
+async fn a_reference_stands_for_one_registration(backend: Backend) {
+    // A real-time window of 3 seconds, so that a retry can arrive after it.
+    let Some(app) = TestApp::spawn_with(backend, common::config(Duration::seconds(3))).await else {
+        return;
+    };
+    let w = seed(&app).await;
+    let mut it = item(&w.worker, &w.e1, &w.d1, "IN");
+    it["clientReference"] = json!("late-retry");
+    let first = app.register_one(&w.e1, it.clone()).await;
+    // Another presence under a reference already used is refused, naming
+    // the registration and what differs, in the same request too.
+    let mut out = it.clone();
+    out["type"] = json!("OUT");
+    let (_, body) = app.register(&w.e1, json!([out])).await;
+    let refused = &not_created(&body, 0)["errors"][0];
+    assert_eq!(refused["code"], "clientReference.reused", "{body}");
+    assert_eq!(refused["field"], "items[0].clientReference");
+    let why = refused["description"].as_str().unwrap();
+    assert!(why.contains(&format!("registration {first}")) && why.contains("type"), "{why}");
+    let mut pair = [item(&w.worker, &w.e1, &w.d1, "IN"), item(&w.worker, &w.e1, &w.d1, "OUT")];
+    for p in &mut pair {
+        p["clientReference"] = json!("pair-1");
+    }
+    let (_, body) = app.register(&w.e1, json!(pair)).await;
+    assert!(created(&body, 0)["id"].is_i64(), "{body}");
+    assert_eq!(not_created(&body, 1)["errors"][0]["code"], "clientReference.reused", "{body}");
+
+    // After the window: the retry still gets its registration back; another
+    // presence under the reference is still refused for its reuse; a new
+    // reference is refused for its date.
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+    let (_, body) = app.register(&w.e1, json!([it.clone()])).await;
+    assert_eq!(created(&body, 0)["id"], first, "{body}");
+    let mut late_out = it.clone();
+    late_out["type"] = json!("OUT");
+    late_out["registrationDate"] = json!(common::rfc3339(common::now()));
+    let (_, body) = app.register(&w.e1, json!([late_out])).await;
+    let refused = &not_created(&body, 0)["errors"][0];
+    assert_eq!(refused["code"], "clientReference.reused", "{body}");
+    assert!(refused["description"].as_str().unwrap().contains("registrationDate, type"), "{refused}");
+    let mut new = it.clone();
+    new["clientReference"] = json!("never-sent");
+    let (_, body) = app.register(&w.e1, json!([new])).await;
+    assert_eq!(not_created(&body, 0)["errors"][0]["code"], "registrationDate.tooOld", "{body}");
+    app.finish().await;
+}
+both_backends!(a_reference_stands_for_one_registration_t, a_reference_stands_for_one_registration);
+
 async fn search_filters_sorts_and_pages(backend: Backend) {
     // A wide real-time window so that registrations can lie on several days.
     let Some(app) = TestApp::spawn_with(backend, common::config(Duration::days(40))).await else {

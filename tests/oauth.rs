@@ -109,6 +109,33 @@ async fn tokens_and_scopes(backend: Backend) {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["type"], "urn:problem-type:belgif:missingScope");
 
+    // Nor cancel what its account sent with a token that had the register
+    // scope: cancelling is a write.
+    let res = app
+        .client
+        .post(format!("{}/presenceRegistrations/registerInBulk", app.base))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&json!({"items": [item(&w.worker, &w.e1, &w.d1, "IN")]}))
+        .send()
+        .await
+        .unwrap();
+    let sent: Value = res.json().await.unwrap();
+    let id = sent["items"][0]["createdPresenceRegistration"]["id"].as_i64().expect("created");
+    let cancel = |token: String| {
+        app.client
+            .post(format!("{}/presenceRegistrations/{id}/cancel", app.base))
+            .header("authorization", format!("Bearer {token}"))
+            .json(&json!({"reason": "PLANNING"}))
+            .send()
+    };
+    let res = cancel(consult_only.clone()).await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["type"], "urn:problem-type:belgif:missingScope", "{body}");
+    let res = cancel(token.to_string()).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
     // Scopes beyond the account's permissions, or unknown, are refused.
     let reader = app.create_client(&w.e1, "reader", &["consult"]).await;
     let (status, body) = app.token_request(&app.assertion(&reader, Duration::minutes(1)), Some(REGISTER)).await;

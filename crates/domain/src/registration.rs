@@ -229,6 +229,38 @@ pub struct NewRegistration {
     pub site_code_issued_at: Option<OffsetDateTime>,
 }
 
+impl NewRegistration {
+    /// A sender sent a clientReference it had used before: the fields (as
+    /// the API names them) in which this item differs from the registration
+    /// stored under that reference. None: the same presence sent again (a
+    /// retry), to be answered with the stored registration. Where and how it
+    /// was sent (place of work, channel, reception time) may differ in a
+    /// retry and is not compared.
+    pub fn replay_differences(&self, stored: &NewRegistration) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        let date = crate::clock::truncate_micros;
+        if date(self.registration_date) != date(stored.registration_date) {
+            fields.push("registrationDate");
+        }
+        if self.kind != stored.kind {
+            fields.push("type");
+        }
+        if self.person != stored.person {
+            fields.push(match self.person {
+                Person::Ssin(_) => "ssin",
+                Person::Limosa(_) => "limosaId",
+            });
+        }
+        if self.employer != stored.employer {
+            fields.push("employer");
+        }
+        if self.declaration != stored.declaration {
+            fields.push("contractualRelationshipReference");
+        }
+        fields
+    }
+}
+
 /// One entry of a registration's history.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -621,6 +653,30 @@ mod tests {
         assert!(i.validate(NOW, p).is_ok());
         i.registration_date = Some("2026-03-02T07:02:01Z".into());
         assert_eq!(i.validate(NOW, p).unwrap_err()[0].code, "registrationDate.inFuture");
+    }
+
+    #[test]
+    fn a_replay_differs_only_in_how_it_was_sent() {
+        let new = |i: RegistrationInput, channel, at| {
+            let sender = Sender { id: "badges".into(), enterprise: None };
+            i.validate(NOW, RealTimePolicy::default()).unwrap().into_new(channel, sender, at)
+        };
+        let stored = new(good(), Channel::Rest, NOW);
+        let mut again = good();
+        again.coordinates = Some((50.85, 4.35));
+        assert!(new(again, Channel::Rest, NOW + time::Duration::minutes(20)).replay_differences(&stored).is_empty());
+        let mut other = good();
+        other.kind = Some("OUT".into());
+        other.registration_date = Some("2026-03-02T06:59:00Z".into());
+        other.employer_enterprise_number = Some("0403.170.701".into());
+        assert_eq!(new(other, Channel::Rest, NOW).replay_differences(&stored), ["registrationDate", "type", "employer"]);
+        let mut person = good();
+        person.ssin = Some("93051822361".into());
+        person.declaration = Some("9SMBUW2500001".into());
+        assert_eq!(
+            new(person, Channel::Rest, NOW).replay_differences(&stored),
+            ["ssin", "contractualRelationshipReference"]
+        );
     }
 
     #[test]

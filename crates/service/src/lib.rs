@@ -84,6 +84,29 @@ impl Caller {
     }
 }
 
+/// The answer to an item whose clientReference its sender had used: the
+/// stored registration when the item is the same presence sent again,
+/// otherwise a refusal (a reference stands for one registration; an OUT
+/// sent under an IN's reference would otherwise be lost without a word).
+fn replay(item: &ciao_domain::NewRegistration, mut stored: Registration) -> ItemResult {
+    let differences = item.replay_differences(&stored.data);
+    if differences.is_empty() {
+        stored.history.truncate(0);
+        return ItemResult::Created(Box::new(stored));
+    }
+    ItemResult::NotCreated(vec![FieldError::new(
+        "clientReference",
+        "clientReference.reused",
+        format!(
+            "clientReference {} was already used by this registration system for registration {}, which has another {}; \
+             a clientReference stands for one registration: send a new one",
+            item.client_reference.as_deref().unwrap_or_default(),
+            stored.id,
+            differences.join(", ")
+        ),
+    )])
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{}", describe(.0))]
@@ -296,7 +319,19 @@ impl Service {
         let mut slots = Vec::new();
         let mut grants: HashMap<DeclarationNumber, Vec<AccessGrant>> = HashMap::new();
         for item in items {
-            let valid = item.and_then(|i| i.validate(now, self.config.real_time));
+            let valid = match item {
+                Err(errors) => Err(errors),
+                Ok(input) => match input.validate(now, self.config.real_time) {
+                    Ok(v) => Ok(v),
+                    Err(errors) => match self.late_replay(&input, channel, &sender, now).await? {
+                        Some(replayed) => {
+                            results.push(Some(replayed));
+                            continue;
+                        }
+                        None => Err(errors),
+                    },
+                },
+            };
             match valid {
                 Err(errors) => results.push(Some(ItemResult::NotCreated(errors))),
                 Ok(v) => {
@@ -335,29 +370,48 @@ impl Service {
         let count = to_store.len();
         let outcomes = self.store.register(to_store.clone()).await?;
         for ((slot, new), outcome) in slots.into_iter().zip(to_store).zip(outcomes) {
-            let reg = if outcome.existing {
+            results[slot] = Some(if outcome.existing {
                 match self.store.registration(outcome.id).await? {
-                    Some(mut r) => {
-                        r.history.truncate(0);
-                        r
-                    }
+                    Some(stored) => replay(&new, stored),
                     None => {
                         return Err(ServiceError::NotFound(format!("registration {} vanished", outcome.id)));
                     }
                 }
             } else {
-                Registration {
+                ItemResult::Created(Box::new(Registration {
                     id: outcome.id,
                     data: new,
                     validity: Validity::Pending,
                     remarks: Vec::new(),
                     history: Vec::new(),
-                }
-            };
-            results[slot] = Some(ItemResult::Created(Box::new(reg)));
+                }))
+            });
         }
         tracing::debug!(sender = %sender.id, stored = count, "registered");
         Ok(results.into_iter().flatten().collect())
+    }
+
+    /// An item refused by the real-time window may be the retry of one
+    /// registered in time (a badge system that was offline, a phone that
+    /// lost its answer): if it is otherwise valid and its sender stored a
+    /// registration under its clientReference, the answer is that
+    /// registration (or the reference's reuse refused), as for a retry in
+    /// time, not "not created".
+    async fn late_replay(
+        &self,
+        input: &RegistrationInput,
+        channel: Channel,
+        sender: &Sender,
+        now: OffsetDateTime,
+    ) -> Result<Option<ItemResult>> {
+        let Some(reference) = input.client_reference.as_deref() else { return Ok(None) };
+        let any_time = RealTimePolicy { max_past: time::Duration::days(36_600), max_future: time::Duration::days(36_600) };
+        let Ok(valid) = input.validate(now, any_time) else { return Ok(None) };
+        let Some(id) = self.store.registration_by_client_reference(&sender.id, reference).await? else {
+            return Ok(None);
+        };
+        let Some(stored) = self.store.registration(id).await? else { return Ok(None) };
+        Ok(Some(replay(&valid.into_new(channel, sender.clone(), now), stored)))
     }
 
     async fn grants_of(
@@ -462,6 +516,9 @@ impl Service {
 
     /// Cancels a registration the caller sent.
     pub async fn cancel(&self, caller: &Caller, id: RegistrationId, input: CancelInput) -> Result<Registration> {
+        // Cancelling is a write: a registration system needs the register
+        // scope for it, whatever it sent before.
+        caller.require(Permission::Register)?;
         let mut errors = Vec::new();
         let reason = match input.reason.as_deref() {
             None => {

@@ -1231,6 +1231,19 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn registration_by_client_reference(
+                &self,
+                sender_id: &str,
+                client_reference: &str,
+            ) -> Result<Option<RegistrationId>> {
+                let id: Option<i64> = sqlx::query_scalar($crate::common::FIND_BY_CLIENT_REFERENCE)
+                    .bind(sender_id)
+                    .bind(client_reference)
+                    .fetch_optional(&self.read)
+                    .await?;
+                id.map(|id| RegistrationId::new(id).map_err(|e| StoreError::Corrupt(e.message))).transpose()
+            }
+
             async fn registration(&self, id: RegistrationId) -> Result<Option<Registration>> {
                 let sql = AssertSqlSafe(format!("SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE r.id = $1"));
                 let Some(row) = sqlx::query(sql).bind(id.get()).fetch_optional(&self.read).await? else {

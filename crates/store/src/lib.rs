@@ -396,6 +396,13 @@ pub trait Store: Send + Sync + 'static {
     /// A registration with its whole history.
     async fn registration(&self, id: RegistrationId) -> Result<Option<Registration>>;
 
+    /// The registration a sender stored with this clientReference, if any.
+    async fn registration_by_client_reference(
+        &self,
+        sender_id: &str,
+        client_reference: &str,
+    ) -> Result<Option<RegistrationId>>;
+
     /// One page of registrations matching the criteria, within the scope (without history).
     async fn search(&self, criteria: &SearchCriteria, scope: &Scope) -> Result<SearchPage>;
 
