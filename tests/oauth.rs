@@ -160,9 +160,11 @@ async fn token_request_errors(backend: Backend) {
             vec![("grant_type", "password"), ("client_assertion_type", jwt_bearer), ("client_assertion", &a)],
             "unsupported_grant_type",
         ),
+        // RFC 6749 §5.2: an unsupported authentication method, or none, is
+        // invalid_client.
         (
             vec![("grant_type", "client_credentials"), ("client_id", &c.client_id), ("client_secret", "s3cret")],
-            "invalid_request",
+            "invalid_client",
         ),
         (
             vec![
@@ -170,9 +172,11 @@ async fn token_request_errors(backend: Backend) {
                 ("client_assertion_type", "urn:other"),
                 ("client_assertion", &a),
             ],
-            "invalid_request",
+            "invalid_client",
         ),
-        (vec![("grant_type", "client_credentials"), ("client_assertion_type", jwt_bearer)], "invalid_request"),
+        (vec![("grant_type", "client_credentials"), ("client_assertion_type", jwt_bearer)], "invalid_client"),
+        (vec![("grant_type", "client_credentials")], "invalid_client"),
+        (vec![("grant_type", "client_credentials"), ("client_assertion", &a)], "invalid_request"),
         (
             vec![
                 ("grant_type", "client_credentials"),
@@ -197,6 +201,30 @@ async fn token_request_errors(backend: Backend) {
         assert_eq!(status, if want == "invalid_client" { 401 } else { 400 }, "{form:?}");
         assert!(body["error_description"].as_str().unwrap().len() > 10);
     }
+    // The client authenticated in the form: no challenge (Bearer is the
+    // API's scheme, not a client's).
+    let res = app
+        .client
+        .post(app.token_url())
+        .form(&[("grant_type", "client_credentials"), ("client_secret", "s3cret")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.headers().get("www-authenticate").is_none());
+    // By the Authorization header: 401 with a challenge of its scheme.
+    let res = app
+        .client
+        .post(app.token_url())
+        .basic_auth(&c.client_id, Some("s3cret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Basic realm=\"ciao\"");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client", "{body}");
     let res = app.client.post(app.token_url()).json(&json!({"grant_type": "client_credentials"})).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 400);
     // The assertion was never used: it still works once.
@@ -225,9 +253,33 @@ async fn assertion_refusals(backend: Backend) {
     x["exp"] = json!(now().unix_timestamp() - 120);
     x["iat"] = json!(now().unix_timestamp() - 200);
     refused(&app, &sign(&c.key_pem, &x)).await;
+    // Lifetimes that clients of the real service use (an hour, 5,000 s)
+    // are accepted; longer than two hours, from iat or from now, not.
+    for lifetime in [3_600, 5_000] {
+        let mut x = claims(&app, &c);
+        x["exp"] = json!(now().unix_timestamp() + lifetime);
+        let (status, body) = app.token_request(&sign(&c.key_pem, &x), None).await;
+        assert_eq!(status, 200, "{lifetime}: {body}");
+    }
     let mut x = claims(&app, &c);
-    x["exp"] = json!(now().unix_timestamp() + 3600);
-    refused(&app, &sign(&c.key_pem, &x)).await;
+    x["exp"] = json!(now().unix_timestamp() + 3 * 3600);
+    assert!(refused(&app, &sign(&c.key_pem, &x)).await.contains("at most 7200 seconds"));
+    let mut x = claims(&app, &c);
+    x["iat"] = json!(now().unix_timestamp() - 7_000);
+    x["exp"] = json!(now().unix_timestamp() + 300);
+    assert!(refused(&app, &sign(&c.key_pem, &x)).await.contains("valid for 7300 seconds"));
+    // Header members a library adds on its own (x5t, cty) are ignored;
+    // crit, which would need them understood, is refused.
+    let key = SigningKey::from_pem(&c.key_pem).unwrap();
+    let mut extra = Map::new();
+    extra.insert("x5t".into(), json!("q1mW8Ox6HN5fW2nGdW2r2QHjTjs"));
+    extra.insert("cty".into(), json!("JWT"));
+    let (status, body) =
+        app.token_request(&key.sign_jws(key.default_alg(), &extra, &claims(&app, &c)).unwrap(), None).await;
+    assert_eq!(status, 200, "{body}");
+    extra.insert("crit".into(), json!(["x5t"]));
+    let crit = key.sign_jws(key.default_alg(), &extra, &claims(&app, &c)).unwrap();
+    assert!(refused(&app, &crit).await.contains("crit"));
     let mut x = claims(&app, &c);
     x["exp"] = json!((now().unix_timestamp() + 60).to_string());
     refused(&app, &sign(&c.key_pem, &x)).await;

@@ -81,7 +81,7 @@ impl std::fmt::Display for Alg {
     }
 }
 
-/// The JOSE header: only these members are allowed.
+/// The members of the JOSE header that are read; others are ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwsHeader {
     pub alg: String,
@@ -185,20 +185,38 @@ fn header_of(bytes: &[u8]) -> Result<JwsHeader, JwsError> {
     let mut header = JwsHeader { alg: String::new(), typ: None, kid: None, x5t_s256: None };
     let mut alg = None;
     for (name, value) in members {
-        let Value::String(value) = value else {
-            return Err(JwsError::Header(format!("{name:?} must be a string")));
-        };
         match name.as_str() {
-            "alg" => alg = Some(value),
-            "typ" if value.eq_ignore_ascii_case("JWT") => header.typ = Some(value),
-            "typ" => return Err(JwsError::Header(format!("typ is {value:?}; it must be JWT when present"))),
-            "kid" => header.kid = Some(value),
-            "x5t#S256" => header.x5t_s256 = Some(value),
-            other => {
+            "alg" | "typ" | "kid" | "x5t#S256" => {
+                let Value::String(value) = value else {
+                    return Err(JwsError::Header(format!("{name:?} must be a string")));
+                };
+                match name.as_str() {
+                    "alg" => alg = Some(value),
+                    // RFC 7515 §4.1.9: "application/" may be left out.
+                    "typ" if ["JWT", "application/jwt"].iter().any(|t| value.eq_ignore_ascii_case(t)) => {
+                        header.typ = Some(value)
+                    }
+                    "typ" => {
+                        return Err(JwsError::Header(format!(
+                            "typ is {value:?}; a client assertion's typ is JWT (or application/jwt) when present"
+                        )));
+                    }
+                    "kid" => header.kid = Some(value),
+                    _ => header.x5t_s256 = Some(value),
+                }
+            }
+            // RFC 7515 §4.1.11: extensions that must be understood; this
+            // server implements none.
+            "crit" => {
                 return Err(JwsError::Header(format!(
-                    "the member {other:?} is not allowed; only alg, typ, kid and x5t#S256 are"
+                    "crit lists extensions that must be understood ({value}); this server implements none"
                 )));
             }
+            // RFC 7515 §4: members not understood are ignored (x5t, cty, a
+            // library's own). Keys or certificates carried or pointed to
+            // (jwk, jku, x5c, x5u) are never used: the signature is checked
+            // with the account's registered certificates only.
+            _ => {}
         }
     }
     header.alg = alg.ok_or_else(|| JwsError::Header("alg is required".into()))?;
@@ -418,17 +436,28 @@ mod tests {
     }
 
     #[test]
-    fn header_members_are_closed() {
+    fn header_members_not_understood_are_ignored() {
         let k = key(KeyKind::EcP384);
         let [_, payload, sig] = parts(&k.sign_jws(Alg::ES384, &Map::new(), &claims()).unwrap());
         let with = |h: Value| parse_compact(&format!("{}.{payload}.{sig}", enc(&h)));
-        for member in ["jwk", "x5c", "jku", "x5u", "crit", "cty", "b64", "zip", "enc"] {
-            assert_eq!(code(with(json!({"alg": "ES384", member: "x"}))), "jws.header", "{member}");
+        // RFC 7515 §4: what is not understood is ignored, whatever its type;
+        // keys carried in the header are never used.
+        for member in ["x5t", "cty", "jwk", "x5c", "jku", "x5u", "b64", "zip", "vendor"] {
+            let h = with(json!({"alg": "ES384", member: "x", "other": {"nested": [1]}})).expect(member).header;
+            assert_eq!(h, JwsHeader { alg: "ES384".into(), typ: None, kid: None, x5t_s256: None }, "{member}");
         }
-        assert_eq!(code(with(json!({"alg": "ES384", "crit": ["exp"], "exp": 1}))), "jws.header");
+        for typ in ["JWT", "jwt", "application/jwt", "APPLICATION/JWT"] {
+            assert_eq!(with(json!({"alg": "ES384", "typ": typ})).expect(typ).header.typ.as_deref(), Some(typ));
+        }
+        // What must be understood, and another kind of token, are refused.
+        let crit = with(json!({"alg": "ES384", "crit": ["exp"], "exp": 1})).unwrap_err();
+        assert_eq!(crit.code(), "jws.header");
+        assert!(crit.to_string().contains(r#"crit lists extensions that must be understood (["exp"])"#), "{crit}");
         assert_eq!(code(with(json!({"alg": "ES384", "typ": "JOSE+JSON"}))), "jws.header");
+        assert_eq!(code(with(json!({"alg": "ES384", "typ": "at+jwt"}))), "jws.header");
         assert_eq!(code(with(json!({"alg": "ES384", "kid": 7}))), "jws.header");
         assert_eq!(code(with(json!({"alg": "ES384", "kid": null}))), "jws.header");
+        assert_eq!(code(with(json!({"alg": "ES384", "x5t#S256": 1}))), "jws.header");
         assert_eq!(code(with(json!({"typ": "JWT"}))), "jws.header");
         assert_eq!(code(with(json!({"alg": 1}))), "jws.header");
         assert_eq!(code(with(json!(["ES384"]))), "jws.header");

@@ -1505,10 +1505,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.guide.assertion",
         [
-            "Of zelf: een JWT (client assertion) ondertekend met de private sleutel. Header: alg ES384 voor P-384, ES512 voor P-521, RS256 of PS256 voor RSA; kid (de naam van het certificaat) is facultatief. Claims: iss en sub = de client-id, aud = de token-URL, exp hoogstens 5 minuten later, jti maar één keer gebruikt:",
-            "Ou vous-même : un JWT (client assertion) signé avec la clé privée. En-tête : alg ES384 pour P-384, ES512 pour P-521, RS256 ou PS256 pour RSA ; kid (le nom du certificat) est facultatif. Claims : iss et sub = l'identifiant client, aud = l'URL des jetons, exp 5 minutes plus tard au plus, jti utilisé une seule fois :",
-            "Oder selbst: ein JWT (Client Assertion), signiert mit dem privaten Schlüssel. Header: alg ES384 für P-384, ES512 für P-521, RS256 oder PS256 für RSA; kid (der Name des Zertifikats) ist optional. Claims: iss und sub = die Client-ID, aud = die Token-URL, exp höchstens 5 Minuten später, jti nur einmal verwendet:",
-            "Or yourself: a JWT (client assertion) signed with the private key. Header: alg ES384 for P-384, ES512 for P-521, RS256 or PS256 for RSA; kid (the certificate's name) is optional. Claims: iss and sub = the client id, aud = the token URL, exp at most 5 minutes ahead, jti used only once:",
+            "Of zelf: een JWT (client assertion) ondertekend met de private sleutel. Header: alg ES384 voor P-384, ES512 voor P-521, RS256 of PS256 voor RSA; kid (de naam van het certificaat) is facultatief. Claims: iss en sub = de client-id, aud = de token-URL, exp hoogstens 2 uur later, jti maar één keer gebruikt:",
+            "Ou vous-même : un JWT (client assertion) signé avec la clé privée. En-tête : alg ES384 pour P-384, ES512 pour P-521, RS256 ou PS256 pour RSA ; kid (le nom du certificat) est facultatif. Claims : iss et sub = l'identifiant client, aud = l'URL des jetons, exp 2 heures plus tard au plus, jti utilisé une seule fois :",
+            "Oder selbst: ein JWT (Client Assertion), signiert mit dem privaten Schlüssel. Header: alg ES384 für P-384, ES512 für P-521, RS256 oder PS256 für RSA; kid (der Name des Zertifikats) ist optional. Claims: iss und sub = die Client-ID, aud = die Token-URL, exp höchstens 2 Stunden später, jti nur einmal verwendet:",
+            "Or yourself: a JWT (client assertion) signed with the private key. Header: alg ES384 for P-384, ES512 for P-521, RS256 or PS256 for RSA; kid (the certificate's name) is optional. Claims: iss and sub = the client id, aud = the token URL, exp at most 2 hours ahead, jti used only once:",
         ],
     ),
     (

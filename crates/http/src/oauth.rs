@@ -48,12 +48,9 @@ fn error(code: &str, description: impl Into<String>) -> Response {
         "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
-    let mut res =
-        (status, Json(OAuthErrorDto { error: code.into(), error_description: description.into() })).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"ciao\""));
-    }
-    no_store(res)
+    // No WWW-Authenticate: the client authenticates in the form, by an
+    // assertion, for which HTTP has no scheme (Bearer is the API's).
+    no_store((status, Json(OAuthErrorDto { error: code.into(), error_description: description.into() })).into_response())
 }
 
 /// Get an access token with the client credentials grant.
@@ -62,7 +59,7 @@ fn error(code: &str, description: impl Into<String>) -> Response {
 /// `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`,
 /// `client_assertion` (a JWT signed with the key of one of the account's
 /// certificates: `iss` = `sub` = the client id, `aud` = this endpoint's
-/// absolute URL, `exp` at most 5 minutes ahead, a fresh `jti`), and optional
+/// absolute URL, `exp` at most 2 hours ahead, a fresh `jti`), and optional
 /// `scope`. Client secrets are not supported.
 #[utoipa::path(
     post,
@@ -84,11 +81,25 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
     if !form_type {
         return error("invalid_request", "send the parameters as application/x-www-form-urlencoded");
     }
-    if headers.contains_key(header::AUTHORIZATION) {
-        return error(
-            "invalid_request",
-            "client secrets (HTTP Basic) are not supported: authenticate with a client assertion",
+    if let Some(given) = headers.get(header::AUTHORIZATION) {
+        // RFC 6749 §5.2: 401 with a challenge of the scheme the client used.
+        let scheme = given
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_whitespace().next())
+            .filter(|s| s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            .unwrap_or("Basic");
+        let mut res = error(
+            "invalid_client",
+            format!(
+                "client authentication by the Authorization header ({scheme}) is not supported: \
+                 authenticate with a client assertion in the form (RFC 7523)"
+            ),
         );
+        if let Ok(challenge) = HeaderValue::from_str(&format!("{scheme} realm=\"ciao\"")) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        return res;
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
         return error("invalid_request", format!("the form is larger than {MAX_FORM} bytes"));

@@ -22,8 +22,12 @@ use crate::{Caller, Service, ServiceError};
 pub const GRANT_TYPE: &str = "client_credentials";
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 pub const TOKEN_PATH: &str = "/REST/oauth/v5/token";
-/// A client assertion is valid at most this long.
-pub const MAX_ASSERTION_LIFETIME: Duration = Duration::minutes(5);
+/// A client assertion is valid at most this long (from `iat`, and `exp` at
+/// most this far ahead). Clients of the real service sign for 300, 3,600
+/// and 5,000 seconds (reference/ciao-domain.md §6.3); each assertion is
+/// used once (its `jti` is remembered until it expires), so a longer life
+/// only keeps an unused, intercepted one usable longer.
+pub const MAX_ASSERTION_LIFETIME: Duration = Duration::hours(2);
 pub const CLOCK_SKEW: Duration = Duration::seconds(30);
 
 /// The form of a token request.
@@ -122,26 +126,36 @@ impl Service {
                 )));
             }
         }
+        // RFC 6749 §5.2: an unsupported authentication method, or none, is
+        // invalid_client; a malformed request is invalid_request.
         if req.client_secret.is_some() {
-            return Err(OAuthError::InvalidRequest(
+            return Err(OAuthError::InvalidClient(
                 "client secrets are not supported: authenticate with a client assertion (a JWT signed with your certificate's key)"
                     .into(),
             ));
         }
-        match req.client_assertion_type.as_deref() {
-            Some(ASSERTION_TYPE) => {}
-            None => {
+        let assertion = req.client_assertion.as_deref().filter(|a| !a.is_empty());
+        match (req.client_assertion_type.as_deref(), assertion) {
+            (Some(ASSERTION_TYPE), Some(_)) => {}
+            (None, None) => {
+                return Err(OAuthError::InvalidClient(format!(
+                    "no client authentication: send client_assertion_type={ASSERTION_TYPE} and client_assertion, \
+                     a JWT signed with your certificate's key"
+                )));
+            }
+            (Some(ASSERTION_TYPE), None) => {
+                return Err(OAuthError::InvalidClient("client_assertion is required".into()));
+            }
+            (None, Some(_)) => {
                 return Err(OAuthError::InvalidRequest(format!("client_assertion_type is required: {ASSERTION_TYPE}")));
             }
-            Some(other) => {
-                return Err(OAuthError::InvalidRequest(format!(
+            (Some(other), _) => {
+                return Err(OAuthError::InvalidClient(format!(
                     "client_assertion_type {other:?} is not supported: use {ASSERTION_TYPE}"
                 )));
             }
         }
-        let Some(assertion) = req.client_assertion.as_deref().filter(|a| !a.is_empty()) else {
-            return Err(OAuthError::InvalidRequest("client_assertion is required".into()));
-        };
+        let Some(assertion) = assertion else { return Err(OAuthError::InvalidClient("client_assertion is required".into())) };
         let jws = parse_compact(assertion)
             .map_err(|e| OAuthError::InvalidClient(format!("the client assertion is not a valid signed JWT: {e}")))?;
         if Alg::parse(&jws.header.alg).is_none() {
