@@ -32,10 +32,13 @@ pub mod oauth;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
+mod server;
 pub mod sessions_page;
 pub mod simulation;
 pub mod worker;
 pub mod workplace;
+
+pub use server::serve;
 
 use problem::Problem;
 
@@ -202,15 +205,4 @@ pub fn router(state: AppState) -> Router {
     let router =
         if state.service.is_simulation() { router.layer(axum::middleware::from_fn(simulation::mark)) } else { router };
     router.with_state(state)
-}
-
-/// Serves until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
 }
