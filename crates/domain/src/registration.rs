@@ -669,7 +669,10 @@ mod tests {
         other.kind = Some("OUT".into());
         other.registration_date = Some("2026-03-02T06:59:00Z".into());
         other.employer_enterprise_number = Some("0403.170.701".into());
-        assert_eq!(new(other, Channel::Rest, NOW).replay_differences(&stored), ["registrationDate", "type", "employer"]);
+        assert_eq!(
+            new(other, Channel::Rest, NOW).replay_differences(&stored),
+            ["registrationDate", "type", "employer"]
+        );
         let mut person = good();
         person.ssin = Some("93051822361".into());
         person.declaration = Some("9SMBUW2500001".into());

@@ -38,7 +38,7 @@ pub mod simulation;
 pub mod worker;
 pub mod workplace;
 
-pub use server::serve;
+pub use server::{Timeouts, serve, serve_with};
 
 use problem::Problem;
 

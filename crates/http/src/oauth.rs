@@ -50,7 +50,9 @@ fn error(code: &str, description: impl Into<String>) -> Response {
     };
     // No WWW-Authenticate: the client authenticates in the form, by an
     // assertion, for which HTTP has no scheme (Bearer is the API's).
-    no_store((status, Json(OAuthErrorDto { error: code.into(), error_description: description.into() })).into_response())
+    no_store(
+        (status, Json(OAuthErrorDto { error: code.into(), error_description: description.into() })).into_response(),
+    )
 }
 
 /// Get an access token with the client credentials grant.

@@ -406,7 +406,19 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
             format!("the body is larger than {MAX_BODY} bytes"),
         )
     };
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
+    // A body announced larger than the limit is refused before it is read
+    // (a client announcing gigabytes and sending nothing is not waited for).
+    let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        if crate::server::is_length_limit(&e) {
+            too_large()
+        } else {
+            Problem::bad_request(format!("the body could not be read: {e}"), Vec::new())
+        }
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Problem::bad_request(
             format!("the body is not valid JSON: {e}"),

@@ -405,7 +405,8 @@ impl Service {
         now: OffsetDateTime,
     ) -> Result<Option<ItemResult>> {
         let Some(reference) = input.client_reference.as_deref() else { return Ok(None) };
-        let any_time = RealTimePolicy { max_past: time::Duration::days(36_600), max_future: time::Duration::days(36_600) };
+        let any_time =
+            RealTimePolicy { max_past: time::Duration::days(36_600), max_future: time::Duration::days(36_600) };
         let Ok(valid) = input.validate(now, any_time) else { return Ok(None) };
         let Some(id) = self.store.registration_by_client_reference(&sender.id, reference).await? else {
             return Ok(None);

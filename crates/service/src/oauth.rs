@@ -155,7 +155,9 @@ impl Service {
                 )));
             }
         }
-        let Some(assertion) = assertion else { return Err(OAuthError::InvalidClient("client_assertion is required".into())) };
+        let Some(assertion) = assertion else {
+            return Err(OAuthError::InvalidClient("client_assertion is required".into()));
+        };
         let jws = parse_compact(assertion)
             .map_err(|e| OAuthError::InvalidClient(format!("the client assertion is not a valid signed JWT: {e}")))?;
         if Alg::parse(&jws.header.alg).is_none() {

@@ -1,0 +1,96 @@
+//! Clients that send too slowly, or announce more than they send, are not
+//! waited for: the server answers or closes within its time limits and
+//! keeps serving the others. (The HTTP layer's limits do not depend on the
+//! database, so SQLite alone.)
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ciao_http::{AppState, Timeouts};
+use common::{Backend, TestApp, seed};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const REGISTER: &str = "/REST/presenceRegistration/v1/presenceRegistrations/registerInBulk";
+
+/// Sends `request` as it is, then reads until the server answers and
+/// closes, or `patience` runs out; returns what was read and when the
+/// connection ended (None: still open).
+async fn exchange(addr: &str, request: &[u8], patience: Duration) -> (String, Option<Duration>) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(patience.saturating_sub(started.elapsed()), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&answer).into_owned(), Some(started.elapsed())),
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&answer).into_owned(), None),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_lying_clients_are_not_waited_for() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let w = seed(&app).await;
+    let token = app.bearer(&w.e1).await;
+    // A second server on the same service, with short limits.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let timeouts = Timeouts { header_read: Duration::from_secs(1), request: Duration::from_secs(2) };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ciao_http::serve_with(
+        listener,
+        AppState::new(app.service.clone()),
+        async move {
+            let _ = stopped.await;
+        },
+        timeouts,
+    ));
+
+    // Half a request line and headers, never finished: the connection is
+    // closed after the header limit.
+    let (_, closed) =
+        exchange(&addr, format!("POST {REGISTER} HTTP/1.1\r\nHost: x\r\nAuthori").as_bytes(), Duration::from_secs(10))
+            .await;
+    let closed = closed.expect("the server closed the connection");
+    assert!(closed >= Duration::from_millis(900) && closed < Duration::from_secs(5), "{closed:?}");
+
+    // A body shorter than announced: 408 after the request limit.
+    let partial = format!(
+        "POST {REGISTER} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"items\":"
+    );
+    let (answer, closed) = exchange(&addr, partial.as_bytes(), Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("urn:problem-type:belgif:requestTimeout"), "{answer}");
+    assert!(closed.is_some_and(|t| t < Duration::from_secs(5)), "{closed:?}");
+
+    // A body announced larger than the limit: refused at once, unread.
+    let huge = format!(
+        "POST {REGISTER} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: 99999999999\r\nConnection: close\r\n\r\n{{}}"
+    );
+    let (answer, closed) = exchange(&addr, huge.as_bytes(), Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(closed.is_some_and(|t| t < Duration::from_millis(900)), "{closed:?}");
+
+    // A malformed chunked body is a bad request, not a large one.
+    let chunked = format!(
+        "POST {REGISTER} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n"
+    );
+    let (answer, _) = exchange(&addr, chunked.as_bytes(), Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("the body could not be read"), "{answer}");
+
+    // Meanwhile the server serves the others.
+    let health = app.client.get(format!("http://{addr}/health")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server).await.expect("stops").unwrap().unwrap();
+    app.finish().await;
+}
