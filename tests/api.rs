@@ -192,8 +192,24 @@ async fn whole_request_errors(backend: Backend) {
             .await
             .unwrap();
         let status = res.status().as_u16();
-        assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("Bearer"));
+        let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_string();
+        assert!(challenge.starts_with("Bearer"), "{challenge}");
+        // Other credentials than a token: no error code (RFC 6750 §3.1).
+        assert_eq!(bad.starts_with("Basic"), !challenge.contains("error="), "{bad}: {challenge}");
         assert_problem(status, 401, &res.json().await.unwrap());
+    }
+    // The scheme's case does not matter (RFC 7235 §2.1).
+    let token = app.bearer(&w.e1).await;
+    let day = common::today();
+    for scheme in ["BEARER", "bearer", "bEaReR"] {
+        let res = app
+            .client
+            .get(format!("{}/presenceRegistrations?registrationDateFrom={day}&registrationDateTo={day}", app.base))
+            .header("authorization", token.replacen("Bearer", scheme, 1))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{scheme}");
     }
     app.finish().await;
 }

@@ -35,13 +35,21 @@ impl FromRequestParts<AppState> for Authenticated {
                 challenge(""),
             ));
         };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let Some(token) = token else {
+        // The scheme is case-insensitive (RFC 7235 §2.1).
+        let text = value.to_str().unwrap_or_default().trim();
+        let (scheme, credentials) = text.split_once(' ').unwrap_or((text, ""));
+        if !scheme.eq_ignore_ascii_case("Bearer") {
+            // Another scheme (Basic…) is no token at all: no error code in
+            // the challenge (RFC 6750 §3.1).
+            return Err(Problem::unauthorized(
+                "belgif:noAccessToken",
+                "No Access Token",
+                "this API takes an access token, not other credentials: Authorization: Bearer <token>, \
+                 from POST /REST/oauth/v5/token",
+                challenge(""),
+            ));
+        }
+        let Some(token) = Some(credentials.trim()).filter(|t| !t.is_empty()) else {
             return Err(Problem::unauthorized(
                 "belgif:invalidAccessToken",
                 "Invalid Access Token",

@@ -387,7 +387,8 @@ impl Service {
                 }))
             });
         }
-        tracing::debug!(sender = %sender.id, stored = count, "registered");
+        // The caller's name, not the sender's id: a person's holds the whole SSIN.
+        tracing::debug!(sender = %caller.name(), stored = count, "registered");
         Ok(results.into_iter().flatten().collect())
     }
 
