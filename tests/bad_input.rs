@@ -608,6 +608,12 @@ async fn rest_bulk_bodies(backend: Backend) {
         (with("placeOfWork", json!({"address": no_post_code})), "placeOfWork.address.postCode"),
         (with("placeOfWork", json!({"address": box_number})), "placeOfWork.address.boxNumber"),
         (with("placeOfWork", json!("Bruxelles")), "placeOfWork"),
+        (with("placeOfWork", json!({})), "placeOfWork"),
+        (with("placeOfWork", json!({"coordinates": {}})), "placeOfWork.coordinates.latitude"),
+        (
+            with("placeOfWork", json!({"coordinates": {"latitude": 50.8, "longitude": 4.35, "height": 3}})),
+            "placeOfWork.coordinates.height",
+        ),
         (with("clientReference", json!(huge(100_000))), "clientReference"),
         (with("clientReference", json!("a\u{0}b")), "clientReference"),
         (with("clientReference", json!("line\nbreak")), "clientReference"),

@@ -323,6 +323,8 @@ pub struct RegistrationInput {
     /// `placeOfWork.coordinates.accuracy`, in metres (optional).
     pub accuracy: Option<f64>,
     pub address: Option<Address>,
+    /// True when the placeOfWork object was given, even empty.
+    pub place_of_work_given: bool,
     pub client_reference: Option<String>,
 }
 
@@ -564,7 +566,16 @@ impl RegistrationInput {
                 }
                 (errors.len() == before).then(|| PlaceOfWork::Address(a.clone()))
             }
-            (None, None) => None,
+            (None, None) => {
+                if self.place_of_work_given {
+                    errors.push(FieldError::new(
+                        "placeOfWork",
+                        "placeOfWork.empty",
+                        "placeOfWork holds coordinates or an address; leave it out when there is neither",
+                    ));
+                }
+                None
+            }
         };
 
         let client_reference = match self.client_reference.as_deref() {

@@ -309,8 +309,13 @@ impl SearchCriteria {
 /// is (an upper bound includes it).
 fn bound(v: &str, upper: bool, field: &str, errors: &mut Vec<FieldError>) -> Option<OffsetDateTime> {
     if let Some(d) = parse_date(v) {
-        let day = if upper { d.next_day().unwrap_or(d) } else { d };
-        return Some(brussels_start_of_day(day));
+        return Some(match (upper, d.next_day()) {
+            (false, _) => brussels_start_of_day(d),
+            (true, Some(next)) => brussels_start_of_day(next),
+            // 9999-12-31 has no next day in the calendar: its end is 24
+            // hours after its start (not a DST day).
+            (true, None) => brussels_start_of_day(d) + Duration::days(1),
+        });
     }
     if let Some(t) = parse_instant(v) {
         // Within the accepted years: a microsecond more stays in the calendar.
@@ -379,6 +384,12 @@ mod tests {
         assert_eq!(c.registration_to, datetime!(2026-07-31 22:00 UTC));
         assert_eq!(c.page, 1);
         assert_eq!(c.page_size, 50);
+        // The calendar's last day is a whole day too.
+        let c =
+            SearchCriteria::parse(&p(&[("registrationDateFrom", "9999-12-31"), ("registrationDateTo", "9999-12-31")]))
+                .unwrap();
+        assert_eq!(c.registration_from, datetime!(9999-12-30 23:00 UTC));
+        assert_eq!(c.registration_to, datetime!(9999-12-31 23:00 UTC));
     }
 
     #[test]

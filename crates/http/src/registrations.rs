@@ -114,6 +114,7 @@ impl RegistrationItem {
             Some(e) => (e.enterprise_number, e.foreign_vat_number),
             None => (None, None),
         };
+        let place_of_work_given = self.place_of_work.is_some();
         let accuracy = self.place_of_work.as_ref().and_then(|p| p.coordinates.as_ref()).and_then(|c| c.accuracy);
         let (coordinates, address) = match self.place_of_work {
             Some(p) => (
@@ -140,6 +141,7 @@ impl RegistrationItem {
             coordinates,
             accuracy,
             address,
+            place_of_work_given,
             client_reference: self.client_reference,
         }
     }
@@ -453,8 +455,17 @@ fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
     }
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
+        let parent = if path == "." { String::new() } else { path };
         let message = e.inner().to_string();
+        // A missing member is named by its own path, not its object's:
+        // `placeOfWork.coordinates.latitude` (an unknown one already is).
+        let member =
+            message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')).map(|(name, _)| name);
+        let field = match member {
+            Some(name) if parent.is_empty() => name.to_string(),
+            Some(name) => format!("{parent}.{name}"),
+            None => parent,
+        };
         let code = if message.starts_with("unknown field") {
             "json.unknownField"
         } else if message.starts_with("missing field") {
@@ -712,4 +723,33 @@ pub async fn cancel(
     let req: CancelRequest = typed(&value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refusal(item: Value) -> FieldError {
+        typed::<RegistrationItem>(&item).unwrap_err()
+    }
+
+    #[test]
+    fn a_missing_or_unknown_member_is_named_by_its_own_path() {
+        let e = refusal(json!({"placeOfWork": {"coordinates": {}}}));
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("placeOfWork.coordinates.latitude", "required"));
+        let e = refusal(json!({"placeOfWork": {"coordinates": {"latitude": 1.0, "longitude": 2.0, "height": 3}}}));
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("placeOfWork.coordinates.height", "json.unknownField"));
+        let e = refusal(json!({"typo": 1}));
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("typo", "json.unknownField"));
+        let e = refusal(json!({"ssin": 7}));
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("ssin", "json.type"));
+    }
+
+    #[test]
+    fn an_empty_place_of_work_is_refused() {
+        let item: RegistrationItem = typed(&json!({"placeOfWork": {}})).unwrap();
+        let errors = item.into_input().validate(time::OffsetDateTime::now_utc(), Default::default()).unwrap_err();
+        assert!(errors.iter().any(|e| e.field == "placeOfWork" && e.code == "placeOfWork.empty"), "{errors:?}");
+    }
 }
