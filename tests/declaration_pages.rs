@@ -310,3 +310,38 @@ async fn consultants_read_only(backend: Backend) {
     app.finish().await;
 }
 both_backends!(consultants_read_only_t, consultants_read_only);
+
+/// Values that do not read as what the field holds are refused with the
+/// field and the real rule, never read as something else.
+async fn values_are_read_as_typed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let store = app.service.store().clone();
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let mut b = user(&app, &w.e1, &ssin(700_101_001), "Anna Manager", Role::AccessManager).await;
+    let token = csrf(&b.get("/e/declarations/new").await.body());
+    let start = today().to_string();
+    let count = || async { store.declarations_of(&e1, 100).await.unwrap().len() };
+    let before = count().await;
+
+    // Coordinates that are not numbers are not "out of range".
+    let form = declaration_form(&token, &[("start_date", &start), ("latitude", "abc"), ("longitude", "4°21'")]);
+    let page = b.post("/e/declarations", &form).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    let body = page.body();
+    for field in ["latitude", "longitude"] {
+        assert!(body.contains(&format!("data-field=\"{field}\"")), "{field} named: {body}");
+    }
+    assert!(body.contains("is not a number") && body.contains("coordinates.number"), "{body}");
+    assert!(!body.contains("out of range"), "{body}");
+    assert_eq!(count().await, before, "nothing was created");
+    // A decimal comma reads.
+    let form = declaration_form(&token, &[("start_date", &start), ("latitude", "50,8337"), ("longitude", "4,3662")]);
+    let page = b.post("/e/declarations", &form).await;
+    assert_eq!(page.status, 303, "{}", page.body());
+    let number = page.location.unwrap().trim_start_matches("/e/declarations/").split('?').next().unwrap().to_string();
+    let stored = store.declaration(&DeclarationNumber::parse(&number).unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.declaration.coordinates, Some((50.8337, 4.3662)));
+    app.finish().await;
+}
+both_backends!(values_are_read_as_typed_t, values_are_read_as_typed);

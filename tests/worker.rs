@@ -429,3 +429,72 @@ async fn choices_numbers_and_throttle(backend: Backend) {
     app.finish().await;
 }
 both_backends!(choices_numbers_and_throttle_t, choices_numbers_and_throttle);
+
+/// The phone's position as the page sends it: a decimal comma reads, and a
+/// value that is not a number, or an accuracy without a position, is
+/// refused with its field and nothing is registered (never dropped in
+/// silence).
+async fn the_position_is_read_or_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    let d = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap();
+    let here = format!("/r/{}", d.technical_number);
+    let mut phone = Phone::new(&app);
+    activate(&app, &mut phone, &w.worker, "730418", &here).await;
+    let count = |body: &str| body.matches("class=\"reg\"").count();
+
+    // A decimal comma, as some keyboards and locales write numbers.
+    let page = phone.get(&here).await;
+    let key = input(&page.body, "key");
+    let form =
+        [("kind", "IN"), ("employer", &w.e1), ("key", &key), ("lat", "50,8466"), ("lon", "4,3528"), ("acc", "12,5")];
+    let page = phone.post(&format!("{here}/register"), &form).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let id = receipt(&page.body);
+    let r = app.service.registration(&operator(), RegistrationId::new(id).unwrap()).await.unwrap();
+    assert_eq!(
+        r.data.place_of_work,
+        Some(ciao_domain::PlaceOfWork::Coordinates { latitude: 50.8466, longitude: 4.3528, accuracy: Some(12.5) })
+    );
+    let before = count(&phone.get("/w/registrations").await.body);
+    assert_eq!(before, 1);
+
+    // Values that are not numbers, a half position, an accuracy alone: 422,
+    // the field and the rule named, nothing registered.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 6] = [
+        (&[("lat", "abc"), ("lon", "abc")], &["<code>latitude</code>", "<code>longitude</code>", "is not a number"]),
+        (
+            &[("lat", "50.8466"), ("lon", "4.3528"), ("acc", "abc")],
+            &["<code>accuracy</code>", "accuracy is not a number"],
+        ),
+        (&[("lat", "NaN"), ("lon", "4.3528")], &["<code>latitude</code>", "latitude is not a number"]),
+        (&[("acc", "10")], &["<code>accuracy</code>", "send it with latitude and longitude"]),
+        (&[("lat", "50.8466")], &["<code>longitude</code>", "give both latitude and longitude"]),
+        (&[("lat", "91"), ("lon", "4.3528")], &["<code>latitude</code>", "out of range"]),
+    ];
+    for (position, texts) in cases {
+        let page = phone.get(&here).await;
+        let key = input(&page.body, "key");
+        let mut form = vec![("kind", "OUT"), ("employer", w.e1.as_str()), ("key", key.as_str())];
+        form.extend_from_slice(position);
+        let page = phone.post(&format!("{here}/register"), &form).await;
+        assert_eq!(page.status, 422, "{position:?}: {}", page.body);
+        assert!(page.body.contains("NOT registered"), "{position:?}: {}", page.body);
+        for text in texts {
+            assert!(page.body.contains(text), "{position:?} should say {text:?}: {}", page.body);
+        }
+    }
+    // In the worker's language.
+    let page = phone.get(&here).await;
+    let key = input(&page.body, "key");
+    let form =
+        [("kind", "OUT"), ("employer", w.e1.as_str()), ("key", key.as_str()), ("lat", "50°51'"), ("lon", "4.35")];
+    let page = phone.post(&format!("{here}/register?lang=nl"), &form).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("<code>latitude</code> is geen getal"), "{}", page.body);
+    assert_eq!(count(&phone.get("/w/registrations").await.body), before, "no refused tap was registered");
+    app.finish().await;
+}
+both_backends!(the_position_is_read_or_refused_t, the_position_is_read_or_refused);

@@ -411,6 +411,15 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "dp.rule.coordinates.number",
+        [
+            "is geen getal: geef decimale graden, zoals 50.8466 of 50,8466.",
+            "n'est pas un nombre : donnez des degrés décimaux, comme 50.8466 ou 50,8466.",
+            "ist keine Zahl: Geben Sie Dezimalgrad an, etwa 50.8466 oder 50,8466.",
+            "is not a number: give decimal degrees, such as 50.8466 or 50,8466.",
+        ],
+    ),
+    (
         "dp.rule.coordinates.pair",
         [
             "geef beide coördinaten, of geen.",

@@ -578,6 +578,42 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     ("error.other", ["Geweigerd:", "Refusé :", "Abgelehnt:", "Refused:"]),
     (
+        "error.coordinates.number",
+        [
+            "De positie van je telefoon is onleesbaar: {field} is geen getal.",
+            "La position de votre téléphone est illisible : {field} n'est pas un nombre.",
+            "Die Position Ihres Telefons ist unlesbar: {field} ist keine Zahl.",
+            "Your phone's position cannot be read: {field} is not a number.",
+        ],
+    ),
+    (
+        "error.coordinates.range",
+        [
+            "De positie van je telefoon klopt niet: {field} ligt buiten het bereik.",
+            "La position de votre téléphone est erronée : {field} est hors limites.",
+            "Die Position Ihres Telefons ist falsch: {field} liegt außerhalb des Bereichs.",
+            "Your phone's position is wrong: {field} is out of range.",
+        ],
+    ),
+    (
+        "error.coordinates.accuracy",
+        [
+            "De nauwkeurigheid van de positie ({field}) klopt niet.",
+            "La précision de la position ({field}) est erronée.",
+            "Die Genauigkeit der Position ({field}) ist falsch.",
+            "The position's accuracy ({field}) is wrong.",
+        ],
+    ),
+    (
+        "error.coordinates.incomplete",
+        [
+            "De positie van je telefoon is onvolledig: {field} ontbreekt of staat alleen.",
+            "La position de votre téléphone est incomplète : {field} manque ou est seul.",
+            "Die Position Ihres Telefons ist unvollständig: {field} fehlt oder steht allein.",
+            "Your phone's position is incomplete: {field} is missing or stands alone.",
+        ],
+    ),
+    (
         "remark.RELATED_DIMONA_NOT_OK",
         [
             "Geen Dimona-aangifte bij deze werkgever",

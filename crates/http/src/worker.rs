@@ -110,10 +110,6 @@ impl FormData {
     pub(crate) fn text(&self, name: &str) -> Option<String> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
     }
-
-    pub(crate) fn number(&self, name: &str) -> Option<f64> {
-        self.text(name).and_then(|v| v.parse::<f64>().ok())
-    }
 }
 
 pub(crate) fn lang_of(q: &PageQuery, headers: &HeaderMap) -> Lang {
@@ -222,6 +218,9 @@ pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
                 c => format!("error.{c}"),
             };
             if let Some(text) = crate::i18n::lookup(lang, &key) {
+                // A text may name the field: the last part of its path.
+                let field = e.field.rsplit('.').next().unwrap_or_default();
+                let text = text.replace("{field}", &format!("<code>{}</code>", esc(field)));
                 format!("<li>{text} <small lang=\"en\">({})</small></li>", esc(&e.description))
             } else {
                 format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
@@ -557,9 +556,9 @@ async fn register_post(
     let tap = PhoneRegistration {
         kind: form.text("kind"),
         employer: form.text("employer"),
-        latitude: form.number("lat"),
-        longitude: form.number("lon"),
-        accuracy: form.number("acc"),
+        latitude: form.text("lat"),
+        longitude: form.text("lon"),
+        accuracy: form.text("acc"),
         idempotency_key: form.text("key"),
         site_code: form.text("c"),
     };

@@ -154,15 +154,28 @@ fn end_date(errors: &mut Vec<FieldError>, name: &str, value: &str, start: Option
     Some(d)
 }
 
+/// A decimal number as a form sends it, with a decimal point or a decimal
+/// comma (`50.8466`, `50,8466`); `None` when it is not a finite number.
+pub(crate) fn decimal(value: &str) -> Option<f64> {
+    value.trim().replacen(',', ".", 1).parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
 fn coordinate(errors: &mut Vec<FieldError>, name: &str, value: &str, limit: f64) -> Option<f64> {
-    let v = value.trim().replace(',', ".");
-    if v.is_empty() {
+    if value.trim().is_empty() {
         return None;
     }
-    match v.parse::<f64>() {
-        Ok(x) if x.is_finite() && (-limit..=limit).contains(&x) => Some(x),
-        _ => {
+    match decimal(value) {
+        Some(x) if (-limit..=limit).contains(&x) => Some(x),
+        Some(_) => {
             errors.push(field(name, "coordinates.range", format!("{name} is a number from -{limit} to {limit}")));
+            None
+        }
+        None => {
+            errors.push(field(
+                name,
+                "coordinates.number",
+                format!("{name} is not a number: give decimal degrees, such as 50.8466 (a decimal comma is fine)"),
+            ));
             None
         }
     }

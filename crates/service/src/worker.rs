@@ -125,9 +125,13 @@ pub struct WorkplaceView {
 pub struct PhoneRegistration {
     pub kind: Option<String>,
     pub employer: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub accuracy: Option<f64>,
+    /// The phone's position, with the worker's consent, as the page sent
+    /// it (decimal degrees, a decimal point or comma); empty or absent: not
+    /// given. A value that is not a number is refused, never dropped.
+    pub latitude: Option<String>,
+    pub longitude: Option<String>,
+    /// The position's accuracy, a radius in metres; only with a position.
+    pub accuracy: Option<String>,
     /// Random per rendered page: a double tap or a retry registers once.
     pub idempotency_key: Option<String>,
     /// The rotating code of a site display, when the worker scanned one.
@@ -182,6 +186,51 @@ impl Sealer {
         let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
         self.0.verify_mac(format!("{purpose}\0{payload}").as_bytes(), &mac).then_some(payload)
+    }
+}
+
+/// The position of a tap: latitude and longitude together, the accuracy
+/// only with them. A value that does not read as a number is refused with
+/// its field (the range is the registration's rule, checked with the rest).
+fn phone_position(errors: &mut Vec<FieldError>, tap: &PhoneRegistration) -> (Option<(f64, f64)>, Option<f64>) {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let mut number = |name: &str, value: &Option<String>, what: &str| {
+        let text = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        let n = crate::declarations::decimal(text);
+        if n.is_none() {
+            errors.push(FieldError::new(
+                format!("placeOfWork.coordinates.{name}"),
+                "coordinates.number",
+                format!("{name} is not a number: {what} (a decimal point or comma)"),
+            ));
+        }
+        n
+    };
+    let latitude =
+        number("latitude", &tap.latitude, "the phone's position is sent in decimal degrees, such as 50.8466");
+    let longitude =
+        number("longitude", &tap.longitude, "the phone's position is sent in decimal degrees, such as 4.3528");
+    let accuracy = number("accuracy", &tap.accuracy, "the accuracy is a radius in metres, such as 12.5");
+    match (given(&tap.latitude), given(&tap.longitude)) {
+        (true, true) => {}
+        (false, false) if given(&tap.accuracy) => errors.push(FieldError::new(
+            "placeOfWork.coordinates.accuracy",
+            "coordinates.incomplete",
+            "accuracy is the radius of a position: send it with latitude and longitude, or not at all",
+        )),
+        (false, false) => {}
+        (lat, _) => {
+            let missing = if lat { "longitude" } else { "latitude" };
+            errors.push(FieldError::new(
+                format!("placeOfWork.coordinates.{missing}"),
+                "coordinates.incomplete",
+                "give both latitude and longitude, or neither",
+            ));
+        }
+    }
+    match (latitude, longitude) {
+        (Some(lat), Some(lon)) => (Some((lat, lon)), accuracy),
+        _ => (None, None),
     }
 }
 
@@ -604,6 +653,7 @@ impl Service {
         let ssin = Self::person_of(caller)?.clone();
         let declaration = self.declaration_by_technical_number(technical).await?;
         let mut errors = Vec::new();
+        let (coordinates, accuracy) = phone_position(&mut errors, &tap);
         let key = tap.idempotency_key.unwrap_or_default();
         if !(16..=24).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
@@ -628,18 +678,6 @@ impl Service {
                 Err(e) => return Err(e),
             },
         };
-        let coordinates = match (tap.latitude, tap.longitude) {
-            (Some(lat), Some(lon)) => Some((lat, lon)),
-            (None, None) => None,
-            _ => {
-                errors.push(FieldError::new(
-                    "placeOfWork.coordinates",
-                    "coordinates.incomplete",
-                    "give both latitude and longitude, or neither",
-                ));
-                None
-            }
-        };
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
@@ -651,7 +689,7 @@ impl Service {
             employer_enterprise_number: employer.map(str::to_string),
             declaration: Some(declaration.declaration.number.as_str().to_string()),
             coordinates,
-            accuracy: coordinates.and(tap.accuracy),
+            accuracy,
             client_reference: Some(key),
             ..RegistrationInput::default()
         };
