@@ -97,6 +97,13 @@ async fn worker_flow(backend: Backend) {
     // A double tap or a retry with the same key: the same registration.
     let again = phone.post(&format!("{here}/register"), &form).await;
     assert_eq!(receipt(&again.body), id);
+    // The key for another presence (an OUT under the IN's key): refused, not
+    // answered with the IN's receipt.
+    let mut other = form;
+    other[0] = ("kind", "OUT");
+    let page = phone.post(&format!("{here}/register"), &other).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("NOT registered") && page.body.contains("clientReference"), "{}", page.body);
     let r = app.service.registration(&operator(), RegistrationId::new(id).unwrap()).await.unwrap();
     assert_eq!(r.data.channel, Channel::Smartphone);
     assert!(matches!(&r.data.person, ciao_domain::Person::Ssin(s) if s.as_str() == w.worker));

@@ -682,8 +682,17 @@ impl Service {
             return Err(ServiceError::Invalid(errors));
         }
         let now = self.now();
+        // A tap sent again with its page's key (a double tap, a reload, a
+        // retry after a lost answer) is the same presence, at the instant of
+        // the first: so it is answered with the registration made then, and
+        // a key reused for another presence is refused as such.
+        let sender = format!("person:{}", ssin.as_str());
+        let first = match self.store.registration_by_client_reference(&sender, &key).await? {
+            Some(id) => self.store.registration(id).await?.map(|r| r.data.registration_date),
+            None => None,
+        };
         let input = RegistrationInput {
-            registration_date: Some(ciao_domain::format_utc(now)),
+            registration_date: Some(ciao_domain::format_utc(first.unwrap_or(now))),
             kind: tap.kind,
             ssin: Some(ssin.as_str().to_string()),
             employer_enterprise_number: employer.map(str::to_string),
