@@ -41,9 +41,32 @@ async fn register_then_read(backend: Backend) {
     assert_eq!(c["sender"]["enterpriseNumber"], w.e1);
     assert_eq!(c["placeOfWork"]["coordinates"]["latitude"], 50.86);
 
+    let res = app
+        .client
+        .get(format!("{}/presenceRegistrations/{id}", app.base))
+        .header("authorization", app.bearer(&w.e1).await)
+        .send()
+        .await
+        .unwrap();
+    // Personal data: never kept by a browser or a proxy.
+    assert_eq!(res.headers()["cache-control"], "no-store");
     let (status, r) = app.get(&w.e1, &format!("/presenceRegistrations/{id}")).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["id"], id);
+    // Every instant to the microsecond, six digits always, in UTC and in
+    // Brussels time.
+    let fixed = |v: &Value, offset: bool| {
+        let s = v.as_str().unwrap();
+        let (_, fraction) = s.split_once('.').unwrap();
+        assert_eq!(fraction.len(), if offset { 12 } else { 7 }, "{s}");
+        assert!(fraction[..6].bytes().all(|b| b.is_ascii_digit()), "{s}");
+    };
+    fixed(&r["registrationDate"], false);
+    fixed(&r["registrationDateBrussels"], true);
+    fixed(&r["createdAt"], false);
+    fixed(&r["createdAtBrussels"], true);
+    fixed(&r["history"][0]["at"], false);
+    fixed(&r["history"][0]["atBrussels"], true);
     // The instant is kept to the microsecond, in UTC, and shown in Brussels time too.
     let stored = time::OffsetDateTime::parse(
         r["registrationDate"].as_str().unwrap(),

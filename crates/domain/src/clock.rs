@@ -2,7 +2,6 @@
 //! with the offset. Belgium follows the EU rule: summer time (+02:00) from
 //! the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC.
 
-use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
 const CET: UtcOffset = match UtcOffset::from_hms(1, 0, 0) {
@@ -70,14 +69,24 @@ pub fn brussels_start_of_day(date: Date) -> OffsetDateTime {
 /// RFC 3339 in UTC with microseconds: `2024-09-02T06:58:00.000000Z`.
 pub fn format_utc(t: OffsetDateTime) -> String {
     let t = with_offset(t, UtcOffset::UTC);
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    t.format(UTC_MICROS).unwrap_or_else(|_| t.to_string())
 }
 
-/// RFC 3339 in Brussels time with its offset: `2024-09-02T08:58:00+02:00`.
+/// RFC 3339 in Brussels time with its offset, to the microsecond:
+/// `2024-09-02T08:58:00.000000+02:00`.
 pub fn format_brussels(t: OffsetDateTime) -> String {
     let t = to_brussels(t);
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    t.format(OFFSET_MICROS).unwrap_or_else(|_| t.to_string())
 }
+
+/// Instants are written with six fractional digits always (the precision
+/// the register keeps), so that clients parsing with a fixed pattern (PHP's
+/// `Y-m-d\TH:i:s.u\Z`) read every one of them.
+const UTC_MICROS: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+const OFFSET_MICROS: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6][offset_hour sign:mandatory]:[offset_minute]"
+);
 
 /// The instant at microsecond precision, in UTC: what the databases keep.
 pub fn truncate_micros(t: OffsetDateTime) -> OffsetDateTime {
@@ -111,9 +120,13 @@ mod tests {
 
     #[test]
     fn formatting_keeps_the_offset() {
-        assert_eq!(format_brussels(datetime!(2024-09-02 06:58 UTC)), "2024-09-02T08:58:00+02:00");
-        assert_eq!(format_brussels(datetime!(2024-12-02 06:58 UTC)), "2024-12-02T07:58:00+01:00");
-        assert_eq!(format_utc(datetime!(2024-12-02 06:58:00.5 +01:00)), "2024-12-02T05:58:00.5Z");
+        assert_eq!(format_brussels(datetime!(2024-09-02 06:58 UTC)), "2024-09-02T08:58:00.000000+02:00");
+        assert_eq!(format_brussels(datetime!(2024-12-02 06:58 UTC)), "2024-12-02T07:58:00.000000+01:00");
+        // Always six fractional digits, whatever the instant's.
+        assert_eq!(format_utc(datetime!(2024-12-02 06:58:00.5 +01:00)), "2024-12-02T05:58:00.500000Z");
+        assert_eq!(format_utc(datetime!(2024-12-02 06:58:00.18904 UTC)), "2024-12-02T06:58:00.189040Z");
+        assert_eq!(format_utc(datetime!(2024-12-02 06:58:00.123456789 UTC)), "2024-12-02T06:58:00.123456Z");
+        assert_eq!(format_utc(datetime!(9999-12-31 23:59:59.999999 UTC)), "9999-12-31T23:59:59.999999Z");
     }
 
     #[test]

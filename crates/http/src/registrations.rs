@@ -192,6 +192,8 @@ pub struct HistoryDto {
     pub event: String,
     /// When it happened (UTC).
     pub at: String,
+    /// The same instant in Belgian legal time, with its offset.
+    pub at_brussels: String,
     /// The validity after this event.
     pub validity: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +233,8 @@ pub struct PresenceRegistrationDto {
     pub sender: SenderDto,
     /// When the server received it (UTC).
     pub created_at: String,
+    /// The same instant in Belgian legal time, with its offset.
+    pub created_at_brussels: String,
     /// Smartphone channel: the issue instant of the site display's rotating
     /// QR code the worker scanned (presence proven on site when fresh).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,11 +252,12 @@ fn remarks(r: &[ciao_domain::Remark]) -> Vec<RemarkDto> {
 }
 
 fn history_dto(h: &HistoryEntry) -> HistoryDto {
-    let at = format_utc(h.at);
+    let (at, at_brussels) = (format_utc(h.at), format_brussels(h.at));
     match &h.event {
         Event::Created => HistoryDto {
             event: "created".into(),
             at,
+            at_brussels,
             validity: "pending".into(),
             remarks: None,
             reason: None,
@@ -262,6 +267,7 @@ fn history_dto(h: &HistoryEntry) -> HistoryDto {
         Event::Validated { validity, remarks: r } => HistoryDto {
             event: "validated".into(),
             at,
+            at_brussels,
             validity: validity.as_str().into(),
             remarks: Some(remarks(r)),
             reason: None,
@@ -271,6 +277,7 @@ fn history_dto(h: &HistoryEntry) -> HistoryDto {
         Event::Cancelled { reason, comment, by } => HistoryDto {
             event: "cancelled".into(),
             at,
+            at_brussels,
             validity: "cancelled".into(),
             remarks: None,
             reason: Some(reason.as_str().into()),
@@ -328,6 +335,7 @@ impl PresenceRegistrationDto {
                 enterprise_number: d.sender.enterprise.as_ref().map(|e| e.as_str().into()),
             },
             created_at: format_utc(d.created_at),
+            created_at_brussels: format_brussels(d.created_at),
             site_code_issued_at: d.site_code_issued_at.map(format_utc),
             validity: r.validity.as_str().into(),
             remarks: remarks(&r.remarks),

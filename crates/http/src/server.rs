@@ -49,6 +49,16 @@ async fn request_deadline(
     }
 }
 
+/// Responses hold personal data (SSINs, presences), so none is stored by a
+/// browser or a proxy unless its route says otherwise.
+async fn no_store_by_default(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
+        headers.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Whether reading a body failed on its length limit (and not because the
 /// body was malformed or the client went away).
 pub(crate) fn is_length_limit(e: &axum::Error) -> bool {
@@ -81,7 +91,8 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let limit = timeouts.request;
     let app = crate::router(state)
-        .layer(axum::middleware::from_fn(move |request, next| request_deadline(limit, request, next)));
+        .layer(axum::middleware::from_fn(move |request, next| request_deadline(limit, request, next)))
+        .layer(axum::middleware::map_response(no_store_by_default));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
