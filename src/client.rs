@@ -247,7 +247,22 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
                 .json(&body)
                 .send()
                 .await?;
-            show(res).await
+            let status = res.status();
+            let v: Value = res.json().await.unwrap_or(Value::Null);
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            if !status.is_success() {
+                bail!("the server answered {status}");
+            }
+            // The answer is 200 whatever became of each item: a script
+            // must still learn that one was refused.
+            let refused = v["items"]
+                .as_array()
+                .map(|items| items.iter().filter(|i| i["notCreatedPresenceRegistration"].is_object()).count())
+                .unwrap_or(0);
+            if refused > 0 {
+                bail!("{refused} item(s) not created: see notCreatedPresenceRegistration above");
+            }
+            Ok(())
         }
         ClientCommand::Search { auth, url, from, to, params } => {
             let base = base_url(url, auth)?;

@@ -385,6 +385,15 @@ fn an_integrator_goes_from_nothing_to_a_first_registration() {
     ]);
     let out: serde_json::Value = serde_json::from_str(&ciao_ok(&db, &args)).unwrap();
     let id = out["items"][0]["createdPresenceRegistration"]["id"].as_i64().expect("created");
+    // An item refused: the answer is printed, and the command fails.
+    let mut args = vec!["client", "register", "--url", addr.as_str()];
+    args.extend(auth);
+    args.extend(["--ssin", "71071902374", "--employer", "0621845521", "--declaration", "1Y2601BXL7K3M"]);
+    args.extend(["--type", "OUT", "--client-reference", "first"]);
+    let o = ciao(&db, &args);
+    assert!(!o.status.success());
+    assert!(text(&o.stdout).contains("clientReference.reused"), "{}", text(&o.stdout));
+    assert!(text(&o.stderr).contains("1 item(s) not created"), "{}", text(&o.stderr));
 
     let today = ciao_domain::to_brussels(time::OffsetDateTime::now_utc()).date().to_string();
     let mut args = vec!["client", "search", "--url", addr.as_str()];
