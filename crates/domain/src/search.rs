@@ -95,6 +95,11 @@ impl Cursor {
         format!("{}.{}", self.key, self.id)
     }
 
+    /// Before the first row of a sort order.
+    pub fn start(descending: bool) -> Self {
+        if descending { Self { key: i64::MAX, id: i64::MAX } } else { Self { key: i64::MIN, id: 0 } }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         let (key, id) = s.trim().split_once('.')?;
         Some(Self { key: key.parse().ok()?, id: id.parse().ok().filter(|i: &i64| *i > 0)? })
@@ -209,6 +214,17 @@ impl SearchCriteria {
             &mut errors,
         );
 
+        // A parameter given empty is refused where it would otherwise be
+        // silently ignored as a filter (an empty after starts keyset paging).
+        for name in ["validity", "remark", "type", "ssin", "limosaId", "enterpriseNumber", "sort"] {
+            if params.iter().any(|(k, v)| k == name && v.trim().is_empty()) {
+                errors.push(FieldError::new(
+                    name,
+                    "parameter.empty",
+                    format!("{name} is empty: give a value or leave it out"),
+                ));
+            }
+        }
         let mut validity = Vec::new();
         if let Some(v) = get("validity") {
             for part in v.split(',') {
@@ -263,8 +279,11 @@ impl SearchCriteria {
 
         let page = number(get("page"), "page", 1, MAX_PAGE, 1, &mut errors);
         let page_size = number(get("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
-        let after = match get("after") {
+        let after = match params.iter().find(|(k, _)| k == "after").map(|(_, v)| v.trim()) {
             None => None,
+            // `after=` (empty): keyset paging from the first row; the answer's
+            // `next` carries the cursor to go on with.
+            Some("") => Some(Cursor::start(sort.descending)),
             Some(a) => {
                 let c = Cursor::parse(a);
                 if c.is_none() {
@@ -352,17 +371,22 @@ fn parse_opt<T, E: Into<crate::ids::InvalidValue>>(
 fn number(v: Option<&str>, field: &str, min: u32, max: u32, default: u32, errors: &mut Vec<FieldError>) -> u32 {
     match v {
         None => default,
-        Some(s) => match s.trim().parse::<u32>() {
-            Ok(n) if (min..=max).contains(&n) => n,
-            _ => {
-                errors.push(FieldError::new(
-                    field,
-                    "number.range",
-                    format!("{field} is a whole number from {min} to {max}"),
-                ));
-                default
+        Some(s) => {
+            let s = s.trim();
+            match s.parse::<u32>() {
+                Ok(n) if (min..=max).contains(&n) => n,
+                // Digits, but too many or out of the range; or not a number.
+                _ => {
+                    let code = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('-') {
+                        "number.range"
+                    } else {
+                        "number.format"
+                    };
+                    errors.push(FieldError::new(field, code, format!("{field} is a whole number from {min} to {max}")));
+                    default
+                }
             }
-        },
+        }
     }
 }
 
@@ -390,6 +414,26 @@ mod tests {
                 .unwrap();
         assert_eq!(c.registration_from, datetime!(9999-12-30 23:00 UTC));
         assert_eq!(c.registration_to, datetime!(9999-12-31 23:00 UTC));
+    }
+
+    #[test]
+    fn empty_filters_are_refused_and_an_empty_after_starts_keyset_paging() {
+        let day = [("registrationDateFrom", "2026-07-01"), ("registrationDateTo", "2026-07-01")];
+        let with = |extra: &[(&str, &str)]| SearchCriteria::parse(&p(&[&day[..], extra].concat()));
+        for name in ["validity", "remark", "type", "ssin", "sort"] {
+            let e = with(&[(name, " ")]).unwrap_err();
+            assert_eq!((e[0].field.as_str(), e[0].code.as_str()), (name, "parameter.empty"));
+        }
+        assert_eq!(with(&[("after", "")]).unwrap().after, Some(Cursor::start(false)));
+        assert_eq!(
+            with(&[("after", ""), ("sort", "-id")]).unwrap().after,
+            Some(Cursor { key: i64::MAX, id: i64::MAX })
+        );
+        assert_eq!(with(&[("page", "abc")]).unwrap_err()[0].code, "number.format");
+        assert_eq!(with(&[("page", "1.5")]).unwrap_err()[0].code, "number.format");
+        assert_eq!(with(&[("page", "0")]).unwrap_err()[0].code, "number.range");
+        assert_eq!(with(&[("pageSize", "99999999999")]).unwrap_err()[0].code, "number.range");
+        assert_eq!(with(&[("pageSize", "-1")]).unwrap_err()[0].code, "number.range");
     }
 
     #[test]
