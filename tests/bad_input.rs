@@ -483,6 +483,9 @@ async fn rest_bulk_bodies(backend: Backend) {
         (json_ct, b"{\"items\": []}".to_vec(), 400, Some("items")),
         (json_ct, json!({ "items": many }).to_string().into_bytes(), 400, Some("items")),
         (json_ct, b"{\"items\": [], \"extra\": 1}".to_vec(), 400, Some("extra")),
+        // A member twice: which one counts is not for the server to guess.
+        (json_ct, b"{\"items\": [{\"type\": \"IN\", \"type\": \"OUT\"}]}".to_vec(), 400, None),
+        (json_ct, b"{\"items\": [], \"items\": []}".to_vec(), 400, None),
         (json_ct, b"{\"ITEMS\": []}".to_vec(), 400, Some("ITEMS")),
         (json_ct, "[".repeat(100_000).into_bytes(), 400, None),
         (json_ct, deep_items.into_bytes(), 400, None),

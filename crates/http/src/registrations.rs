@@ -429,7 +429,8 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
             Problem::bad_request(format!("the body could not be read: {e}"), Vec::new())
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    serde_json::from_slice::<UniqueMembers>(&bytes).map(|v| v.0).map_err(|e| {
+        let duplicate = e.to_string().contains(DUPLICATE_MEMBER);
         Problem::bad_request(
             format!("the body is not valid JSON: {e}"),
             vec![InputIssue {
@@ -437,11 +438,95 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
                 title: "Input isn't valid JSON".into(),
                 location: In::Body,
                 name: String::new(),
-                code: "json.syntax".into(),
+                code: if duplicate { "json.duplicateMember" } else { "json.syntax" }.into(),
                 detail: e.to_string(),
             }],
         )
     })
+}
+
+const DUPLICATE_MEMBER: &str = "appears twice in one object";
+
+/// A JSON value whose objects have each member once: `{"type":"IN",
+/// "type":"OUT"}` is refused rather than read as its last member (RFC 8259
+/// leaves the meaning to the reader; two readers could disagree on it).
+/// Costs what reading a `Value` costs: the duplicate is found by the insert.
+struct UniqueMembers(Value);
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueMembersVisitor)
+    }
+}
+
+struct UniqueMembersVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
+    type Value = UniqueMembers;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::Bool(b)))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::from(n)))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::from(n)))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::String(s.to_owned())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::String(s)))
+    }
+
+    fn visit_unit<E>(self) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers(Value::Null))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<UniqueMembers, D::Error> {
+        UniqueMembers::deserialize(d)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueMembers, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(UniqueMembers(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(UniqueMembers(Value::Array(items)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueMembers, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            match members.entry(name) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    let UniqueMembers(v) = map.next_value()?;
+                    slot.insert(v);
+                }
+                serde_json::map::Entry::Occupied(slot) => {
+                    return Err(serde::de::Error::custom(format!("the member {:?} {DUPLICATE_MEMBER}", slot.key())));
+                }
+            }
+        }
+        Ok(UniqueMembers(Value::Object(members)))
+    }
 }
 
 /// `v` as a `T`, with the path of the failing field; read from the
@@ -752,6 +837,18 @@ mod tests {
         assert_eq!((e.field.as_str(), e.code.as_str()), ("typo", "json.unknownField"));
         let e = refusal(json!({"ssin": 7}));
         assert_eq!((e.field.as_str(), e.code.as_str()), ("ssin", "json.type"));
+    }
+
+    #[test]
+    fn a_member_twice_is_refused_and_everything_else_read_as_a_value() {
+        let read = |s: &str| serde_json::from_str::<UniqueMembers>(s).map(|v| v.0);
+        let e = read(r#"{"items":[{"type":"IN","ssin":"1","type":"OUT"}]}"#).unwrap_err();
+        assert!(e.to_string().contains(r#"the member "type" appears twice in one object"#), "{e}");
+        // The same name in two objects, or nested, is fine.
+        let text = r#"{"a":[{"x":1},{"x":-2.5e3,"y":null}],"b":{"a":true,"s":"éé"},"n":18446744073709551615}"#;
+        assert_eq!(read(text).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+        assert!(read("[1, 2").is_err());
+        assert!(read("1e999").is_err());
     }
 
     #[test]
