@@ -620,6 +620,7 @@ async fn rest_bulk_bodies(backend: Backend) {
         (with("clientReference", json!(huge(100_000))), "clientReference"),
         (with("clientReference", json!("a\u{0}b")), "clientReference"),
         (with("clientReference", json!("line\nbreak")), "clientReference"),
+        (with("clientReference", json!("\u{202e}evil")), "clientReference"),
         (with("clientReference", json!("   ")), "clientReference"),
         (with("clientReference", json!(7)), "clientReference"),
     ];

@@ -264,8 +264,8 @@ pub fn check_name(field: &str, name: &str, max: usize) -> Result<String, FieldEr
     if n.chars().count() > max {
         return Err(FieldError::new(field, "text.tooLong", format!("{field} has at most {max} characters")));
     }
-    if n.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "text.control", format!("{field} may not contain control characters")));
+    if let Some(fault) = crate::text::text_fault(field, n, false) {
+        return Err(fault);
     }
     Ok(n.to_string())
 }

@@ -12,6 +12,7 @@ pub mod reference;
 pub mod registration;
 pub mod remarks;
 pub mod search;
+pub mod text;
 pub mod worktime;
 
 pub use clock::{brussels_offset, format_brussels, format_utc, to_brussels};

@@ -611,8 +611,8 @@ fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize
         errors.push(FieldError::new(field, "text.empty", format!("{field} may not be empty")));
     } else if value.chars().count() > max {
         errors.push(FieldError::new(field, "text.tooLong", format!("{field} has at most {max} characters")));
-    } else if value.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, "text.control", format!("{field} may not contain control characters")));
+    } else if let Some(fault) = crate::text::text_fault(field, value, false) {
+        errors.push(fault);
     }
 }
 

@@ -547,8 +547,8 @@ impl Service {
                     "text.tooLong",
                     format!("comment has at most {CANCEL_COMMENT_MAX} characters"),
                 ));
-            } else if c.chars().any(|ch| ch.is_control() && ch != '\n') {
-                errors.push(FieldError::new("comment", "text.control", "comment may not contain control characters"));
+            } else if let Some(fault) = ciao_domain::text::text_fault("comment", c, true) {
+                errors.push(fault);
             }
         }
         if reason == Some(CancelReason::Other) && comment.is_none() {
