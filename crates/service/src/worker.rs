@@ -206,10 +206,9 @@ fn phone_position(errors: &mut Vec<FieldError>, tap: &PhoneRegistration) -> (Opt
         }
         n
     };
-    let latitude =
-        number("latitude", &tap.latitude, "the phone's position is sent in decimal degrees, such as 50.8466");
-    let longitude =
-        number("longitude", &tap.longitude, "the phone's position is sent in decimal degrees, such as 4.3528");
+    let position = "the phone's position is latitude and longitude in decimal degrees, such as 50.8466 and 4.3528";
+    let latitude = number("latitude", &tap.latitude, position);
+    let longitude = number("longitude", &tap.longitude, position);
     let accuracy = number("accuracy", &tap.accuracy, "the accuracy is a radius in metres, such as 12.5");
     match (given(&tap.latitude), given(&tap.longitude)) {
         (true, true) => {}
