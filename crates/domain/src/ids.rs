@@ -268,6 +268,16 @@ impl fmt::Display for DeclarationNumber {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ForeignVatNumber(String);
 
+/// ISO 3166-1 alpha-2, with the VAT prefixes that differ from it (EL for
+/// Greece, XI for Northern Ireland) and Kosovo's XK.
+const COUNTRY_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO \
+    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER \
+    ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN \
+    IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH \
+    MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN \
+    PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ \
+    TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW EL XI XK";
+
 impl ForeignVatNumber {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s = strip_separators(input.trim()).to_ascii_uppercase();
@@ -280,6 +290,16 @@ impl ForeignVatNumber {
             return Err(InvalidValue::new(
                 "foreignVatNumber.country",
                 "a foreign VAT number starts with the two-letter country code (FR, NL, DE, …)",
+            ));
+        }
+        if !COUNTRY_CODES.split(' ').any(|c| c == &s[..2]) {
+            return Err(InvalidValue::new(
+                "foreignVatNumber.country",
+                format!(
+                    "a foreign VAT number starts with its country's two-letter code (ISO 3166, or EL for Greece, \
+                     XI for Northern Ireland); {} is not one",
+                    &s[..2]
+                ),
             ));
         }
         if &s[..2] == "BE" {
@@ -461,6 +481,10 @@ mod tests {
         assert_eq!(ForeignVatNumber::parse("fr 12 345678901").unwrap().as_str(), "FR12345678901");
         assert_eq!(ForeignVatNumber::parse("BE0123456749").unwrap_err().code, "foreignVatNumber.belgian");
         assert_eq!(ForeignVatNumber::parse("12345").unwrap_err().code, "foreignVatNumber.country");
+        assert_eq!(ForeignVatNumber::parse("XX5261000017").unwrap_err().code, "foreignVatNumber.country");
+        for ok in ["EL094259216", "XI123456789", "NL859135345B01", "DE136695976", "LU15027442", "CHE123456789"] {
+            assert!(ForeignVatNumber::parse(ok).is_ok(), "{ok}");
+        }
         assert_eq!(LimosaId::parse("lim-12345").unwrap().as_str(), "LIM12345");
         assert_eq!(LimosaId::parse("123456789012345678901").unwrap_err().code, "limosaId.format");
     }
