@@ -12,7 +12,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
+use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::{Lang, t};
 use crate::worker::{FormData, brussels, service_errors, status_of, unavailable, urlencode};
-use crate::workplace::esc;
+use crate::workplace::{WebForm, WebPath, esc};
 
 /// The largest certificate file (or pasted PEM) accepted: a certificate is
 /// 1 to 3 KiB; anything larger is not one.
@@ -88,7 +88,10 @@ impl Posted {
 }
 
 enum ReadError {
+    /// A field (the file) over [`MAX_CERTIFICATE`].
     TooLarge,
+    /// The whole form over the app's body limit.
+    FormTooLarge,
     Unreadable,
 }
 
@@ -105,9 +108,8 @@ async fn read_posted(req: Request) -> Result<Posted, ReadError> {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
     let mut posted = Posted::default();
     if !multipart {
-        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM).await.map_err(|_| {
-            if declared.is_some_and(|n| n > MAX_FORM) { ReadError::TooLarge } else { ReadError::Unreadable }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM).await.map_err(|e| {
+            if crate::server::is_length_limit(&e) { ReadError::FormTooLarge } else { ReadError::Unreadable }
         })?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         for (k, v) in fields {
@@ -119,15 +121,19 @@ async fn read_posted(req: Request) -> Result<Posted, ReadError> {
         }
         return Ok(posted);
     }
-    let error = |status: StatusCode| {
-        if status == StatusCode::PAYLOAD_TOO_LARGE { ReadError::TooLarge } else { ReadError::Unreadable }
+    // Over the body limit: the file's fault when a field was already over
+    // its own limit (or the file was being read), else the whole form's.
+    let error = |status: StatusCode, big_field: bool| match status {
+        StatusCode::PAYLOAD_TOO_LARGE if big_field => ReadError::TooLarge,
+        StatusCode::PAYLOAD_TOO_LARGE => ReadError::FormTooLarge,
+        _ => ReadError::Unreadable,
     };
     let mut form = Multipart::from_request(req, &()).await.map_err(|_| ReadError::Unreadable)?;
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(error(e.status())),
+            Err(e) => return Err(error(e.status(), posted.too_large)),
         };
         let name = field.name().unwrap_or_default().to_string();
         let mut data = Vec::new();
@@ -143,7 +149,7 @@ async fn read_posted(req: Request) -> Result<Posted, ReadError> {
                     }
                 }
                 Ok(None) => break,
-                Err(e) => return Err(error(e.status())),
+                Err(e) => return Err(error(e.status(), posted.too_large || over || name == "certificate")),
             }
         }
         if over {
@@ -666,11 +672,15 @@ async fn refused(c: &Ctx, state: &AppState, e: ServiceError, place: Place, form:
 
 /// A form that could not be read: too large (413) or malformed (400).
 async fn unreadable(c: &Ctx, state: &AppState, e: ReadError, place: Place) -> Response {
-    let (status, key) = match e {
-        ReadError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "ch.error.too_large"),
-        ReadError::Unreadable => (StatusCode::BAD_REQUEST, "ch.error.form"),
+    let (status, text) = match e {
+        ReadError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, t(c.lang, "ch.error.too_large").to_string()),
+        ReadError::FormTooLarge => {
+            let limit = format!("{} MiB", MAX_FORM / (1024 * 1024));
+            (StatusCode::PAYLOAD_TOO_LARGE, t(c.lang, "web.form_too_large").replace("{limit}", &limit))
+        }
+        ReadError::Unreadable => (StatusCode::BAD_REQUEST, t(c.lang, "ch.error.form").to_string()),
     };
-    let html = alert_box(&format!("<p>{}</p>", t(c.lang, key)));
+    let html = alert_box(&format!("<p>{text}</p>"));
     render(c, state, status, Feedback::at(place, html), &CreateForm::default(), None).await
 }
 
@@ -733,7 +743,7 @@ async fn add_certificate(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(client_id): Path<String>,
+    WebPath(client_id): WebPath<String>,
     req: Request,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), PATH).await {
@@ -845,8 +855,8 @@ async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(client_id): Path<String>,
-    body: Bytes,
+    WebPath(client_id): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     change(state, headers, raw, client_id, body, Change::Revoke).await
 }
@@ -855,8 +865,8 @@ async fn disable(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(client_id): Path<String>,
-    body: Bytes,
+    WebPath(client_id): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     change(state, headers, raw, client_id, body, Change::Disable).await
 }
@@ -865,8 +875,8 @@ async fn enable(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(client_id): Path<String>,
-    body: Bytes,
+    WebPath(client_id): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     change(state, headers, raw, client_id, body, Change::Enable).await
 }
@@ -875,8 +885,8 @@ async fn permissions(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(client_id): Path<String>,
-    body: Bytes,
+    WebPath(client_id): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     change(state, headers, raw, client_id, body, Change::Permissions).await
 }

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -29,7 +29,7 @@ use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::{Lang, t};
 use crate::worker::{FormData, service_errors, status_of, unavailable};
-use crate::workplace::esc;
+use crate::workplace::{WebForm, WebPath, esc};
 
 /// The texts of these pages: key, then NL, FR, DE, EN.
 pub const TEXTS: &[(&str, [&str; 4])] = &[
@@ -901,7 +901,12 @@ async fn new_form(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
     create_form(&c, &state, &input, &[], StatusCode::OK)
 }
 
-async fn create(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    WebForm(body): WebForm,
+) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations/new").await {
         Ok(c) => c,
         Err(r) => return r,
@@ -1239,7 +1244,7 @@ async fn details(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(number): Path<String>,
+    WebPath(number): WebPath<String>,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations").await {
         Ok(c) => c,
@@ -1295,8 +1300,8 @@ async fn add_subcontractor(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(number): Path<String>,
-    body: Bytes,
+    WebPath(number): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     let p = Posted { state, headers, raw, number, body };
     change(p, "s-", "added", |state, c, number, form| async move {
@@ -1316,8 +1321,8 @@ async fn end_subcontractor(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(number): Path<String>,
-    body: Bytes,
+    WebPath(number): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     let p = Posted { state, headers, raw, number, body };
     change(p, "x-", "ended", |state, c, number, form| async move {
@@ -1341,8 +1346,8 @@ async fn close(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(number): Path<String>,
-    body: Bytes,
+    WebPath(number): WebPath<String>,
+    WebForm(body): WebForm,
 ) -> Response {
     let p = Posted { state, headers, raw, number, body };
     change(p, "c-", "closed", |state, c, number, form| async move {

@@ -9,8 +9,7 @@
 //! employer may not register for its workers.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -31,7 +30,7 @@ use crate::qr;
 use crate::worker::{
     B64_JS, FormData, brussels, error_list, same_origin, service_errors, status_of, throttled, unavailable, urlencode,
 };
-use crate::workplace::{esc, html};
+use crate::workplace::{WebForm, WebPath, WebQuery, esc, html};
 
 pub const EMPLOYER_COOKIE: &str = "ciao_employer";
 const ENTERPRISE_COOKIE: &str = "ciao_enterprise";
@@ -304,7 +303,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn sign_in_get(State(state): State<AppState>, Query(q): Query<NextQuery>, headers: HeaderMap) -> Response {
+async fn sign_in_get(State(state): State<AppState>, WebQuery(q): WebQuery<NextQuery>, headers: HeaderMap) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let chosen = q.lang.as_deref().and_then(Lang::parse).is_some();
     remember(sign_in_form(&state, lang, &safe_next(q.next.as_deref()), None, StatusCode::OK), lang, chosen)
@@ -313,9 +312,9 @@ async fn sign_in_get(State(state): State<AppState>, Query(q): Query<NextQuery>, 
 async fn sign_in_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let form = FormData::parse(&body);
@@ -360,7 +359,12 @@ async fn sign_in_post(
     }
 }
 
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    WebForm(body): WebForm,
+) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e").await {
         Ok(c) => c,
         Err(r) => return r,
@@ -381,7 +385,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
     r
 }
 
-async fn activate_get(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn activate_get(WebQuery(q): WebQuery<LangQuery>, headers: HeaderMap) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let chosen = q.lang.as_deref().and_then(Lang::parse).is_some();
     remember(activate_form(lang, None, StatusCode::OK), lang, chosen)
@@ -448,9 +452,9 @@ fn enrol_form(
 async fn activate_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let form = FormData::parse(&body);
@@ -474,9 +478,9 @@ async fn activate_post(
 
 async fn activate_finish(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
+    WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let form = FormData::parse(&body);
@@ -529,7 +533,7 @@ async fn home(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Query(q): Query<HomeQuery>,
+    WebQuery(q): WebQuery<HomeQuery>,
 ) -> Response {
     let mut c = match ctx(&state, &headers, raw.as_deref(), "/e").await {
         Ok(c) => c,
@@ -927,7 +931,7 @@ async fn registration(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Path(id): Path<String>,
+    WebPath(id): WebPath<String>,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
         Ok(c) => c,
@@ -1014,7 +1018,7 @@ async fn on_site(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Query(q): Query<OnSiteQuery>,
+    WebQuery(q): WebQuery<OnSiteQuery>,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/on-site").await {
         Ok(c) => c,
@@ -1116,7 +1120,7 @@ async fn remarks(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Query(q): Query<PeriodQuery>,
+    WebQuery(q): WebQuery<PeriodQuery>,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/remarks").await {
         Ok(c) => c,
@@ -1257,7 +1261,7 @@ async fn users_post(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
         Ok(c) => c,
@@ -1308,7 +1312,7 @@ async fn users_remove(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
         Ok(c) => c,

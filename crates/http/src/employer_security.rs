@@ -5,7 +5,6 @@
 //! change is audited by the service.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,7 +17,7 @@ use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::t;
 use crate::sessions_page::EndRequest;
 use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
-use crate::workplace::esc;
+use crate::workplace::{WebForm, esc};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -158,7 +157,7 @@ async fn add_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let (c, form) = match posted(&state, &headers, raw.as_deref(), &body).await {
         Ok(p) => p,
@@ -173,7 +172,7 @@ async fn remove_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let (c, form) = match posted(&state, &headers, raw.as_deref(), &body).await {
         Ok(p) => p,
@@ -188,7 +187,7 @@ async fn end_sessions(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let (c, form) = match posted(&state, &headers, raw.as_deref(), &body).await {
         Ok(p) => p,

@@ -4,7 +4,6 @@
 //! description — in Dutch, French, German and English.
 
 use axum::Router;
-use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -12,7 +11,7 @@ use axum::routing::get;
 use crate::AppState;
 use crate::i18n::t;
 use crate::worker::{PageQuery, lang_of, remember_lang, top};
-use crate::workplace::html;
+use crate::workplace::{WebQuery, html};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -101,7 +100,7 @@ pub(crate) const TEXTS: &[(&str, [&str; 4])] = &[
 
 /// The page; a language chosen with the switch is remembered, as on the
 /// worker's pages.
-async fn home(Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn home(WebQuery(q): WebQuery<PageQuery>, headers: HeaderMap) -> Response {
     let lang = lang_of(&q, &headers);
     let body = format!(
         "{top}<h1>{title}</h1><p>{intro}</p>\

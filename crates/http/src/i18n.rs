@@ -1296,6 +1296,98 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     ("e.role.inspector", ["sociaal inspecteur", "inspecteur social", "Sozialinspektor", "social inspector"]),
+    ("web.home", ["Naar de startpagina", "Vers la page d'accueil", "Zur Startseite", "To the front page"]),
+    (
+        "web.bad_address",
+        [
+            "Dit adres klopt niet",
+            "Cette adresse n'est pas valable",
+            "Diese Adresse ist ungültig",
+            "This address is not valid",
+        ],
+    ),
+    (
+        "web.query_repeated",
+        [
+            "De parameter {name} staat meer dan eens in het adres: geef hem één keer.",
+            "Le paramètre {name} figure plus d'une fois dans l'adresse : donnez-le une seule fois.",
+            "Der Parameter {name} steht mehr als einmal in der Adresse: Geben Sie ihn nur einmal an.",
+            "The parameter {name} is given more than once in the address: give it once.",
+        ],
+    ),
+    (
+        "web.query_unreadable",
+        [
+            "De parameters van het adres zijn onleesbaar.",
+            "Les paramètres de l'adresse sont illisibles.",
+            "Die Parameter der Adresse sind unlesbar.",
+            "The address's parameters cannot be read.",
+        ],
+    ),
+    (
+        "web.path_not_utf8",
+        [
+            "Het deel {name} van het adres is geen geldige tekst (UTF-8).",
+            "La partie {name} de l'adresse n'est pas un texte valable (UTF-8).",
+            "Der Teil {name} der Adresse ist kein gültiger Text (UTF-8).",
+            "The part {name} of the address is not valid text (UTF-8).",
+        ],
+    ),
+    (
+        "web.path_unreadable",
+        [
+            "Dit adres is onleesbaar.",
+            "Cette adresse est illisible.",
+            "Diese Adresse ist unlesbar.",
+            "This address cannot be read.",
+        ],
+    ),
+    (
+        "web.form_too_large_title",
+        ["Formulier te groot", "Formulaire trop volumineux", "Formular zu groß", "Form too large"],
+    ),
+    (
+        "web.form_too_large",
+        [
+            "Het formulier is groter dan {limit} en werd niet gelezen: er werd niets bewaard of gewijzigd.",
+            "Le formulaire dépasse {limit} et n'a pas été lu : rien n'a été enregistré ni modifié.",
+            "Das Formular ist größer als {limit} und wurde nicht gelesen: Es wurde nichts gespeichert oder geändert.",
+            "The form is larger than {limit} and was not read: nothing was saved or changed.",
+        ],
+    ),
+    (
+        "web.form_unreadable_title",
+        ["Formulier onleesbaar", "Formulaire illisible", "Formular unlesbar", "Form not readable"],
+    ),
+    (
+        "web.form_unreadable",
+        [
+            "Het formulier kon niet volledig gelezen worden: er werd niets bewaard of gewijzigd. Probeer opnieuw.",
+            "Le formulaire n'a pas pu être lu entièrement : rien n'a été enregistré ni modifié. Réessayez.",
+            "Das Formular konnte nicht vollständig gelesen werden: Es wurde nichts gespeichert oder geändert. Versuchen Sie es erneut.",
+            "The form could not be read in full: nothing was saved or changed. Try again.",
+        ],
+    ),
+    ("web.not_found_title", ["Pagina niet gevonden", "Page introuvable", "Seite nicht gefunden", "Page not found"]),
+    (
+        "web.not_found",
+        [
+            "Op dit adres staat geen pagina. Controleer het adres, of ga naar de startpagina.",
+            "Il n'y a pas de page à cette adresse. Vérifiez l'adresse, ou allez à la page d'accueil.",
+            "Unter dieser Adresse gibt es keine Seite. Prüfen Sie die Adresse, oder gehen Sie zur Startseite.",
+            "There is no page at this address. Check the address, or go to the front page.",
+        ],
+    ),
+    ("web.method_title", ["Niet toegestaan", "Non autorisé", "Nicht erlaubt", "Not allowed"]),
+    (
+        "web.method",
+        [
+            "Deze pagina aanvaardt geen {method}-verzoeken. Open ze met een link of verstuur haar formulier.",
+            "Cette page n'accepte pas les requêtes {method}. Ouvrez-la par un lien ou envoyez son formulaire.",
+            "Diese Seite nimmt keine {method}-Anfragen an. Öffnen Sie sie über einen Link oder senden Sie ihr Formular.",
+            "This page does not accept {method} requests. Open it with a link or send its form.",
+        ],
+    ),
 ];
 
 /// The text of `key` in `lang`. An unknown key is a programming error: the

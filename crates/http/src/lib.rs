@@ -169,17 +169,32 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, Problem> 
     Ok(Json(Health { status: "UP", database: store.backend(), schema_version }))
 }
 
-async fn not_found() -> Problem {
+/// An unknown address: a page in the web areas (`/`, `/e`, `/w`, `/r`),
+/// the REST API's problem elsewhere.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if workplace::is_page_path(uri.path()) {
+        return workplace::not_found_page(&headers, &uri);
+    }
     Problem::not_found("there is no such resource; the API is described at /REST/presenceRegistration/v1/openapi.json")
+        .into_response()
 }
 
-async fn method_not_allowed() -> Problem {
+/// A method a route does not take: a page in the web areas, the problem elsewhere.
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if workplace::is_page_path(uri.path()) {
+        return workplace::method_not_allowed_page(&headers, &uri, &method);
+    }
     Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "belgif:methodNotAllowed",
         "Method Not Allowed",
         "this resource does not support this method",
     )
+    .into_response()
 }
 
 pub fn router(state: AppState) -> Router {

@@ -9,7 +9,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::i18n::{LANG_COOKIE, Lang, cookie, t};
 use crate::qr;
 use crate::sessions_page::EndRequest;
-use crate::workplace::{address, esc, find, html, language_switch};
+use crate::workplace::{WebForm, WebPath, WebQuery, address, esc, find, html, language_switch};
 
 /// Failed sign-in attempts (wrong PIN, unknown activation code or passkey)
 /// per client address: beyond [`Throttle::LIMIT`] in [`Throttle::WINDOW`],
@@ -364,8 +364,8 @@ fn path_only(next: &str) -> String {
 /// GET /r/{technical}: what a scanned QR code opens.
 async fn workplace_page(
     State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<PageQuery>,
+    WebPath(technical): WebPath<String>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&q, &headers);
@@ -521,17 +521,17 @@ mod ciao_store_types {
     pub use ciao_service::ciao_store::PersonEnterprise;
 }
 
-async fn register_get(Path(technical): Path<String>) -> Response {
+async fn register_get(WebPath(technical): WebPath<String>) -> Response {
     Redirect::to(&format!("/r/{}", urlencode(&technical))).into_response()
 }
 
 /// POST /r/{technical}/register: one tap.
 async fn register_post(
     State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<PageQuery>,
+    WebPath(technical): WebPath<String>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = lang_of(&q, &headers);
     let d = match find(&state, &technical, lang).await {
@@ -621,7 +621,11 @@ fn confirmation(lang: Lang, caller: &Caller, d: &DeclarationDetails, r: &Registr
 }
 
 /// GET /w/registrations: the person's own registrations, newest first.
-async fn my_registrations(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn my_registrations(
+    State(state): State<AppState>,
+    WebQuery(q): WebQuery<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let caller = match current(&state, &headers).await {
         Ok(Some(c)) => c,
@@ -684,7 +688,7 @@ async fn my_registrations(State(state): State<AppState>, Query(q): Query<PageQue
 }
 
 /// GET /w/sessions: the phones and browsers where the worker is signed in.
-async fn sessions_get(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn sessions_get(State(state): State<AppState>, WebQuery(q): WebQuery<PageQuery>, headers: HeaderMap) -> Response {
     let lang = lang_of(&q, &headers);
     remember_lang(sessions_page(&state, lang, &headers, None).await, &q)
 }
@@ -712,9 +716,9 @@ async fn sessions_page(state: &AppState, lang: Lang, headers: &HeaderMap, notice
 /// POST /w/sessions: signs out one phone (`id`) or all the others (`others`).
 async fn sessions_post(
     State(state): State<AppState>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = lang_of(&q, &headers);
     if !same_origin(&state, &headers) {
@@ -769,7 +773,11 @@ pub struct GoQuery {
 }
 
 /// GET /w/go?declaration=…: to the workplace's registration page.
-async fn go_to_workplace(State(state): State<AppState>, Query(q): Query<GoQuery>, headers: HeaderMap) -> Response {
+async fn go_to_workplace(
+    State(state): State<AppState>,
+    WebQuery(q): WebQuery<GoQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let caller = match current(&state, &headers).await {
         Ok(Some(c)) => c,
@@ -793,7 +801,7 @@ async fn go_to_workplace(State(state): State<AppState>, Query(q): Query<GoQuery>
     }
 }
 
-async fn sign_in_get(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn sign_in_get(State(state): State<AppState>, WebQuery(q): WebQuery<PageQuery>, headers: HeaderMap) -> Response {
     let lang = lang_of(&q, &headers);
     let next = safe_next(q.next.as_deref());
     remember_lang(sign_in_page(&state, lang, &next, None, None, StatusCode::OK), &q)
@@ -825,9 +833,9 @@ async fn signed_in(
 async fn sign_in_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = lang_of(&q, &headers);
     let form = FormData::parse(&body);
@@ -919,9 +927,9 @@ fn enrol_page(
 async fn activate_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = lang_of(&q, &headers);
     let form = FormData::parse(&body);
@@ -949,9 +957,9 @@ async fn activate_post(
 
 async fn activate_pin_post(
     State(state): State<AppState>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    WebForm(body): WebForm,
 ) -> Response {
     let lang = lang_of(&q, &headers);
     let form = FormData::parse(&body);
@@ -1104,8 +1112,8 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
 /// every 30 seconds (the page reloads itself, no JavaScript needed).
 async fn display(
     State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<PageQuery>,
+    WebPath(technical): WebPath<String>,
+    WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&q, &headers);

@@ -1,16 +1,24 @@
 //! The public pages of a declared workplace, reached through its
 //! registration URL `{public_url}/r/{technical_number}` (what the QR code
 //! holds): the workplace page, its QR code (SVG, PNG) and a printable A4
-//! poster with instructions in Dutch, French, German and English.
+//! poster with instructions in Dutch, French, German and English. Also the
+//! frame every page is drawn in, and what every page reads from its request
+//! (`WebQuery`, `WebPath`, `WebForm`): a request they cannot read gets a page
+//! in the user's language that names the parameter and the rule, as do an
+//! unknown address and a refused method in the web areas.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ciao_domain::reference::DeclarationDetails;
 use ciao_service::ServiceError;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::i18n::{Lang, t};
@@ -91,6 +99,154 @@ th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical
 .chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}\
 .simulation-banner{background:#ffd60a;color:#111;border:3px dashed #111;border-radius:6px;padding:.5rem 1rem;margin:0 0 .5rem}";
 
+// ---------------------------------------------------------------- what a page reads from its request
+
+/// The language of a page refused before its handler runs: the first
+/// `?lang=` that reads, else the remembered choice, else `Accept-Language`.
+pub(crate) fn request_lang(headers: &HeaderMap, uri: &Uri) -> Lang {
+    let asked = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "lang")
+        .find_map(|(_, v)| Lang::parse(&v));
+    Lang::negotiate(asked.map(Lang::code), headers)
+}
+
+/// A page that says what is wrong with a request, in its language, with
+/// the technical reason in English and a way home.
+pub(crate) fn error_page(lang: Lang, status: StatusCode, title: &str, message: &str, detail: Option<&str>) -> Response {
+    let detail = detail.map(|d| format!("<p><small lang=\"en\">{}</small></p>", esc(d))).unwrap_or_default();
+    let body = format!(
+        "<h1>{title}</h1><div class=\"alert\" role=\"alert\"><p>{message}</p>{detail}</div>\
+         <p><a class=\"button\" href=\"/?lang={code}\">{home}</a></p>",
+        title = esc(title),
+        code = lang.code(),
+        home = t(lang, "web.home"),
+    );
+    html(status, lang, title, &body)
+}
+
+/// `<code>name</code>`, for a parameter or a field named in a text.
+fn code(name: &str) -> String {
+    format!("<code>{}</code>", esc(name))
+}
+
+/// The query of a page (as axum's `Query`), refused with a page that names
+/// the parameter and its rule (a parameter given twice, …) instead of
+/// axum's plain-text answer.
+pub(crate) struct WebQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for WebQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let raw = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str::<T>(raw).map(WebQuery).map_err(|e| {
+            let lang = request_lang(&parts.headers, &parts.uri);
+            let reason = e.to_string();
+            let message = match reason.split("duplicate field `").nth(1).and_then(|r| r.split('`').next()) {
+                Some(name) => t(lang, "web.query_repeated").replace("{name}", &code(name)),
+                None => t(lang, "web.query_unreadable").to_string(),
+            };
+            error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.bad_address"), &message, Some(&reason))
+        })
+    }
+}
+
+/// The path parameters of a page (as axum's `Path`), refused with a page
+/// that names the parameter (a segment that is not UTF-8, …).
+pub(crate) struct WebPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for WebPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(WebPath(value)),
+            Err(rejection) => {
+                let lang = request_lang(&parts.headers, &parts.uri);
+                let message = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                        axum::extract::path::ErrorKind::InvalidUtf8InPathParam { key } => {
+                            t(lang, "web.path_not_utf8").replace("{name}", &code(key))
+                        }
+                        _ => t(lang, "web.path_unreadable").to_string(),
+                    },
+                    _ => t(lang, "web.path_unreadable").to_string(),
+                };
+                let reason = rejection.body_text();
+                Err(error_page(lang, rejection.status(), t(lang, "web.bad_address"), &message, Some(&reason)))
+            }
+        }
+    }
+}
+
+/// The body of a posted form (as `Bytes`, within the app's limit), refused
+/// with a page that gives the limit, or says it could not be read.
+pub(crate) struct WebForm(pub Bytes);
+
+impl<S> FromRequest<S> for WebForm
+where
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let lang = request_lang(req.headers(), req.uri());
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(WebForm(bytes)),
+            Err(e) => Err(form_refused(lang, e.status() == StatusCode::PAYLOAD_TOO_LARGE, &e.body_text())),
+        }
+    }
+}
+
+/// A form that was not read: larger than the limit (413), or cut off (400).
+/// Nothing of it was used.
+pub(crate) fn form_refused(lang: Lang, too_large: bool, reason: &str) -> Response {
+    if too_large {
+        let limit = format!("{} MiB", crate::registrations::MAX_BODY / (1024 * 1024));
+        let message = t(lang, "web.form_too_large").replace("{limit}", &limit);
+        error_page(lang, StatusCode::PAYLOAD_TOO_LARGE, t(lang, "web.form_too_large_title"), &message, Some(reason))
+    } else {
+        let message = t(lang, "web.form_unreadable");
+        error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable_title"), message, Some(reason))
+    }
+}
+
+/// Whether a path is one of the web pages' areas (the front page, the
+/// workplaces, the worker's and the employers' pages), where an unknown
+/// address or method gets a page, not the REST API's problem.
+pub(crate) fn is_page_path(path: &str) -> bool {
+    path == "/"
+        || path == "/favicon.ico"
+        || ["/e", "/w", "/r"]
+            .iter()
+            .any(|area| path.strip_prefix(area).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+}
+
+/// 404 in the web areas.
+pub(crate) fn not_found_page(headers: &HeaderMap, uri: &Uri) -> Response {
+    let lang = request_lang(headers, uri);
+    error_page(lang, StatusCode::NOT_FOUND, t(lang, "web.not_found_title"), t(lang, "web.not_found"), None)
+}
+
+/// 405 in the web areas (the router adds the `Allow` header).
+pub(crate) fn method_not_allowed_page(headers: &HeaderMap, uri: &Uri, method: &Method) -> Response {
+    let lang = request_lang(headers, uri);
+    let message = t(lang, "web.method").replace("{method}", &code(method.as_str()));
+    error_page(lang, StatusCode::METHOD_NOT_ALLOWED, t(lang, "web.method_title"), &message, None)
+}
+
 /// The workplace, or the localized "no such workplace" page.
 pub(crate) async fn find(state: &AppState, technical: &str, lang: Lang) -> Result<DeclarationDetails, Response> {
     match state.service.declaration_by_technical_number(technical).await {
@@ -129,8 +285,8 @@ pub(crate) fn language_switch(path: &str) -> String {
 
 async fn qr_svg(
     State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<LangQuery>,
+    WebPath(technical): WebPath<String>,
+    WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
@@ -146,8 +302,8 @@ async fn qr_svg(
 
 async fn qr_png(
     State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<LangQuery>,
+    WebPath(technical): WebPath<String>,
+    WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
@@ -165,8 +321,8 @@ async fn qr_png(
 /// four languages (who reads it is not known in advance).
 async fn poster(
     State(state): State<AppState>,
-    Path(technical): Path<String>,
-    Query(q): Query<LangQuery>,
+    WebPath(technical): WebPath<String>,
+    WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
