@@ -369,3 +369,66 @@ async fn pages_by_cursor(backend: Backend) {
     app.finish().await;
 }
 both_backends!(pages_by_cursor_t, pages_by_cursor);
+
+/// Access management and enrolment refusals name the field at fault and the
+/// rule that really applies.
+async fn refusals_name_their_field(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let manager = ssin(700_101_001);
+    app.service
+        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
+        .await
+        .unwrap();
+    let mut b = Browser::new(&app);
+    enrol(&app, &mut b, &manager).await;
+    let users = || async { app.service.store().enterprise_users(&e1).await.unwrap().len() };
+    let before = users().await;
+    let token = csrf(&b.get("/e/users").await.body());
+    let good = ssin(660_303_003);
+    const SSIN_RULE: &str = "This national register number is not valid.";
+    const ROLE_RULE: &str = "Choose a role: consultant or technical administrator.";
+
+    // A valid SSIN with an unknown role: the role is at fault, not the SSIN.
+    let page = b.post("/e/users", &[("csrf", &token), ("ssin", &good), ("name", "Carl"), ("role", "king")]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains(ROLE_RULE) && !page.body().contains(SSIN_RULE), "{}", page.body());
+    // Both wrong: both named, each with its rule.
+    let page = b.post("/e/users", &[("csrf", &token), ("ssin", "85073003329"), ("name", "Carl"), ("role", "")]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains(ROLE_RULE) && page.body().contains(SSIN_RULE), "{}", page.body());
+    // An access manager does not appoint access managers nor inspectors:
+    // the operator registers them (the manager is one, so that is not the rule).
+    for role in ["access-manager", "inspector"] {
+        let page = b.post("/e/users", &[("csrf", &token), ("ssin", &good), ("name", "Carl"), ("role", role)]).await;
+        assert_eq!(page.status, 403, "{}", page.body());
+        assert!(page.body().contains("only the operator registers"), "{role}: {}", page.body());
+        assert!(!page.body().contains("only an access manager"), "{role}: {}", page.body());
+    }
+    assert_eq!(users().await, before, "nobody was added");
+    // Withdrawing with a bad SSIN and no role: both named.
+    let page = b.post("/e/users/remove", &[("csrf", &token), ("ssin", "x")]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains(SSIN_RULE) && page.body().contains(ROLE_RULE), "{}", page.body());
+    let page = b.post("/e/users/remove", &[("csrf", &token), ("ssin", "x"), ("role", "consultant")]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains(SSIN_RULE) && !page.body().contains(ROLE_RULE), "{}", page.body());
+    assert_eq!(users().await, before);
+
+    // A forged enrolment ticket is not "too slow": it is not valid, start again.
+    let mut other = Browser::new(&app);
+    for ticket in ["forged", "eyJ4Ijox.AAAA", ""] {
+        let page = other
+            .post(
+                "/e/activate/finish",
+                &[("ticket", ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", "123456")],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body());
+        assert!(page.body().contains("This set-up step is not valid"), "{ticket:?}: {}", page.body());
+        assert!(!page.body().contains("took too long"), "{ticket:?}: {}", page.body());
+    }
+    app.finish().await;
+}
+both_backends!(refusals_name_their_field_t, refusals_name_their_field);

@@ -505,3 +505,18 @@ async fn the_position_is_read_or_refused(backend: Backend) {
     app.finish().await;
 }
 both_backends!(the_position_is_read_or_refused_t, the_position_is_read_or_refused);
+
+/// A forged enrolment ticket is refused as not valid (start again), not as
+/// "that took too long".
+async fn a_forged_ticket_is_not_valid(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let mut phone = Phone::new(&app);
+    for ticket in ["forged", "eyJ4Ijox.AAAA", ""] {
+        let page = phone.post("/w/activate/pin", &[("ticket", ticket), ("pin", "482915"), ("pin2", "482915")]).await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.body.contains("This set-up step is not valid"), "{ticket:?}: {}", page.body);
+        assert!(!page.body.contains("took too long"), "{ticket:?}: {}", page.body);
+    }
+    app.finish().await;
+}
+both_backends!(a_forged_ticket_is_not_valid_t, a_forged_ticket_is_not_valid);

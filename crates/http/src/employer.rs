@@ -1272,17 +1272,10 @@ async fn users_post(
         return r;
     }
     let lang = c.lang;
-    let role = form.get("role").and_then(Role::parse);
-    let ssin = Ssin::parse(form.get("ssin").unwrap_or_default());
-    let (Some(role), Ok(ssin)) = (role, ssin) else {
-        let e = ciao_domain::FieldError::new("ssin", "ssin.format", "give a valid SSIN and a role");
-        return users_page(&c, &state, Some(error_list(lang, &[e])), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let caller = c.user.caller();
-    let added = state
-        .service
-        .add_enterprise_user(&caller, &c.enterprise, &ssin, form.get("name").unwrap_or_default(), role)
-        .await;
+    let text = |name: &str| form.get(name).unwrap_or_default();
+    let added =
+        state.service.appoint_employer_user(&c.user, &c.enterprise, text("ssin"), text("name"), text("role")).await;
+    // Already appointed: a new invitation is what is asked for.
     if let Err(e) = added
         && !matches!(e, ServiceError::Conflict(_))
     {
@@ -1291,11 +1284,11 @@ async fn users_post(
             None => unavailable(e),
         };
     }
-    match state.service.issue_employer_invitation(&caller, ssin.as_str()).await {
+    match state.service.issue_employer_invitation(&c.user.caller(), text("ssin").trim()).await {
         Ok(code) => {
             let notice = format!(
                 "<div class=\"ok\" role=\"status\"><p>{}</p><p class=\"huge mono\" id=\"invitation\">{}</p><p>{}</p></div>",
-                t(lang, "e.invitation_made").replace("{who}", &ssin.masked()),
+                t(lang, "e.invitation_made").replace("{who}", &code.ssin.masked()),
                 esc(&code.code),
                 t(lang, "e.invitation_once")
             );
@@ -1322,11 +1315,8 @@ async fn users_remove(
     if let Err(r) = c.check_post(&state, &headers, &form) {
         return r;
     }
-    let Some(role) = form.get("role").and_then(Role::parse) else {
-        let e = ciao_domain::FieldError::new("role", "role.value", "unknown role");
-        return users_page(&c, &state, Some(error_list(c.lang, &[e])), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    match state.service.withdraw_role(&c.user, &c.enterprise, form.get("ssin").unwrap_or_default(), role).await {
+    let text = |name: &str| form.get(name).unwrap_or_default();
+    match state.service.withdraw_role(&c.user, &c.enterprise, text("ssin"), text("role")).await {
         Ok(()) => users_page(&c, &state, None, StatusCode::OK).await,
         Err(e) => match service_errors(&e) {
             Some(errors) => users_page(&c, &state, Some(error_list(c.lang, &errors)), status_of(&e)).await,

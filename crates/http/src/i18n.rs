@@ -528,6 +528,24 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "error.activationCode.ticket",
+        [
+            "Deze aanmeldstap is niet geldig (niet door deze server gemaakt, of gewijzigd): begin opnieuw met je code.",
+            "Cette étape d'inscription n'est pas valable (elle ne vient pas de ce serveur ou a été modifiée) : recommencez avec votre code.",
+            "Dieser Einrichtungsschritt ist ungültig (nicht von diesem Server ausgestellt oder verändert): Beginnen Sie erneut mit Ihrem Code.",
+            "This set-up step is not valid (not issued by this server, or altered): start again with your code.",
+        ],
+    ),
+    (
+        "error.role.value",
+        [
+            "Kies een rol: raadpleger of technisch beheerder.",
+            "Choisissez un rôle : consultant ou administrateur technique.",
+            "Wählen Sie eine Rolle: Leser oder technischer Verwalter.",
+            "Choose a role: consultant or technical administrator.",
+        ],
+    ),
+    (
         "error.required",
         ["Kies je werkgever.", "Choisissez votre employeur.", "Wählen Sie Ihren Arbeitgeber.", "Choose your employer."],
     ),

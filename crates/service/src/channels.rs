@@ -151,7 +151,8 @@ impl Service {
     }
 
     /// Gives a person a role for an enterprise. The operator registers
-    /// access managers; an access manager appoints technical administrators.
+    /// access managers and inspectors; an access manager appoints technical
+    /// administrators and consultants.
     pub async fn add_enterprise_user(
         &self,
         caller: &Caller,
@@ -166,9 +167,19 @@ impl Service {
             Caller::Operator { name } => format!("operator:{name}"),
             Caller::Person { ssin: me, .. } => {
                 let users = self.store().enterprise_users(enterprise).await?;
+                let registered_by_the_operator = match role {
+                    Role::AccessManager => Some("access managers"),
+                    Role::Inspector => Some("social inspectors"),
+                    Role::TechnicalAdministrator | Role::Consultant => None,
+                };
+                if let Some(who) = registered_by_the_operator {
+                    return Err(ServiceError::Forbidden(format!(
+                        "only the operator registers {who}; an access manager appoints technical administrators and consultants"
+                    )));
+                }
                 if !may_appoint(&users, enterprise, me, role) {
                     return Err(ServiceError::Forbidden(format!(
-                        "only an access manager of enterprise {enterprise} appoints technical administrators"
+                        "only an access manager of enterprise {enterprise} appoints technical administrators and consultants"
                     )));
                 }
                 me.as_str().to_string()

@@ -259,16 +259,30 @@ impl Service {
                 "setting up sign-in took too long; enter the invitation code again",
             )
         };
-        let payload = self.sealer.open("employer-enrol", ticket).ok_or_else(expired)?;
+        let forged = || {
+            invalid(
+                "ticket",
+                "activationCode.ticket",
+                "this sign-in set-up was not issued by this server or was altered; start again with the invitation code",
+            )
+        };
+        let used = || {
+            invalid(
+                "invitationCode",
+                "activationCode.unknown",
+                "this invitation code was used meanwhile or expired; ask your access manager for a new one",
+            )
+        };
+        let payload = self.sealer.open("employer-enrol", ticket).ok_or_else(forged)?;
         let mut parts = payload.split('|');
         let (Some(hash), Some(expires), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(expired());
+            return Err(forged());
         };
-        if self.now().unix_timestamp() >= expires.parse::<i64>().map_err(|_| expired())? {
+        if self.now().unix_timestamp() >= expires.parse::<i64>().map_err(|_| forged())? {
             return Err(expired());
         }
-        let secret = URL_SAFE_NO_PAD.decode(secret).map_err(|_| expired())?;
-        let ssin = self.store.employer_invitation(hash, self.now()).await?.ok_or_else(expired)?;
+        let secret = URL_SAFE_NO_PAD.decode(secret).map_err(|_| forged())?;
+        let ssin = self.store.employer_invitation(hash, self.now()).await?.ok_or_else(used)?;
         let mut errors = Vec::new();
         if let Err(e) = ciao_auth::password::check_password(password, ssin.as_str()) {
             errors.push(FieldError::new("password", "password.rule", e.to_string()));
@@ -289,7 +303,7 @@ impl Service {
             ciao_auth::password::hash_password(password).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let now = self.now();
         let sealed = self.seal_totp_secret(&ssin, &secret)?;
-        let ssin = self.store.enrol_employer(hash, &password_hash, &sealed, step, now).await?.ok_or_else(expired)?;
+        let ssin = self.store.enrol_employer(hash, &password_hash, &sealed, step, now).await?.ok_or_else(used)?;
         let user = self.employer_user(ssin).await?;
         self.audit_in(&user.caller(), first_enterprise(&user), "employer.enrol", None, serde_json::json!({})).await?;
         self.employer_session(user, now, "totp").await
@@ -896,16 +910,47 @@ impl Service {
         Ok(self.store.enterprise_users(enterprise).await?)
     }
 
+    /// Appoints a user of the enterprise as the access management page
+    /// sends it (access managers only): every field checked, each refusal
+    /// naming its own field; then [`Service::add_enterprise_user`]'s rules.
+    pub async fn appoint_employer_user(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        ssin: &str,
+        name: &str,
+        role: &str,
+    ) -> Result<EnterpriseUser> {
+        if !may_manage_users(&user.roles, enterprise, &user.ssin) {
+            return Err(ServiceError::Forbidden(format!("only the access managers of {enterprise} manage its users")));
+        }
+        let mut errors = Vec::new();
+        let ssin = Ssin::parse(ssin.trim()).map_err(|e| errors.push(FieldError::from_invalid("ssin", e))).ok();
+        if let Err(e) = ciao_domain::channel::check_name("name", name, ciao_domain::channel::ACCOUNT_NAME_MAX) {
+            errors.push(e);
+        }
+        let role = role_of(&mut errors, role);
+        let (Some(ssin), Some(role), true) = (ssin, role, errors.is_empty()) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+        self.add_enterprise_user(&user.caller(), enterprise, &ssin, name, role).await
+    }
+
     /// Withdraws a role (access managers only; the last access manager stays).
     pub async fn withdraw_role(
         &self,
         user: &EmployerUser,
         enterprise: &EnterpriseNumber,
         ssin: &str,
-        role: Role,
+        role: &str,
     ) -> Result<()> {
         let users = self.employer_users(user, enterprise).await?;
-        let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
+        let mut errors = Vec::new();
+        let ssin = Ssin::parse(ssin.trim()).map_err(|e| errors.push(FieldError::from_invalid("ssin", e))).ok();
+        let role = role_of(&mut errors, role);
+        let (Some(ssin), Some(role)) = (ssin, role) else {
+            return Err(ServiceError::Invalid(errors));
+        };
         if role == Role::AccessManager {
             return Err(ServiceError::Forbidden(
                 "access managers are registered and withdrawn by the operator (the portal's enrolment)".into(),
@@ -934,6 +979,19 @@ impl Service {
         }
         Ok(self.store.enterprise_audit(enterprise, 500).await?)
     }
+}
+
+/// A role as a form sends it (`consultant`, `technical-administrator`, …).
+fn role_of(errors: &mut Vec<FieldError>, role: &str) -> Option<Role> {
+    let parsed = Role::parse(role.trim());
+    if parsed.is_none() {
+        errors.push(FieldError::new(
+            "role",
+            "role.value",
+            "role is consultant or technical-administrator (access managers and inspectors are registered by the operator)",
+        ));
+    }
+    parsed
 }
 
 pub(crate) fn first_enterprise(user: &EmployerUser) -> Option<String> {

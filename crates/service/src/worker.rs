@@ -322,9 +322,16 @@ impl Service {
                 "setting up sign-in took too long; enter the activation code again",
             )
         };
-        let payload = self.sealer.open("enrol", ticket).ok_or_else(expired)?;
-        let (hash, expires) = payload.split_once('|').ok_or_else(expired)?;
-        let expires: i64 = expires.parse().map_err(|_| expired())?;
+        let forged = || {
+            invalid(
+                "ticket",
+                "activationCode.ticket",
+                "this sign-in set-up was not issued by this server or was altered; start again with the activation code",
+            )
+        };
+        let payload = self.sealer.open("enrol", ticket).ok_or_else(forged)?;
+        let (hash, expires) = payload.split_once('|').ok_or_else(forged)?;
+        let expires: i64 = expires.parse().map_err(|_| forged())?;
         if self.now().unix_timestamp() >= expires {
             return Err(expired());
         }
