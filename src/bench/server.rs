@@ -53,9 +53,7 @@ impl BenchServer {
         let stop = Arc::new(tokio::sync::Notify::new());
         let signal = stop.clone();
         let handle = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move { signal.notified().await })
-                .await
+            ciao_http::serve_router(listener, app, async move { signal.notified().await }, Default::default()).await
         });
         Ok(Self { addr, service, stop, handle, background })
     }

@@ -38,7 +38,7 @@ pub mod simulation;
 pub mod worker;
 pub mod workplace;
 
-pub use server::{Timeouts, serve, serve_with};
+pub use server::{Timeouts, serve, serve_router, serve_with};
 
 use problem::Problem;
 

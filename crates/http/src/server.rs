@@ -89,8 +89,19 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     timeouts: Timeouts,
 ) -> std::io::Result<()> {
+    serve_router(listener, crate::router(state), shutdown, timeouts).await
+}
+
+/// [`serve_with`] for a router built by the caller from [`crate::router`]
+/// (the benchmark adds a route of its own): the same accept loop and limits.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    timeouts: Timeouts,
+) -> std::io::Result<()> {
     let limit = timeouts.request;
-    let app = crate::router(state)
+    let app = router
         .layer(axum::middleware::from_fn(move |request, next| request_deadline(limit, request, next)))
         .layer(axum::middleware::map_response(no_store_by_default));
     let graceful = GracefulShutdown::new();
