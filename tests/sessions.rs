@@ -588,3 +588,53 @@ async fn a_session_without_its_row_is_refused(backend: Backend) {
     app.finish().await;
 }
 both_backends!(a_session_without_its_row_is_refused_t, a_session_without_its_row_is_refused);
+
+/// A sign-out form that asks nothing readable (an id that is no number, an
+/// `others` that is not 1, neither) is refused the same way on both pages:
+/// 422 naming the field and the rule; an id that is not one of the person's
+/// sessions is 404; nothing is signed out.
+async fn malformed_sign_out_forms_are_refused(backend: Backend) {
+    let Some((app, manager, _)) = employer_app(backend).await else { return };
+    let worker = ssin(850_730_033);
+    let mut a = device(&app, CHROME_ANDROID);
+    activate(&app, &mut a, &worker, PIN).await;
+    let mut b = device(&app, SAFARI_IPHONE);
+    pin_sign_in(&mut b, &worker, PIN).await;
+    let mut one = device(&app, FIREFOX_WINDOWS);
+    let secret = enrol(&app, &mut one, &manager).await;
+    let mut two = device(&app, EDGE_WINDOWS);
+    employer_sign_in(&mut two, &manager, &secret).await;
+    let token = csrf(&one.get("/e/security").await.body);
+
+    type Case<'a> = (&'a [(&'a str, &'a str)], u16, &'a str);
+    let cases: [Case; 5] = [
+        (&[("id", "x")], 422, "This is not one of your sessions"),
+        (&[("id", "")], 422, "This is not one of your sessions"),
+        (
+            &[("others", "yes")],
+            422,
+            "Signing out all the others is asked with the button on this page (<code>others</code>=1)",
+        ),
+        (&[], 422, "Choose which session to sign out"),
+        (&[("id", "1")], 404, "This is not one of your sessions"),
+    ];
+    for (form, status, text) in cases {
+        let page = a.post("/w/sessions", form).await;
+        assert_eq!(page.status, status, "worker {form:?}: {}", page.body);
+        assert!(page.body.contains("role=\"alert\"") && page.body.contains(text), "worker {form:?}: {}", page.body);
+        assert!(!page.body.contains("Signed out."), "worker {form:?}: {}", page.body);
+        assert_eq!(session_rows(&page.body).len(), 2, "the list is shown again: {}", page.body);
+        let mut form = form.to_vec();
+        form.push(("csrf", &token));
+        let page = one.post("/e/security/sessions", &form).await;
+        assert_eq!(page.status, status, "employer {form:?}: {}", page.body);
+        assert!(page.body.contains("role=\"alert\"") && page.body.contains(text), "employer {form:?}: {}", page.body);
+        assert_eq!(session_rows(&page.body).len(), 2, "the list is shown again: {}", page.body);
+    }
+    assert!(worker_is_signed_in(&mut b).await, "the worker's other phone stays signed in");
+    assert!(employer_is_signed_in(&mut two).await, "the other browser stays signed in");
+    assert!(audited(&app, "worker.sessions_ended").await.is_empty());
+    assert!(audited(&app, "employer.sessions_ended").await.is_empty());
+    app.finish().await;
+}
+both_backends!(malformed_sign_out_forms_are_refused_t, malformed_sign_out_forms_are_refused);

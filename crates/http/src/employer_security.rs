@@ -9,13 +9,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use ciao_service::ServiceError;
 use ciao_service::sessions::SessionKind;
 use ciao_service::worker::PasskeyAnswer;
 
 use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::t;
-use crate::sessions_page::EndRequest;
 use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
 use crate::workplace::{WebForm, esc};
 
@@ -194,20 +194,16 @@ async fn end_sessions(
         Err(r) => return r,
     };
     let id = match crate::sessions_page::requested(&form) {
-        EndRequest::One(id) => Some(id),
-        EndRequest::Others => None,
-        EndRequest::Nothing => return Redirect::to("/e/security").into_response(),
-        EndRequest::Malformed => {
-            let e = ciao_service::ServiceError::Invalid(vec![ciao_domain::FieldError::new(
-                "id",
-                "session.unknown",
-                "not a session of yours",
-            )]);
-            return done(&c, &state, Err(e), "").await;
-        }
+        Ok(id) => id,
+        Err(e) => return done(&c, &state, Err(ServiceError::Invalid(vec![e])), "").await,
     };
-    let result = state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await.map(|_| ());
-    done(&c, &state, result, "/e/security?ended=1").await
+    match state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await {
+        Err(ServiceError::NotFound(m)) => {
+            let errors = error_list(c.lang, &[crate::sessions_page::unknown_session(m)]);
+            security_page(&c, &state, Some(errors), StatusCode::NOT_FOUND).await
+        }
+        result => done(&c, &state, result.map(|_| ()), "/e/security?ended=1").await,
+    }
 }
 
 /// A post to the security page: the signed-in user (or the sign-in page)

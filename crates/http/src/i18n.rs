@@ -1225,6 +1225,33 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ["Alle andere afmelden", "Déconnecter tous les autres", "Alle anderen abmelden", "Sign out all others"],
     ),
     ("sessions_ended", ["Afgemeld.", "Déconnecté.", "Abgemeldet.", "Signed out."]),
+    (
+        "error.session.unknown",
+        [
+            "Dit is geen van uw sessies, of ze is al afgemeld: er werd niets afgemeld.",
+            "Ce n'est pas une de vos sessions, ou elle est déjà déconnectée : rien n'a été déconnecté.",
+            "Dies ist keine Ihrer Sitzungen, oder sie ist bereits abgemeldet: Es wurde nichts abgemeldet.",
+            "This is not one of your sessions, or it has ended already: nothing was signed out.",
+        ],
+    ),
+    (
+        "error.session.others",
+        [
+            "Alle andere afmelden vraagt u met de knop op deze pagina ({field}=1): er werd niets afgemeld.",
+            "Déconnecter tous les autres se demande avec le bouton de cette page ({field}=1) : rien n'a été déconnecté.",
+            "Alle anderen abmelden fordern Sie mit der Schaltfläche auf dieser Seite an ({field}=1): Es wurde nichts abgemeldet.",
+            "Signing out all the others is asked with the button on this page ({field}=1): nothing was signed out.",
+        ],
+    ),
+    (
+        "error.session.request",
+        [
+            "Kies welke sessie u afmeldt, of meld alle andere af: er werd niets afgemeld.",
+            "Choisissez la session à déconnecter, ou déconnectez toutes les autres : rien n'a été déconnecté.",
+            "Wählen Sie, welche Sitzung Sie abmelden, oder melden Sie alle anderen ab: Es wurde nichts abgemeldet.",
+            "Choose which session to sign out, or sign out all the others: nothing was signed out.",
+        ],
+    ),
     ("provider.ciao-pin", ["pincode", "code PIN", "PIN", "PIN"]),
     ("provider.ciao-passkey", ["passkey", "clé d'accès", "Passkey", "passkey"]),
     ("provider.totp", ["wachtwoord en app", "mot de passe et application", "Passwort und App", "password and app"]),

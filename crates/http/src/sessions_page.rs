@@ -4,32 +4,39 @@
 //! The service checks that the sessions are the person's own and audits
 //! what is ended.
 
+use ciao_domain::FieldError;
 use ciao_service::sessions::SessionView;
 
 use crate::i18n::{Lang, t};
 use crate::worker::brussels;
 use crate::workplace::esc;
 
-/// What a posted sign-out form asks for (both pages' forms).
-pub(crate) enum EndRequest {
-    /// One session, by its id.
-    One(i64),
-    /// All the others (`others=1`).
-    Others,
-    /// Neither: nothing to do.
-    Nothing,
-    /// An `id` that is not a session id.
-    Malformed,
+/// Reads a posted sign-out form (both pages' forms): one session by its
+/// `id` (`Some`), or all the others with `others=1` (`None`); `id` wins.
+/// Anything else is refused with its field, never taken as "nothing to do".
+pub(crate) fn requested(form: &crate::worker::FormData) -> Result<Option<i64>, FieldError> {
+    match (form.get("id"), form.get("others")) {
+        (Some(id), _) => id.trim().parse::<i64>().map(Some).map_err(|_| {
+            unknown_session("id is not one of your sessions: sign one out with its button on this page".into())
+        }),
+        (None, Some("1")) => Ok(None),
+        (None, Some(_)) => Err(FieldError::new(
+            "others",
+            "session.others",
+            "others is 1, to sign out all your other sessions; anything else asks nothing",
+        )),
+        (None, None) => Err(FieldError::new(
+            "id",
+            "session.request",
+            "say which session to sign out: its id, or others=1 for all the others",
+        )),
+    }
 }
 
-/// Reads a posted sign-out form: `id` wins over `others`.
-pub(crate) fn requested(form: &crate::worker::FormData) -> EndRequest {
-    match (form.get("id").map(str::parse::<i64>), form.get("others")) {
-        (Some(Ok(id)), _) => EndRequest::One(id),
-        (Some(Err(_)), _) => EndRequest::Malformed,
-        (None, Some("1")) => EndRequest::Others,
-        (None, _) => EndRequest::Nothing,
-    }
+/// The refusal of a sign-out whose `id` is not one of the person's
+/// sessions (or has ended already).
+pub(crate) fn unknown_session(description: String) -> FieldError {
+    FieldError::new("id", "session.unknown", description)
 }
 
 /// How the person signed in, in words.

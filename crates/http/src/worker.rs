@@ -23,7 +23,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::i18n::{LANG_COOKIE, Lang, cookie, t};
 use crate::qr;
-use crate::sessions_page::EndRequest;
 use crate::workplace::{WebForm, WebPath, WebQuery, address, esc, find, html, language_switch};
 
 /// Failed sign-in attempts (wrong PIN, unknown activation code or passkey)
@@ -690,10 +689,17 @@ async fn my_registrations(
 /// GET /w/sessions: the phones and browsers where the worker is signed in.
 async fn sessions_get(State(state): State<AppState>, WebQuery(q): WebQuery<PageQuery>, headers: HeaderMap) -> Response {
     let lang = lang_of(&q, &headers);
-    remember_lang(sessions_page(&state, lang, &headers, None).await, &q)
+    remember_lang(sessions_page(&state, lang, &headers, None, StatusCode::OK).await, &q)
 }
 
-async fn sessions_page(state: &AppState, lang: Lang, headers: &HeaderMap, notice: Option<String>) -> Response {
+/// The page, with a notice (HTML) above the list, and its status.
+async fn sessions_page(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
     let value = cookie(headers, SESSION_COOKIE).unwrap_or_default();
     let caller = match current(state, headers).await {
         Ok(Some(c)) => c,
@@ -707,10 +713,10 @@ async fn sessions_page(state: &AppState, lang: Lang, headers: &HeaderMap, notice
     let body = format!(
         "{top}{notice}{section}",
         top = top(lang, "/w/sessions", Some(&caller)),
-        notice = notice.map(|n| format!("<p class=\"notice\" role=\"status\">{n}</p>")).unwrap_or_default(),
+        notice = notice.unwrap_or_default(),
         section = crate::sessions_page::sessions_section(lang, &sessions, "/w/sessions", "", 1),
     );
-    html(StatusCode::OK, lang, t(lang, "sessions_title"), &body)
+    html(status, lang, t(lang, "sessions_title"), &body)
 }
 
 /// POST /w/sessions: signs out one phone (`id`) or all the others (`others`).
@@ -727,25 +733,19 @@ async fn sessions_post(
     }
     let value = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let form = FormData::parse(&body);
+    let refused = |e: FieldError, status| sessions_page(&state, lang, &headers, Some(error_list(lang, &[e])), status);
     let id = match crate::sessions_page::requested(&form) {
-        EndRequest::One(id) => Some(id),
-        EndRequest::Others => None,
-        EndRequest::Nothing => return sessions_page(&state, lang, &headers, None).await,
-        EndRequest::Malformed => {
-            return sessions_page(&state, lang, &headers, Some(t(lang, "error.other").to_string())).await;
-        }
+        Ok(id) => id,
+        Err(e) => return refused(e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     match state.service.end_sessions(SessionKind::Worker, &value, id).await {
-        Ok(_) => sessions_page(&state, lang, &headers, Some(t(lang, "sessions_ended").to_string())).await,
+        Ok(_) => {
+            let notice = format!("<p class=\"notice\" role=\"status\">{}</p>", t(lang, "sessions_ended"));
+            sessions_page(&state, lang, &headers, Some(notice), StatusCode::OK).await
+        }
         Err(ServiceError::Forbidden(_)) => sign_in_page(&state, lang, "/w/sessions", None, None, StatusCode::OK),
         Err(ServiceError::NotFound(m)) => {
-            sessions_page(
-                &state,
-                lang,
-                &headers,
-                Some(format!("{} <span lang=\"en\">{}</span>", t(lang, "error.other"), esc(&m))),
-            )
-            .await
+            refused(crate::sessions_page::unknown_session(m), StatusCode::NOT_FOUND).await
         }
         Err(e) => unavailable(e),
     }
