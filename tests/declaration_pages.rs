@@ -342,6 +342,33 @@ async fn values_are_read_as_typed(backend: Backend) {
     let number = page.location.unwrap().trim_start_matches("/e/declarations/").split('?').next().unwrap().to_string();
     let stored = store.declaration(&DeclarationNumber::parse(&number).unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.declaration.coordinates, Some((50.8337, 4.3662)));
+    let before = count().await;
+
+    // The checkbox is ticked by its own value (or a browser's "on"), not by
+    // any value at all; unticked, it sends nothing.
+    for value in ["false", "maybe", "0"] {
+        let form = declaration_form(&token, &[("start_date", &start), ("subject_to_registration", value)]);
+        let page = b.post("/e/declarations", &form).await;
+        assert_eq!(page.status, 422, "{value}: {}", page.body());
+        let body = page.body();
+        assert!(body.contains("data-field=\"subject_to_registration\""), "{value}: {body}");
+        assert!(body.contains("is a checkbox") && body.contains("checkbox.value"), "{value}: {body}");
+        assert!(body.contains("id=\"f-subject_to_registration\""), "the link leads to the box: {body}");
+    }
+    assert_eq!(count().await, before, "nothing was created");
+    for (value, subject) in [(Some("true"), true), (Some("on"), true), (None, false)] {
+        let mut form = declaration_form(&token, &[("start_date", &start)]);
+        form.retain(|(k, _)| *k != "subject_to_registration");
+        if let Some(v) = value {
+            form.push(("subject_to_registration", v));
+        }
+        let page = b.post("/e/declarations", &form).await;
+        assert_eq!(page.status, 303, "{value:?}: {}", page.body());
+        let number =
+            page.location.unwrap().trim_start_matches("/e/declarations/").split('?').next().unwrap().to_string();
+        let stored = store.declaration(&DeclarationNumber::parse(&number).unwrap()).await.unwrap().unwrap();
+        assert_eq!(stored.declaration.subject_to_registration, subject, "{value:?}");
+    }
     app.finish().await;
 }
 both_backends!(values_are_read_as_typed_t, values_are_read_as_typed);

@@ -22,7 +22,7 @@ use ciao_domain::reference::{Principal, Subcontractor};
 use ciao_domain::{DeclarationNumber, EnterpriseNumber, FieldError};
 use ciao_service::ServiceError;
 use ciao_service::declarations::{
-    DECLARATIONS_LIMIT, DeclarationInput, DeclarationRole, EnterpriseDeclaration, SubcontractorInput,
+    DECLARATIONS_LIMIT, DeclarationInput, DeclarationRole, EnterpriseDeclaration, SubcontractorInput, ticked,
 };
 
 use crate::AppState;
@@ -411,6 +411,15 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "dp.rule.checkbox.value",
+        [
+            "is een vinkje: aangevinkt of niet, geen andere waarde.",
+            "est une case à cocher : cochée ou non, aucune autre valeur.",
+            "ist ein Kontrollkästchen: angekreuzt oder nicht, kein anderer Wert.",
+            "is a checkbox: ticked or not, no other value.",
+        ],
+    ),
+    (
         "dp.rule.coordinates.number",
         [
             "is geen getal: geef decimale graden, zoals 50.8466 of 50,8466.",
@@ -595,6 +604,7 @@ fn field_label(lang: Lang, field: &str) -> &'static str {
         "end_date" => "dp.end_date",
         "amount_excl_vat" => "dp.amount",
         "principal" => "dp.principal",
+        "subject_to_registration" => "dp.subject",
         "enterprise_number" => "dp.subcontractor",
         "parent" => "dp.parent",
         "from" => "dp.sub_from",
@@ -797,7 +807,7 @@ fn input_of(form: &FormData) -> DeclarationInput {
         end_date: v("end_date"),
         amount_excl_vat: v("amount_excl_vat"),
         principal: v("principal"),
-        subject_to_registration: form.get("subject_to_registration").is_some(),
+        subject_to_registration: v("subject_to_registration"),
     }
 }
 
@@ -839,7 +849,8 @@ fn create_form(
          <fieldset><legend>{works}</legend><label for=\"f-sector\">{sector_l}</label>\
          <select id=\"f-sector\" name=\"sector\"{sector_invalid}>{sectors}</select>\
          {start_date}{end_date}{amount}{principal}\
-         <label class=\"check\"><input type=\"checkbox\" name=\"subject_to_registration\" value=\"true\"{subject}> {subject_l}</label></fieldset>\
+         <label class=\"check\"><input type=\"checkbox\" id=\"f-subject_to_registration\" name=\"subject_to_registration\" \
+         value=\"true\"{subject}{subject_invalid}> {subject_l}</label></fieldset>\
          <button type=\"submit\">{create}</button></form>{GEO_JS}\
          <p><a href=\"/e/declarations\">{back}</a></p>",
         title = t(lang, "dp.new_title"),
@@ -877,7 +888,8 @@ fn create_form(
             Some(t(lang, "dp.amount_hint"))
         ),
         principal = field("principal", &input.principal, "text", "", Some(t(lang, "dp.principal_hint"))),
-        subject = if input.subject_to_registration { " checked" } else { "" },
+        subject = if ticked(&input.subject_to_registration) == Some(true) { " checked" } else { "" },
+        subject_invalid = invalid_attrs(errors, "f-", "subject_to_registration"),
         subject_l = t(lang, "dp.subject"),
         create = t(lang, "dp.create"),
         back = t(lang, "dp.back"),
@@ -897,7 +909,7 @@ async fn new_form(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
         ));
         return service_error_page(&c, &state, e);
     }
-    let input = DeclarationInput { subject_to_registration: true, ..DeclarationInput::default() };
+    let input = DeclarationInput { subject_to_registration: "true".into(), ..DeclarationInput::default() };
     create_form(&c, &state, &input, &[], StatusCode::OK)
 }
 

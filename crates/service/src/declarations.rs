@@ -95,7 +95,21 @@ pub struct DeclarationInput {
     pub end_date: String,
     pub amount_excl_vat: String,
     pub principal: String,
-    pub subject_to_registration: bool,
+    /// A checkbox as the form sends it: `true` (its value) or `on` (a
+    /// browser's default) when ticked, empty when not; anything else is
+    /// refused, never guessed (see [`ticked`]).
+    pub subject_to_registration: String,
+}
+
+/// What a checkbox sent: `Some(true)` for its value (`true`, or `on`, what a
+/// browser sends for a box without a value), `Some(false)` when it sent
+/// nothing, `None` for anything else.
+pub fn ticked(value: &str) -> Option<bool> {
+    match value.trim() {
+        "true" | "on" => Some(true),
+        "" => Some(false),
+        _ => None,
+    }
 }
 
 /// A subcontractor to add, as typed. An empty parent is the acting enterprise.
@@ -425,7 +439,17 @@ impl Service {
         {
             errors.push(e);
         }
-        let (Some(sector), Some(start_date), true) = (sector, start_date, errors.is_empty()) else {
+        let subject_to_registration = ticked(&input.subject_to_registration);
+        if subject_to_registration.is_none() {
+            errors.push(field(
+                "subject_to_registration",
+                "checkbox.value",
+                "subject_to_registration is a checkbox: ticked it sends true, not ticked nothing",
+            ));
+        }
+        let (Some(sector), Some(start_date), Some(subject_to_registration), true) =
+            (sector, start_date, subject_to_registration, errors.is_empty())
+        else {
             return Err(ServiceError::Invalid(errors));
         };
         let mut number = random_declaration_number()?;
@@ -452,7 +476,7 @@ impl Service {
             amount_excl_vat_cents,
             principal,
             declaring_contractor: enterprise.clone(),
-            subject_to_registration: input.subject_to_registration,
+            subject_to_registration,
         };
         self.store.import_declarations(&[DeclarationImport { declaration, technical_number }]).await?;
         // Registrations that named this number before it existed.
