@@ -266,19 +266,33 @@ async fn without_a_token_everything_but_openapi_is_401(backend: Backend) {
     assert_eq!(res.status().as_u16(), 200);
     let doc: Value = res.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // The API's paths relative to its base, which is the server (as the
+    // social security's documents are); the token endpoint on its own.
+    assert_eq!(doc["servers"][0]["url"], app.base);
+    assert!(app.base.ends_with("/REST/presenceRegistration/v1"));
     for path in [
-        "/REST/presenceRegistration/v1/presenceRegistrations/registerInBulk",
-        "/REST/presenceRegistration/v1/presenceRegistrations",
-        "/REST/presenceRegistration/v1/presenceRegistrations/{id}",
-        "/REST/presenceRegistration/v1/presenceRegistrations/{id}/cancel",
-        "/REST/oauth/v5/token",
+        "/presenceRegistrations/registerInBulk",
+        "/presenceRegistrations",
+        "/presenceRegistrations/{id}",
+        "/presenceRegistrations/{id}/cancel",
     ] {
         assert!(doc["paths"][path].is_object(), "missing {path} in the OpenAPI document");
+        assert!(doc["paths"][path]["servers"].is_null(), "{path}");
     }
-    assert_eq!(doc["servers"][0]["url"], app.root);
+    let token = &doc["paths"]["/REST/oauth/v5/token"];
+    assert_eq!(token["servers"][0]["url"], app.root);
+    let form = &token["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];
+    assert!(form["$ref"].as_str().is_some_and(|r| r.ends_with("/TokenRequestForm")), "{form}");
+    let search = &doc["paths"]["/presenceRegistrations"]["get"];
+    let param = |name: &str| search["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).cloned();
+    assert!(param("after").is_some());
+    assert_eq!(param("page").unwrap()["schema"]["minimum"], 1);
+    assert_eq!(param("pageSize").unwrap()["schema"]["maximum"], 500);
+    assert!(search["responses"]["403"].is_object());
+    assert_eq!(doc["info"]["version"], "1.2.0");
     assert!(doc["components"]["schemas"]["RegistrationItem"].is_object());
     let oauth = &doc["components"]["securitySchemes"]["oauth2"];
-    assert_eq!(oauth["flows"]["clientCredentials"]["tokenUrl"], "/REST/oauth/v5/token");
+    assert_eq!(oauth["flows"]["clientCredentials"]["tokenUrl"], format!("{}/REST/oauth/v5/token", app.root));
     assert!(oauth["flows"]["clientCredentials"]["scopes"]["scope:presenceregistration:register"].is_string());
     app.finish().await;
 }

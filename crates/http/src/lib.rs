@@ -88,9 +88,12 @@ impl AppState {
 #[openapi(
     info(
         title = "ciao presenceRegistration",
-        version = "1.0.0",
+        version = "1.2.0",
         description = "Check In and Out at Work: register presences (IN/OUT) on declared workplaces in real time, \
-                       consult and cancel them. Errors are application/problem+json (belgif)."
+                       consult and cancel them. Errors are application/problem+json (belgif). Modelled on the \
+                       social security's presenceRegistration API, version 1.2.0: the server is the API's base \
+                       (…/REST/presenceRegistration/v1) and the paths are relative to it; the token endpoint \
+                       has its own server."
     ),
     paths(
         oauth::token,
@@ -100,7 +103,6 @@ impl AppState {
         registrations::cancel
     ),
     components(schemas(problem::Problem, problem::InputIssue)),
-    modifiers(&SecurityAddon),
     tags(
         (name = "presenceRegistrations", description = "Presence registrations"),
         (name = "oauth", description = "Access tokens (OAuth 2.0 client credentials with a signed JWT client assertion)")
@@ -108,43 +110,54 @@ impl AppState {
 )]
 struct ApiDoc;
 
-struct SecurityAddon;
-
-impl utoipa::Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = openapi.components.as_mut() {
-            components.add_security_scheme(
-                "oauth2",
-                SecurityScheme::OAuth2(OAuth2::with_description(
-                    [Flow::ClientCredentials(ClientCredentials::new(
-                        ciao_service::oauth::TOKEN_PATH,
-                        Scopes::from_iter([
-                            (Permission::Register.scope(), "register presences and cancel the ones you sent"),
-                            (Permission::Consult.scope(), "consult and search presences"),
-                        ]),
-                    ))],
-                    "Client credentials; the client authenticates with a JWT client assertion (RFC 7523) \
-                     signed with the key of a certificate of its REST account. Client secrets are not supported.",
-                )),
-            );
-        }
-    }
+/// The OAuth 2.0 scheme, with the token endpoint's absolute URL.
+fn security_scheme(token_url: String) -> SecurityScheme {
+    SecurityScheme::OAuth2(OAuth2::with_description(
+        [Flow::ClientCredentials(ClientCredentials::new(
+            token_url,
+            Scopes::from_iter([
+                (Permission::Register.scope(), "register presences and cancel the ones you sent"),
+                (Permission::Consult.scope(), "consult and search presences"),
+            ]),
+        ))],
+        "Client credentials; the client authenticates with a JWT client assertion (RFC 7523) \
+         signed with the key of a certificate of its REST account. Client secrets are not supported.",
+    ))
 }
 
-/// The OpenAPI document. Its paths are absolute (the API and the token
-/// endpoint share one server), and its server is the public URL.
-pub fn openapi(public_url: &str) -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, laid out as the social security's are: the
+/// server is the API's base (`PUBLIC_URL/REST/presenceRegistration/v1`) and
+/// the paths are relative to it, so that a client generated from it and
+/// pointed at another base does not repeat the prefix; the token endpoint,
+/// on a base of its own, carries its own server; the token URL is absolute.
+/// With `simulation`, the simulation environment's calls too.
+pub fn openapi(public_url: &str, simulation: bool) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::Server;
     let mut doc = ApiDoc::openapi();
-    doc.servers = Some(vec![utoipa::openapi::Server::new(public_url)]);
+    if simulation {
+        doc.merge(simulation::SimulationDoc::openapi());
+    }
+    doc.servers = Some(vec![Server::new(format!("{public_url}{API_BASE}"))]);
+    for (path, mut item) in std::mem::take(&mut doc.paths.paths) {
+        match path.strip_prefix(API_BASE) {
+            Some(relative) => {
+                doc.paths.paths.insert(relative.to_string(), item);
+            }
+            None => {
+                item.servers = Some(vec![Server::new(public_url)]);
+                doc.paths.paths.insert(path, item);
+            }
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components
+            .add_security_scheme("oauth2", security_scheme(format!("{public_url}{}", ciao_service::oauth::TOKEN_PATH)));
+    }
     doc
 }
 
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    let mut doc = openapi(state.public_url());
-    if state.service.is_simulation() {
-        doc.merge(simulation::SimulationDoc::openapi());
-    }
-    Json(doc)
+    Json(openapi(state.public_url(), state.service.is_simulation()))
 }
 
 #[derive(Serialize)]

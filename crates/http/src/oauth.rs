@@ -27,6 +27,21 @@ pub struct TokenResponseDto {
     pub scope: String,
 }
 
+/// The token request's form (`application/x-www-form-urlencoded`).
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code)] // described in the OpenAPI document; the form is read field by field
+pub struct TokenRequestForm {
+    /// `client_credentials`.
+    pub grant_type: String,
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    pub client_assertion_type: String,
+    /// A JWT signed with the key of one of the account's certificates.
+    pub client_assertion: String,
+    /// Optional: fewer scopes than the account holds, space-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
 /// A refusal (RFC 6749 §5.2).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthErrorDto {
@@ -67,7 +82,7 @@ fn error(code: &str, description: impl Into<String>) -> Response {
     post,
     path = "/REST/oauth/v5/token",
     tag = "oauth",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = TokenRequestForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, body = TokenResponseDto),
         (status = 400, body = OAuthErrorDto),

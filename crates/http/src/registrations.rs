@@ -703,6 +703,7 @@ pub async fn register_in_bulk(
         (status = 200, body = PresenceRegistrationDto),
         (status = 400, description = "The id is not a registration id", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("oauth2" = ["scope:presenceregistration:consult"]))
@@ -740,13 +741,16 @@ pub async fn get_registration(
         ("createdFrom" = Option<String>, Query, description = "Received from (date or date-time)"),
         ("createdTo" = Option<String>, Query, description = "Received until, included"),
         ("sort" = Option<String>, Query, description = "id, registrationDate (default) or createdAt; prefix - for descending"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("pageSize" = Option<u32>, Query, description = "1 to 500, default 50"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "1 to 500, default 50"),
+        ("after" = Option<String>, Query, description = "Keyset paging instead of page: the rows after this cursor \
+            (KEY.ID, as found in a keyset answer's next link) in the sort order; empty: from the first row"),
     ),
     responses(
         (status = 200, body = SearchResponse),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json"),
     ),
     security(("oauth2" = ["scope:presenceregistration:consult"]))
 )]
@@ -798,7 +802,7 @@ pub async fn search(
         (status = 200, description = "The cancelled registration", body = PresenceRegistrationDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sent by another registration system", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope, or the registration was sent by another registration system", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
     ),
