@@ -358,6 +358,14 @@ async fn worker_sign_out_ends_the_session_on_the_server(backend: Backend) {
     let mut a = device(&app, CHROME_ANDROID);
     activate(&app, &mut a, &worker, PIN).await;
     let old = cookie(&a, WORKER_COOKIE);
+    // The cookie does not give the person away: encrypted, not only signed.
+    assert!(old.starts_with("p."), "{old}");
+    let readable = |v: &str| {
+        use base64::Engine;
+        let decoded = v.split('.').filter_map(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok());
+        v.contains(&worker) || decoded.into_iter().any(|d| String::from_utf8_lossy(&d).contains(&worker))
+    };
+    assert!(!readable(&old), "{old}");
     // Before: a copy of the cookie works (what the sign-out must stop).
     let mut thief = copy_of(&app, WORKER_COOKIE, &old);
     assert!(worker_is_signed_in(&mut thief).await, "a copied cookie works while the session is on");

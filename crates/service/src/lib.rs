@@ -213,6 +213,9 @@ pub struct Service {
     channels: Arc<channels::ChannelCache>,
     token_key: Arc<ciao_auth::token::TokenKey>,
     sealer: Arc<worker::Sealer>,
+    /// Encrypts the web session cookies (a key derived from the worker
+    /// secret, shared by every node).
+    cookies: Arc<ciao_auth::secretbox::SecretBox>,
     /// Seals the employer users' TOTP secrets at rest (None: this process
     /// has no key, and neither seals nor opens them).
     secrets: Option<Arc<ciao_auth::secretbox::SecretBox>>,
@@ -253,6 +256,12 @@ impl Service {
             channels: Arc::new(channels::ChannelCache::default()),
             token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
             sealer: Arc::new(worker::Sealer::new(&worker_secret)),
+            cookies: Arc::new(
+                ciao_auth::secretbox::SecretBox::new(
+                    &ciao_auth::token::TokenKey::from_secret(&worker_secret).mac(b"ciao session cookie key v1"),
+                )
+                .map_err(|e| ServiceError::Internal(format!("the session cookie key: {e}")))?,
+            ),
             secrets,
             sessions_kept_since,
             metrics: Arc::new(validation::ValidationMetrics::default()),

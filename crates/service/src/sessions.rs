@@ -5,6 +5,8 @@
 //! and the instant it was issued; sessions issued before rows were kept
 //! have none and stay valid until they expire (or a new activation).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ciao_domain::Ssin;
 use ciao_store::WebSession;
 use time::{Duration, OffsetDateTime};
@@ -117,7 +119,21 @@ pub fn describe_device(user_agent: &str) -> String {
     }
 }
 
+/// The start of an encrypted session cookie's value.
+const PRIVATE_COOKIE: &str = "p.";
+
 impl Service {
+    /// A session cookie's value: its payload encrypted (AES-256-GCM, bound to
+    /// the kind of session), so that the person's SSIN is not readable by
+    /// whoever sees the cookie (a proxy's log, a shared computer).
+    fn seal_cookie(&self, kind: SessionKind, payload: &str) -> Result<String> {
+        let sealed = self
+            .cookies
+            .seal(kind.purpose().as_bytes(), payload.as_bytes())
+            .map_err(|e| ServiceError::Internal(format!("a session cookie could not be sealed: {e}")))?;
+        Ok(format!("{PRIVATE_COOKIE}{}", URL_SAFE_NO_PAD.encode(sealed)))
+    }
+
     /// A new session of `kind` for `ssin`: the cookie's value (sealed
     /// person and issue instant) and its expiry; its row kept, with the
     /// provider.
@@ -131,7 +147,7 @@ impl Service {
         let issued = ciao_domain::clock::to_micros(now);
         // The provider is kept in the row; older cookies carry it as a third
         // part, which nothing reads.
-        let cookie = self.sealer.seal(kind.purpose(), &format!("{}|{issued}", ssin.as_str()));
+        let cookie = self.seal_cookie(kind, &format!("{}|{issued}", ssin.as_str()))?;
         let expires_at = now + kind.lifetime();
         let session = WebSession {
             issued_at: now,
@@ -180,7 +196,15 @@ impl Service {
     /// The person and issue instant a cookie of `kind` names (sealed by this
     /// service), whether or not the session still holds.
     fn session_of(&self, kind: SessionKind, cookie: &str) -> Option<(Ssin, OffsetDateTime)> {
-        let payload = self.sealer.open(kind.purpose(), cookie)?;
+        let payload = match cookie.strip_prefix(PRIVATE_COOKIE) {
+            Some(sealed) if sealed.len() <= 512 => {
+                let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+                String::from_utf8(self.cookies.open(kind.purpose().as_bytes(), &sealed).ok()?).ok()?
+            }
+            Some(_) => return None,
+            // A cookie issued before they were encrypted: signed only.
+            None => self.sealer.open(kind.purpose(), cookie)?,
+        };
         let mut parts = payload.split('|');
         let ssin = Ssin::parse(parts.next()?).ok()?;
         let issued = parts.next()?.parse::<i64>().ok()?;
