@@ -520,3 +520,72 @@ async fn a_forged_ticket_is_not_valid(backend: Backend) {
     app.finish().await;
 }
 both_backends!(a_forged_ticket_is_not_valid_t, a_forged_ticket_is_not_valid);
+
+/// The passkey endpoints of the pages (JSON, for their script) refuse with
+/// whole problems: type, title, status, detail, and the member at fault.
+async fn passkey_endpoints_answer_problems(backend: Backend) {
+    let Some(app) = TestApp::spawn_on_localhost(backend).await else { return };
+    for path in ["/w/passkey/sign-in", "/w/activate/passkey"] {
+        let post = |body: &'static str, origin: Option<&'static str>| {
+            let mut req =
+                app.client.post(format!("{}{path}", app.root)).header("content-type", "application/json").body(body);
+            if let Some(o) = origin {
+                req = req.header("origin", o);
+            }
+            async move {
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
+                (status, content_type, r.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let whole = |status: u16, content_type: &str, p: &serde_json::Value| {
+            assert_eq!(content_type, "application/problem+json", "{path}: {p}");
+            assert_eq!(p["status"], status, "{path}: {p}");
+            assert!(p["type"].as_str().is_some_and(|t| t.starts_with("urn:problem-type:")), "{path}: {p}");
+            assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()), "{path}: {p}");
+            assert!(p["detail"].as_str().is_some_and(|t| !t.is_empty()), "{path}: {p}");
+        };
+        let named = |p: &serde_json::Value, name: &str, code: &str| {
+            let issues = p["issues"].as_array().cloned().unwrap_or_default();
+            assert!(
+                issues.iter().any(|i| i["in"] == "body" && i["name"] == name && i["code"] == code),
+                "{path}: {name} {code} in {p}"
+            );
+        };
+        // Members missing: each named.
+        let (status, ct, p) = post("{}", None).await;
+        assert_eq!(status, 400, "{path}: {p}");
+        whole(400, &ct, &p);
+        for name in ["state", "credentialId", "clientDataJSON", "authenticatorData"] {
+            named(&p, name, "required");
+        }
+        // A member of the wrong type.
+        let (status, ct, p) = post(
+            r#"{"state":1,"credentialId":"y","clientDataJSON":"z","authenticatorData":"w","algorithm":"x"}"#,
+            None,
+        )
+        .await;
+        whole(status, &ct, &p);
+        named(&p, "state", "json.type");
+        named(&p, "algorithm", "json.type");
+        // Not JSON, not an object.
+        let (status, ct, p) = post("{", None).await;
+        whole(status, &ct, &p);
+        named(&p, "", "json.syntax");
+        let (status, ct, p) = post("[]", None).await;
+        whole(status, &ct, &p);
+        named(&p, "", "json.type");
+        // Well formed, refused by the service: the service's field.
+        let (status, ct, p) =
+            post(r#"{"state":"x","credentialId":"y","clientDataJSON":"z","authenticatorData":"w"}"#, None).await;
+        assert!((400..500).contains(&status), "{path}: {p}");
+        whole(status, &ct, &p);
+        // From another site.
+        let (status, ct, p) = post("{}", Some("https://evil.example")).await;
+        assert_eq!(status, 403, "{path}: {p}");
+        whole(403, &ct, &p);
+    }
+    app.finish().await;
+}
+both_backends!(passkey_endpoints_answer_problems_t, passkey_endpoints_answer_problems);

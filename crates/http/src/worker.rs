@@ -9,6 +9,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -988,45 +989,107 @@ async fn activate_pin_post(
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PasskeyJson {
-    state: String,
-    credential_id: String,
-    #[serde(rename = "clientDataJSON")]
-    client_data_json: String,
-    authenticator_data: String,
-    #[serde(default)]
-    public_key: String,
-    #[serde(default)]
-    algorithm: i64,
-    #[serde(default)]
-    signature: String,
+/// The passkey answer the pages' script posts as JSON (every binary value
+/// base64url), each member checked on its own so that a refusal names it.
+fn passkey_answer(body: &[u8]) -> Result<PasskeyAnswer, Response> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        let issue = FieldError::new("", "json.syntax", e.to_string());
+        passkey_problem(
+            StatusCode::BAD_REQUEST,
+            "belgif:badRequest",
+            "Bad Request",
+            format!("the body is not JSON: {e}"),
+            vec![issue],
+        )
+    })?;
+    let Some(object) = value.as_object() else {
+        let issue = FieldError::new("", "json.type", "the body is a JSON object");
+        let detail = "the body is a JSON object with the passkey's answer: state, credentialId, clientDataJSON, authenticatorData, …";
+        return Err(passkey_problem(StatusCode::BAD_REQUEST, "belgif:badRequest", "Bad Request", detail, vec![issue]));
+    };
+    let mut issues = Vec::new();
+    let mut text = |name: &str, required: bool| match object.get(name) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        None | Some(serde_json::Value::Null) if !required => String::new(),
+        None | Some(serde_json::Value::Null) => {
+            issues.push(FieldError::new(name, "required", format!("{name} is required (a string, base64url)")));
+            String::new()
+        }
+        Some(_) => {
+            issues.push(FieldError::new(name, "json.type", format!("{name} is a string (base64url)")));
+            String::new()
+        }
+    };
+    let state = text("state", true);
+    let credential_id = text("credentialId", true);
+    let client_data_json = text("clientDataJSON", true);
+    let authenticator_data = text("authenticatorData", true);
+    let public_key = text("publicKey", false);
+    let signature = text("signature", false);
+    let algorithm = match object.get("algorithm") {
+        None | Some(serde_json::Value::Null) => 0,
+        Some(serde_json::Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or_default(),
+        Some(_) => {
+            issues.push(FieldError::new(
+                "algorithm",
+                "json.type",
+                "algorithm is an integer (the COSE algorithm of the key: -7 for ES256)",
+            ));
+            0
+        }
+    };
+    if !issues.is_empty() {
+        let detail = issues.iter().map(|e| e.description.as_str()).collect::<Vec<_>>().join("; ");
+        return Err(passkey_problem(StatusCode::BAD_REQUEST, "belgif:badRequest", "Bad Request", detail, issues));
+    }
+    Ok(PasskeyAnswer { state, credential_id, client_data_json, authenticator_data, public_key, algorithm, signature })
 }
 
-impl PasskeyJson {
-    fn parse(body: &[u8]) -> Result<PasskeyAnswer, Response> {
-        let j: PasskeyJson = serde_json::from_slice(body)
-            .map_err(|e| json_error(StatusCode::BAD_REQUEST, &format!("the body is not a passkey answer: {e}")))?;
-        Ok(PasskeyAnswer {
-            state: j.state,
-            credential_id: j.credential_id,
-            client_data_json: j.client_data_json,
-            authenticator_data: j.authenticator_data,
-            public_key: j.public_key,
-            algorithm: j.algorithm,
-            signature: j.signature,
-        })
+/// A refusal of the pages' passkey endpoints, as the REST API's problems
+/// are (type, title, status, detail, and the fields at fault as issues);
+/// the pages' script shows its `detail`.
+fn passkey_problem(
+    status: StatusCode,
+    kind: &str,
+    title: &str,
+    detail: impl Into<String>,
+    issues: Vec<FieldError>,
+) -> Response {
+    let mut p = crate::problem::Problem::new(status, kind, title, detail);
+    p.issues =
+        issues.into_iter().map(|e| crate::problem::InputIssue::from_field(crate::problem::In::Body, e)).collect();
+    p.into_response()
+}
+
+/// The body of a passkey endpoint, or its refusal as a problem.
+fn passkey_body(body: Result<Bytes, BytesRejection>) -> Result<PasskeyAnswer, Response> {
+    match body {
+        Ok(bytes) => passkey_answer(&bytes),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(passkey_problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "belgif:payloadTooLarge",
+            "Payload Too Large",
+            format!("the body is larger than {} bytes", crate::registrations::MAX_BODY),
+            Vec::new(),
+        )),
+        Err(e) => Err(passkey_problem(
+            StatusCode::BAD_REQUEST,
+            "belgif:badRequest",
+            "Bad Request",
+            format!("the body could not be read: {}", e.body_text()),
+            Vec::new(),
+        )),
     }
 }
 
-fn json_error(status: StatusCode, detail: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        serde_json::json!({ "status": status.as_u16(), "detail": detail }).to_string(),
+fn cross_site_problem() -> Response {
+    passkey_problem(
+        StatusCode::FORBIDDEN,
+        "belgif:permissionDenied",
+        "Permission Denied",
+        "a request from another site is refused",
+        Vec::new(),
     )
-        .into_response()
 }
 
 async fn passkey_result(
@@ -1041,23 +1104,35 @@ async fn passkey_result(
             r.headers_mut().append(header::SET_COOKIE, session_cookie(state, &session, true));
             r
         }
-        Err(e) => match service_errors(&e) {
-            Some(errors) => {
-                json_error(status_of(&e), &errors.iter().map(|e| e.description.clone()).collect::<Vec<_>>().join("; "))
-            }
-            None => {
-                tracing::error!(error = %e, "passkey");
-                json_error(StatusCode::SERVICE_UNAVAILABLE, "the service is unavailable; try again")
-            }
-        },
+        Err(ServiceError::Invalid(errors)) => {
+            let detail = errors.iter().map(|e| e.description.as_str()).collect::<Vec<_>>().join("; ");
+            passkey_problem(StatusCode::BAD_REQUEST, "belgif:badRequest", "Bad Request", detail, errors)
+        }
+        Err(e @ (ServiceError::Forbidden(_) | ServiceError::NotFound(_) | ServiceError::Conflict(_))) => {
+            crate::problem::Problem::from(e).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "passkey");
+            passkey_problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "belgif:serviceUnavailable",
+                "Service Unavailable",
+                "the service is unavailable: nothing was changed; try again in a moment",
+                Vec::new(),
+            )
+        }
     }
 }
 
-async fn activate_passkey_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn activate_passkey_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if !same_origin(&state, &headers) {
-        return json_error(StatusCode::FORBIDDEN, "cross-site request refused");
+        return cross_site_problem();
     }
-    let answer = match PasskeyJson::parse(&body) {
+    let answer = match passkey_body(body) {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -1069,18 +1144,23 @@ async fn passkey_sign_in_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if !same_origin(&state, &headers) {
-        return json_error(StatusCode::FORBIDDEN, "cross-site request refused");
+        return cross_site_problem();
     }
     if !state.sign_in_throttle.allowed(peer.ip()) {
-        return json_error(
+        let mut r = passkey_problem(
             StatusCode::TOO_MANY_REQUESTS,
+            "belgif:tooManyRequests",
+            "Too Many Requests",
             "too many failed attempts from this connection: wait 10 minutes",
+            Vec::new(),
         );
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
+        return r;
     }
-    let answer = match PasskeyJson::parse(&body) {
+    let answer = match passkey_body(body) {
         Ok(a) => a,
         Err(r) => return r,
     };
