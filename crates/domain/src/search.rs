@@ -340,11 +340,18 @@ fn bound(v: &str, upper: bool, field: &str, errors: &mut Vec<FieldError>) -> Opt
         // Within the accepted years: a microsecond more stays in the calendar.
         return Some(if upper { t.checked_add(Duration::microseconds(1)).unwrap_or(t) } else { t });
     }
+    // An offset's + sent unencoded in a query arrives as a space.
+    let plus_hint = match v.rsplit_once(' ') {
+        Some((_, offset)) if offset.len() == 5 && parse_instant(&v.replacen(' ', "+", 1)).is_some() => {
+            "; the + of an offset must be sent encoded in a query, as %2B"
+        }
+        _ => "",
+    };
     errors.push(FieldError::new(
         field,
         "date.format",
         format!(
-            "{field} is a date (YYYY-MM-DD, a day in Brussels time) or an RFC 3339 date-time, in the years {} to {}",
+            "{field} is a date (YYYY-MM-DD, a day in Brussels time) or an RFC 3339 date-time, in the years {} to {}{plus_hint}",
             crate::clock::YEARS.start(),
             crate::clock::YEARS.end()
         ),
@@ -430,6 +437,11 @@ mod tests {
             Some(Cursor { key: i64::MAX, id: i64::MAX })
         );
         assert_eq!(with(&[("page", "abc")]).unwrap_err()[0].code, "number.format");
+        // An offset's + that arrived as a space (not encoded) is named.
+        let e = with(&[("createdFrom", "2026-07-01T08:00:00 02:00")]).unwrap_err();
+        assert!(e[0].description.ends_with("as %2B"), "{}", e[0].description);
+        let e = with(&[("createdFrom", "2026-07-01 08:00")]).unwrap_err();
+        assert!(!e[0].description.contains("%2B"), "{}", e[0].description);
         assert_eq!(with(&[("page", "1.5")]).unwrap_err()[0].code, "number.format");
         assert_eq!(with(&[("page", "0")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "99999999999")]).unwrap_err()[0].code, "number.range");
