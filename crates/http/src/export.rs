@@ -10,7 +10,22 @@ use std::fmt::Write as _;
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// An identifier of digits (an enterprise number, an SSIN) that must
+    /// stay text: a spreadsheet would drop its leading zero.
+    Code(String),
+    /// A moment: its local (Brussels) time, and its text for CSV (ISO 8601
+    /// with the offset). XLSX writes a real date-time of the local time.
+    Time(time::PrimitiveDateTime, String),
     Empty,
+}
+
+/// Excel's serial number of a local date-time: days since 1899-12-30, the
+/// time of day as the fraction.
+fn serial(t: time::PrimitiveDateTime) -> f64 {
+    let epoch = time::Date::from_calendar_date(1899, time::Month::December, 30).unwrap_or(time::Date::MIN);
+    let days = (t.date() - epoch).whole_days() as f64;
+    let seconds = f64::from(t.hour()) * 3600.0 + f64::from(t.minute()) * 60.0 + f64::from(t.second());
+    days + seconds / 86_400.0
 }
 
 /// Excel's limits: columns (XFD), rows, characters (UTF-16 units) in a cell.
@@ -24,24 +39,31 @@ fn number(n: f64) -> String {
     if n.is_finite() { (n + 0.0).to_string() } else { String::new() } // -0 + 0 is 0
 }
 
-/// RFC 4180 CSV, UTF-8 with a BOM (so Excel opens it as UTF-8), CRLF line
-/// ends, comma separator; fields quoted when they contain comma, quote, CR or
-/// LF, quotes doubled. Formula injection guard (OWASP CSV injection): a text
-/// field (headers included) starting with = + - @ TAB or CR gets a leading
-/// `'`. Numbers are written as is. Rows shorter than the headers are padded
-/// with empty fields.
+/// CSV as Excel reads it in Belgium (where the list separator is `;`):
+/// UTF-8 with a BOM (so Excel opens it as UTF-8), CRLF line ends, **semicolon**
+/// separator (no `sep=` line: with one, Excel ignores the BOM); fields quoted
+/// when they contain a separator (`;` or `,`), quote, CR or LF, quotes doubled.
+/// Formula injection guard (OWASP CSV injection): a text field (headers
+/// included) starting with = + - @ TAB or CR gets a leading `'`. Numbers are
+/// written as is (integers in practice). An identifier ([`Cell::Code`], ASCII
+/// letters and digits only) is written `="0990002091"`, the one form Excel
+/// keeps as text with its leading zero; a moment as ISO 8601 with its offset.
+/// Rows shorter than the headers are padded with empty fields.
 pub fn csv(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     let header_row: Vec<Cell> = headers.iter().map(|h| Cell::Text((*h).to_owned())).collect();
     let guard = |t: &str| if t.starts_with(['=', '+', '-', '@', '\t', '\r']) { "'" } else { "" };
     for row in std::iter::once(&header_row).chain(rows) {
         for i in 0..row.len().max(headers.len()) {
-            let sep = if i > 0 { "," } else { "" };
+            let sep = if i > 0 { ";" } else { "" };
             let _ = match row.get(i) {
-                Some(Cell::Text(t)) if t.contains([',', '"', '\r', '\n']) => {
+                Some(Cell::Code(c)) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                    write!(out, "{sep}\"=\"\"{c}\"\"\"")
+                }
+                Some(Cell::Text(t) | Cell::Code(t) | Cell::Time(_, t)) if t.contains([';', ',', '"', '\r', '\n']) => {
                     write!(out, "{sep}\"{}{}\"", guard(t), t.replace('"', "\"\""))
                 }
-                Some(Cell::Text(t)) => write!(out, "{sep}{}{t}", guard(t)),
+                Some(Cell::Text(t) | Cell::Code(t) | Cell::Time(_, t)) => write!(out, "{sep}{}{t}", guard(t)),
                 Some(Cell::Number(n)) => write!(out, "{sep}{}", number(*n)),
                 Some(Cell::Empty) | None => write!(out, "{sep}"),
             };
@@ -118,7 +140,8 @@ const CT: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml";
 
 /// A minimal valid XLSX workbook (SpreadsheetML) with one sheet named
 /// `sheet` (sanitised to Excel's rules): a bold frozen header row, inline
-/// strings for text, numbers as values, empty cells left out, column widths
+/// strings for text and identifiers, numbers as values, moments as real
+/// date-times (Excel serials of the local time, shown yyyy-mm-dd hh:mm:ss), empty cells left out, column widths
 /// guessed from the content (8 to 60). Rows and columns beyond Excel's limits
 /// are dropped, text longer than a cell holds is cut.
 pub fn xlsx(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
@@ -133,7 +156,11 @@ pub fn xlsx(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
         for (cell, (j, width)) in row.iter().zip(widths.iter_mut().enumerate()) {
             let col = col_name(j);
             *width = (*width).max(match cell {
-                Cell::Text(text) => {
+                Cell::Time(local, _) => {
+                    let _ = write!(data, r#"<c r="{col}{r}" s="2"><v>{}</v></c>"#, number(serial(*local)));
+                    19
+                }
+                Cell::Text(text) | Cell::Code(text) => {
                     let text = cell_text(text);
                     let _ = write!(data, r#"<c r="{col}{r}"{style} t="inlineStr"><is><t xml:space="preserve">"#);
                     xml_escape(&mut data, text);
@@ -187,14 +214,15 @@ pub fn xlsx(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
 <Relationship Id="rId2" Type="{NS_REL}/styles" Target="styles.xml"/></Relationships>"#
     );
     let styles = format!(
-        r#"{XML_HEAD}<styleSheet xmlns="{NS_MAIN}"><fonts count="2">
+        r#"{XML_HEAD}<styleSheet xmlns="{NS_MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts><fonts count="2">
 <font><sz val="11"/><name val="Calibri"/><family val="2"/></font>
 <font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>
 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
-<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
+<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#
     );
     zip(&[
@@ -405,12 +433,36 @@ mod tests {
         let out = csv(&["Name", "Note", "x", "y", "z"], &rows);
         assert!(out.starts_with(&[0xEF, 0xBB, 0xBF]));
         let s = std::str::from_utf8(&out[3..]).unwrap();
-        let expected = "Name,Note,x,y,z\r\n\
-            \"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",42,-1.5\r\n\
-            '=SUM(A1),'+1,'-2,'@x,'\tt\r\n\
-            \"'\rcr\",é ü 中,,1000000000000000000000,\r\n\
-            short,,,,\r\n";
+        let expected = "Name;Note;x;y;z\r\n\
+            \"a,b\";\"say \"\"hi\"\"\";\"two\nlines\";42;-1.5\r\n\
+            '=SUM(A1);'+1;'-2;'@x;'\tt\r\n\
+            \"'\rcr\";é ü 中;;1000000000000000000000;\r\n\
+            short;;;;\r\n";
         assert_eq!(s, expected);
+    }
+
+    #[test]
+    fn identifiers_keep_their_zero_and_moments_are_dates() {
+        let at = time::macros::datetime!(2026-12-06 20:21:57);
+        let rows = vec![vec![
+            Cell::Code("0990002091".into()),
+            Cell::Code("BE 1;2".into()),
+            Cell::Time(at, "2026-12-06T20:21:57+01:00".into()),
+        ]];
+        let out = csv(&["Employer", "Other", "Time"], &rows);
+        let s = std::str::from_utf8(&out[3..]).unwrap();
+        assert_eq!(s, "Employer;Other;Time\r\n\"=\"\"0990002091\"\"\";\"BE 1;2\";2026-12-06T20:21:57+01:00\r\n");
+        let out = xlsx("x", &["Employer", "Other", "Time"], &rows);
+        let got = read_xlsx_rows(&out).unwrap();
+        assert_eq!(got[1][0], "0990002091");
+        // 2026-12-06 is day 46362 since 1899-12-30; 20:21:57 is 73317 s of 86400.
+        let serial: f64 = got[1][2].parse().unwrap();
+        assert!((serial - (46362.0 + 73317.0 / 86400.0)).abs() < 1e-9, "{serial}");
+        let entries = read_zip(&out).unwrap();
+        let styles = String::from_utf8(entries[4].1.clone()).unwrap();
+        assert!(styles.contains("formatCode=\"yyyy-mm-dd hh:mm:ss\""), "{styles}");
+        let sheet = String::from_utf8(entries[5].1.clone()).unwrap();
+        assert!(sheet.contains("<c r=\"C2\" s=\"2\">"), "{sheet}");
     }
 
     #[test]
