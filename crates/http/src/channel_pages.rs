@@ -899,7 +899,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.intro",
         [
-            "Een registratiesysteem (badgelezer, app van een leverancier) roept de REST-API aan met een REST-account van je onderneming. Het account krijgt een client-id en een of meer certificaten; het systeem vraagt toegangstokens aan met de private sleutel van een van die certificaten. Alleen de toegangsbeheerders en de technisch beheerders van de onderneming beheren deze accounts.",
+            "Een registratiesysteem (badgelezer, app van een leverancier) roept de REST-API aan met een REST-account van uw onderneming. Het account krijgt een client-id en een of meer certificaten; het systeem vraagt toegangstokens aan met de private sleutel van een van die certificaten. Alleen de toegangsbeheerders en de technisch beheerders van de onderneming beheren deze accounts.",
             "Un système d'enregistrement (lecteur de badges, application d'un fournisseur) appelle l'API REST avec un compte REST de votre entreprise. Le compte reçoit un identifiant client et un ou plusieurs certificats ; le système obtient des jetons d'accès avec la clé privée de l'un de ces certificats. Seuls les gestionnaires d'accès et les administrateurs techniques de l'entreprise gèrent ces comptes.",
             "Ein Registrierungssystem (Ausweisleser, App eines Anbieters) ruft die REST-API mit einem REST-Konto Ihres Unternehmens auf. Das Konto erhält eine Client-ID und ein oder mehrere Zertifikate; das System holt Zugriffstoken mit dem privaten Schlüssel eines dieser Zertifikate. Nur die Zugriffsverwalter und die technischen Administratoren des Unternehmens verwalten diese Konten.",
             "A registration system (badge reader, a vendor's app) calls the REST API with a REST account of your enterprise. The account gets a client id and one or more certificates; the system obtains access tokens with the private key of one of those certificates. Only the enterprise's access managers and technical administrators manage these accounts.",
@@ -909,7 +909,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.no_accounts",
         [
-            "Je onderneming heeft nog geen REST-account. Maak er hieronder een aan.",
+            "Uw onderneming heeft nog geen REST-account. Maak er hieronder een aan.",
             "Votre entreprise n'a pas encore de compte REST. Créez-en un ci-dessous.",
             "Ihr Unternehmen hat noch kein REST-Konto. Legen Sie unten eines an.",
             "Your enterprise has no REST account yet. Create one below.",
@@ -1168,7 +1168,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     ("ch.rule", ["Regel die faalt:", "Règle non respectée :", "Nicht erfüllte Regel:", "Rule that failed:"]),
-    ("ch.fix", ["Zo los je het op:", "Comment corriger :", "So beheben Sie es:", "How to fix it:"]),
+    ("ch.fix", ["Zo lost u het op:", "Comment corriger :", "So beheben Sie es:", "How to fix it:"]),
     (
         "ch.rule.unreadable",
         [
@@ -1181,7 +1181,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.fix.unreadable",
         [
-            "Kies het certificaat zelf (cert.pem, dat begint met -----BEGIN CERTIFICATE-----), niet de private sleutel en geen PKCS#12-bestand (.p12/.pfx). Uit een .p12 haal je het zo: <code>openssl pkcs12 -in bundle.p12 -clcerts -nokeys -out cert.pem</code>",
+            "Kies het certificaat zelf (cert.pem, dat begint met -----BEGIN CERTIFICATE-----), niet de private sleutel en geen PKCS#12-bestand (.p12/.pfx). Uit een .p12 haalt u het zo: <code>openssl pkcs12 -in bundle.p12 -clcerts -nokeys -out cert.pem</code>",
             "Choisissez le certificat lui-même (cert.pem, qui commence par -----BEGIN CERTIFICATE-----), pas la clé privée ni un fichier PKCS#12 (.p12/.pfx). Pour l'extraire d'un .p12 : <code>openssl pkcs12 -in bundle.p12 -clcerts -nokeys -out cert.pem</code>",
             "Wählen Sie das Zertifikat selbst (cert.pem, beginnt mit -----BEGIN CERTIFICATE-----), nicht den privaten Schlüssel und keine PKCS#12-Datei (.p12/.pfx). Aus einer .p12 holen Sie es so: <code>openssl pkcs12 -in bundle.p12 -clcerts -nokeys -out cert.pem</code>",
             "Choose the certificate itself (cert.pem, which starts with -----BEGIN CERTIFICATE-----), not the private key nor a PKCS#12 file (.p12/.pfx). To take it out of a .p12: <code>openssl pkcs12 -in bundle.p12 -clcerts -nokeys -out cert.pem</code>",
@@ -1325,7 +1325,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.fix.expired",
         [
-            "Maak een nieuw certificaat (<code>ciao client certificate --key key.pem --subject … --days 365 --out cert.pem</code>) en laad het op; voor een account in gebruik: voeg het toe als tweede certificaat voor je het oude intrekt.",
+            "Maak een nieuw certificaat (<code>ciao client certificate --key key.pem --subject … --days 365 --out cert.pem</code>) en laad het op; voor een account in gebruik: voeg het toe als tweede certificaat voordat u het oude intrekt.",
             "Créez un nouveau certificat (<code>ciao client certificate --key key.pem --subject … --days 365 --out cert.pem</code>) et chargez-le ; pour un compte en service : ajoutez-le comme deuxième certificat avant de révoquer l'ancien.",
             "Erstellen Sie ein neues Zertifikat (<code>ciao client certificate --key key.pem --subject … --days 365 --out cert.pem</code>) und laden Sie es hoch; bei einem Konto in Gebrauch: als zweites Zertifikat hinzufügen, bevor Sie das alte widerrufen.",
             "Make a new certificate (<code>ciao client certificate --key key.pem --subject … --days 365 --out cert.pem</code>) and upload it; for an account in use: add it as a second certificate before revoking the old one.",
@@ -1383,7 +1383,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.error.enterprise_unknown",
         [
-            "Je onderneming staat nog niet in het ondernemingsregister van deze dienst; vraag het aan de beheerder.",
+            "Uw onderneming staat nog niet in het ondernemingsregister van deze dienst; vraag het aan de beheerder.",
             "Votre entreprise n'est pas encore dans le registre des entreprises de ce service ; demandez-le à l'exploitant.",
             "Ihr Unternehmen ist noch nicht im Unternehmensregister dieses Dienstes; wenden Sie sich an den Betreiber.",
             "Your enterprise is not in this service's enterprise registry yet; ask the operator.",
@@ -1410,7 +1410,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ch.error.no_account",
         [
-            "Dit REST-account bestaat niet bij je onderneming.",
+            "Dit REST-account bestaat niet bij uw onderneming.",
             "Ce compte REST n'existe pas dans votre entreprise.",
             "Dieses REST-Konto gibt es in Ihrem Unternehmen nicht.",
             "Your enterprise has no such REST account.",
