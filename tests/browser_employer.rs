@@ -154,6 +154,31 @@ async fn employer_pages() {
     browser.screenshot("declaration").await;
     browser.assert_accessible("declaration").await;
 
+    // Nothing wider than a 360 px phone: the declaration (its selects hold
+    // numbers and names), access management and the REST channel (their
+    // tables' visually hidden headers stay inside the scrolling box).
+    app.create_client(&w.e1, "Badge reader of the main entrance", &["consult"]).await;
+    let declaration = browser.current_url().await;
+    let declaration = declaration.split('?').next().unwrap().to_string();
+    browser.set_window_size(360, 740).await;
+    for (name, url) in [
+        ("declaration-360", declaration.clone()),
+        ("users-360", format!("{}/e/users", app.root)),
+        ("channel-360", format!("{}/e/channel", app.root)),
+    ] {
+        browser.goto(&url).await;
+        browser.find("h1").await;
+        let widths = browser
+            .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];", vec![])
+            .await;
+        browser.screenshot(name).await;
+        let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        assert!(client <= 360 && scroll <= 360, "{name}: the page is {scroll} px wide in a {client} px viewport");
+    }
+    browser.set_window_size(1280, 900).await;
+    browser.goto(&declaration).await;
+    browser.find("img[src$='/qr.svg']").await;
+
     // Another language, then sign out and in again.
     browser.click("a[hreflang='nl']").await;
     browser.wait_for_text("h1", "Aangifte van werken").await;

@@ -263,7 +263,15 @@ async fn declaration_pages(backend: Backend) {
     let page = b1.post(&close_path, &[("end_date", &start)]).await;
     assert_eq!(page.status, 403, "no token");
     assert_eq!(store.declaration(&parsed).await.unwrap().unwrap().declaration.end_date, None);
+    // Closing ends the subcontracts too: it must be confirmed (the box ticked), on the server.
     let page = b1.post(&close_path, &[("csrf", &token), ("end_date", &start)]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains("data-field=\"confirm\""), "{}", page.body());
+    assert!(page.body().contains("id=\"c-confirm\" name=\"confirm\" value=\"true\" required aria-invalid=\"true\""));
+    assert_eq!(store.declaration(&parsed).await.unwrap().unwrap().declaration.end_date, None);
+    let page = b1.post(&close_path, &[("csrf", &token), ("end_date", &start), ("confirm", "maybe")]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    let page = b1.post(&close_path, &[("csrf", &token), ("end_date", &start), ("confirm", "true")]).await;
     assert_eq!(page.status, 303, "{}", page.body());
     assert_eq!(store.declaration(&parsed).await.unwrap().unwrap().declaration.end_date, Some(today()));
     let page = b1.get(page.location.as_deref().unwrap()).await;

@@ -102,7 +102,7 @@ async fn employer_service(backend: Backend) {
     b.get("/e/registrations?lang=en").await;
     let page = b.get("/e/registrations?registrationDateFrom=not-a-date").await;
     assert_eq!(page.status, 422);
-    assert!(page.body().contains("registrationDateFrom"), "{}", page.body());
+    assert!(page.body().contains("data-field=\"registrationDateFrom\""), "{}", page.body());
 
     // History; another enterprise's registration is not found.
     let page = b.get(&format!("/e/registrations/{r1}")).await;
@@ -118,15 +118,15 @@ async fn employer_service(backend: Backend) {
     let text = String::from_utf8(page.bytes.clone()).unwrap();
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
-    assert!(lines[0].starts_with("receipt,registrationDate,type,person"), "{text}");
+    assert!(lines[0].starts_with("Receipt;Time (Brussels);Type;Person"), "{text}");
     let offset = if ciao_domain::brussels_offset(now()).whole_hours() == 2 { "+02:00" } else { "+01:00" };
     assert!(lines[1].contains(offset), "Brussels time with its offset: {text}");
-    assert!(lines.iter().any(|l| l.starts_with(&format!("{r1},")) && l.contains(",5,no")), "{text}");
+    assert!(lines.iter().any(|l| l.starts_with(&format!("{r1};")) && l.contains(";5;no")), "{text}");
     let page = b.get("/e/registrations.xlsx").await;
     assert_eq!(page.status, 200);
     let rows = ciao_http::export::read_xlsx_rows(&page.bytes).unwrap();
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[0][0], "receipt");
+    assert_eq!(rows[0][0], "Receipt");
     assert!(rows.iter().any(|r| r[0] == r3.to_string() && r[3] == worker2 && r[11] == "yes"), "{rows:?}");
 
     // On site now: worker 2 is IN, worker 1 left.
@@ -203,7 +203,9 @@ async fn employer_service(backend: Backend) {
     // Withdrawn: the consultant's next page asks to sign in again.
     let page = b.get("/e/users").await;
     let token = csrf(&page.body());
-    let page = b.post("/e/users/remove", &[("ssin", &consultant), ("role", "consultant"), ("csrf", &token)]).await;
+    let page = b
+        .post("/e/users/remove", &[("ssin", &consultant), ("role", "consultant"), ("csrf", &token), ("confirm", "yes")])
+        .await;
     assert_eq!(page.status, 200, "{}", page.body());
     assert_eq!(c.get("/e/registrations").await.status, 303);
 

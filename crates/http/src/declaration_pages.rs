@@ -28,7 +28,7 @@ use ciao_service::declarations::{
 use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::{Lang, t};
-use crate::worker::{FormData, service_errors, status_of, unavailable};
+use crate::worker::{FormData, service_errors, status_of, unavailable, urlencode};
 use crate::workplace::{WebForm, WebPath, esc};
 
 /// The texts of these pages: key, then NL, FR, DE, EN.
@@ -553,6 +553,286 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
             "is not a subcontractor of this declaration.",
         ],
     ),
+    // ------------------------------------------------------------ the employer pages (ep.)
+    (
+        "dp.close_confirm",
+        [
+            "Ik bevestig het afsluiten: de onderaannemingen die langer lopen, eindigen op dezelfde dag.",
+            "Je confirme la clôture : les sous-traitances qui durent plus longtemps se terminent le même jour.",
+            "Ich bestätige den Abschluss: länger laufende Subaufträge enden am selben Tag.",
+            "I confirm the closing: subcontracts that run longer end on the same day.",
+        ],
+    ),
+    ("dp.close_confirm_field", ["Bevestiging", "Confirmation", "Bestätigung", "Confirmation"]),
+    (
+        "dp.rule.confirm.required",
+        [
+            "vink het vakje aan om het afsluiten te bevestigen.",
+            "cochez la case pour confirmer la clôture.",
+            "kreuzen Sie das Kästchen an, um den Abschluss zu bestätigen.",
+            "tick the box to confirm the closing.",
+        ],
+    ),
+    (
+        "ep.withdraw_named",
+        [
+            "De rol {role} intrekken van {name}",
+            "Retirer le rôle {role} à {name}",
+            "Die Rolle {role} von {name} entziehen",
+            "Withdraw the role {role} from {name}",
+        ],
+    ),
+    (
+        "ep.withdraw_hint",
+        [
+            "Deze persoon verliest meteen de toegang die deze rol gaf.",
+            "Cette personne perd aussitôt l'accès que ce rôle lui donnait.",
+            "Diese Person verliert sofort den Zugang, den diese Rolle gab.",
+            "This person loses the access this role gave at once.",
+        ],
+    ),
+    ("ep.withdraw_confirm", ["Ja, intrekken", "Oui, retirer", "Ja, entziehen", "Yes, withdraw"]),
+    ("ep.cancel", ["Annuleren", "Annuler", "Abbrechen", "Cancel"]),
+    (
+        "ep.on_site_unknown",
+        [
+            "Er bestaat geen aangifte van werken {n}. Controleer het nummer.",
+            "Il n'existe pas de déclaration de travaux {n}. Vérifiez le numéro.",
+            "Es gibt keine Arbeitsmeldung {n}. Prüfen Sie die Nummer.",
+            "There is no declaration of works {n}. Check the number.",
+        ],
+    ),
+    (
+        "ep.on_site_not_in_chain",
+        [
+            "Uw onderneming staat niet in de keten van deze aangifte: enkel uw eigen werknemers op deze werkplaats worden getoond.",
+            "Votre entreprise ne figure pas dans la chaîne de cette déclaration : seuls vos propres travailleurs sur ce lieu de travail sont montrés.",
+            "Ihr Unternehmen ist nicht in der Kette dieser Meldung: Nur Ihre eigenen Arbeitnehmer an diesem Arbeitsplatz werden angezeigt.",
+            "Your enterprise is not in this declaration's chain: only your own workers on this workplace are shown.",
+        ],
+    ),
+    (
+        "ep.registration_unknown",
+        [
+            "Er is geen registratie {n} die uw onderneming mag raadplegen.",
+            "Il n'y a pas d'enregistrement {n} que votre entreprise peut consulter.",
+            "Es gibt keine Registrierung {n}, die Ihr Unternehmen einsehen darf.",
+            "There is no registration {n} your enterprise may consult.",
+        ],
+    ),
+    (
+        "ep.passkeys_unavailable_why",
+        [
+            "Passkeys vereisen dat de server met een domeinnaam bereikt wordt, niet met een IP-adres. Meld u aan met uw wachtwoord en de code van uw authenticator-app.",
+            "Les clés d'accès exigent que le serveur soit atteint par un nom de domaine, pas par une adresse IP. Connectez-vous avec votre mot de passe et le code de votre application d'authentification.",
+            "Passkeys setzen voraus, dass der Server über einen Domainnamen erreicht wird, nicht über eine IP-Adresse. Melden Sie sich mit Ihrem Passwort und dem Code Ihrer Authenticator-App an.",
+            "Passkeys need the server to be reached by a domain name, not an IP address. Sign in with your password and the code of your authenticator app.",
+        ],
+    ),
+    ("ep.col.receipt", ["Ontvangstnummer", "Numéro d'accusé", "Empfangsnummer", "Receipt"]),
+    (
+        "ep.col.registration_date",
+        ["Tijdstip (Brussel)", "Moment (Bruxelles)", "Zeitpunkt (Brüssel)", "Time (Brussels)"],
+    ),
+    ("ep.col.type", ["Type", "Type", "Art", "Type"]),
+    ("ep.col.person", ["Persoon", "Personne", "Person", "Person"]),
+    ("ep.col.employer", ["Werkgever", "Employeur", "Arbeitgeber", "Employer"]),
+    ("ep.col.declaration", ["Aangifte", "Déclaration", "Meldung", "Declaration"]),
+    ("ep.col.channel", ["Kanaal", "Canal", "Kanal", "Channel"]),
+    ("ep.col.created_at", ["Ontvangen (Brussel)", "Reçu (Bruxelles)", "Empfangen (Brüssel)", "Received (Brussels)"]),
+    ("ep.col.validity", ["Geldigheid", "Validité", "Gültigkeit", "Validity"]),
+    ("ep.col.remarks", ["Opmerkingen", "Remarques", "Bemerkungen", "Remarks"]),
+    (
+        "ep.col.worked_minutes",
+        [
+            "Gewerkte minuten die dag",
+            "Minutes travaillées ce jour-là",
+            "Gearbeitete Minuten an dem Tag",
+            "Minutes worked that day",
+        ],
+    ),
+    (
+        "ep.col.pair_missing",
+        ["IN/OUT-paar onvolledig", "Paire IN/OUT incomplète", "IN/OUT-Paar unvollständig", "IN/OUT pair incomplete"],
+    ),
+    ("ep.yes", ["ja", "oui", "ja", "yes"]),
+    ("ep.no", ["nee", "non", "nein", "no"]),
+    ("ep.field.page", ["Pagina", "Page", "Seite", "Page"]),
+    ("ep.code", ["code:", "code :", "Code:", "code:"]),
+    (
+        "ep.err.parameter.unknown",
+        [
+            "{field} is geen filter van deze pagina.",
+            "{field} n'est pas un filtre de cette page.",
+            "{field} ist kein Filter dieser Seite.",
+            "{field} is not a filter of this page.",
+        ],
+    ),
+    (
+        "ep.err.parameter.repeated",
+        [
+            "{field} mag maar één keer gegeven worden.",
+            "{field} ne peut être donné qu'une fois.",
+            "{field} darf nur einmal angegeben werden.",
+            "{field} may be given only once.",
+        ],
+    ),
+    (
+        "ep.err.parameter.empty",
+        [
+            "{field} is leeg: vul een waarde in of laat het filter weg.",
+            "{field} est vide : donnez une valeur ou retirez le filtre.",
+            "{field} ist leer: Geben Sie einen Wert an oder lassen Sie den Filter weg.",
+            "{field} is empty: give a value or leave the filter out.",
+        ],
+    ),
+    (
+        "ep.err.period.order",
+        [
+            "{to} mag niet vóór {from} liggen.",
+            "{to} ne peut pas précéder {from}.",
+            "{to} darf nicht vor {from} liegen.",
+            "{to} must not be before {from}.",
+        ],
+    ),
+    (
+        "ep.err.period.tooLong",
+        [
+            "Van {from} tot {to} is ten hoogste 31 dagen.",
+            "De {from} à {to}, il y a au plus 31 jours.",
+            "Von {from} bis {to} sind höchstens 31 Tage.",
+            "From {from} to {to} is at most 31 days.",
+        ],
+    ),
+    (
+        "ep.err.period",
+        [
+            "Geef twee datums, {from} niet na {to} en ten hoogste 31 dagen uit elkaar.",
+            "Donnez deux dates, {from} pas après {to} et au plus 31 jours d'écart.",
+            "Geben Sie zwei Daten an, {from} nicht nach {to} und höchstens 31 Tage auseinander.",
+            "Give two dates, {from} not after {to} and at most 31 days apart.",
+        ],
+    ),
+    (
+        "ep.err.date.format",
+        [
+            "{field} is geen datum (DD/MM/JJJJ).",
+            "{field} n'est pas une date (JJ/MM/AAAA).",
+            "{field} ist kein Datum (TT.MM.JJJJ).",
+            "{field} is not a date (DD/MM/YYYY).",
+        ],
+    ),
+    (
+        "ep.err.day.format",
+        [
+            "{field} is geen datum (DD/MM/JJJJ).",
+            "{field} n'est pas une date (JJ/MM/AAAA).",
+            "{field} ist kein Datum (TT.MM.JJJJ).",
+            "{field} is not a date (DD/MM/YYYY).",
+        ],
+    ),
+    (
+        "ep.err.validity.value",
+        [
+            "Kies een geldigheid uit de lijst.",
+            "Choisissez une validité dans la liste.",
+            "Wählen Sie eine Gültigkeit aus der Liste.",
+            "Choose a validity from the list.",
+        ],
+    ),
+    (
+        "ep.err.remark.value",
+        [
+            "{field}: geef de code van een opmerking, bijvoorbeeld RELATED_DIMONA_NOT_OK.",
+            "{field} : donnez le code d'une remarque, par exemple RELATED_DIMONA_NOT_OK.",
+            "{field}: Geben Sie den Code einer Bemerkung an, z. B. RELATED_DIMONA_NOT_OK.",
+            "{field}: give the code of a remark, for example RELATED_DIMONA_NOT_OK.",
+        ],
+    ),
+    (
+        "ep.err.type.value",
+        ["{field} is IN of OUT.", "{field} est IN ou OUT.", "{field} ist IN oder OUT.", "{field} is IN or OUT."],
+    ),
+    (
+        "ep.err.sort.value",
+        [
+            "Kies een sortering uit de lijst.",
+            "Choisissez un tri dans la liste.",
+            "Wählen Sie eine Sortierung aus der Liste.",
+            "Choose a sort order from the list.",
+        ],
+    ),
+    (
+        "ep.err.after.format",
+        [
+            "Deze pagina-link is niet (meer) geldig: begin opnieuw bij de eerste pagina.",
+            "Ce lien de page n'est pas (plus) valide : recommencez à la première page.",
+            "Dieser Seitenlink ist nicht (mehr) gültig: Beginnen Sie wieder auf der ersten Seite.",
+            "This page link is not valid (any more): start again from the first page.",
+        ],
+    ),
+    (
+        "ep.err.after.exclusive",
+        [
+            "Deze pagina-link is niet geldig: begin opnieuw bij de eerste pagina.",
+            "Ce lien de page n'est pas valide : recommencez à la première page.",
+            "Dieser Seitenlink ist nicht gültig: Beginnen Sie wieder auf der ersten Seite.",
+            "This page link is not valid: start again from the first page.",
+        ],
+    ),
+    (
+        "ep.err.number.range",
+        [
+            "{field} ligt buiten de toegestane waarden.",
+            "{field} sort des valeurs permises.",
+            "{field} liegt außerhalb der erlaubten Werte.",
+            "{field} is outside the allowed values.",
+        ],
+    ),
+    (
+        "ep.err.number.format",
+        [
+            "{field} is een geheel getal.",
+            "{field} est un nombre entier.",
+            "{field} ist eine ganze Zahl.",
+            "{field} is a whole number.",
+        ],
+    ),
+    (
+        "ep.err.text.empty",
+        [
+            "{field} mag niet leeg zijn.",
+            "{field} ne peut pas être vide.",
+            "{field} darf nicht leer sein.",
+            "{field} may not be empty.",
+        ],
+    ),
+    (
+        "ep.err.text.tooLong",
+        ["{field} is te lang.", "{field} est trop long.", "{field} ist zu lang.", "{field} is too long."],
+    ),
+    (
+        "ep.err.ssin.self",
+        [
+            "U bent al toegangsbeheerder van de onderneming: geef een rol aan iemand anders.",
+            "Vous êtes déjà gestionnaire d'accès de l'entreprise : donnez un rôle à quelqu'un d'autre.",
+            "Sie sind bereits Zugriffsverwalter des Unternehmens: Geben Sie jemand anderem eine Rolle.",
+            "You are an access manager of the enterprise already: give a role to someone else.",
+        ],
+    ),
+    (
+        "ep.err.ssin.noRole",
+        [
+            "Deze persoon heeft geen rol in een onderneming.",
+            "Cette personne n'a de rôle dans aucune entreprise.",
+            "Diese Person hat in keinem Unternehmen eine Rolle.",
+            "This person has no role in any enterprise.",
+        ],
+    ),
+    (
+        "ep.err.required",
+        ["{field} is verplicht.", "{field} est obligatoire.", "{field} ist erforderlich.", "{field} is required."],
+    ),
 ];
 
 pub fn router() -> axum::Router<crate::AppState> {
@@ -609,6 +889,7 @@ fn field_label(lang: Lang, field: &str) -> &'static str {
         "parent" => "dp.parent",
         "from" => "dp.sub_from",
         "to" => "dp.sub_to",
+        "confirm" => "dp.close_confirm_field",
         _ => "error.other",
     };
     t(lang, key)
@@ -1237,13 +1518,17 @@ fn change_forms(
             "<form method=\"post\" action=\"/e/declarations/{n}/close\" class=\"narrow\" novalidate>{csrf}\
              <fieldset><legend>{legend}</legend><p class=\"hint\" id=\"c-hint\">{hint}</p>\
              <label for=\"c-end_date\">{end_l}</label><input id=\"c-end_date\" name=\"end_date\" type=\"date\" required value=\"{end_v}\"{end_a}>\
+             <label class=\"check\"><input type=\"checkbox\" id=\"c-confirm\" name=\"confirm\" value=\"true\" required{confirm_a}> {confirm_l}</label>\
              <button type=\"submit\">{close}</button></fieldset></form>",
             csrf = c.csrf(state),
             legend = t(lang, "dp.close"),
             hint = t(lang, "dp.close_hint"),
             end_l = t(lang, "dp.end_date"),
-            end_v = esc(&retry.value("c-", "end_date", &decl.end_date.unwrap_or(today).to_string())),
+            // Not today by default: the day is chosen, then the closing confirmed.
+            end_v = esc(&retry.value("c-", "end_date", &decl.end_date.map(|d| d.to_string()).unwrap_or_default())),
             end_a = retry.attrs("c-", "end_date"),
+            confirm_a = retry.attrs("c-", "confirm"),
+            confirm_l = t(lang, "dp.close_confirm"),
             close = t(lang, "dp.close_button"),
         )
     } else {
@@ -1258,7 +1543,7 @@ async fn details(
     RawQuery(raw): RawQuery,
     WebPath(number): WebPath<String>,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations").await {
+    let c = match ctx(&state, &headers, raw.as_deref(), &format!("/e/declarations/{}", urlencode(&number))).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -1284,7 +1569,8 @@ where
     Fut: std::future::Future<Output = (Ctx, FormData, Result<(), ServiceError>)>,
 {
     let Posted { state, headers, raw, number, body } = p;
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations").await {
+    // The answer to a post is the declaration's page: its language links lead there.
+    let c = match ctx(&state, &headers, raw.as_deref(), &format!("/e/declarations/{}", urlencode(&number))).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -1365,7 +1651,13 @@ async fn close(
     change(p, "c-", "closed", |state, c, number, form| async move {
         let r = state
             .service
-            .close_declaration(&c.user, &c.enterprise, &number, form.get("end_date").unwrap_or_default())
+            .close_declaration(
+                &c.user,
+                &c.enterprise,
+                &number,
+                form.get("end_date").unwrap_or_default(),
+                form.get("confirm").unwrap_or_default(),
+            )
             .await
             .map(|_| ());
         (c, form, r)

@@ -62,6 +62,9 @@ pub(crate) struct Ctx {
     pub(crate) cookie: String,
     /// The language was chosen with the switch on this request: remember it.
     pub(crate) lang_chosen: bool,
+    /// The page's GET address with its own query (without `lang`): where
+    /// the language links lead, also from the answer to a post.
+    pub(crate) here: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -108,7 +111,41 @@ pub(crate) async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>
     let Some(enterprise) = chosen else {
         return Err(Redirect::to("/e/sign-in").into_response());
     };
-    Ok(Ctx { user, enterprise, lang, cookie: value, lang_chosen })
+    let here = here(path, raw);
+    Ok(Ctx { user, enterprise, lang, cookie: value, lang_chosen, here })
+}
+
+/// A page's GET address: `path` with the query of the request but its `lang`.
+pub(crate) fn here(path: &str, raw: Option<&str>) -> String {
+    let q: Vec<(String, String)> = raw
+        .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "lang")
+        .collect();
+    match serde_urlencoded::to_string(&q) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_string(),
+    }
+}
+
+/// The language links of a page at `here` (its GET address): the same page, its
+/// own query kept, in each language. Absolute, so that after a post (whose
+/// address answers no GET) they still lead to the page.
+pub(crate) fn lang_links(here: &str) -> String {
+    let sep = if here.contains('?') { '&' } else { '?' };
+    Lang::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "<a href=\"{href}\" lang=\"{c}\" hreflang=\"{c}\">{C}</a>",
+                href = esc(&format!("{here}{sep}lang={}", l.code())),
+                c = l.code(),
+                C = l.code().to_uppercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Ctx {
@@ -172,21 +209,11 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
     } else {
         format!("{}: <span class=\"mono\">{}</span>", t(lang, "e.enterprise"), c.enterprise.formatted())
     };
-    let langs: String = Lang::ALL
-        .iter()
-        .map(|l| {
-            format!(
-                "<a href=\"?lang={c}\" lang=\"{c}\" hreflang=\"{c}\">{C}</a>",
-                c = l.code(),
-                C = l.code().to_uppercase()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let langs = lang_links(&c.here);
     let roles: Vec<&str> =
         c.user.roles_in(&c.enterprise).iter().map(|r| t(lang, &format!("e.role.{}", r.as_str()))).collect();
     let body = format!(
-        "<header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
+        "<style>{EMPLOYER_STYLE}</style><header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
          <nav aria-label=\"{language}\" class=\"langs\">{langs}</nav>\
          <form method=\"post\" action=\"/e/sign-out\" class=\"inline\">{csrf}<button class=\"link\" type=\"submit\">{out}</button></form></header>\
          <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p>{switch}</p>{body}",
@@ -200,24 +227,23 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
     remember(wide(html(status, lang, title, &body)), lang, c.lang_chosen)
 }
 
+/// What the employer pages add to the shared style so that nothing is wider
+/// than a 360 px phone: a table's visually hidden headers stay inside its
+/// scrolling box, a fieldset may shrink below its widest select, and a
+/// select with long names (enterprise number and name) wraps to the width.
+/// Belongs in `workplace::STYLE` (its `.scroll`, `fieldset` and `select`
+/// rules); kept here while that file is another's.
+pub(crate) const EMPLOYER_STYLE: &str =
+    ".scroll{position:relative;max-width:100%}fieldset{min-width:0}select{max-width:100%}.sr{top:0;left:0}";
+
 /// The employer's pages use the full width of a desktop.
 fn wide(mut r: Response) -> Response {
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
-fn public_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
-    let langs: String = Lang::ALL
-        .iter()
-        .map(|l| {
-            format!(
-                "<a href=\"?lang={c}\" lang=\"{c}\" hreflang=\"{c}\">{C}</a>",
-                c = l.code(),
-                C = l.code().to_uppercase()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+fn public_page(lang: Lang, here: &str, status: StatusCode, title: &str, body: &str) -> Response {
+    let langs = lang_links(here);
     let body = format!(
         "<header><p class=\"brand\">ciao · {service}</p><nav aria-label=\"{language}\" class=\"langs\">{langs}</nav></header>{body}",
         service = t(lang, "e.service"),
@@ -294,7 +320,8 @@ fn sign_in_form(state: &AppState, lang: Lang, next: &str, error: Option<String>,
         sign_in = t(lang, "sign_in"),
         first = t(lang, "e.first_time"),
     );
-    public_page(lang, status, t(lang, "e.sign_in_title"), &body)
+    let here = if next == "/e" { "/e/sign-in".to_string() } else { format!("/e/sign-in?next={}", urlencode(next)) };
+    public_page(lang, &here, status, t(lang, "e.sign_in_title"), &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -402,7 +429,7 @@ fn activate_form(lang: Lang, error: Option<String>, status: StatusCode) -> Respo
         hint = t(lang, "e.invitation_hint"),
         go = t(lang, "continue"),
     );
-    public_page(lang, status, t(lang, "e.activate_title"), &body)
+    public_page(lang, "/e/activate", status, t(lang, "e.activate_title"), &body)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -446,7 +473,7 @@ fn enrol_form(
         totp = t(lang, "e.totp"),
         save = t(lang, "e.save_sign_in"),
     );
-    public_page(lang, status, t(lang, "e.activate_title"), &body)
+    public_page(lang, "/e/activate", status, t(lang, "e.activate_title"), &body)
 }
 
 async fn activate_post(
@@ -725,7 +752,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
             let body = format!(
                 "<h1>{}</h1>{}{}",
                 t(lang, "e.nav.registrations"),
-                error_list(lang, &errors),
+                employer_errors(lang, &errors),
                 filters_form(lang, &[])
             );
             return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.registrations"), &body);
@@ -812,14 +839,138 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     page(&c, &state, StatusCode::OK, t(lang, "e.nav.registrations"), &body)
 }
 
+/// The label of an employer page's field, by the name the service gives it
+/// (a query parameter of the filters, or a form field); None for a name no
+/// form of these pages has.
+fn employer_field_label(lang: Lang, field: &str) -> Option<&'static str> {
+    let key = match field {
+        "registrationDateFrom" | "from" => "e.from",
+        "registrationDateTo" | "to" => "e.to",
+        "contractualRelationshipReference" | "declaration" => "declaration",
+        "ssin" => "ssin",
+        "enterpriseNumber" => "employer_label",
+        "type" => "type",
+        "validity" => "validity",
+        "remark" => "remarks",
+        "sort" => "e.sort",
+        "day" => "e.day",
+        "name" => "e.name",
+        "role" => "e.role",
+        "id" => "receipt",
+        "page" | "pageSize" | "after" => "ep.field.page",
+        _ => return None,
+    };
+    Some(t(lang, key))
+}
+
+/// The key of the translated rule of a refusal code on the employer pages:
+/// the employer pages' own (`ep.err.…`), else the shared one (`error.…`).
+pub(crate) fn employer_rule_key(code: &str) -> Option<String> {
+    let own = format!("ep.err.{code}");
+    if crate::i18n::lookup(Lang::En, &own).is_some() {
+        return Some(own);
+    }
+    let shared = match code {
+        c if c.starts_with("ssin.") => "error.ssin".to_string(),
+        c if c.starts_with("enterpriseNumber.") => "error.enterprise".to_string(),
+        c if c.starts_with("declarationNumber.") => "error.declarationNumber".to_string(),
+        c if c.starts_with("passkey.") => "error.passkey".to_string(),
+        c => format!("error.{c}"),
+    };
+    crate::i18n::lookup(Lang::En, &shared).is_some().then_some(shared)
+}
+
+/// The refusals of an employer page in its language: each rule in words,
+/// naming the form's own fields ("Au ne peut pas précéder Du"), the code in
+/// small print; English only for a code without a translation.
+pub(crate) fn employer_errors(lang: Lang, errors: &[ciao_domain::FieldError]) -> String {
+    let items: String = errors
+        .iter()
+        .map(|e| {
+            let label = employer_field_label(lang, &e.field);
+            match employer_rule_key(&e.code) {
+                Some(key) => {
+                    let field = label.map_or_else(|| esc(&e.field), |l| l.to_string());
+                    let text = t(lang, &key)
+                        .replace("{field}", &format!("<strong>{field}</strong>"))
+                        .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
+                        .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")));
+                    format!(
+                        "<li data-field=\"{name}\" data-code=\"{code}\">{text} <small class=\"mono\">({code_l} {code})</small></li>",
+                        name = esc(&e.field),
+                        code = esc(&e.code),
+                        code_l = t(lang, "ep.code"),
+                    )
+                }
+                None => format!(
+                    "<li data-field=\"{}\" data-code=\"{}\">{} <span lang=\"en\">{}</span></li>",
+                    esc(&e.field),
+                    esc(&e.code),
+                    t(lang, "error.other"),
+                    esc(&e.description)
+                ),
+            }
+        })
+        .collect();
+    format!("<div class=\"alert\" role=\"alert\" tabindex=\"-1\"><ul>{items}</ul></div>")
+}
+
+/// Every refusal code the employer pages' forms can produce (the filters,
+/// the live view, the remarks, access management): each has its four
+/// translations (a unit test checks).
+pub const EMPLOYER_ERROR_CODES: &[&str] = &[
+    "parameter.unknown",
+    "parameter.repeated",
+    "parameter.empty",
+    "period.order",
+    "period.tooLong",
+    "period",
+    "date.format",
+    "day.format",
+    "validity.value",
+    "remark.value",
+    "type.value",
+    "sort.value",
+    "after.format",
+    "after.exclusive",
+    "number.range",
+    "number.format",
+    "ssin.length",
+    "ssin.checksum",
+    "enterpriseNumber.checksum",
+    "declarationNumber.length",
+    "text.empty",
+    "text.tooLong",
+    "role.value",
+    "ssin.self",
+    "ssin.noRole",
+    "required",
+];
+
 pub(crate) fn service_error_page(c: &Ctx, state: &AppState, e: ServiceError) -> Response {
     match service_errors(&e) {
-        Some(errors) => page(c, state, status_of(&e), t(c.lang, "e.refused"), &error_list(c.lang, &errors)),
+        Some(errors) => page(c, state, status_of(&e), t(c.lang, "e.refused"), &employer_errors(c.lang, &errors)),
         None => unavailable(e),
     }
 }
 
 const EXPORT_LIMIT: usize = 100_000;
+
+/// The exported columns' headers (keys of the declaration pages' table), in order.
+const EXPORT_COLUMNS: [&str; 12] = [
+    "ep.col.receipt",
+    "ep.col.registration_date",
+    "ep.col.type",
+    "ep.col.person",
+    "ep.col.employer",
+    "ep.col.declaration",
+    "ep.col.channel",
+    "ep.col.created_at",
+    "ep.col.validity",
+    "ep.col.remarks",
+    "ep.col.worked_minutes",
+    "ep.col.pair_missing",
+];
 /// The consultation page counts up to this many rows.
 const COUNT_LIMIT: u64 = 10_000;
 
@@ -830,7 +981,7 @@ async fn export_rows(
     raw: Option<&str>,
 ) -> Result<(Vec<&'static str>, Vec<Vec<Cell>>), Response> {
     let (mut criteria, _) = criteria(state, raw).map_err(|errors| {
-        page(c, state, StatusCode::UNPROCESSABLE_ENTITY, t(c.lang, "e.refused"), &error_list(c.lang, &errors))
+        page(c, state, StatusCode::UNPROCESSABLE_ENTITY, t(c.lang, "e.refused"), &employer_errors(c.lang, &errors))
     })?;
     criteria.page_size = ciao_domain::search::MAX_PAGE_SIZE;
     criteria.page = 1;
@@ -849,43 +1000,37 @@ async fn export_rows(
         criteria.page += 1;
     }
     let worked = worked_for(state, c, &items).await.map_err(|e| service_error_page(c, state, e))?;
-    let headers = vec![
-        "receipt",
-        "registrationDate",
-        "type",
-        "person",
-        "employer",
-        "declaration",
-        "channel",
-        "createdAt",
-        "validity",
-        "remarks",
-        "workedMinutesThatDay",
-        "pairMissing",
-    ];
+    // Headers in the page's language (one key each in the declaration pages' table).
+    let headers = EXPORT_COLUMNS.iter().map(|k| t(c.lang, k)).collect();
+    let moment = |at: time::OffsetDateTime| {
+        let local = ciao_domain::clock::to_brussels(at);
+        Cell::Time(time::PrimitiveDateTime::new(local.date(), local.time()), ciao_domain::format_brussels(at))
+    };
     let rows = items
         .iter()
         .map(|r| {
             let w = find_worked(&worked, r);
             vec![
                 Cell::Number(r.id.get() as f64),
-                Cell::Text(ciao_domain::format_brussels(r.data.registration_date)),
+                moment(r.data.registration_date),
                 Cell::Text(r.data.kind.as_str().into()),
-                Cell::Text(match &r.data.person {
+                Cell::Code(match &r.data.person {
                     Person::Ssin(s) => s.as_str().into(),
                     Person::Limosa(l) => l.as_str().into(),
                 }),
-                Cell::Text(match &r.data.employer {
+                Cell::Code(match &r.data.employer {
                     ciao_domain::Employer::Enterprise(e) => e.as_str().into(),
                     ciao_domain::Employer::ForeignVat(v) => v.as_str().into(),
                 }),
                 Cell::Text(r.data.declaration.as_str().into()),
                 Cell::Text(r.data.channel.as_str().into()),
-                Cell::Text(ciao_domain::format_brussels(r.data.created_at)),
+                moment(r.data.created_at),
                 Cell::Text(r.validity.as_str().into()),
                 Cell::Text(r.remarks.iter().map(|m| m.code.as_str()).collect::<Vec<_>>().join(" ")),
                 w.map_or(Cell::Empty, |w| Cell::Number(minutes(w.worked) as f64)),
-                w.map_or(Cell::Empty, |w| Cell::Text(if w.missing.is_empty() { "no".into() } else { "yes".into() })),
+                w.map_or(Cell::Empty, |w| {
+                    Cell::Text(t(c.lang, if w.missing.is_empty() { "ep.no" } else { "ep.yes" }).into())
+                }),
             ]
         })
         .collect();
@@ -933,7 +1078,7 @@ async fn registration(
     RawQuery(raw): RawQuery,
     WebPath(id): WebPath<String>,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
+    let c = match ctx(&state, &headers, raw.as_deref(), &format!("/e/registrations/{}", urlencode(&id))).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -950,6 +1095,15 @@ async fn registration(
     };
     let r = match state.service.employer_registration(&c.user, &c.enterprise, id).await {
         Ok(r) => r,
+        Err(ServiceError::NotFound(_)) => {
+            let body = format!(
+                "<h1>{}</h1><div class=\"alert\" role=\"alert\"><p>{}</p></div><p><a href=\"/e/registrations\">{}</a></p>",
+                t(lang, "e.registration"),
+                t(lang, "ep.registration_unknown").replace("{n}", &id.to_string()),
+                t(lang, "e.nav.registrations"),
+            );
+            return page(&c, &state, StatusCode::NOT_FOUND, t(lang, "e.refused"), &body);
+        }
         Err(e) => return service_error_page(&c, &state, e),
     };
     let history: String = r
@@ -1052,12 +1206,26 @@ async fn on_site(
         errors.push(ciao_domain::FieldError::new("day", "day.format", "day is a date YYYY-MM-DD"));
     }
     let (Some(declaration), Some(day)) = (declaration, day) else {
-        let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.on_site"), error_list(lang, &errors));
+        let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.on_site"), employer_errors(lang, &errors));
         return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.on_site"), &body);
     };
     let site = match state.service.on_site(&c.user, &c.enterprise, &declaration, day).await {
         Ok(s) => s,
+        Err(ServiceError::NotFound(_)) => {
+            // Said so, in the page's language, with the form to correct it.
+            let body = format!(
+                "<h1>{}</h1><div class=\"alert\" role=\"alert\"><p>{}</p></div>{form}",
+                t(lang, "e.nav.on_site"),
+                t(lang, "ep.on_site_unknown").replace("{n}", &esc(declaration.as_str())),
+            );
+            return page(&c, &state, StatusCode::NOT_FOUND, t(lang, "e.nav.on_site"), &body);
+        }
         Err(e) => return service_error_page(&c, &state, e),
+    };
+    let outside = if site.in_chain {
+        String::new()
+    } else {
+        format!("<p class=\"note\" id=\"not-in-chain\">{}</p>", t(lang, "ep.on_site_not_in_chain"))
     };
     let rows: String = site
         .present
@@ -1087,7 +1255,7 @@ async fn on_site(
         .map(|(l, v)| format!("<tr><th scope=\"row\">{l}:00</th><td>{v}</td></tr>"))
         .collect();
     let body = format!(
-        "<h1>{title}</h1>{form}<h2>{now_l} ({n})</h2>\
+        "<h1>{title}</h1>{form}{outside}<h2>{now_l} ({n})</h2>\
          <div class=\"scroll\" tabindex=\"0\"><table><caption>{now_l}</caption><thead><tr><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th>\
          <th scope=\"col\">{since}</th><th scope=\"col\">{receipt}</th></tr></thead><tbody>{rows}</tbody></table></div>\
          <h2>{per_hour}</h2><div class=\"chart\">{chart}</div>\
@@ -1149,7 +1317,7 @@ async fn remarks(
                 "period",
                 "give two dates YYYY-MM-DD, at most 31 days apart, from before to",
             );
-            let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.remarks"), error_list(lang, &[e]));
+            let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.remarks"), employer_errors(lang, &[e]));
             return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.remarks"), &body);
         }
     };
@@ -1206,13 +1374,17 @@ async fn users_page(c: &Ctx, state: &AppState, notice: Option<String>, status: S
             let remove = if u.role == Role::AccessManager {
                 String::new()
             } else {
+                // The button names the role and the person (to a screen reader,
+                // after its visible text); the post asks to confirm first.
                 format!(
                     "<form method=\"post\" action=\"/e/users/remove\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"ssin\" value=\"{ssin}\">\
-                     <input type=\"hidden\" name=\"role\" value=\"{role}\"><button type=\"submit\" class=\"secondary\">{label}</button></form>",
+                     <input type=\"hidden\" name=\"role\" value=\"{role}\"><button type=\"submit\" class=\"secondary\">{label}<span class=\"sr\"> ({role_l}, {name})</span></button></form>",
                     csrf = c.csrf(state),
                     ssin = u.ssin.as_str(),
                     role = u.role.as_str(),
                     label = t(lang, "e.withdraw"),
+                    role_l = t(lang, &format!("e.role.{}", u.role.as_str())),
+                    name = esc(&u.name),
                 )
             };
             format!(
@@ -1280,7 +1452,7 @@ async fn users_post(
         && !matches!(e, ServiceError::Conflict(_))
     {
         return match service_errors(&e) {
-            Some(errors) => users_page(&c, &state, Some(error_list(lang, &errors)), status_of(&e)).await,
+            Some(errors) => users_page(&c, &state, Some(employer_errors(lang, &errors)), status_of(&e)).await,
             None => unavailable(e),
         };
     }
@@ -1295,7 +1467,7 @@ async fn users_post(
             users_page(&c, &state, Some(notice), StatusCode::OK).await
         }
         Err(e) => match service_errors(&e) {
-            Some(errors) => users_page(&c, &state, Some(error_list(lang, &errors)), status_of(&e)).await,
+            Some(errors) => users_page(&c, &state, Some(employer_errors(lang, &errors)), status_of(&e)).await,
             None => unavailable(e),
         },
     }
@@ -1316,13 +1488,63 @@ async fn users_remove(
         return r;
     }
     let text = |name: &str| form.get(name).unwrap_or_default();
+    // A first post asks to confirm, naming the person and the role; only the
+    // confirmed one withdraws.
+    if text("confirm") != "yes" {
+        return withdraw_confirmation(&c, &state, text("ssin"), text("role")).await;
+    }
     match state.service.withdraw_role(&c.user, &c.enterprise, text("ssin"), text("role")).await {
         Ok(()) => users_page(&c, &state, None, StatusCode::OK).await,
         Err(e) => match service_errors(&e) {
-            Some(errors) => users_page(&c, &state, Some(error_list(c.lang, &errors)), status_of(&e)).await,
+            Some(errors) => users_page(&c, &state, Some(employer_errors(c.lang, &errors)), status_of(&e)).await,
             None => unavailable(e),
         },
     }
+}
+
+/// "Withdraw the role R from P", in the page's language.
+fn withdraw_text(lang: Lang, name: &str, role: Role) -> String {
+    t(lang, "ep.withdraw_named")
+        .replace("{role}", t(lang, &format!("e.role.{}", role.as_str())))
+        .replace("{name}", name)
+}
+
+/// The second step of withdrawing a role: who and which role, to confirm or cancel.
+async fn withdraw_confirmation(c: &Ctx, state: &AppState, ssin: &str, role: &str) -> Response {
+    let lang = c.lang;
+    let list = match state.service.employer_users(&c.user, &c.enterprise).await {
+        Ok(l) => l,
+        Err(e) => return service_error_page(c, state, e),
+    };
+    let Some(u) = list
+        .iter()
+        .find(|u| u.ssin.as_str() == ssin.trim() && u.role.as_str() == role && u.role != Role::AccessManager)
+    else {
+        // Not (or no longer) a role of the enterprise: the service says so.
+        return match state.service.withdraw_role(&c.user, &c.enterprise, ssin, role).await {
+            Ok(()) => users_page(c, state, None, StatusCode::OK).await,
+            Err(e) => match service_errors(&e) {
+                Some(errors) => users_page(c, state, Some(employer_errors(lang, &errors)), status_of(&e)).await,
+                None => unavailable(e),
+            },
+        };
+    };
+    let question = withdraw_text(lang, &u.name, u.role);
+    let body = format!(
+        "<h1>{title}</h1><div class=\"note\" id=\"confirm-withdraw\"><p>{question}?</p><p>{hint}</p></div>\
+         <form method=\"post\" action=\"/e/users/remove\">{csrf}<input type=\"hidden\" name=\"ssin\" value=\"{ssin}\">\
+         <input type=\"hidden\" name=\"role\" value=\"{role}\"><input type=\"hidden\" name=\"confirm\" value=\"yes\">\
+         <button type=\"submit\">{confirm}</button> <a href=\"/e/users\">{cancel}</a></form>",
+        title = t(lang, "e.nav.users"),
+        question = esc(&question),
+        hint = t(lang, "ep.withdraw_hint"),
+        csrf = c.csrf(state),
+        ssin = u.ssin.as_str(),
+        role = u.role.as_str(),
+        confirm = t(lang, "ep.withdraw_confirm"),
+        cancel = t(lang, "ep.cancel"),
+    );
+    page(c, state, StatusCode::OK, t(lang, "e.nav.users"), &body)
 }
 
 async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
@@ -1361,4 +1583,32 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
         detail = t(lang, "e.detail"),
     );
     page(&c, &state, StatusCode::OK, t(lang, "e.nav.audit"), &body)
+}
+
+#[cfg(test)]
+mod employer_error_tests {
+    use super::*;
+
+    #[test]
+    fn every_employer_error_code_has_four_translations() {
+        for code in EMPLOYER_ERROR_CODES {
+            let key = employer_rule_key(code).unwrap_or_else(|| panic!("no translation for {code}"));
+            for lang in Lang::ALL {
+                let text = crate::i18n::lookup(lang, &key).unwrap_or_else(|| panic!("{key} has no {lang:?}"));
+                assert!(!text.trim().is_empty(), "{key} is empty in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_links_keep_the_query_but_lang() {
+        assert_eq!(
+            here("/e/on-site", Some("declaration=9SM&lang=fr&day=2026-01-02")),
+            "/e/on-site?declaration=9SM&day=2026-01-02"
+        );
+        assert_eq!(here("/e/users", Some("lang=de")), "/e/users");
+        let links = lang_links("/e/on-site?declaration=9SM");
+        assert!(links.contains("href=\"/e/on-site?declaration=9SM&amp;lang=fr\""), "{links}");
+        assert!(lang_links("/e/users").contains("href=\"/e/users?lang=nl\""));
+    }
 }

@@ -16,7 +16,7 @@ use ciao_service::worker::PasskeyAnswer;
 use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::t;
-use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
+use crate::worker::{B64_JS, FormData, brussels, service_errors, status_of};
 use crate::workplace::{WebForm, esc};
 
 pub fn router() -> Router<AppState> {
@@ -118,10 +118,13 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
             needs_js = t(lang, "e.passkey_needs_js"),
             unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
         ),
-        // The public URL is an IP address: no passkeys on this server.
-        Err(e) => {
-            format!("<p>{} <small lang=\"en\">({})</small></p>", t(lang, "e.passkeys_unavailable"), esc(&e.to_string()))
-        }
+        // The public URL is an IP address: no passkeys on this server. The
+        // user signs in with the authenticator app (employers have no PIN).
+        Err(_) => format!(
+            "<p id=\"pk-unavailable\">{} {}</p>",
+            t(lang, "e.passkeys_unavailable"),
+            t(lang, "ep.passkeys_unavailable_why")
+        ),
     };
     let sessions = match state.service.sessions(SessionKind::Employer, &c.cookie).await {
         Ok(s) => s.unwrap_or_default(),
@@ -199,7 +202,7 @@ async fn end_sessions(
     };
     match state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await {
         Err(ServiceError::NotFound(m)) => {
-            let errors = error_list(c.lang, &[crate::sessions_page::unknown_session(m)]);
+            let errors = crate::employer::employer_errors(c.lang, &[crate::sessions_page::unknown_session(m)]);
             security_page(&c, &state, Some(errors), StatusCode::NOT_FOUND).await
         }
         result => done(&c, &state, result.map(|_| ()), "/e/security?ended=1").await,
@@ -226,7 +229,9 @@ async fn done(c: &Ctx, state: &AppState, result: ciao_service::Result<()>, to: &
     match result {
         Ok(()) => Redirect::to(to).into_response(),
         Err(e) => match service_errors(&e) {
-            Some(errors) => security_page(c, state, Some(error_list(c.lang, &errors)), status_of(&e)).await,
+            Some(errors) => {
+                security_page(c, state, Some(crate::employer::employer_errors(c.lang, &errors)), status_of(&e)).await
+            }
             None => service_error_page(c, state, e),
         },
     }

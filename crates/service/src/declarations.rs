@@ -269,6 +269,12 @@ fn roles_of(d: &DeclarationDetails, enterprise: &EnterpriseNumber) -> Vec<Declar
 }
 
 /// The declaration as `enterprise` may see it; None when it has no role in it.
+/// The enterprise has a role in the declaration (declaring contractor,
+/// principal or subcontractor).
+pub(crate) fn in_chain_of(d: &DeclarationDetails, enterprise: &EnterpriseNumber) -> bool {
+    !roles_of(d, enterprise).is_empty()
+}
+
 fn view(d: DeclarationDetails, enterprise: &EnterpriseNumber) -> Option<EnterpriseDeclaration> {
     let roles = roles_of(&d, enterprise);
     if roles.is_empty() {
@@ -775,13 +781,16 @@ impl Service {
     }
 
     /// Closes the declaration on `end_date` (its declaring contractor only);
-    /// the subcontracts that would outlast it end on the same day.
+    /// the subcontracts that would outlast it end on the same day. Closing
+    /// cannot be undone from the pages and ends subcontracts: it must be
+    /// confirmed (`confirm`, a ticked checkbox, as [`ticked`] reads it).
     pub async fn close_declaration(
         &self,
         user: &EmployerUser,
         enterprise: &EnterpriseNumber,
         number: &DeclarationNumber,
         end_date: &str,
+        confirm: &str,
     ) -> Result<DeclarationDetails> {
         let d = self.declaration_to_change(user, enterprise, number).await?;
         if &d.declaration.declaring_contractor != enterprise {
@@ -789,7 +798,14 @@ impl Service {
         }
         let mut errors = Vec::new();
         let end = date(&mut errors, "end_date", end_date);
-        let Some(end) = end else {
+        if ticked(confirm) != Some(true) {
+            errors.push(field(
+                "confirm",
+                "confirm.required",
+                "tick the box to confirm the closing (it ends the subcontracts that run longer)".to_string(),
+            ));
+        }
+        let (Some(end), true) = (end, errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };
         if end < d.declaration.start_date {

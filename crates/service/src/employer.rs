@@ -89,6 +89,9 @@ pub struct OnSite {
     pub day: Date,
     /// The last IN of each person still IN (on the day), oldest first.
     pub present: Vec<Registration>,
+    /// The enterprise has a role in the declaration's chain (or the user
+    /// inspects): when not, only its own workers on the site are counted.
+    pub in_chain: bool,
     /// People present per local hour of the day.
     pub per_hour: Vec<u32>,
 }
@@ -828,6 +831,11 @@ impl Service {
         // its role in the declaration's chain lets it see.
         let inspector = user.has(enterprise, Role::Inspector);
         let scope = if inspector { Scope::All } else { Scope::Enterprise(enterprise.clone()) };
+        // An unknown declaration is said to be so, not shown as an empty site.
+        let Some(found) = self.store.declaration(declaration).await? else {
+            return Err(ServiceError::NotFound(format!("there is no declaration of works {declaration}")));
+        };
+        let in_chain = inspector || crate::declarations::in_chain_of(&found, enterprise);
         let from = ciao_domain::clock::brussels_start_of_day(day);
         let end = ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(day));
         let criteria = day_criteria(from, end - Duration::microseconds(1), None, Some(declaration.clone()));
@@ -864,7 +872,7 @@ impl Service {
             serde_json::json!({ "day": day.to_string(), "present": present.len() }),
         )
         .await?;
-        Ok(OnSite { declaration: declaration.clone(), day, present, per_hour })
+        Ok(OnSite { declaration: declaration.clone(), day, present, per_hour, in_chain })
     }
 
     /// Counts per remark code of the enterprise's registrations over a period.
@@ -930,6 +938,15 @@ impl Service {
             errors.push(e);
         }
         let role = role_of(&mut errors, role);
+        // An access manager already holds every right of the enterprise: a
+        // role for herself would only be a second, redundant row.
+        if ssin.as_ref() == Some(&user.ssin) {
+            errors.push(FieldError::new(
+                "ssin",
+                "ssin.self",
+                "you are an access manager of the enterprise already: give a role to someone else",
+            ));
+        }
         let (Some(ssin), Some(role), true) = (ssin, role, errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };

@@ -1,0 +1,143 @@
+//! The employer pages after the browser review, on SQLite and PostgreSQL:
+//! language links that keep the page (also after a refused post), the
+//! exports as Belgian Excel reads them, errors in the page's language
+//! naming the form's own fields, the security page without a PIN, the
+//! closing of a declaration and the withdrawal of a role confirmed first,
+//! no role for oneself, an unknown declaration on the live view said so,
+//! and "u/uw" throughout the Dutch pages.
+
+mod common;
+
+use ciao_domain::channel::Role;
+use ciao_domain::{EnterpriseNumber, Ssin};
+use common::web::{WebClient, csrf, enrol_employer};
+use common::{Backend, TestApp, item, operator, seed, ssin};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn employer_pages(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let manager = ssin(700_101_001);
+    app.service
+        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
+        .await
+        .unwrap();
+    let r1 = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let mut b = WebClient::new(&app);
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+    let today = common::today().to_string();
+
+    // B4/U4: the language links lead to the page's GET address with its own query.
+    let page = b.get(&format!("/e/on-site?declaration={}&day={today}&lang=en", w.d1)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let link = format!("href=\"/e/on-site?declaration={}&amp;day={today}&amp;lang=fr\"", w.d1);
+    assert!(page.body.contains(&link), "{}", page.body);
+    assert!(!page.body.contains("href=\"?lang="), "no relative language link: {}", page.body);
+    let page =
+        b.get(&format!("/e/registrations?type=IN&registrationDateFrom={today}&registrationDateTo={today}")).await;
+    assert!(page.body.contains("href=\"/e/registrations?type=IN&amp;registrationDateFrom="), "{}", page.body);
+    // After a refused post, the links lead to the declaration's page, which answers a GET.
+    let token = csrf(&b.get(&format!("/e/declarations/{}", w.d1)).await.body);
+    let page = b
+        .post(
+            &format!("/e/declarations/{}/subcontractors", w.d1),
+            &[("csrf", &token), ("enterprise_number", "123"), ("parent", &w.e1), ("from", &today)],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    let fr = format!("/e/declarations/{}?lang=fr", w.d1);
+    assert!(page.body.contains(&format!("href=\"{fr}\"")), "{}", page.body);
+    let page = b.get(&fr).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<html lang=\"fr\">"));
+    let page = b.get(&format!("/e/registrations/{r1}")).await;
+    assert!(page.body.contains(&format!("href=\"/e/registrations/{r1}?lang=de\"")), "{}", page.body);
+
+    // T1: a filter error in the page's language, naming the form's fields.
+    let page = b.get("/e/registrations?registrationDateFrom=2026-01-10&registrationDateTo=2026-01-05").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("<strong>Au</strong> ne peut pas précéder <strong>Du</strong>"), "{}", page.body);
+    assert!(!page.body.contains("comes after"), "{}", page.body);
+    let page = b.get("/e/registrations?registrationDateFrom=2026-01-01&registrationDateTo=2026-03-01").await;
+    assert!(page.body.contains("au plus 31 jours"), "{}", page.body);
+    let page = b.get("/e/registrations/999999").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Il n'y a pas d'enregistrement 999999"), "{}", page.body);
+    let page = b.get("/e/remarks?from=2026-02-10&to=2026-01-01").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("<strong>Du</strong> pas après <strong>Au</strong>"), "{}", page.body);
+
+    // U9/T8: the exports as Belgian Excel reads them, headers in the page's language.
+    let page = b.get(&format!("/e/registrations.csv?registrationDateFrom={today}&registrationDateTo={today}")).await;
+    assert_eq!(page.status, 200);
+    let text = String::from_utf8(page.bytes.clone()).unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("Numéro d'accusé;Moment (Bruxelles);Type;Personne;Employeur"), "{text}");
+    assert!(lines[1].starts_with(&format!("{r1};")), "{text}");
+    assert!(lines[1].contains(&format!(";\"=\"\"{}\"\"\";", w.e1)), "the employer keeps its leading 0: {text}");
+    let page = b.get(&format!("/e/registrations.xlsx?registrationDateFrom={today}&registrationDateTo={today}")).await;
+    let rows = ciao_http::export::read_xlsx_rows(&page.bytes).unwrap();
+    assert_eq!(rows[0][0], "Numéro d'accusé");
+    assert_eq!(rows[1][4], w.e1, "text, with its 0");
+    let serial: f64 = rows[1][1].parse().expect("the time is a number (an Excel date), not text");
+    let days = (common::today() - time::macros::date!(1899 - 12 - 30)).whole_days() as f64;
+    assert!(serial >= days && serial < days + 1.0, "{serial} is today in Brussels ({days})");
+
+    // T7: no passkeys on an IP address: the page speaks of the authenticator app, not a PIN.
+    let page = b.get("/e/security").await;
+    assert!(page.body.contains("id=\"pk-unavailable\""), "{}", page.body);
+    assert!(page.body.contains("application d'authentification") && !page.body.contains("PIN"), "{}", page.body);
+    assert!(!page.body.contains("<small lang=\"en\">"), "no English detail: {}", page.body);
+
+    // U3: an unknown declaration on the live view is said so; one outside the chain too.
+    let page = b.get("/e/on-site?declaration=9SMZZZ9999999").await;
+    assert_eq!(page.status, 404, "{}", page.body);
+    assert!(page.body.contains("Il n'existe pas de déclaration de travaux 9SMZZZ9999999"), "{}", page.body);
+    let page = b.get(&format!("/e/on-site?declaration={}", w.d2)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"not-in-chain\""), "{}", page.body);
+    let page = b.get(&format!("/e/on-site?declaration={}", w.d1)).await;
+    assert!(!page.body.contains("id=\"not-in-chain\""), "{}", page.body);
+
+    // U6: no role for oneself; a withdrawal names person and role and is confirmed first.
+    b.get("/e/users?lang=en").await;
+    let token = csrf(&b.get("/e/users").await.body);
+    let page =
+        b.post("/e/users", &[("csrf", &token), ("ssin", &manager), ("name", "Anna"), ("role", "consultant")]).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("data-code=\"ssin.self\"") && !page.body.contains("id=\"invitation\""), "{}", page.body);
+    let users = app.service.store().enterprise_users(&e1).await.unwrap();
+    assert_eq!(users.len(), 1, "no second row for the manager: {users:?}");
+    let carl = ssin(660_303_003);
+    let page = b
+        .post("/e/users", &[("csrf", &token), ("ssin", &carl), ("name", "Carl Consultant"), ("role", "consultant")])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Withdraw role<span class=\"sr\"> (consultant, Carl Consultant)</span>"),
+        "{}",
+        page.body
+    );
+    let page = b.post("/e/users/remove", &[("csrf", &token), ("ssin", &carl), ("role", "consultant")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"confirm-withdraw\""), "{}", page.body);
+    assert_eq!(app.service.store().enterprise_users(&e1).await.unwrap().len(), 2, "not withdrawn yet");
+    let page = b
+        .post("/e/users/remove", &[("csrf", &token), ("ssin", &carl), ("role", "consultant"), ("confirm", "yes")])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(app.service.store().enterprise_users(&e1).await.unwrap().len(), 1, "withdrawn");
+
+    // T4: "u/uw" on the Dutch employer pages of this family.
+    let page = b.get("/e/channel?lang=nl").await;
+    assert!(page.body.contains("uw onderneming"), "{}", page.body);
+    for je in [" je ", ">Je ", " jouw "] {
+        assert!(!page.body.contains(je), "{je:?} on /e/channel: {}", page.body);
+    }
+
+    app.finish().await;
+}
+
+both_backends!(employer_pages_t, employer_pages);
