@@ -281,31 +281,62 @@ async fn pin_rules_and_lock(backend: Backend) {
         assert_eq!(page.status, 422, "{pin}");
         assert!(page.body.contains(rule), "{pin}: {}", page.body);
     }
+    // Each rule said in the page's language, the rule itself.
+    for (pin, lang, rule) in [
+        ("123456", "nl", "Een pincode mag geen oplopende of aflopende reeks zijn"),
+        ("111111", "fr", "Un code PIN ne peut pas répéter un seul chiffre"),
+        ("12345", "de", "Eine PIN hat mindestens 6 Ziffern."),
+        ("12a456", "en", "A PIN contains only the digits 0 to 9."),
+    ] {
+        let page = phone
+            .post(&format!("/w/activate/pin?lang={lang}"), &[("ticket", &ticket), ("pin", pin), ("pin2", pin)])
+            .await;
+        assert_eq!(page.status, 422, "{pin}");
+        assert!(page.body.contains(rule), "{pin}: {}", page.body);
+        assert!(lang == "en" || !page.body.contains("a PIN "), "no English rule: {}", page.body);
+    }
     let page = phone.post("/w/activate/pin", &[("ticket", &ticket), ("pin", "482915"), ("pin2", "482915")]).await;
     assert_eq!(page.status, 303);
     phone.cookies.clear();
     // A forged ticket is refused.
     let page = phone.post("/w/activate/pin", &[("ticket", "eHh4.eHh4"), ("pin", "482915"), ("pin2", "482915")]).await;
     assert_eq!(page.status, 422);
-    // Wrong PINs: counted, then locked; the right PIN does not open a locked door.
-    for left in (1..5).rev() {
-        let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
-        assert_eq!(page.status, 422);
-        assert!(page.body.contains(&format!("{left} attempts left")), "{}", page.body);
+    // Wrong PINs: then locked; the right PIN does not open a locked door. An
+    // SSIN without a PIN gets exactly the same answers, lock included: the
+    // page tells no one which SSINs have set up phone sign-in.
+    let unknown = ssin(700_101_002);
+    let answer = |body: &str, who: &str| body.replace(who, "SSIN");
+    for _ in 1..5 {
+        let real = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
+        let fake = phone.post("/w/sign-in", &[("ssin", &unknown), ("pin", "000001")]).await;
+        assert_eq!((real.status, fake.status), (422, 422));
+        assert!(real.body.contains("The national register number or the PIN is wrong."), "{}", real.body);
+        assert!(!real.body.contains("attempts"), "no count of attempts left: {}", real.body);
+        assert_eq!(answer(&real.body, &w.worker), answer(&fake.body, &unknown), "the same page");
     }
-    let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
-    assert_eq!(page.status, 403);
-    assert!(page.body.contains("locked"), "{}", page.body);
+    let real = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
+    let fake = phone.post("/w/sign-in", &[("ssin", &unknown), ("pin", "000001")]).await;
+    assert_eq!((real.status, fake.status), (403, 403));
+    assert!(real.body.contains("locked for 15 minutes"), "{}", real.body);
+    assert_eq!(answer(&real.body, &w.worker), answer(&fake.body, &unknown), "the same lock");
     let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "482915")]).await;
     assert_eq!(page.status, 403, "locked: {}", page.body);
-    // An unknown person gets the same answer as a wrong PIN.
-    let page = phone.post("/w/sign-in", &[("ssin", &ssin(700_101_002)), ("pin", "482915")]).await;
-    assert_eq!(page.status, 422);
-    assert!(page.body.contains("the SSIN or the PIN is wrong"), "{}", page.body);
-    // A malformed SSIN names the field.
+    let page = phone.post("/w/sign-in", &[("ssin", &unknown), ("pin", "482915")]).await;
+    assert_eq!(page.status, 403, "locked too: {}", page.body);
+    // In Dutch, the rule in Dutch, without an English tail.
+    let page = phone.post("/w/sign-in?lang=nl", &[("ssin", &ssin(700_101_003)), ("pin", "000001")]).await;
+    assert!(page.body.contains("Het rijksregisternummer of de pincode is fout."), "{}", page.body);
+    assert!(!page.body.contains("is wrong"), "{}", page.body);
+    // The refused SSIN is kept, and tied to the message.
+    assert!(page.body.contains(&format!("value=\"{}\"", ssin(700_101_003))), "{}", page.body);
+    assert!(page.body.contains("aria-invalid=\"true\" aria-describedby=\"err-pin\""), "{}", page.body);
+    // A malformed SSIN names the field and the rule, in the page's language.
     let page = phone.post("/w/sign-in", &[("ssin", "12"), ("pin", "482915")]).await;
     assert_eq!(page.status, 422);
-    assert!(page.body.contains("national register number is not valid"), "{}", page.body);
+    assert!(page.body.contains("A national register number has 11 digits."), "{}", page.body);
+    let page = phone.post("/w/sign-in?lang=fr", &[("ssin", "12"), ("pin", "482915")]).await;
+    assert!(page.body.contains("Un numéro de registre national a 11 chiffres."), "{}", page.body);
+    assert!(page.body.contains("aria-describedby=\"err-ssin ssin-hint\""), "{}", page.body);
     app.finish().await;
 }
 both_backends!(pin_rules_and_lock_t, pin_rules_and_lock);
@@ -397,7 +428,7 @@ async fn choices_numbers_and_throttle(backend: Backend) {
     assert_eq!((page.status, page.location.as_deref()), (303, Some(here.as_str())));
     let page = phone.get("/w/go?declaration=NOT-A-NUMBER").await;
     assert_eq!(page.status, 422);
-    assert!(page.body.contains("not a valid declaration of works number"), "{}", page.body);
+    assert!(page.body.contains("A declaration number uses only A-H, J-N, P-Z and 0-9"), "{}", page.body);
     let page = phone.get("/w/go?declaration=2B2004TR6WTTB").await;
     assert!(page.status == 422 || page.status == 404, "{}", page.status);
 
@@ -408,7 +439,7 @@ async fn choices_numbers_and_throttle(backend: Backend) {
     let key = input(&page.body, "key");
     let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("key", &key)]).await;
     assert_eq!(page.status, 422, "no employer chosen");
-    assert!(page.body.contains("Choose your employer"), "{}", page.body);
+    assert!(page.body.contains("Choose your employer or give its enterprise number."), "{}", page.body);
     let page = phone.get(&here).await;
     let key = input(&page.body, "key");
     let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e3), ("key", &key)]).await;
@@ -472,13 +503,10 @@ async fn the_position_is_read_or_refused(backend: Backend) {
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
     let cases: [Case; 6] = [
         (&[("lat", "abc"), ("lon", "abc")], &["<code>latitude</code>", "<code>longitude</code>", "is not a number"]),
-        (
-            &[("lat", "50.8466"), ("lon", "4.3528"), ("acc", "abc")],
-            &["<code>accuracy</code>", "accuracy is not a number"],
-        ),
-        (&[("lat", "NaN"), ("lon", "4.3528")], &["<code>latitude</code>", "latitude is not a number"]),
-        (&[("acc", "10")], &["<code>accuracy</code>", "send it with latitude and longitude"]),
-        (&[("lat", "50.8466")], &["<code>longitude</code>", "give both latitude and longitude"]),
+        (&[("lat", "50.8466"), ("lon", "4.3528"), ("acc", "abc")], &["<code>accuracy</code> is not a number"]),
+        (&[("lat", "NaN"), ("lon", "4.3528")], &["<code>latitude</code> is not a number"]),
+        (&[("acc", "10")], &["<code>accuracy</code> is missing or stands alone"]),
+        (&[("lat", "50.8466")], &["<code>longitude</code> is missing or stands alone"]),
         (&[("lat", "91"), ("lon", "4.3528")], &["<code>latitude</code>", "out of range"]),
     ];
     for (position, texts) in cases {

@@ -85,7 +85,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Nummer van de aangifte van werken",
             "Numéro de la déclaration de travaux",
-            "Nummer der Bauarbeitenmeldung",
+            "Nummer der Arbeitsmeldung",
             "Declaration of works number",
         ],
     ),
@@ -102,9 +102,9 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "scan_instruction",
         [
-            "Scan deze QR-code met je smartphone bij aankomst (IN) en bij vertrek (UIT), ook voor en na een pauze.",
+            "Scan deze QR-code met je smartphone bij aankomst (IN) en bij vertrek (OUT), ook voor en na een pauze.",
             "Scannez ce code QR avec votre smartphone à l'arrivée (IN) et au départ (OUT), aussi avant et après une pause.",
-            "Scannen Sie diesen QR-Code mit Ihrem Smartphone bei Ankunft (IN) und Abfahrt (OUT), auch vor und nach einer Pause.",
+            "Scannen Sie diesen QR-Code mit Ihrem Smartphone beim Ankommen (IN) und beim Verlassen (OUT), auch vor und nach einer Pause.",
             "Scan this QR code with your phone when you arrive (IN) and when you leave (OUT), also before and after a break.",
         ],
     ),
@@ -122,7 +122,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Geen QR-code? Open deze link of geef het nummer van de aangifte in:",
             "Pas de code QR ? Ouvrez ce lien ou introduisez le numéro de la déclaration :",
-            "Kein QR-Code? Öffnen Sie diesen Link oder geben Sie die Nummer der Meldung ein:",
+            "Kein QR-Code? Öffnen Sie diesen Link oder geben Sie die Nummer der Arbeitsmeldung ein:",
             "No QR code? Open this link or enter the declaration number:",
         ],
     ),
@@ -152,7 +152,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Registreren zonder QR-code: geef het nummer van de aangifte van werken in",
             "S'enregistrer sans code QR : introduisez le numéro de la déclaration de travaux",
-            "Ohne QR-Code registrieren: Geben Sie die Nummer der Bauarbeitenmeldung ein",
+            "Ohne QR-Code registrieren: Geben Sie die Nummer der Arbeitsmeldung ein",
             "Registering without the QR code: enter the declaration of works number",
         ],
     ),
@@ -161,7 +161,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "13 tekens, zoals op de affiche of de aangifte: 1Y1003SQ5VSSZ",
             "13 caractères, comme sur l'affiche ou la déclaration : 1Y1003SQ5VSSZ",
-            "13 Zeichen, wie auf dem Aushang oder der Meldung: 1Y1003SQ5VSSZ",
+            "13 Zeichen, wie auf dem Aushang oder der Arbeitsmeldung: 1Y1003SQ5VSSZ",
             "13 characters, as on the poster or the declaration: 1Y1003SQ5VSSZ",
         ],
     ),
@@ -193,6 +193,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "S'identifier avec une clé d'accès",
             "Mit einem Passkey anmelden",
             "Sign in with a passkey",
+        ],
+    ),
+    (
+        "pin_sign_in",
+        [
+            "Meld je aan met je pincode",
+            "Identifiez-vous avec votre code PIN",
+            "Melden Sie sich mit Ihrer PIN an",
+            "Sign in with your PIN",
         ],
     ),
     (
@@ -281,6 +290,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "This phone cannot use a passkey: choose a PIN.",
         ],
     ),
+    ("choose_pin_only", ["Kies een pincode", "Choisissez un code PIN", "Wählen Sie eine PIN", "Choose a PIN"]),
     ("choose_pin", ["Of kies een pincode", "Ou choisissez un code PIN", "Oder wählen Sie eine PIN", "Or choose a PIN"]),
     (
         "pin_rules",
@@ -309,7 +319,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "state_out_since",
         [
-            "Je bent UIT sinds {time}",
+            "Je bent OUT sinds {time}",
             "Vous êtes OUT depuis {time}",
             "Sie sind OUT seit {time}",
             "You are OUT since {time}",
@@ -318,7 +328,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "state_none",
         [
-            "Vandaag nog geen registratie hier: je bent UIT.",
+            "Vandaag nog geen registratie hier: je bent OUT.",
             "Pas encore d'enregistrement ici aujourd'hui : vous êtes OUT.",
             "Heute noch keine Registrierung hier: Sie sind OUT.",
             "No registration here today yet: you are OUT.",
@@ -327,14 +337,14 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "breaks",
         [
-            "Pauze? Registreer UIT bij het begin en IN wanneer je terugkomt.",
+            "Pauze? Registreer OUT bij het begin en IN wanneer je terugkomt.",
             "Une pause ? Enregistrez OUT au début et IN à votre retour.",
             "Pause? Registrieren Sie OUT zu Beginn und IN, wenn Sie zurückkommen.",
             "A break? Register OUT when it starts and IN when you come back.",
         ],
     ),
     ("button.IN", ["IN registreren", "Enregistrer IN", "IN registrieren", "Register IN"]),
-    ("button.OUT", ["UIT registreren", "Enregistrer OUT", "OUT registrieren", "Register OUT"]),
+    ("button.OUT", ["OUT registreren", "Enregistrer OUT", "OUT registrieren", "Register OUT"]),
     ("employer", ["Je werkgever hier", "Votre employeur ici", "Ihr Arbeitgeber hier", "Your employer here"]),
     (
         "employer_number",
@@ -389,9 +399,9 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "validity.pending",
         [
-            "pending: wordt nog gecontroleerd",
-            "pending : en cours de contrôle",
-            "pending: wird noch geprüft",
+            "in behandeling: wordt nog gecontroleerd",
+            "en attente : en cours de contrôle",
+            "ausstehend: wird noch geprüft",
             "pending: being checked",
         ],
     ),
@@ -435,7 +445,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("remarks", ["Opmerkingen", "Remarques", "Bemerkungen", "Remarks"]),
     ("time", ["Tijdstip", "Heure", "Zeitpunkt", "Time"]),
     ("type", ["Type", "Type", "Art", "Type"]),
-    ("declaration", ["Aangifte", "Déclaration", "Meldung", "Declaration"]),
+    ("declaration", ["Aangifte", "Déclaration", "Arbeitsmeldung", "Declaration"]),
     (
         "display_title",
         [
@@ -590,7 +600,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Dit is geen geldig nummer van een aangifte van werken.",
             "Ce n'est pas un numéro de déclaration de travaux valide.",
-            "Dies ist keine gültige Nummer einer Bauarbeitenmeldung.",
+            "Dies ist keine gültige Nummer einer Arbeitsmeldung.",
             "This is not a valid declaration of works number.",
         ],
     ),
@@ -712,7 +722,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Deze aangifte van werken bestaat niet",
             "Cette déclaration de travaux n'existe pas",
-            "Diese Bauarbeitenmeldung existiert nicht",
+            "Diese Arbeitsmeldung existiert nicht",
             "This declaration of works does not exist",
         ],
     ),
@@ -721,7 +731,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "De aangifte van werken loopt niet op die dag",
             "La déclaration de travaux ne court pas ce jour-là",
-            "Die Bauarbeitenmeldung läuft an diesem Tag nicht",
+            "Die Arbeitsmeldung läuft an diesem Tag nicht",
             "The declaration of works does not run that day",
         ],
     ),
@@ -730,7 +740,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Je werkgever staat niet in de aangifte (aannemer of onderaannemer)",
             "Votre employeur n'est pas dans la déclaration (entrepreneur ou sous-traitant)",
-            "Ihr Arbeitgeber steht nicht in der Meldung (Unternehmer oder Subunternehmer)",
+            "Ihr Arbeitgeber steht nicht in der Arbeitsmeldung (Unternehmer oder Subunternehmer)",
             "Your employer is not in the declaration (contractor or subcontractor)",
         ],
     ),
@@ -781,12 +791,12 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     (
         "remark.OUT_WITHOUT_IN",
-        ["UIT zonder voorafgaande IN", "OUT sans IN préalable", "OUT ohne vorheriges IN", "OUT without a preceding IN"],
+        ["OUT zonder voorafgaande IN", "OUT sans IN préalable", "OUT ohne vorheriges IN", "OUT without a preceding IN"],
     ),
     (
         "remark.IN_WHILE_ALREADY_IN",
         [
-            "IN terwijl je al IN was (UIT ontbreekt)",
+            "IN terwijl je al IN was (OUT ontbreekt)",
             "IN alors que vous étiez déjà IN (OUT manquant)",
             "IN, obwohl Sie schon IN waren (OUT fehlt)",
             "IN while already IN (missing OUT)",
@@ -795,7 +805,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "remark.DAY_LEFT_OPEN",
         [
-            "IN zonder UIT tegen het einde van de dag",
+            "IN zonder OUT tegen het einde van de dag",
             "IN sans OUT à la fin de la journée",
             "IN ohne OUT bis zum Ende des Tages",
             "IN without OUT by the end of the day",
@@ -989,7 +999,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("e.name", ["Naam", "Nom", "Name", "Name"]),
     (
         "e.nav.declarations",
-        ["Aangiften van werken", "Déclarations de travaux", "Bauarbeitenmeldungen", "Declarations of works"],
+        ["Aangiften van werken", "Déclarations de travaux", "Arbeitsmeldungen", "Declarations of works"],
     ),
     ("e.nav.channel", ["REST-kanaal (Chaman)", "Canal REST (Chaman)", "REST-Kanal (Chaman)", "REST channel (Chaman)"]),
     ("e.nav.audit", ["Auditlog", "Journal d'audit", "Audit-Protokoll", "Audit log"]),
@@ -1027,7 +1037,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("e.pagination", ["Pagina's", "Pages", "Seiten", "Pages"]),
     (
         "e.pair_missing",
-        ["IN/UIT-paar onvolledig", "paire IN/OUT incomplète", "IN/OUT-Paar unvollständig", "IN/OUT pair incomplete"],
+        ["IN/OUT-paar onvolledig", "paire IN/OUT incomplète", "IN/OUT-Paar unvollständig", "IN/OUT pair incomplete"],
     ),
     ("e.password", ["Wachtwoord", "Mot de passe", "Passwort", "Password"]),
     ("e.password_repeat", ["Wachtwoord nog eens", "Mot de passe à nouveau", "Passwort wiederholen", "Password again"]),
@@ -1051,7 +1061,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Aantal registraties per opmerking: klik op een aantal om de registraties te zien en je Dimona of je aangifte te corrigeren.",
             "Nombre d'enregistrements par remarque : cliquez sur un nombre pour voir les enregistrements et corriger votre Dimona ou votre déclaration.",
-            "Anzahl Registrierungen pro Bemerkung: Klicken Sie auf eine Zahl, um die Registrierungen zu sehen und Ihre Dimona oder Ihre Meldung zu korrigieren.",
+            "Anzahl Registrierungen pro Bemerkung: Klicken Sie auf eine Zahl, um die Registrierungen zu sehen und Ihre Dimona oder Ihre Arbeitsmeldung zu korrigieren.",
             "Registrations per remark: click a count to see them and fix your Dimona or your declaration.",
         ],
     ),
@@ -1453,13 +1463,341 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
 /// The tables: this module's, and those of the page modules that keep
 /// their own texts beside them.
 fn tables() -> impl Iterator<Item = &'static [(&'static str, [&'static str; 4])]> {
-    [TEXTS, crate::channel_pages::TEXTS, crate::declaration_pages::TEXTS, crate::home::TEXTS].into_iter()
+    [TEXTS, WORKER_TEXTS, crate::channel_pages::TEXTS, crate::declaration_pages::TEXTS, crate::home::TEXTS].into_iter()
 }
 
 /// Every key of the tables (for tests).
 pub fn keys() -> impl Iterator<Item = &'static str> {
     tables().flat_map(|t| t.iter()).map(|(k, _)| *k)
 }
+
+/// The worker's pages: their notices, and the rules their refusals name,
+/// keyed by the refusal's code (`error.{code}`; `w.` for the worker's own
+/// wording of a text the employer pages say with "u").
+pub(crate) const WORKER_TEXTS: &[(&str, [&str; 4])] = &[
+    ("yesterday", ["gisteren", "hier", "gestern", "yesterday"]),
+    (
+        "elsewhere_in",
+        [
+            "Je bent nog IN op {site} sinds {time}.",
+            "Vous êtes encore IN sur {site} depuis {time}.",
+            "Sie sind noch IN auf {site} seit {time}.",
+            "You are still IN at {site} since {time}.",
+        ],
+    ),
+    (
+        "elsewhere_hint",
+        [
+            "Ben je daar weg? Registreer daar eerst OUT: een IN hier terwijl je daar IN bent, is ongeldig.",
+            "Vous en êtes parti ? Enregistrez d'abord OUT là-bas : un IN ici pendant que vous y êtes IN n'est pas valide.",
+            "Haben Sie ihn verlassen? Registrieren Sie dort zuerst OUT: Ein IN hier, während Sie dort IN sind, ist ungültig.",
+            "Have you left it? Register OUT there first: an IN here while you are IN there is invalid.",
+        ],
+    ),
+    (
+        "button.OUT_at",
+        [
+            "OUT registreren op {site}",
+            "Enregistrer OUT sur {site}",
+            "OUT auf {site} registrieren",
+            "Register OUT at {site}",
+        ],
+    ),
+    ("continue_to", ["Verder naar {site}", "Continuer vers {site}", "Weiter zu {site}", "Continue to {site}"]),
+    (
+        "notice.not_started",
+        [
+            "Deze aangifte begint pas op {date}: een registratie vandaag is ongeldig.",
+            "Cette déclaration ne commence que le {date} : un enregistrement aujourd'hui n'est pas valide.",
+            "Diese Arbeitsmeldung beginnt erst am {date}: Eine Registrierung heute ist ungültig.",
+            "This declaration only starts on {date}: a registration today is invalid.",
+        ],
+    ),
+    (
+        "notice.ended",
+        [
+            "Deze aangifte is afgelopen op {date}: een registratie vandaag is ongeldig.",
+            "Cette déclaration a pris fin le {date} : un enregistrement aujourd'hui n'est pas valide.",
+            "Diese Arbeitsmeldung endete am {date}: Eine Registrierung heute ist ungültig.",
+            "This declaration ended on {date}: a registration today is invalid.",
+        ],
+    ),
+    (
+        "notice.not_subject",
+        [
+            "Deze werkplaats valt niet onder de registratieplicht: hier hoef je je aanwezigheid niet te registreren.",
+            "Ce lieu de travail n'est pas soumis à l'enregistrement des présences : vous ne devez pas vous y enregistrer.",
+            "Dieser Arbeitsplatz unterliegt nicht der Registrierungspflicht: Hier müssen Sie Ihre Anwesenheit nicht registrieren.",
+            "This workplace is not subject to registration of presences: you need not register here.",
+        ],
+    ),
+    (
+        "notice.employer_not_in_chain",
+        [
+            "Je gekende werkgever staat niet in deze aangifte (als aannemer of onderaannemer): een registratie voor hem is ongeldig. Kies hieronder een andere werkgever of geef het ondernemingsnummer van de werkgever voor wie je hier werkt.",
+            "Votre employeur connu ne figure pas dans cette déclaration (comme entrepreneur ou sous-traitant) : un enregistrement pour lui n'est pas valide. Choisissez ci-dessous un autre employeur ou indiquez le numéro d'entreprise de l'employeur pour qui vous travaillez ici.",
+            "Ihr bekannter Arbeitgeber steht nicht in dieser Arbeitsmeldung (als Unternehmer oder Subunternehmer): Eine Registrierung für ihn ist ungültig. Wählen Sie unten einen anderen Arbeitgeber oder geben Sie die Unternehmensnummer des Arbeitgebers an, für den Sie hier arbeiten.",
+            "Your known employer is not in this declaration (as contractor or subcontractor): a registration for them is invalid. Choose another employer below, or give the enterprise number of the employer you work for here.",
+        ],
+    ),
+    ("employer_other", ["Een andere werkgever", "Un autre employeur", "Ein anderer Arbeitgeber", "Another employer"]),
+    (
+        "forgot_pin",
+        [
+            "Pincode vergeten of een nieuwe telefoon? Vraag je werkgever een nieuwe activeringscode en geef die hieronder in.",
+            "Code PIN oublié ou nouveau téléphone ? Demandez un nouveau code d'activation à votre employeur et introduisez-le ci-dessous.",
+            "PIN vergessen oder neues Telefon? Bitten Sie Ihren Arbeitgeber um einen neuen Aktivierungscode und geben Sie ihn unten ein.",
+            "Forgot your PIN or changed phone? Ask your employer for a new activation code and enter it below.",
+        ],
+    ),
+    (
+        "w.sessions_title",
+        ["Waar je aangemeld bent", "Où vous êtes connecté", "Wo Sie angemeldet sind", "Where you are signed in"],
+    ),
+    (
+        "w.sessions_intro",
+        [
+            "Elke telefoon of browser waarmee je je aanmeldde. Meld af wat je niet herkent of niet meer gebruikt: daar moet je je dan opnieuw aanmelden.",
+            "Chaque téléphone ou navigateur avec lequel vous vous êtes connecté. Déconnectez ce que vous ne reconnaissez pas ou n'utilisez plus : il faudra s'y reconnecter.",
+            "Jedes Telefon und jeder Browser, mit dem Sie sich angemeldet haben. Melden Sie ab, was Sie nicht erkennen oder nicht mehr benutzen: dort ist dann eine neue Anmeldung nötig.",
+            "Every phone or browser you signed in with. Sign out what you do not recognise or no longer use: it will have to sign in again.",
+        ],
+    ),
+    (
+        "w.error.session.unknown",
+        [
+            "Dit is geen van je sessies, of ze is al afgemeld: er werd niets afgemeld.",
+            "Ce n'est pas une de vos sessions, ou elle est déjà déconnectée : rien n'a été déconnecté.",
+            "Dies ist keine Ihrer Sitzungen, oder sie ist bereits abgemeldet: Es wurde nichts abgemeldet.",
+            "This is not one of your sessions, or it has ended already: nothing was signed out.",
+        ],
+    ),
+    (
+        "w.error.session.others",
+        [
+            "Alle andere afmelden vraag je met de knop op deze pagina ({field}=1): er werd niets afgemeld.",
+            "Déconnecter tous les autres se demande avec le bouton de cette page ({field}=1) : rien n'a été déconnecté.",
+            "Alle anderen abmelden fordern Sie mit der Schaltfläche auf dieser Seite an ({field}=1): Es wurde nichts abgemeldet.",
+            "Signing out all the others is asked with the button on this page ({field}=1): nothing was signed out.",
+        ],
+    ),
+    (
+        "w.error.session.request",
+        [
+            "Kies welke sessie je afmeldt, of meld alle andere af: er werd niets afgemeld.",
+            "Choisissez la session à déconnecter, ou déconnectez toutes les autres : rien n'a été déconnecté.",
+            "Wählen Sie, welche Sitzung Sie abmelden, oder melden Sie alle anderen ab: Es wurde nichts abgemeldet.",
+            "Choose which session to sign out, or sign out all the others: nothing was signed out.",
+        ],
+    ),
+    (
+        "error.pin.rule.digits",
+        [
+            "Een pincode bevat alleen de cijfers 0 tot 9.",
+            "Un code PIN ne contient que les chiffres 0 à 9.",
+            "Eine PIN enthält nur die Ziffern 0 bis 9.",
+            "A PIN contains only the digits 0 to 9.",
+        ],
+    ),
+    (
+        "error.pin.rule.short",
+        [
+            "Een pincode heeft minstens 6 cijfers.",
+            "Un code PIN a au moins 6 chiffres.",
+            "Eine PIN hat mindestens 6 Ziffern.",
+            "A PIN has at least 6 digits.",
+        ],
+    ),
+    (
+        "error.pin.rule.long",
+        [
+            "Een pincode heeft hoogstens 12 cijfers.",
+            "Un code PIN a au plus 12 chiffres.",
+            "Eine PIN hat höchstens 12 Ziffern.",
+            "A PIN has at most 12 digits.",
+        ],
+    ),
+    (
+        "error.pin.rule.same",
+        [
+            "Een pincode mag niet één cijfer herhalen (zoals 111111).",
+            "Un code PIN ne peut pas répéter un seul chiffre (comme 111111).",
+            "Eine PIN darf nicht eine einzige Ziffer wiederholen (wie 111111).",
+            "A PIN may not repeat a single digit (like 111111).",
+        ],
+    ),
+    (
+        "error.pin.rule.run",
+        [
+            "Een pincode mag geen oplopende of aflopende reeks zijn (zoals 123456 of 987654).",
+            "Un code PIN ne peut pas être une suite croissante ou décroissante (comme 123456 ou 987654).",
+            "Eine PIN darf keine auf- oder absteigende Folge sein (wie 123456 oder 987654).",
+            "A PIN may not be an ascending or descending run of digits (like 123456 or 987654).",
+        ],
+    ),
+    (
+        "error.ssin.empty",
+        [
+            "Geef je rijksregisternummer.",
+            "Indiquez votre numéro de registre national.",
+            "Geben Sie Ihre Nationalregisternummer an.",
+            "Give your national register number.",
+        ],
+    ),
+    (
+        "error.ssin.format",
+        [
+            "Een rijksregisternummer bevat alleen cijfers (punten, streepjes en spaties mogen).",
+            "Un numéro de registre national ne contient que des chiffres (points, tirets et espaces permis).",
+            "Eine Nationalregisternummer enthält nur Ziffern (Punkte, Bindestriche und Leerzeichen sind erlaubt).",
+            "A national register number contains only digits (dots, dashes and spaces are allowed).",
+        ],
+    ),
+    (
+        "error.ssin.length",
+        [
+            "Een rijksregisternummer heeft 11 cijfers.",
+            "Un numéro de registre national a 11 chiffres.",
+            "Eine Nationalregisternummer hat 11 Ziffern.",
+            "A national register number has 11 digits.",
+        ],
+    ),
+    (
+        "error.ssin.month",
+        [
+            "Dit rijksregisternummer is niet geldig: cijfers 3 en 4 zijn de geboortemaand.",
+            "Ce numéro de registre national n'est pas valide : les chiffres 3 et 4 sont le mois de naissance.",
+            "Diese Nationalregisternummer ist ungültig: Ziffern 3 und 4 sind der Geburtsmonat.",
+            "This national register number is not valid: digits 3 and 4 are the birth month.",
+        ],
+    ),
+    (
+        "error.ssin.day",
+        [
+            "Dit rijksregisternummer is niet geldig: cijfers 5 en 6 zijn de geboortedag.",
+            "Ce numéro de registre national n'est pas valide : les chiffres 5 et 6 sont le jour de naissance.",
+            "Diese Nationalregisternummer ist ungültig: Ziffern 5 und 6 sind der Geburtstag.",
+            "This national register number is not valid: digits 5 and 6 are the birth day.",
+        ],
+    ),
+    (
+        "error.ssin.checkDigit",
+        [
+            "Dit rijksregisternummer is niet geldig: de controlecijfers kloppen niet. Controleer het op je kaart.",
+            "Ce numéro de registre national n'est pas valide : les chiffres de contrôle sont faux. Vérifiez-le sur votre carte.",
+            "Diese Nationalregisternummer ist ungültig: Die Prüfziffern stimmen nicht. Prüfen Sie sie auf Ihrer Karte.",
+            "This national register number is not valid: its check digits are wrong. Check it on your card.",
+        ],
+    ),
+    (
+        "error.enterpriseNumber.empty",
+        [
+            "Geef het ondernemingsnummer van je werkgever.",
+            "Indiquez le numéro d'entreprise de votre employeur.",
+            "Geben Sie die Unternehmensnummer Ihres Arbeitgebers an.",
+            "Give your employer's enterprise number.",
+        ],
+    ),
+    (
+        "error.enterpriseNumber.format",
+        [
+            "Een ondernemingsnummer bevat alleen cijfers (BE vooraan, punten en spaties mogen).",
+            "Un numéro d'entreprise ne contient que des chiffres (BE devant, points et espaces permis).",
+            "Eine Unternehmensnummer enthält nur Ziffern (BE davor, Punkte und Leerzeichen sind erlaubt).",
+            "An enterprise number contains only digits (a BE in front, dots and spaces are allowed).",
+        ],
+    ),
+    (
+        "error.enterpriseNumber.length",
+        [
+            "Een ondernemingsnummer heeft 10 cijfers, zoals 0123.456.749.",
+            "Un numéro d'entreprise a 10 chiffres, comme 0123.456.749.",
+            "Eine Unternehmensnummer hat 10 Ziffern, wie 0123.456.749.",
+            "An enterprise number has 10 digits, such as 0123.456.749.",
+        ],
+    ),
+    (
+        "error.enterpriseNumber.firstDigit",
+        [
+            "Een ondernemingsnummer begint met 0 of 1.",
+            "Un numéro d'entreprise commence par 0 ou 1.",
+            "Eine Unternehmensnummer beginnt mit 0 oder 1.",
+            "An enterprise number starts with 0 or 1.",
+        ],
+    ),
+    (
+        "error.enterpriseNumber.checkDigit",
+        [
+            "Dit ondernemingsnummer is niet geldig: de controlecijfers kloppen niet.",
+            "Ce numéro d'entreprise n'est pas valide : les chiffres de contrôle sont faux.",
+            "Diese Unternehmensnummer ist ungültig: Die Prüfziffern stimmen nicht.",
+            "This enterprise number is not valid: its check digits are wrong.",
+        ],
+    ),
+    (
+        "error.declarationNumber.empty",
+        [
+            "Geef het nummer van de aangifte van werken.",
+            "Indiquez le numéro de la déclaration de travaux.",
+            "Geben Sie die Nummer der Arbeitsmeldung an.",
+            "Give the declaration of works number.",
+        ],
+    ),
+    (
+        "error.declarationNumber.character",
+        [
+            "Een aangiftenummer gebruikt alleen A-H, J-N, P-Z en 0-9 (nooit I of O: typ 1 of 0).",
+            "Un numéro de déclaration n'utilise que A-H, J-N, P-Z et 0-9 (jamais I ni O : tapez 1 ou 0).",
+            "Eine Meldungsnummer verwendet nur A-H, J-N, P-Z und 0-9 (nie I oder O: tippen Sie 1 oder 0).",
+            "A declaration number uses only A-H, J-N, P-Z and 0-9 (never I or O: type 1 or 0).",
+        ],
+    ),
+    (
+        "error.declarationNumber.length",
+        [
+            "Een aangiftenummer heeft 13 tekens.",
+            "Un numéro de déclaration a 13 caractères.",
+            "Eine Meldungsnummer hat 13 Zeichen.",
+            "A declaration number has 13 characters.",
+        ],
+    ),
+    (
+        "error.declaration.unknown",
+        [
+            "Er is geen aangifte van werken met dit nummer. Controleer het op de affiche.",
+            "Il n'y a pas de déclaration de travaux avec ce numéro. Vérifiez-le sur l'affiche.",
+            "Es gibt keine Arbeitsmeldung mit dieser Nummer. Prüfen Sie sie auf dem Aushang.",
+            "There is no declaration of works with this number. Check it on the poster.",
+        ],
+    ),
+    (
+        "error.employer.required",
+        [
+            "Kies je werkgever of geef zijn ondernemingsnummer.",
+            "Choisissez votre employeur ou indiquez son numéro d'entreprise.",
+            "Wählen Sie Ihren Arbeitgeber oder geben Sie seine Unternehmensnummer an.",
+            "Choose your employer or give its enterprise number.",
+        ],
+    ),
+    (
+        "error.idempotencyKey.format",
+        [
+            "Deze pagina is verouderd: laad ze opnieuw en tik nog eens.",
+            "Cette page est périmée : rechargez-la et touchez à nouveau.",
+            "Diese Seite ist veraltet: Laden Sie sie neu und tippen Sie erneut.",
+            "This page is out of date: reload it and tap again.",
+        ],
+    ),
+    (
+        "error.coordinates.pair",
+        [
+            "Je positie is onvolledig: breedte- en lengtegraad horen samen.",
+            "Votre position est incomplète : latitude et longitude vont ensemble.",
+            "Ihr Standort ist unvollständig: Breite und Länge gehören zusammen.",
+            "Your position is incomplete: latitude and longitude go together.",
+        ],
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -50,6 +50,16 @@ fn provider(lang: Lang, p: &str) -> String {
 /// posting to `action` (with `hidden`, e.g. the CSRF field), and a form to
 /// sign out all the others. A list, not a table: it reads on a narrow phone.
 pub(crate) fn sessions_section(lang: Lang, sessions: &[SessionView], action: &str, hidden: &str, level: u8) -> String {
+    section(lang, sessions, action, hidden, level, "")
+}
+
+/// The worker's list (`/w/sessions`): the worker's pages speak to the
+/// worker with "je" in Dutch, the employer's with "u" (texts under `w.`).
+pub(crate) fn worker_sessions_section(lang: Lang, sessions: &[SessionView], action: &str) -> String {
+    section(lang, sessions, action, "", 1, "w.")
+}
+
+fn section(lang: Lang, sessions: &[SessionView], action: &str, hidden: &str, level: u8, voice: &str) -> String {
     let items: String = sessions
         .iter()
         .map(|s| {
@@ -90,7 +100,7 @@ pub(crate) fn sessions_section(lang: Lang, sessions: &[SessionView], action: &st
     format!(
         "<section aria-labelledby=\"sessions-title\"><h{level} id=\"sessions-title\">{title}</h{level}><p>{intro}</p>\
          <ul id=\"sessions\" class=\"sessions\">{items}</ul>{others}</section>",
-        title = t(lang, "sessions_title"),
-        intro = t(lang, "sessions_intro"),
+        title = t(lang, &format!("{voice}sessions_title")),
+        intro = t(lang, &format!("{voice}sessions_intro")),
     )
 }

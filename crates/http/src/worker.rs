@@ -17,7 +17,9 @@ use axum::routing::get;
 use ciao_domain::reference::DeclarationDetails;
 use ciao_domain::{Employer, FieldError, Registration, RegistrationType};
 use ciao_service::sessions::SessionKind;
-use ciao_service::worker::{PasskeyAnswer, PhoneRegistration, WorkerSession, WorkplaceView, new_tap_key};
+use ciao_service::worker::{
+    PasskeyAnswer, PhoneRegistration, WorkerSession, WorkplaceNotice, WorkplaceView, new_tap_key,
+};
 use ciao_service::{Caller, ServiceError};
 use serde::Deserialize;
 
@@ -76,7 +78,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{technical}/register", get(register_get).post(register_post))
         .route("/r/{technical}/display", get(display))
         .route("/w/sign-in", get(sign_in_get).post(sign_in_post))
-        .route("/w/activate", axum::routing::post(activate_post))
+        .route("/w/activate", get(sign_in_get).post(activate_post))
         .route("/w/activate/pin", axum::routing::post(activate_pin_post))
         .route("/w/activate/passkey", axum::routing::post(activate_passkey_post))
         .route("/w/passkey/sign-in", axum::routing::post(passkey_sign_in_post))
@@ -230,6 +232,79 @@ pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
     format!("<div class=\"alert\" role=\"alert\"><ul>{items}</ul></div>")
 }
 
+/// The key of a refusal's text on the worker's pages: the worker's own
+/// wording (`w.error.{code}`), the rule of the code (`error.{code}`), or the
+/// text of its family; None: no translation (the English text is shown).
+pub(crate) fn worker_error_key(field: &str, code: &str) -> Option<String> {
+    let field = field.rsplit('.').next().unwrap_or_default();
+    let mut candidates = vec![format!("w.error.{code}")];
+    if code == "required" {
+        candidates.push(format!("error.{field}.required"));
+    }
+    candidates.push(format!("error.{code}"));
+    let family = match code {
+        c if c.starts_with("ssin.") => Some("error.ssin"),
+        c if c.starts_with("enterpriseNumber.") => Some("error.enterprise"),
+        c if c.starts_with("passkey.") => Some("error.passkey"),
+        c if c.starts_with("declarationNumber.") => Some("error.declarationNumber"),
+        c if c.starts_with("pin.rule.") => Some("error.pin.rule"),
+        _ => None,
+    };
+    candidates.extend(family.map(str::to_string));
+    candidates.into_iter().find(|k| crate::i18n::lookup(Lang::En, k).is_some())
+}
+
+/// The id of the message about a field (for `aria-describedby`).
+fn error_id(field: &str) -> String {
+    let name: String = field.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    format!("err-{name}")
+}
+
+/// The refusals on a worker's page, each in the page's language with the
+/// rule it breaks (the service's English text only for a code without a
+/// translation), each with the id its field points to.
+pub(crate) fn worker_error_list(lang: Lang, errors: &[FieldError]) -> String {
+    let items: String = errors
+        .iter()
+        .map(|e| {
+            let id = error_id(&e.field);
+            match worker_error_key(&e.field, &e.code) {
+                Some(key) => {
+                    let field = e.field.rsplit('.').next().unwrap_or_default();
+                    let text = t(lang, &key).replace("{field}", &format!("<code>{}</code>", esc(field)));
+                    format!("<li id=\"{id}\">{text}</li>")
+                }
+                None => format!(
+                    "<li id=\"{id}\">{} <span lang=\"en\">{}</span></li>",
+                    t(lang, "error.other"),
+                    esc(&e.description)
+                ),
+            }
+        })
+        .collect();
+    format!("<div class=\"alert\" role=\"alert\" tabindex=\"-1\"><ul>{items}</ul></div>")
+}
+
+/// `aria-invalid` and `aria-describedby` of an input whose value is refused
+/// under one of `fields` (its hint `hint` described too).
+fn field_state(invalid: &[FieldError], fields: &[&str], hint: Option<&str>) -> String {
+    let refused = invalid.iter().find(|e| {
+        fields
+            .iter()
+            .any(|f| e.field == *f || e.field.starts_with(&format!("{f}.")) || e.field.ends_with(&format!(".{f}")))
+    });
+    let mut described: Vec<String> = refused.map(|e| error_id(&e.field)).into_iter().collect();
+    described.extend(hint.map(str::to_string));
+    let mut out = String::new();
+    if refused.is_some() {
+        out.push_str(" aria-invalid=\"true\"");
+    }
+    if !described.is_empty() {
+        out.push_str(&format!(" aria-describedby=\"{}\"", described.join(" ")));
+    }
+    out
+}
+
 pub(crate) fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
     match e {
         ServiceError::Invalid(errors) => Some(errors.clone()),
@@ -265,7 +340,7 @@ pub(crate) fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
             name = esc(name),
             ssin = esc(&ssin.masked()),
             mine = t(lang, "my_registrations"),
-            phones = t(lang, "sessions_title"),
+            phones = t(lang, "w.sessions_title"),
             out = t(lang, "sign_out"),
         ),
         _ => String::new(),
@@ -293,6 +368,15 @@ pub(crate) const B64_JS: &str = "function b64u(b){return btoa(String.fromCharCod
 function ub64(s){s=s.replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';return Uint8Array.from(atob(s),function(c){return c.charCodeAt(0)})}\
 function post(u,o){return fetch(u,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json'},body:JSON.stringify(o)}).then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||'refused');return j})})}";
 
+/// What a worker typed on the sign-in page, kept after a refusal, and the
+/// refused fields.
+#[derive(Default)]
+pub(crate) struct Typed<'a> {
+    pub ssin: &'a str,
+    pub code: &'a str,
+    pub invalid: &'a [FieldError],
+}
+
 /// The sign-in page: passkey, PIN, or a first activation.
 fn sign_in_page(
     state: &AppState,
@@ -301,6 +385,7 @@ fn sign_in_page(
     workplace: Option<&DeclarationDetails>,
     error: Option<String>,
     status: StatusCode,
+    typed: Typed<'_>,
 ) -> Response {
     let passkeys = state.service.passkey_sign_in_options().ok();
     let passkey = match &passkeys {
@@ -322,33 +407,41 @@ fn sign_in_page(
         ),
         None => String::new(),
     };
+    // "Or …" only after the passkey button.
+    let pin_heading = if passkeys.is_some() { "or_pin" } else { "pin_sign_in" };
     let body = format!(
         "{top}{workplace}{error}<h2>{title}</h2><p>{intro}</p>{passkey}\
          <form method=\"post\" action=\"/w/sign-in\"><h3>{or_pin}</h3>\
          <input type=\"hidden\" name=\"next\" value=\"{next}\">\
-         <label for=\"ssin\">{ssin}</label><input id=\"ssin\" name=\"ssin\" inputmode=\"numeric\" autocomplete=\"username\" required aria-describedby=\"ssin-hint\">\
+         <label for=\"ssin\">{ssin}</label><input id=\"ssin\" name=\"ssin\" value=\"{ssin_value}\" inputmode=\"numeric\" autocomplete=\"username\" required{ssin_state}>\
          <p class=\"hint\" id=\"ssin-hint\">{ssin_hint}</p>\
-         <label for=\"pin\">{pin}</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"current-password\" required>\
+         <label for=\"pin\">{pin}</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"current-password\" required{pin_state}>\
          <label class=\"check\"><input type=\"checkbox\" name=\"remember\" value=\"1\" checked> {remember}</label>\
          <button type=\"submit\">{sign_in}</button></form>\
-         <form method=\"post\" action=\"/w/activate\"><h3>{first}</h3>\
+         <form method=\"post\" action=\"/w/activate\"><h3>{first}</h3><p class=\"hint\" id=\"forgot\">{forgot}</p>\
          <input type=\"hidden\" name=\"next\" value=\"{next}\">\
-         <label for=\"code\">{code}</label><input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" required aria-describedby=\"code-hint\">\
+         <label for=\"code\">{code}</label><input id=\"code\" name=\"code\" value=\"{code_value}\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" required{code_state}>\
          <p class=\"hint\" id=\"code-hint\">{code_hint}</p><button type=\"submit\">{continue}</button></form>",
         top = top(lang, &path_only(next), None),
         workplace = workplace.map(|d| workplace_header(lang, d)).unwrap_or_default(),
         error = error.unwrap_or_default(),
         title = t(lang, "sign_in_title"),
         intro = t(lang, "sign_in_intro"),
-        or_pin = t(lang, "or_pin"),
+        or_pin = t(lang, pin_heading),
         next = esc(next),
         ssin = t(lang, "ssin"),
+        ssin_value = esc(typed.ssin),
+        ssin_state = field_state(typed.invalid, &["ssin"], Some("ssin-hint")),
         ssin_hint = t(lang, "ssin_hint"),
         pin = t(lang, "pin"),
+        pin_state = field_state(typed.invalid, &["pin"], None),
         remember = t(lang, "remember_phone"),
         sign_in = t(lang, "sign_in"),
         first = t(lang, "first_time"),
+        forgot = t(lang, "forgot_pin"),
         code = t(lang, "activation_code"),
+        code_value = esc(typed.code),
+        code_state = field_state(typed.invalid, &["activationCode"], Some("code-hint")),
         code_hint = t(lang, "activation_hint"),
         continue = t(lang, "continue"),
     );
@@ -382,9 +475,11 @@ async fn workplace_page(
         None => format!("/r/{}", d.technical_number),
     };
     let r = match caller {
-        None => sign_in_page(&state, lang, &here, Some(&d), None, StatusCode::OK),
+        None => sign_in_page(&state, lang, &here, Some(&d), None, StatusCode::OK, Typed::default()),
         Some(caller) => match state.service.worker_workplace(&caller, &technical).await {
-            Ok(view) => register_page(&state, lang, &caller, &view, q.c.as_deref(), None, StatusCode::OK),
+            Ok(view) => {
+                register_page(&state, lang, &caller, &view, q.c.as_deref(), None, StatusCode::OK, Typed::default())
+            }
             Err(e) => return unavailable(e),
         },
     };
@@ -403,7 +498,27 @@ pub(crate) fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// The registration page: state, employer, one big button.
+/// When, in words: the time today, else "yesterday" or the date with it.
+fn since_text(lang: Lang, since: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+    let day = ciao_domain::clock::to_brussels(since).date();
+    let today = ciao_domain::clock::to_brussels(now).date();
+    let time = brussels(since, false);
+    if day == today {
+        time
+    } else if day.next_day() == Some(today) {
+        format!("{} {time}", t(lang, "yesterday"))
+    } else {
+        format!("{:02}/{:02}/{} {time}", day.day(), u8::from(day.month()), day.year())
+    }
+}
+
+fn date_text(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// The registration page: state, employer, one big button. `typed.code`
+/// is the enterprise number typed before a refusal.
+#[allow(clippy::too_many_arguments)]
 fn register_page(
     state: &AppState,
     lang: Lang,
@@ -412,7 +527,9 @@ fn register_page(
     site_code: Option<&str>,
     error: Option<String>,
     status: StatusCode,
+    typed: Typed<'_>,
 ) -> Response {
+    let now = state.service.now();
     let d = &view.declaration;
     let key = match new_tap_key() {
         Ok(k) => k,
@@ -422,12 +539,12 @@ fn register_page(
         Some(s) if s.kind == RegistrationType::In => {
             format!(
                 "<p class=\"state in\">{}</p>",
-                t(lang, "state_in_since").replace("{time}", &brussels(s.since, false))
+                t(lang, "state_in_since").replace("{time}", &since_text(lang, s.since, now))
             )
         }
         Some(s) => format!(
             "<p class=\"state out\">{}</p>",
-            t(lang, "state_out_since").replace("{time}", &brussels(s.since, false))
+            t(lang, "state_out_since").replace("{time}", &since_text(lang, s.since, now))
         ),
         None => format!("<p class=\"state out\">{}</p>", t(lang, "state_none")),
     };
@@ -447,40 +564,111 @@ fn register_page(
         let founder = if e.founder { format!(" · {}", t(lang, "self_employed")) } else { String::new() };
         format!("{name}<span class=\"mono\">{}</span>{founder}", e.enterprise.formatted())
     };
-    let employer = match view.employers.len() {
-        0 => format!(
-            "<label for=\"employer\">{}</label><input id=\"employer\" name=\"employer\" inputmode=\"numeric\" required aria-describedby=\"employer-hint\">\
-             <p class=\"hint\" id=\"employer-hint\">{}</p>",
-            t(lang, "employer_number"),
-            t(lang, "employer_none")
-        ),
-        1 => format!(
-            "<p>{}: {}</p><input type=\"hidden\" name=\"employer\" value=\"{}\">",
-            t(lang, "employer"),
-            label(&view.employers[0]),
-            view.employers[0].enterprise.as_str()
-        ),
-        _ => {
+    let typed_employer = typed.code;
+    let employer_state = field_state(typed.invalid, &["employer", "employerEnterpriseNumber"], Some("employer-hint"));
+    let employer = if !view.employers_in_chain {
+        // No known employer in the declaration's chain: the known ones (if
+        // any) to choose, or another enterprise number, typed.
+        let typed_input = |id: &str| {
+            format!(
+                "<label for=\"{id}\">{}</label><input id=\"{id}\" name=\"employer_number\" value=\"{}\" inputmode=\"numeric\"{employer_state}>\
+                 <p class=\"hint\" id=\"employer-hint\">{}</p>",
+                t(lang, "employer_number"),
+                esc(typed_employer),
+                t(lang, if view.employers.is_empty() { "employer_none" } else { "employer_other" }),
+            )
+        };
+        if view.employers.is_empty() {
+            typed_input("employer")
+        } else {
             let options: String = view
                 .employers
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
-                    let checked = if view.chosen.as_ref() == Some(&e.enterprise) { " checked" } else { "" };
                     format!(
-                        "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\" required{checked}> {l}</label>",
+                        "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\"> {l}</label>",
                         v = e.enterprise.as_str(),
                         l = label(e)
                     )
                 })
                 .collect();
-            format!("<fieldset><legend>{}</legend>{options}</fieldset>", t(lang, "employer"))
+            format!(
+                "<fieldset><legend>{}</legend>{options}<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"other\" id=\"employer-other\" checked> {}</label>{}</fieldset>",
+                t(lang, "employer"),
+                t(lang, "employer_other"),
+                typed_input("employer-number"),
+            )
         }
+    } else if view.employers.len() == 1 {
+        format!(
+            "<p>{}: {}</p><input type=\"hidden\" name=\"employer\" value=\"{}\">",
+            t(lang, "employer"),
+            label(&view.employers[0]),
+            view.employers[0].enterprise.as_str()
+        )
+    } else {
+        let options: String = view
+            .employers
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let checked = if view.chosen.as_ref() == Some(&e.enterprise) { " checked" } else { "" };
+                format!(
+                    "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\" required{checked}> {l}</label>",
+                    v = e.enterprise.as_str(),
+                    l = label(e)
+                )
+            })
+            .collect();
+        format!("<fieldset><legend>{}</legend>{options}</fieldset>", t(lang, "employer"))
+    };
+    let notices: String = view
+        .notices
+        .iter()
+        .map(|n| {
+            let text = match n {
+                WorkplaceNotice::NotStarted(d) => t(lang, "notice.not_started").replace("{date}", &date_text(*d)),
+                WorkplaceNotice::Ended(d) => t(lang, "notice.ended").replace("{date}", &date_text(*d)),
+                WorkplaceNotice::NotSubject => t(lang, "notice.not_subject").to_string(),
+                WorkplaceNotice::EmployerNotInChain => t(lang, "notice.employer_not_in_chain").to_string(),
+            };
+            format!("<p class=\"note\" role=\"note\">{text}</p>")
+        })
+        .collect();
+    let here = format!("/r/{}", d.technical_number);
+    // Still IN elsewhere: say so, and offer the OUT there first.
+    let elsewhere = match &view.elsewhere {
+        Some(other) => {
+            let site = esc(&other.declaration.declaration.site_name);
+            let employer = other
+                .employer
+                .as_ref()
+                .map(|e| format!("<input type=\"hidden\" name=\"employer\" value=\"{}\">", e.as_str()))
+                .unwrap_or_default();
+            let out_key = match new_tap_key() {
+                Ok(k) => k,
+                Err(e) => return unavailable(e),
+            };
+            format!(
+                "<div class=\"note\" id=\"elsewhere\"><p><strong>{still}</strong></p><p>{hint}</p>\
+                 <form method=\"post\" action=\"/r/{tn}/register\"><input type=\"hidden\" name=\"kind\" value=\"OUT\">\
+                 <input type=\"hidden\" name=\"key\" value=\"{out_key}\">{employer}<input type=\"hidden\" name=\"then\" value=\"{here}\">\
+                 <button class=\"out\" type=\"submit\">{button}</button></form></div>",
+                still = t(lang, "elsewhere_in")
+                    .replace("{site}", &site)
+                    .replace("{time}", &since_text(lang, other.since, now)),
+                hint = t(lang, "elsewhere_hint"),
+                tn = esc(&other.declaration.technical_number),
+                here = esc(&here),
+                button = t(lang, "button.OUT_at").replace("{site}", &site),
+            )
+        }
+        None => String::new(),
     };
     let next = view.next.as_str();
-    let here = format!("/r/{}", d.technical_number);
     let body = format!(
-        "{top}{workplace}{error}{state_text}\
+        "{top}{workplace}{error}{notices}{state_text}{elsewhere}\
          <form method=\"post\" action=\"/r/{tn}/register\" id=\"reg\" data-sending=\"{sending}\">\
          <input type=\"hidden\" name=\"kind\" value=\"{next}\"><input type=\"hidden\" name=\"key\" value=\"{key}\">\
          <input type=\"hidden\" name=\"lat\"><input type=\"hidden\" name=\"lon\"><input type=\"hidden\" name=\"acc\">{site}{employer}\
@@ -544,18 +732,43 @@ async fn register_post(
         format!("<div class=\"alert\" role=\"alert\"><p><strong>{}</strong></p></div>", t(lang, "not_registered"))
     };
     if !same_origin(&state, &headers) {
-        return sign_in_page(&state, lang, &here, Some(&d), Some(not_registered(lang)), StatusCode::FORBIDDEN);
+        return sign_in_page(
+            &state,
+            lang,
+            &here,
+            Some(&d),
+            Some(not_registered(lang)),
+            StatusCode::FORBIDDEN,
+            Typed::default(),
+        );
     }
     let caller = match current(&state, &headers).await {
         Ok(Some(c)) => c,
         Ok(None) => {
-            return sign_in_page(&state, lang, &here, Some(&d), Some(not_registered(lang)), StatusCode::UNAUTHORIZED);
+            return sign_in_page(
+                &state,
+                lang,
+                &here,
+                Some(&d),
+                Some(not_registered(lang)),
+                StatusCode::UNAUTHORIZED,
+                Typed::default(),
+            );
         }
         Err(r) => return r,
     };
+    // The employer chosen, or typed ("another employer", or the only field
+    // when none is known).
+    let typed_employer = form.text("employer_number");
+    let employer = match form.text("employer") {
+        Some(e) if e == "other" => typed_employer.clone(),
+        None => typed_employer.clone(),
+        chosen => chosen,
+    };
+    let then = form.get("then").filter(|p| p.starts_with("/r/")).map(|p| safe_next(Some(p)));
     let tap = PhoneRegistration {
         kind: form.text("kind"),
-        employer: form.text("employer"),
+        employer,
         latitude: form.text("lat"),
         longitude: form.text("lon"),
         accuracy: form.text("acc"),
@@ -564,16 +777,30 @@ async fn register_post(
     };
     let site_code = tap.site_code.clone();
     match state.service.register_by_phone(&caller, &technical, tap).await {
-        Ok(r) => confirmation(lang, &caller, &d, &r),
+        Ok(r) => {
+            let then = match then {
+                Some(path) => state.service.declaration_by_technical_number(&path[3..]).await.ok(),
+                None => None,
+            };
+            confirmation(lang, &caller, &d, &r, then.as_ref())
+        }
         Err(e) => {
             let Some(errors) = service_errors(&e) else {
                 return unavailable(e);
             };
-            let message = format!("{}{}", not_registered(lang), error_list(lang, &errors));
+            let message = format!("{}{}", not_registered(lang), worker_error_list(lang, &errors));
+            let typed = Typed { ssin: "", code: typed_employer.as_deref().unwrap_or_default(), invalid: &errors };
             match state.service.worker_workplace(&caller, &technical).await {
-                Ok(view) => {
-                    register_page(&state, lang, &caller, &view, site_code.as_deref(), Some(message), status_of(&e))
-                }
+                Ok(view) => register_page(
+                    &state,
+                    lang,
+                    &caller,
+                    &view,
+                    site_code.as_deref(),
+                    Some(message),
+                    status_of(&e),
+                    typed,
+                ),
                 Err(e) => unavailable(e),
             }
         }
@@ -587,10 +814,24 @@ fn employer_text(r: &Registration) -> String {
     }
 }
 
-/// The receipt, large enough to show an inspector.
-fn confirmation(lang: Lang, caller: &Caller, d: &DeclarationDetails, r: &Registration) -> Response {
+/// The receipt, large enough to show an inspector; with `then`, the
+/// workplace the worker came from (an OUT elsewhere before an IN there).
+fn confirmation(
+    lang: Lang,
+    caller: &Caller,
+    d: &DeclarationDetails,
+    r: &Registration,
+    then: Option<&DeclarationDetails>,
+) -> Response {
     let kind = r.data.kind.as_str();
     let here = format!("/r/{}", d.technical_number);
+    let (back_to, back) = match then {
+        Some(next) => (
+            format!("/r/{}", next.technical_number),
+            t(lang, "continue_to").replace("{site}", &esc(&next.declaration.site_name)),
+        ),
+        None => (here.clone(), t(lang, "back_to_workplace").to_string()),
+    };
     let body = format!(
         "{top}<div class=\"receipt {cls}\" role=\"status\"><h1>{title}</h1>\
          <dl><dt>{time_label}</dt><dd class=\"huge\">{time}</dd><dd>{full}</dd>\
@@ -598,7 +839,7 @@ fn confirmation(lang: Lang, caller: &Caller, d: &DeclarationDetails, r: &Registr
          <dt>{validity_label}</dt><dd id=\"validity\">{validity}</dd>\
          <dt>{workplace_label}</dt><dd>{site}<br><span class=\"mono\">{number}</span></dd>\
          <dt>{employer_label}</dt><dd class=\"mono\">{employer}</dd></dl></div>\
-         <p>{inspector}</p><p><a class=\"button\" href=\"{here}\">{back}</a></p>",
+         <p>{inspector}</p><p><a class=\"button\" href=\"{back_to}\">{back}</a></p>",
         top = top(lang, &here, Some(caller)),
         cls = kind.to_ascii_lowercase(),
         title = t(lang, "registered_kind").replace("{kind}", kind),
@@ -615,7 +856,7 @@ fn confirmation(lang: Lang, caller: &Caller, d: &DeclarationDetails, r: &Registr
         employer_label = t(lang, "employer_label"),
         employer = esc(&employer_text(r)),
         inspector = t(lang, "show_inspector"),
-        back = t(lang, "back_to_workplace"),
+        back_to = esc(&back_to),
     );
     html(StatusCode::OK, lang, t(lang, "registered_title"), &body)
 }
@@ -629,7 +870,9 @@ async fn my_registrations(
     let lang = lang_of(&q, &headers);
     let caller = match current(&state, &headers).await {
         Ok(Some(c)) => c,
-        Ok(None) => return sign_in_page(&state, lang, "/w/registrations", None, None, StatusCode::OK),
+        Ok(None) => {
+            return sign_in_page(&state, lang, "/w/registrations", None, None, StatusCode::OK, Typed::default());
+        }
         Err(r) => return r,
     };
     let items = match state.service.my_registrations(&caller).await {
@@ -681,7 +924,7 @@ async fn my_registrations(
     let body = format!(
         "{}{}<h1>{}</h1>{list}",
         top(lang, "/w/registrations", Some(&caller)),
-        declaration_form(lang, "", None),
+        declaration_form(lang, "", None, &[]),
         t(lang, "my_registrations")
     );
     remember_lang(html(StatusCode::OK, lang, t(lang, "my_registrations"), &body), &q)
@@ -704,7 +947,7 @@ async fn sessions_page(
     let value = cookie(headers, SESSION_COOKIE).unwrap_or_default();
     let caller = match current(state, headers).await {
         Ok(Some(c)) => c,
-        Ok(None) => return sign_in_page(state, lang, "/w/sessions", None, None, StatusCode::OK),
+        Ok(None) => return sign_in_page(state, lang, "/w/sessions", None, None, StatusCode::OK, Typed::default()),
         Err(r) => return r,
     };
     let sessions = match state.service.sessions(SessionKind::Worker, &value).await {
@@ -715,9 +958,9 @@ async fn sessions_page(
         "{top}{notice}{section}",
         top = top(lang, "/w/sessions", Some(&caller)),
         notice = notice.unwrap_or_default(),
-        section = crate::sessions_page::sessions_section(lang, &sessions, "/w/sessions", "", 1),
+        section = crate::sessions_page::worker_sessions_section(lang, &sessions, "/w/sessions"),
     );
-    html(status, lang, t(lang, "sessions_title"), &body)
+    html(status, lang, t(lang, "w.sessions_title"), &body)
 }
 
 /// POST /w/sessions: signs out one phone (`id`) or all the others (`others`).
@@ -730,11 +973,12 @@ async fn sessions_post(
     let lang = lang_of(&q, &headers);
     if !same_origin(&state, &headers) {
         let refused = format!("<p role=\"alert\">{}</p>", t(lang, "e.csrf"));
-        return html(StatusCode::FORBIDDEN, lang, t(lang, "sessions_title"), &refused);
+        return html(StatusCode::FORBIDDEN, lang, t(lang, "w.sessions_title"), &refused);
     }
     let value = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let form = FormData::parse(&body);
-    let refused = |e: FieldError, status| sessions_page(&state, lang, &headers, Some(error_list(lang, &[e])), status);
+    let refused =
+        |e: FieldError, status| sessions_page(&state, lang, &headers, Some(worker_error_list(lang, &[e])), status);
     let id = match crate::sessions_page::requested(&form) {
         Ok(id) => id,
         Err(e) => return refused(e, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -744,7 +988,9 @@ async fn sessions_post(
             let notice = format!("<p class=\"notice\" role=\"status\">{}</p>", t(lang, "sessions_ended"));
             sessions_page(&state, lang, &headers, Some(notice), StatusCode::OK).await
         }
-        Err(ServiceError::Forbidden(_)) => sign_in_page(&state, lang, "/w/sessions", None, None, StatusCode::OK),
+        Err(ServiceError::Forbidden(_)) => {
+            sign_in_page(&state, lang, "/w/sessions", None, None, StatusCode::OK, Typed::default())
+        }
         Err(ServiceError::NotFound(m)) => {
             refused(crate::sessions_page::unknown_session(m), StatusCode::NOT_FOUND).await
         }
@@ -753,15 +999,16 @@ async fn sessions_post(
 }
 
 /// Without the QR code: the declaration number, typed.
-fn declaration_form(lang: Lang, value: &str, error: Option<String>) -> String {
+fn declaration_form(lang: Lang, value: &str, error: Option<String>, invalid: &[FieldError]) -> String {
     format!(
         "<form method=\"get\" action=\"/w/go\" class=\"no-qr\">{error}<label for=\"declaration\">{title}</label>\
          <input id=\"declaration\" name=\"declaration\" value=\"{value}\" autocapitalize=\"characters\" autocomplete=\"off\" \
-         required aria-describedby=\"declaration-hint\"><p class=\"hint\" id=\"declaration-hint\">{hint}</p>\
+         required{state}><p class=\"hint\" id=\"declaration-hint\">{hint}</p>\
          <button type=\"submit\">{go}</button></form>",
         error = error.unwrap_or_default(),
         title = t(lang, "no_qr_title"),
         value = esc(value),
+        state = field_state(invalid, &["declaration", "contractualRelationshipReference"], Some("declaration-hint")),
         hint = t(lang, "declaration_hint"),
         go = t(lang, "continue"),
     )
@@ -782,20 +1029,34 @@ async fn go_to_workplace(
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let caller = match current(&state, &headers).await {
         Ok(Some(c)) => c,
-        Ok(None) => return sign_in_page(&state, lang, "/w/registrations", None, None, StatusCode::UNAUTHORIZED),
+        Ok(None) => {
+            return sign_in_page(
+                &state,
+                lang,
+                "/w/registrations",
+                None,
+                None,
+                StatusCode::UNAUTHORIZED,
+                Typed::default(),
+            );
+        }
         Err(r) => return r,
     };
     let typed = q.declaration.unwrap_or_default();
     match state.service.workplace_by_number(&caller, &typed).await {
         Ok(d) => Redirect::to(&format!("/r/{}", d.technical_number)).into_response(),
         Err(e) => {
-            let Some(errors) = service_errors(&e) else {
-                return unavailable(e);
+            let errors = match (&e, service_errors(&e)) {
+                (ServiceError::NotFound(m), _) => {
+                    vec![FieldError::new("declaration", "declaration.unknown", m.clone())]
+                }
+                (_, Some(errors)) => errors,
+                (_, None) => return unavailable(e),
             };
             let body = format!(
                 "{}{}",
                 top(lang, "/w/registrations", Some(&caller)),
-                declaration_form(lang, &typed, Some(error_list(lang, &errors)))
+                declaration_form(lang, &typed, Some(worker_error_list(lang, &errors)), &errors)
             );
             html(status_of(&e), lang, t(lang, "no_qr_title"), &body)
         }
@@ -805,7 +1066,7 @@ async fn go_to_workplace(
 async fn sign_in_get(State(state): State<AppState>, WebQuery(q): WebQuery<PageQuery>, headers: HeaderMap) -> Response {
     let lang = lang_of(&q, &headers);
     let next = safe_next(q.next.as_deref());
-    remember_lang(sign_in_page(&state, lang, &next, None, None, StatusCode::OK), &q)
+    remember_lang(sign_in_page(&state, lang, &next, None, None, StatusCode::OK, Typed::default()), &q)
 }
 
 /// Notes which browser a new session is (its "where you are signed in"
@@ -842,7 +1103,7 @@ async fn sign_in_post(
     let form = FormData::parse(&body);
     let next = safe_next(form.get("next"));
     if !same_origin(&state, &headers) {
-        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
+        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN, Typed::default());
     }
     if !state.sign_in_throttle.allowed(peer.ip()) {
         return throttled(lang);
@@ -854,7 +1115,8 @@ async fn sign_in_post(
         Err(e) => match service_errors(&e) {
             Some(errors) => {
                 state.sign_in_throttle.failed(peer.ip());
-                sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
+                let typed = Typed { ssin: &ssin, code: "", invalid: &errors };
+                sign_in_page(&state, lang, &next, None, Some(worker_error_list(lang, &errors)), status_of(&e), typed)
             }
             None => unavailable(e),
         },
@@ -870,8 +1132,10 @@ fn enrol_page(
     who: &str,
     next: &str,
     error: Option<String>,
+    invalid: &[FieldError],
     status: StatusCode,
 ) -> Response {
+    let has_passkey = ceremony.is_some();
     let passkey = match ceremony {
         Some(p) => format!(
             "<section id=\"pk\" hidden><button class=\"big\" id=\"pk-create\" type=\"button\" data-state=\"{state}\" data-challenge=\"{challenge}\" \
@@ -897,34 +1161,54 @@ fn enrol_page(
         ),
         None => String::new(),
     };
+    // The language switch posts the ticket back: a link would lose it (and
+    // the workplace to go on to), and a ticket does not belong in a URL.
+    let switch: String = Lang::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "<form method=\"post\" action=\"/w/activate?lang={c}\" class=\"inline\">\
+                 <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\"><input type=\"hidden\" name=\"next\" value=\"{next}\">\
+                 <button type=\"submit\" class=\"link\" lang=\"{c}\">{C}</button></form>",
+                c = l.code(),
+                C = l.code().to_uppercase(),
+                ticket = esc(ticket),
+                next = esc(next),
+            )
+        })
+        .collect();
     let body = format!(
-        "{top}{error}<h1>{title}</h1><p>{for_label}: <span class=\"mono\">{who}</span></p>{passkey}\
+        "<header><nav aria-label=\"{language}\" class=\"langs\">{switch}</nav></header>\
+         {error}<h1>{title}</h1><p>{for_label}: <span class=\"mono\">{who}</span></p>{passkey}\
          <form method=\"post\" action=\"/w/activate/pin\"><h2>{choose}</h2>\
          <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\"><input type=\"hidden\" name=\"next\" value=\"{next}\">\
-         <input type=\"hidden\" name=\"who\" value=\"{who}\">\
          <label for=\"pin\">{pin}</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" autocomplete=\"new-password\" \
-         minlength=\"6\" maxlength=\"12\" required aria-describedby=\"pin-rules\"><p class=\"hint\" id=\"pin-rules\">{rules}</p>\
+         minlength=\"6\" maxlength=\"12\" required{pin_state}><p class=\"hint\" id=\"pin-rules\">{rules}</p>\
          <label for=\"pin2\">{repeat}</label><input id=\"pin2\" name=\"pin2\" type=\"password\" inputmode=\"numeric\" autocomplete=\"new-password\" \
-         minlength=\"6\" maxlength=\"12\" required>\
+         minlength=\"6\" maxlength=\"12\" required{pin2_state}>\
          <label class=\"check\"><input type=\"checkbox\" name=\"remember\" value=\"1\" checked> {remember}</label>\
          <button type=\"submit\">{save}</button></form>",
-        top = top(lang, "/w/sign-in", None),
+        language = t(lang, "language"),
         error = error.unwrap_or_default(),
         title = t(lang, "enrol_title"),
         for_label = t(lang, "enrol_for"),
         who = esc(who),
-        choose = t(lang, "choose_pin"),
+        choose = t(lang, if has_passkey { "choose_pin" } else { "choose_pin_only" }),
         ticket = esc(ticket),
         next = esc(next),
         pin = t(lang, "pin"),
+        pin_state = field_state(invalid, &["pin"], Some("pin-rules")),
         rules = t(lang, "pin_rules"),
         repeat = t(lang, "pin_repeat"),
+        pin2_state = field_state(invalid, &["pinRepeat"], None),
         remember = t(lang, "remember_phone"),
         save = t(lang, "save_pin"),
     );
     html(status, lang, t(lang, "enrol_title"), &body)
 }
 
+/// POST /w/activate: an activation code typed (or, from the set-up page's
+/// language switch, its ticket again): the page to set up sign-in.
 async fn activate_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -936,24 +1220,32 @@ async fn activate_post(
     let form = FormData::parse(&body);
     let next = safe_next(form.get("next"));
     if !same_origin(&state, &headers) {
-        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
+        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN, Typed::default());
     }
     if !state.sign_in_throttle.allowed(peer.ip()) {
         return throttled(lang);
     }
-    match state.service.check_activation_code(form.get("code").unwrap_or_default()).await {
+    let code = form.get("code").unwrap_or_default();
+    let checked = match form.text("ticket").filter(|_| code.is_empty()) {
+        Some(ticket) => state.service.check_enrolment_ticket(&ticket).await,
+        None => state.service.check_activation_code(code).await,
+    };
+    let r = match checked {
         Ok(ticket) => {
             let ceremony = state.service.passkey_creation(&ticket.ticket).await.ok();
-            enrol_page(lang, ceremony, &ticket.ticket, &ticket.ssin.masked(), &next, None, StatusCode::OK)
+            let who = ticket.ssin.masked();
+            enrol_page(lang, ceremony, &ticket.ticket, &who, &next, None, &[], StatusCode::OK)
         }
         Err(e) => match service_errors(&e) {
             Some(errors) => {
                 state.sign_in_throttle.failed(peer.ip());
-                sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
+                let typed = Typed { ssin: "", code: code.trim(), invalid: &errors };
+                sign_in_page(&state, lang, &next, None, Some(worker_error_list(lang, &errors)), status_of(&e), typed)
             }
             None => unavailable(e),
         },
-    }
+    };
+    remember_lang(r, &q)
 }
 
 async fn activate_pin_post(
@@ -966,7 +1258,7 @@ async fn activate_pin_post(
     let form = FormData::parse(&body);
     let next = safe_next(form.get("next"));
     if !same_origin(&state, &headers) {
-        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN);
+        return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN, Typed::default());
     }
     let ticket = form.get("ticket").unwrap_or_default();
     let result = state
@@ -977,12 +1269,17 @@ async fn activate_pin_post(
         Ok(session) => signed_in(&state, &headers, &session, form.get("remember").is_some(), &next).await,
         Err(e) => match service_errors(&e) {
             Some(errors) if errors.iter().any(|e| e.code.starts_with("activationCode")) => {
-                sign_in_page(&state, lang, &next, None, Some(error_list(lang, &errors)), status_of(&e))
+                let typed = Typed { ssin: "", code: "", invalid: &errors };
+                sign_in_page(&state, lang, &next, None, Some(worker_error_list(lang, &errors)), status_of(&e), typed)
             }
             Some(errors) => {
-                let who = form.get("who").unwrap_or_default();
+                let who = match state.service.check_enrolment_ticket(ticket).await {
+                    Ok(t) => t.ssin.masked(),
+                    Err(_) => String::new(),
+                };
                 let ceremony = state.service.passkey_creation(ticket).await.ok();
-                enrol_page(lang, ceremony, ticket, who, &next, Some(error_list(lang, &errors)), status_of(&e))
+                let list = worker_error_list(lang, &errors);
+                enrol_page(lang, ceremony, ticket, &who, &next, Some(list), &errors, status_of(&e))
             }
             None => unavailable(e),
         },
@@ -1226,4 +1523,80 @@ async fn display(
     }
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes of the refusals the worker's pages can show (field, code),
+    /// each with its text in the four languages (a test checks it).
+    const WORKER_ERROR_CODES: &[(&str, &str)] = &[
+        ("pin", "pin.wrong"),
+        ("pin", "pin.locked"),
+        ("pin", "pin.rule.digits"),
+        ("pin", "pin.rule.short"),
+        ("pin", "pin.rule.long"),
+        ("pin", "pin.rule.same"),
+        ("pin", "pin.rule.run"),
+        ("pinRepeat", "pin.repeat"),
+        ("activationCode", "activationCode.unknown"),
+        ("activationCode", "activationCode.format"),
+        ("ticket", "activationCode.expired"),
+        ("ticket", "activationCode.ticket"),
+        ("ssin", "ssin.empty"),
+        ("ssin", "ssin.format"),
+        ("ssin", "ssin.length"),
+        ("ssin", "ssin.month"),
+        ("ssin", "ssin.day"),
+        ("ssin", "ssin.checkDigit"),
+        ("employer", "required"),
+        ("employer", "enterpriseNumber.empty"),
+        ("employer", "enterpriseNumber.format"),
+        ("employer", "enterpriseNumber.length"),
+        ("employer", "enterpriseNumber.firstDigit"),
+        ("employer", "enterpriseNumber.checkDigit"),
+        ("contractualRelationshipReference", "declarationNumber.empty"),
+        ("contractualRelationshipReference", "declarationNumber.character"),
+        ("contractualRelationshipReference", "declarationNumber.length"),
+        ("declaration", "declaration.unknown"),
+        ("placeOfWork.coordinates.latitude", "coordinates.number"),
+        ("placeOfWork.coordinates.latitude", "coordinates.incomplete"),
+        ("placeOfWork.coordinates.latitude", "coordinates.range"),
+        ("placeOfWork.coordinates.latitude", "coordinates.pair"),
+        ("placeOfWork.coordinates.accuracy", "coordinates.accuracy"),
+        ("idempotencyKey", "idempotencyKey.format"),
+        ("siteCode", "siteCode.invalid"),
+        ("passkey", "passkey.refused"),
+        ("id", "session.unknown"),
+        ("others", "session.others"),
+        ("id", "session.request"),
+    ];
+
+    #[test]
+    fn every_refusal_of_the_worker_pages_has_four_texts() {
+        for (field, code) in WORKER_ERROR_CODES {
+            let key = worker_error_key(field, code).unwrap_or_else(|| panic!("no text for {field} {code}"));
+            for lang in Lang::ALL {
+                let text = crate::i18n::lookup(lang, &key).unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{key} has no {} text", lang.code());
+            }
+        }
+        // The rule itself, not only its family, for the PIN rules and the numbers.
+        assert_eq!(worker_error_key("pin", "pin.rule.run").as_deref(), Some("error.pin.rule.run"));
+        assert_eq!(worker_error_key("ssin", "ssin.length").as_deref(), Some("error.ssin.length"));
+        assert_eq!(worker_error_key("employer", "required").as_deref(), Some("error.employer.required"));
+        assert_eq!(worker_error_key("id", "session.unknown").as_deref(), Some("w.error.session.unknown"));
+        assert_eq!(worker_error_key("x", "no.such.code"), None);
+    }
+
+    #[test]
+    fn the_worker_pages_show_no_english_rule_in_other_languages() {
+        let errors = [FieldError::new("pin", "pin.rule.run", "a PIN may not be an ascending or descending run")];
+        let nl = worker_error_list(Lang::Nl, &errors);
+        assert!(nl.contains("oplopende of aflopende reeks") && !nl.contains("ascending"), "{nl}");
+        assert!(nl.contains("id=\"err-pin\""), "{nl}");
+        let other = worker_error_list(Lang::De, &[FieldError::new("", "refused", "there is no such thing")]);
+        assert!(other.contains("Abgelehnt:") && other.contains("there is no such thing"), "{other}");
+    }
 }

@@ -354,7 +354,10 @@ async fn poster(
         "<style>@page{{size:A4;margin:12mm}}.poster h1{{font-size:2rem;margin:.2rem 0}}\
          .poster .qr svg{{max-width:11cm}}.poster section{{break-inside:avoid}}\
          .poster .grid{{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5rem}}.poster h2{{font-size:1.1rem;margin:.6rem 0 .2rem}}\
-         .poster p{{margin:.2rem 0}}@media print{{main{{max-width:none}}}}</style>\
+         .poster p{{margin:.2rem 0}}\
+         @media print{{html,body{{margin:0}}main{{max-width:none;padding:0}}.simulation-banner{{padding:.2rem .5rem;font-size:.8rem}}\
+         .poster{{font-size:10.5pt;line-height:1.25;break-inside:avoid}}.poster h1{{font-size:20pt}}.poster h2{{font-size:11.5pt;margin:.3rem 0 .1rem}}\
+         .poster .qr{{text-align:center}}.poster .qr svg{{width:8cm;max-width:8cm}}.poster .grid{{break-inside:avoid}}}}</style>\
          <div class=\"poster\"><h1>{name}</h1><p>{address}</p>\
          <p><strong>{number}</strong></p><div class=\"qr\">{svg}</div>\
          <div class=\"grid\">{instructions}</div><p>{no_qr}<br><strong>{url}</strong></p></div>",

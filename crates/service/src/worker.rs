@@ -42,6 +42,9 @@ pub const PIN_MAX_ATTEMPTS: i64 = 5;
 pub const PIN_LOCK: Duration = Duration::minutes(15);
 /// A site display shows a new code every this many seconds.
 pub const SITE_CODE_PERIOD_SECONDS: i64 = 30;
+/// How far back the registration page looks for the person's state: an IN
+/// of a night shift stays open across midnight.
+pub const LOOK_BACK: Duration = Duration::hours(24);
 /// The alphabet of activation codes (no 0/O, 1/I).
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
@@ -105,17 +108,52 @@ pub struct PresenceState {
     pub since: OffsetDateTime,
 }
 
+/// The person is still IN on another workplace (their latest registration
+/// of the last 24 hours, anywhere, is an IN there).
+#[derive(Debug, Clone)]
+pub struct ElsewhereIn {
+    pub declaration: DeclarationDetails,
+    pub since: OffsetDateTime,
+    /// The employer of that IN, to register the OUT with.
+    pub employer: Option<EnterpriseNumber>,
+}
+
+/// Why a tap on this workplace's page today would give an invalid
+/// registration (or none is needed): said on the page before the tap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkplaceNotice {
+    /// The declaration starts later.
+    NotStarted(time::Date),
+    /// The declaration ended before today.
+    Ended(time::Date),
+    /// The declaration is not subject to registration of presences.
+    NotSubject,
+    /// None of the person's known employers of today is in the declaration's
+    /// chain (declaring contractor or subcontractor).
+    EmployerNotInChain,
+}
+
 /// What the registration page shows.
 #[derive(Debug, Clone)]
 pub struct WorkplaceView {
     pub declaration: DeclarationDetails,
-    /// The last registration of the person on this workplace today, if any.
+    /// The person's state on this workplace: their last registration here,
+    /// an IN of the last 24 hours (a night shift crosses midnight) or an OUT
+    /// of today.
     pub state: Option<PresenceState>,
+    /// Still IN on another workplace, more recently than anything here.
+    pub elsewhere: Option<ElsewhereIn>,
+    /// What the worker should know before tapping.
+    pub notices: Vec<WorkplaceNotice>,
     /// The action the big button offers.
     pub next: RegistrationType,
     /// The enterprises the person may register for here (employments and
-    /// founder periods of today, those in the declaration's chain first).
+    /// founder periods of today, those in the declaration's chain first;
+    /// only those when there are any).
     pub employers: Vec<PersonEnterprise>,
+    /// Whether `employers` are in the declaration's chain (false: none is,
+    /// and the worker may type another enterprise number).
+    pub employers_in_chain: bool,
     /// The employer chosen last time on this workplace, or the only one.
     pub chosen: Option<EnterpriseNumber>,
 }
@@ -138,12 +176,51 @@ pub struct PhoneRegistration {
     pub site_code: Option<String>,
 }
 
-/// Signs and opens the server's small signed values.
-pub(crate) struct Sealer(TokenKey);
+/// Signs and opens the server's small signed values; it also keeps, in
+/// memory, the wrong PINs tried for SSINs that have no PIN (see
+/// [`PinMisses`]).
+pub(crate) struct Sealer(TokenKey, PinMisses);
+
+/// Wrong PINs tried for an SSIN without a PIN (unknown, or activated with a
+/// passkey only), counted and locked in memory exactly as the store counts
+/// and locks a real PIN: so the answers cannot tell which SSINs have a PIN.
+#[derive(Default)]
+pub(crate) struct PinMisses(std::sync::Mutex<std::collections::HashMap<String, (i64, Option<OffsetDateTime>)>>);
+
+impl PinMisses {
+    /// Until when PIN sign-in is locked for `ssin`, if it is.
+    fn locked_until(&self, ssin: &Ssin, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        let map = self.0.lock().ok()?;
+        map.get(ssin.as_str()).and_then(|(_, until)| *until).filter(|u| *u > now)
+    }
+
+    /// Counts a wrong PIN; the count, which reaching `PIN_MAX_ATTEMPTS` locks
+    /// (and starts again), as the store's `pin_failed`.
+    fn failed(&self, ssin: &Ssin, now: OffsetDateTime) -> i64 {
+        let Ok(mut map) = self.0.lock() else { return 0 };
+        if map.len() > 100_000 {
+            map.retain(|_, (n, until)| *n > 0 || until.is_some_and(|u| u > now));
+        }
+        let entry = map.entry(ssin.as_str().to_string()).or_insert((0, None));
+        entry.0 += 1;
+        let attempts = entry.0;
+        if attempts >= PIN_MAX_ATTEMPTS {
+            *entry = (0, Some(now + PIN_LOCK));
+        }
+        attempts
+    }
+}
+
+/// A PIN hash that no PIN is checked against for real: verifying a PIN for
+/// an SSIN without one costs the same time as for one with a PIN.
+fn decoy_pin_hash() -> Option<&'static str> {
+    static DECOY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| ciao_auth::pin::hash_pin("580394").ok()).as_deref()
+}
 
 impl Sealer {
     pub(crate) fn new(secret: &[u8]) -> Self {
-        Self(TokenKey::from_secret(secret))
+        Self(TokenKey::from_secret(secret), PinMisses::default())
     }
 
     pub(crate) fn seal(&self, purpose: &str, payload: &str) -> String {
@@ -233,6 +310,20 @@ fn phone_position(errors: &mut Vec<FieldError>, tap: &PhoneRegistration) -> (Opt
     }
 }
 
+/// The code of a broken PIN rule (`pin.rule.*`), so that pages can say
+/// which rule in their language.
+fn pin_rule_code(e: &ciao_auth::pin::PinError) -> &'static str {
+    use ciao_auth::pin::PinError;
+    match e {
+        PinError::NotDigits => "pin.rule.digits",
+        PinError::TooShort(_) => "pin.rule.short",
+        PinError::TooLong(_) => "pin.rule.long",
+        PinError::AllSameDigit => "pin.rule.same",
+        PinError::Sequence => "pin.rule.run",
+        PinError::Hash(_) => "pin.rule",
+    }
+}
+
 fn invalid(field: &str, code: &str, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid(vec![FieldError::new(field, code, message)])
 }
@@ -314,6 +405,16 @@ impl Service {
         Ok(EnrolmentTicket { ticket: self.sealer.seal("enrol", &format!("{hash}|{expires}")), ssin })
     }
 
+    /// Checks an enrolment ticket again (the set-up page redrawn, in another
+    /// language): the same ticket, and whose it is.
+    pub async fn check_enrolment_ticket(&self, ticket: &str) -> Result<EnrolmentTicket> {
+        let hash = self.open_ticket(ticket)?;
+        let ssin = self.store.activation_code(&hash, self.now()).await?.ok_or_else(|| {
+            invalid("activationCode", "activationCode.unknown", "this activation code was used meanwhile or expired")
+        })?;
+        Ok(EnrolmentTicket { ticket: ticket.to_string(), ssin })
+    }
+
     fn open_ticket(&self, ticket: &str) -> Result<String> {
         let expired = || {
             invalid(
@@ -351,7 +452,7 @@ impl Service {
     /// Sets up PIN sign-in with an enrolment ticket.
     pub async fn enrol_with_pin(&self, ticket: &str, pin: &str, repeat: &str) -> Result<WorkerSession> {
         let hash = self.open_ticket(ticket)?;
-        ciao_auth::pin::check_pin(pin).map_err(|e| invalid("pin", "pin.rule", e.to_string()))?;
+        ciao_auth::pin::check_pin(pin).map_err(|e| invalid("pin", pin_rule_code(&e), e.to_string()))?;
         if pin != repeat {
             return Err(invalid("pinRepeat", "pin.repeat", "the two PINs are not the same"));
         }
@@ -472,40 +573,45 @@ impl Service {
     }
 
     /// Signs in with SSIN and PIN. The same answer for an unknown person
-    /// and a wrong PIN; a PIN is locked after repeated failures.
+    /// and a wrong PIN (no count of attempts left), and the same lock: five
+    /// wrong PINs in a row for an SSIN lock it for 15 minutes whether or not
+    /// it has a PIN (counted in memory for those without), so the answers
+    /// do not tell which SSINs have set up phone sign-in.
     pub async fn pin_sign_in(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
-        let wrong = |left: Option<i64>| {
-            let more = match left {
-                Some(n) if n > 0 => format!("; {n} attempts left before the PIN is locked"),
-                _ => String::new(),
-            };
-            invalid("pin", "pin.wrong", format!("the SSIN or the PIN is wrong{more}"))
+        let wrong = || invalid("pin", "pin.wrong", "the SSIN or the PIN is wrong");
+        let locked = |until: OffsetDateTime| {
+            ServiceError::Forbidden(format!(
+                "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
+                ciao_domain::clock::format_brussels(until)
+            ))
         };
         let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
         let now = self.now();
-        let Some(creds) = self.store.worker_credentials(&ssin).await? else {
-            return Err(wrong(None));
+        let creds = self.store.worker_credentials(&ssin).await?;
+        let Some((creds, hash)) = creds.and_then(|c| c.pin_hash.clone().map(|h| (c, h))) else {
+            // No PIN for this SSIN: answered as a wrong PIN would be.
+            if let Some(until) = self.sealer.1.locked_until(&ssin, now) {
+                return Err(locked(until));
+            }
+            if let Some(decoy) = decoy_pin_hash() {
+                let _ = ciao_auth::pin::verify_pin(pin, decoy);
+            }
+            if self.sealer.1.failed(&ssin, now) >= PIN_MAX_ATTEMPTS {
+                return Err(locked(now + PIN_LOCK));
+            }
+            return Err(wrong());
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
-            return Err(ServiceError::Forbidden(format!(
-                "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
-                ciao_domain::clock::format_brussels(until)
-            )));
+            return Err(locked(until));
         }
-        let Some(hash) = creds.pin_hash.as_deref() else {
-            return Err(wrong(None));
-        };
-        if !ciao_auth::pin::verify_pin(pin, hash) {
+        if !ciao_auth::pin::verify_pin(pin, &hash) {
             let attempts = self.store.pin_failed(&ssin, PIN_MAX_ATTEMPTS, now + PIN_LOCK).await?;
             let caller = Caller::Person { ssin: ssin.clone(), name: String::new() };
             self.audit(&caller, "worker.pin_failed", None, serde_json::json!({ "attempts": attempts })).await?;
             if attempts >= PIN_MAX_ATTEMPTS {
-                return Err(ServiceError::Forbidden(format!(
-                    "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
-                    ciao_domain::clock::format_brussels(now + PIN_LOCK)
-                )));
+                return Err(locked(now + PIN_LOCK));
             }
-            return Err(wrong(Some(PIN_MAX_ATTEMPTS - attempts)));
+            return Err(wrong());
         }
         if creds.failed_attempts > 0 || creds.locked_until.is_some() {
             self.store.pin_succeeded(&ssin).await?;
@@ -598,17 +704,41 @@ impl Service {
         let declaration = self.declaration_by_technical_number(technical).await?;
         let now = self.now();
         let today = ciao_domain::clock::to_brussels(now).date();
+        // The last 24 hours, on every workplace: an IN of 22:00 is still
+        // open at 01:00, and an IN elsewhere is to be closed first.
         let criteria = SearchCriteria {
-            declaration: Some(declaration.declaration.number.clone()),
             validity: vec![Validity::Pending, Validity::Valid, Validity::Invalid],
-            page_size: 1,
-            ..Self::own_criteria(&ssin, ciao_domain::clock::brussels_start_of_day(today), now + Duration::days(1))
+            page_size: 50,
+            ..Self::own_criteria(&ssin, now - LOOK_BACK, now + Duration::days(1))
         };
-        let last = self.store.search(&criteria, &ciao_store::Scope::All).await?.items.into_iter().next();
-        let state = last.map(|r| PresenceState { kind: r.data.kind, since: r.data.registration_date });
+        let recent = self.store.search(&criteria, &ciao_store::Scope::All).await?.items;
+        let number = &declaration.declaration.number;
+        let state = recent
+            .iter()
+            .find(|r| &r.data.declaration == number)
+            .map(|r| PresenceState { kind: r.data.kind, since: r.data.registration_date })
+            // An OUT of an earlier day is no state today.
+            .filter(|s| s.kind == RegistrationType::In || ciao_domain::clock::to_brussels(s.since).date() == today);
         let next = match &state {
             Some(PresenceState { kind: RegistrationType::In, .. }) => RegistrationType::Out,
             _ => RegistrationType::In,
+        };
+        let elsewhere = match recent.first() {
+            Some(r) if &r.data.declaration != number && r.data.kind == RegistrationType::In => {
+                match self.declaration(&r.data.declaration).await {
+                    Ok(other) => Some(ElsewhereIn {
+                        declaration: other,
+                        since: r.data.registration_date,
+                        employer: match &r.data.employer {
+                            ciao_domain::Employer::Enterprise(e) => Some(e.clone()),
+                            ciao_domain::Employer::ForeignVat(_) => None,
+                        },
+                    }),
+                    Err(ServiceError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => None,
         };
         let mut employers = self.store.person_enterprises(&ssin, today).await?;
         let chain: Vec<&EnterpriseNumber> = std::iter::once(&declaration.declaration.declaring_contractor)
@@ -619,11 +749,34 @@ impl Service {
         if in_chain > 0 {
             employers.truncate(in_chain);
         }
-        let remembered = self.store.employer_choice(&ssin, &declaration.declaration.number).await?;
+        let remembered = self.store.employer_choice(&ssin, number).await?;
         let chosen = remembered
             .filter(|r| employers.iter().any(|e| &e.enterprise == r))
-            .or_else(|| (employers.len() == 1).then(|| employers[0].enterprise.clone()));
-        Ok(WorkplaceView { declaration, state, next, employers, chosen })
+            .or_else(|| (employers.len() == 1 && in_chain > 0).then(|| employers[0].enterprise.clone()));
+        let d = &declaration.declaration;
+        let mut notices = Vec::new();
+        if d.start_date > today {
+            notices.push(WorkplaceNotice::NotStarted(d.start_date));
+        }
+        if let Some(end) = d.end_date.filter(|end| *end < today) {
+            notices.push(WorkplaceNotice::Ended(end));
+        }
+        if !d.subject_to_registration {
+            notices.push(WorkplaceNotice::NotSubject);
+        }
+        if !employers.is_empty() && in_chain == 0 {
+            notices.push(WorkplaceNotice::EmployerNotInChain);
+        }
+        Ok(WorkplaceView {
+            declaration,
+            state,
+            elsewhere,
+            notices,
+            next,
+            employers,
+            employers_in_chain: in_chain > 0,
+            chosen,
+        })
     }
 
     fn own_criteria(ssin: &Ssin, from: OffsetDateTime, to: OffsetDateTime) -> SearchCriteria {
@@ -671,7 +824,11 @@ impl Service {
         }
         let employer = tap.employer.as_deref().map(str::trim).filter(|e| !e.is_empty());
         if employer.is_none() {
-            errors.push(FieldError::new("employer", "required", "choose the employer you work for here"));
+            errors.push(FieldError::new(
+                "employer",
+                "required",
+                "choose the employer you work for here, or type its enterprise number",
+            ));
         }
         let site_code_issued_at = match tap.site_code.as_deref().filter(|c| !c.is_empty()) {
             None => None,
