@@ -271,6 +271,10 @@ async fn declaration_pages(backend: Backend) {
     assert_eq!(store.declaration(&parsed).await.unwrap().unwrap().declaration.end_date, None);
     let page = b1.post(&close_path, &[("csrf", &token), ("end_date", &start), ("confirm", "maybe")]).await;
     assert_eq!(page.status, 422, "{}", page.body());
+    // A date before the start and no confirmation: both said at once.
+    let page = b1.post(&close_path, &[("csrf", &token), ("end_date", "1999-01-01")]).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains("data-field=\"end_date\"") && page.body().contains("data-field=\"confirm\""));
     let page = b1.post(&close_path, &[("csrf", &token), ("end_date", &start), ("confirm", "true")]).await;
     assert_eq!(page.status, 303, "{}", page.body());
     assert_eq!(store.declaration(&parsed).await.unwrap().unwrap().declaration.end_date, Some(today()));

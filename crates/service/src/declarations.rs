@@ -798,6 +798,16 @@ impl Service {
         }
         let mut errors = Vec::new();
         let end = date(&mut errors, "end_date", end_date);
+        if let Some(end) = end
+            && end < d.declaration.start_date
+        {
+            errors.push(field(
+                "end_date",
+                "period.order",
+                format!("end_date ({end}) is before the start of the declaration ({})", d.declaration.start_date),
+            ));
+        }
+        // Every refusal at once: a wrong date and the missing confirmation.
         if ticked(confirm) != Some(true) {
             errors.push(field(
                 "confirm",
@@ -808,13 +818,6 @@ impl Service {
         let (Some(end), true) = (end, errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };
-        if end < d.declaration.start_date {
-            return Err(ServiceError::Invalid(vec![field(
-                "end_date",
-                "period.order",
-                format!("end_date ({end}) is before the start of the declaration ({})", d.declaration.start_date),
-            )]));
-        }
         let subs: Vec<&Subcontractor> = d.subcontractors.iter().collect();
         let ended = self.clamp(&subs, end, "end_date")?;
         // The subcontracts first: should the second step fail, a retry completes it.
