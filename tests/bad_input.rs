@@ -1275,7 +1275,7 @@ async fn workplace_and_worker_pages(backend: Backend) {
         ),
         (
             vec![("kind", "IN".into()), ("employer", w.e2.clone()), ("key", key.into()), ("lat", "50.8".into())],
-            "latitude and longitude",
+            "position is incomplete",
         ),
         (
             vec![
@@ -1285,7 +1285,7 @@ async fn workplace_and_worker_pages(backend: Backend) {
                 ("lat", "abc".into()),
                 ("lon", "4".into()),
             ],
-            "latitude and longitude",
+            "<code>latitude</code> is not a number",
         ),
         (
             vec![

@@ -128,7 +128,7 @@ async fn a_worker_registers_by_phone() {
 
     // 7b. Where the worker is signed in: this phone, with its browser.
     browser.click("a[href='/w/sessions']").await;
-    browser.wait_for_text("h1", "Waar u aangemeld bent").await;
+    browser.wait_for_text("h1", "Waar je aangemeld bent").await;
     browser.wait_for_text("#sessions", "(dit toestel)").await;
     browser.wait_for_text("#sessions", "Chrome").await;
     assert_eq!(browser.find_all("#sessions li").await.len(), 1, "one phone");
