@@ -16,7 +16,7 @@ use ciao_service::worker::PasskeyAnswer;
 use crate::AppState;
 use crate::employer::{Ctx, ctx, page, service_error_page};
 use crate::i18n::t;
-use crate::worker::{B64_JS, FormData, brussels, service_errors, status_of};
+use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
 use crate::workplace::{WebForm, esc};
 
 pub fn router() -> Router<AppState> {
@@ -202,7 +202,7 @@ async fn end_sessions(
     };
     match state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await {
         Err(ServiceError::NotFound(m)) => {
-            let errors = crate::employer::employer_errors(c.lang, &[crate::sessions_page::unknown_session(m)]);
+            let errors = error_list(c.lang, &[crate::sessions_page::unknown_session(m)]);
             security_page(&c, &state, Some(errors), StatusCode::NOT_FOUND).await
         }
         result => done(&c, &state, result.map(|_| ()), "/e/security?ended=1").await,
@@ -229,9 +229,7 @@ async fn done(c: &Ctx, state: &AppState, result: ciao_service::Result<()>, to: &
     match result {
         Ok(()) => Redirect::to(to).into_response(),
         Err(e) => match service_errors(&e) {
-            Some(errors) => {
-                security_page(c, state, Some(crate::employer::employer_errors(c.lang, &errors)), status_of(&e)).await
-            }
+            Some(errors) => security_page(c, state, Some(error_list(c.lang, &errors)), status_of(&e)).await,
             None => service_error_page(c, state, e),
         },
     }
