@@ -434,3 +434,26 @@ async fn refusals_name_their_field(backend: Backend) {
     app.finish().await;
 }
 both_backends!(refusals_name_their_field_t, refusals_name_their_field);
+
+/// Inviting a person again replaces the code handed over before: only the
+/// last one works.
+async fn a_new_invitation_replaces_the_open_one(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
+    let person = ssin(700_101_002);
+    app.service
+        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&person).unwrap(), "Bea Consultant", Role::Consultant)
+        .await
+        .unwrap();
+    let first = app.service.issue_employer_invitation(&operator(), &person).await.unwrap();
+    let second = app.service.issue_employer_invitation(&operator(), &person).await.unwrap();
+    assert_ne!(first.code, second.code);
+    let mut b = Browser::new(&app);
+    let page = b.post("/e/activate", &[("code", &first.code)]).await;
+    assert_eq!(page.status, 422, "the first code no longer works: {}", page.body());
+    let page = b.post("/e/activate", &[("code", &second.code)]).await;
+    assert_eq!(page.status, 200, "{}", page.body());
+    app.finish().await;
+}
+both_backends!(a_new_invitation_replaces_the_open_one_t, a_new_invitation_replaces_the_open_one);

@@ -38,7 +38,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "De aangiften van werken waarin uw onderneming de aangevende aannemer, de opdrachtgever of een onderaannemer is.",
             "Les déclarations de travaux où votre entreprise est l'entrepreneur déclarant, le maître d'ouvrage ou un sous-traitant.",
-            "Die Bauarbeitenmeldungen, in denen Ihr Unternehmen meldender Auftragnehmer, Auftraggeber oder Subunternehmer ist.",
+            "Die Arbeitsmeldungen, in denen Ihr Unternehmen meldender Auftragnehmer, Auftraggeber oder Subunternehmer ist.",
             "The declarations of works where your enterprise is the declaring contractor, the principal or a subcontractor.",
         ],
     ),
@@ -56,7 +56,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Uw onderneming heeft nog geen aangiften van werken.",
             "Votre entreprise n'a pas encore de déclaration de travaux.",
-            "Ihr Unternehmen hat noch keine Bauarbeitenmeldungen.",
+            "Ihr Unternehmen hat noch keine Arbeitsmeldungen.",
             "Your enterprise has no declarations of works yet.",
         ],
     ),
@@ -69,11 +69,11 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Nieuwe aangifte van werken",
             "Nouvelle déclaration de travaux",
-            "Neue Bauarbeitenmeldung",
+            "Neue Arbeitsmeldung",
             "New declaration of works",
         ],
     ),
-    ("dp.title", ["Aangifte van werken", "Déclaration de travaux", "Bauarbeitenmeldung", "Declaration of works"]),
+    ("dp.title", ["Aangifte van werken", "Déclaration de travaux", "Arbeitsmeldung", "Declaration of works"]),
     ("dp.site", ["Werf", "Chantier", "Baustelle", "Site"]),
     (
         "dp.your_role",
@@ -328,7 +328,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "De aangifte van werken is ingediend.",
             "La déclaration de travaux a été introduite.",
-            "Die Bauarbeitenmeldung wurde eingereicht.",
+            "Die Arbeitsmeldung wurde eingereicht.",
             "The declaration of works was submitted.",
         ],
     ),
@@ -368,7 +368,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         [
             "Deze aangifte van werken bestaat niet, of uw onderneming heeft er geen rol in.",
             "Cette déclaration de travaux n'existe pas, ou votre entreprise n'y a aucun rôle.",
-            "Diese Bauarbeitenmeldung gibt es nicht, oder Ihr Unternehmen hat darin keine Rolle.",
+            "Diese Arbeitsmeldung gibt es nicht, oder Ihr Unternehmen hat darin keine Rolle.",
             "There is no such declaration of works, or your enterprise has no role in it.",
         ],
     ),

@@ -213,7 +213,7 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
     let roles: Vec<&str> =
         c.user.roles_in(&c.enterprise).iter().map(|r| t(lang, &format!("e.role.{}", r.as_str()))).collect();
     let body = format!(
-        "<style>{EMPLOYER_STYLE}</style><header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
+        "<header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
          <nav aria-label=\"{language}\" class=\"langs\">{langs}</nav>\
          <form method=\"post\" action=\"/e/sign-out\" class=\"inline\">{csrf}<button class=\"link\" type=\"submit\">{out}</button></form></header>\
          <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p>{switch}</p>{body}",
@@ -226,15 +226,6 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
     );
     remember(wide(html(status, lang, title, &body)), lang, c.lang_chosen)
 }
-
-/// What the employer pages add to the shared style so that nothing is wider
-/// than a 360 px phone: a table's visually hidden headers stay inside its
-/// scrolling box, a fieldset may shrink below its widest select, and a
-/// select with long names (enterprise number and name) wraps to the width.
-/// Belongs in `workplace::STYLE` (its `.scroll`, `fieldset` and `select`
-/// rules); kept here while that file is another's.
-pub(crate) const EMPLOYER_STYLE: &str =
-    ".scroll{position:relative;max-width:100%}fieldset{min-width:0}select{max-width:100%}.sr{top:0;left:0}";
 
 /// The employer's pages use the full width of a desktop.
 fn wide(mut r: Response) -> Response {

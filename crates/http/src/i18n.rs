@@ -943,7 +943,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "e.first_time",
         [
-            "Eerste keer? Geef je uitnodigingscode in",
+            "Eerste keer? Geef uw uitnodigingscode in",
             "Première fois ? Introduisez votre code d'invitation",
             "Zum ersten Mal? Geben Sie Ihren Einladungscode ein",
             "First time? Enter your invitation code",
@@ -954,7 +954,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "e.home_intro",
         [
-            "Raadpleeg de aanwezigheidsregistraties van je onderneming en van je onderaannemers op je werven.",
+            "Raadpleeg de aanwezigheidsregistraties van uw onderneming en van uw onderaannemers op uw werven.",
             "Consultez les enregistrements de présence de votre entreprise et de vos sous-traitants sur vos chantiers.",
             "Sehen Sie die Anwesenheitsregistrierungen Ihres Unternehmens und Ihrer Subunternehmer auf Ihren Baustellen ein.",
             "Consult the presence registrations of your enterprise and of your subcontractors on your sites.",
@@ -970,7 +970,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "e.invitation_hint",
         [
-            "De code van 12 tekens van je toegangsbeheerder, bijvoorbeeld ABCD-EFGH-JKLM",
+            "De code van 12 tekens van uw toegangsbeheerder, bijvoorbeeld ABCD-EFGH-JKLM",
             "Le code de 12 caractères de votre gestionnaire d'accès, par exemple ABCD-EFGH-JKLM",
             "Der 12-stellige Code Ihres Zugriffsverwalters, z. B. ABCD-EFGH-JKLM",
             "The 12-character code from your access manager, such as ABCD-EFGH-JKLM",
@@ -1044,7 +1044,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "e.password_rules",
         [
-            "12 tot 128 tekens, minstens 5 verschillende, niet je rijksregisternummer",
+            "12 tot 128 tekens, minstens 5 verschillende, niet uw rijksregisternummer",
             "12 à 128 caractères, au moins 5 différents, pas votre numéro de registre national",
             "12 bis 128 Zeichen, mindestens 5 verschiedene, nicht Ihre Nationalregisternummer",
             "12 to 128 characters, at least 5 different ones, not your national register number",
@@ -1059,7 +1059,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "e.remarks_intro",
         [
-            "Aantal registraties per opmerking: klik op een aantal om de registraties te zien en je Dimona of je aangifte te corrigeren.",
+            "Aantal registraties per opmerking: klik op een aantal om de registraties te zien en uw Dimona of uw aangifte te corrigeren.",
             "Nombre d'enregistrements par remarque : cliquez sur un nombre pour voir les enregistrements et corriger votre Dimona ou votre déclaration.",
             "Anzahl Registrierungen pro Bemerkung: Klicken Sie auf eine Zahl, um die Registrierungen zu sehen und Ihre Dimona oder Ihre Arbeitsmeldung zu korrigieren.",
             "Registrations per remark: click a count to see them and fix your Dimona or your declaration.",

@@ -75,7 +75,7 @@ header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:cen
 .who,.links{margin:0}.inline{display:inline}button.link{background:none;border:0;color:#0645ad;text-decoration:underline;min-height:44px;font:inherit;padding:0 .25rem;cursor:pointer}\
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}label.check,label.choice{font-weight:400;display:flex;gap:.5rem;align-items:center;min-height:44px}\
 input:not([type]),input[type=password],input[type=text]{font-size:1.2rem;width:100%;min-height:48px;padding:.4rem;border:2px solid #555;border-radius:6px}\
-input[type=checkbox],input[type=radio]{width:24px;height:24px}fieldset{border:1px solid #888;border-radius:6px;margin:.75rem 0}\
+input[type=checkbox],input[type=radio]{width:24px;height:24px}fieldset{border:1px solid #888;border-radius:6px;margin:.75rem 0;min-width:0}\
 button,.button{display:inline-block;font-size:1.1rem;min-height:48px;min-width:44px;padding:.5rem 1rem;border-radius:8px;border:2px solid #0b3d91;background:#0b3d91;color:#fff;text-decoration:none;cursor:pointer;margin:.5rem 0}\
 button.big{display:block;width:100%;font-size:1.6rem;font-weight:700;min-height:96px}button.big.in{background:#0a6b2d;border-color:#0a6b2d}button.big.out{background:#9c1c1c;border-color:#9c1c1c}\
 button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #e8a000;outline-offset:2px}button:disabled{opacity:.6}\
@@ -88,14 +88,14 @@ button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #e8a0
 .note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}\
 main:has(header.wide){max-width:84rem}.brand{margin:0;font-weight:600}.brand a{display:inline-block;min-height:44px;line-height:44px}\
 .menu{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.5rem 0}.menu a{display:inline-block;min-height:44px;line-height:44px}\
-select{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px;background:#fff}\
+select{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px;background:#fff;max-width:100%}\
 input[type=date]{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px}\
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters label{margin:.25rem 0}.filters input:not([type=date]){width:11rem}\
 .narrow{max-width:28rem}.inline-label{display:inline;font-weight:600}button.secondary{background:#fff;color:#0b3d91}\
-.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.25rem 0}\
+.scroll{overflow-x:auto;position:relative;max-width:100%}table{border-collapse:collapse;width:100%;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.25rem 0}\
 th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}td a{display:inline-block;min-height:24px;min-width:24px}\
 .num{text-align:right}.small{font-size:.8rem}.pages a{display:inline-block;min-width:44px;min-height:44px;line-height:44px}\
-.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.cards a{display:inline-block;min-height:44px;line-height:44px}\
+.sr{position:absolute;top:0;left:0;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.cards a{display:inline-block;min-height:44px;line-height:44px}\
 .chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}\
 .simulation-banner{background:#ffd60a;color:#111;border:3px dashed #111;border-radius:6px;padding:.5rem 1rem;margin:0 0 .5rem}";
 

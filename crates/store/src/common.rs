@@ -2284,6 +2284,15 @@ macro_rules! impl_store {
                 created_at: OffsetDateTime,
                 expires_at: OffsetDateTime,
             ) -> Result<()> {
+                // A new invitation replaces the person's open ones: only the
+                // last code handed over works.
+                sqlx::query(
+                    "UPDATE employer_invitations SET expires_at = $2 WHERE ssin = $1 AND used_at IS NULL AND expires_at > $2",
+                )
+                .bind(ssin.as_str())
+                .bind(to_micros(created_at))
+                .execute(&self.write)
+                .await?;
                 sqlx::query(
                     "INSERT INTO employer_invitations (code_hash, ssin, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
                 )

@@ -540,6 +540,7 @@ pub trait Store: Send + Sync + 'static {
     /// founder periods), by enterprise number.
     async fn person_enterprises(&self, ssin: &Ssin, day: time::Date) -> Result<Vec<PersonEnterprise>>;
     async fn employer_choice(&self, ssin: &Ssin, declaration: &DeclarationNumber) -> Result<Option<EnterpriseNumber>>;
+    /// Adds an invitation; the person's earlier open invitations expire.
     async fn add_employer_invitation(
         &self,
         code_hash: &str,
