@@ -11,8 +11,8 @@ mod webdriver;
 
 use base64::Engine as _;
 use ciao_auth::totp;
+use ciao_domain::EnterpriseNumber;
 use ciao_domain::channel::Role;
-use ciao_domain::{EnterpriseNumber, Ssin};
 use common::{Backend, TestApp, item, now, operator, rfc3339, seed, ssin};
 use serde_json::json;
 use time::Duration;
@@ -30,12 +30,7 @@ async fn employer_pages() {
     let Some(browser) = Browser::start("employer_pages").await else { return };
     let app = TestApp::spawn_on_localhost(Backend::Sqlite).await.expect("an SQLite test server");
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let worker2 = ssin(900_101_001);
     let mut first_in = item(&w.worker, &w.e1, &w.d1, "IN");
     first_in["registrationDate"] = json!(rfc3339(now() - Duration::minutes(5)));

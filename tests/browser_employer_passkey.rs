@@ -13,7 +13,7 @@ mod webdriver;
 use ciao_auth::totp;
 use ciao_domain::channel::Role;
 use ciao_domain::{EnterpriseNumber, Ssin};
-use common::{Backend, TestApp, operator, seed, ssin};
+use common::{Backend, TestApp, operator, seed};
 use serde_json::json;
 use webdriver::Browser;
 
@@ -35,12 +35,7 @@ async fn employer_signs_in_with_a_passkey() {
     let Some(browser) = Browser::start("employer_passkey").await else { return };
     let app = TestApp::spawn_on_localhost(Backend::Sqlite).await.expect("an SQLite test server");
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_202_002);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Paula Passkey", Role::AccessManager)
-        .await
-        .unwrap();
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_202_002, "Paula Passkey", Role::AccessManager).await;
     let invitation = app.service.issue_employer_invitation(&operator(), &manager).await.unwrap();
     let authenticator = browser.add_virtual_authenticator().await;
     browser.set_window_size(1280, 900).await;

@@ -164,12 +164,7 @@ async fn account_count(app: &TestApp) -> usize {
 async fn manage_rest_accounts(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let mut b = Browser::new(&app);
 
     // Not signed in: to the sign-in page.
@@ -627,12 +622,7 @@ async fn channel_pages_in_a_browser() {
     let Some(chromium) = webdriver::Browser::start("channel_pages_in_a_browser").await else { return };
     let app = TestApp::spawn(Backend::Sqlite).await.expect("an SQLite test server");
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let mut b = Browser::new(&app);
     enrol(&app, &mut b, &manager).await;
     let session = b.cookies.iter().find(|(k, _)| k == "ciao_employer").unwrap().1.clone();

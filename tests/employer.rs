@@ -49,12 +49,7 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
 async fn employer_service(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
 
     // Registrations: E1's worker IN then OUT, E2's worker IN (subcontractor on D1),
     // E4's worker on D2 (not visible to E1).
@@ -269,12 +264,7 @@ both_backends!(employer_service_t, employer_service);
 async fn no_employer_route_registers(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let mut b = Browser::new(&app);
     enrol(&app, &mut b, &manager).await;
     let token = csrf(&b.get("/e").await.body());
@@ -340,12 +330,7 @@ both_backends!(no_employer_route_registers_t, no_employer_route_registers);
 async fn pages_by_cursor(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let items: Vec<_> = (0..55u64)
         .map(|i| {
             let mut it = item(&ssin(800_000_000 + i), &w.e1, &w.d1, "IN");
@@ -377,12 +362,7 @@ both_backends!(pages_by_cursor_t, pages_by_cursor);
 async fn refusals_name_their_field(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let mut b = Browser::new(&app);
     enrol(&app, &mut b, &manager).await;
     let users = || async { app.service.store().enterprise_users(&e1).await.unwrap().len() };
@@ -440,12 +420,7 @@ both_backends!(refusals_name_their_field_t, refusals_name_their_field);
 async fn a_new_invitation_replaces_the_open_one(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let person = ssin(700_101_002);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&person).unwrap(), "Bea Consultant", Role::Consultant)
-        .await
-        .unwrap();
+    let (_e1, person) = common::appoint(&app, &w.e1, 700_101_002, "Bea Consultant", Role::Consultant).await;
     let first = app.service.issue_employer_invitation(&operator(), &person).await.unwrap();
     let second = app.service.issue_employer_invitation(&operator(), &person).await.unwrap();
     assert_ne!(first.code, second.code);

@@ -9,21 +9,15 @@
 mod common;
 
 use ciao_domain::channel::Role;
-use ciao_domain::{EnterpriseNumber, Ssin};
 use common::web::{WebClient, csrf, enrol_employer};
-use common::{Backend, TestApp, item, operator, seed, ssin};
+use common::{Backend, TestApp, item, seed, ssin};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn employer_pages(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let r1 = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
     let mut b = WebClient::new(&app);
     enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;

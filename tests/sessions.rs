@@ -396,12 +396,7 @@ both_backends!(worker_sign_out_ends_the_session_on_the_server_t, worker_sign_out
 async fn employer_app(backend: Backend) -> Option<(TestApp, String, EnterpriseNumber)> {
     let app = TestApp::spawn(backend).await?;
     let w = seed(&app).await;
-    let e1 = EnterpriseNumber::parse(&w.e1).unwrap();
-    let manager = ssin(700_101_001);
-    app.service
-        .add_enterprise_user(&operator(), &e1, &Ssin::parse(&manager).unwrap(), "Anna Manager", Role::AccessManager)
-        .await
-        .unwrap();
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     Some((app, manager, e1))
 }
 

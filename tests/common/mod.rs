@@ -410,6 +410,22 @@ pub fn ent(base: u64) -> String {
 }
 
 /// A valid SSIN (born before 2000) from 9 digits.
+/// Gives the person `ssin(base)` a role in `enterprise` (as the operator
+/// does); returns the enterprise and the person's SSIN.
+pub async fn appoint(
+    app: &TestApp,
+    enterprise: &str,
+    base: u64,
+    name: &str,
+    role: ciao_domain::channel::Role,
+) -> (ciao_domain::EnterpriseNumber, String) {
+    let enterprise = ciao_domain::EnterpriseNumber::parse(enterprise).unwrap();
+    let person = ssin(base);
+    let parsed = ciao_domain::Ssin::parse(&person).unwrap();
+    app.service.add_enterprise_user(&operator(), &enterprise, &parsed, name, role).await.unwrap();
+    (enterprise, person)
+}
+
 pub fn ssin(base: u64) -> String {
     format!("{base:09}{:02}", 97 - base % 97)
 }
