@@ -476,15 +476,17 @@ impl Service {
 
     pub(crate) fn open_challenge(&self, purpose: &str, state: &str) -> Result<(Vec<u8>, String)> {
         let expired = || invalid("state", "passkey.expired", "the passkey request expired; try again");
-        let payload = self.sealer.open(purpose, state).ok_or_else(expired)?;
+        // Not sealed by this server (altered, or made up): not "expired".
+        let forged = || invalid("state", "passkey.state", "the passkey request is not valid; start again");
+        let payload = self.sealer.open(purpose, state).ok_or_else(forged)?;
         let mut parts = payload.splitn(3, '|');
-        let challenge = parts.next().ok_or_else(expired)?;
-        let expires: i64 = parts.next().and_then(|e| e.parse().ok()).ok_or_else(expired)?;
+        let challenge = parts.next().ok_or_else(forged)?;
+        let expires: i64 = parts.next().and_then(|e| e.parse().ok()).ok_or_else(forged)?;
         let rest = parts.next().unwrap_or_default().to_string();
         if self.now().unix_timestamp() >= expires {
             return Err(expired());
         }
-        Ok((URL_SAFE_NO_PAD.decode(challenge).map_err(|_| expired())?, rest))
+        Ok((URL_SAFE_NO_PAD.decode(challenge).map_err(|_| forged())?, rest))
     }
 
     /// Remembers a passkey sign-in's sealed challenge until it expires; false
