@@ -1435,6 +1435,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     ("web.method_title", ["Niet toegestaan", "Non autorisé", "Nicht erlaubt", "Not allowed"]),
     (
+        "web.unavailable",
+        [
+            "De dienst is even niet beschikbaar: er is niets gewijzigd. Probeer het zo meteen opnieuw.",
+            "Le service est momentanément indisponible : rien n'a été modifié. Réessayez dans un instant.",
+            "Der Dienst ist gerade nicht verfügbar: Es wurde nichts geändert. Versuchen Sie es gleich noch einmal.",
+            "The service is unavailable for a moment: nothing was changed. Try again in a moment.",
+        ],
+    ),
+    (
         "web.method",
         [
             "Deze pagina aanvaardt geen {method}-verzoeken. Open ze met een link of verstuur haar formulier.",

@@ -169,8 +169,7 @@ async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
 
 pub(crate) fn unavailable(e: ServiceError) -> Response {
     tracing::error!(error = %e, "worker page");
-    (StatusCode::SERVICE_UNAVAILABLE, "The service is unavailable: nothing was changed. Try again in a moment.")
-        .into_response()
+    crate::workplace::unavailable_page()
 }
 
 /// A POST from another site is refused (the cookie is SameSite=Lax too).

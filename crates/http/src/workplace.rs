@@ -234,6 +234,22 @@ pub(crate) fn is_page_path(path: &str) -> bool {
             .any(|area| path.strip_prefix(area).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
+/// 503 in the web areas, when the service could not answer (the database):
+/// a page in the four languages, as the request's is not at hand where it
+/// is made.
+pub(crate) fn unavailable_page() -> Response {
+    let body: String =
+        Lang::ALL.iter().map(|l| format!("<p lang=\"{}\">{}</p>", l.code(), t(*l, "web.unavailable"))).collect();
+    let mut r = html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Lang::En,
+        "ciao",
+        &format!("<h1>ciao</h1><div class=\"alert\" role=\"alert\">{body}</div>"),
+    );
+    r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    r
+}
+
 /// 404 in the web areas.
 pub(crate) fn not_found_page(headers: &HeaderMap, uri: &Uri) -> Response {
     let lang = request_lang(headers, uri);
@@ -256,7 +272,7 @@ pub(crate) async fn find(state: &AppState, technical: &str, lang: Lang) -> Resul
         }
         Err(e) => {
             tracing::error!(error = %e, "workplace page");
-            Err((StatusCode::SERVICE_UNAVAILABLE, "service unavailable, try again").into_response())
+            Err(unavailable_page())
         }
     }
 }
@@ -368,4 +384,22 @@ async fn poster(
         no_qr = no_qr.join(" / "),
     );
     html(StatusCode::OK, lang, &d.declaration.site_name, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_unavailable_page_speaks_the_four_languages() {
+        let r = unavailable_page();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[axum::http::header::RETRY_AFTER], "5");
+        assert!(r.headers()[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        for l in Lang::ALL {
+            assert!(body.contains(&format!("<p lang=\"{}\">{}</p>", l.code(), t(l, "web.unavailable"))), "{body}");
+        }
+    }
 }
