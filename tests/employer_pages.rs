@@ -135,3 +135,23 @@ async fn employer_pages(backend: Backend) {
 }
 
 both_backends!(employer_pages_t, employer_pages);
+
+/// Switching to an enterprise the user has no role in, or to something that
+/// is no enterprise number, is said (and the current enterprise kept).
+async fn switching_enterprise(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let mut b = WebClient::new(&app);
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+    for asked in [w.e4.as_str(), "garbage"] {
+        let page = b.get(&format!("/e?enterprise={asked}&lang=en")).await;
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(page.body.contains(&format!("<code>{asked}</code> is not an enterprise in which you have a role")));
+    }
+    let page = b.get(&format!("/e?enterprise={}&lang=fr", e1.as_str())).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("role=\"alert\""), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(switching_enterprise_t, switching_enterprise);

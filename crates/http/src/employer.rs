@@ -558,16 +558,30 @@ async fn home(
         Err(r) => return r,
     };
     let mut set = None;
-    if let Some(e) = q.enterprise.as_deref().and_then(|e| EnterpriseNumber::parse(e).ok())
-        && c.user.enterprises().contains(&e)
-    {
-        set = HeaderValue::from_str(&format!("{ENTERPRISE_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", e.as_str()))
-            .ok();
-        c.enterprise = e;
+    let mut refused = String::new();
+    if let Some(asked) = q.enterprise.as_deref() {
+        match EnterpriseNumber::parse(asked).ok().filter(|e| c.user.enterprises().contains(e)) {
+            Some(e) => {
+                set = HeaderValue::from_str(&format!(
+                    "{ENTERPRISE_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+                    e.as_str()
+                ))
+                .ok();
+                c.enterprise = e;
+            }
+            // Not an enterprise of this user (or no enterprise number): said,
+            // and the current enterprise kept.
+            None => {
+                refused = format!(
+                    "<div class=\"alert\" role=\"alert\"><p>{}</p></div>",
+                    t(c.lang, "e.enterprise_refused").replace("{value}", &format!("<code>{}</code>", esc(asked)))
+                );
+            }
+        }
     }
     let lang = c.lang;
     let body = format!(
-        "<h1>{title}</h1><p>{intro}</p><ul class=\"cards\">\
+        "{refused}<h1>{title}</h1><p>{intro}</p><ul class=\"cards\">\
          <li><a href=\"/e/registrations\">{reg}</a></li><li><a href=\"/e/on-site\">{site}</a></li>\
          <li><a href=\"/e/remarks\">{remarks}</a></li></ul><p class=\"note\">{no_register}</p>",
         title = t(lang, "e.service"),
@@ -577,7 +591,8 @@ async fn home(
         remarks = t(lang, "e.nav.remarks"),
         no_register = t(lang, "e.no_register"),
     );
-    let mut r = page(&c, &state, StatusCode::OK, t(lang, "e.service"), &body);
+    let status = if refused.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let mut r = page(&c, &state, status, t(lang, "e.service"), &body);
     if let Some(v) = set {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -1017,6 +1017,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("e.nav.users", ["Toegangsbeheer", "Gestion des accès", "Zugriffsverwaltung", "Access management"]),
     ("e.next", ["Volgende", "Suivant", "Weiter", "Next"]),
     (
+        "e.enterprise_refused",
+        [
+            "{value} is geen onderneming waarin u een rol hebt: u blijft bij de huidige onderneming.",
+            "{value} n'est pas une entreprise où vous avez un rôle : vous restez dans l'entreprise actuelle.",
+            "{value} ist kein Unternehmen, in dem Sie eine Rolle haben: Sie bleiben beim aktuellen Unternehmen.",
+            "{value} is not an enterprise in which you have a role: you stay with the current enterprise.",
+        ],
+    ),
+    (
         "e.no_register",
         [
             "Er is hier geen pagina om een aanwezigheid te registreren: een werknemer registreert zelf, de werkgever mag dat niet voor hem doen.",
