@@ -23,7 +23,7 @@ async fn count(app: &TestApp, ssin: &str) -> usize {
         enterprise_number: None,
         declaration: None,
         validity: Vec::new(),
-        remark: None,
+        remarks: Vec::new(),
         kind: None,
         created_from: None,
         created_to: None,

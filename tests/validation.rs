@@ -59,6 +59,12 @@ async fn remarks_end_to_end(backend: Backend) {
     assert_eq!(page["items"][0]["id"], unknown_person);
     let (_, page) = app.get(&w.e1, &format!("{base}&remark=RELATED%20DIMONA%20NOT%20OK")).await;
     assert_eq!(page["total"], 1);
+    // Several remarks: the registrations with any of them.
+    let (_, page) = app.get(&w.e1, &format!("{base}&remark=RELATED_DIMONA_NOT_OK,DECLARATION_NOT_EXISTING")).await;
+    assert_eq!(page["total"], 2, "{page}");
+    let (_, page) = app.get(&w.e1, &format!("{base}&remark=DECLARATION_NOT_EXISTING,DUC%20IS%20NOT%20EXISTING")).await;
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["items"][0]["id"], unknown_declaration);
     let (_, page) = app.get(&w.e1, &format!("{base}&validity=invalid")).await;
     assert_eq!(page["total"], 2);
     let (status, body) = app.get(&w.e1, &format!("{base}&remark=NO_SUCH_REMARK")).await;

@@ -67,7 +67,8 @@ pub struct SearchCriteria {
     pub enterprise_number: Option<EnterpriseNumber>,
     pub declaration: Option<DeclarationNumber>,
     pub validity: Vec<Validity>,
-    pub remark: Option<String>,
+    /// Remark codes: registrations with any of them.
+    pub remarks: Vec<String>,
     pub kind: Option<RegistrationType>,
     pub created_from: Option<OffsetDateTime>,
     pub created_to: Option<OffsetDateTime>,
@@ -136,7 +137,7 @@ impl SearchCriteria {
             enterprise_number: None,
             declaration: None,
             validity: Vec::new(),
-            remark: None,
+            remarks: Vec::new(),
             kind: None,
             created_from: None,
             created_to: None,
@@ -240,20 +241,23 @@ impl SearchCriteria {
             }
         }
 
-        let remark = match get("remark") {
-            None => None,
-            Some(r) => match crate::remarks::RemarkKind::parse(r.trim()) {
-                Some(k) => Some(k.code().to_string()),
-                None => {
-                    errors.push(FieldError::new(
+        // One remark or several (the SOAP search took a list of them),
+        // separated by commas: registrations with any of them.
+        let mut remarks: Vec<String> = Vec::new();
+        if let Some(list) = get("remark") {
+            for r in list.split(',') {
+                match crate::remarks::RemarkKind::parse(r.trim()) {
+                    Some(k) if !remarks.iter().any(|c| c == k.code()) => remarks.push(k.code().to_string()),
+                    Some(_) => {}
+                    None => errors.push(FieldError::new(
                         "remark",
                         "remark.value",
-                        "remark is a remark code (such as RELATED_DIMONA_NOT_OK) or an official remark text",
-                    ));
-                    None
+                        "remark is a remark code (such as RELATED_DIMONA_NOT_OK) or an official remark text, \
+                         several separated by commas",
+                    )),
                 }
-            },
-        };
+            }
+        }
 
         let kind = match get("type") {
             None => None,
@@ -308,7 +312,7 @@ impl SearchCriteria {
                 enterprise_number,
                 declaration,
                 validity,
-                remark,
+                remarks,
                 kind,
                 created_from,
                 created_to,

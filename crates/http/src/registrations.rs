@@ -736,7 +736,7 @@ pub async fn get_registration(
         ("enterpriseNumber" = Option<String>, Query, description = "The employer"),
         ("contractualRelationshipReference" = Option<String>, Query, description = "The declaration of works"),
         ("validity" = Option<String>, Query, description = "pending, valid, invalid, cancelled; several separated by commas"),
-        ("remark" = Option<String>, Query, description = "Remark code"),
+        ("remark" = Option<String>, Query, description = "Remark code or official text; several separated by commas (registrations with any of them)"),
         ("type" = Option<String>, Query, description = "IN or OUT"),
         ("createdFrom" = Option<String>, Query, description = "Received from (date or date-time)"),
         ("createdTo" = Option<String>, Query, description = "Received until, included"),

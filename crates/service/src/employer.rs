@@ -1029,7 +1029,7 @@ fn day_criteria(
         enterprise_number: None,
         declaration,
         validity: vec![Validity::Pending, Validity::Valid, Validity::Invalid],
-        remark: None,
+        remarks: Vec::new(),
         kind: None,
         created_from: None,
         created_to: None,

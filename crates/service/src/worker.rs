@@ -790,7 +790,7 @@ impl Service {
             enterprise_number: None,
             declaration: None,
             validity: Vec::new(),
-            remark: None,
+            remarks: Vec::new(),
             kind: None,
             created_from: None,
             created_to: None,

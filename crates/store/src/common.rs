@@ -380,12 +380,16 @@ pub(crate) fn search_filter(c: &SearchCriteria, scope: &RowScope) -> (String, Ve
         let list: Vec<String> = c.validity.iter().map(|v| format!("'{}'", v.as_str())).collect();
         sql.push_str(&format!(" AND r.validity IN ({})", list.join(", ")));
     }
-    if let Some(remark) = &c.remark {
+    if let Some((first, rest)) = c.remarks.split_first() {
         add(
-            " AND r.id IN (SELECT registration_id FROM registration_remarks WHERE code = ?)",
-            Param::Text(remark.clone()),
+            " AND r.id IN (SELECT registration_id FROM registration_remarks WHERE code IN (?",
+            Param::Text(first.clone()),
             &mut sql,
         );
+        for remark in rest {
+            add(", ?", Param::Text(remark.clone()), &mut sql);
+        }
+        sql.push_str("))");
     }
     if let Some(k) = c.kind {
         sql.push_str(&format!(" AND r.kind = '{}'", k.as_str()));
