@@ -25,6 +25,8 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
     let ticket = unescape(&input(&body, "ticket"));
     let secret = input(&body, "secret");
     assert!(unescape(&input(&body, "uri")).starts_with("otpauth://totp/ciao:"), "{body}");
+    // On the phone itself the QR code cannot be scanned: a link opens the app.
+    assert!(body.contains("id=\"otpauth\"") && body.contains("href=\"otpauth://totp/ciao:"), "{body}");
     // A weak password and a wrong code are refused, each with its rule.
     let page = b
         .post(

@@ -444,6 +444,7 @@ fn enrol_form(
          minlength=\"12\" required aria-describedby=\"password-rules\"><p class=\"hint\" id=\"password-rules\">{rules}</p>\
          <label for=\"password2\">{repeat}</label><input id=\"password2\" name=\"password2\" type=\"password\" autocomplete=\"new-password\" minlength=\"12\" required>\
          <h2>{app_title}</h2><p>{app}</p><div class=\"qr small\" role=\"img\" aria-label=\"{qr_label}\">{svg}</div>\
+         <p><a class=\"button secondary\" href=\"{uri}\" id=\"otpauth\">{open_app}</a></p>\
          <p>{manual}: <code id=\"secret\">{secret}</code></p>\
          <label for=\"totp\">{totp}</label><input id=\"totp\" name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>\
          <button type=\"submit\">{save}</button></form>",
@@ -461,6 +462,7 @@ fn enrol_form(
         app = t(lang, "e.app_instructions"),
         qr_label = t(lang, "e.app_qr"),
         manual = t(lang, "e.app_manual"),
+        open_app = t(lang, "e.app_open"),
         totp = t(lang, "e.totp"),
         save = t(lang, "e.save_sign_in"),
     );

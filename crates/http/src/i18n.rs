@@ -873,6 +873,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "e.app_open",
+        [
+            "Op deze telefoon: open in uw authenticator-app",
+            "Sur ce téléphone : ouvrir dans votre application d'authentification",
+            "Auf diesem Telefon: in Ihrer Authenticator-App öffnen",
+            "On this phone: open in your authenticator app",
+        ],
+    ),
+    (
         "e.app_manual",
         [
             "Of geef deze sleutel manueel in",
