@@ -55,6 +55,22 @@ async fn a_worker_registers_by_phone() {
     browser.screenshot("front-page").await;
     browser.assert_accessible("the front page").await;
 
+    // 0. The printable poster of the workplace fits one A4 page in every
+    // language (printed by Chromium, with the page's own @page size).
+    for lang in ["nl", "fr", "de", "en"] {
+        browser.goto(&format!("{url}/poster?lang={lang}")).await;
+        let pdf = browser.cdp("Page.printToPDF", serde_json::json!({"preferCSSPageSize": true})).await;
+        let pdf = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(pdf["data"].as_str().expect("a PDF")).unwrap()
+        };
+        let page_objects =
+            |key: &[u8]| pdf.windows(key.len() + 1).filter(|w| w.starts_with(key) && w[key.len()] != b's').count();
+        let pages = page_objects(b"/Type /Page") + page_objects(b"/Type/Page");
+        assert_eq!(pages, 1, "the {lang} poster prints on {pages} pages");
+    }
+    browser.screenshot("poster").await;
+
     // 1. The QR code is scanned: the workplace, and sign-in.
     browser.goto(&url).await;
     browser.wait_for_text("h1", "Tour Nord").await;
