@@ -542,6 +542,13 @@ async fn activate_finish(
     }
 }
 
+/// A remark as an employer reads it: about the person and their employer
+/// (`eremark.*`) where the worker's text speaks to the worker ("your
+/// employer"), otherwise the worker's text (`remark.*`).
+pub(crate) fn employer_remark(lang: Lang, code: &str) -> &'static str {
+    crate::i18n::lookup(lang, &format!("eremark.{code}")).unwrap_or_else(|| t(lang, &format!("remark.{code}")))
+}
+
 // ---------------------------------------------------------------- home
 
 #[derive(Debug, Deserialize)]
@@ -782,7 +789,20 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         .items
         .iter()
         .map(|r| {
-            let remarks: Vec<String> = r.remarks.iter().map(|m| format!("<span title=\"{}\">{}</span>", esc(&m.description), esc(&m.code))).collect();
+            // The remark in the page's language, its code and official text
+            // on hover.
+            let remarks: Vec<String> = r
+                .remarks
+                .iter()
+                .map(|m| {
+                    format!(
+                        "<span title=\"{} · {}\">{}</span>",
+                        esc(&m.code),
+                        esc(&m.description),
+                        employer_remark(c.lang, &m.code)
+                    )
+                })
+                .collect();
             format!(
                 "<tr><td><a href=\"/e/registrations/{id}\">{id}</a></td><td>{time}</td><td>{kind}</td><td class=\"mono\">{person}</td>\
                  <td class=\"mono\">{employer}</td><td class=\"mono\">{decl}</td><td>{validity}</td><td>{remarks}</td><td>{worked}</td></tr>",
@@ -1127,7 +1147,18 @@ async fn registration(
                     if remarks.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", remarks.iter().map(|m| esc(&m.description)).collect::<Vec<_>>().join("; "))
+                        format!(
+                            " ({})",
+                            remarks
+                                .iter()
+                                .map(|m| format!(
+                                    "{} <small class=\"mono\">{}</small>",
+                                    employer_remark(lang, &m.code),
+                                    esc(&m.description)
+                                ))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
                     }
                 ),
                 ciao_domain::Event::Cancelled { reason, comment, by } => format!(
@@ -1347,7 +1378,7 @@ async fn remarks(
             let description = ciao_domain::remarks::RemarkKind::parse(code).map(|k| k.description()).unwrap_or("");
             format!(
                 "<tr><td>{text}<br><small class=\"mono\">{code} · {description}</small></td><td class=\"num\"><a href=\"/e/registrations?{q}\">{n}</a></td></tr>",
-                text = t(lang, &format!("remark.{code}")),
+                text = employer_remark(lang, code),
                 code = esc(code),
                 description = esc(description),
                 q = esc(&q),
@@ -1596,6 +1627,30 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
 #[cfg(test)]
 mod employer_error_tests {
     use super::*;
+
+    /// Employers read every remark about the person and their employer,
+    /// never addressed to them as if they were the worker.
+    #[test]
+    fn remarks_speak_to_the_employer() {
+        let second_person = [
+            (Lang::Nl, &[" je ", "je ", " jouw "][..]),
+            (Lang::Fr, &["vous", "votre"][..]),
+            (Lang::De, &[" Sie ", "Ihr"][..]),
+            (Lang::En, &["your", "you "][..]),
+        ];
+        for kind in ciao_domain::remarks::RemarkKind::ALL {
+            for (lang, words) in second_person {
+                let text = format!(" {} ", employer_remark(lang, kind.code()));
+                let lower = text.to_lowercase();
+                for w in words {
+                    let found = if lang == Lang::De { text.contains(w) } else { lower.contains(w) };
+                    assert!(!found, "{} in {lang:?}: {text}", kind.code());
+                }
+            }
+        }
+        assert_eq!(employer_remark(Lang::En, "EMPLOYER_NOT_ACTIVE"), "The employer is not active that day");
+        assert_eq!(employer_remark(Lang::En, "RELATED_DIMONA_NOT_OK"), t(Lang::En, "remark.RELATED_DIMONA_NOT_OK"));
+    }
 
     #[test]
     fn every_employer_error_code_has_four_translations() {

@@ -642,6 +642,69 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "eremark.GIVEN_INSS_IS_NOT_THE_FOUNDER",
+        [
+            "De persoon is geen oprichter van deze onderneming",
+            "La personne n'est pas fondateur de cette entreprise",
+            "Die Person ist kein Gründer dieses Unternehmens",
+            "The person is not a founder of this enterprise",
+        ],
+    ),
+    (
+        "eremark.COMPANY_NOT_IN_DECLARATION",
+        [
+            "De werkgever staat niet in de aangifte (aannemer of onderaannemer)",
+            "L'employeur n'est pas dans la déclaration (entrepreneur ou sous-traitant)",
+            "Der Arbeitgeber steht nicht in der Arbeitsmeldung (Unternehmer oder Subunternehmer)",
+            "The employer is not in the declaration (contractor or subcontractor)",
+        ],
+    ),
+    (
+        "eremark.EMPLOYER_NOT_ACTIVE",
+        [
+            "De werkgever is niet actief op die dag",
+            "L'employeur n'est pas actif ce jour-là",
+            "Der Arbeitgeber ist an diesem Tag nicht aktiv",
+            "The employer is not active that day",
+        ],
+    ),
+    (
+        "eremark.COMPANY_ID_NOT_ACTIVE_CONTRACT",
+        [
+            "Het onderaannemingscontract van de werkgever loopt niet op die dag",
+            "Le contrat de sous-traitance de l'employeur ne court pas ce jour-là",
+            "Der Subunternehmervertrag des Arbeitgebers läuft an diesem Tag nicht",
+            "The employer's subcontract does not run that day",
+        ],
+    ),
+    (
+        "eremark.IN_WHILE_ALREADY_IN",
+        [
+            "IN terwijl de persoon al IN was (OUT ontbreekt)",
+            "IN alors que la personne était déjà IN (OUT manquant)",
+            "IN, obwohl die Person schon IN war (OUT fehlt)",
+            "IN while the person was already IN (missing OUT)",
+        ],
+    ),
+    (
+        "eremark.PRESENT_ON_TWO_WORKPLACES",
+        [
+            "IN op een werkplaats terwijl de persoon IN is op een andere",
+            "IN sur un lieu de travail alors que la personne est IN sur un autre",
+            "IN an einem Arbeitsplatz, während die Person an einem anderen IN ist",
+            "IN at a workplace while the person is IN at another",
+        ],
+    ),
+    (
+        "eremark.PLACE_OF_WORK_FAR_FROM_SITE",
+        [
+            "De doorgegeven locatie was ver van de werkplaats",
+            "La position transmise était loin du lieu de travail",
+            "Der übermittelte Standort war weit vom Arbeitsplatz entfernt",
+            "The position sent was far from the workplace",
+        ],
+    ),
+    (
         "remark.RELATED_DIMONA_NOT_OK",
         [
             "Geen Dimona-aangifte bij deze werkgever",
