@@ -157,9 +157,15 @@ impl Watchdog {
 /// Responses hold personal data (SSINs, presences), so none is stored by a
 /// browser or a proxy unless its route says otherwise.
 async fn no_store_by_default(mut response: axum::response::Response) -> axum::response::Response {
+    let too_large = response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
     let headers = response.headers_mut();
     if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
         headers.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
+    // A body refused for its size is left unread: the connection cannot
+    // carry another request, and the client must not reuse it.
+    if too_large {
+        headers.insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     }
     response
 }
