@@ -235,11 +235,13 @@ impl NewRegistration {
     /// stored under that reference. None: the same presence sent again (a
     /// retry), to be answered with the stored registration. Where and how it
     /// was sent (place of work, channel, reception time) may differ in a
-    /// retry and is not compared.
+    /// retry and is not compared; nor is the instant of a phone's tap, which
+    /// is the server's time of each attempt, not something the phone sent.
     pub fn replay_differences(&self, stored: &NewRegistration) -> Vec<&'static str> {
         let mut fields = Vec::new();
         let date = crate::clock::truncate_micros;
-        if date(self.registration_date) != date(stored.registration_date) {
+        let instant_sent = !(self.channel == Channel::Smartphone && stored.channel == Channel::Smartphone);
+        if instant_sent && date(self.registration_date) != date(stored.registration_date) {
             fields.push("registrationDate");
         }
         if self.kind != stored.kind {
@@ -676,6 +678,12 @@ mod tests {
         let mut again = good();
         again.coordinates = Some((50.85, 4.35));
         assert!(new(again, Channel::Rest, NOW + time::Duration::minutes(20)).replay_differences(&stored).is_empty());
+        // A phone's tap again: its instant is the server's of each attempt.
+        let tap = new(good(), Channel::Smartphone, NOW);
+        let mut later = good();
+        later.registration_date = Some("2026-03-02T06:59:00Z".into());
+        assert!(new(later.clone(), Channel::Smartphone, NOW).replay_differences(&tap).is_empty());
+        assert_eq!(new(later, Channel::Rest, NOW).replay_differences(&stored), ["registrationDate"]);
         let mut other = good();
         other.kind = Some("OUT".into());
         other.registration_date = Some("2026-03-02T06:59:00Z".into());

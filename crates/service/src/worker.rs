@@ -848,16 +848,12 @@ impl Service {
         }
         let now = self.now();
         // A tap sent again with its page's key (a double tap, a reload, a
-        // retry after a lost answer) is the same presence, at the instant of
-        // the first: so it is answered with the registration made then, and
-        // a key reused for another presence is refused as such.
-        let sender = format!("person:{}", ssin.as_str());
-        let first = match self.store.registration_by_client_reference(&sender, &key).await? {
-            Some(id) => self.store.registration(id).await?.map(|r| r.data.registration_date),
-            None => None,
-        };
+        // retry after a lost answer) is answered with the registration made
+        // by the first (its instant, the server's, is not compared:
+        // NewRegistration::replay_differences); a key reused for another
+        // presence is refused as such.
         let input = RegistrationInput {
-            registration_date: Some(ciao_domain::format_utc(first.unwrap_or(now))),
+            registration_date: Some(ciao_domain::format_utc(now)),
             kind: tap.kind,
             ssin: Some(ssin.as_str().to_string()),
             employer_enterprise_number: employer.map(str::to_string),
