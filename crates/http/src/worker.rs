@@ -563,6 +563,21 @@ fn register_page(
         let founder = if e.founder { format!(" · {}", t(lang, "self_employed")) } else { String::new() };
         format!("{name}<span class=\"mono\">{}</span>{founder}", e.enterprise.formatted())
     };
+    // The known employers as radio buttons, `chosen` checked.
+    let options = |required: &str, chosen: Option<&ciao_domain::EnterpriseNumber>| -> String {
+        view.employers
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let checked = if chosen == Some(&e.enterprise) { " checked" } else { "" };
+                format!(
+                    "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\"{required}{checked}> {l}</label>",
+                    v = e.enterprise.as_str(),
+                    l = label(e)
+                )
+            })
+            .collect()
+    };
     let typed_employer = typed.code;
     let employer_state = field_state(typed.invalid, &["employer", "employerEnterpriseNumber"], Some("employer-hint"));
     let employer = if !view.employers_in_chain {
@@ -580,21 +595,10 @@ fn register_page(
         if view.employers.is_empty() {
             typed_input("employer")
         } else {
-            let options: String = view
-                .employers
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    format!(
-                        "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\"> {l}</label>",
-                        v = e.enterprise.as_str(),
-                        l = label(e)
-                    )
-                })
-                .collect();
             format!(
-                "<fieldset><legend>{}</legend>{options}<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"other\" id=\"employer-other\" checked> {}</label>{}</fieldset>",
+                "<fieldset><legend>{}</legend>{}<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"other\" id=\"employer-other\" checked> {}</label>{}</fieldset>",
                 t(lang, "employer"),
+                options("", None),
                 t(lang, "employer_other"),
                 typed_input("employer-number"),
             )
@@ -607,20 +611,11 @@ fn register_page(
             view.employers[0].enterprise.as_str()
         )
     } else {
-        let options: String = view
-            .employers
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let checked = if view.chosen.as_ref() == Some(&e.enterprise) { " checked" } else { "" };
-                format!(
-                    "<label class=\"choice\"><input type=\"radio\" name=\"employer\" value=\"{v}\" id=\"employer-{i}\" required{checked}> {l}</label>",
-                    v = e.enterprise.as_str(),
-                    l = label(e)
-                )
-            })
-            .collect();
-        format!("<fieldset><legend>{}</legend>{options}</fieldset>", t(lang, "employer"))
+        format!(
+            "<fieldset><legend>{}</legend>{}</fieldset>",
+            t(lang, "employer"),
+            options(" required", view.chosen.as_ref())
+        )
     };
     let notices: String = view
         .notices
