@@ -176,36 +176,51 @@ pub struct PhoneRegistration {
     pub site_code: Option<String>,
 }
 
-/// Signs and opens the server's small signed values; it also keeps, in
-/// memory, the wrong PINs tried for SSINs that have no PIN (see
-/// [`PinMisses`]).
-pub(crate) struct Sealer(TokenKey, PinMisses);
+/// Signs and opens the server's small signed values.
+pub(crate) struct Sealer(TokenKey);
 
 /// Wrong PINs tried for an SSIN without a PIN (unknown, or activated with a
-/// passkey only), counted and locked in memory exactly as the store counts
-/// and locks a real PIN: so the answers cannot tell which SSINs have a PIN.
+/// passkey only), counted and locked in memory as the store counts and locks
+/// a real PIN: so the answers cannot tell which SSINs have a PIN. Bounded:
+/// misses older than a lock's length are forgotten when the map grows large,
+/// and past that the map starts over (an attacker cycling through SSINs
+/// gains nothing the per-address throttle does not already stop).
 #[derive(Default)]
-pub(crate) struct PinMisses(std::sync::Mutex<std::collections::HashMap<String, (i64, Option<OffsetDateTime>)>>);
+pub(crate) struct PinMisses(std::sync::Mutex<std::collections::HashMap<String, PinMiss>>);
+
+struct PinMiss {
+    count: i64,
+    last: OffsetDateTime,
+    locked_until: Option<OffsetDateTime>,
+}
+
+/// How many SSINs without a PIN are remembered at most.
+const PIN_MISSES_MAX: usize = 100_000;
 
 impl PinMisses {
     /// Until when PIN sign-in is locked for `ssin`, if it is.
     fn locked_until(&self, ssin: &Ssin, now: OffsetDateTime) -> Option<OffsetDateTime> {
         let map = self.0.lock().ok()?;
-        map.get(ssin.as_str()).and_then(|(_, until)| *until).filter(|u| *u > now)
+        map.get(ssin.as_str()).and_then(|m| m.locked_until).filter(|u| *u > now)
     }
 
     /// Counts a wrong PIN; the count, which reaching `PIN_MAX_ATTEMPTS` locks
     /// (and starts again), as the store's `pin_failed`.
     fn failed(&self, ssin: &Ssin, now: OffsetDateTime) -> i64 {
         let Ok(mut map) = self.0.lock() else { return 0 };
-        if map.len() > 100_000 {
-            map.retain(|_, (n, until)| *n > 0 || until.is_some_and(|u| u > now));
+        if map.len() >= PIN_MISSES_MAX {
+            map.retain(|_, m| m.locked_until.is_some_and(|u| u > now) || now - m.last < PIN_LOCK);
+            if map.len() >= PIN_MISSES_MAX {
+                map.clear();
+            }
         }
-        let entry = map.entry(ssin.as_str().to_string()).or_insert((0, None));
-        entry.0 += 1;
-        let attempts = entry.0;
+        let entry = map.entry(ssin.as_str().to_string()).or_insert(PinMiss { count: 0, last: now, locked_until: None });
+        entry.count += 1;
+        entry.last = now;
+        let attempts = entry.count;
         if attempts >= PIN_MAX_ATTEMPTS {
-            *entry = (0, Some(now + PIN_LOCK));
+            entry.count = 0;
+            entry.locked_until = Some(now + PIN_LOCK);
         }
         attempts
     }
@@ -220,7 +235,7 @@ fn decoy_pin_hash() -> Option<&'static str> {
 
 impl Sealer {
     pub(crate) fn new(secret: &[u8]) -> Self {
-        Self(TokenKey::from_secret(secret), PinMisses::default())
+        Self(TokenKey::from_secret(secret))
     }
 
     pub(crate) fn seal(&self, purpose: &str, payload: &str) -> String {
@@ -592,13 +607,13 @@ impl Service {
         let creds = self.store.worker_credentials(&ssin).await?;
         let Some((creds, hash)) = creds.and_then(|c| c.pin_hash.clone().map(|h| (c, h))) else {
             // No PIN for this SSIN: answered as a wrong PIN would be.
-            if let Some(until) = self.sealer.1.locked_until(&ssin, now) {
+            if let Some(until) = self.pin_misses.locked_until(&ssin, now) {
                 return Err(locked(until));
             }
             if let Some(decoy) = decoy_pin_hash() {
                 let _ = ciao_auth::pin::verify_pin(pin, decoy);
             }
-            if self.sealer.1.failed(&ssin, now) >= PIN_MAX_ATTEMPTS {
+            if self.pin_misses.failed(&ssin, now) >= PIN_MAX_ATTEMPTS {
                 return Err(locked(now + PIN_LOCK));
             }
             return Err(wrong());
@@ -916,6 +931,30 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pin_misses_lock_like_a_pin_and_stay_bounded() {
+        let misses = PinMisses::default();
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        let ssin = Ssin::parse("85073003328").unwrap();
+        for n in 1..PIN_MAX_ATTEMPTS {
+            assert_eq!(misses.failed(&ssin, now), n);
+            assert_eq!(misses.locked_until(&ssin, now), None);
+        }
+        assert_eq!(misses.failed(&ssin, now), PIN_MAX_ATTEMPTS);
+        assert_eq!(misses.locked_until(&ssin, now), Some(now + PIN_LOCK));
+        // Full of one-off misses: the old ones go, the lock stays.
+        {
+            let mut map = misses.0.lock().unwrap();
+            for i in 0..PIN_MISSES_MAX {
+                map.insert(format!("x{i}"), PinMiss { count: 1, last: now - PIN_LOCK, locked_until: None });
+            }
+        }
+        let other = Ssin::parse("93051822361").unwrap();
+        misses.failed(&other, now);
+        assert_eq!(misses.0.lock().unwrap().len(), 2);
+        assert_eq!(misses.locked_until(&ssin, now), Some(now + PIN_LOCK));
+    }
 
     #[test]
     fn codes_are_typed_loosely() {
