@@ -44,12 +44,7 @@ async fn worker_flow(backend: Backend) {
     let Some(app) = TestApp::spawn_with_clock(backend, Config::default(), clock.clone()).await else { return };
     let w = seed(&app).await;
     // The worker is employed by E2 (a subcontractor of D1) and by E4 (not in D1's chain).
-    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
-    app.import(
-        "employments",
-        &format!("ssin,employer,from,to\n{s},{},2020-01-01,\n{s},{},2020-01-01,\n", w.e2, w.e4, s = w.worker),
-    )
-    .await;
+    common::worker_of_e2_and_e4(&app, &w).await;
     let d = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap();
     let here = format!("/r/{}", d.technical_number);
 

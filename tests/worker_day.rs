@@ -41,12 +41,7 @@ async fn night_shift_and_other_workplace(backend: Backend) {
     let clock = Arc::new(MovableClock::default());
     let Some(app) = TestApp::spawn_with_clock(backend, Config::default(), clock.clone()).await else { return };
     let w = seed(&app).await;
-    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
-    app.import(
-        "employments",
-        &format!("ssin,employer,from,to\n{s},{},2020-01-01,\n{s},{},2020-01-01,\n", w.e2, w.e4, s = w.worker),
-    )
-    .await;
+    common::worker_of_e2_and_e4(&app, &w).await;
     let d1 = format!("/r/{}", technical(&app, &w.d1).await);
     let d2 = format!("/r/{}", technical(&app, &w.d2).await);
     // To the next 22:00 in Brussels.

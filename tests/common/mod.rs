@@ -410,6 +410,17 @@ pub fn ent(base: u64) -> String {
 }
 
 /// A valid SSIN (born before 2000) from 9 digits.
+/// The world's worker, An Peeters, in the persons registry and employed by
+/// E2 (a subcontractor on D1) and by E4 (not in D1's chain) since 2020.
+pub async fn worker_of_e2_and_e4(app: &TestApp, w: &World) {
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    app.import(
+        "employments",
+        &format!("ssin,employer,from,to\n{s},{},2020-01-01,\n{s},{},2020-01-01,\n", w.e2, w.e4, s = w.worker),
+    )
+    .await;
+}
+
 /// Gives the person `ssin(base)` a role in `enterprise` (as the operator
 /// does); returns the enterprise and the person's SSIN.
 pub async fn appoint(
