@@ -151,7 +151,9 @@ async fn employer_pages() {
 
     // Nothing wider than a 360 px phone: the declaration (its selects hold
     // numbers and names), access management and the REST channel (their
-    // tables' visually hidden headers stay inside the scrolling box).
+    // tables' visually hidden headers stay inside the scrolling box), and
+    // the registrations, whose rows become cards: the table itself fits,
+    // nothing scrolls sideways, and each value has its column's label.
     app.create_client(&w.e1, "Badge reader of the main entrance", &["consult"]).await;
     let declaration = browser.current_url().await;
     let declaration = declaration.split('?').next().unwrap().to_string();
@@ -160,6 +162,7 @@ async fn employer_pages() {
         ("declaration-360", declaration.clone()),
         ("users-360", format!("{}/e/users", app.root)),
         ("channel-360", format!("{}/e/channel", app.root)),
+        ("registrations-360", format!("{}/e/registrations", app.root)),
     ] {
         browser.goto(&url).await;
         browser.find("h1").await;
@@ -170,6 +173,31 @@ async fn employer_pages() {
         let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
         assert!(client <= 360 && scroll <= 360, "{name}: the page is {scroll} px wide in a {client} px viewport");
     }
+    let table = browser
+        .execute(
+            "var t = document.getElementById('registrations'), b = t.getBoundingClientRect(), \
+             c = t.querySelector('tbody td'); \
+             return [t.scrollWidth, Math.ceil(b.right), t.querySelectorAll('tbody tr').length, \
+             getComputedStyle(c, '::before').content, getComputedStyle(t.querySelector('thead')).position];",
+            vec![],
+        )
+        .await;
+    let (scroll, right) = (table[0].as_u64().unwrap(), table[1].as_u64().unwrap());
+    assert!(scroll <= 360 && right <= 360, "the registrations table is {scroll} px wide, to {right} px, in 360 px");
+    assert!(table[2].as_u64().unwrap() > 0, "rows: {table}");
+    assert_eq!(table[3], "\"Receipt number\"", "a card labels its values with the column headers: {table}");
+    assert_eq!(table[4], "absolute", "the headers are there for screen readers only: {table}");
+    browser.assert_accessible("registrations on a phone").await;
+    browser.set_window_size(1280, 900).await;
+    browser.goto(&format!("{}/e/registrations", app.root)).await;
+    let wide = browser
+        .execute(
+            "var t = document.getElementById('registrations'); \
+             return [getComputedStyle(t).display, getComputedStyle(t.querySelector('tbody td'), '::before').content];",
+            vec![],
+        )
+        .await;
+    assert_eq!(wide, json!(["table", "none"]), "a table on a wide screen");
     browser.set_window_size(1280, 900).await;
     browser.goto(&declaration).await;
     browser.find("img[src$='/qr.svg']").await;

@@ -785,6 +785,25 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         Ok(w) => w,
         Err(e) => return service_error_page(&c, &state, e),
     };
+    // The column headers, also the labels of a row's values where a narrow
+    // screen shows each row as a card (`table.stack`).
+    let columns = [
+        t(lang, "receipt"),
+        t(lang, "time"),
+        t(lang, "type"),
+        t(lang, "e.person"),
+        t(lang, "employer_label"),
+        t(lang, "declaration"),
+        t(lang, "validity"),
+        t(lang, "remarks"),
+        t(lang, "e.worked"),
+    ];
+    // A cell: its value in one box beside its label on a card; empty, no card line.
+    let cell = |i: usize, class: &str, value: String| {
+        let class = if class.is_empty() { String::new() } else { format!(" class=\"{class}\"") };
+        let value = if value.is_empty() { value } else { format!("<span>{value}</span>") };
+        format!("<td{class} data-label=\"{}\">{value}</td>", esc(columns[i]))
+    };
     let rows: String = page_
         .items
         .iter()
@@ -803,19 +822,20 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
                     )
                 })
                 .collect();
-            format!(
-                "<tr><td><a href=\"/e/registrations/{id}\">{id}</a></td><td>{time}</td><td>{kind}</td><td class=\"mono\">{person}</td>\
-                 <td class=\"mono\">{employer}</td><td class=\"mono\">{decl}</td><td>{validity}</td><td>{remarks}</td><td>{worked}</td></tr>",
-                id = r.id,
-                time = esc(&brussels(r.data.registration_date, true)),
-                kind = r.data.kind.as_str(),
-                person = esc(&person_text(&r.data.person)),
-                employer = esc(&employer_text(r)),
-                decl = esc(r.data.declaration.as_str()),
-                validity = t(lang, &format!("validity.{}", r.validity.as_str())),
-                remarks = remarks.join("<br>"),
-                worked = find_worked(&worked, r).map(|w| worked_text(lang, w)).unwrap_or_default(),
-            )
+            [
+                cell(0, "", format!("<a href=\"/e/registrations/{id}\">{id}</a>", id = r.id)),
+                cell(1, "", esc(&brussels(r.data.registration_date, true))),
+                cell(2, "", r.data.kind.as_str().to_string()),
+                cell(3, "mono", esc(&person_text(&r.data.person))),
+                cell(4, "mono", esc(&employer_text(r))),
+                cell(5, "mono", esc(r.data.declaration.as_str())),
+                cell(6, "", t(lang, &format!("validity.{}", r.validity.as_str())).to_string()),
+                cell(7, "", remarks.join("<br>")),
+                cell(8, "", find_worked(&worked, r).map(|w| worked_text(lang, w)).unwrap_or_default()),
+            ]
+            .into_iter()
+            .fold("<tr>".to_string(), |row, c| row + &c)
+                + "</tr>"
         })
         .collect();
     let first = if criteria.after.is_some() {
@@ -841,9 +861,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     let body = format!(
         "<h1>{title}</h1>{filters}<p id=\"count\">{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
          <a href=\"/e/registrations.xlsx?{export}\" download>XLSX</a></p>\
-         <div class=\"scroll\" tabindex=\"0\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{receipt}</th><th scope=\"col\">{time}</th>\
-         <th scope=\"col\">{type_}</th><th scope=\"col\">{person}</th><th scope=\"col\">{employer}</th><th scope=\"col\">{decl}</th>\
-         <th scope=\"col\">{validity}</th><th scope=\"col\">{remarks}</th><th scope=\"col\">{worked}</th></tr></thead><tbody>{rows}</tbody></table></div>\
+         <div class=\"scroll\" tabindex=\"0\"><table class=\"stack\" id=\"registrations\"><caption>{title}</caption><thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table></div>\
          <nav aria-label=\"{pagination}\" class=\"pages\">{first} {next}</nav>",
         title = t(lang, "e.nav.registrations"),
         filters = filters_form(lang, &params),
@@ -853,15 +871,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
             t(lang, "e.count").replace("{n}", &page_.total.to_string())
         },
         export = esc(&export),
-        receipt = t(lang, "receipt"),
-        time = t(lang, "time"),
-        type_ = t(lang, "type"),
-        person = t(lang, "e.person"),
-        employer = t(lang, "employer_label"),
-        decl = t(lang, "declaration"),
-        validity = t(lang, "validity"),
-        remarks = t(lang, "remarks"),
-        worked = t(lang, "e.worked"),
+        headers = columns.iter().map(|c| format!("<th scope=\"col\">{c}</th>")).collect::<String>(),
         pagination = t(lang, "e.pagination"),
     );
     page(&c, &state, StatusCode::OK, t(lang, "e.nav.registrations"), &body)

@@ -97,7 +97,12 @@ th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical
 .num{text-align:right}.small{font-size:.8rem}.pages a{display:inline-block;min-width:44px;min-height:44px;line-height:44px}\
 .sr{position:absolute;top:0;left:0;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.cards a{display:inline-block;min-height:44px;line-height:44px}\
 .chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}\
-.simulation-banner{background:#ffd60a;color:#111;border:3px dashed #111;border-radius:6px;padding:.5rem 1rem;margin:0 0 .5rem}";
+.simulation-banner{background:#ffd60a;color:#111;border:3px dashed #111;border-radius:6px;padding:.5rem 1rem;margin:0 0 .5rem}\
+@media (max-width:50rem){table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}\
+table.stack tr{border:1px solid #888;border-radius:6px;margin:0 0 .75rem;padding:.25rem .5rem}\
+table.stack td{display:flex;gap:.5rem;border:0;padding:.2rem 0}table.stack td>*{flex:1;min-width:0;overflow-wrap:anywhere}\
+table.stack td::before{content:attr(data-label);flex:0 0 40%;font-weight:600;font-family:system-ui,sans-serif;overflow-wrap:anywhere}table.stack td:empty{display:none}}";
 
 // ---------------------------------------------------------------- what a page reads from its request
 
