@@ -155,3 +155,76 @@ async fn switching_enterprise(backend: Backend) {
     app.finish().await;
 }
 both_backends!(switching_enterprise_t, switching_enterprise);
+
+/// The link of a page with `rel` (its href, unescaped), if any.
+fn rel_link(body: &str, rel: &str) -> Option<String> {
+    let at = body.find(&format!(" rel=\"{rel}\""))?;
+    let start = body[..at].rfind("href=\"")? + "href=\"".len();
+    Some(common::web::unescape(&body[start..at - 1]))
+}
+
+/// The receipt numbers listed on a registrations page, in order.
+fn receipts(body: &str) -> Vec<i64> {
+    body.split("<a href=\"/e/registrations/").skip(1).filter_map(|rest| rest.split('"').next()?.parse().ok()).collect()
+}
+
+/// The registrations are paged forwards and backwards: "previous" leads to
+/// the page before (keyset paging, as "next"), its "previous" to the first
+/// page; a page reached by number goes back by number.
+async fn paging_back_and_forth(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let mut ids = Vec::new();
+    for (i, kind) in ["IN", "OUT", "IN", "OUT", "IN"].iter().enumerate() {
+        let person = ssin(800_000_001 + i as u64);
+        ids.push(app.register_one(&w.e1, item(&person, &w.e1, &w.d1, kind)).await);
+    }
+    let mut b = WebClient::new(&app);
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+
+    let page = b.get("/e/registrations?sort=id&pageSize=2&lang=en").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(receipts(&page.body), ids[0..2]);
+    assert_eq!(rel_link(&page.body, "prev"), None, "nothing before the first page");
+    let next = rel_link(&page.body, "next").expect("a next page");
+    let second = b.get(&next).await;
+    assert_eq!(receipts(&second.body), ids[2..4]);
+    let prev = rel_link(&second.body, "prev").expect("a previous link on the second page");
+    assert!(!prev.contains("after="), "the page before the second is the first: {prev}");
+    assert!(second.body.contains(">Previous</a>"), "{}", second.body);
+    assert_eq!(receipts(&b.get(&prev).await.body), ids[0..2]);
+    let third = b.get(&rel_link(&second.body, "next").expect("a third page")).await;
+    assert_eq!(receipts(&third.body), ids[4..5]);
+    assert_eq!(rel_link(&third.body, "next"), None);
+    let prev = rel_link(&third.body, "prev").expect("a previous link on the third page");
+    assert!(prev.contains("after="), "{prev}");
+    let back = b.get(&prev).await;
+    assert_eq!(receipts(&back.body), ids[2..4], "back to the second page");
+    assert!(rel_link(&third.body, "first").is_some_and(|f| !f.contains("after=")));
+
+    // Newest first, backwards too.
+    let page = b.get("/e/registrations?sort=-id&pageSize=2").await;
+    let second = b.get(&rel_link(&page.body, "next").unwrap()).await;
+    let third = b.get(&rel_link(&second.body, "next").unwrap()).await;
+    assert_eq!(receipts(&third.body), vec![ids[0]]);
+    let back = b.get(&rel_link(&third.body, "prev").unwrap()).await;
+    assert_eq!(receipts(&back.body), vec![ids[2], ids[1]]);
+
+    // By number: page 3 goes back to page 2; its "next" is by cursor, without the page.
+    let page = b.get("/e/registrations?sort=id&pageSize=2&page=3").await;
+    assert_eq!(receipts(&page.body), ids[4..5]);
+    let prev = rel_link(&page.body, "prev").unwrap();
+    assert!(prev.contains("page=2"), "{prev}");
+    let second = b.get(&prev).await;
+    assert_eq!(receipts(&second.body), ids[2..4]);
+    let next = rel_link(&second.body, "next").unwrap();
+    assert!(!next.contains("page="), "{next}");
+    assert_eq!(receipts(&b.get(&next).await.body), ids[4..5]);
+
+    // In French.
+    let page = b.get(&format!("{}&lang=fr", rel_link(&second.body, "next").unwrap())).await;
+    assert!(page.body.contains(">Précédent</a>"), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(paging_back_and_forth_t, paging_back_and_forth);

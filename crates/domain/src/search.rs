@@ -101,6 +101,16 @@ impl Cursor {
         if descending { Self { key: i64::MAX, id: i64::MAX } } else { Self { key: i64::MIN, id: 0 } }
     }
 
+    /// The position of a registration in a sort order by `key`.
+    pub fn of(key: SortKey, r: &crate::Registration) -> Self {
+        let key = match key {
+            SortKey::Id => r.id.get(),
+            SortKey::RegistrationDate => crate::clock::to_micros(r.data.registration_date),
+            SortKey::CreatedAt => crate::clock::to_micros(r.data.created_at),
+        };
+        Self { key, id: r.id.get() }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         let (key, id) = s.trim().split_once('.')?;
         Some(Self { key: key.parse().ok()?, id: id.parse().ok().filter(|i: &i64| *i > 0)? })

@@ -838,22 +838,39 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
                 + "</tr>"
         })
         .collect();
-    let first = if criteria.after.is_some() {
-        let params: Params = params.iter().filter(|(k, _)| k != "after").cloned().collect();
+    // Keyset paging forwards ("next" carries the cursor of the page's last
+    // row); backwards, the service finds where the page before starts. A
+    // page reached by number (`page`) goes back by number.
+    let unpaged: Params = params.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
+    let link = |rel: &str, replace: &[(&str, String)], text: &str| {
         format!(
-            "<a href=\"/e/registrations?{}\" rel=\"first\">{}</a>",
-            esc(&query_string(&params, &[])),
-            t(lang, "e.first")
+            "<a href=\"/e/registrations?{}\" rel=\"{rel}\">{text}</a>",
+            esc(&query_string(&unpaged, replace)),
+            text = t(lang, text)
         )
-    } else {
-        String::new()
     };
+    let previous = match (criteria.after, page_.items.first()) {
+        (Some(_), Some(first_row)) => {
+            match state.service.employer_previous_page(&c.user, &c.enterprise, &criteria, first_row).await {
+                Ok(None) => None,
+                Ok(Some(None)) => Some(Vec::new()),
+                Ok(Some(Some(cursor))) => Some(vec![("after", cursor.to_param())]),
+                Err(e) => return service_error_page(&c, &state, e),
+            }
+        }
+        (None, _) if criteria.page > 1 => {
+            Some(if criteria.page == 2 { Vec::new() } else { vec![("page", (criteria.page - 1).to_string())] })
+        }
+        _ => None,
+    };
+    // "First page" where "previous" leads elsewhere.
+    let first = match &previous {
+        Some(p) if !p.is_empty() => link("first", &[], "e.first"),
+        _ => String::new(),
+    };
+    let previous = previous.map(|p| link("prev", &p, "e.previous")).unwrap_or_default();
     let next = match page_.next {
-        Some(cursor) => format!(
-            "<a href=\"/e/registrations?{}\" rel=\"next\">{}</a>",
-            esc(&query_string(&params, &[("after", cursor.to_param())])),
-            t(lang, "e.next")
-        ),
+        Some(cursor) => link("next", &[("after", cursor.to_param())], "e.next"),
         None => String::new(),
     };
     let export: Params = params.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
@@ -862,7 +879,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         "<h1>{title}</h1>{filters}<p id=\"count\">{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
          <a href=\"/e/registrations.xlsx?{export}\" download>XLSX</a></p>\
          <div class=\"scroll\" tabindex=\"0\"><table class=\"stack\" id=\"registrations\"><caption>{title}</caption><thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table></div>\
-         <nav aria-label=\"{pagination}\" class=\"pages\">{first} {next}</nav>",
+         <nav aria-label=\"{pagination}\" class=\"pages\">{first} {previous} {next}</nav>",
         title = t(lang, "e.nav.registrations"),
         filters = filters_form(lang, &params),
         count = if page_.total > COUNT_LIMIT {

@@ -10,7 +10,7 @@ use ciao_auth::secretbox::SecretBox;
 use ciao_auth::token::{random_bytes, sha256_hex};
 use ciao_auth::webauthn;
 use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
-use ciao_domain::search::{SearchCriteria, Sort, SortKey};
+use ciao_domain::search::{Cursor, SearchCriteria, Sort, SortKey};
 use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
 use ciao_domain::{
     DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
@@ -755,6 +755,36 @@ impl Service {
         });
         self.audit_in(&user.caller(), Some(enterprise.as_str().to_string()), action, None, detail).await?;
         Ok(page)
+    }
+
+    /// Where the page before the one that starts with `first` starts, for
+    /// a "previous" link of keyset paging (`criteria.after`): `None` when
+    /// `first` is the first row of the result, `Some(None)` when the page
+    /// before is the first page, `Some(Some(c))` when it starts after `c`.
+    /// The rows before `first` are read backwards, never shown: not
+    /// audited apart from the search that showed the page.
+    pub async fn employer_previous_page(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        criteria: &SearchCriteria,
+        first: &Registration,
+    ) -> Result<Option<Option<Cursor>>> {
+        self.ensure_consultant(user, enterprise)?;
+        let backwards = SearchCriteria {
+            sort: Sort { key: criteria.sort.key, descending: !criteria.sort.descending },
+            after: Some(Cursor::of(criteria.sort.key, first)),
+            page: 1,
+            page_size: criteria.page_size.saturating_add(1),
+            count_limit: Some(0),
+            ..criteria.clone()
+        };
+        let before = self.store.search(&backwards, &Scope::Enterprise(enterprise.clone())).await?.items;
+        Ok(match before.get(criteria.page_size as usize) {
+            _ if before.is_empty() => None,
+            Some(r) => Some(Some(Cursor::of(criteria.sort.key, r))),
+            None => Some(None),
+        })
     }
 
     /// One registration with its history, if the enterprise may see it.
