@@ -265,7 +265,16 @@ async fn without_a_token_everything_but_openapi_is_401(backend: Backend) {
     let res = app.client.get(format!("{}/openapi.json", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let doc: Value = res.json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // The platform's version (its developer guide: every API is an
+    // OpenAPI 3.0.3 document), with nothing of 3.1 left in it.
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(ciao_http::openapi30::constructs_not_in_30(&doc), Vec::<String>::new());
+    let res = app.client.get(format!("{}/openapi-3.1.json", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let doc31: Value = res.json().await.unwrap();
+    assert!(doc31["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc31["openapi"]);
+    assert!(!ciao_http::openapi30::constructs_not_in_30(&doc31).is_empty(), "the generated document is 3.1");
+    assert_eq!(doc31["paths"].as_object().map(|p| p.len()), doc["paths"].as_object().map(|p| p.len()));
     // The API's paths relative to its base, which is the server (as the
     // social security's documents are); the token endpoint on its own.
     assert_eq!(doc["servers"][0]["url"], app.base);
@@ -297,6 +306,35 @@ async fn without_a_token_everything_but_openapi_is_401(backend: Backend) {
     app.finish().await;
 }
 both_backends!(without_a_token_t, without_a_token_everything_but_openapi_is_401);
+
+/// Both OpenAPI documents are valid for their version, by an independent
+/// validator (Python's openapi-spec-validator, which checks a document
+/// against the OpenAPI 3.0 or 3.1 schema it declares). Mandatory in CI
+/// (`.ci/run` installs it); skipped elsewhere when it is not installed.
+#[tokio::test]
+async fn the_openapi_documents_pass_an_independent_validator() {
+    let probe = std::process::Command::new("python3").args(["-c", "import openapi_spec_validator"]).output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var("CI").is_err(), "CI is set but python3 -m openapi_spec_validator is not installed");
+        eprintln!("openapi-spec-validator not installed: the OpenAPI documents are not validated");
+        return;
+    }
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    for (name, expected) in [("openapi.json", "3.0"), ("openapi-3.1.json", "3.1")] {
+        let doc: Value = app.client.get(format!("{}/{name}", app.base)).send().await.unwrap().json().await.unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with(expected));
+        let file = std::env::temp_dir().join(format!("ciao-test-{}-{name}", std::process::id()));
+        std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let out =
+            std::process::Command::new("python3").args(["-m", "openapi_spec_validator"]).arg(&file).output().unwrap();
+        let _ = std::fs::remove_file(&file);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && said.contains("OK"), "{name} is not valid OpenAPI {expected}: {said}");
+    }
+    app.finish().await;
+}
 
 async fn client_reference_is_idempotent(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {

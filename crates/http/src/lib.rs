@@ -29,6 +29,7 @@ pub mod home;
 pub mod i18n;
 pub mod metrics;
 pub mod oauth;
+pub mod openapi30;
 pub mod problem;
 pub mod qr;
 pub mod registrations;
@@ -156,7 +157,20 @@ pub fn openapi(public_url: &str, simulation: bool) -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The OpenAPI document as JSON, in the platform's version (3.0.3, see
+/// [`openapi30`]).
+pub fn openapi_30_json(public_url: &str, simulation: bool) -> serde_json::Value {
+    openapi30::downgrade(serde_json::to_value(openapi(public_url, simulation)).unwrap_or_default())
+}
+
+/// `openapi.json`: OpenAPI 3.0.3, as the social security publishes its
+/// APIs and as most code generators read.
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    Json(openapi_30_json(state.public_url(), state.service.is_simulation()))
+}
+
+/// `openapi-3.1.json`: the document as generated (OpenAPI 3.1).
+async fn openapi_31_json(State(state): State<AppState>) -> impl IntoResponse {
     Json(openapi(state.public_url(), state.service.is_simulation()))
 }
 
@@ -211,7 +225,10 @@ async fn method_not_allowed(
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = registrations::router().merge(simulation::router()).route("/openapi.json", get(openapi_json));
+    let api = registrations::router()
+        .merge(simulation::router())
+        .route("/openapi.json", get(openapi_json))
+        .route("/openapi-3.1.json", get(openapi_31_json));
     let router = Router::new()
         .nest(API_BASE, api)
         .merge(home::router())
