@@ -228,3 +228,73 @@ async fn paging_back_and_forth(backend: Backend) {
     app.finish().await;
 }
 both_backends!(paging_back_and_forth_t, paging_back_and_forth);
+
+/// The audit log reads as sentences in the page's language, the raw code in
+/// small print; details as "name: value" items, not JSON; no full SSIN;
+/// 50 entries a page, with "previous" and "next".
+async fn readable_audit_log(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let mut b = WebClient::new(&app);
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+    b.get(&format!("/e/registrations?ssin={}", w.worker)).await;
+    // An action this version does not know, with a full SSIN in its subject
+    // and detail (as an older version or a careless caller might write).
+    let worker = ciao_domain::Ssin::parse(&w.worker).unwrap();
+    app.service
+        .audit_in(
+            &common::operator(),
+            Some(w.e1.clone()),
+            "future.thing",
+            Some(format!("person {}", worker.formatted())),
+            serde_json::json!({"person": w.worker, "nested": {"flag": true}, "count": 3}),
+        )
+        .await
+        .unwrap();
+
+    let page = b.get("/e/audit?lang=fr").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Enregistrements recherchés<br><small class=\"mono\" data-code>registration.search</small>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Connexion configurée"), "the enrolment: {}", page.body);
+    assert!(page.body.contains("<li>NISS: "), "the detail's names in French: {}", page.body);
+    assert!(page.body.contains("<li>Affichés: 0</li>"), "{}", page.body);
+    assert!(!page.body.contains("{&quot;") && !page.body.contains("{\""), "no JSON: {}", page.body);
+    assert!(page.body.contains(">future.thing<br>"), "an unknown action by its code: {}", page.body);
+    assert!(page.body.contains("<li>nested: <ul><li>flag: oui</li></ul></li>"), "{}", page.body);
+    assert!(!page.body.contains(&w.worker) && !page.body.contains(&worker.formatted()), "{}", page.body);
+    assert!(!page.body.contains(&manager), "{}", page.body);
+    assert!(page.body.contains(&worker.masked()), "{}", page.body);
+    for lang in ["nl", "de", "en"] {
+        let page = b.get(&format!("/e/audit?lang={lang}")).await;
+        assert!(!page.body.contains(">registration.search<br>"), "{lang}: {}", page.body);
+    }
+
+    // Paged: 60 more entries make two pages.
+    for i in 0..60 {
+        let detail = serde_json::json!({ "i": i });
+        app.service
+            .audit_in(&common::operator(), Some(w.e1.clone()), "registration.consult", None, detail)
+            .await
+            .unwrap();
+    }
+    let rows = |body: &str| body.matches("<tr><td").count();
+    let first = b.get("/e/audit?lang=en").await;
+    assert_eq!(rows(&first.body), 50, "{}", first.body);
+    assert!(first.body.contains("Page 1 of 2") && !first.body.contains("rel=\"prev\""), "{}", first.body);
+    assert!(first.body.contains("<a href=\"/e/audit?page=2\" rel=\"next\">Next</a>"), "{}", first.body);
+    assert!(first.body.contains("<li>i: 59</li>"), "newest first: {}", first.body);
+    let second = b.get("/e/audit?page=2").await;
+    assert!(rows(&second.body) > 10, "{}", second.body);
+    assert!(second.body.contains("<a href=\"/e/audit\" rel=\"prev\">Previous</a>"), "{}", second.body);
+    assert!(!second.body.contains("rel=\"next\"") && !second.body.contains("<li>i: 59</li>"), "{}", second.body);
+    let page = b.get("/e/audit?page=9").await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("data-code=\"number.range\""), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(readable_audit_log_t, readable_audit_log);

@@ -1613,40 +1613,164 @@ async fn withdraw_confirmation(c: &Ctx, state: &AppState, ssin: &str, role: &str
     page(c, state, StatusCode::OK, t(lang, "e.nav.users"), &body)
 }
 
+/// Audit entries per page of the audit log.
+const AUDIT_PAGE: usize = 50;
+
+/// Every number in a text that could be a full SSIN (11 digits, bare or
+/// formatted `85.07.30-033.28`, whatever its check digits), masked as
+/// everywhere else (`85*******28`).
+pub(crate) fn mask_ssins(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let core = run.trim_end_matches(['.', '-']);
+        let digits: String = core.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() == 11 {
+            out.push_str(&format!("{}*******{}", &digits[..2], &digits[9..]));
+            out.push_str(&run[core.len()..]);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_ascii_digit() || ((ch == '.' || ch == '-') && !run.is_empty()) {
+            run.push(ch);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// An action of the audit log in the page's language; an action without a
+/// translation (a newer one) is shown by its code.
+fn audit_action(lang: Lang, action: &str) -> String {
+    crate::i18n::lookup(lang, &format!("audit.{action}")).map_or_else(|| esc(action), str::to_string)
+}
+
+/// A value of an audit entry's detail, readable: an instant in Brussels
+/// time, yes/no, a list joined, SSINs masked.
+fn audit_value(lang: Lang, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => {
+            match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+                Ok(at) => esc(&brussels(at, true)),
+                Err(_) => esc(&mask_ssins(s)),
+            }
+        }
+        serde_json::Value::Bool(b) => t(lang, if *b { "ep.yes" } else { "ep.no" }).to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Null => "–".to_string(),
+        serde_json::Value::Array(items) => {
+            if items.is_empty() {
+                "–".to_string()
+            } else {
+                items.iter().map(|i| audit_value(lang, i)).collect::<Vec<_>>().join(", ")
+            }
+        }
+        serde_json::Value::Object(_) => audit_detail(lang, v).replace("<ul class=\"detail\">", "<ul>"),
+    }
+}
+
+/// An audit entry's detail as "name: value" items (names in the page's
+/// language where known), not as JSON; empty values left out.
+fn audit_detail(lang: Lang, detail: &serde_json::Value) -> String {
+    let serde_json::Value::Object(fields) = detail else {
+        return if detail.is_null() { String::new() } else { audit_value(lang, detail) };
+    };
+    let items: String = fields
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| {
+            let name = crate::i18n::lookup(lang, &format!("audit.field.{k}")).map_or_else(|| esc(k), str::to_string);
+            format!("<li>{name}: {}</li>", audit_value(lang, v))
+        })
+        .collect();
+    if items.is_empty() { String::new() } else { format!("<ul class=\"detail\">{items}</ul>") }
+}
+
 async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/audit").await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let lang = c.lang;
+    // The service gives the latest entries (at most 500); shown by pages.
     let entries = match state.service.employer_audit(&c.user, &c.enterprise).await {
         Ok(e) => e,
         Err(e) => return service_error_page(&c, &state, e),
     };
+    let pages = entries.len().div_ceil(AUDIT_PAGE).max(1);
+    let asked = raw
+        .as_deref()
+        .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
+        .and_then(|q| q.into_iter().find(|(k, _)| k == "page"))
+        .map(|(_, v)| v);
+    let number = match asked.as_deref().map(|v| v.trim().parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) if (1..=pages).contains(&n) => n,
+        Some(_) => {
+            let e = ciao_domain::FieldError::new("page", "number.range", format!("page is a number from 1 to {pages}"));
+            return page(
+                &c,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t(lang, "e.nav.audit"),
+                &employer_errors(lang, &[e]),
+            );
+        }
+    };
+    let columns = [t(lang, "time"), t(lang, "e.who"), t(lang, "e.what"), t(lang, "e.subject"), t(lang, "e.detail")];
+    let cell = |i: usize, value: String| {
+        let value = if value.is_empty() { value } else { format!("<span>{value}</span>") };
+        format!("<td data-label=\"{}\">{value}</td>", esc(columns[i]))
+    };
     let rows: String = entries
         .iter()
+        .skip((number - 1) * AUDIT_PAGE)
+        .take(AUDIT_PAGE)
         .map(|e| {
-            format!(
-                "<tr><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono small\">{}</td></tr>",
-                esc(&ciao_domain::format_brussels(e.at)),
-                esc(&e.actor),
-                esc(&e.action),
-                esc(e.subject.as_deref().unwrap_or("")),
-                esc(&e.detail.to_string()),
-            )
+            let cells = [
+                cell(0, esc(&brussels(e.at, true))),
+                cell(1, format!("<span class=\"mono\">{}</span>", esc(&mask_ssins(&e.actor)))),
+                cell(
+                    2,
+                    format!(
+                        "{}<br><small class=\"mono\" data-code>{}</small>",
+                        audit_action(lang, &e.action),
+                        esc(&e.action)
+                    ),
+                ),
+                cell(
+                    3,
+                    e.subject
+                        .as_deref()
+                        .map(|s| format!("<span class=\"mono\">{}</span>", esc(&mask_ssins(s))))
+                        .unwrap_or_default(),
+                ),
+                cell(4, audit_detail(lang, &e.detail)),
+            ];
+            format!("<tr>{}</tr>", cells.concat())
         })
         .collect();
+    let link = |n: usize, rel: &str, key: &str| {
+        let href = if n == 1 { "/e/audit".to_string() } else { format!("/e/audit?page={n}") };
+        format!("<a href=\"{href}\" rel=\"{rel}\">{}</a>", t(lang, key))
+    };
+    let previous = if number > 1 { link(number - 1, "prev", "e.previous") } else { String::new() };
+    let next = if number < pages { link(number + 1, "next", "e.next") } else { String::new() };
     let body = format!(
-        "<h1>{title}</h1><p>{intro}</p><div class=\"scroll\" tabindex=\"0\"><table><caption>{title}</caption><thead><tr><th scope=\"col\">{time}</th>\
-         <th scope=\"col\">{who}</th><th scope=\"col\">{what}</th><th scope=\"col\">{subject}</th><th scope=\"col\">{detail}</th></tr></thead>\
-         <tbody>{rows}</tbody></table></div>",
+        "<h1>{title}</h1><p>{intro}</p><div class=\"scroll\" tabindex=\"0\"><table class=\"stack\" id=\"audit\"><caption>{title}</caption>\
+         <thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table></div>\
+         <nav aria-label=\"{pagination}\" class=\"pages\"><span>{of}</span> {previous} {next}</nav>",
         title = t(lang, "e.nav.audit"),
         intro = t(lang, "e.audit_intro"),
-        time = t(lang, "time"),
-        who = t(lang, "e.who"),
-        what = t(lang, "e.what"),
-        subject = t(lang, "e.subject"),
-        detail = t(lang, "e.detail"),
+        headers = columns.iter().map(|c| format!("<th scope=\"col\">{c}</th>")).collect::<String>(),
+        pagination = t(lang, "e.pagination"),
+        of = t(lang, "e.page_of").replace("{n}", &number.to_string()).replace("{total}", &pages.to_string()),
     );
     page(&c, &state, StatusCode::OK, t(lang, "e.nav.audit"), &body)
 }
@@ -1687,6 +1811,81 @@ mod employer_error_tests {
                 let text = crate::i18n::lookup(lang, &key).unwrap_or_else(|| panic!("{key} has no {lang:?}"));
                 assert!(!text.trim().is_empty(), "{key} is empty in {lang:?}");
             }
+        }
+    }
+
+    /// Every action that reaches an enterprise's audit log, as the service writes it.
+    const AUDIT_ACTIONS: &[&str] = &[
+        "registration.search",
+        "registration.export",
+        "registration.consult",
+        "registration.cancel",
+        "registration.on_site",
+        "inspection.on_site",
+        "registration.remarks",
+        "employer.invitation",
+        "employer.enrol",
+        "employer.sign_in",
+        "employer.sign_in_failed",
+        "employer.passkey_added",
+        "employer.passkey_removed",
+        "employer.sessions_ended",
+        "enterprise.user.add",
+        "enterprise.user.remove",
+        "channel.account.create",
+        "channel.account.disable",
+        "channel.account.enable",
+        "channel.account.permissions",
+        "channel.certificate.add",
+        "channel.certificate.revoke",
+        "declaration.create",
+        "declaration.subcontractor.add",
+        "declaration.subcontractor.end",
+        "declaration.close",
+        "oauth.token",
+    ];
+
+    #[test]
+    fn the_audit_log_reads_in_words() {
+        for action in AUDIT_ACTIONS {
+            for lang in Lang::ALL {
+                let text = audit_action(lang, action);
+                assert!(!text.is_empty() && text != *action, "{action} has no {lang:?} text");
+            }
+        }
+        assert_eq!(audit_action(Lang::Fr, "registration.export"), "Enregistrements exportés");
+        assert_eq!(audit_action(Lang::Nl, "some.new<action>"), "some.new&lt;action&gt;", "a new one by its code");
+        let detail = serde_json::json!({
+            "registrationDateFrom": "2026-03-01T23:00:00Z",
+            "ssin": "85*******28",
+            "person": "85073003328",
+            "declaration": null,
+            "others": true,
+            "alsoEnded": ["0200000241", "0403019261"],
+            "returned": 2,
+        });
+        let html = audit_detail(Lang::Fr, &detail);
+        assert!(html.starts_with("<ul class=\"detail\">"), "{html}");
+        assert!(html.contains("<li>Du: 02/03/2026 00:00:00 (UTC+01:00)</li>"), "an instant in Brussels: {html}");
+        assert!(
+            html.contains("<li>NISS: 85*******28</li>") && html.contains("<li>Personne: 85*******28</li>"),
+            "{html}"
+        );
+        assert!(!html.contains("85073003328") && !html.contains("declaration"), "{html}");
+        assert!(html.contains("<li>Tous les autres: oui</li>"), "{html}");
+        assert!(html.contains("<li>Aussi terminés: 0200000241, 0403019261</li>"), "{html}");
+        assert!(html.contains("<li>Affichés: 2</li>"), "{html}");
+        assert_eq!(audit_detail(Lang::En, &serde_json::json!({})), "");
+    }
+
+    #[test]
+    fn full_ssins_are_masked_wherever_they_are() {
+        assert_eq!(mask_ssins("person:85073003328"), "person:85*******28");
+        assert_eq!(mask_ssins("85.07.30-033.28."), "85*******28.");
+        assert_eq!(mask_ssins("a 85.07.30-033.28 b 85*******28"), "a 85*******28 b 85*******28");
+        // Not 11 digits: an enterprise number, a date, a time, a cursor.
+        for kept in ["0200.000.241", "2026-12-06", "1782900000000000.42", "receipt 42", "operator:ops"] {
+            assert_eq!(mask_ssins(kept), kept);
         }
     }
 

@@ -1533,6 +1533,230 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "This page does not accept {method} requests. Open it with a link or send its form.",
         ],
     ),
+    // The audit log: each action as a label, then the names of the details.
+    ("e.page_of", ["Pagina {n} van {total}", "Page {n} sur {total}", "Seite {n} von {total}", "Page {n} of {total}"]),
+    (
+        "audit.registration.search",
+        ["Registraties opgezocht", "Enregistrements recherchés", "Registrierungen gesucht", "Registrations searched"],
+    ),
+    (
+        "audit.registration.export",
+        [
+            "Registraties geëxporteerd",
+            "Enregistrements exportés",
+            "Registrierungen exportiert",
+            "Registrations exported",
+        ],
+    ),
+    (
+        "audit.registration.consult",
+        ["Registratie ingekeken", "Enregistrement consulté", "Registrierung eingesehen", "Registration consulted"],
+    ),
+    (
+        "audit.registration.cancel",
+        ["Registratie geannuleerd", "Enregistrement annulé", "Registrierung storniert", "Registration cancelled"],
+    ),
+    (
+        "audit.registration.on_site",
+        [
+            "Aanwezigen op de werkplaats ingekeken",
+            "Présents sur le chantier consultés",
+            "Anwesende auf der Baustelle eingesehen",
+            "Who is on site consulted",
+        ],
+    ),
+    (
+        "audit.inspection.on_site",
+        [
+            "Aanwezigen ingekeken door een inspecteur",
+            "Présents consultés par un inspecteur",
+            "Anwesende von einem Inspektor eingesehen",
+            "Who is on site consulted by an inspector",
+        ],
+    ),
+    (
+        "audit.registration.remarks",
+        ["Opmerkingen geteld", "Remarques comptées", "Bemerkungen gezählt", "Remarks counted"],
+    ),
+    ("audit.employer.invitation", ["Uitnodiging gemaakt", "Invitation créée", "Einladung erstellt", "Invitation made"]),
+    (
+        "audit.employer.enrol",
+        ["Aanmelding ingesteld", "Connexion configurée", "Anmeldung eingerichtet", "Sign-in set up"],
+    ),
+    ("audit.employer.sign_in", ["Aangemeld", "Connexion", "Angemeldet", "Signed in"]),
+    (
+        "audit.employer.sign_in_failed",
+        ["Aanmelden mislukt", "Échec de connexion", "Anmeldung fehlgeschlagen", "Sign-in failed"],
+    ),
+    (
+        "audit.employer.sign_in_forgotten",
+        [
+            "Aanmelding vergeten (sleutel verloren)",
+            "Connexion oubliée (clé perdue)",
+            "Anmeldung vergessen (Schlüssel verloren)",
+            "Sign-in forgotten (key lost)",
+        ],
+    ),
+    (
+        "audit.employer.passkey_added",
+        ["Passkey toegevoegd", "Clé d'accès ajoutée", "Passkey hinzugefügt", "Passkey added"],
+    ),
+    (
+        "audit.employer.passkey_removed",
+        ["Passkey verwijderd", "Clé d'accès supprimée", "Passkey entfernt", "Passkey removed"],
+    ),
+    (
+        "audit.employer.sessions_ended",
+        [
+            "Afgemeld op andere toestellen",
+            "Déconnecté sur d'autres appareils",
+            "Auf anderen Geräten abgemeldet",
+            "Signed out on other devices",
+        ],
+    ),
+    ("audit.enterprise.user.add", ["Rol toegekend", "Rôle attribué", "Rolle vergeben", "Role given"]),
+    ("audit.enterprise.user.remove", ["Rol ingetrokken", "Rôle retiré", "Rolle entzogen", "Role withdrawn"]),
+    (
+        "audit.channel.account.create",
+        ["REST-account aangemaakt", "Compte REST créé", "REST-Konto angelegt", "REST account created"],
+    ),
+    (
+        "audit.channel.account.disable",
+        ["REST-account uitgeschakeld", "Compte REST désactivé", "REST-Konto deaktiviert", "REST account disabled"],
+    ),
+    (
+        "audit.channel.account.enable",
+        ["REST-account ingeschakeld", "Compte REST réactivé", "REST-Konto aktiviert", "REST account enabled"],
+    ),
+    (
+        "audit.channel.account.permissions",
+        [
+            "Rechten van een REST-account gewijzigd",
+            "Droits d'un compte REST modifiés",
+            "Rechte eines REST-Kontos geändert",
+            "REST account permissions changed",
+        ],
+    ),
+    (
+        "audit.channel.certificate.add",
+        ["Certificaat toegevoegd", "Certificat ajouté", "Zertifikat hinzugefügt", "Certificate added"],
+    ),
+    (
+        "audit.channel.certificate.revoke",
+        ["Certificaat ingetrokken", "Certificat révoqué", "Zertifikat widerrufen", "Certificate revoked"],
+    ),
+    (
+        "audit.declaration.create",
+        [
+            "Aangifte van werken ingediend",
+            "Déclaration de travaux introduite",
+            "Arbeitsmeldung eingereicht",
+            "Declaration of works made",
+        ],
+    ),
+    (
+        "audit.declaration.subcontractor.add",
+        ["Onderaannemer toegevoegd", "Sous-traitant ajouté", "Subunternehmer hinzugefügt", "Subcontractor added"],
+    ),
+    (
+        "audit.declaration.subcontractor.end",
+        ["Onderaanneming beëindigd", "Sous-traitance terminée", "Subunternehmervertrag beendet", "Subcontract ended"],
+    ),
+    (
+        "audit.declaration.close",
+        [
+            "Aangifte van werken afgesloten",
+            "Déclaration de travaux clôturée",
+            "Arbeitsmeldung abgeschlossen",
+            "Declaration of works closed",
+        ],
+    ),
+    (
+        "audit.oauth.token",
+        ["Toegangstoken uitgereikt", "Jeton d'accès délivré", "Zugriffstoken ausgestellt", "Access token issued"],
+    ),
+    (
+        "audit.reference.import",
+        [
+            "Referentiegegevens geladen",
+            "Données de référence chargées",
+            "Referenzdaten geladen",
+            "Reference data loaded",
+        ],
+    ),
+    (
+        "audit.validation.revalidate",
+        ["Opnieuw gevalideerd", "Revalidation demandée", "Erneut validiert", "Revalidation queued"],
+    ),
+    (
+        "audit.simulation.reset",
+        ["Simulatie teruggezet", "Simulation réinitialisée", "Simulation zurückgesetzt", "Simulation reset"],
+    ),
+    (
+        "audit.simulation.sweep",
+        [
+            "Dag afgesloten (simulatie)",
+            "Journée clôturée (simulation)",
+            "Tag abgeschlossen (Simulation)",
+            "Day ended (simulation)",
+        ],
+    ),
+    ("audit.field.registrationDateFrom", ["Van", "Du", "Von", "From"]),
+    ("audit.field.registrationDateTo", ["Tot", "Au", "Bis", "To"]),
+    ("audit.field.from", ["Van", "Du", "Von", "From"]),
+    ("audit.field.to", ["Tot", "Au", "Bis", "To"]),
+    ("audit.field.ssin", ["INSZ", "NISS", "INSZ", "SSIN"]),
+    ("audit.field.person", ["Persoon", "Personne", "Person", "Person"]),
+    (
+        "audit.field.contractualRelationshipReference",
+        ["Aangifte van werken", "Déclaration de travaux", "Arbeitsmeldung", "Declaration of works"],
+    ),
+    ("audit.field.enterpriseNumber", ["Werkgever", "Employeur", "Arbeitgeber", "Employer"]),
+    ("audit.field.limosaId", ["Limosa-id", "Identifiant Limosa", "Limosa-ID", "Limosa id"]),
+    ("audit.field.page", ["Pagina", "Page", "Seite", "Page"]),
+    ("audit.field.returned", ["Getoond", "Affichés", "Angezeigt", "Shown"]),
+    ("audit.field.total", ["Totaal", "Total", "Gesamt", "Total"]),
+    ("audit.field.reason", ["Reden", "Motif", "Grund", "Reason"]),
+    ("audit.field.day", ["Dag", "Jour", "Tag", "Day"]),
+    ("audit.field.present", ["Aanwezig", "Présents", "Anwesend", "Present"]),
+    ("audit.field.role", ["Rol", "Rôle", "Rolle", "Role"]),
+    ("audit.field.credentialId", ["Passkey", "Clé d'accès", "Passkey", "Passkey"]),
+    ("audit.field.secondFactor", ["Tweede factor", "Second facteur", "Zweiter Faktor", "Second factor"]),
+    ("audit.field.sessions", ["Sessies", "Sessions", "Sitzungen", "Sessions"]),
+    ("audit.field.others", ["Alle andere", "Tous les autres", "Alle anderen", "All the others"]),
+    ("audit.field.attempts", ["Pogingen", "Tentatives", "Versuche", "Attempts"]),
+    ("audit.field.scope", ["Rechten", "Droits", "Rechte", "Scope"]),
+    ("audit.field.tokenId", ["Token", "Jeton", "Token", "Token"]),
+    ("audit.field.name", ["Naam", "Nom", "Name", "Name"]),
+    ("audit.field.permissions", ["Rechten", "Droits", "Rechte", "Permissions"]),
+    ("audit.field.certificates", ["Certificaten", "Certificats", "Zertifikate", "Certificates"]),
+    ("audit.field.certificate", ["Certificaat", "Certificat", "Zertifikat", "Certificate"]),
+    ("audit.field.fingerprint", ["Vingerafdruk", "Empreinte", "Fingerabdruck", "Fingerprint"]),
+    ("audit.field.enterprise", ["Onderneming", "Entreprise", "Unternehmen", "Enterprise"]),
+    ("audit.field.site", ["Werkplaats", "Chantier", "Baustelle", "Site"]),
+    ("audit.field.sector", ["Sector", "Secteur", "Sektor", "Sector"]),
+    ("audit.field.postCode", ["Postcode", "Code postal", "Postleitzahl", "Post code"]),
+    ("audit.field.startDate", ["Begindatum", "Date de début", "Beginn", "Start date"]),
+    ("audit.field.endDate", ["Einddatum", "Date de fin", "Ende", "End date"]),
+    (
+        "audit.field.previousEndDate",
+        ["Vorige einddatum", "Date de fin précédente", "Bisheriges Ende", "Previous end date"],
+    ),
+    ("audit.field.principal", ["Opdrachtgever", "Maître d'ouvrage", "Auftraggeber", "Principal"]),
+    ("audit.field.parent", ["Onder", "Sous", "Unter", "Under"]),
+    ("audit.field.alsoEnded", ["Ook beëindigd", "Aussi terminés", "Ebenfalls beendet", "Also ended"]),
+    (
+        "audit.field.subcontractsEnded",
+        [
+            "Beëindigde onderaannemingen",
+            "Sous-traitances terminées",
+            "Beendete Subunternehmerverträge",
+            "Subcontracts ended",
+        ],
+    ),
+    ("audit.field.queued", ["In de wachtrij", "Mis en file", "Eingereiht", "Queued"]),
+    ("audit.field.rows", ["Rijen", "Lignes", "Zeilen", "Rows"]),
+    ("audit.field.changed", ["Gewijzigd", "Modifiées", "Geändert", "Changed"]),
 ];
 
 /// The text of `key` in `lang`. An unknown key is a programming error: the

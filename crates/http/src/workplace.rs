@@ -94,7 +94,7 @@ input[type=date]{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid 
 .narrow{max-width:28rem}.inline-label{display:inline;font-weight:600}button.secondary{background:#fff;color:#0b3d91}\
 .scroll{overflow-x:auto;position:relative;max-width:100%}table{border-collapse:collapse;width:100%;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.25rem 0}\
 th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}td a{display:inline-block;min-height:24px;min-width:24px}\
-.num{text-align:right}.small{font-size:.8rem}.pages a{display:inline-block;min-width:44px;min-height:44px;line-height:44px}\
+ul.detail{margin:0;padding:0;list-style:none}ul.detail ul{margin:0;padding-left:1rem;list-style:none}.num{text-align:right}.small{font-size:.8rem}.pages a{display:inline-block;min-width:44px;min-height:44px;line-height:44px}\
 .sr{position:absolute;top:0;left:0;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.cards a{display:inline-block;min-height:44px;line-height:44px}\
 .chart svg{width:100%;height:auto;max-width:60rem}.qr.small svg{max-width:12rem}code{font-family:ui-monospace,monospace;word-break:break-all}\
 .simulation-banner{background:#ffd60a;color:#111;border:3px dashed #111;border-radius:6px;padding:.5rem 1rem;margin:0 0 .5rem}\
