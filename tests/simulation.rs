@@ -627,7 +627,7 @@ async fn environments_refuse_each_other(backend: Backend) {
     // A database from before environments (schema version 7, no marker).
     execute(
         &prod_url,
-        "DROP TABLE ciao_environment; DROP TABLE employer_passkeys; DROP TABLE web_sessions; \
+        "DROP TABLE ciao_environment; DROP TABLE employer_passkeys; DROP TABLE web_sessions; DROP TABLE pin_misses; \
          DELETE FROM ciao_migrations WHERE version >= 8",
     )
     .await;
@@ -636,7 +636,7 @@ async fn environments_refuse_each_other(backend: Backend) {
     assert_eq!(schema_version(&prod_url).await, 7, "refused before any migration");
     let store =
         ciao_service::ciao_store::open_as(&prod_url, ciao_service::ciao_store::Environment::Production).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 11, "production migrates it");
+    assert_eq!(store.schema_version().await.unwrap(), 12, "production migrates it");
     assert_eq!(store.environment(), ciao_service::ciao_store::Environment::Production);
     drop(store);
     let err = start(&prod_url, true).await.err().expect("and it is marked production");
@@ -844,7 +844,7 @@ async fn postgres_text_columns_compare_bytes() {
         .unwrap()
     };
     let store = ciao_service::ciao_store::open(&url).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 11);
+    assert_eq!(store.schema_version().await.unwrap(), 12);
     drop(store);
     assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
 
@@ -854,12 +854,12 @@ async fn postgres_text_columns_compare_bytes() {
         "ALTER TABLE registrations ALTER COLUMN ssin TYPE text COLLATE \"default\", \
          ALTER COLUMN declaration TYPE text COLLATE \"default\"; \
          ALTER TABLE access_grants ALTER COLUMN viewer TYPE text COLLATE \"default\"; \
-         DROP TABLE employer_passkeys; DROP TABLE web_sessions; DELETE FROM ciao_migrations WHERE version >= 9",
+         DROP TABLE employer_passkeys; DROP TABLE web_sessions; DROP TABLE pin_misses; DELETE FROM ciao_migrations WHERE version >= 9",
     )
     .await;
     assert_eq!(not_c(url.clone()).await, ["access_grants.viewer", "registrations.declaration", "registrations.ssin"]);
     let store = ciao_service::ciao_store::open(&url).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 11, "migrated again");
+    assert_eq!(store.schema_version().await.unwrap(), 12, "migrated again");
     drop(store);
     assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
     drop_database(db).await;

@@ -336,6 +336,38 @@ async fn pin_rules_and_lock(backend: Backend) {
 }
 both_backends!(pin_rules_and_lock_t, pin_rules_and_lock);
 
+/// Two nodes on one database count the wrong PINs of an SSIN without a
+/// PIN together, as they do for a real PIN (the store's count): three on
+/// one node and two on the other lock it on both. Counted in each node's
+/// memory, five across two nodes would not lock it, and the difference
+/// would tell which SSINs have set up phone sign-in.
+async fn wrong_pins_count_across_nodes(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else { return };
+    let w = seed(&a).await;
+    let b = TestApp::on_database(backend, a.url.clone(), None, common::config(Duration::minutes(10)), None).await;
+    let code = a.service.issue_activation_code(&operator(), &w.worker).await.unwrap();
+    let mut phone = Phone::new(&a);
+    let page = phone.post("/w/activate", &[("code", &code.code)]).await;
+    let ticket = input(&page.body, "ticket");
+    let page = phone.post("/w/activate/pin", &[("ticket", &ticket), ("pin", "482915"), ("pin2", "482915")]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let unknown = ssin(700_101_004);
+    for who in [&w.worker, &unknown] {
+        for (n, node) in [&a, &a, &a, &b].into_iter().enumerate() {
+            let e = node.service.pin_sign_in(who, "000001").await.expect_err("a wrong PIN");
+            assert!(matches!(e, ServiceError::Invalid(_)), "miss {}: {e}", n + 1);
+        }
+        // The fifth, on the other node: locked, for both kinds of SSIN.
+        let e = b.service.pin_sign_in(who, "000001").await.expect_err("locked");
+        assert!(matches!(&e, ServiceError::Forbidden(m) if m.contains("pin.locked")), "{e}");
+        let e = a.service.pin_sign_in(who, "482915").await.expect_err("locked on the first node too");
+        assert!(matches!(&e, ServiceError::Forbidden(m) if m.contains("pin.locked")), "{e}");
+    }
+    b.finish().await;
+    a.finish().await;
+}
+both_backends!(wrong_pins_count_across_nodes_t, wrong_pins_count_across_nodes);
+
 /// The site display's rotating code: fresh codes prove presence on site, an
 /// old one is accepted with QR_CODE_EXPIRED, a forged one is refused.
 async fn rotating_site_code(backend: Backend) {

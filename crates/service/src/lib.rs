@@ -213,8 +213,6 @@ pub struct Service {
     channels: Arc<channels::ChannelCache>,
     token_key: Arc<ciao_auth::token::TokenKey>,
     sealer: Arc<worker::Sealer>,
-    /// Wrong PINs for SSINs without one (in memory, per node).
-    pin_misses: Arc<worker::PinMisses>,
     /// Encrypts the web session cookies (a key derived from the worker
     /// secret, shared by every node).
     cookies: Arc<ciao_auth::secretbox::SecretBox>,
@@ -258,7 +256,6 @@ impl Service {
             channels: Arc::new(channels::ChannelCache::default()),
             token_key: Arc::new(ciao_auth::token::TokenKey::from_secret(&secret)),
             sealer: Arc::new(worker::Sealer::new(&worker_secret)),
-            pin_misses: Arc::default(),
             cookies: Arc::new(
                 ciao_auth::secretbox::SecretBox::new(
                     &ciao_auth::token::TokenKey::from_secret(&worker_secret).mac(b"ciao session cookie key v1"),

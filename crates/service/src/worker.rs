@@ -179,52 +179,10 @@ pub struct PhoneRegistration {
 /// Signs and opens the server's small signed values.
 pub(crate) struct Sealer(TokenKey);
 
-/// Wrong PINs tried for an SSIN without a PIN (unknown, or activated with a
-/// passkey only), counted and locked in memory as the store counts and locks
-/// a real PIN: so the answers cannot tell which SSINs have a PIN. Bounded:
-/// misses older than a lock's length are forgotten when the map grows large,
-/// and past that the map starts over (an attacker cycling through SSINs
-/// gains nothing the per-address throttle does not already stop).
-#[derive(Default)]
-pub(crate) struct PinMisses(std::sync::Mutex<std::collections::HashMap<String, PinMiss>>);
-
-struct PinMiss {
-    count: i64,
-    last: OffsetDateTime,
-    locked_until: Option<OffsetDateTime>,
-}
-
-/// How many SSINs without a PIN are remembered at most.
-const PIN_MISSES_MAX: usize = 100_000;
-
-impl PinMisses {
-    /// Until when PIN sign-in is locked for `ssin`, if it is.
-    fn locked_until(&self, ssin: &Ssin, now: OffsetDateTime) -> Option<OffsetDateTime> {
-        let map = self.0.lock().ok()?;
-        map.get(ssin.as_str()).and_then(|m| m.locked_until).filter(|u| *u > now)
-    }
-
-    /// Counts a wrong PIN; the count, which reaching `PIN_MAX_ATTEMPTS` locks
-    /// (and starts again), as the store's `pin_failed`.
-    fn failed(&self, ssin: &Ssin, now: OffsetDateTime) -> i64 {
-        let Ok(mut map) = self.0.lock() else { return 0 };
-        if map.len() >= PIN_MISSES_MAX {
-            map.retain(|_, m| m.locked_until.is_some_and(|u| u > now) || now - m.last < PIN_LOCK);
-            if map.len() >= PIN_MISSES_MAX {
-                map.clear();
-            }
-        }
-        let entry = map.entry(ssin.as_str().to_string()).or_insert(PinMiss { count: 0, last: now, locked_until: None });
-        entry.count += 1;
-        entry.last = now;
-        let attempts = entry.count;
-        if attempts >= PIN_MAX_ATTEMPTS {
-            entry.count = 0;
-            entry.locked_until = Some(now + PIN_LOCK);
-        }
-        attempts
-    }
-}
+/// How long a count of wrong PINs for an SSIN without a PIN is kept after
+/// its last miss (the store's `pin_misses`; a real PIN's count is kept until
+/// it is entered right).
+const PIN_MISSES_KEPT: Duration = Duration::days(30);
 
 /// A PIN hash that no PIN is checked against for real: verifying a PIN for
 /// an SSIN without one costs the same time as for one with a PIN.
@@ -592,8 +550,8 @@ impl Service {
     /// Signs in with SSIN and PIN. The same answer for an unknown person
     /// and a wrong PIN (no count of attempts left), and the same lock: five
     /// wrong PINs in a row for an SSIN lock it for 15 minutes whether or not
-    /// it has a PIN (counted in memory for those without), so the answers
-    /// do not tell which SSINs have set up phone sign-in.
+    /// it has a PIN (counted in the store for both, so on every node alike),
+    /// so the answers do not tell which SSINs have set up phone sign-in.
     pub async fn pin_sign_in(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
         let wrong = || invalid("pin", "pin.wrong", "the SSIN or the PIN is wrong");
         let locked = |until: OffsetDateTime| {
@@ -606,14 +564,19 @@ impl Service {
         let now = self.now();
         let creds = self.store.worker_credentials(&ssin).await?;
         let Some((creds, hash)) = creds.and_then(|c| c.pin_hash.clone().map(|h| (c, h))) else {
-            // No PIN for this SSIN: answered as a wrong PIN would be.
-            if let Some(until) = self.pin_misses.locked_until(&ssin, now) {
+            // No PIN for this SSIN: answered as a wrong PIN would be, and
+            // counted and locked alike, in the store (the same on every
+            // node), under an opaque key rather than the SSIN.
+            let key = URL_SAFE_NO_PAD.encode(self.sealer.handle("pin-miss", ssin.as_str()));
+            if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
                 return Err(locked(until));
             }
             if let Some(decoy) = decoy_pin_hash() {
                 let _ = ciao_auth::pin::verify_pin(pin, decoy);
             }
-            if self.pin_misses.failed(&ssin, now) >= PIN_MAX_ATTEMPTS {
+            let attempts =
+                self.store.pin_missed(&key, PIN_MAX_ATTEMPTS, now + PIN_LOCK, now, now - PIN_MISSES_KEPT).await?;
+            if attempts >= PIN_MAX_ATTEMPTS {
                 return Err(locked(now + PIN_LOCK));
             }
             return Err(wrong());
@@ -931,30 +894,6 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pin_misses_lock_like_a_pin_and_stay_bounded() {
-        let misses = PinMisses::default();
-        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
-        let ssin = Ssin::parse("85073003328").unwrap();
-        for n in 1..PIN_MAX_ATTEMPTS {
-            assert_eq!(misses.failed(&ssin, now), n);
-            assert_eq!(misses.locked_until(&ssin, now), None);
-        }
-        assert_eq!(misses.failed(&ssin, now), PIN_MAX_ATTEMPTS);
-        assert_eq!(misses.locked_until(&ssin, now), Some(now + PIN_LOCK));
-        // Full of one-off misses: the old ones go, the lock stays.
-        {
-            let mut map = misses.0.lock().unwrap();
-            for i in 0..PIN_MISSES_MAX {
-                map.insert(format!("x{i}"), PinMiss { count: 1, last: now - PIN_LOCK, locked_until: None });
-            }
-        }
-        let other = Ssin::parse("93051822361").unwrap();
-        misses.failed(&other, now);
-        assert_eq!(misses.0.lock().unwrap().len(), 2);
-        assert_eq!(misses.locked_until(&ssin, now), Some(now + PIN_LOCK));
-    }
 
     #[test]
     fn codes_are_typed_loosely() {

@@ -2829,6 +2829,53 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn pin_miss_locked_until(&self, key: &str, now: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
+                // The read pool sees every committed lock (as
+                // `worker_credentials`, read there too).
+                let until: Option<Option<i64>> =
+                    sqlx::query_scalar("SELECT locked_until FROM pin_misses WHERE key = $1 AND locked_until > $2")
+                        .bind(key)
+                        .bind(to_micros(now))
+                        .fetch_optional(&self.read)
+                        .await?;
+                Ok(until.flatten().map(from_micros))
+            }
+
+            async fn pin_missed(
+                &self,
+                key: &str,
+                max_attempts: i64,
+                lock_until: OffsetDateTime,
+                now: OffsetDateTime,
+                forget_before: OffsetDateTime,
+            ) -> Result<i64> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                sqlx::query("DELETE FROM pin_misses WHERE last_at < $1 AND key <> $2")
+                    .bind(to_micros(forget_before))
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                let attempts: i32 = sqlx::query_scalar(
+                    "INSERT INTO pin_misses (key, failed_attempts, locked_until, last_at) VALUES ($1, 1, NULL, $2) \
+                     ON CONFLICT (key) DO UPDATE SET failed_attempts = pin_misses.failed_attempts + 1, \
+                     last_at = excluded.last_at RETURNING failed_attempts",
+                )
+                .bind(key)
+                .bind(to_micros(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                let attempts = i64::from(attempts);
+                if attempts >= max_attempts {
+                    sqlx::query("UPDATE pin_misses SET failed_attempts = 0, locked_until = $2 WHERE key = $1")
+                        .bind(key)
+                        .bind(to_micros(lock_until))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(attempts)
+            }
+
             async fn passkey(&self, credential_id: &str) -> Result<Option<$crate::PasskeyRecord>> {
                 let row = sqlx::query("SELECT credential_id, ssin, public_key, sign_count FROM worker_passkeys WHERE credential_id = $1")
                     .bind(credential_id)

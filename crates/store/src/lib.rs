@@ -532,6 +532,21 @@ pub trait Store: Send + Sync + 'static {
     /// `lock_until` and the count starts again. Returns the count.
     async fn pin_failed(&self, ssin: &Ssin, max_attempts: i64, lock_until: OffsetDateTime) -> Result<i64>;
     async fn pin_succeeded(&self, ssin: &Ssin) -> Result<()>;
+    /// Until when PIN sign-in is locked for an SSIN without a PIN, by its
+    /// opaque key (see [`Store::pin_missed`]), if it is locked at `now`.
+    async fn pin_miss_locked_until(&self, key: &str, now: OffsetDateTime) -> Result<Option<OffsetDateTime>>;
+    /// Counts a wrong PIN for an SSIN without a PIN, by an opaque key of it,
+    /// as [`Store::pin_failed`] counts one for a real PIN: at `max_attempts`
+    /// it is locked until `lock_until` and the count starts again. Returns
+    /// the count. Keys not touched since `forget_before` are deleted.
+    async fn pin_missed(
+        &self,
+        key: &str,
+        max_attempts: i64,
+        lock_until: OffsetDateTime,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> Result<i64>;
     async fn passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>>;
     async fn passkey_used(&self, credential_id: &str, sign_count: i64, at: OffsetDateTime) -> Result<()>;
     /// Last and first name from the persons registry.

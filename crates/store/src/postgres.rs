@@ -21,6 +21,7 @@ const MIGRATIONS: &[Migration] = &[
     (9, "text collation C", include_str!("../migrations/postgres/0009_text_collation_c.sql")),
     (10, "employer passkeys", include_str!("../migrations/postgres/0010_employer_passkeys.sql")),
     (11, "web sessions", include_str!("../migrations/postgres/0011_web_sessions.sql")),
+    (12, "pin misses", include_str!("../migrations/postgres/0012_pin_misses.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;

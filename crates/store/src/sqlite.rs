@@ -24,6 +24,7 @@ const MIGRATIONS: &[Migration] = &[
     (9, "text collation C", include_str!("../migrations/sqlite/0009_text_collation_c.sql")),
     (10, "employer passkeys", include_str!("../migrations/sqlite/0010_employer_passkeys.sql")),
     (11, "web sessions", include_str!("../migrations/sqlite/0011_web_sessions.sql")),
+    (12, "pin misses", include_str!("../migrations/sqlite/0012_pin_misses.sql")),
 ];
 
 /// Page cache of the writer connection (negative: KiB; SQLite's default is
