@@ -298,3 +298,35 @@ async fn readable_audit_log(backend: Backend) {
     app.finish().await;
 }
 both_backends!(readable_audit_log_t, readable_audit_log);
+
+/// The authenticator app's key for typing by hand is shown in groups of
+/// four; the key itself (in the form and the otpauth link) is unchanged,
+/// and a code made from what is shown works.
+async fn totp_key_in_groups(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let invitation = app.service.issue_employer_invitation(&common::operator(), &manager).await.unwrap();
+    let mut b = WebClient::new(&app);
+    let page = b.post("/e/activate", &[("code", &invitation.code)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let key = common::web::input(&page.body, "secret");
+    let start = page.body.find("<code id=\"secret\">").expect("the key for typing") + "<code id=\"secret\">".len();
+    let shown = &page.body[start..start + page.body[start..].find("</code>").unwrap()];
+    let groups: Vec<&str> = shown.split(' ').collect();
+    assert!(groups.len() > 1 && groups.iter().all(|g| (1..=4).contains(&g.len())), "{shown}");
+    assert!(groups[..groups.len() - 1].iter().all(|g| g.len() == 4), "groups of four: {shown}");
+    assert_eq!(shown.replace(' ', ""), key, "the same key");
+    assert!(page.body.contains(&format!("secret={key}&amp;")), "the otpauth link keeps the key: {}", page.body);
+    let ticket = common::web::unescape(&common::web::input(&page.body, "ticket"));
+    let totp = common::web::code_now(shown, 0);
+    let page = b
+        .post(
+            "/e/activate/finish",
+            &[("ticket", &ticket), ("password", PASSWORD), ("password2", PASSWORD), ("totp", &totp)],
+        )
+        .await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
+    app.finish().await;
+}
+both_backends!(totp_key_in_groups_t, totp_key_in_groups);

@@ -423,6 +423,14 @@ fn activate_form(lang: Lang, error: Option<String>, status: StatusCode) -> Respo
     public_page(lang, "/e/activate", status, t(lang, "e.activate_title"), &body)
 }
 
+/// A key to type by hand, in groups of four characters (`JBSW Y3DP EHPK`):
+/// easier to read and to keep one's place in; authenticator apps ignore
+/// the spaces.
+fn grouped_by_four(key: &str) -> String {
+    let chars: Vec<char> = key.chars().filter(|c| !c.is_whitespace()).collect();
+    chars.chunks(4).map(|g| g.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+}
+
 #[allow(clippy::too_many_arguments)]
 fn enrol_form(
     lang: Lang,
@@ -445,7 +453,7 @@ fn enrol_form(
          <label for=\"password2\">{repeat}</label><input id=\"password2\" name=\"password2\" type=\"password\" autocomplete=\"new-password\" minlength=\"12\" required>\
          <h2>{app_title}</h2><p>{app}</p><div class=\"qr small\" role=\"img\" aria-label=\"{qr_label}\">{svg}</div>\
          <p><a class=\"button secondary\" href=\"{uri}\" id=\"otpauth\">{open_app}</a></p>\
-         <p>{manual}: <code id=\"secret\">{secret}</code></p>\
+         <p>{manual}: <code id=\"secret\">{grouped}</code></p>\
          <label for=\"totp\">{totp}</label><input id=\"totp\" name=\"totp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>\
          <button type=\"submit\">{save}</button></form>",
         title = t(lang, "e.activate_title"),
@@ -454,6 +462,7 @@ fn enrol_form(
         who = esc(who),
         ticket = esc(ticket),
         secret = esc(secret),
+        grouped = esc(&grouped_by_four(secret)),
         uri = esc(uri),
         password = t(lang, "e.password"),
         rules = t(lang, "e.password_rules"),
