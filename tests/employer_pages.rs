@@ -330,3 +330,50 @@ async fn totp_key_in_groups(backend: Backend) {
     app.finish().await;
 }
 both_backends!(totp_key_in_groups_t, totp_key_in_groups);
+
+/// The security page's refusals (passkeys, sessions) in the page's
+/// language by their codes, as the other employer pages', without the
+/// service's English reason.
+async fn security_refusals_translated(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let mut b = WebClient::new(&app);
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+    let token = csrf(&b.get("/e/security?lang=fr").await.body);
+    for (path, form, code, french, english) in [
+        (
+            "/e/security/passkeys/remove",
+            vec![("credentialId", "AAAAAAAAAAAAAAAAAAAAAA")],
+            "passkey.unknown",
+            "Cette clé d'accès n'est pas la vôtre",
+            "not one of yours",
+        ),
+        (
+            "/e/security/passkeys",
+            vec![("password", PASSWORD), ("passkeyState", "forged")],
+            "passkey.state",
+            "La demande de clé d'accès n'est pas valable",
+            "not valid",
+        ),
+        (
+            "/e/security/sessions",
+            vec![("id", "12345")],
+            "session.unknown",
+            "Ce n'est pas une de vos sessions",
+            "has ended already",
+        ),
+        ("/e/security/sessions", vec![("others", "2")], "session.others", "rien n'a été déconnecté", "anything else"),
+    ] {
+        let mut fields = vec![("csrf", token.as_str())];
+        fields.extend(form);
+        let page = b.post(path, &fields).await;
+        assert!(page.status >= 400, "{path}: {}", page.body);
+        assert!(page.body.contains(&format!("data-code=\"{code}\"")), "{code}: {}", page.body);
+        assert!(page.body.contains(french), "{code}: {}", page.body);
+        assert!(!page.body.contains(english) && !page.body.contains("<span lang=\"en\">"), "{code}: {}", page.body);
+        assert!(!page.body.contains("<small lang=\"en\">"), "{code}: {}", page.body);
+    }
+    app.finish().await;
+}
+both_backends!(security_refusals_translated_t, security_refusals_translated);

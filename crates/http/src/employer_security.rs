@@ -9,14 +9,15 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use ciao_domain::FieldError;
 use ciao_service::ServiceError;
 use ciao_service::sessions::SessionKind;
 use ciao_service::worker::PasskeyAnswer;
 
 use crate::AppState;
-use crate::employer::{Ctx, ctx, page, service_error_page};
-use crate::i18n::t;
-use crate::worker::{B64_JS, FormData, brussels, error_list, service_errors, status_of};
+use crate::employer::{Ctx, ctx, employer_errors, page, service_error_page};
+use crate::i18n::{Lang, t};
+use crate::worker::{B64_JS, FormData, brussels, service_errors, status_of};
 use crate::workplace::{WebForm, esc};
 
 pub fn router() -> Router<AppState> {
@@ -202,7 +203,7 @@ async fn end_sessions(
     };
     match state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await {
         Err(ServiceError::NotFound(m)) => {
-            let errors = error_list(c.lang, &[crate::sessions_page::unknown_session(m)]);
+            let errors = security_errors(c.lang, vec![crate::sessions_page::unknown_session(m)]);
             security_page(&c, &state, Some(errors), StatusCode::NOT_FOUND).await
         }
         result => done(&c, &state, result.map(|_| ()), "/e/security?ended=1").await,
@@ -229,8 +230,68 @@ async fn done(c: &Ctx, state: &AppState, result: ciao_service::Result<()>, to: &
     match result {
         Ok(()) => Redirect::to(to).into_response(),
         Err(e) => match service_errors(&e) {
-            Some(errors) => security_page(c, state, Some(error_list(c.lang, &errors)), status_of(&e)).await,
+            Some(errors) => security_page(c, state, Some(security_errors(c.lang, errors)), status_of(&e)).await,
             None => service_error_page(c, state, e),
         },
+    }
+}
+
+/// The refusals of the security page in its language, by their codes, as
+/// on the other employer pages (the service's English reason only for a
+/// code without a translation). A lock is said as such; another refusal
+/// (a session that ended meanwhile) by a code of this page.
+fn security_errors(lang: Lang, errors: Vec<FieldError>) -> String {
+    let errors: Vec<FieldError> = errors
+        .into_iter()
+        .map(|mut f| {
+            if f.code == "refused" {
+                f.code =
+                    if f.description.contains("signIn.locked") { "signIn.locked" } else { "security.refused" }.into();
+            }
+            f
+        })
+        .collect();
+    employer_errors(lang, &errors)
+}
+
+/// Every refusal code of the security page's forms (each has its four
+/// translations: a unit test checks).
+pub const SECURITY_ERROR_CODES: &[&str] = &[
+    "password.wrong",
+    "passkey.expired",
+    "passkey.state",
+    "passkey.refused",
+    "passkey.known",
+    "passkey.unknown",
+    "signIn.locked",
+    "session.unknown",
+    "session.others",
+    "session.request",
+    "security.refused",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_of_the_security_page_is_translated() {
+        for code in SECURITY_ERROR_CODES {
+            let key = crate::employer::employer_rule_key(code).unwrap_or_else(|| panic!("no translation for {code}"));
+            for lang in Lang::ALL {
+                let text = crate::i18n::lookup(lang, &key).unwrap_or_else(|| panic!("{key} has no {lang:?}"));
+                assert!(!text.trim().is_empty(), "{key} is empty in {lang:?}");
+            }
+        }
+        // Each passkey refusal says what went wrong, not only "refused".
+        for code in ["passkey.expired", "passkey.known", "passkey.unknown"] {
+            assert_ne!(crate::employer::employer_rule_key(code).as_deref(), Some("error.passkey"), "{code}");
+        }
+        let page = security_errors(
+            Lang::Fr,
+            vec![FieldError::new("", "refused", "too many failed sign-ins: locked until … (signIn.locked)")],
+        );
+        assert!(page.contains("data-code=\"signIn.locked\"") && page.contains("15 minutes"), "{page}");
+        assert!(!page.contains("too many"), "no English: {page}");
     }
 }

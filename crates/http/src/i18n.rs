@@ -1533,6 +1533,52 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "This page does not accept {method} requests. Open it with a link or send its form.",
         ],
     ),
+    // The refusals of the security page (passkeys, sessions), by code.
+    (
+        "ep.err.passkey.expired",
+        [
+            "De aanvraag voor de passkey is verlopen: probeer opnieuw.",
+            "La demande de clé d'accès a expiré : réessayez.",
+            "Die Passkey-Anfrage ist abgelaufen: Versuchen Sie es erneut.",
+            "The passkey request expired: try again.",
+        ],
+    ),
+    (
+        "ep.err.passkey.state",
+        [
+            "De aanvraag voor de passkey is ongeldig: laad de pagina opnieuw en begin opnieuw.",
+            "La demande de clé d'accès n'est pas valable : rechargez la page et recommencez.",
+            "Die Passkey-Anfrage ist ungültig: Laden Sie die Seite neu und beginnen Sie von vorn.",
+            "The passkey request is not valid: reload the page and start again.",
+        ],
+    ),
+    (
+        "ep.err.passkey.known",
+        [
+            "Deze passkey is al geregistreerd.",
+            "Cette clé d'accès est déjà enregistrée.",
+            "Dieser Passkey ist bereits registriert.",
+            "This passkey is already registered.",
+        ],
+    ),
+    (
+        "ep.err.passkey.unknown",
+        [
+            "Deze passkey is niet van u, of hij werd al verwijderd: er werd niets verwijderd.",
+            "Cette clé d'accès n'est pas la vôtre, ou elle a déjà été supprimée : rien n'a été supprimé.",
+            "Dieser Passkey gehört nicht Ihnen, oder er wurde bereits entfernt: Es wurde nichts entfernt.",
+            "This passkey is not one of yours, or it was removed already: nothing was removed.",
+        ],
+    ),
+    (
+        "ep.err.security.refused",
+        [
+            "Dit werd geweigerd. Meld u opnieuw aan en probeer het nog eens.",
+            "Cela a été refusé. Reconnectez-vous et réessayez.",
+            "Das wurde abgelehnt. Melden Sie sich erneut an und versuchen Sie es noch einmal.",
+            "This was refused. Sign in again and try once more.",
+        ],
+    ),
     // The audit log: each action as a label, then the names of the details.
     ("e.page_of", ["Pagina {n} van {total}", "Page {n} sur {total}", "Seite {n} von {total}", "Page {n} of {total}"]),
     (
