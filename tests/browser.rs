@@ -36,6 +36,14 @@ async fn count(app: &TestApp, ssin: &str) -> usize {
     app.service.search(&operator(), &criteria).await.unwrap().items.len()
 }
 
+/// One key pressed and released (a WebDriver key code: "\u{E004}" is Tab,
+/// "\u{E007}" Enter) on the page's focused element.
+async fn press(browser: &Browser, key: &str) {
+    let actions = serde_json::json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+        {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]});
+    browser.command(reqwest::Method::POST, "/actions", Some(actions)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_registers_by_phone() {
     let Some(browser) = Browser::start("a_worker_registers_by_phone").await else { return };
@@ -76,6 +84,23 @@ async fn a_worker_registers_by_phone() {
     browser.wait_for_text("h1", "Tour Nord").await;
     browser.screenshot("scanned").await;
     browser.assert_accessible("the workplace with sign-in").await;
+
+    // 1b. The first Tab reaches "Skip to content", shown while focused;
+    // Enter leads past the language switch to the page's content.
+    press(&browser, "\u{E004}").await;
+    let focused = browser
+        .execute(
+            "var a = document.activeElement, r = a.getBoundingClientRect(); \
+             return [a.className, a.getAttribute('href'), a.textContent, r.left >= 0 && r.top >= 0 && r.width > 0 \
+             && r.right <= innerWidth];",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, serde_json::json!(["skip", "#main", "Skip to content", true]), "the first Tab");
+    browser.screenshot("skip-link").await;
+    press(&browser, "\u{E007}").await;
+    let active = browser.execute("return document.activeElement.id;", vec![]).await;
+    assert_eq!(active, "main", "Enter on the skip link focuses the content");
 
     // 2. The activation code, once.
     browser.type_into("#code", &code.code).await;

@@ -377,3 +377,62 @@ async fn security_refusals_translated(backend: Backend) {
     app.finish().await;
 }
 both_backends!(security_refusals_translated_t, security_refusals_translated);
+
+fn opens_with_skip_link(page: &common::web::Page, path: &str, text: &str) {
+    let body = &page.body;
+    let start = body.find("<body>").unwrap_or_else(|| panic!("{path}: {} {body}", page.status)) + "<body>".len();
+    assert!(body[start..].starts_with(&format!("<a class=\"skip\" href=\"#main\">{text}</a>")), "{path}: {body}");
+    assert_eq!(body.matches("<main id=\"main\" tabindex=\"-1\">").count(), 1, "{path}: {body}");
+    if let Some(header) = body.find("<header") {
+        assert!(header < body.find("<main").unwrap(), "{path}: the header before the content: {body}");
+    }
+}
+
+/// Every page opens with a "skip to content" link to its `<main>`, in the
+/// page's language; the header (language switch, navigation) is before it.
+async fn every_page_has_a_skip_link(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let mut b = WebClient::new(&app);
+    let technical =
+        app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d1).unwrap()).await.unwrap().technical_number;
+    let public = [
+        "/".to_string(),
+        format!("/r/{technical}"),
+        format!("/r/{technical}/poster"),
+        format!("/r/{technical}/display"),
+        "/w/sessions".to_string(),
+        "/w/activate".to_string(),
+        "/e/sign-in".to_string(),
+        "/e/activate".to_string(),
+        "/w/nowhere".to_string(),
+        "/e/nowhere".to_string(),
+    ];
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+    let signed_in = [
+        "/e".to_string(),
+        "/e/registrations".to_string(),
+        "/e/audit".to_string(),
+        "/e/security".to_string(),
+        "/e/declarations".to_string(),
+        format!("/e/declarations/{}", w.d1),
+        "/e/declarations/new".to_string(),
+        "/e/channel".to_string(),
+    ];
+    let mut anonymous = WebClient::new(&app);
+    for (lang, text) in
+        [("nl", "Naar de inhoud"), ("fr", "Aller au contenu"), ("de", "Zum Inhalt"), ("en", "Skip to content")]
+    {
+        for path in &public {
+            let page = anonymous.get(&format!("{path}?lang={lang}")).await;
+            opens_with_skip_link(&page, path, text);
+        }
+        for path in &signed_in {
+            let page = b.get(&format!("{path}?lang={lang}")).await;
+            opens_with_skip_link(&page, path, text);
+        }
+    }
+    app.finish().await;
+}
+both_backends!(every_page_has_a_skip_link_t, every_page_has_a_skip_link);

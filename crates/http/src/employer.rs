@@ -215,8 +215,8 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
     let body = format!(
         "<header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
          <nav aria-label=\"{language}\" class=\"langs\">{langs}</nav>\
-         <form method=\"post\" action=\"/e/sign-out\" class=\"inline\">{csrf}<button class=\"link\" type=\"submit\">{out}</button></form></header>\
-         <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p>{switch}</p>{body}",
+         <form method=\"post\" action=\"/e/sign-out\" class=\"inline\">{csrf}<button class=\"link\" type=\"submit\">{out}</button></form>\
+         <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p class=\"switch\">{switch}</p></header>{body}",
         who = esc(&c.user.name),
         roles = roles.join(", "),
         language = t(lang, "language"),

@@ -80,6 +80,7 @@ impl Lang {
 /// The texts: key, then NL, FR, DE, EN.
 const TEXTS: &[(&str, [&str; 4])] = &[
     ("workplace", ["Werkplaats", "Lieu de travail", "Arbeitsplatz", "Workplace"]),
+    ("skip_to_content", ["Naar de inhoud", "Aller au contenu", "Zum Inhalt", "Skip to content"]),
     (
         "declaration_number",
         [

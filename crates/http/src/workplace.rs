@@ -52,14 +52,29 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// A page: a "skip to content" link first (the first thing a keyboard
+/// reaches, shown when focused), then the simulation's banner and the
+/// page's `<header>` if `body` opens with one (language switch, who is
+/// signed in, navigation), then `<main>` with the rest, where the link leads.
 pub(crate) fn html(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
+    let (header, body) = match body.find("</header>") {
+        Some(end) if body.starts_with("<header") => body.split_at(end + "</header>".len()),
+        _ => ("", body),
+    };
+    let banner = crate::simulation::banner(lang);
+    let top = if header.is_empty() && banner.is_empty() {
+        String::new()
+    } else {
+        format!("<div class=\"top\">{banner}{header}</div>")
+    };
     let doc = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title}</title><style>{STYLE}</style></head><body><main>{banner}{body}</main></body></html>",
+         <title>{title}</title><style>{STYLE}</style></head><body><a class=\"skip\" href=\"#main\">{skip}</a>\
+         {top}<main id=\"main\" tabindex=\"-1\">{body}</main></body></html>",
         lang = lang.code(),
         title = esc(title),
-        banner = crate::simulation::banner(lang),
+        skip = t(lang, "skip_to_content"),
     );
     let mut r = (status, doc).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -68,7 +83,9 @@ pub(crate) fn html(status: StatusCode, lang: Lang, title: &str, body: &str) -> R
 }
 
 pub(crate) const STYLE: &str = "*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff;line-height:1.4;font-size:1.05rem}\
-main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.25rem}h3{font-size:1.1rem}\
+main,.top{max-width:40rem;margin:0 auto;padding:1rem}.top{padding-bottom:0}.top+main{padding-top:.5rem}main:focus{outline:none}\
+.skip{position:absolute;left:-9999px;top:0}.skip:focus{left:.5rem;top:.5rem;z-index:10;background:#fff;color:#0645ad;padding:.75rem 1rem;border:3px solid #e8a000;border-radius:6px}\
+@media print{.skip{display:none}}h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.25rem}h3{font-size:1.1rem}\
 dt{font-weight:600}dd{margin:0 0 .5rem}a{color:#0645ad}.mono{font-family:ui-monospace,monospace}\
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;border-bottom:1px solid #ccc;margin-bottom:.5rem}\
 .langs a,.links a{display:inline-block;min-width:44px;min-height:44px;line-height:44px;text-align:center;padding:0 .25rem}\
@@ -86,7 +103,7 @@ button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #e8a0
 .regs,.sessions{list-style:none;padding:0}.reg,.sessions li{border-bottom:1px solid #ccc;padding:.5rem 0}.reg p,.sessions p{margin:.2rem 0}.kind.in{color:#0a6b2d}.kind.out{color:#9c1c1c}\
 .qr svg{width:100%;max-width:18rem;height:auto}.display .qr svg{max-width:min(62vh,36rem)}.display{text-align:center}.titles{font-size:1.2rem}\
 .note{border-left:4px solid #b35900;padding:.5rem 1rem;background:#fff4e5}\
-main:has(header.wide){max-width:84rem}.brand{margin:0;font-weight:600}.brand a{display:inline-block;min-height:44px;line-height:44px}\
+.top:has(header.wide),.top:has(header.wide)+main{max-width:84rem}header .menu,header .switch{flex-basis:100%}header .switch{margin:0 0 .5rem}.brand{margin:0;font-weight:600}.brand a{display:inline-block;min-height:44px;line-height:44px}\
 .menu{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.5rem 0}.menu a{display:inline-block;min-height:44px;line-height:44px}\
 select{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px;background:#fff;max-width:100%}\
 input[type=date]{font-size:1rem;min-height:44px;padding:.25rem;border:2px solid #555;border-radius:6px}\
