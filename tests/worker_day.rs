@@ -210,3 +210,37 @@ async fn sign_in_and_activation_pages(backend: Backend) {
     app.finish().await;
 }
 both_backends!(sign_in_and_activation_pages_t, sign_in_and_activation_pages);
+
+/// The worker's pages are not kept by the browser (`no-store`), and a page
+/// the back/forward cache shows again anyway (Back after OUT) is fetched
+/// anew at its GET address, never by sending a form again: the receipt's
+/// at the workplace's.
+async fn no_stale_page_after_back(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    common::worker_of_e2_and_e4(&app, &w).await;
+    let d1 = format!("/r/{}", technical(&app, &w.d1).await);
+    let mut phone = Phone::new(&app);
+    activate(&app, &mut phone, &w.worker, &d1).await;
+    let workplace = phone.get(&d1).await;
+    let key = tap_key(&workplace.body);
+    let receipt = phone.post(&format!("{d1}/register"), &[("kind", "IN"), ("employer", &w.e2), ("key", &key)]).await;
+    assert!(receipt.body.contains("IN registered"), "{}", receipt.body);
+    let reload = "addEventListener('pageshow',function(e){if(e.persisted)\
+                  location.replace(document.querySelector('header[data-here]').dataset.here)})";
+    for (page, here) in [(&workplace, d1.as_str()), (&receipt, d1.as_str())] {
+        assert!(page.body.contains(&format!("<header data-here=\"{here}\">")), "{}", page.body);
+        assert!(page.body.contains(reload), "{}", page.body);
+    }
+    for path in [d1.as_str(), "/w/registrations", "/w/sessions"] {
+        let r = phone.http.get(format!("{}{path}", phone.root)).header("cookie", phone.cookie_header()).send().await;
+        let r = r.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(reload), "{path}: {body}");
+        assert!(body.contains(&format!("<header data-here=\"{path}\">")), "{path}: {body}");
+    }
+    app.finish().await;
+}
+both_backends!(no_stale_page_after_back_t, no_stale_page_after_back);

@@ -344,12 +344,22 @@ pub(crate) fn top(lang: Lang, path: &str, caller: Option<&Caller>) -> String {
         ),
         _ => String::new(),
     };
+    // A page shown again from the browser's back/forward cache would show
+    // the state of then (still IN after the OUT): it is fetched anew
+    // instead, by its GET address (never a form sent again).
     format!(
-        "<header><nav aria-label=\"{language}\" class=\"langs\">{switch}</nav>{who}</header>",
+        "<header data-here=\"{here}\"><nav aria-label=\"{language}\" class=\"langs\">{switch}</nav>{who}</header>\
+         <script>{FRESH_ON_BACK_JS}</script>",
+        here = esc(path),
         language = t(lang, "language"),
         switch = language_switch(path),
     )
 }
+
+/// Fetches a page restored from the back/forward cache anew, at the
+/// address its header names.
+pub(crate) const FRESH_ON_BACK_JS: &str = "addEventListener('pageshow',function(e){if(e.persisted)\
+location.replace(document.querySelector('header[data-here]').dataset.here)})";
 
 fn workplace_header(lang: Lang, d: &DeclarationDetails) -> String {
     let decl = &d.declaration;
