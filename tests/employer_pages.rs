@@ -202,6 +202,7 @@ async fn paging_back_and_forth(backend: Backend) {
     let back = b.get(&prev).await;
     assert_eq!(receipts(&back.body), ids[2..4], "back to the second page");
     assert!(rel_link(&third.body, "first").is_some_and(|f| !f.contains("after=")));
+    assert!(rel_link(&second.body, "first").is_some() && rel_link(&page.body, "first").is_none());
 
     // Newest first, backwards too.
     let page = b.get("/e/registrations?sort=-id&pageSize=2").await;

@@ -872,11 +872,8 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         }
         _ => None,
     };
-    // "First page" where "previous" leads elsewhere.
-    let first = match &previous {
-        Some(p) if !p.is_empty() => link("first", &[], "e.first"),
-        _ => String::new(),
-    };
+    // "First page" on every page but the first.
+    let first = if previous.is_some() { link("first", &[], "e.first") } else { String::new() };
     let previous = previous.map(|p| link("prev", &p, "e.previous")).unwrap_or_default();
     let next = match page_.next {
         Some(cursor) => link("next", &[("after", cursor.to_param())], "e.next"),
