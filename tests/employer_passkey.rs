@@ -409,7 +409,11 @@ async fn passkey_refusals(backend: Backend) {
     )
     .await;
     assert_eq!(page.status, 422, "{}", page.body);
-    assert!(page.body.contains("belongs to another session"), "{}", page.body);
+    assert!(
+        page.body.contains("data-code=\"passkey.expired\"") && page.body.contains("from another session"),
+        "{}",
+        page.body
+    );
     assert_eq!(stored(&app.service, &intruder.id()).await, None);
     // A sign-in ceremony used to add a passkey: refused (another purpose).
     let mut x = WebClient::new(&app);

@@ -951,9 +951,14 @@ pub(crate) fn employer_errors(lang: Lang, errors: &[ciao_domain::FieldError]) ->
             let label = employer_field_label(lang, &e.field);
             match employer_rule_key(&e.code) {
                 Some(key) => {
-                    let field = label.map_or_else(|| esc(&e.field), |l| l.to_string());
+                    // The form's label in bold; a name without one (a
+                    // parameter of the address, a hidden field) as code.
+                    let field = label.map_or_else(
+                        || format!("<code>{}</code>", esc(&e.field)),
+                        |l| format!("<strong>{l}</strong>"),
+                    );
                     let text = t(lang, &key)
-                        .replace("{field}", &format!("<strong>{field}</strong>"))
+                        .replace("{field}", &field)
                         .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
                         .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")));
                     format!(

@@ -1538,10 +1538,10 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ep.err.passkey.expired",
         [
-            "De aanvraag voor de passkey is verlopen: probeer opnieuw.",
-            "La demande de clé d'accès a expiré : réessayez.",
-            "Die Passkey-Anfrage ist abgelaufen: Versuchen Sie es erneut.",
-            "The passkey request expired: try again.",
+            "De aanvraag voor de passkey geldt niet meer (verlopen, of van een andere sessie): probeer opnieuw.",
+            "La demande de clé d'accès n'est plus valable (expirée, ou d'une autre session) : réessayez.",
+            "Die Passkey-Anfrage gilt nicht mehr (abgelaufen oder aus einer anderen Sitzung): Versuchen Sie es erneut.",
+            "The passkey request is no longer valid (it expired, or is from another session): try again.",
         ],
     ),
     (
