@@ -49,7 +49,7 @@ fn migrate_creates_the_database() {
     let dir = temp_dir("migrate");
     let o = ciao(&db_url(&dir), &["migrate"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("schema version 11"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("schema version 12"), "{}", text(&o.stdout));
     assert!(dir.join("ciao.db").exists());
 }
 
