@@ -296,6 +296,26 @@ async fn readable_audit_log(backend: Backend) {
     let page = b.get("/e/audit?page=9").await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("data-code=\"number.range\""), "{}", page.body);
+    for (page, value) in [("0", "0"), ("x", "x")] {
+        let answer = b.get(&format!("/e/audit?page={page}")).await;
+        assert_eq!(answer.status, 422, "{value}: {}", answer.body);
+    }
+    // The second page held the oldest entries; 500 more push them past the
+    // 500 newest, onto page 2 + 10, still reachable.
+    let oldest = rows(&second.body);
+    for i in 60..560 {
+        let detail = serde_json::json!({ "i": i });
+        app.service
+            .audit_in(&common::operator(), Some(w.e1.clone()), "registration.consult", None, detail)
+            .await
+            .unwrap();
+    }
+    let last = b.get("/e/audit?page=12&lang=en").await;
+    assert_eq!(last.status, 200, "{}", last.body);
+    assert!(last.body.contains("Page 12 of 12"), "{}", last.body);
+    assert_eq!(rows(&last.body), oldest, "the oldest entries, past the 500 newest: {}", last.body);
+    assert!(last.body.contains("<li>i: 0</li>") && !last.body.contains("<li>i: 10</li>"), "{}", last.body);
+    assert!(!last.body.contains("rel=\"next\""), "{}", last.body);
     app.finish().await;
 }
 both_backends!(readable_audit_log_t, readable_audit_log);

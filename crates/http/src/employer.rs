@@ -23,6 +23,7 @@ use ciao_service::sessions::SessionKind;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::declaration_pages::{PAGE_DATE_FORMS, date_field, iso_date, page_date};
 use crate::employer_security::SUBMIT_WITH_JS;
 use crate::export::{Cell, csv, xlsx};
 use crate::i18n::{Lang, cookie, t};
@@ -623,13 +624,26 @@ async fn home(
 type Params = Vec<(String, String)>;
 
 /// The query of the consultation page, in the REST API's parameter names;
-/// a missing period is today (Brussels).
-fn criteria(state: &AppState, raw: Option<&str>) -> Result<(SearchCriteria, Params), Vec<ciao_domain::FieldError>> {
+/// a missing period is today (Brussels). A date typed as the pages read
+/// them (`DD/MM/YYYY`, …: [`page_date`]) is handed on as `YYYY-MM-DD`; the
+/// parameters come back also with the refusals, to show the form again as
+/// it was filled in.
+fn criteria(
+    state: &AppState,
+    raw: Option<&str>,
+) -> (Result<SearchCriteria, Vec<ciao_domain::FieldError>>, Params) {
     let mut params: Vec<(String, String)> = raw
         .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .unwrap_or_default()
         .into_iter()
         .filter(|(k, v)| k != "lang" && !v.trim().is_empty())
+        .map(|(k, v)| match k.as_str() {
+            "registrationDateFrom" | "registrationDateTo" | "createdFrom" | "createdTo" => {
+                let v = iso_date(&v);
+                (k, v)
+            }
+            _ => (k, v),
+        })
         .collect();
     let today = ciao_domain::clock::to_brussels(state.service.now()).date().to_string();
     if !params.iter().any(|(k, _)| k == "registrationDateFrom") {
@@ -638,7 +652,7 @@ fn criteria(state: &AppState, raw: Option<&str>) -> Result<(SearchCriteria, Para
     if !params.iter().any(|(k, _)| k == "registrationDateTo") {
         params.push(("registrationDateTo".into(), today));
     }
-    SearchCriteria::parse(&params).map(|c| (c, params))
+    (SearchCriteria::parse(&params), params)
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
@@ -704,17 +718,30 @@ fn find_worked<'a>(worked: &'a [((Ssin, time::Date), WorkedDay)], r: &Registrati
     worked.iter().find(|((ws, wd), _)| ws == s && *wd == day).map(|(_, w)| w)
 }
 
-fn filters_form(lang: Lang, params: &[(String, String)]) -> String {
+/// The filters, as filled in; a field with a refusal marked `aria-invalid`.
+fn filters_form(lang: Lang, params: &[(String, String)], errors: &[ciao_domain::FieldError]) -> String {
+    let invalid = |name: &str| {
+        if errors.iter().any(|e| e.field == name) { " aria-invalid=\"true\"" } else { "" }
+    };
     let field = |name: &str, label: &str, kind: &str| {
         format!(
-            "<div><label for=\"f-{name}\">{label}</label><input id=\"f-{name}\" name=\"{name}\" type=\"{kind}\" value=\"{v}\"></div>",
-            v = esc(param(params, name))
+            "<div><label for=\"f-{name}\">{label}</label><input id=\"f-{name}\" name=\"{name}\" type=\"{kind}\" value=\"{v}\"{a}></div>",
+            v = esc(param(params, name)),
+            a = invalid(name),
         )
     };
-    // The day of a date or date-time (the value may be anything a person typed).
-    let date = |p: &str| p.trim().chars().take(10).collect::<String>();
-    let from = date(param(params, "registrationDateFrom"));
-    let to = date(param(params, "registrationDateTo"));
+    // The day of a date or date-time (the REST API's forms, which the
+    // filters take too); a value that is neither is shown as typed, in a
+    // text field (see [`date_field`]).
+    let date = |name: &str| {
+        let v = param(params, name).trim();
+        match v.get(..10).and_then(page_date) {
+            Some(d) if !errors.iter().any(|e| e.field == name && e.code == "date.format") => (d.to_string(), "date"),
+            _ => date_field(v),
+        }
+    };
+    let (from, from_kind) = date("registrationDateFrom");
+    let (to, to_kind) = date("registrationDateTo");
     let select = |name: &str, label: &str, options: &[(&str, &str)]| {
         let current = param(params, name);
         let opts: String = options
@@ -727,13 +754,15 @@ fn filters_form(lang: Lang, params: &[(String, String)]) -> String {
     };
     format!(
         "<form method=\"get\" action=\"/e/registrations\" class=\"filters\">\
-         <div><label for=\"f-from\">{from_l}</label><input id=\"f-from\" name=\"registrationDateFrom\" type=\"date\" value=\"{from}\"></div>\
-         <div><label for=\"f-to\">{to_l}</label><input id=\"f-to\" name=\"registrationDateTo\" type=\"date\" value=\"{to}\"></div>\
+         <div><label for=\"f-from\">{from_l}</label><input id=\"f-from\" name=\"registrationDateFrom\" type=\"{from_kind}\" value=\"{from}\"{from_a}></div>\
+         <div><label for=\"f-to\">{to_l}</label><input id=\"f-to\" name=\"registrationDateTo\" type=\"{to_kind}\" value=\"{to}\"{to_a}></div>\
          {decl}{ssin}{employer}{kind}{validity}{remark}{sort}<div><button type=\"submit\">{apply}</button></div></form>",
         from_l = t(lang, "e.from"),
         to_l = t(lang, "e.to"),
         from = esc(&from),
         to = esc(&to),
+        from_a = invalid("registrationDateFrom"),
+        to_a = invalid("registrationDateTo"),
         decl = field("contractualRelationshipReference", t(lang, "declaration"), "text"),
         ssin = field("ssin", t(lang, "ssin"), "text"),
         employer = field("enterpriseNumber", t(lang, "employer_label"), "text"),
@@ -771,13 +800,13 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     };
     let lang = c.lang;
     let (criteria, params) = match criteria(&state, raw.as_deref()) {
-        Ok(x) => x,
-        Err(errors) => {
+        (Ok(criteria), params) => (criteria, params),
+        (Err(errors), params) => {
             let body = format!(
                 "<h1>{}</h1>{}{}",
                 t(lang, "e.nav.registrations"),
                 employer_errors(lang, &errors),
-                filters_form(lang, &[])
+                filters_form(lang, &params, &errors)
             );
             return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.registrations"), &body);
         }
@@ -887,7 +916,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
          <div class=\"scroll\" tabindex=\"0\"><table class=\"stack\" id=\"registrations\"><caption>{title}</caption><thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table></div>\
          <nav aria-label=\"{pagination}\" class=\"pages\">{first} {previous} {next}</nav>",
         title = t(lang, "e.nav.registrations"),
-        filters = filters_form(lang, &params),
+        filters = filters_form(lang, &params, &[]),
         count = if page_.total > COUNT_LIMIT {
             t(lang, "e.count_more").replace("{n}", &COUNT_LIMIT.to_string())
         } else {
@@ -1046,7 +1075,7 @@ async fn export_rows(
     c: &Ctx,
     raw: Option<&str>,
 ) -> Result<(Vec<&'static str>, Vec<Vec<Cell>>), Response> {
-    let (mut criteria, _) = criteria(state, raw).map_err(|errors| {
+    let mut criteria = criteria(state, raw).0.map_err(|errors| {
         page(c, state, StatusCode::UNPROCESSABLE_ENTITY, t(c.lang, "e.refused"), &employer_errors(c.lang, &errors))
     })?;
     criteria.page_size = ciao_domain::search::MAX_PAGE_SIZE;
@@ -1709,30 +1738,21 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
         Err(r) => return r,
     };
     let lang = c.lang;
-    // The service gives the latest entries (at most 500); shown by pages.
-    let entries = match state.service.employer_audit(&c.user, &c.enterprise).await {
-        Ok(e) => e,
-        Err(e) => return service_error_page(&c, &state, e),
-    };
-    let pages = entries.len().div_ceil(AUDIT_PAGE).max(1);
+    // Every entry is reachable, by pages of AUDIT_PAGE, newest first.
     let asked = raw
         .as_deref()
         .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .and_then(|q| q.into_iter().find(|(k, _)| k == "page"))
         .map(|(_, v)| v);
-    let number = match asked.as_deref().map(|v| v.trim().parse::<usize>()) {
+    let number = match asked.as_deref().map(|v| v.trim().parse::<u64>()) {
         None => 1,
-        Some(Ok(n)) if (1..=pages).contains(&n) => n,
-        Some(_) => {
-            let e = ciao_domain::FieldError::new("page", "number.range", format!("page is a number from 1 to {pages}"));
-            return page(
-                &c,
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                t(lang, "e.nav.audit"),
-                &employer_errors(lang, &[e]),
-            );
-        }
+        Some(Ok(n)) => n,
+        // Not a number: the service's range rule, from page 0.
+        Some(Err(_)) => 0,
+    };
+    let (entries, pages) = match state.service.employer_audit(&c.user, &c.enterprise, number, AUDIT_PAGE as u32).await {
+        Ok(e) => e,
+        Err(e) => return service_error_page(&c, &state, e),
     };
     let columns = [t(lang, "time"), t(lang, "e.who"), t(lang, "e.what"), t(lang, "e.subject"), t(lang, "e.detail")];
     let cell = |i: usize, value: String| {
@@ -1741,8 +1761,6 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
     };
     let rows: String = entries
         .iter()
-        .skip((number - 1) * AUDIT_PAGE)
-        .take(AUDIT_PAGE)
         .map(|e| {
             let cells = [
                 cell(0, esc(&brussels(e.at, true))),
@@ -1767,7 +1785,7 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
             format!("<tr>{}</tr>", cells.concat())
         })
         .collect();
-    let link = |n: usize, rel: &str, key: &str| {
+    let link = |n: u64, rel: &str, key: &str| {
         let href = if n == 1 { "/e/audit".to_string() } else { format!("/e/audit?page={n}") };
         format!("<a href=\"{href}\" rel=\"{rel}\">{}</a>", t(lang, key))
     };

@@ -1017,14 +1017,34 @@ impl Service {
         .await
     }
 
-    /// The enterprise's audit log (its access managers only).
-    pub async fn employer_audit(&self, user: &EmployerUser, enterprise: &EnterpriseNumber) -> Result<Vec<AuditEntry>> {
+    /// One page of the enterprise's audit log, newest first (its access
+    /// managers only): page `number` (from 1) of `size` entries, and how
+    /// many pages there are (at least one). A page past the last is
+    /// refused, naming the field and the range.
+    pub async fn employer_audit(
+        &self,
+        user: &EmployerUser,
+        enterprise: &EnterpriseNumber,
+        number: u64,
+        size: u32,
+    ) -> Result<(Vec<AuditEntry>, u64)> {
         if !may_manage_users(&user.roles, enterprise, &user.ssin) {
             return Err(ServiceError::Forbidden(format!(
                 "only the access managers of {enterprise} read its audit log"
             )));
         }
-        Ok(self.store.enterprise_audit(enterprise, 500).await?)
+        let size = size.max(1);
+        let offset = number.saturating_sub(1).saturating_mul(u64::from(size));
+        let (entries, total) = self.store.enterprise_audit_page(enterprise, offset, size).await?;
+        let pages = total.div_ceil(u64::from(size)).max(1);
+        if number == 0 || number > pages {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "page",
+                "number.range",
+                format!("page is a number from 1 to {pages}"),
+            )]));
+        }
+        Ok((entries, pages))
     }
 }
 

@@ -2280,6 +2280,30 @@ macro_rules! impl_store {
                 rows.iter().map(|r| audit_row(r)).collect()
             }
 
+            async fn enterprise_audit_page(
+                &self,
+                enterprise: &EnterpriseNumber,
+                offset: u64,
+                limit: u32,
+            ) -> Result<(Vec<AuditEntry>, u64)> {
+                // Both on the index (enterprise_number, id).
+                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE enterprise_number = $1")
+                    .bind(enterprise.as_str())
+                    .fetch_one(&self.read)
+                    .await?;
+                let rows = sqlx::query(
+                    "SELECT at, actor, action, subject, detail, enterprise_number FROM audit_log \
+                     WHERE enterprise_number = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+                )
+                .bind(enterprise.as_str())
+                .bind(i64::from(limit))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                .fetch_all(&self.read)
+                .await?;
+                let entries = rows.iter().map(|r| audit_row(r)).collect::<Result<Vec<_>>>()?;
+                Ok((entries, u64::try_from(total).unwrap_or(0)))
+            }
+
             async fn add_employer_invitation(
                 &self,
                 code_hash: &str,

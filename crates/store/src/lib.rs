@@ -650,6 +650,14 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_enterprise_user(&self, enterprise: &EnterpriseNumber, ssin: &Ssin, role: Role) -> Result<bool>;
     /// The audit log of an enterprise, newest first.
     async fn enterprise_audit(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// One page of an enterprise's audit log, newest first: `limit` entries
+    /// after skipping the `offset` newest, and how many entries it has in all.
+    async fn enterprise_audit_page(
+        &self,
+        enterprise: &EnterpriseNumber,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<AuditEntry>, u64)>;
     async fn set_employer_choice(
         &self,
         ssin: &Ssin,
