@@ -16,9 +16,14 @@ pub enum ClientCommand {
         /// rsa-2048, rsa-3072, rsa-4096, ec-p384 or ec-p521
         #[arg(long, default_value = "ec-p384")]
         kind: String,
-        /// Write it here (mode 0600) instead of standard output.
+        /// Write it here (readable by its owner only) instead of standard
+        /// output; an existing file is refused unless --force.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Overwrite the --out file if it exists (its key is lost: a
+        /// certificate registered for it stops working).
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Make a self-signed certificate that meets the policy, for a key.
     Certificate {
@@ -30,8 +35,13 @@ pub enum ClientCommand {
         /// Validity in days from now.
         #[arg(long, default_value_t = 730)]
         days: u32,
+        /// Write it here instead of standard output; an existing file is
+        /// refused unless --force.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Overwrite the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Get an access token (prints the token response as JSON).
     Token(TokenArgs),
@@ -95,24 +105,46 @@ pub struct TokenArgs {
     pub scope: Option<String>,
 }
 
-fn write_out(out: &Option<PathBuf>, text: &str, private: bool) -> anyhow::Result<()> {
-    match out {
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-            #[cfg(unix)]
-            if private {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-            }
-            let _ = private;
-            eprintln!("wrote {}", path.display());
-            Ok(())
-        }
+/// Writes `text` to `out`, or to standard output. An existing file is
+/// refused unless `force` (a key file may be the only copy of the key of a
+/// registered certificate); a private file is readable by its owner only
+/// from the moment it exists, also when it is overwritten.
+fn write_out(out: &Option<PathBuf>, text: &str, private: bool, force: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let Some(path) = out else {
+        print!("{text}");
+        return Ok(());
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
     }
+    if private {
+        options.mode(0o600);
+    }
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            "--out: {} exists already (it may hold the key or certificate of a registered account); \
+             choose another file, or give --force to overwrite it",
+            path.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
+    };
+    // An existing file keeps its mode when overwritten: a key is made
+    // private before it is written.
+    if private && file.metadata()?.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot make {} readable by its owner only", path.display()))?;
+    }
+    file.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
 
 fn read_key(path: &Path) -> anyhow::Result<SigningKey> {
@@ -191,13 +223,13 @@ async fn show(res: reqwest::Response) -> anyhow::Result<()> {
 pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     match command {
-        ClientCommand::Keygen { kind, out } => {
+        ClientCommand::Keygen { kind, out, force } => {
             let kind = KeyKind::parse(kind)
                 .ok_or_else(|| anyhow::anyhow!("--kind: use rsa-2048, rsa-3072, rsa-4096, ec-p384 or ec-p521"))?;
             let pem = generate_key(kind).map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_out(out, &pem, true)
+            write_out(out, &pem, true, *force)
         }
-        ClientCommand::Certificate { key, subject, days, out } => {
+        ClientCommand::Certificate { key, subject, days, out, force } => {
             let pem = std::fs::read_to_string(key).with_context(|| format!("cannot read {}", key.display()))?;
             let now = OffsetDateTime::now_utc();
             let cert = self_signed_certificate(
@@ -208,7 +240,7 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
                 &[KeyUsageBit::DigitalSignature],
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_out(out, &cert, false)
+            write_out(out, &cert, false, *force)
         }
         ClientCommand::Token(args) => {
             let v = get_token(&http, args, None).await?;

@@ -470,3 +470,48 @@ fn enterprise_users_and_their_rules() {
     let list = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521"]);
     assert!(list.contains("technical-administrator"));
 }
+
+/// Rerunning `client keygen` or `client certificate` must not lose the key
+/// of a registered certificate: an existing --out file is refused, named,
+/// with the flag that overwrites it; a key file is its owner's only, also
+/// when --force overwrites a file others could read.
+#[test]
+fn client_keygen_and_certificate_refuse_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("keygen-exists");
+    let db = db_url(&dir);
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    ciao_ok(&db, &["client", "keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let first = std::fs::read_to_string(&key).unwrap();
+    let o = ciao(&db, &["client", "keygen", "--out", key.to_str().unwrap()]);
+    assert!(!o.status.success(), "an existing key file is refused");
+    let err = text(&o.stderr);
+    assert!(err.contains(key.to_str().unwrap()) && err.contains("exists already") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), first, "the key is kept");
+
+    let cert_args = |extra: &[&str]| {
+        let mut a = vec!["client", "certificate", "--key", key.to_str().unwrap(), "--subject", "CN=x,C=BE"];
+        a.extend(["--out", cert.to_str().unwrap()]);
+        a.extend(extra.iter().copied());
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>| ciao(&db, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run(cert_args(&[])).status.success());
+    let first_cert = std::fs::read_to_string(&cert).unwrap();
+    let o = run(cert_args(&[]));
+    assert!(!o.status.success(), "an existing certificate file is refused");
+    let err = text(&o.stderr);
+    assert!(err.contains(cert.to_str().unwrap()) && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&cert).unwrap(), first_cert);
+    let o = run(cert_args(&["--force"]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_ne!(std::fs::read_to_string(&cert).unwrap(), first_cert, "--force overwrites");
+
+    // --force on a key file others could read: a new key, owner-only.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ciao_ok(&db, &["client", "keygen", "--out", key.to_str().unwrap(), "--force"]);
+    assert_ne!(std::fs::read_to_string(&key).unwrap(), first, "a new key");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+}
