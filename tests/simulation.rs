@@ -381,8 +381,28 @@ async fn seed_reset_and_the_employer_user(backend: Backend) {
         app.service.employer_sign_in(USER_SSIN, USER_PASSWORD, &totp).await.expect("the seed's user signs in");
     assert!(session.user.roles.iter().any(|r| r.enterprise.as_str() == DECLARING_CONTRACTOR));
 
+    // A declaration of the integrator's own, made in the simulation, goes
+    // at the reset; the seed's keep their technical numbers (printed on
+    // posters and QR codes).
+    let own = "9SMXYZ2500099";
+    app.import(
+        "declarations",
+        &format!(
+            "{}\n{own},cleaning,Own test site,Rue du Test,9,1000,Bruxelles,50.85,4.35,2025-01-06,,100000,,{DECLARING_CONTRACTOR},true\n",
+            ciao_service::simulation::DECLARATIONS.lines().next().unwrap()
+        ),
+    )
+    .await;
+    let own = ciao_domain::DeclarationNumber::parse(own).unwrap();
+    assert!(app.service.store().declaration(&own).await.unwrap().is_some());
+    let technical = app.service.store().declaration(&d).await.unwrap().unwrap().technical_number;
     let (status, _, body) = integrator.post(&app, SIMULATION_RESET, &token, None).await;
     assert_eq!(status, 200, "{body}");
+    assert!(app.service.store().declaration(&own).await.unwrap().is_none(), "the integrator's own declaration went");
+    let after = app.service.store().declaration(&d).await.unwrap().unwrap();
+    assert_eq!(after.technical_number, technical, "the seed's technical number is kept");
+    let workplace = app.client.get(format!("{}/r/{technical}", app.root)).send().await.unwrap();
+    assert_eq!(workplace.status().as_u16(), 200, "the printed QR code still opens its workplace");
     let rows: Vec<(String, u64)> = body["seed"]
         .as_array()
         .unwrap()
@@ -553,7 +573,7 @@ async fn header_banner_and_refusals(backend: Backend) {
     }
     assert!(matches!(prod.service.simulation_reset(&operator()).await, Err(ServiceError::Forbidden(_))));
     assert!(matches!(prod.service.simulation_sweep(&operator()).await, Err(ServiceError::Forbidden(_))));
-    let err = prod.service.store().simulation_reset().await.unwrap_err();
+    let err = prod.service.store().simulation_reset(&[]).await.unwrap_err();
     assert!(err.to_string().contains("only in the simulation"), "{err}");
     assert!(ciao::simulation::run(&prod.service, &SimulationCommand::Sweep).await.is_err());
     prod.finish().await;

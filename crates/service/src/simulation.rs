@@ -198,11 +198,17 @@ impl Service {
     }
 
     /// Resets the simulation to its seed: registrations, registries, users
-    /// and workers' sign-ins go; REST accounts and their certificates stay.
+    /// and workers' sign-ins go; REST accounts and their certificates stay,
+    /// and the seed's declarations keep their technical numbers.
     pub async fn simulation_reset(&self, caller: &Caller) -> Result<SeedSummary> {
         self.require_simulation("resetting to the seed")?;
         Self::may_drive_simulation(caller)?;
-        self.store.simulation_reset().await?;
+        // The seed's declarations stay (their fields set back by the
+        // seed's import), so their technical numbers do not change: posters
+        // and QR codes an integrator printed keep working.
+        let seed_declarations: Vec<&str> =
+            DECLARATIONS.lines().skip(1).filter_map(|l| l.split(',').next()).filter(|n| !n.is_empty()).collect();
+        self.store.simulation_reset(&seed_declarations).await?;
         let summary = self.seed_simulation().await?;
         self.audit(caller, "simulation.reset", None, serde_json::json!({})).await?;
         Ok(summary)

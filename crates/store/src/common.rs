@@ -1213,7 +1213,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn simulation_reset(&self) -> Result<()> {
+            async fn simulation_reset(&self, keep: &[&str]) -> Result<()> {
                 if self.environment != $crate::Environment::Simulation {
                     return Err(StoreError::NotSimulation);
                 }
@@ -1226,6 +1226,17 @@ macro_rules! impl_store {
                     return Err(StoreError::NotSimulation);
                 }
                 for table in $crate::common::SIMULATION_RESET_TABLES {
+                    if *table == "declarations" {
+                        // A simulation's declarations are few: the ones
+                        // not kept go one by one (the same SQL on both
+                        // backends).
+                        let numbers: Vec<String> =
+                            sqlx::query_scalar("SELECT number FROM declarations").fetch_all(&mut *tx).await?;
+                        for number in numbers.iter().filter(|n| !keep.contains(&n.as_str())) {
+                            sqlx::query("DELETE FROM declarations WHERE number = $1").bind(number).execute(&mut *tx).await?;
+                        }
+                        continue;
+                    }
                     sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
                 }
                 sqlx::query("UPDATE ciao_environment SET seeded_at = NULL, day_closed_at = NULL WHERE id = 1")

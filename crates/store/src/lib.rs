@@ -387,8 +387,11 @@ pub trait Store: Send + Sync + 'static {
     /// Empties the registries, the register, its queue and history, the
     /// audit log, users and workers' sign-ins, in one transaction, to load
     /// the seed again (simulation only). REST accounts, their certificates
-    /// and the server's secrets are kept.
-    async fn simulation_reset(&self) -> Result<()>;
+    /// and the server's secrets are kept, and so are the declarations
+    /// numbered in `keep` (the seed's, which the seed's import then sets back
+    /// to the seed's values), so that their technical numbers, printed on
+    /// posters and QR codes, survive the reset.
+    async fn simulation_reset(&self, keep: &[&str]) -> Result<()>;
 
     /// Stores registrations (group-committed); the answer comes after they are durable.
     async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>>;
