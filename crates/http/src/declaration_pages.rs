@@ -449,10 +449,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "dp.rule.date.format",
         [
-            "is een datum (JJJJ-MM-DD).",
-            "est une date (AAAA-MM-JJ).",
-            "ist ein Datum (JJJJ-MM-TT).",
-            "is a date (YYYY-MM-DD).",
+            "is geen datum: schrijf DD/MM/JJJJ, DD.MM.JJJJ of JJJJ-MM-DD.",
+            "n'est pas une date : écrivez JJ/MM/AAAA, JJ.MM.AAAA ou AAAA-MM-JJ.",
+            "ist kein Datum: Schreiben Sie TT.MM.JJJJ, TT/MM/JJJJ oder JJJJ-MM-TT.",
+            "is not a date: write DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD.",
         ],
     ),
     (
@@ -716,19 +716,19 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ep.err.date.format",
         [
-            "{field} is geen datum (DD/MM/JJJJ).",
-            "{field} n'est pas une date (JJ/MM/AAAA).",
-            "{field} ist kein Datum (TT.MM.JJJJ).",
-            "{field} is not a date (DD/MM/YYYY).",
+            "{field} is geen datum: schrijf DD/MM/JJJJ, DD.MM.JJJJ of JJJJ-MM-DD.",
+            "{field} n'est pas une date : écrivez JJ/MM/AAAA, JJ.MM.AAAA ou AAAA-MM-JJ.",
+            "{field} ist kein Datum: Schreiben Sie TT.MM.JJJJ, TT/MM/JJJJ oder JJJJ-MM-TT.",
+            "{field} is not a date: write DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD.",
         ],
     ),
     (
         "ep.err.day.format",
         [
-            "{field} is geen datum (DD/MM/JJJJ).",
-            "{field} n'est pas une date (JJ/MM/AAAA).",
-            "{field} ist kein Datum (TT.MM.JJJJ).",
-            "{field} is not a date (DD/MM/YYYY).",
+            "{field} is geen datum: schrijf DD/MM/JJJJ, DD.MM.JJJJ of JJJJ-MM-DD.",
+            "{field} n'est pas une date : écrivez JJ/MM/AAAA, JJ.MM.AAAA ou AAAA-MM-JJ.",
+            "{field} ist kein Datum: Schreiben Sie TT.MM.JJJJ, TT/MM/JJJJ oder JJJJ-MM-TT.",
+            "{field} is not a date: write DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD.",
         ],
     ),
     (
@@ -865,6 +865,54 @@ fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
         .and_then(|q| q.into_iter().find(|(k, _)| k == name).map(|(_, v)| v))
 }
 
+/// The forms [`page_date`] reads, in words.
+pub(crate) const PAGE_DATE_FORMS: &str = "a date DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD";
+
+/// A date as a person types it in a page's date field: `YYYY-MM-DD` (what
+/// `<input type="date">` sends), `DD/MM/YYYY` or `D/M/YYYY` (as written in
+/// Belgium), `DD.MM.YYYY` or `D.M.YYYY` (as written in German); in the
+/// years the register accepts. The one reading of every date field of the
+/// employer pages (the REST API keeps to ISO 8601, as the official one).
+pub(crate) fn page_date(s: &str) -> Option<time::Date> {
+    let s = s.trim();
+    if let Some(d) = ciao_domain::search::parse_date(s) {
+        return Some(d);
+    }
+    let separator = if s.contains('/') { '/' } else { '.' };
+    let mut parts = s.split(separator);
+    let (Some(day), Some(month), Some(year), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    let digits = |p: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(day, 1..=2) || !digits(month, 1..=2) || !digits(year, 4..=4) {
+        return None;
+    }
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    let d = time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
+    ciao_domain::clock::YEARS.contains(&d.year()).then_some(d)
+}
+
+/// A date field's value as the page shows it again, and the field's type: a
+/// date in any form [`page_date`] reads is shown as `YYYY-MM-DD` in a date
+/// field; anything else exactly as typed, in a text field (a browser would
+/// empty a date field holding it), so that the person sees and corrects it.
+pub(crate) fn date_field(value: &str) -> (String, &'static str) {
+    match page_date(value) {
+        Some(d) => (d.to_string(), "date"),
+        None if value.trim().is_empty() => (String::new(), "date"),
+        None => (value.to_string(), "text"),
+    }
+}
+
+/// A typed date handed to the service in the form it reads (`YYYY-MM-DD`);
+/// a value that is not a date is handed on as typed, for the service to
+/// refuse by its field.
+pub(crate) fn iso_date(value: &str) -> String {
+    page_date(value).map_or_else(|| value.to_string(), |d| d.to_string())
+}
+
 fn today(state: &AppState) -> time::Date {
     ciao_domain::clock::to_brussels(state.service.now()).date()
 }
@@ -913,7 +961,9 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
     let items: String = errors
         .iter()
         .map(|e| {
-            let detail = format!("<small lang=\"en\">({} · {})</small>", esc(&e.description), esc(&e.code));
+            // The service reads ISO dates; the pages hand it what they read (see [`page_date`]).
+            let description = e.description.replace("a date YYYY-MM-DD", PAGE_DATE_FORMS);
+            let detail = format!("<small lang=\"en\">({} · {})</small>", esc(&description), esc(&e.code));
             if e.field.is_empty() || field_label(lang, &e.field) == t(lang, "error.other") {
                 format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
             } else {
@@ -1084,8 +1134,8 @@ fn input_of(form: &FormData) -> DeclarationInput {
         latitude: v("latitude"),
         longitude: v("longitude"),
         sector: v("sector"),
-        start_date: v("start_date"),
-        end_date: v("end_date"),
+        start_date: iso_date(&v("start_date")),
+        end_date: iso_date(&v("end_date")),
         amount_excl_vat: v("amount_excl_vat"),
         principal: v("principal"),
         subject_to_registration: v("subject_to_registration"),
@@ -1159,8 +1209,14 @@ fn create_form(
         works = t(lang, "dp.works"),
         sector_l = t(lang, "sector"),
         sector_invalid = invalid_attrs(errors, "f-", "sector"),
-        start_date = field("start_date", &start, "date", " required", None),
-        end_date = field("end_date", &input.end_date, "date", "", Some(t(lang, "dp.end_hint"))),
+        start_date = {
+            let (value, kind) = date_field(&start);
+            field("start_date", &value, kind, " required", None)
+        },
+        end_date = {
+            let (value, kind) = date_field(&input.end_date);
+            field("end_date", &value, kind, "", Some(t(lang, "dp.end_hint")))
+        },
         amount = field(
             "amount_excl_vat",
             &input.amount_excl_vat,
@@ -1235,6 +1291,11 @@ impl Retry<'_> {
             Some(f) if self.prefix == prefix => f.get(name).unwrap_or_default().to_string(),
             _ => default.to_string(),
         }
+    }
+
+    /// A date field's value (see [`date_field`]) and type.
+    fn date(&self, prefix: &str, name: &str, default: &str) -> (String, &'static str) {
+        date_field(&self.value(prefix, name, default))
     }
 
     fn attrs(&self, prefix: &str, name: &str) -> String {
@@ -1468,13 +1529,15 @@ fn change_forms(
             who = enterprise_text(lang, me, names, me),
         )
     };
+    let from = retry.date("s-", "from", &default_from);
+    let to = retry.date("s-", "to", "");
     let add = format!(
         "<form method=\"post\" action=\"/e/declarations/{n}/subcontractors\" class=\"narrow\" novalidate>{csrf}\
          <fieldset><legend>{legend}</legend>\
          <label for=\"s-enterprise_number\">{sub_l}</label><input id=\"s-enterprise_number\" name=\"enterprise_number\" type=\"text\" \
          inputmode=\"numeric\" required value=\"{sub_v}\"{sub_a}>{parent}\
-         <label for=\"s-from\">{from_l}</label><input id=\"s-from\" name=\"from\" type=\"date\" required value=\"{from_v}\"{from_a}>\
-         <label for=\"s-to\">{to_l}</label><input id=\"s-to\" name=\"to\" type=\"date\" value=\"{to_v}\"{to_a}>\
+         <label for=\"s-from\">{from_l}</label><input id=\"s-from\" name=\"from\" type=\"{from_k}\" required value=\"{from_v}\"{from_a}>\
+         <label for=\"s-to\">{to_l}</label><input id=\"s-to\" name=\"to\" type=\"{to_k}\" value=\"{to_v}\"{to_a}>\
          <button type=\"submit\">{add}</button></fieldset></form>",
         csrf = c.csrf(state),
         legend = t(lang, "dp.add_sub"),
@@ -1482,10 +1545,12 @@ fn change_forms(
         sub_v = esc(&retry.value("s-", "enterprise_number", "")),
         sub_a = retry.attrs("s-", "enterprise_number"),
         from_l = t(lang, "dp.sub_from"),
-        from_v = esc(&retry.value("s-", "from", &default_from)),
+        from_v = esc(&from.0),
+        from_k = from.1,
         from_a = retry.attrs("s-", "from"),
         to_l = t(lang, "dp.sub_to"),
-        to_v = esc(&retry.value("s-", "to", "")),
+        to_v = esc(&to.0),
+        to_k = to.1,
         to_a = retry.attrs("s-", "to"),
         add = t(lang, "dp.add"),
     );
@@ -1496,11 +1561,12 @@ fn change_forms(
     } else {
         let chosen = retry.value("x-", "enterprise_number", "");
         let options: String = endable.iter().map(|s| option(&s.enterprise_number, &chosen)).collect();
+        let end = retry.date("x-", "end_date", &today.to_string());
         format!(
             "<form method=\"post\" action=\"/e/declarations/{n}/subcontractors/end\" class=\"narrow\" novalidate>{csrf}\
              <fieldset><legend>{legend}</legend><p class=\"hint\" id=\"x-hint\">{hint}</p>\
              <label for=\"x-enterprise_number\">{sub_l}</label><select id=\"x-enterprise_number\" name=\"enterprise_number\"{sub_a}>{options}</select>\
-             <label for=\"x-end_date\">{end_l}</label><input id=\"x-end_date\" name=\"end_date\" type=\"date\" required value=\"{end_v}\"{end_a}>\
+             <label for=\"x-end_date\">{end_l}</label><input id=\"x-end_date\" name=\"end_date\" type=\"{end_k}\" required value=\"{end_v}\"{end_a}>\
              <button type=\"submit\">{end}</button></fieldset></form>",
             csrf = c.csrf(state),
             legend = t(lang, "dp.end_sub"),
@@ -1508,16 +1574,18 @@ fn change_forms(
             sub_l = t(lang, "dp.role.subcontractor"),
             sub_a = retry.attrs("x-", "enterprise_number"),
             end_l = t(lang, "dp.end_date"),
-            end_v = esc(&retry.value("x-", "end_date", &today.to_string())),
+            end_v = esc(&end.0),
+            end_k = end.1,
             end_a = retry.attrs("x-", "end_date"),
             end = t(lang, "dp.end"),
         )
     };
     let close = if is_declarer {
+        let end = retry.date("c-", "end_date", &decl.end_date.map(|d| d.to_string()).unwrap_or_default());
         format!(
             "<form method=\"post\" action=\"/e/declarations/{n}/close\" class=\"narrow\" novalidate>{csrf}\
              <fieldset><legend>{legend}</legend><p class=\"hint\" id=\"c-hint\">{hint}</p>\
-             <label for=\"c-end_date\">{end_l}</label><input id=\"c-end_date\" name=\"end_date\" type=\"date\" required value=\"{end_v}\"{end_a}>\
+             <label for=\"c-end_date\">{end_l}</label><input id=\"c-end_date\" name=\"end_date\" type=\"{end_k}\" required value=\"{end_v}\"{end_a}>\
              <label class=\"check\"><input type=\"checkbox\" id=\"c-confirm\" name=\"confirm\" value=\"true\" required{confirm_a}> {confirm_l}</label>\
              <button type=\"submit\">{close}</button></fieldset></form>",
             csrf = c.csrf(state),
@@ -1525,7 +1593,8 @@ fn change_forms(
             hint = t(lang, "dp.close_hint"),
             end_l = t(lang, "dp.end_date"),
             // Not today by default: the day is chosen, then the closing confirmed.
-            end_v = esc(&retry.value("c-", "end_date", &decl.end_date.map(|d| d.to_string()).unwrap_or_default())),
+            end_v = esc(&end.0),
+            end_k = end.1,
             end_a = retry.attrs("c-", "end_date"),
             confirm_a = retry.attrs("c-", "confirm"),
             confirm_l = t(lang, "dp.close_confirm"),
@@ -1606,8 +1675,8 @@ async fn add_subcontractor(
         let input = SubcontractorInput {
             enterprise_number: form.get("enterprise_number").unwrap_or_default().to_string(),
             parent: form.get("parent").unwrap_or_default().to_string(),
-            from: form.get("from").unwrap_or_default().to_string(),
-            to: form.get("to").unwrap_or_default().to_string(),
+            from: iso_date(form.get("from").unwrap_or_default()),
+            to: iso_date(form.get("to").unwrap_or_default()),
         };
         let r = state.service.add_subcontractor(&c.user, &c.enterprise, &number, &input).await.map(|_| ());
         (c, form, r)
@@ -1631,7 +1700,7 @@ async fn end_subcontractor(
                 &c.enterprise,
                 &number,
                 form.get("enterprise_number").unwrap_or_default(),
-                form.get("end_date").unwrap_or_default(),
+                &iso_date(form.get("end_date").unwrap_or_default()),
             )
             .await
             .map(|_| ());
@@ -1655,7 +1724,7 @@ async fn close(
                 &c.user,
                 &c.enterprise,
                 &number,
-                form.get("end_date").unwrap_or_default(),
+                &iso_date(form.get("end_date").unwrap_or_default()),
                 form.get("confirm").unwrap_or_default(),
             )
             .await
@@ -1663,4 +1732,41 @@ async fn close(
         (c, form, r)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn page_dates_read_as_typed_in_belgium() {
+        for typed in ["2026-12-06", "06/12/2026", "6/12/2026", "06.12.2026", "6.12.2026", " 06/12/2026 "] {
+            assert_eq!(page_date(typed), Some(date!(2026 - 12 - 06)), "{typed}");
+        }
+        assert_eq!(page_date("1/2/2027"), Some(date!(2027 - 02 - 01)), "day first");
+        for refused in [
+            "",
+            "x",
+            "6/12/26",
+            "06/12/002026",
+            "2026/12/06",
+            "06-12-2026",
+            "06/12.2026",
+            "31/02/2026",
+            "00/01/2026",
+            "01/13/2026",
+            "1.1.0999",
+            "+6/12/2026",
+            "06/12/2026/1",
+            "٠٦/١٢/٢٠٢٦",
+        ] {
+            assert_eq!(page_date(refused), None, "{refused}");
+        }
+        assert_eq!(date_field("6.12.2026"), ("2026-12-06".to_string(), "date"));
+        assert_eq!(date_field("31/02/2026"), ("31/02/2026".to_string(), "text"));
+        assert_eq!(date_field(""), (String::new(), "date"));
+        assert_eq!(iso_date("6/12/2026"), "2026-12-06");
+        assert_eq!(iso_date("2026-12-06T08:00:00Z"), "2026-12-06T08:00:00Z", "a date-time handed on");
+    }
 }

@@ -628,10 +628,7 @@ type Params = Vec<(String, String)>;
 /// them (`DD/MM/YYYY`, …: [`page_date`]) is handed on as `YYYY-MM-DD`; the
 /// parameters come back also with the refusals, to show the form again as
 /// it was filled in.
-fn criteria(
-    state: &AppState,
-    raw: Option<&str>,
-) -> (Result<SearchCriteria, Vec<ciao_domain::FieldError>>, Params) {
+fn criteria(state: &AppState, raw: Option<&str>) -> (Result<SearchCriteria, Vec<ciao_domain::FieldError>>, Params) {
     let mut params: Vec<(String, String)> = raw
         .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .unwrap_or_default()
@@ -1286,30 +1283,40 @@ async fn on_site(
     };
     let lang = c.lang;
     let today = ciao_domain::clock::to_brussels(state.service.now()).date();
-    let day_text = q.day.clone().unwrap_or_else(|| today.to_string());
+    let day_text = q.day.clone().filter(|d| !d.trim().is_empty()).unwrap_or_else(|| today.to_string());
     let decl_text = q.declaration.clone().unwrap_or_default();
+    let mut errors = Vec::new();
+    let declaration = if decl_text.is_empty() {
+        None
+    } else {
+        DeclarationNumber::parse(&decl_text)
+            .map_err(|e| errors.push(ciao_domain::FieldError::from_invalid("declaration", e)))
+            .ok()
+    };
+    let day = page_date(&day_text);
+    if day.is_none() {
+        errors.push(ciao_domain::FieldError::new("day", "day.format", format!("day is {PAGE_DATE_FORMS}")));
+    }
+    let invalid = |name: &str| {
+        if errors.iter().any(|e| e.field == name) { " aria-invalid=\"true\"" } else { "" }
+    };
+    let (day_value, day_kind) = date_field(&day_text);
     let form = format!(
         "<form method=\"get\" action=\"/e/on-site\" class=\"filters\">\
-         <div><label for=\"d\">{decl_l}</label><input id=\"d\" name=\"declaration\" value=\"{decl}\" required></div>\
-         <div><label for=\"day\">{day_l}</label><input id=\"day\" name=\"day\" type=\"date\" value=\"{day}\"></div>\
+         <div><label for=\"d\">{decl_l}</label><input id=\"d\" name=\"declaration\" value=\"{decl}\" required{decl_a}></div>\
+         <div><label for=\"day\">{day_l}</label><input id=\"day\" name=\"day\" type=\"{day_kind}\" value=\"{day}\"{day_a}></div>\
          <div><button type=\"submit\">{show}</button></div></form>",
         decl_l = t(lang, "declaration"),
         decl = esc(&decl_text),
+        decl_a = invalid("declaration"),
         day_l = t(lang, "e.day"),
-        day = esc(&day_text),
+        day = esc(&day_value),
+        day_a = invalid("day"),
         show = t(lang, "e.apply"),
     );
-    if decl_text.is_empty() {
+    if decl_text.is_empty() && errors.is_empty() {
         let body = format!("<h1>{}</h1>{form}", t(lang, "e.nav.on_site"));
         return page(&c, &state, StatusCode::OK, t(lang, "e.nav.on_site"), &body);
-    }
-    let mut errors = Vec::new();
-    let declaration = DeclarationNumber::parse(&decl_text)
-        .map_err(|e| errors.push(ciao_domain::FieldError::from_invalid("declaration", e)))
-        .ok();
-    let day = ciao_domain::search::parse_date(&day_text);
-    if day.is_none() {
-        errors.push(ciao_domain::FieldError::new("day", "day.format", "day is a date YYYY-MM-DD"));
     }
     let (Some(declaration), Some(day)) = (declaration, day) else {
         let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.on_site"), employer_errors(lang, &errors));
@@ -1404,28 +1411,47 @@ async fn remarks(
     let today = ciao_domain::clock::to_brussels(state.service.now()).date();
     let from_text = q.from.clone().unwrap_or_else(|| (today - time::Duration::days(6)).to_string());
     let to_text = q.to.clone().unwrap_or_else(|| today.to_string());
-    let form = format!(
-        "<form method=\"get\" action=\"/e/remarks\" class=\"filters\">\
-         <div><label for=\"from\">{from_l}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{from}\"></div>\
-         <div><label for=\"to\">{to_l}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{to}\"></div>\
-         <div><button type=\"submit\">{show}</button></div></form>",
-        from_l = t(lang, "e.from"),
-        to_l = t(lang, "e.to"),
-        from = esc(&from_text),
-        to = esc(&to_text),
-        show = t(lang, "e.apply"),
-    );
-    let (from, to) = match (ciao_domain::search::parse_date(&from_text), ciao_domain::search::parse_date(&to_text)) {
-        (Some(f), Some(t_)) if f <= t_ && (t_ - f).whole_days() < ciao_domain::search::MAX_PERIOD_DAYS => (f, t_),
-        _ => {
-            let e = ciao_domain::FieldError::new(
+    let mut errors = Vec::new();
+    let mut date = |name: &str, text: &str| {
+        let d = page_date(text);
+        if d.is_none() {
+            errors.push(ciao_domain::FieldError::new(name, "date.format", format!("{name} is {PAGE_DATE_FORMS}")));
+        }
+        d
+    };
+    let (from, to) = (date("from", &from_text), date("to", &to_text));
+    let period = match (from, to) {
+        (Some(f), Some(t_)) if f <= t_ && (t_ - f).whole_days() < ciao_domain::search::MAX_PERIOD_DAYS => Some((f, t_)),
+        (Some(_), Some(_)) => {
+            errors.push(ciao_domain::FieldError::new(
                 "from",
                 "period",
-                "give two dates YYYY-MM-DD, at most 31 days apart, from before to",
-            );
-            let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.remarks"), employer_errors(lang, &[e]));
-            return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.remarks"), &body);
+                format!("give two dates, at most 31 days apart, from before to ({PAGE_DATE_FORMS})"),
+            ));
+            None
         }
+        _ => None,
+    };
+    // The form as filled in: a date as the page read it, a refused one as typed.
+    let field = |name: &str, label: &str, text: &str| {
+        let (value, kind) = date_field(text);
+        let refused = errors.iter().any(|e| e.field == name || e.code == "period");
+        format!(
+            "<div><label for=\"{name}\">{label}</label><input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{v}\"{a}></div>",
+            v = esc(&value),
+            a = if refused { " aria-invalid=\"true\"" } else { "" },
+        )
+    };
+    let form = format!(
+        "<form method=\"get\" action=\"/e/remarks\" class=\"filters\">{from}{to}\
+         <div><button type=\"submit\">{show}</button></div></form>",
+        from = field("from", t(lang, "e.from"), &from_text),
+        to = field("to", t(lang, "e.to"), &to_text),
+        show = t(lang, "e.apply"),
+    );
+    let Some((from, to)) = period else {
+        let body = format!("<h1>{}</h1>{}{form}", t(lang, "e.nav.remarks"), employer_errors(lang, &errors));
+        return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.remarks"), &body);
     };
     let start = ciao_domain::clock::brussels_start_of_day(from);
     let end = ciao_domain::clock::brussels_start_of_day(to.next_day().unwrap_or(to)) - time::Duration::microseconds(1);
