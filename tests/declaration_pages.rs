@@ -346,6 +346,25 @@ async fn values_are_read_as_typed(backend: Backend) {
     }
     assert!(body.contains("is not a number") && body.contains("coordinates.number"), "{body}");
     assert!(!body.contains("out of range"), "{body}");
+    // Each with an example of its own: a longitude in Belgium is about 2.5 to 6.4, not 50.
+    let refusal = |field: &str| {
+        let start = body.find(&format!("id=\"err-f-{field}\"")).unwrap_or_else(|| panic!("{field}: {body}"));
+        body[start..start + body[start..].find("</li>").unwrap()].to_string()
+    };
+    let (latitude, longitude) = (refusal("latitude"), refusal("longitude"));
+    assert!(latitude.contains("50.8466") && !latitude.contains("4.3517"), "{latitude}");
+    assert!(longitude.contains("such as 4.3517 or 4,3517") && !longitude.contains("50.8466"), "{longitude}");
+    for (lang, hint, number) in [
+        ("nl", "breedtegraad 50.8466 en lengtegraad 4.3517", "zoals 4.3517 of 4,3517"),
+        ("fr", "latitude 50.8466 et longitude 4.3517", "comme 4.3517 ou 4,3517"),
+        ("de", "Breitengrad 50.8466 und Längengrad 4.3517", "etwa 4.3517 oder 4,3517"),
+        ("en", "latitude 50.8466 and longitude 4.3517", "such as 4.3517 or 4,3517"),
+    ] {
+        let page = b.get(&format!("/e/declarations/new?lang={lang}")).await;
+        assert!(page.body().contains(hint), "{lang}: {}", page.body());
+        let page = b.post("/e/declarations", &form).await;
+        assert!(page.body().contains(number), "{lang}: {}", page.body());
+    }
     assert_eq!(count().await, before, "nothing was created");
     // A decimal comma reads.
     let form = declaration_form(&token, &[("start_date", &start), ("latitude", "50,8337"), ("longitude", "4,3662")]);

@@ -95,10 +95,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "dp.location_hint",
         [
-            "In decimale graden, zoals 50.8466 en 4.3528. Ze dienen om registraties ver van de werf te herkennen.",
-            "En degrés décimaux, comme 50.8466 et 4.3528. Elles servent à repérer les enregistrements faits loin du chantier.",
-            "In Dezimalgrad, z. B. 50.8466 und 4.3528. Sie dienen dazu, Registrierungen weit von der Baustelle zu erkennen.",
-            "In decimal degrees, such as 50.8466 and 4.3528. They serve to spot registrations made far from the site.",
+            "In decimale graden, zoals breedtegraad 50.8466 en lengtegraad 4.3517. Ze dienen om registraties ver van de werf te herkennen.",
+            "En degrés décimaux, comme latitude 50.8466 et longitude 4.3517. Elles servent à repérer les enregistrements faits loin du chantier.",
+            "In Dezimalgrad, z. B. Breitengrad 50.8466 und Längengrad 4.3517. Sie dienen dazu, Registrierungen weit von der Baustelle zu erkennen.",
+            "In decimal degrees, such as latitude 50.8466 and longitude 4.3517. They serve to spot registrations made far from the site.",
         ],
     ),
     ("dp.latitude", ["Breedtegraad", "Latitude", "Breitengrad", "Latitude"]),
@@ -420,12 +420,21 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
-        "dp.rule.coordinates.number",
+        "dp.rule.coordinates.number.latitude",
         [
             "is geen getal: geef decimale graden, zoals 50.8466 of 50,8466.",
             "n'est pas un nombre : donnez des degrés décimaux, comme 50.8466 ou 50,8466.",
             "ist keine Zahl: Geben Sie Dezimalgrad an, etwa 50.8466 oder 50,8466.",
             "is not a number: give decimal degrees, such as 50.8466 or 50,8466.",
+        ],
+    ),
+    (
+        "dp.rule.coordinates.number.longitude",
+        [
+            "is geen getal: geef decimale graden, zoals 4.3517 of 4,3517.",
+            "n'est pas un nombre : donnez des degrés décimaux, comme 4.3517 ou 4,3517.",
+            "ist keine Zahl: Geben Sie Dezimalgrad an, etwa 4.3517 oder 4,3517.",
+            "is not a number: give decimal degrees, such as 4.3517 or 4,3517.",
         ],
     ),
     (
@@ -943,8 +952,9 @@ fn field_label(lang: Lang, field: &str) -> &'static str {
     t(lang, key)
 }
 
-/// The localized rule of a refusal, when there is one.
-fn rule_text(lang: Lang, code: &str) -> Option<&'static str> {
+/// The localized rule of a refusal, when there is one: the field's own
+/// (`dp.rule.{code}.{field}`, as a longitude's example), else the code's.
+fn rule_text(lang: Lang, code: &str, field: &str) -> Option<&'static str> {
     let key = if code.starts_with("enterpriseNumber.") {
         "error.enterprise".to_string()
     } else if code.starts_with("ssin.") {
@@ -952,7 +962,7 @@ fn rule_text(lang: Lang, code: &str) -> Option<&'static str> {
     } else {
         format!("dp.rule.{code}")
     };
-    crate::i18n::lookup(lang, &key)
+    crate::i18n::lookup(lang, &format!("{key}.{field}")).or_else(|| crate::i18n::lookup(lang, &key))
 }
 
 /// The refusals, each naming its field (a link to it) and its rule, in the
@@ -962,7 +972,11 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
         .iter()
         .map(|e| {
             // The service reads ISO dates; the pages hand it what they read (see [`page_date`]).
-            let description = e.description.replace("a date YYYY-MM-DD", PAGE_DATE_FORMS);
+            let mut description = e.description.replace("a date YYYY-MM-DD", PAGE_DATE_FORMS);
+            // The service gives a latitude as its example of decimal degrees.
+            if e.field == "longitude" {
+                description = description.replace("such as 50.8466", "such as 4.3517");
+            }
             let detail = format!("<small lang=\"en\">({} · {})</small>", esc(&description), esc(&e.code));
             if e.field.is_empty() || field_label(lang, &e.field) == t(lang, "error.other") {
                 format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
@@ -971,7 +985,7 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
                     "<li id=\"err-{prefix}{f}\" data-field=\"{f}\"><a href=\"#{prefix}{f}\">{label}</a>: {rule} {detail}</li>",
                     f = esc(&e.field),
                     label = field_label(lang, &e.field),
-                    rule = rule_text(lang, &e.code).unwrap_or(""),
+                    rule = rule_text(lang, &e.code, &e.field).unwrap_or(""),
                 )
             }
         })
