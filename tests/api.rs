@@ -755,3 +755,67 @@ async fn consultations_are_audited_without_full_ssins(backend: Backend) {
     app.finish().await;
 }
 both_backends!(audit_t, consultations_are_audited_without_full_ssins);
+
+/// A member of the wrong JSON type is named by its path and the JSON type
+/// expected (object, string, number, array), never by the Rust type the
+/// server reads it into.
+async fn type_errors_in_json_words(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let with = |member: &str, value: Value| {
+        let mut i = item(&w.worker, &w.e1, &w.d1, "IN");
+        i[member] = value;
+        i
+    };
+    let mut coordinates = item(&w.worker, &w.e1, &w.d1, "IN");
+    coordinates["placeOfWork"] = json!({"coordinates": {"latitude": "50.85", "longitude": 4.35}});
+    let items = json!([
+        with("employer", json!("x")),
+        with("ssin", json!(85073003328u64)),
+        coordinates,
+        with("placeOfWork", json!(true)),
+        "x",
+    ]);
+    let (status, body) = app.register(&w.e1, items).await;
+    assert_eq!(status, 200, "{body}");
+    for (i, field, description) in [
+        (0, "items[0].employer", "items[0].employer is a JSON object, not a string"),
+        (1, "items[1].ssin", "items[1].ssin is a JSON string, not a number"),
+        (
+            2,
+            "items[2].placeOfWork.coordinates.latitude",
+            "items[2].placeOfWork.coordinates.latitude is a JSON number, not a string",
+        ),
+        (3, "items[3].placeOfWork", "items[3].placeOfWork is a JSON object, not a boolean"),
+        (4, "items[4]", "items[4] is a JSON object, not a string"),
+    ] {
+        let error = &body["items"][i]["notCreatedPresenceRegistration"]["errors"][0];
+        assert_eq!(error["field"], field, "{body}");
+        assert_eq!(error["code"], "json.type", "{body}");
+        assert_eq!(error["description"], description, "{body}");
+    }
+
+    // The whole request: an array expected, an object expected.
+    let url = format!("{}/presenceRegistrations/registerInBulk", app.base);
+    let auth = app.bearer(&w.e1).await;
+    for (sent, name, detail) in [
+        (json!({"items": {"registrationDate": "x"}}), "items", "items is a JSON array, not an object"),
+        (json!({"items": "x"}), "items", "items is a JSON array, not a string"),
+        (json!(["x"]), "", "the body is a JSON object {\"items\": [...]}, not an array"),
+    ] {
+        let res = app.client.post(&url).header("authorization", &auth).json(&sent).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 400);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!((&body["issues"][0]["name"], &body["issues"][0]["code"]), (&json!(name), &json!("json.type")));
+        assert_eq!(body["issues"][0]["detail"], detail, "{body}");
+    }
+
+    // A cancellation: a string expected.
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let (status, body) = app.cancel(&w.e1, id, json!({"reason": 5})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["issues"][0]["name"], "reason", "{body}");
+    assert_eq!(body["issues"][0]["detail"], "reason is a JSON string, not a number", "{body}");
+    app.finish().await;
+}
+both_backends!(type_errors_in_json_words_t, type_errors_in_json_words);

@@ -531,19 +531,28 @@ impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
 
 /// `v` as a `T`, with the path of the failing field; read from the
 /// borrowed value (the items of a bulk request are kept to be echoed with
-/// their errors: no copy of each is needed).
+/// their errors: no copy of each is needed). `whole` names `v` in the
+/// descriptions (`items[3]`, `the body`), before the member's path.
 ///
 /// The request bodies read this way (an item, a cancellation) hold objects
 /// and values but no list: an array anywhere is refused at its path (serde
 /// would read an object from an array by field order, so that
 /// `"coordinates": [4.35, 50.8]` became a latitude of 4.35).
-fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
+///
+/// A value of the wrong type is described in JSON's words, with its path:
+/// `items[0].employer is a JSON object, not a string` (serde's own words
+/// name the Rust type it was reading into: `expected struct EmployerDto`).
+fn typed<T: DeserializeOwned>(v: &Value, whole: &str) -> Result<T, FieldError> {
+    let described = |path: &str| match (whole, path) {
+        (w, "") => w.to_string(),
+        ("the body", p) => p.to_string(),
+        (w, p) => format!("{w}.{p}"),
+    };
     if let Some(path) = first_array(v) {
-        let what = if path.is_empty() { "the item" } else { path.as_str() };
         return Err(FieldError::new(
             path.clone(),
             "json.type",
-            format!("{what} is a JSON array; an object or a single value is expected here"),
+            format!("{} is a JSON array; an object or a single value is expected here", described(&path)),
         ));
     }
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
@@ -559,14 +568,54 @@ fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
             Some(name) => format!("{parent}.{name}"),
             None => parent,
         };
-        let code = if message.starts_with("unknown field") {
-            "json.unknownField"
+        if message.starts_with("unknown field") {
+            FieldError::new(field, "json.unknownField", message)
         } else if message.starts_with("missing field") {
-            "required"
+            FieldError::new(field, "required", message)
         } else {
-            "json.type"
-        };
-        FieldError::new(field, code, message)
+            let found = member_at(v, &field).map_or("another JSON type", json_type);
+            let description = match expected_json_type(&message) {
+                Some(expected) => format!("{} is a JSON {expected}, not {found}", described(&field)),
+                None => format!("{} cannot be {found}", described(&field)),
+            };
+            FieldError::new(field, "json.type", description)
+        }
+    })
+}
+
+/// The member of `v` at a path `a.b.c` (empty: `v` itself).
+fn member_at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(v);
+    }
+    path.split('.').try_fold(v, |v, name| v.get(name))
+}
+
+/// A JSON value's type, as JSON names it.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The JSON type serde expected, from the end of its message (`invalid
+/// type: string "x", expected struct EmployerDto`: an object), in JSON's
+/// words; `None` for an expectation that is no JSON type.
+fn expected_json_type(message: &str) -> Option<&'static str> {
+    let expected = message.rsplit_once(", expected ")?.1.trim_end_matches('.');
+    let number = ["f32", "f64", "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "usize", "isize"];
+    Some(match expected {
+        e if e.starts_with("struct ") || e.starts_with("a map") || e == "map" => "object",
+        e if e.starts_with("a string") || e == "a borrowed string" || e == "a character" || e == "string" => "string",
+        e if number.contains(&e) || e.contains("number") || e.contains("integer") => "number",
+        e if e.starts_with("a boolean") || e == "bool" => "boolean",
+        e if e.contains("sequence") || e.starts_with("tuple") || e.starts_with("a tuple") => "array",
+        _ => return None,
     })
 }
 
@@ -627,11 +676,18 @@ pub async fn register_in_bulk(
     body: Body,
 ) -> Result<Json<RegisterInBulkResponse>, Problem> {
     let value = json_body(&headers, body).await?;
-    let Value::Object(mut top) = value else {
-        return Err(Problem::invalid_fields(
-            In::Body,
-            vec![FieldError::new("", "json.type", "the body is an object {\"items\": [...]}")],
-        ));
+    let mut top = match value {
+        Value::Object(top) => top,
+        other => {
+            return Err(Problem::invalid_fields(
+                In::Body,
+                vec![FieldError::new(
+                    "",
+                    "json.type",
+                    format!("the body is a JSON object {{\"items\": [...]}}, not {}", json_type(&other)),
+                )],
+            ));
+        }
     };
     if let Some(extra) = top.keys().find(|k| *k != "items") {
         return Err(Problem::invalid_fields(
@@ -641,10 +697,14 @@ pub async fn register_in_bulk(
     }
     let items = match top.remove("items") {
         Some(Value::Array(items)) => items,
-        Some(_) => {
+        Some(other) => {
             return Err(Problem::invalid_fields(
                 In::Body,
-                vec![FieldError::new("items", "json.type", "items is an array")],
+                vec![FieldError::new(
+                    "items",
+                    "json.type",
+                    format!("items is a JSON array, not {}", json_type(&other)),
+                )],
             ));
         }
         None => {
@@ -662,8 +722,10 @@ pub async fn register_in_bulk(
         ));
     }
     let mut inputs = Vec::with_capacity(items.len());
-    for v in &items {
-        inputs.push(typed::<RegistrationItem>(v).map(RegistrationItem::into_input).map_err(|e| vec![e]));
+    for (i, v) in items.iter().enumerate() {
+        inputs.push(
+            typed::<RegistrationItem>(v, &format!("items[{i}]")).map(RegistrationItem::into_input).map_err(|e| vec![e]),
+        );
     }
     let results = state.service.register(&caller, Channel::Rest, inputs).await?;
     let items = results
@@ -817,7 +879,7 @@ pub async fn cancel(
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
     let id = path_id(id)?;
     let value = json_body(&headers, body).await?;
-    let req: CancelRequest = typed(&value).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
+    let req: CancelRequest = typed(&value, "the body").map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
 }
@@ -828,7 +890,7 @@ mod tests {
     use serde_json::json;
 
     fn refusal(item: Value) -> FieldError {
-        typed::<RegistrationItem>(&item).unwrap_err()
+        typed::<RegistrationItem>(&item, "items[0]").unwrap_err()
     }
 
     #[test]
@@ -841,6 +903,34 @@ mod tests {
         assert_eq!((e.field.as_str(), e.code.as_str()), ("typo", "json.unknownField"));
         let e = refusal(json!({"ssin": 7}));
         assert_eq!((e.field.as_str(), e.code.as_str()), ("ssin", "json.type"));
+    }
+
+    #[test]
+    fn a_wrong_type_is_named_in_json_words_with_its_path() {
+        for (item, field, description) in [
+            (json!({"employer": "x"}), "employer", "items[0].employer is a JSON object, not a string"),
+            (json!({"ssin": 7}), "ssin", "items[0].ssin is a JSON string, not a number"),
+            (json!({"type": true}), "type", "items[0].type is a JSON string, not a boolean"),
+            (
+                json!({"placeOfWork": {"coordinates": {"latitude": "50.8", "longitude": 4.35}}}),
+                "placeOfWork.coordinates.latitude",
+                "items[0].placeOfWork.coordinates.latitude is a JSON number, not a string",
+            ),
+            (
+                json!({"placeOfWork": {"coordinates": {"latitude": null, "longitude": 4.35}}}),
+                "placeOfWork.coordinates.latitude",
+                "items[0].placeOfWork.coordinates.latitude is a JSON number, not null",
+            ),
+            (json!({"placeOfWork": 1}), "placeOfWork", "items[0].placeOfWork is a JSON object, not a number"),
+            (json!("x"), "", "items[0] is a JSON object, not a string"),
+        ] {
+            let e = refusal(item);
+            assert_eq!((e.field.as_str(), e.code.as_str(), e.description.as_str()), (field, "json.type", description));
+        }
+        let e = typed::<CancelRequest>(&json!({"reason": {"a": 1}}), "the body").unwrap_err();
+        assert_eq!(e.description, "reason is a JSON string, not an object");
+        let e = typed::<CancelRequest>(&json!(5), "the body").unwrap_err();
+        assert_eq!(e.description, "the body is a JSON object, not a number");
     }
 
     #[test]
@@ -857,7 +947,7 @@ mod tests {
 
     #[test]
     fn an_empty_place_of_work_is_refused() {
-        let item: RegistrationItem = typed(&json!({"placeOfWork": {}})).unwrap();
+        let item: RegistrationItem = typed(&json!({"placeOfWork": {}}), "items[0]").unwrap();
         let errors = item.into_input().validate(time::OffsetDateTime::now_utc(), Default::default()).unwrap_err();
         assert!(errors.iter().any(|e| e.field == "placeOfWork" && e.code == "placeOfWork.empty"), "{errors:?}");
     }
