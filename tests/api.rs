@@ -819,3 +819,65 @@ async fn type_errors_in_json_words(backend: Backend) {
     app.finish().await;
 }
 both_backends!(type_errors_in_json_words_t, type_errors_in_json_words);
+
+/// A token without the scope of a route is refused for the scope (403
+/// missingScope) before anything the request holds is looked at: its body
+/// (`items.count`, a bad cancellation), content type, path id or query.
+async fn the_scope_is_checked_before_the_request(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let reader = app.create_client(&w.e1, "reader", &["consult"]).await;
+    let writer = app.create_client(&w.e1, "writer", &["register"]).await;
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let bulk = format!("{}/presenceRegistrations/registerInBulk", app.base);
+    let cancel = format!("{}/presenceRegistrations/{id}/cancel", app.base);
+    let search = format!("{}/presenceRegistrations?registrationDateFrom=x", app.base);
+    let post = |url: &str, token: &str, content_type: &'static str, body: &str| {
+        app.client
+            .post(url)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+    };
+    let missing_scope = |status: u16, body: &Value, scope: &str| {
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(body["type"], "urn:problem-type:belgif:missingScope", "{body}");
+        assert!(body["detail"].as_str().unwrap().contains(scope), "{body}");
+        assert!(body.get("issues").is_none(), "nothing about the request: {body}");
+    };
+    for (url, content_type, body) in [
+        (bulk.as_str(), "application/json", r#"{"items":[]}"#),
+        (bulk.as_str(), "application/json", r#"{"items":"x"}"#),
+        (bulk.as_str(), "application/json", "{"),
+        (bulk.as_str(), "text/plain", "items"),
+        (cancel.as_str(), "application/json", r#"{"reason":5}"#),
+        (cancel.as_str(), "application/json", r#"{"reason":"OTHER"}"#),
+        (cancel.as_str(), "text/plain", "x"),
+    ] {
+        let res = post(url, &reader.token, content_type, body).await.unwrap();
+        let status = res.status().as_u16();
+        assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+        missing_scope(status, &res.json().await.unwrap(), "register");
+    }
+    let res = post(&format!("{}/presenceRegistrations/abc/cancel", app.base), &reader.token, "application/json", "{}")
+        .await
+        .unwrap();
+    missing_scope(res.status().as_u16(), &res.json().await.unwrap(), "register");
+    // The consult routes the same way round, for a token that may only register.
+    for url in [search, format!("{}/presenceRegistrations/abc", app.base)] {
+        let res =
+            app.client.get(&url).header("authorization", format!("Bearer {}", writer.token)).send().await.unwrap();
+        missing_scope(res.status().as_u16(), &res.json().await.unwrap(), "consult");
+    }
+    // With the scope, the same requests are refused for what they hold.
+    let full = app.bearer(&w.e1).await;
+    let res = app.client.post(&bulk).header("authorization", &full).json(&json!({"items": []})).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["issues"][0]["code"], "items.count", "{body}");
+    let (status, body) = app.cancel(&w.e1, id, json!({"reason": 5})).await;
+    assert_eq!((status, &body["issues"][0]["code"]), (400, &json!("json.type")), "{body}");
+    app.finish().await;
+}
+both_backends!(the_scope_is_checked_before_the_request_t, the_scope_is_checked_before_the_request);

@@ -7,12 +7,13 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
+use ciao_domain::channel::Permission;
 use ciao_domain::search::SearchCriteria;
 use ciao_domain::{
     Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
     RegistrationInput, format_brussels, format_utc,
 };
-use ciao_service::{CancelInput, ItemResult};
+use ciao_service::{Caller, CancelInput, ItemResult, ServiceError};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -632,6 +633,18 @@ fn first_array(v: &Value) -> Option<String> {
     }
 }
 
+/// The token's scope is checked before anything the request holds (path,
+/// content type, body, query): a client without the scope learns nothing of
+/// the rules of what it may not send (the service checks it again).
+fn require_scope(caller: &Caller, p: Permission) -> Result<(), Problem> {
+    match caller {
+        Caller::Client { permissions, .. } if !permissions.contains(p) => {
+            Err(ServiceError::InsufficientScope(p).into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The registration id of the path; a path that is not even text (bytes
 /// that are not UTF-8) is refused like a malformed id.
 fn path_id(id: Result<Path<String>, PathRejection>) -> Result<RegistrationId, Problem> {
@@ -675,6 +688,7 @@ pub async fn register_in_bulk(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<RegisterInBulkResponse>, Problem> {
+    require_scope(&caller, Permission::Register)?;
     let value = json_body(&headers, body).await?;
     let mut top = match value {
         Value::Object(top) => top,
@@ -775,6 +789,7 @@ pub async fn get_registration(
     Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
+    require_scope(&caller, Permission::Consult)?;
     let id = path_id(id)?;
     let r = state.service.registration(&caller, id).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
@@ -821,6 +836,7 @@ pub async fn search(
     Authenticated(caller): Authenticated,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, Problem> {
+    require_scope(&caller, Permission::Consult)?;
     let query = query.unwrap_or_default();
     let params: Vec<(String, String)> = serde_urlencoded::from_str(&query)
         .map_err(|e| Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new()))?;
@@ -877,6 +893,7 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
+    require_scope(&caller, Permission::Register)?;
     let id = path_id(id)?;
     let value = json_body(&headers, body).await?;
     let req: CancelRequest = typed(&value, "the body").map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
