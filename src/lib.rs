@@ -128,7 +128,7 @@ pub enum DeclarationCommand {
     Show {
         number: String,
         /// The server's public base URL (as `serve --public-url`).
-        #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_public_url)]
         public_url: String,
     },
 }
@@ -152,7 +152,7 @@ pub struct ServeArgs {
 
     /// Absolute base URL that links, QR codes and the OAuth audience are
     /// built from (default: http:// + the listen address).
-    #[arg(long, env = "CIAO_PUBLIC_URL")]
+    #[arg(long, env = "CIAO_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
     /// Validation workers in this process (0: validation runs elsewhere, with `ciao validate --follow`).
@@ -199,6 +199,34 @@ impl ValidationArgs {
             site_code_tolerance: Duration::seconds(i64::from(self.site_code_tolerance_seconds)),
         }
     }
+}
+
+/// Reads a public base URL (`--public-url`, `CIAO_PUBLIC_URL`): an absolute
+/// http or https URL with a host, without query or fragment (links, QR codes
+/// and the OAuth audience are built by appending paths to it). Returned
+/// without its trailing slash.
+pub fn parse_public_url(s: &str) -> Result<String, String> {
+    const RULE: &str = "--public-url (CIAO_PUBLIC_URL) must be an absolute http:// or https:// URL with a host \
+                        and no query or fragment, e.g. https://ciao.example.be";
+    if !s.contains("://") {
+        return Err(format!("no scheme: {RULE} (did you mean http://{}?)", s.trim()));
+    }
+    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("{e}: {RULE}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("the scheme {:?} is not http or https: {RULE}", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("no host: {RULE}"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("a query (?…) or fragment (#…) is not allowed: {RULE}"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("a user name or password is not allowed: {RULE}"));
+    }
+    // As given (not normalised): clients sign the audience with the URL
+    // they were told.
+    Ok(s.trim().trim_end_matches('/').to_string())
 }
 
 /// The default data directory: $XDG_DATA_HOME/ciao, ~/.local/share/ciao, or ./data.

@@ -30,7 +30,7 @@ pub enum SimulationCommand {
         #[arg(long, default_value = "ec-p384")]
         kind: String,
         /// The simulation server's public base URL (as `serve --public-url`), for the token URL.
-        #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080", value_parser = crate::parse_public_url)]
         public_url: String,
     },
     /// Reset the simulation to its seed: registrations, registries, users and

@@ -25,6 +25,30 @@ fn ciao(db: &str, args: &[&str]) -> Output {
         .expect("run ciao")
 }
 
+/// As [`ciao`], killed after `secs` seconds (for a command that would run
+/// on, a server, when the test fails).
+fn ciao_timed(db: &str, args: &[&str], env: &[(&str, &str)], secs: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(args)
+        .env("CIAO_DATABASE_URL", db)
+        .env("CIAO_SECRETS_KEY_FILE", key_file(db))
+        .env("CIAO_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ciao");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("ciao's output")
+}
+
 fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
@@ -514,4 +538,38 @@ fn client_keygen_and_certificate_refuse_an_existing_file() {
     ciao_ok(&db, &["client", "keygen", "--out", key.to_str().unwrap(), "--force"]);
     assert_ne!(std::fs::read_to_string(&key).unwrap(), first, "a new key");
     assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+/// A public URL that is not an absolute http(s) URL with a host would break
+/// the OAuth audience, the QR codes and the links: refused where it is
+/// read, naming the flag, the environment variable and the rule.
+#[test]
+fn a_public_url_must_be_an_absolute_http_url() {
+    let dir = temp_dir("public-url");
+    let db = db_url(&dir);
+    for bad in ["127.0.0.1:18090", "ftp://x", "localhost:8080", "https://x/?a=1", "https://x/#top", "/ciao", "http://"]
+    {
+        for args in [
+            vec!["serve", "--listen", "127.0.0.1:0", "--public-url", bad],
+            vec!["declaration", "show", "1Y2601BXL7K3M", "--public-url", bad],
+            vec!["simulation", "account", "--name", "x", "--public-url", bad],
+        ] {
+            let o = ciao_timed(&db, &args, &[], 20);
+            assert!(!o.status.success(), "{args:?} accepted");
+            let err = text(&o.stderr);
+            assert!(
+                err.contains("--public-url") && err.contains("CIAO_PUBLIC_URL") && err.contains("http:// or https://"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    // From the environment too.
+    let o = ciao_timed(&db, &["serve", "--listen", "127.0.0.1:0"], &[("CIAO_PUBLIC_URL", "ftp://x")], 20);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("CIAO_PUBLIC_URL"), "{}", text(&o.stderr));
+    // A good one, with a path and a trailing slash.
+    ciao_ok(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
+    let out = ciao_ok(&db, &["declaration", "show", "1Y2601BXL7K3M", "--public-url", "https://ciao.example.be/x/"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["registrationUrl"].as_str().unwrap().starts_with("https://ciao.example.be/x/r/"), "{v}");
 }
