@@ -49,9 +49,6 @@ pub enum ClientCommand {
     Register {
         #[command(flatten)]
         auth: TokenArgs,
-        /// Base URL of the server, e.g. http://127.0.0.1:8080
-        #[arg(long)]
-        url: Option<String>,
         #[arg(long)]
         ssin: Option<String>,
         #[arg(long)]
@@ -75,8 +72,6 @@ pub enum ClientCommand {
     Search {
         #[command(flatten)]
         auth: TokenArgs,
-        #[arg(long)]
-        url: Option<String>,
         /// registrationDateFrom (YYYY-MM-DD or RFC 3339)
         #[arg(long)]
         from: String,
@@ -91,6 +86,10 @@ pub enum ClientCommand {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct TokenArgs {
+    /// Base URL of the server, e.g. http://127.0.0.1:8080 (the token
+    /// endpoint is URL/REST/oauth/v5/token).
+    #[arg(long)]
+    pub url: Option<String>,
     /// Your client id, self_service_expeditor_N.
     #[arg(long)]
     pub client_id: String,
@@ -158,18 +157,18 @@ fn random_jti() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn token_url(args: &TokenArgs, base: Option<&str>) -> anyhow::Result<String> {
-    match (&args.token_url, base) {
+fn token_url(args: &TokenArgs) -> anyhow::Result<String> {
+    match (&args.token_url, &args.url) {
         (Some(u), _) => Ok(u.clone()),
-        (None, Some(b)) => Ok(format!("{}/REST/oauth/v5/token", b.trim_end_matches('/'))),
-        (None, None) => bail!("give --token-url (or --url)"),
+        (None, Some(b)) => Ok(format!("{}{}", b.trim_end_matches('/'), ciao_service::oauth::TOKEN_PATH)),
+        (None, None) => bail!("give --url, the server's base URL (or --token-url, the token endpoint itself)"),
     }
 }
 
 /// Gets an access token; returns the token response.
-pub async fn get_token(http: &reqwest::Client, args: &TokenArgs, base: Option<&str>) -> anyhow::Result<Value> {
+pub async fn get_token(http: &reqwest::Client, args: &TokenArgs) -> anyhow::Result<Value> {
     let key = read_key(&args.key)?;
-    let url = token_url(args, base)?;
+    let url = token_url(args)?;
     let assertion =
         client_assertion(&key, &args.client_id, &url, OffsetDateTime::now_utc(), Duration::minutes(4), &random_jti())
             .map_err(|e| anyhow::anyhow!("cannot sign the client assertion: {e}"))?;
@@ -243,13 +242,13 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
             write_out(out, &cert, false, *force)
         }
         ClientCommand::Token(args) => {
-            let v = get_token(&http, args, None).await?;
+            let v = get_token(&http, args).await?;
             println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(())
         }
-        ClientCommand::Register { auth, url, ssin, limosa_id, employer, declaration, kind, client_reference, file } => {
-            let base = base_url(url, auth)?;
-            let token = get_token(&http, auth, Some(&base)).await?;
+        ClientCommand::Register { auth, ssin, limosa_id, employer, declaration, kind, client_reference, file } => {
+            let base = base_url(auth)?;
+            let token = get_token(&http, auth).await?;
             let body = match file {
                 Some(f) => {
                     let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
@@ -296,9 +295,9 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ClientCommand::Search { auth, url, from, to, params } => {
-            let base = base_url(url, auth)?;
-            let token = get_token(&http, auth, Some(&base)).await?;
+        ClientCommand::Search { auth, from, to, params } => {
+            let base = base_url(auth)?;
+            let token = get_token(&http, auth).await?;
             let mut query = vec![
                 ("registrationDateFrom".to_string(), from.clone()),
                 ("registrationDateTo".to_string(), to.clone()),
@@ -318,12 +317,12 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
     }
 }
 
-fn base_url(url: &Option<String>, auth: &TokenArgs) -> anyhow::Result<String> {
-    if let Some(u) = url {
+fn base_url(auth: &TokenArgs) -> anyhow::Result<String> {
+    if let Some(u) = &auth.url {
         return Ok(u.trim_end_matches('/').to_string());
     }
     if let Some(t) = &auth.token_url
-        && let Some(b) = t.strip_suffix("/REST/oauth/v5/token")
+        && let Some(b) = t.strip_suffix(ciao_service::oauth::TOKEN_PATH)
     {
         return Ok(b.to_string());
     }

@@ -392,6 +392,20 @@ fn an_integrator_goes_from_nothing_to_a_first_registration() {
     args.extend(["--token-url", token_url.as_str()]);
     let token: serde_json::Value = serde_json::from_str(&ciao_ok(&db, &args)).unwrap();
     assert_eq!(token["token_type"], "Bearer");
+    // `token` takes the base URL as `register` and `search` do; without
+    // either URL, the error names flags that exist.
+    let mut args = vec!["client", "token", "--url", addr.as_str()];
+    args.extend(auth);
+    let token: serde_json::Value = serde_json::from_str(&ciao_ok(&db, &args)).unwrap();
+    assert_eq!(token["token_type"], "Bearer");
+    let mut args = vec!["client", "token"];
+    args.extend(auth);
+    let o = ciao(&db, &args);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("give --url") && err.contains("--token-url"), "{err}");
+    let help = ciao_ok(&db, &["client", "token", "--help"]);
+    assert!(help.contains("--url <URL>") && help.contains("--token-url <TOKEN_URL>"), "{help}");
 
     let mut args = vec!["client", "register", "--url", addr.as_str()];
     args.extend(auth);
