@@ -189,11 +189,30 @@ pub async fn get_token(http: &reqwest::Client, args: &TokenArgs) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot reach {url}"))?;
     let status = res.status();
-    let v: Value = res.json().await.context("the token endpoint did not answer JSON")?;
+    let body = res.text().await.with_context(|| format!("cannot read the answer of {url} ({status})"))?;
+    let v: Value = serde_json::from_str(&body).map_err(|_| {
+        anyhow::anyhow!(
+            "{url} answered {status} with something that is not JSON: {:?}; is it the token endpoint? \
+             The token URL ends in {} (or give --url, the server's base URL)",
+            first_line(&body, 200),
+            ciao_service::oauth::TOKEN_PATH
+        )
+    })?;
     if !status.is_success() {
         bail!("token refused ({status}): {} — {}", v["error"], v["error_description"]);
     }
     Ok(v)
+}
+
+/// The first line of `text`, at most `max` characters (an ellipsis marks
+/// what was cut).
+fn first_line(text: &str, max: usize) -> String {
+    let line = text.trim_start().lines().next().unwrap_or("").trim_end();
+    let mut out: String = line.chars().take(max).collect();
+    if out.len() < line.len() || text.trim().lines().nth(1).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn serde_urlencoded_form(pairs: &[(&str, String)]) -> String {

@@ -587,3 +587,49 @@ fn a_public_url_must_be_an_absolute_http_url() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["registrationUrl"].as_str().unwrap().starts_with("https://ciao.example.be/x/r/"), "{v}");
 }
+
+/// Starts `ciao serve` on a free port; returns it and its address
+/// (http://127.0.0.1:PORT).
+fn start_server(db: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CIAO_DATABASE_URL", db)
+        .env("CIAO_SECRETS_KEY_FILE", key_file(db))
+        .env("CIAO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child);
+    let addr = line.trim_start_matches("ciao listening on ").split_whitespace().next().unwrap().to_string();
+    (child, addr)
+}
+
+/// A token URL that is not the token endpoint (here the server's base URL,
+/// which answers 405 with a page): the error gives the status, the start of
+/// the answer and where the token endpoint is.
+#[test]
+fn a_token_url_that_answers_no_json_is_explained() {
+    let dir = temp_dir("token-not-json");
+    let db = db_url(&dir);
+    let key = dir.join("key.pem");
+    ciao_ok(&db, &["client", "keygen", "--out", key.to_str().unwrap()]);
+    let (mut child, addr) = start_server(&db);
+    let o = ciao_timed(
+        &db,
+        &["client", "token", "--client-id", "self_service_expeditor_1", "--key", key.to_str().unwrap(), "--token-url"]
+            .into_iter()
+            .chain([addr.as_str()])
+            .collect::<Vec<_>>(),
+        &[],
+        30,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("405") && err.contains("not JSON"), "{err}");
+    assert!(err.contains("<!DOCTYPE html") || err.contains("<html"), "the start of the answer: {err}");
+    assert!(err.contains("/REST/oauth/v5/token"), "{err}");
+    assert!(err.lines().count() <= 3, "not the whole page: {err}");
+}
