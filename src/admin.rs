@@ -197,7 +197,7 @@ fn user_json(u: &EnterpriseUser) -> Value {
 }
 
 fn print(v: &Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -214,8 +214,8 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
         }
         UserCommand::Invite { ssin, acting } => {
             let code = service.issue_employer_invitation(&caller(acting)?, ssin).await?;
-            println!("invitation code for {}: {}", code.ssin.masked(), code.code);
-            println!(
+            outln!("invitation code for {}: {}", code.ssin.masked(), code.code);
+            outln!(
                 "valid until {}; the person enters it at /e/activate, sets a password and an authenticator app",
                 ciao_domain::clock::format_brussels(code.expires_at)
             );

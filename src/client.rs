@@ -112,7 +112,7 @@ fn write_out(out: &Option<PathBuf>, text: &str, private: bool, force: bool) -> a
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let Some(path) = out else {
-        print!("{text}");
+        out!("{text}");
         return Ok(());
     };
     let mut options = std::fs::OpenOptions::new();
@@ -231,7 +231,7 @@ fn serde_urlencoded_form(pairs: &[(&str, String)]) -> String {
 async fn show(res: reqwest::Response) -> anyhow::Result<()> {
     let status = res.status();
     let v: Value = res.json().await.unwrap_or(Value::Null);
-    println!("{}", serde_json::to_string_pretty(&v)?);
+    outln!("{}", serde_json::to_string_pretty(&v)?);
     if !status.is_success() {
         bail!("the server answered {status}");
     }
@@ -262,7 +262,7 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
         }
         ClientCommand::Token(args) => {
             let v = get_token(&http, args).await?;
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?);
             Ok(())
         }
         ClientCommand::Register { auth, ssin, limosa_id, employer, declaration, kind, client_reference, file } => {
@@ -299,7 +299,7 @@ pub async fn run(command: &ClientCommand) -> anyhow::Result<()> {
                 .await?;
             let status = res.status();
             let v: Value = res.json().await.unwrap_or(Value::Null);
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?);
             if !status.is_success() {
                 bail!("the server answered {status}");
             }

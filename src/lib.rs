@@ -1,6 +1,26 @@
 //! The `ciao` binary: command line and wiring. Everything it does goes
 //! through the service layer.
 
+/// `println!` for the commands' output: a closed standard output (its
+/// reader went away, as in `ciao … | head`) makes the enclosing function
+/// return [`StdoutClosed`], which `main` ends quietly on, instead of the
+/// panic of `println!`.
+macro_rules! outln {
+    () => {
+        $crate::write_stdout(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// `print!` as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))?
+    };
+}
+
 pub mod admin;
 pub mod bench;
 pub mod client;
@@ -229,6 +249,34 @@ pub fn parse_public_url(s: &str) -> Result<String, String> {
     Ok(s.trim().trim_end_matches('/').to_string())
 }
 
+/// Standard output was closed by its reader (EPIPE): the command stops
+/// writing and ends quietly (`main` exits with 141, as a process that
+/// SIGPIPE ended, without a message).
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// The exit status of a command whose standard output was closed: that of
+/// a process ended by SIGPIPE in a shell (128 + 13).
+pub const STDOUT_CLOSED_STATUS: u8 = 141;
+
+/// Writes to standard output and flushes; a closed pipe is [`StdoutClosed`].
+pub fn write_stdout(args: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),
+    }
+}
+
 /// The default data directory: $XDG_DATA_HOME/ciao, ~/.local/share/ciao, or ./data.
 pub fn default_data_dir() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
@@ -300,24 +348,24 @@ async fn forget_unreadable(url: &str, config: Config, key_path: &std::path::Path
         open_service(url, Config { forget_unreadable_secrets: true, ..config }, Arc::new(SystemClock)).await?;
         let who: Vec<String> = r.unreadable.iter().map(|s| s.masked()).collect();
         if who.is_empty() {
-            println!(
+            outln!(
                 "every TOTP secret opens with this key: nothing forgotten; the database takes the key {}",
                 r.key_fingerprint
             );
         } else {
-            println!("sign-in forgotten for {} users (invite them again): {}", who.len(), who.join(", "));
+            outln!("sign-in forgotten for {} users (invite them again): {}", who.len(), who.join(", "));
         }
         return Ok(());
     }
-    println!("the database's secrets key: {}", r.recorded_fingerprint.as_deref().unwrap_or("none recorded yet"));
-    println!("the key file {}: {}", key_path.display(), r.key_fingerprint);
-    println!("{} employer users with a TOTP secret, {} of them still in plain", r.users, r.plain);
+    outln!("the database's secrets key: {}", r.recorded_fingerprint.as_deref().unwrap_or("none recorded yet"));
+    outln!("the key file {}: {}", key_path.display(), r.key_fingerprint);
+    outln!("{} employer users with a TOTP secret, {} of them still in plain", r.users, r.plain);
     if r.unreadable.is_empty() {
-        println!("every sealed secret opens with this key: nothing to forget");
+        outln!("every sealed secret opens with this key: nothing to forget");
     } else {
         let who: Vec<String> = r.unreadable.iter().map(|s| s.masked()).collect();
-        println!("{} would be forgotten (their secret does not open with this key): {}", who.len(), who.join(", "));
-        println!(
+        outln!("{} would be forgotten (their secret does not open with this key): {}", who.len(), who.join(", "));
+        outln!(
             "if the database's key is really lost, run this again with --yes: their sign-in is forgotten (audited), \
              the database takes this key, and they are invited again"
         );
@@ -564,7 +612,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let v = service.store().schema_version().await?;
-            println!("database {} is at schema version {v}", ciao_service::ciao_store::redact(&url));
+            outln!("database {} is at schema version {v}", ciao_service::ciao_store::redact(&url));
             Ok(())
         }
         Command::Import { kind, file } => {
@@ -580,7 +628,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!();
             }
             let summary = result.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            println!("{kind}: {} rows read, {} changed ({})", summary.rows, summary.changed, file.display());
+            outln!("{kind}: {} rows read, {} changed ({})", summary.rows, summary.changed, file.display());
             Ok(())
         }
         Command::Validate { follow, workers, validation } => {
@@ -589,7 +637,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if *follow {
                 let mut tasks = service.spawn_validation_workers((*workers).max(1));
                 tasks.push(service.spawn_open_day_sweeper(OPEN_DAY_SWEEP));
-                println!("validating with {} workers; Ctrl-C to stop", (*workers).max(1));
+                // Not outln!: a closed stdout must not stop the workers.
+                let _ = writeln!(std::io::stdout(), "validating with {} workers; Ctrl-C to stop", (*workers).max(1));
                 let _ = tokio::signal::ctrl_c().await;
                 for t in tasks {
                     t.abort();
@@ -598,7 +647,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 let swept = service.sweep_open_days().await?;
                 let n = service.validate_all().await?;
-                println!("{n} registrations validated ({swept} left open and queued again)");
+                outln!("{n} registrations validated ({swept} left open and queued again)");
                 Ok(())
             }
         }
@@ -616,7 +665,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("--declaration: {e}"))?;
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let n = service.revalidate(&operator(), from, to, declaration.as_ref()).await?;
-            println!("{n} registrations queued for validation");
+            outln!("{n} registrations queued for validation");
             Ok(())
         }
         Command::Bench { command } => {
@@ -655,12 +704,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::fs::rename(&path, &kept).with_context(|| format!("cannot keep the old key as {}", kept.display()))?;
             std::fs::rename(&new_path, &path)
                 .with_context(|| format!("cannot put the new key at {}", path.display()))?;
-            println!(
+            outln!(
                 "{n} TOTP secrets sealed again; the database now takes the key {} (was {})",
                 new.fingerprint(),
                 old.fingerprint()
             );
-            println!(
+            outln!(
                 "the new key is at {}; the old one is kept at {}: give every node the new file before starting it, \
                  then delete the old one",
                 path.display(),
@@ -675,8 +724,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Person { command: PersonCommand::ActivationCode { ssin } } => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let code = service.issue_activation_code(&operator(), ssin).await?;
-            println!("activation code for {}: {}", code.ssin.masked(), code.code);
-            println!(
+            outln!("activation code for {}: {}", code.ssin.masked(), code.code);
+            outln!(
                 "valid until {}; the person enters it once on their phone (any workplace's page, or /w/activate)",
                 ciao_domain::clock::format_brussels(code.expires_at)
             );
@@ -689,7 +738,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let d = service.declaration(&number).await?;
             let mut json = declaration_json(&d);
             json["registrationUrl"] = serde_json::Value::String(service.registration_url(&d));
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            outln!("{}", serde_json::to_string_pretty(&json)?);
             Ok(())
         }
     }

@@ -119,15 +119,15 @@ pub async fn run(service: &Service, command: &SimulationCommand) -> anyhow::Resu
             let base = public_url.trim_end_matches('/');
             let names = service.store().enterprise_names(std::slice::from_ref(&enterprise)).await?;
             let enterprise_name = names.first().map(|(_, n)| format!(" ({n})")).unwrap_or_default();
-            println!("client id:   {}", account.client_id);
-            println!("token URL:   {base}{}", ciao_service::oauth::TOKEN_PATH);
-            println!("key:         {}", key_path.display());
-            println!("certificate: {}", cert_path.display());
-            println!("enterprise:  {}{enterprise_name}; permissions register and consult", enterprise.as_str());
+            outln!("client id:   {}", account.client_id);
+            outln!("token URL:   {base}{}", ciao_service::oauth::TOKEN_PATH);
+            outln!("key:         {}", key_path.display());
+            outln!("certificate: {}", cert_path.display());
+            outln!("enterprise:  {}{enterprise_name}; permissions register and consult", enterprise.as_str());
             if enterprise.as_str() == DECLARING_CONTRACTOR {
-                println!();
-                println!("A first simulated registration, once `ciao serve --simulation` runs:");
-                println!(
+                outln!();
+                outln!("A first simulated registration, once `ciao serve --simulation` runs:");
+                outln!(
                     "  ciao client register --client-id {} --key {} --url {base} --ssin {EXAMPLE_WORKER} --employer {DECLARING_CONTRACTOR} --declaration {EXAMPLE_DECLARATION} --type IN",
                     account.client_id,
                     key_path.display(),
@@ -138,13 +138,13 @@ pub async fn run(service: &Service, command: &SimulationCommand) -> anyhow::Resu
         SimulationCommand::Reset => {
             let summary = service.simulation_reset(&crate::operator()).await?;
             let rows: Vec<String> = summary.rows.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            println!("the simulation is back at its seed ({}); REST accounts are kept", rows.join(", "));
+            outln!("the simulation is back at its seed ({}); REST accounts are kept", rows.join(", "));
             Ok(())
         }
         SimulationCommand::Sweep => {
             let queued = service.simulation_sweep(&crate::operator()).await?;
             let validated = service.validate_all().await?;
-            println!("the day is ended: {queued} INs left open queued, {validated} registrations validated");
+            outln!("the day is ended: {queued} INs left open queued, {validated} registrations validated");
             Ok(())
         }
     }

@@ -633,3 +633,36 @@ fn a_token_url_that_answers_no_json_is_explained() {
     assert!(err.contains("/REST/oauth/v5/token"), "{err}");
     assert!(err.lines().count() <= 3, "not the whole page: {err}");
 }
+
+/// `ciao … | head`: when the reader of its output goes away, a command
+/// ends quietly (the status of a process SIGPIPE ended), without a panic
+/// or a backtrace.
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    let dir = temp_dir("closed-stdout");
+    let db = db_url(&dir);
+    ciao_ok(&db, &["import", "enterprises", examples().join("enterprises.csv").to_str().unwrap()]);
+    for args in [
+        vec!["client", "keygen"],
+        vec!["migrate"],
+        vec!["channel", "account", "list"],
+        vec!["import", "enterprises", examples().join("enterprises.csv").to_str().unwrap()],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_ciao"))
+            .args(&args)
+            .env("CIAO_DATABASE_URL", &db)
+            .env("CIAO_SECRETS_KEY_FILE", key_file(&db))
+            .env("CIAO_LOG", "warn")
+            .env("RUST_BACKTRACE", "1")
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
+        assert!(err.trim().is_empty(), "{args:?}: quietly: {err}");
+    }
+}
