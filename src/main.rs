@@ -1,3 +1,5 @@
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -12,7 +14,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("CIAO_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(log_filter(std::env::var("CIAO_LOG").ok().as_deref()))
+        // Colours only for a person at a terminal, not in a file or a journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
     quiet_on_closed_stdout();
@@ -43,4 +47,19 @@ fn quiet_on_closed_stdout() {
         }
         default(info)
     }));
+}
+
+/// PostgreSQL's notices (`relation "ciao_migrations" already exists,
+/// skipping` at every start) are said at sqlx's info level: kept out unless
+/// CIAO_LOG names sqlx itself.
+const QUIET_NOTICES: &str = "sqlx::postgres::notice=warn";
+
+/// The log filter: CIAO_LOG (default `info`), without PostgreSQL's notices.
+fn log_filter(ciao_log: Option<&str>) -> EnvFilter {
+    let given = ciao_log.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("info");
+    let directives = if given.contains("sqlx") { given.to_string() } else { format!("{given},{QUIET_NOTICES}") };
+    EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!("CIAO_LOG={given:?} is not a log filter ({e}); logging at info");
+        EnvFilter::new(format!("info,{QUIET_NOTICES}"))
+    })
 }

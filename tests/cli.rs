@@ -1,5 +1,7 @@
 //! The operator's command line, run as a real process.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -664,5 +666,52 @@ fn a_closed_stdout_ends_a_command_quietly() {
         assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
         assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
         assert!(err.trim().is_empty(), "{args:?}: quietly: {err}");
+    }
+}
+
+/// The logs of a command whose stderr is not a terminal (a file, a
+/// journal) carry no colour codes; on PostgreSQL a command says nothing of
+/// the schema table that exists already (a notice PostgreSQL sends at every
+/// start), with the default log filter.
+#[test]
+fn logs_are_plain_and_without_postgres_notices() {
+    let dir = temp_dir("plain-logs");
+    let db = db_url(&dir);
+    let run = |db: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ciao"))
+            .args(["migrate"])
+            .env("CIAO_DATABASE_URL", db)
+            .env("CIAO_SECRETS_KEY_FILE", key_file(&db_url(&dir)))
+            .env_remove("CIAO_LOG")
+            .output()
+            .expect("run ciao")
+    };
+    let o = run(&db);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("INFO"), "the migration is logged: {err}");
+    assert!(!err.contains('\u{1b}'), "no ANSI codes in a pipe: {err:?}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some((pg, Some((base, name)))) = rt.block_on(common::fresh_database(common::Backend::Postgres)) else {
+        eprintln!("CIAO_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
+        return;
+    };
+    let outputs: Vec<Output> = (0..2).map(|_| run(&pg)).collect();
+    rt.block_on(drop_database(&base, &name));
+    for o in outputs {
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(!err.contains("already exists") && !err.contains("notice"), "{err}");
+    }
+}
+
+/// Drops a test database made by `common::fresh_database`.
+async fn drop_database(base: &str, name: &str) {
+    use sqlx::Connection;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(base).await {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&mut conn)
+            .await;
     }
 }
