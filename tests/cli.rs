@@ -715,3 +715,34 @@ async fn drop_database(base: &str, name: &str) {
             .await;
     }
 }
+
+/// A PostgreSQL server that is not there fails at once, naming where it
+/// was looked for (not "pool timed out" after 10 s); a missing database
+/// says how to create it.
+#[test]
+fn postgres_connection_errors_say_what_to_check() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgres://ciao@127.0.0.1:{port}/ciao");
+    let start = std::time::Instant::now();
+    let o = ciao_timed(&url, &["migrate"], &[], 30);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("connection refused at 127.0.0.1:{port}")), "{err}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "at once: {:?}, {err}", start.elapsed());
+
+    let Some(base) = std::env::var("CIAO_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("CIAO_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
+        return;
+    };
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    let missing = format!("{prefix}/ciao_no_such_database_{}", std::process::id());
+    let o = ciao_timed(&missing, &["migrate"], &[], 30);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("no database \"ciao_no_such_database_{}\"", std::process::id()))
+            && err.contains("createdb")
+            && !err.contains("at line"),
+        "{err}"
+    );
+}

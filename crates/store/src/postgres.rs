@@ -42,6 +42,7 @@ impl PgStore {
     /// `environment`; an existing database of the other environment is refused.
     pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
         let (url, read_connections) = read_connections(url)?;
+        connect_once(&url).await?;
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(&url).await?;
         migrate(&pool, environment).await?;
@@ -55,6 +56,62 @@ impl PgStore {
             .await?;
         Ok(Self { write: pool, read, writer, audit_writer, environment })
     }
+}
+
+/// How long the first connection may take before the database is said not
+/// to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One connection before the pools are built, so that a database that
+/// cannot be reached fails at once with what to check: a pool retries a
+/// refused connection until its acquire timeout ("pool timed out while
+/// waiting for an open connection", after 10 s), and PostgreSQL's own
+/// message for a missing database names neither the server nor a remedy.
+async fn connect_once(url: &str) -> Result<()> {
+    use sqlx::Connection;
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    let server = match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    let io = |kind, text: String| sqlx::Error::Io(std::io::Error::new(kind, text));
+    let connected = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&options)).await;
+    let error = match connected {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Err(_) => io(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "no answer from {server} within {} s: check the host and port of the database URL \
+                 (and that no firewall drops the connection)",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        ),
+        Ok(Err(sqlx::Error::Io(e))) if e.kind() == std::io::ErrorKind::ConnectionRefused => io(
+            e.kind(),
+            format!(
+                "connection refused at {server}: is PostgreSQL running there? check the host and port of the database URL"
+            ),
+        ),
+        Ok(Err(sqlx::Error::Database(d))) if d.code().as_deref() == Some("3D000") => {
+            let database = options.get_database().unwrap_or(options.get_username());
+            sqlx::Error::Configuration(
+                format!(
+                    "there is no database {database:?} on {server}: create it (createdb -h {} -p {} -U {} {database}) \
+                     or check the database name in the URL",
+                    options.get_host(),
+                    options.get_port(),
+                    options.get_username()
+                )
+                .into(),
+            )
+        }
+        Ok(Err(sqlx::Error::Io(e))) => io(e.kind(), format!("cannot connect to {server}: {e}")),
+        Ok(Err(e)) => e,
+    };
+    Err(error.into())
 }
 
 /// Reads (searches, consultations, the validation's lookups) run on a pool of their own, smaller than the
