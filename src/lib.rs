@@ -221,6 +221,56 @@ impl ValidationArgs {
     }
 }
 
+/// Parses the command line (and the environment), or exits with clap's
+/// error, which says so when the refused value came from an environment
+/// variable rather than the flag it names.
+pub fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    let parsed = command.try_get_matches_from_mut(&args).and_then(|m| Cli::from_arg_matches(&m));
+    parsed.unwrap_or_else(|e| name_the_environment_variable(e, &command, &args).exit())
+}
+
+/// clap reports a bad value under its flag's name (`invalid value 'ten'
+/// for '--max-past-minutes'`) also when it came from the flag's environment
+/// variable: a tip then names the variable.
+pub fn name_the_environment_variable(
+    mut error: clap::Error,
+    command: &clap::Command,
+    args: &[std::ffi::OsString],
+) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(error.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+        return error;
+    }
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else { return error };
+    let Some(long) = arg.split_whitespace().next().and_then(|a| a.strip_prefix("--")).map(str::to_string) else {
+        return error;
+    };
+    let flag = format!("--{long}");
+    let given = args.iter().filter_map(|a| a.to_str()).any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    if given {
+        return error;
+    }
+    fn env_of(command: &clap::Command, long: &str) -> Option<std::ffi::OsString> {
+        command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .and_then(|a| a.get_env().map(|e| e.to_os_string()))
+            .or_else(|| command.get_subcommands().find_map(|c| env_of(c, long)))
+    }
+    let Some(variable) = env_of(command, &long).filter(|v| std::env::var_os(v).is_some()) else { return error };
+    let tip = format!("the value comes from the environment variable {}, not from {flag}", variable.to_string_lossy());
+    let mut tips = match error.get(ContextKind::Suggested) {
+        Some(ContextValue::StyledStrs(t)) => t.clone(),
+        _ => Vec::new(),
+    };
+    tips.insert(0, tip.into());
+    error.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
+    error
+}
+
 /// Reads a public base URL (`--public-url`, `CIAO_PUBLIC_URL`): an absolute
 /// http or https URL with a host, without query or fragment (links, QR codes
 /// and the OAuth audience are built by appending paths to it). Returned

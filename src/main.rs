@@ -1,6 +1,5 @@
 use std::io::IsTerminal;
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of glibc's malloc: under load a quarter of the request
@@ -20,7 +19,7 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     quiet_on_closed_stdout();
-    let cli = ciao::Cli::parse();
+    let cli = ciao::parse_cli();
     match ciao::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `ciao … | head`: the reader has what it wanted.

@@ -746,3 +746,19 @@ fn postgres_connection_errors_say_what_to_check() {
         "{err}"
     );
 }
+
+/// A bad value from an environment variable is reported with the variable's
+/// name, not only the flag's (which the user did not type).
+#[test]
+fn a_bad_environment_value_names_its_variable() {
+    let dir = temp_dir("env-value");
+    let db = db_url(&dir);
+    let o = ciao_timed(&db, &["serve", "--listen", "127.0.0.1:0"], &[("CIAO_MAX_PAST_MINUTES", "ten")], 20);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("'ten'") && err.contains("environment variable CIAO_MAX_PAST_MINUTES"), "{err}");
+    let o = ciao_timed(&db, &["validate", "--far-from-site-metres", "0"], &[("CIAO_FAR_FROM_SITE_METRES", "5")], 20);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("--far-from-site-metres") && !err.contains("CIAO_FAR_FROM_SITE_METRES"), "the flag's: {err}");
+}
