@@ -26,26 +26,32 @@ pub enum UserCommand {
     /// Give a person a role: access-manager (by the operator) or
     /// technical-administrator (appointed by an access manager, with --as).
     Add {
+        /// The enterprise number (KBO/BCE).
         #[arg(long)]
         enterprise: String,
+        /// The person's SSIN (INSZ/NISS).
         #[arg(long)]
         ssin: String,
+        /// The person's name, as shown in the online service and the audit log.
         #[arg(long)]
         name: String,
         /// access-manager, technical-administrator, consultant (appointed by an access manager) or inspector (by the operator)
         #[arg(long)]
         role: String,
-        /// Act as this person (an access manager of the enterprise).
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager of the enterprise;
+        /// default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// A one-time invitation code with which the person sets a password and
     /// an authenticator app for the online service (/e). Printed once; 14 days.
     Invite {
+        /// The SSIN (INSZ/NISS) of a person with a role.
         #[arg(long)]
         ssin: String,
-        /// Act as this person (an access manager of the person's enterprise).
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager of the person's
+        /// enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// After a lost secrets key: shows whose TOTP secret does not open with
@@ -59,9 +65,12 @@ pub enum UserCommand {
     },
     /// The people with a role for an enterprise.
     List {
+        /// The enterprise number (KBO/BCE).
         #[arg(long)]
         enterprise: String,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager of the enterprise;
+        /// default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
 }
@@ -84,8 +93,10 @@ pub enum ChannelCommand {
 pub enum AccountCommand {
     /// Create a REST account; prints it as JSON with its client_id.
     Create {
+        /// The enterprise number (KBO/BCE) the account registers and consults for.
         #[arg(long)]
         enterprise: String,
+        /// The account's name (e.g. the registration system's).
         #[arg(long)]
         name: String,
         /// register and/or consult (repeat the flag for both)
@@ -97,34 +108,49 @@ pub enum AccountCommand {
         /// A name for each certificate, in the same order (default: the file name)
         #[arg(long = "certificate-name")]
         certificate_names: Vec<String>,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the account's enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// List REST accounts (all, or of one enterprise).
     List {
+        /// Only this enterprise's accounts (enterprise number).
         #[arg(long)]
         enterprise: Option<String>,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// Disable an account: no new token, and its tokens stop working.
     Disable {
+        /// The account's client id, self_service_expeditor_N.
         client_id: String,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the account's enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// Enable a disabled account.
     Enable {
+        /// The account's client id, self_service_expeditor_N.
         client_id: String,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the account's enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// Replace the permissions of an account.
     Permissions {
+        /// The account's client id, self_service_expeditor_N.
         client_id: String,
+        /// register and/or consult (repeat the flag for both): replaces the account's.
         #[arg(long = "permission", required = true)]
         permissions: Vec<String>,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the account's enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
 }
@@ -133,20 +159,29 @@ pub enum AccountCommand {
 pub enum CertificateCommand {
     /// Attach another certificate to an account.
     Add {
+        /// The account's client id, self_service_expeditor_N.
         client_id: String,
+        /// X.509 certificate file, PEM or DER.
         #[arg(long)]
         certificate: PathBuf,
+        /// A name for the certificate (unique in the account; the assertion's `kid`).
         #[arg(long)]
         name: String,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the account's enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
     /// Revoke a certificate of an account (by name or SHA-256 fingerprint).
     Revoke {
+        /// The account's client id, self_service_expeditor_N.
         client_id: String,
+        /// The certificate's name or SHA-256 fingerprint.
         #[arg(long)]
         name: String,
-        #[arg(long = "as")]
+        /// Act as this person (SSIN): an access manager or technical
+        /// administrator of the account's enterprise; default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
 }

@@ -27,6 +27,7 @@ pub enum ClientCommand {
     },
     /// Make a self-signed certificate that meets the policy, for a key.
     Certificate {
+        /// The private key (PKCS#8 PEM, as `client keygen` writes it).
         #[arg(long)]
         key: PathBuf,
         /// e.g. "CN=badge system,O=Clean One BV,C=BE"
@@ -49,8 +50,10 @@ pub enum ClientCommand {
     Register {
         #[command(flatten)]
         auth: TokenArgs,
+        /// The person's SSIN (INSZ/NISS); or --limosa-id.
         #[arg(long)]
         ssin: Option<String>,
+        /// The Limosa declaration id of a posted worker, instead of --ssin.
         #[arg(long)]
         limosa_id: Option<String>,
         /// The employer's enterprise number.
@@ -62,6 +65,8 @@ pub enum ClientCommand {
         /// IN or OUT
         #[arg(long = "type", default_value = "IN")]
         kind: String,
+        /// Your reference of the registration (at most 24 characters): a
+        /// retry with the same one gets the first registration back.
         #[arg(long)]
         client_reference: Option<String>,
         /// A JSON file with {"items": [...]} to send instead.

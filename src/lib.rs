@@ -102,10 +102,13 @@ pub enum Command {
     },
     /// Queue registrations of a period (Brussels days) for validation again.
     Revalidate {
+        /// The first day, YYYY-MM-DD (Brussels).
         #[arg(long)]
         from: String,
+        /// The last day, YYYY-MM-DD (Brussels), included.
         #[arg(long)]
         to: String,
+        /// Only this declaration of works' registrations.
         #[arg(long)]
         declaration: Option<String>,
     },
@@ -146,6 +149,7 @@ pub enum Command {
 pub enum DeclarationCommand {
     /// Print a declaration with its subcontractor chain and its registration URL (what its QR code holds), as JSON.
     Show {
+        /// The declaration of works number (13 characters).
         number: String,
         /// The server's public base URL (as `serve --public-url`).
         #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_public_url)]
@@ -221,13 +225,31 @@ impl ValidationArgs {
     }
 }
 
+/// The command line's definition, as `ciao --help` shows it: the reference
+/// client (`ciao client …`) opens no database and reads no secrets key, so
+/// the global flags for those are hidden from its help (still accepted,
+/// and ignored).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    const NOT_FOR_THE_CLIENT: [&str; 4] = ["database", "data_dir", "simulation", "secrets_key_file"];
+    let command = Cli::command();
+    // Hidden copies of these global flags in `client`: clap then propagates
+    // them (as they are, hidden) to its subcommands instead of the shown ones.
+    let hidden: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| NOT_FOR_THE_CLIENT.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().hide(true))
+        .collect();
+    command.mut_subcommand("client", |client| client.args(hidden))
+}
+
 /// Parses the command line (and the environment), or exits with clap's
 /// error, which says so when the refused value came from an environment
 /// variable rather than the flag it names.
 pub fn parse_cli() -> Cli {
-    use clap::{CommandFactory, FromArgMatches};
+    use clap::FromArgMatches;
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let mut command = Cli::command();
+    let mut command = command();
     let parsed = command.try_get_matches_from_mut(&args).and_then(|m| Cli::from_arg_matches(&m));
     parsed.unwrap_or_else(|e| name_the_environment_variable(e, &command, &args).exit())
 }

@@ -762,3 +762,48 @@ fn a_bad_environment_value_names_its_variable() {
     let err = text(&o.stderr);
     assert!(err.contains("--far-from-site-metres") && !err.contains("CIAO_FAR_FROM_SITE_METRES"), "the flag's: {err}");
 }
+
+/// Every argument of every command says what it is (`--help`); and the
+/// reference client, which opens no database, does not list the database's
+/// flags.
+#[test]
+fn every_argument_has_a_help_text() {
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") || arg.is_hide_set() {
+                continue;
+            }
+            if arg.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                missing.push(format!("{path} {}", arg.get_long().map_or(id.to_string(), |l| format!("--{l}"))));
+            }
+        }
+        // The benchmarks' flags (src/bench*) are documented in docs/benchmarks.md.
+        for sub in command.get_subcommands().filter(|c| c.get_name() != "bench") {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut command = <ciao::Cli as clap::CommandFactory>::command();
+    command.build();
+    let mut missing = Vec::new();
+    walk(&command, "ciao", &mut missing);
+    assert!(missing.is_empty(), "arguments without help:\n{}", missing.join("\n"));
+
+    let dir = temp_dir("help");
+    let db = db_url(&dir);
+    let help = ciao_ok(&db, &["enterprise", "user", "list", "--help"]);
+    for flag in ["--enterprise <ENTERPRISE>", "--as <SSIN>"] {
+        let lines: Vec<&str> = help.lines().collect();
+        let at =
+            lines.iter().position(|l| l.trim_start().starts_with(flag)).unwrap_or_else(|| panic!("{flag}: {help}"));
+        let same_line = lines[at].split_once(flag).map_or("", |(_, rest)| rest.trim());
+        let next_line = lines.get(at + 1).map_or("", |l| l.trim());
+        assert!(!same_line.is_empty() || !next_line.starts_with('-') && !next_line.is_empty(), "{flag}: {help}");
+    }
+    for sub in ["keygen", "certificate", "token", "register", "search"] {
+        let help = ciao_ok(&db, &["client", sub, "--help"]);
+        for flag in ["--database", "--simulation", "--secrets-key-file", "--data-dir"] {
+            assert!(!help.contains(flag), "client {sub} lists {flag}: {help}");
+        }
+    }
+}
