@@ -700,7 +700,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!();
             }
             let summary = result.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            outln!("{kind}: {} rows read, {} changed ({})", summary.rows, summary.changed, file.display());
+            outln!("{}", import_summary(kind, summary.rows, summary.changed, file));
             Ok(())
         }
         Command::Validate { follow, workers, validation } => {
@@ -814,6 +814,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// What `ciao import` says it did: the rows of the file, and what changed in
+/// the register (for enterprises a row is an active period, and the count
+/// of changes covers the enterprises, their periods and their founders).
+pub fn import_summary(kind: &str, rows: u64, changed: u64, file: &std::path::Path) -> String {
+    let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let changes = match (changed, kind) {
+        (0, _) => "nothing changed".to_string(),
+        (n, "enterprises") => format!(
+            "{} (enterprises, their active periods and founders) added, updated or removed",
+            count(n, "record", "records")
+        ),
+        (n, "persons") => format!("{} added or updated", count(n, "person", "persons")),
+        (n, "employments") => format!("{} added or updated", count(n, "employment relation", "employment relations")),
+        (n, "limosa") => format!("{} added or updated", count(n, "Limosa declaration", "Limosa declarations")),
+        (n, "declarations") => {
+            format!("{} added or updated", count(n, "declaration of works", "declarations of works"))
+        }
+        (n, "subcontractors") => format!("{} added or updated", count(n, "subcontract", "subcontracts")),
+        (n, _) => format!("{} added or updated", count(n, "record", "records")),
+    };
+    format!("{kind}: {} read from {}; {changes}", count(rows, "row", "rows"), file.display())
 }
 
 pub fn declaration_json(d: &ciao_domain::reference::DeclarationDetails) -> serde_json::Value {

@@ -182,13 +182,13 @@ fn the_example_files_import_and_reimport_changes_nothing() {
         assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
         let out = text(&o.stdout);
         assert!(out.starts_with(&format!("{kind}: ")), "{out}");
-        assert!(!out.contains(" 0 changed"), "first import of {kind} changed nothing: {out}");
+        assert!(!out.contains("nothing changed"), "first import of {kind} changed nothing: {out}");
     }
     for kind in kinds {
         let file = examples().join(format!("{kind}.csv"));
         let o = ciao(&db, &["import", kind, file.to_str().unwrap()]);
         assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
-        assert!(text(&o.stdout).contains(", 0 changed"), "second import of {kind}: {}", text(&o.stdout));
+        assert!(text(&o.stdout).contains("; nothing changed"), "second import of {kind}: {}", text(&o.stdout));
     }
     // Every declaration of the example is shown with its technical number.
     let declarations = std::fs::read_to_string(examples().join("declarations.csv")).unwrap();
@@ -228,7 +228,15 @@ fn a_bad_row_names_its_line_and_imports_nothing() {
     // Nothing half-imported: the good first row is not there either.
     std::fs::write(&csv, "enterprise_number,name,active_from,active_to\n0123456749,Good NV,2020-01-01,\n").unwrap();
     let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
-    assert!(text(&o.stdout).contains("1 rows read, 2 changed"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains(&format!(
+            "enterprises: 1 row read from {}; 2 records (enterprises, their active periods and founders) added, \
+             updated or removed",
+            csv.display()
+        )),
+        "{}",
+        text(&o.stdout)
+    );
 
     let o = ciao(&db, &["import", "colours", csv.to_str().unwrap()]);
     assert!(!o.status.success());
@@ -238,6 +246,24 @@ fn a_bad_row_names_its_line_and_imports_nothing() {
     let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("active_from"), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("separator"), "{}", text(&o.stderr));
+    // Saved by a spreadsheet with semicolons.
+    std::fs::write(&csv, "enterprise_number;name;active_from;active_to\n0123456749;Good NV;2020-01-01;\n").unwrap();
+    let o = ciao(&db, &["import", "enterprises", csv.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("the separator is a comma, not a semicolon"), "{}", text(&o.stderr));
+    // A file of one row, and of several: the counts read right.
+    let persons = dir.join("persons.csv");
+    std::fs::write(&persons, "ssin,last_name,first_name\n85073003328,Peeters,Anna\n").unwrap();
+    let out = ciao_ok(&db, &["import", "persons", persons.to_str().unwrap()]);
+    assert_eq!(out.trim(), format!("persons: 1 row read from {}; 1 person added or updated", persons.display()));
+    std::fs::write(
+        &persons,
+        "ssin,last_name,first_name\n85073003328,Peeters,Anna\n71071902374,Janssens,Jan\n90010100123,Claes,Tom\n",
+    )
+    .unwrap();
+    let out = ciao_ok(&db, &["import", "persons", persons.to_str().unwrap()]);
+    assert_eq!(out.trim(), format!("persons: 3 rows read from {}; 2 persons added or updated", persons.display()));
 
     let subs = dir.join("subcontractors.csv");
     std::fs::write(

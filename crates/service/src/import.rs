@@ -34,8 +34,8 @@ pub const KINDS: [&str; 6] = [
 pub enum ImportError {
     #[error("unknown kind {0:?}: use one of {kinds}", kinds = KINDS.join(", "))]
     UnknownKind(String),
-    #[error("line 1: the header lacks the column(s) {missing}; expected {expected}")]
-    MissingColumns { missing: String, expected: String },
+    #[error("line 1: the header lacks the column(s) {missing}; expected {expected}{hint}")]
+    MissingColumns { missing: String, expected: String, hint: &'static str },
     #[error("line 1: unknown column {column:?}; expected {expected}")]
     UnknownColumn { column: String, expected: String },
     #[error("line {line}: {message}")]
@@ -85,7 +85,11 @@ pub fn parse_csv<R: CsvRecord>(input: impl Read, progress: Progress<'_>) -> Resu
     };
     let missing: Vec<&str> = R::COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
     if !missing.is_empty() {
-        return Err(ImportError::MissingColumns { missing: missing.join(", "), expected });
+        // A file saved by a spreadsheet in Belgium is often separated by
+        // semicolons: its header is then one column holding them all.
+        let semicolons = headers.len() == 1 && headers.iter().any(|h| h.contains(';'));
+        let hint = if semicolons { " (the separator is a comma, not a semicolon)" } else { "" };
+        return Err(ImportError::MissingColumns { missing: missing.join(", "), expected, hint });
     }
     if let Some(extra) = headers.iter().find(|h| !R::COLUMNS.contains(h) && !R::OPTIONAL_COLUMNS.contains(h)) {
         return Err(ImportError::UnknownColumn { column: extra.to_string(), expected });
