@@ -34,6 +34,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use ciao_domain::{DeclarationNumber, RealTimePolicy};
 use ciao_http::AppState;
+use ciao_service::import::ImportMode;
 use ciao_service::{Caller, Clock, Config, Service, SystemClock};
 use clap::{Parser, Subcommand};
 use time::Duration;
@@ -78,6 +79,13 @@ pub enum Command {
         kind: String,
         /// The CSV file.
         file: PathBuf,
+        /// The file holds the whole of each owner it names (a person's
+        /// employments or Limosa declarations, an enterprise's periods, a
+        /// declaration's subcontractors): that owner's stored rows missing
+        /// from it are removed. Owners the file does not name are untouched.
+        /// Not for persons and declarations (one row per key).
+        #[arg(long)]
+        replace: bool,
     },
     /// Declarations of works.
     Declaration {
@@ -687,7 +695,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             outln!("database {} is at schema version {v}", ciao_service::ciao_store::redact(&url));
             Ok(())
         }
-        Command::Import { kind, file } => {
+        Command::Import { kind, file, replace } => {
             if !ciao_service::import::KINDS.contains(&kind.as_str()) {
                 bail!("unknown kind {kind:?}: use one of {}", ciao_service::import::KINDS.join(", "));
             }
@@ -695,7 +703,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let mut bar = size_bar(kind, len);
-            let result = service.import(&operator(), kind, std::io::BufReader::new(f), &mut bar).await;
+            let mode = if *replace { ImportMode::Replace } else { ImportMode::Merge };
+            let result = service.import_with(&operator(), kind, std::io::BufReader::new(f), &mut bar, mode).await;
             if std::io::stderr().is_terminal() {
                 eprintln!();
             }

@@ -95,7 +95,7 @@ async fn fill(service: &ciao_service::Service, layout: &Layout) -> anyhow::Resul
     let periods: Vec<EnterprisePeriod> = (0..2 + EMPLOYERS)
         .map(|k| world::enterprise_period(&enterprise(k), &format!("Bench enterprise {k}")))
         .collect();
-    store.import_enterprises(&periods).await?;
+    store.import_enterprises(&periods, ciao_service::ciao_store::ImportMode::Merge).await?;
     let persons: Vec<u64> = (0..layout.persons).collect();
     for chunk in persons.chunks(50_000) {
         let rows: Vec<PersonRecord> = chunk
@@ -112,7 +112,7 @@ async fn fill(service: &ciao_service::Service, layout: &Layout) -> anyhow::Resul
                 to: None,
             })
             .collect();
-        store.import_employments(&rows).await?;
+        store.import_employments(&rows, ciao_service::ciao_store::ImportMode::Merge).await?;
     }
     let decls: Vec<DeclarationImport> =
         (0..layout.declarations).map(|j| world::declaration_row(j, &enterprise(0), &enterprise(1))).collect();

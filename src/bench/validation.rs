@@ -125,7 +125,7 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
                 founders: Vec::new(),
             })
             .collect();
-        store.import_enterprises(&rows).await?;
+        store.import_enterprises(&rows, ciao_service::ciao_store::ImportMode::Merge).await?;
         k += chunk;
     }
     let mut p = if b.reuse_registries { persons } else { 0 };
@@ -146,7 +146,7 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
                 to: None,
             })
             .collect();
-        store.import_employments(&rows).await?;
+        store.import_employments(&rows, ciao_service::ciao_store::ImportMode::Merge).await?;
         e += chunk;
     }
     let mut j = if b.reuse_registries { b.declarations } else { 0 };
@@ -183,7 +183,7 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
                 to: None,
             })
             .collect();
-        store.import_subcontractors(&subs).await?;
+        store.import_subcontractors(&subs, ciao_service::ciao_store::ImportMode::Merge).await?;
         j = end;
     }
     let filled = t.elapsed();

@@ -65,7 +65,7 @@ pub async fn seed(service: &Service, persons: u64, declarations: u64) -> anyhow:
     let own = enterprise(0);
     let principal = enterprise(1);
     let periods = [enterprise_period(&own, "Bench Clean BV"), enterprise_period(&principal, "Bench Principal NV")];
-    store.import_enterprises(&periods).await?;
+    store.import_enterprises(&periods, ciao_service::ciao_store::ImportMode::Merge).await?;
     let ssins: Vec<Ssin> = (0..persons.max(1)).map(person).collect();
     for chunk in ssins.chunks(50_000) {
         let rows: Vec<PersonRecord> = chunk
@@ -82,7 +82,7 @@ pub async fn seed(service: &Service, persons: u64, declarations: u64) -> anyhow:
             .iter()
             .map(|s| Employment { ssin: s.clone(), employer: own.clone(), from: date("2020-01-01"), to: None })
             .collect();
-        store.import_employments(&rows).await?;
+        store.import_employments(&rows, ciao_service::ciao_store::ImportMode::Merge).await?;
     }
     let decls: Vec<DeclarationImport> =
         (0..declarations.max(1)).map(|j| declaration_row(j, &own, &principal)).collect();

@@ -664,7 +664,7 @@ impl Service {
         if let Err((_, why)) = check_chain(&declarer, &chain) {
             return Err(ServiceError::Invalid(vec![field("parent", "chain.rule", why)]));
         }
-        self.store.import_subcontractors(std::slice::from_ref(&new)).await?;
+        self.store.import_subcontractors(std::slice::from_ref(&new), ciao_store::ImportMode::Merge).await?;
         self.store.enqueue_for(RegistrationKey::Declaration, &[number.as_str().to_string()], self.now()).await?;
         self.audit_in(
             &user.caller(),
@@ -739,7 +739,7 @@ impl Service {
         }
         let mut changed = vec![Subcontractor { to: Some(end), ..sub.clone() }];
         changed.extend(self.clamp(&descendants(&d.subcontractors, &sub.enterprise_number), end, "end_date")?);
-        self.store.import_subcontractors(&changed).await?;
+        self.store.import_subcontractors(&changed, ciao_store::ImportMode::Merge).await?;
         self.store.enqueue_for(RegistrationKey::Declaration, &[number.as_str().to_string()], self.now()).await?;
         self.audit_in(
             &user.caller(),
@@ -822,7 +822,7 @@ impl Service {
         let ended = self.clamp(&subs, end, "end_date")?;
         // The subcontracts first: should the second step fail, a retry completes it.
         if !ended.is_empty() {
-            self.store.import_subcontractors(&ended).await?;
+            self.store.import_subcontractors(&ended, ciao_store::ImportMode::Merge).await?;
         }
         let declaration = Declaration { end_date: Some(end), ..d.declaration.clone() };
         self.store

@@ -13,6 +13,7 @@ use ciao_domain::access::check_chain;
 use ciao_domain::reference::{
     CsvRecord, Declaration, Employment, EnterprisePeriod, LimosaDeclaration, PersonRecord, Subcontractor,
 };
+pub use ciao_store::ImportMode;
 use ciao_store::{DeclarationImport, ImportSummary, RegistrationKey};
 
 use crate::{Caller, Service, ServiceError};
@@ -29,6 +30,10 @@ pub const KINDS: [&str; 6] = [
     Declaration::KIND,
     Subcontractor::KIND,
 ];
+
+/// The kinds whose rows belong to an owner, which `--replace` can import
+/// whole (see [`ImportMode::Replace`]).
+pub const REPLACEABLE: [&str; 4] = ["enterprises", "employments", "limosa", "subcontractors"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -133,7 +138,8 @@ pub fn technical_number() -> Result<String, ImportError> {
 }
 
 impl Service {
-    /// Imports one CSV file of the given kind.
+    /// Imports one CSV file of the given kind: its rows are added or
+    /// updated, every other row stays ([`ImportMode::Merge`]).
     pub async fn import(
         &self,
         caller: &Caller,
@@ -141,6 +147,30 @@ impl Service {
         input: impl Read,
         progress: Progress<'_>,
     ) -> Result<ImportSummary, ImportError> {
+        self.import_with(caller, kind, input, progress, ImportMode::Merge).await
+    }
+
+    /// Imports one CSV file of the given kind; with [`ImportMode::Replace`]
+    /// the file is the whole of each owner it names (a person's employments
+    /// or Limosa declarations, an enterprise's periods, a declaration's
+    /// subcontractors): that owner's stored rows missing from it are
+    /// removed, so a wrong row can be corrected. Persons and declarations
+    /// have one row per key, which an import updates: `Replace` is refused
+    /// for them.
+    pub async fn import_with(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        input: impl Read,
+        progress: Progress<'_>,
+        mode: ImportMode,
+    ) -> Result<ImportSummary, ImportError> {
+        if mode == ImportMode::Replace && REPLACEABLE.iter().all(|k| *k != kind) && KINDS.contains(&kind) {
+            return Err(ImportError::Read(format!(
+                "--replace applies to {}: a {kind} row is updated by importing it again",
+                REPLACEABLE.join(", ")
+            )));
+        }
         let store = self.store();
         // What the change can affect: registrations found by these keys.
         let mut affected: Vec<(RegistrationKey, Vec<String>)> = Vec::new();
@@ -152,7 +182,7 @@ impl Service {
                 let founders: Vec<String> =
                     keys(&rows.iter().flat_map(|r| r.founders.iter().map(|f| f.as_str())).collect::<Vec<_>>(), |s| s);
                 affected.push((RegistrationKey::Ssin, founders));
-                store.import_enterprises(&rows).await.map_err(ServiceError::from)?
+                store.import_enterprises(&rows, mode).await.map_err(ServiceError::from)?
             }
             "persons" => {
                 let rows = strip(parse_csv::<PersonRecord>(input, progress)?);
@@ -162,13 +192,13 @@ impl Service {
             "employments" => {
                 let rows = strip(parse_csv::<Employment>(input, progress)?);
                 affected.push((RegistrationKey::Ssin, keys(&rows, |r| r.ssin.as_str())));
-                store.import_employments(&rows).await.map_err(ServiceError::from)?
+                store.import_employments(&rows, mode).await.map_err(ServiceError::from)?
             }
             "limosa" => {
                 let rows = strip(parse_csv::<LimosaDeclaration>(input, progress)?);
                 affected.push((RegistrationKey::LimosaId, keys(&rows, |r| r.limosa_id.as_str())));
                 affected.push((RegistrationKey::Ssin, keys(&rows, |r| r.ssin.as_str())));
-                store.import_limosa(&rows).await.map_err(ServiceError::from)?
+                store.import_limosa(&rows, mode).await.map_err(ServiceError::from)?
             }
             "declarations" => {
                 let rows = parse_csv::<Declaration>(input, progress)?;
@@ -181,10 +211,10 @@ impl Service {
             }
             "subcontractors" => {
                 let rows = parse_csv::<Subcontractor>(input, progress)?;
-                self.check_subcontractors(&rows).await?;
+                self.check_subcontractors(&rows, mode).await?;
                 let rows = strip(rows);
                 affected.push((RegistrationKey::Declaration, keys(&rows, |r| r.declaration.as_str())));
-                store.import_subcontractors(&rows).await.map_err(ServiceError::from)?
+                store.import_subcontractors(&rows, mode).await.map_err(ServiceError::from)?
             }
             other => return Err(ImportError::UnknownKind(other.to_string())),
         };
@@ -203,7 +233,8 @@ impl Service {
             caller,
             "reference.import",
             Some(kind.to_string()),
-            serde_json::json!({"rows": summary.rows, "changed": summary.changed, "revalidation": requeued}),
+            serde_json::json!({"rows": summary.rows, "changed": summary.changed, "revalidation": requeued,
+                "replace": mode == ImportMode::Replace}),
         )
         .await?;
         Ok(summary)
@@ -211,7 +242,9 @@ impl Service {
 
     /// Every subcontractor hangs below the declaring contractor of an
     /// existing declaration, through parents of the same declaration.
-    async fn check_subcontractors(&self, rows: &[(u64, Subcontractor)]) -> Result<(), ImportError> {
+    /// With `Replace`, the declaration's stored subcontractors missing from
+    /// the file are not part of the chain (they are removed).
+    async fn check_subcontractors(&self, rows: &[(u64, Subcontractor)], mode: ImportMode) -> Result<(), ImportError> {
         let mut by_declaration: HashMap<&ciao_domain::DeclarationNumber, Vec<(u64, &Subcontractor)>> = HashMap::new();
         for (line, s) in rows {
             by_declaration.entry(&s.declaration).or_default().push((*line, s));
@@ -229,7 +262,9 @@ impl Service {
             };
             let in_file: HashSet<_> = file_rows.iter().map(|(_, s)| &s.enterprise_number).collect();
             let mut chain: Vec<&Subcontractor> = file_rows.iter().map(|(_, s)| *s).collect();
-            chain.extend(details.subcontractors.iter().filter(|s| !in_file.contains(&s.enterprise_number)));
+            if mode == ImportMode::Merge {
+                chain.extend(details.subcontractors.iter().filter(|s| !in_file.contains(&s.enterprise_number)));
+            }
             if let Err((i, why)) = check_chain(&details.declaration.declaring_contractor, &chain) {
                 let line = file_rows.get(i).map_or(file_rows[0].0, |r| r.0);
                 return Err(ImportError::Row { line, message: format!("column parent: {why}") });

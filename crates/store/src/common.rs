@@ -613,6 +613,25 @@ pub(crate) fn opt_date_of(s: Option<&str>) -> Result<Option<Date>, StoreError> {
     s.map(date_of).transpose()
 }
 
+/// The owners a file names (in the file's order) with the keys of their
+/// rows in it: what an import in `ImportMode::Replace` keeps of each owner.
+pub(crate) fn owners<'r, R>(
+    rows: &'r [R],
+    f: impl Fn(&'r R) -> (&'r str, String),
+) -> Vec<(&'r str, std::collections::HashSet<String>)> {
+    let mut out: Vec<(&str, std::collections::HashSet<String>)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for r in rows {
+        let (owner, key) = f(r);
+        let i = *at.entry(owner).or_insert_with(|| {
+            out.push((owner, Default::default()));
+            out.len() - 1
+        });
+        out[i].1.insert(key);
+    }
+    out
+}
+
 pub(crate) fn date_text(d: Date) -> String {
     d.format(ciao_domain::search::DATE_FORMAT).unwrap_or_default()
 }
@@ -658,7 +677,7 @@ impl DeclarationRow {
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:literal, $skip_locked:literal, $persist_dynamic:literal, $analyze:literal, $begin_write:literal, $begin_snapshot:literal) => {
         use $crate::common::{
-            DeclarationRow, EventRow, Param, RegistrationRow, date_text, opt_date_of, date_of,
+            DeclarationRow, EventRow, Param, RegistrationRow, date_text, opt_date_of, date_of, owners,
             search_filter, search_order, DECLARATION_SELECT,
             REGISTRATION_COLUMNS,
         };
@@ -1347,7 +1366,7 @@ macro_rules! impl_store {
                 Ok(grants_on(&self.read, viewer, &[declaration.as_str()]).await?.remove(declaration.as_str()).unwrap_or_default())
             }
 
-            async fn import_enterprises(&self, rows: &[EnterprisePeriod]) -> Result<ImportSummary> {
+            async fn import_enterprises(&self, rows: &[EnterprisePeriod], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
                 let mut changed = 0;
                 for r in rows {
@@ -1404,6 +1423,23 @@ macro_rules! impl_store {
                         .rows_affected();
                     }
                 }
+                if mode == $crate::ImportMode::Replace {
+                    for (owner, kept) in owners(rows, |r| (r.enterprise_number.as_str(), date_text(r.active_from))) {
+                        let stored: Vec<String> =
+                            sqlx::query_scalar("SELECT active_from FROM enterprise_periods WHERE enterprise_number = $1")
+                                .bind(owner)
+                                .fetch_all(&mut *tx)
+                                .await?;
+                        for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
+                            for table in ["enterprise_founders", "enterprise_periods"] {
+                                let sql = AssertSqlSafe(format!(
+                                    "DELETE FROM {table} WHERE enterprise_number = $1 AND active_from = $2"
+                                ));
+                                changed += sqlx::query(sql).bind(owner).bind(gone).execute(&mut *tx).await?.rows_affected();
+                            }
+                        }
+                    }
+                }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
             }
@@ -1428,7 +1464,7 @@ macro_rules! impl_store {
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
             }
 
-            async fn import_employments(&self, rows: &[Employment]) -> Result<ImportSummary> {
+            async fn import_employments(&self, rows: &[Employment], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
                 let mut changed = 0;
                 for r in rows {
@@ -1445,11 +1481,29 @@ macro_rules! impl_store {
                     .await?
                     .rows_affected();
                 }
+                if mode == $crate::ImportMode::Replace {
+                    for (owner, kept) in owners(rows, |r| (r.ssin.as_str(), format!("{}|{}", r.employer.as_str(), date_text(r.from)))) {
+                        let stored: Vec<(String, String)> =
+                            sqlx::query_as("SELECT employer, date_from FROM employments WHERE ssin = $1")
+                                .bind(owner)
+                                .fetch_all(&mut *tx)
+                                .await?;
+                        for (employer, from) in stored.iter().filter(|(e, f)| !kept.contains(&format!("{e}|{f}"))) {
+                            changed += sqlx::query("DELETE FROM employments WHERE ssin = $1 AND employer = $2 AND date_from = $3")
+                                .bind(owner)
+                                .bind(employer)
+                                .bind(from)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                        }
+                    }
+                }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
             }
 
-            async fn import_limosa(&self, rows: &[LimosaDeclaration]) -> Result<ImportSummary> {
+            async fn import_limosa(&self, rows: &[LimosaDeclaration], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
                 let mut changed = 0;
                 for r in rows {
@@ -1474,6 +1528,21 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                }
+                if mode == $crate::ImportMode::Replace {
+                    for (owner, kept) in owners(rows, |r| (r.ssin.as_str(), r.limosa_id.as_str().to_string())) {
+                        let stored: Vec<String> = sqlx::query_scalar("SELECT limosa_id FROM limosa_declarations WHERE ssin = $1")
+                            .bind(owner)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
+                            changed += sqlx::query("DELETE FROM limosa_declarations WHERE limosa_id = $1")
+                                .bind(gone)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                        }
+                    }
                 }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
@@ -1538,7 +1607,7 @@ macro_rules! impl_store {
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
             }
 
-            async fn import_subcontractors(&self, rows: &[Subcontractor]) -> Result<ImportSummary> {
+            async fn import_subcontractors(&self, rows: &[Subcontractor], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
                 let mut changed = 0;
                 let mut touched: Vec<String> = Vec::new();
@@ -1563,6 +1632,27 @@ macro_rules! impl_store {
                         touched.push(r.declaration.as_str().to_string());
                     }
                     changed += n;
+                }
+                if mode == $crate::ImportMode::Replace {
+                    for (owner, kept) in owners(rows, |r| (r.declaration.as_str(), r.enterprise_number.as_str().to_string())) {
+                        let stored: Vec<String> =
+                            sqlx::query_scalar("SELECT enterprise_number FROM subcontractors WHERE declaration = $1")
+                                .bind(owner)
+                                .fetch_all(&mut *tx)
+                                .await?;
+                        for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
+                            let n = sqlx::query("DELETE FROM subcontractors WHERE declaration = $1 AND enterprise_number = $2")
+                                .bind(owner)
+                                .bind(gone)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                            if n > 0 && !touched.iter().any(|t| t == owner) {
+                                touched.push(owner.to_string());
+                            }
+                            changed += n;
+                        }
+                    }
                 }
                 rebuild_grants(&mut tx, &touched).await?;
                 tx.commit().await?;

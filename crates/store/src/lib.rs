@@ -357,6 +357,18 @@ pub struct QueueStats {
     pub oldest: Option<OffsetDateTime>,
 }
 
+/// How an import treats the rows already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Rows of the file are added or updated; every other row stays.
+    Merge,
+    /// The file holds the whole of each owner it names (a person's
+    /// employments or Limosa declarations, an enterprise's periods, a
+    /// declaration's subcontractors): that owner's stored rows missing from
+    /// the file are removed. Owners the file does not name are untouched.
+    Replace,
+}
+
 /// A declaration row with the technical number to give it if it is new.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclarationImport {
@@ -422,15 +434,23 @@ pub trait Store: Send + Sync + 'static {
     /// The grants `viewer` holds on a declaration.
     async fn grants(&self, declaration: &DeclarationNumber, viewer: &EnterpriseNumber) -> Result<Vec<AccessGrant>>;
 
-    async fn import_enterprises(&self, rows: &[EnterprisePeriod]) -> Result<ImportSummary>;
+    /// Upserts enterprises and their periods (with `Replace`, an
+    /// enterprise's periods not in `rows` go, with their founders).
+    async fn import_enterprises(&self, rows: &[EnterprisePeriod], mode: ImportMode) -> Result<ImportSummary>;
     async fn import_persons(&self, rows: &[PersonRecord]) -> Result<ImportSummary>;
-    async fn import_employments(&self, rows: &[Employment]) -> Result<ImportSummary>;
-    async fn import_limosa(&self, rows: &[LimosaDeclaration]) -> Result<ImportSummary>;
+    /// Upserts employments (with `Replace`, a person's employments not in
+    /// `rows` go).
+    async fn import_employments(&self, rows: &[Employment], mode: ImportMode) -> Result<ImportSummary>;
+    /// Upserts Limosa declarations (with `Replace`, a person's Limosa
+    /// declarations not in `rows` go).
+    async fn import_limosa(&self, rows: &[LimosaDeclaration], mode: ImportMode) -> Result<ImportSummary>;
     /// Upserts declarations (keeping the technical number of known ones) and
     /// rebuilds their access grants.
     async fn import_declarations(&self, rows: &[DeclarationImport]) -> Result<ImportSummary>;
-    /// Upserts subcontractors and rebuilds the access grants of their declarations.
-    async fn import_subcontractors(&self, rows: &[Subcontractor]) -> Result<ImportSummary>;
+    /// Upserts subcontractors and rebuilds the access grants of their
+    /// declarations (with `Replace`, a declaration's subcontractors not in
+    /// `rows` go).
+    async fn import_subcontractors(&self, rows: &[Subcontractor], mode: ImportMode) -> Result<ImportSummary>;
 
     async fn declaration(&self, number: &DeclarationNumber) -> Result<Option<DeclarationDetails>>;
     /// The declaration whose QR code and URL carry this technical number.
