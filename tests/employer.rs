@@ -58,6 +58,16 @@ async fn employer_service(backend: Backend) {
     let worker1 = w.worker.clone();
     let worker2 = ssin(900_101_001);
     let worker4 = ssin(880_202_002);
+    // The pages show today (in Brussels) by default: the first IN, five
+    // minutes ago, must be of today too. A run in the first minutes after
+    // midnight waits until it is.
+    loop {
+        let since_midnight = ciao_domain::to_brussels(now()).time() - time::Time::MIDNIGHT;
+        if since_midnight >= Duration::minutes(6) {
+            break;
+        }
+        tokio::time::sleep((Duration::minutes(6) - since_midnight).unsigned_abs()).await;
+    }
     let mut first_in = item(&worker1, &w.e1, &w.d1, "IN");
     first_in["registrationDate"] = json!(rfc3339(now() - Duration::minutes(5)));
     let r1 = app.register_one(&w.e1, first_in).await;

@@ -794,7 +794,12 @@ fn from_nothing_to_a_first_simulated_registration() {
     // End the day now, from the CLI; the register says DAY_LEFT_OPEN.
     let out = ok(&dir, &["simulation", "sweep"]);
     assert!(out.contains("the day is ended"), "{out}");
-    let today = ciao_domain::to_brussels(time::OffsetDateTime::now_utc()).date().to_string();
+    // The registration's own day (in Brussels), not the clock's after it:
+    // around midnight the two differ.
+    let today = answer["items"][0]["createdPresenceRegistration"]["registrationDateBrussels"]
+        .as_str()
+        .map(|d| d[..10].to_string())
+        .unwrap_or_else(|| panic!("{answer}"));
     let search = [
         "client",
         "search",
