@@ -120,3 +120,39 @@ async fn replace_removes_what_the_file_leaves_out(backend: Backend) {
     app.finish().await;
 }
 both_backends!(replace_removes_what_the_file_leaves_out_t, replace_removes_what_the_file_leaves_out);
+
+/// A registration that carries only a Limosa number (a posted worker
+/// without SSIN) is validated again when `--replace` removes that Limosa
+/// declaration: it then says the number is not known.
+async fn a_removed_limosa_declaration_revalidates_its_registrations(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let p = ssin(850_101_003);
+    let header = "limosa_id,ssin,foreign_employer_vat,belgian_client,from,to\n";
+    let both = format!(
+        "{header}1000011,{p},NL123456789B01,{e1},2026-01-01,\n1000012,{p},NL123456789B01,{e1},2026-01-01,\n",
+        e1 = w.e1
+    );
+    import(&app, "limosa", &both, ImportMode::Merge).await.unwrap();
+    let mut item = common::item(&p, &w.e1, &w.d1, "IN");
+    item.as_object_mut().unwrap().remove("ssin");
+    item["limosaId"] = serde_json::json!("1000012");
+    item["employer"] = serde_json::json!({"foreignVatNumber": "NL123456789B01"});
+    let id = app.register_one(&w.e1, item).await;
+    let remarks = |app: &TestApp| {
+        let service = app.service.clone();
+        async move {
+            service.validate_all().await.unwrap();
+            let r = service.registration(&operator(), ciao_domain::RegistrationId::new(id).unwrap()).await.unwrap();
+            r.remarks.iter().map(|r| r.code.clone()).collect::<Vec<_>>()
+        }
+    };
+    let before = remarks(&app).await;
+    assert!(!before.iter().any(|c| c == "LIMOSA_ID_NOT_KNOWN"), "{before:?}");
+    let first = format!("{header}1000011,{p},NL123456789B01,{},2026-01-01,\n", w.e1);
+    assert_eq!(import(&app, "limosa", &first, ImportMode::Replace).await, Ok((1, 1)));
+    let after = remarks(&app).await;
+    assert!(after.iter().any(|c| c == "LIMOSA_ID_NOT_KNOWN"), "{after:?}");
+    app.finish().await;
+}
+both_backends!(a_removed_limosa_t, a_removed_limosa_declaration_revalidates_its_registrations);

@@ -182,6 +182,12 @@ impl Service {
                 let founders: Vec<String> =
                     keys(&rows.iter().flat_map(|r| r.founders.iter().map(|f| f.as_str())).collect::<Vec<_>>(), |s| s);
                 affected.push((RegistrationKey::Ssin, founders));
+                if mode == ImportMode::Replace {
+                    // Founders of the periods the file may remove.
+                    let named = keys(&rows, |r| r.enterprise_number.as_str());
+                    let stored = store.founders_of(&named).await.map_err(ServiceError::from)?;
+                    affected.push((RegistrationKey::Ssin, stored));
+                }
                 store.import_enterprises(&rows, mode).await.map_err(ServiceError::from)?
             }
             "persons" => {
@@ -198,6 +204,13 @@ impl Service {
                 let rows = strip(parse_csv::<LimosaDeclaration>(input, progress)?);
                 affected.push((RegistrationKey::LimosaId, keys(&rows, |r| r.limosa_id.as_str())));
                 affected.push((RegistrationKey::Ssin, keys(&rows, |r| r.ssin.as_str())));
+                if mode == ImportMode::Replace {
+                    // The persons' Limosa numbers the file may remove: a
+                    // registration may carry only its Limosa number.
+                    let stored =
+                        store.limosa_ids_of(&keys(&rows, |r| r.ssin.as_str())).await.map_err(ServiceError::from)?;
+                    affected.push((RegistrationKey::LimosaId, stored));
+                }
                 store.import_limosa(&rows, mode).await.map_err(ServiceError::from)?
             }
             "declarations" => {

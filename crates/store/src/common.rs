@@ -2340,6 +2340,31 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
+            async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>> {
+                let mut out = Vec::new();
+                for ssin in ssins {
+                    let ids: Vec<String> = sqlx::query_scalar("SELECT limosa_id FROM limosa_declarations WHERE ssin = $1")
+                        .bind(ssin)
+                        .fetch_all(&self.read)
+                        .await?;
+                    out.extend(ids);
+                }
+                Ok(out)
+            }
+
+            async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>> {
+                let mut out = Vec::new();
+                for e in enterprises {
+                    let ssins: Vec<String> =
+                        sqlx::query_scalar("SELECT DISTINCT ssin FROM enterprise_founders WHERE enterprise_number = $1")
+                            .bind(e)
+                            .fetch_all(&self.read)
+                            .await?;
+                    out.extend(ssins);
+                }
+                Ok(out)
+            }
+
             async fn refresh_statistics(&self) -> Result<()> {
                 sqlx::query($analyze).execute(&self.write).await?;
                 Ok(())

@@ -526,6 +526,12 @@ pub trait Store: Send + Sync + 'static {
     /// Refreshes the planner's statistics after bulk changes (imports): the
     /// plans of the validation's lookups depend on them on PostgreSQL.
     async fn refresh_statistics(&self) -> Result<()>;
+    /// The Limosa numbers of these persons' stored Limosa declarations (what
+    /// an import replacing them may remove).
+    async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>>;
+    /// The founders (SSINs) stored for any period of these enterprises
+    /// (what an import replacing their periods may remove).
+    async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>>;
     /// Queues the registrations (not cancelled) whose `key` is one of `values`:
     /// what a change of reference data can affect.
     async fn enqueue_for(&self, key: RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64>;
