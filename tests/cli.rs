@@ -804,8 +804,7 @@ fn every_argument_has_a_help_text() {
                 missing.push(format!("{path} {}", arg.get_long().map_or(id.to_string(), |l| format!("--{l}"))));
             }
         }
-        // The benchmarks' flags (src/bench*) are documented in docs/benchmarks.md.
-        for sub in command.get_subcommands().filter(|c| c.get_name() != "bench") {
+        for sub in command.get_subcommands() {
             walk(sub, &format!("{path} {}", sub.get_name()), missing);
         }
     }

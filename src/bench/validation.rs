@@ -21,10 +21,13 @@ use time::{Duration, OffsetDateTime};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ValidationBench {
+    /// Enterprises in the registry the validation reads (employers, declaring contractors, subcontractors).
     #[arg(long, default_value_t = 100_000)]
     pub enterprises: u64,
+    /// Employment relations in the registry (what Dimona declares).
     #[arg(long, default_value_t = 1_000_000)]
     pub employments: u64,
+    /// Declarations of works, each with a subcontractor chain.
     #[arg(long, default_value_t = 50_000)]
     pub declarations: u64,
     /// Registrations to validate.
