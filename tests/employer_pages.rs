@@ -32,6 +32,13 @@ async fn employer_pages(backend: Backend) {
     let page =
         b.get(&format!("/e/registrations?type=IN&registrationDateFrom={today}&registrationDateTo={today}")).await;
     assert!(page.body.contains("href=\"/e/registrations?type=IN&amp;registrationDateFrom="), "{}", page.body);
+    // Restored from the back/forward cache, a page is fetched anew at its
+    // own GET address (a closed declaration does not show as open).
+    let here = format!(
+        "data-here=\"/e/registrations?type=IN&amp;registrationDateFrom={today}&amp;registrationDateTo={today}\""
+    );
+    assert!(page.body.contains(&here), "{}", page.body);
+    assert!(page.body.contains("addEventListener('pageshow'"), "{}", page.body);
     // After a refused post, the links lead to the declaration's page, which answers a GET.
     let token = csrf(&b.get(&format!("/e/declarations/{}", w.d1)).await.body);
     let page = b

@@ -213,11 +213,17 @@ pub(crate) fn page(c: &Ctx, state: &AppState, status: StatusCode, title: &str, b
     let langs = lang_links(&c.here);
     let roles: Vec<&str> =
         c.user.roles_in(&c.enterprise).iter().map(|r| t(lang, &format!("e.role.{}", r.as_str()))).collect();
+    // As on the worker's pages: a page shown again from the back/forward
+    // cache (a declaration still open after closing it, a role still there
+    // after withdrawing it) is fetched anew by its GET address.
     let body = format!(
-        "<header class=\"wide\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
+        "<header class=\"wide\" data-here=\"{here}\"><p class=\"brand\"><a href=\"/e\">ciao</a> · {who} ({roles})</p>\
          <nav aria-label=\"{language}\" class=\"langs\">{langs}</nav>\
          <form method=\"post\" action=\"/e/sign-out\" class=\"inline\">{csrf}<button class=\"link\" type=\"submit\">{out}</button></form>\
-         <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p class=\"switch\">{switch}</p></header>{body}",
+         <nav aria-label=\"{menu}\" class=\"menu\">{nav}</nav><p class=\"switch\">{switch}</p></header>\
+         <script>{fresh}</script>{body}",
+        here = esc(&c.here),
+        fresh = crate::worker::FRESH_ON_BACK_JS,
         who = esc(&c.user.name),
         roles = roles.join(", "),
         language = t(lang, "language"),
