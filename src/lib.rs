@@ -378,8 +378,15 @@ pub enum SecretsKeyCommand {
     /// A new key: every TOTP secret is sealed again with it and the database
     /// takes it; the key file is replaced (the old one kept beside it as
     /// FILE.old-FINGERPRINT). Stop every node first, give them the new file
-    /// after. An interrupted rotation can be run again.
-    Rotate,
+    /// after. An interrupted rotation can be run again. Refused while a node
+    /// serves the database (each says so every 5 s; a killed one counts for
+    /// 20 s).
+    Rotate {
+        /// Rotate although a node seems to serve the database (only when you
+        /// are sure none runs: a running node could no longer open the secrets).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 impl Cli {
@@ -531,6 +538,8 @@ pub struct RunningServer {
     stop: Arc<tokio::sync::Notify>,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// This node's name among the database's serving nodes.
+    node: String,
 }
 
 impl RunningServer {
@@ -541,6 +550,7 @@ impl RunningServer {
             b.abort();
         }
         self.handle.await??;
+        self.service.node_stopped(&self.node).await?;
         Ok(())
     }
 
@@ -555,6 +565,7 @@ impl RunningServer {
         for b in &self.background {
             b.abort();
         }
+        self.service.node_stopped(&self.node).await?;
         Ok(())
     }
 }
@@ -593,7 +604,9 @@ pub async fn start_server_with(
         public_url.map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| format!("http://{addr}"));
     let service = open_service(database_url, config, clock).await?;
     let public_url = service.config().public_url.clone();
-    let mut background = vec![service.spawn_channel_refresher(CHANNEL_REFRESH)];
+    let node = ciao_service::nodes::node_name(service.now());
+    let mut background =
+        vec![service.spawn_channel_refresher(CHANNEL_REFRESH), service.start_node_heartbeat(node.clone()).await?];
     if validation_workers > 0 {
         background.extend(service.spawn_validation_workers(validation_workers));
         background.push(service.spawn_open_day_sweeper(OPEN_DAY_SWEEP));
@@ -604,7 +617,7 @@ pub async fn start_server_with(
     let handle = tokio::spawn(ciao_http::serve(listener, state, async move {
         signal.notified().await;
     }));
-    Ok(RunningServer { addr, public_url, service, stop, handle, background })
+    Ok(RunningServer { addr, public_url, service, stop, handle, background, node })
 }
 
 fn progress_printer(label: String) -> impl FnMut(u64, u64) {
@@ -768,7 +781,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin::channel_command(&service, command).await
         }
         Command::Client { command } => client::run(command).await,
-        Command::SecretsKey { command: SecretsKeyCommand::Rotate } => {
+        Command::SecretsKey { command: SecretsKeyCommand::Rotate { force } } => {
             let path = cli.secrets_key_path();
             let old = base.secrets.clone().context("no secrets key")?;
             let mut new_path = path.clone().into_os_string();
@@ -778,6 +791,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let new = Arc::new(load_or_create_secrets_key(&new_path)?);
             let config = Config { rotating_to: Some(new.clone()), ..base };
             let service = open_service(&url, config, Arc::new(SystemClock)).await?;
+            service.require_no_serving_node("rotating the secrets key", *force).await?;
             let n = service.rotate_secrets_key(&new).await?;
             let mut kept = path.clone().into_os_string();
             kept.push(format!(".old-{}", old.fingerprint()));

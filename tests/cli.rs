@@ -75,7 +75,7 @@ fn migrate_creates_the_database() {
     let dir = temp_dir("migrate");
     let o = ciao(&db_url(&dir), &["migrate"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("schema version 12"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("schema version 13"), "{}", text(&o.stdout));
     assert!(dir.join("ciao.db").exists());
 }
 
@@ -831,4 +831,47 @@ fn every_argument_has_a_help_text() {
             assert!(!help.contains(flag), "client {sub} lists {flag}: {help}");
         }
     }
+}
+
+/// `ciao secrets-key rotate` beside a serving node would leave that node
+/// unable to open the employer users' secrets: it is refused, naming the
+/// node, while `ciao serve` runs on the database, and goes once it stopped.
+#[test]
+fn the_secrets_key_is_not_rotated_beside_a_serving_node() {
+    let dir = temp_dir("rotate-beside");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ciao"))
+            .args(args)
+            .env("CIAO_DATA_DIR", &dir)
+            .env_remove("CIAO_DATABASE_URL")
+            .env_remove("CIAO_SECRETS_KEY_FILE")
+            .env_remove("CIAO_PUBLIC_URL")
+            .env("CIAO_LOG", "warn")
+            .output()
+            .expect("run ciao")
+    };
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CIAO_DATA_DIR", &dir)
+        .env_remove("CIAO_DATABASE_URL")
+        .env_remove("CIAO_SECRETS_KEY_FILE")
+        .env_remove("CIAO_PUBLIC_URL")
+        .env("CIAO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ciao serve");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("ciao listening on"), "{line}");
+    let o = run(&["secrets-key", "rotate"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(!o.status.success(), "refused beside a serving node");
+    let err = text(&o.stderr);
+    assert!(err.contains("1 still serves") && err.contains(&format!(":{}:", server.id())), "{err}");
+    // Killed, its row stays until it is 20 s old: --force says it is gone.
+    let o = run(&["secrets-key", "rotate", "--force"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("sealed again"), "{}", text(&o.stdout));
 }

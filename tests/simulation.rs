@@ -647,7 +647,7 @@ async fn environments_refuse_each_other(backend: Backend) {
     // A database from before environments (schema version 7, no marker).
     execute(
         &prod_url,
-        "DROP TABLE ciao_environment; DROP TABLE employer_passkeys; DROP TABLE web_sessions; DROP TABLE pin_misses; \
+        "DROP TABLE ciao_environment; DROP TABLE employer_passkeys; DROP TABLE web_sessions; DROP TABLE pin_misses; DROP TABLE serving_nodes; \
          DELETE FROM ciao_migrations WHERE version >= 8",
     )
     .await;
@@ -656,7 +656,7 @@ async fn environments_refuse_each_other(backend: Backend) {
     assert_eq!(schema_version(&prod_url).await, 7, "refused before any migration");
     let store =
         ciao_service::ciao_store::open_as(&prod_url, ciao_service::ciao_store::Environment::Production).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12, "production migrates it");
+    assert_eq!(store.schema_version().await.unwrap(), 13, "production migrates it");
     assert_eq!(store.environment(), ciao_service::ciao_store::Environment::Production);
     drop(store);
     let err = start(&prod_url, true).await.err().expect("and it is marked production");
@@ -869,7 +869,7 @@ async fn postgres_text_columns_compare_bytes() {
         .unwrap()
     };
     let store = ciao_service::ciao_store::open(&url).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12);
+    assert_eq!(store.schema_version().await.unwrap(), 13);
     drop(store);
     assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
 
@@ -879,12 +879,12 @@ async fn postgres_text_columns_compare_bytes() {
         "ALTER TABLE registrations ALTER COLUMN ssin TYPE text COLLATE \"default\", \
          ALTER COLUMN declaration TYPE text COLLATE \"default\"; \
          ALTER TABLE access_grants ALTER COLUMN viewer TYPE text COLLATE \"default\"; \
-         DROP TABLE employer_passkeys; DROP TABLE web_sessions; DROP TABLE pin_misses; DELETE FROM ciao_migrations WHERE version >= 9",
+         DROP TABLE employer_passkeys; DROP TABLE web_sessions; DROP TABLE pin_misses; DROP TABLE serving_nodes; DELETE FROM ciao_migrations WHERE version >= 9",
     )
     .await;
     assert_eq!(not_c(url.clone()).await, ["access_grants.viewer", "registrations.declaration", "registrations.ssin"]);
     let store = ciao_service::ciao_store::open(&url).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12, "migrated again");
+    assert_eq!(store.schema_version().await.unwrap(), 13, "migrated again");
     drop(store);
     assert_eq!(not_c(url.clone()).await, Vec::<String>::new());
     drop_database(db).await;

@@ -644,3 +644,26 @@ async fn passkey_endpoints_answer_problems(backend: Backend) {
     app.finish().await;
 }
 both_backends!(passkey_endpoints_answer_problems_t, passkey_endpoints_answer_problems);
+
+/// Every serving node says it is alive in the database and removes itself
+/// when it stops; what must not run beside a serving node (the secrets
+/// key's rotation) is refused while one does, naming it, unless forced.
+async fn serving_nodes_are_known(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else { return };
+    let b = TestApp::on_database(backend, a.url.clone(), None, common::config(Duration::minutes(10)), None).await;
+    // Each node's first heartbeat is written before it serves.
+    let live = a.service.live_nodes().await.unwrap();
+    assert_eq!(live.len(), 2, "{live:?}");
+    let pid = format!(":{}:", std::process::id());
+    assert!(live.iter().all(|(n, _)| n.contains(&pid)), "{live:?}");
+    let e = b.service.require_no_serving_node("rotating the secrets key", false).await.unwrap_err();
+    assert!(matches!(&e, ServiceError::Conflict(m) if m.contains("2 still serve") && m.contains(&live[0].0)), "{e}");
+    b.service.require_no_serving_node("rotating the secrets key", true).await.expect("forced");
+    b.finish().await;
+    let live = a.service.live_nodes().await.unwrap();
+    assert_eq!(live.len(), 1, "the stopped node removed itself: {live:?}");
+    let e = a.service.require_no_serving_node("rotating the secrets key", false).await.unwrap_err();
+    assert!(e.to_string().contains("1 still serves"), "{e}");
+    a.finish().await;
+}
+both_backends!(serving_nodes_are_known_t, serving_nodes_are_known);

@@ -23,6 +23,7 @@ pub mod employer;
 pub mod import;
 pub mod oauth;
 pub mod sessions;
+pub mod nodes;
 pub mod simulation;
 pub mod validation;
 pub mod worker;

@@ -2340,6 +2340,33 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
+            async fn node_seen(&self, node: &str, started_at: OffsetDateTime, at: OffsetDateTime) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO serving_nodes (node, started_at, last_seen_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (node) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+                )
+                .bind(node)
+                .bind(to_micros(started_at))
+                .bind(to_micros(at))
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn node_gone(&self, node: &str) -> Result<()> {
+                sqlx::query("DELETE FROM serving_nodes WHERE node = $1").bind(node).execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn live_nodes(&self, since: OffsetDateTime) -> Result<Vec<(String, OffsetDateTime)>> {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT node, last_seen_at FROM serving_nodes WHERE last_seen_at >= $1 ORDER BY node")
+                        .bind(to_micros(since))
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows.into_iter().map(|(n, at)| (n, from_micros(at))).collect())
+            }
+
             async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>> {
                 let mut out = Vec::new();
                 for ssin in ssins {

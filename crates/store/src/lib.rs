@@ -526,6 +526,12 @@ pub trait Store: Send + Sync + 'static {
     /// Refreshes the planner's statistics after bulk changes (imports): the
     /// plans of the validation's lookups depend on them on PostgreSQL.
     async fn refresh_statistics(&self) -> Result<()>;
+    /// A serving node says it is alive (its row made or refreshed).
+    async fn node_seen(&self, node: &str, started_at: OffsetDateTime, at: OffsetDateTime) -> Result<()>;
+    /// A serving node stops: its row goes.
+    async fn node_gone(&self, node: &str) -> Result<()>;
+    /// The nodes that said they are alive since `since`, with when they last did.
+    async fn live_nodes(&self, since: OffsetDateTime) -> Result<Vec<(String, OffsetDateTime)>>;
     /// The Limosa numbers of these persons' stored Limosa declarations (what
     /// an import replacing them may remove).
     async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>>;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     (10, "employer passkeys", include_str!("../migrations/postgres/0010_employer_passkeys.sql")),
     (11, "web sessions", include_str!("../migrations/postgres/0011_web_sessions.sql")),
     (12, "pin misses", include_str!("../migrations/postgres/0012_pin_misses.sql")),
+    (13, "serving nodes", include_str!("../migrations/postgres/0013_serving_nodes.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;
