@@ -401,6 +401,15 @@ async fn seed_reset_and_the_employer_user(backend: Backend) {
     assert!(app.service.store().declaration(&own).await.unwrap().is_none(), "the integrator's own declaration went");
     let after = app.service.store().declaration(&d).await.unwrap().unwrap();
     assert_eq!(after.technical_number, technical, "the seed's technical number is kept");
+    // Every seed declaration has its access grants again (its declaring
+    // contractor's at least), not only those the seed's import changed.
+    for line in ciao_service::simulation::DECLARATIONS.lines().skip(1) {
+        let columns: Vec<&str> = line.split(',').collect();
+        let n = ciao_domain::DeclarationNumber::parse(columns[0]).unwrap();
+        let declarer = ciao_domain::EnterpriseNumber::parse(columns[columns.len() - 2]).unwrap();
+        let grants = app.service.store().grants(&n, &declarer).await.unwrap();
+        assert!(!grants.is_empty(), "{n}: no grant after the reset");
+    }
     let workplace = app.client.get(format!("{}/r/{technical}", app.root)).send().await.unwrap();
     assert_eq!(workplace.status().as_u16(), 200, "the printed QR code still opens its workplace");
     let rows: Vec<(String, u64)> = body["seed"]

@@ -210,6 +210,10 @@ impl Service {
             DECLARATIONS.lines().skip(1).filter_map(|l| l.split(',').next()).filter(|n| !n.is_empty()).collect();
         self.store.simulation_reset(&seed_declarations).await?;
         let summary = self.seed_simulation().await?;
+        // The seed's import rebuilt the grants only of the declarations it
+        // changed; the kept ones it found as they were: theirs too.
+        let kept: Vec<String> = seed_declarations.iter().map(|d| d.to_string()).collect();
+        self.store.rebuild_access_grants(&kept).await?;
         self.audit(caller, "simulation.reset", None, serde_json::json!({})).await?;
         Ok(summary)
     }

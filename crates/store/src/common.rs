@@ -52,6 +52,7 @@ pub(crate) const SIMULATION_RESET_TABLES: &[&str] = &[
     "worker_credentials",
     "worker_passkeys",
     "worker_employer_choices",
+    "pin_misses",
 ];
 
 pub(crate) const REGISTRATION_COLUMNS: &str = "r.id, r.registration_date, r.kind, r.ssin, r.limosa_id, \
@@ -1229,6 +1230,13 @@ macro_rules! impl_store {
                     .bind(to_micros(at))
                     .execute(&self.write)
                     .await?;
+                Ok(())
+            }
+
+            async fn rebuild_access_grants(&self, declarations: &[String]) -> Result<()> {
+                let mut tx = self.write.begin().await?;
+                rebuild_grants(&mut tx, declarations).await?;
+                tx.commit().await?;
                 Ok(())
             }
 

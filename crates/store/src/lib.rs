@@ -404,6 +404,10 @@ pub trait Store: Send + Sync + 'static {
     /// to the seed's values), so that their technical numbers, printed on
     /// posters and QR codes, survive the reset.
     async fn simulation_reset(&self, keep: &[&str]) -> Result<()>;
+    /// Rebuilds the access grants of these declarations from their
+    /// declaring contractor, principal and subcontractors (an import
+    /// rebuilds only those it changed).
+    async fn rebuild_access_grants(&self, declarations: &[String]) -> Result<()>;
 
     /// Stores registrations (group-committed); the answer comes after they are durable.
     async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>>;
