@@ -722,7 +722,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!();
             }
             let summary = result.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            outln!("{}", import_summary(kind, summary.rows, summary.changed, file));
+            outln!("{}", import_summary(kind, summary.rows, summary.changed, file, *replace));
             Ok(())
         }
         Command::Validate { follow, workers, validation } => {
@@ -842,7 +842,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// What `ciao import` says it did: the rows of the file, and what changed in
 /// the register (for enterprises a row is an active period, and the count
 /// of changes covers the enterprises, their periods and their founders).
-pub fn import_summary(kind: &str, rows: u64, changed: u64, file: &std::path::Path) -> String {
+/// What an import did, in one line; with `replace`, the changes count the
+/// rows removed too.
+pub fn import_summary(kind: &str, rows: u64, changed: u64, file: &std::path::Path, replace: bool) -> String {
     let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let changes = match (changed, kind) {
         (0, _) => "nothing changed".to_string(),
@@ -859,7 +861,27 @@ pub fn import_summary(kind: &str, rows: u64, changed: u64, file: &std::path::Pat
         (n, "subcontractors") => format!("{} added or updated", count(n, "subcontract", "subcontracts")),
         (n, _) => format!("{} added or updated", count(n, "record", "records")),
     };
+    let changes = if replace { changes.replace(" added or updated", " added, updated or removed") } else { changes };
     format!("{kind}: {} read from {}; {changes}", count(rows, "row", "rows"), file.display())
+}
+
+#[cfg(test)]
+mod import_summary_tests {
+    use super::import_summary;
+
+    #[test]
+    fn a_replacing_import_says_it_may_have_removed() {
+        let f = std::path::Path::new("fix.csv");
+        assert_eq!(
+            import_summary("employments", 1, 2, f, false),
+            "employments: 1 row read from fix.csv; 2 employment relations added or updated"
+        );
+        assert_eq!(
+            import_summary("employments", 1, 2, f, true),
+            "employments: 1 row read from fix.csv; 2 employment relations added, updated or removed"
+        );
+        assert_eq!(import_summary("limosa", 1, 0, f, true), "limosa: 1 row read from fix.csv; nothing changed");
+    }
 }
 
 pub fn declaration_json(d: &ciao_domain::reference::DeclarationDetails) -> serde_json::Value {

@@ -269,6 +269,26 @@ async fn without_a_token_everything_but_openapi_is_401(backend: Backend) {
     // OpenAPI 3.0.3 document), with nothing of 3.1 left in it.
     assert_eq!(doc["openapi"], "3.0.3");
     assert_eq!(ciao_http::openapi30::constructs_not_in_30(&doc), Vec::<String>::new());
+    // `nullable` means something in 3.0.3 only beside a `type`.
+    fn untyped_nullables(v: &Value, at: &str, found: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if m.get("nullable") == Some(&Value::Bool(true)) && !m.contains_key("type") {
+                    found.push(at.to_string());
+                }
+                for (k, v) in m {
+                    untyped_nullables(v, &format!("{at}/{k}"), found);
+                }
+            }
+            Value::Array(l) => {
+                l.iter().enumerate().for_each(|(i, v)| untyped_nullables(v, &format!("{at}/{i}"), found))
+            }
+            _ => {}
+        }
+    }
+    let mut untyped = Vec::new();
+    untyped_nullables(&doc, "#", &mut untyped);
+    assert_eq!(untyped, Vec::<String>::new());
     let res = app.client.get(format!("{}/openapi-3.1.json", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let doc31: Value = res.json().await.unwrap();

@@ -56,7 +56,51 @@ pub fn downgrade(mut doc: Value) -> Value {
             path_item(item);
         }
     }
+    // In 3.0.3, `nullable` means something only beside a `type` (it does
+    // not reach through `allOf`): a nullable reference gets the referenced
+    // schema's type beside it.
+    let types: Map<String, Value> = root
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Value::as_object)
+        .map(|schemas| {
+            schemas.iter().filter_map(|(name, schema)| Some((name.clone(), schema.get("type")?.clone()))).collect()
+        })
+        .unwrap_or_default();
+    typed_nullables(&mut doc, &types);
     doc
+}
+
+/// Puts the referenced schema's `type` beside `nullable` on every
+/// `{allOf: [{$ref}], nullable: true}` without one.
+fn typed_nullables(value: &mut Value, types: &Map<String, Value>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
+                let referenced = map
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .and_then(|list| list.first())
+                    .and_then(|first| first.get("$ref"))
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    .and_then(|name| types.get(name))
+                    .cloned();
+                if let Some(t) = referenced {
+                    map.insert("type".into(), t);
+                }
+            }
+            for v in map.values_mut() {
+                typed_nullables(v, types);
+            }
+        }
+        Value::Array(list) => {
+            for v in list {
+                typed_nullables(v, types);
+            }
+        }
+        _ => {}
+    }
 }
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -211,8 +255,12 @@ fn schema_30(schema: &mut Value) {
             s.insert(exclusive.into(), Value::Bool(true));
         }
     }
-    if s.remove("contentEncoding").is_some() || s.remove("contentMediaType").is_some() {
-        s.entry("format").or_insert(Value::String("binary".into()));
+    let encoding = s.remove("contentEncoding");
+    let media_type = s.remove("contentMediaType");
+    if encoding.is_some() || media_type.is_some() {
+        // 3.0 says base64 as `format: byte`, raw bytes as `format: binary`.
+        let format = if encoding.as_ref().and_then(Value::as_str) == Some("base64") { "byte" } else { "binary" };
+        s.entry("format").or_insert(Value::String(format.into()));
     }
     for key in ["$schema", "$id", "$anchor", "$defs", "$comment", "unevaluatedProperties", "dependentRequired"] {
         s.remove(key);
@@ -341,6 +389,15 @@ mod tests {
             converted(json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/A"}]})),
             json!({"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": true})
         );
+        // Beside a referenced schema of the document, its type: `nullable`
+        // means something in 3.0.3 only beside a `type`.
+        let doc = downgrade(json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
+            "components": {"schemas": {"A": {"type": "object"}, "S": {"type": "object", "properties": {
+                "a": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/A"}]}}}}}}));
+        assert_eq!(
+            doc["components"]["schemas"]["S"]["properties"]["a"],
+            json!({"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": true, "type": "object"})
+        );
         // Nested in properties and items, with a description beside.
         let s = converted(json!({"type": "object", "properties": {"a": {"oneOf": [{"type": "null"},
             {"$ref": "#/components/schemas/A"}], "description": "d"}, "list": {"type": ["array", "null"],
@@ -376,6 +433,10 @@ mod tests {
         assert_eq!(
             converted(json!({"type": "string", "contentMediaType": "application/octet-stream"})),
             json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(
+            converted(json!({"type": "string", "contentEncoding": "base64", "contentMediaType": "image/png"})),
+            json!({"type": "string", "format": "byte"})
         );
     }
 
