@@ -39,6 +39,7 @@ async fn page_dates(backend: Backend) {
         format!("{d}/{m}/{y}"),
         format!("{d:02}.{m:02}.{y}"),
         format!(" {d}.{m}.{y} "),
+        format!("{d:02}-{m:02}-{y}"),
     ];
 
     // The registration filters and their export: every form reads as the same day.
@@ -73,7 +74,8 @@ async fn page_dates(backend: Backend) {
         let from = input(&page.body, "registrationDateFrom");
         assert!(from.contains("type=\"text\" value=\"31/02/2026\" aria-invalid=\"true\""), "{lang}: {from}");
     }
-    for bad in ["6/12/26", "2026/12/06", "06-12-2026", "06/12.2026", "1.1.0999", "32.01.2026", "06/13/2026"] {
+    for bad in ["6/12/26", "2026/12/06", "06-12-26", "31-02-2026", "06/12.2026", "1.1.0999", "32.01.2026", "06/13/2026"]
+    {
         let q = format!("registrationDateTo={bad}");
         let page = b.get(&format!("/e/registrations?{q}")).await;
         assert_eq!(page.status, 422, "{bad}: {}", page.body);

@@ -879,7 +879,7 @@ pub(crate) const PAGE_DATE_FORMS: &str = "a date DD/MM/YYYY, DD.MM.YYYY or YYYY-
 
 /// A date as a person types it in a page's date field: `YYYY-MM-DD` (what
 /// `<input type="date">` sends), `DD/MM/YYYY` or `D/M/YYYY` (as written in
-/// Belgium), `DD.MM.YYYY` or `D.M.YYYY` (as written in German); in the
+/// Belgium), `DD-MM-YYYY`, `DD.MM.YYYY` or `D.M.YYYY` (as written in German); in the
 /// years the register accepts. The one reading of every date field of the
 /// employer pages (the REST API keeps to ISO 8601, as the official one).
 pub(crate) fn page_date(s: &str) -> Option<time::Date> {
@@ -887,7 +887,15 @@ pub(crate) fn page_date(s: &str) -> Option<time::Date> {
     if let Some(d) = ciao_domain::search::parse_date(s) {
         return Some(d);
     }
-    let separator = if s.contains('/') { '/' } else { '.' };
+    // ISO's dashes were read above: dashes left over are `DD-MM-YYYY`, as
+    // written in Flanders too.
+    let separator = if s.contains('/') {
+        '/'
+    } else if s.contains('.') {
+        '.'
+    } else {
+        '-'
+    };
     let mut parts = s.split(separator);
     let (Some(day), Some(month), Some(year), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return None;
@@ -1755,7 +1763,16 @@ mod tests {
 
     #[test]
     fn page_dates_read_as_typed_in_belgium() {
-        for typed in ["2026-12-06", "06/12/2026", "6/12/2026", "06.12.2026", "6.12.2026", " 06/12/2026 "] {
+        for typed in [
+            "2026-12-06",
+            "06/12/2026",
+            "6/12/2026",
+            "06.12.2026",
+            "6.12.2026",
+            " 06/12/2026 ",
+            "06-12-2026",
+            "6-12-2026",
+        ] {
             assert_eq!(page_date(typed), Some(date!(2026 - 12 - 06)), "{typed}");
         }
         assert_eq!(page_date("1/2/2027"), Some(date!(2027 - 02 - 01)), "day first");
@@ -1765,7 +1782,9 @@ mod tests {
             "6/12/26",
             "06/12/002026",
             "2026/12/06",
-            "06-12-2026",
+            "2026-12-6-1",
+            "06-12.2026",
+            "31-02-2026",
             "06/12.2026",
             "31/02/2026",
             "00/01/2026",
