@@ -86,16 +86,7 @@ fn migrate_creates_the_database() {
 fn the_secrets_key_file_is_created_once_and_checked() {
     use std::os::unix::fs::PermissionsExt;
     let dir = temp_dir("secrets-key");
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ciao"))
-            .args(args)
-            .env("CIAO_DATA_DIR", &dir)
-            .env_remove("CIAO_DATABASE_URL")
-            .env_remove("CIAO_SECRETS_KEY_FILE")
-            .env("CIAO_LOG", "warn")
-            .output()
-            .expect("run ciao")
-    };
+    let run = |args: &[&str]| in_data_dir(&dir, args).output().expect("run ciao");
     let o = run(&["migrate"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let key = dir.join("ciao-secrets.key");
@@ -833,30 +824,27 @@ fn every_argument_has_a_help_text() {
     }
 }
 
+/// `ciao ARGS` on the default database of the data directory `dir` (with
+/// its default secrets key file and public URL), logging warnings only.
+fn in_data_dir(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ciao"));
+    c.args(args)
+        .env("CIAO_DATA_DIR", dir)
+        .env_remove("CIAO_DATABASE_URL")
+        .env_remove("CIAO_SECRETS_KEY_FILE")
+        .env_remove("CIAO_PUBLIC_URL")
+        .env("CIAO_LOG", "warn");
+    c
+}
+
 /// `ciao secrets-key rotate` beside a serving node would leave that node
 /// unable to open the employer users' secrets: it is refused, naming the
 /// node, while `ciao serve` runs on the database, and goes once it stopped.
 #[test]
 fn the_secrets_key_is_not_rotated_beside_a_serving_node() {
     let dir = temp_dir("rotate-beside");
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ciao"))
-            .args(args)
-            .env("CIAO_DATA_DIR", &dir)
-            .env_remove("CIAO_DATABASE_URL")
-            .env_remove("CIAO_SECRETS_KEY_FILE")
-            .env_remove("CIAO_PUBLIC_URL")
-            .env("CIAO_LOG", "warn")
-            .output()
-            .expect("run ciao")
-    };
-    let mut server = Command::new(env!("CARGO_BIN_EXE_ciao"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("CIAO_DATA_DIR", &dir)
-        .env_remove("CIAO_DATABASE_URL")
-        .env_remove("CIAO_SECRETS_KEY_FILE")
-        .env_remove("CIAO_PUBLIC_URL")
-        .env("CIAO_LOG", "warn")
+    let run = |args: &[&str]| in_data_dir(&dir, args).output().expect("run ciao");
+    let mut server = in_data_dir(&dir, &["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
