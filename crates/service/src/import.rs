@@ -165,7 +165,7 @@ impl Service {
         progress: Progress<'_>,
         mode: ImportMode,
     ) -> Result<ImportSummary, ImportError> {
-        if mode == ImportMode::Replace && REPLACEABLE.iter().all(|k| *k != kind) && KINDS.contains(&kind) {
+        if mode == ImportMode::Replace && !REPLACEABLE.contains(&kind) && KINDS.contains(&kind) {
             return Err(ImportError::Read(format!(
                 "--replace applies to {}: a {kind} row is updated by importing it again",
                 REPLACEABLE.join(", ")

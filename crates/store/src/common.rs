@@ -941,6 +941,39 @@ macro_rules! impl_store {
             }
         }
 
+        /// An import in `ImportMode::Replace`: for each owner the file
+        /// names, removes its stored rows whose key (the SQL expression
+        /// `key`, as [`owners`] builds it from the file) is not in the file,
+        /// from each of `tables` in order (dependent rows first; the last
+        /// one lists the keys). Returns how many rows went, and the owners
+        /// that lost some.
+        async fn remove_missing(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            tables: &[&str],
+            owner_column: &str,
+            key: &str,
+            owners: Vec<(&str, std::collections::HashSet<String>)>,
+        ) -> Result<(u64, Vec<String>)> {
+            let Some(listing) = tables.last() else { return Ok((0, Vec::new())) };
+            let (mut removed, mut losers) = (0, Vec::new());
+            for (owner, kept) in owners {
+                let sql = AssertSqlSafe(format!("SELECT {key} FROM {listing} WHERE {owner_column} = $1"));
+                let stored: Vec<String> = sqlx::query_scalar(sql).bind(owner).fetch_all(&mut **tx).await?;
+                let before = removed;
+                for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
+                    for table in tables {
+                        let sql =
+                            AssertSqlSafe(format!("DELETE FROM {table} WHERE {owner_column} = $1 AND {key} = $2"));
+                        removed += sqlx::query(sql).bind(owner).bind(gone).execute(&mut **tx).await?.rows_affected();
+                    }
+                }
+                if removed > before {
+                    losers.push(owner.to_string());
+                }
+            }
+            Ok((removed, losers))
+        }
+
         /// Rebuilds the access grants of the given declarations.
         async fn rebuild_grants(
             tx: &mut sqlx::Transaction<'static, $db>,
@@ -1432,21 +1465,9 @@ macro_rules! impl_store {
                     }
                 }
                 if mode == $crate::ImportMode::Replace {
-                    for (owner, kept) in owners(rows, |r| (r.enterprise_number.as_str(), date_text(r.active_from))) {
-                        let stored: Vec<String> =
-                            sqlx::query_scalar("SELECT active_from FROM enterprise_periods WHERE enterprise_number = $1")
-                                .bind(owner)
-                                .fetch_all(&mut *tx)
-                                .await?;
-                        for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
-                            for table in ["enterprise_founders", "enterprise_periods"] {
-                                let sql = AssertSqlSafe(format!(
-                                    "DELETE FROM {table} WHERE enterprise_number = $1 AND active_from = $2"
-                                ));
-                                changed += sqlx::query(sql).bind(owner).bind(gone).execute(&mut *tx).await?.rows_affected();
-                            }
-                        }
-                    }
+                    let owned = owners(rows, |r| (r.enterprise_number.as_str(), date_text(r.active_from)));
+                    let tables = ["enterprise_founders", "enterprise_periods"];
+                    changed += remove_missing(&mut tx, &tables, "enterprise_number", "active_from", owned).await?.0;
                 }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
@@ -1490,22 +1511,9 @@ macro_rules! impl_store {
                     .rows_affected();
                 }
                 if mode == $crate::ImportMode::Replace {
-                    for (owner, kept) in owners(rows, |r| (r.ssin.as_str(), format!("{}|{}", r.employer.as_str(), date_text(r.from)))) {
-                        let stored: Vec<(String, String)> =
-                            sqlx::query_as("SELECT employer, date_from FROM employments WHERE ssin = $1")
-                                .bind(owner)
-                                .fetch_all(&mut *tx)
-                                .await?;
-                        for (employer, from) in stored.iter().filter(|(e, f)| !kept.contains(&format!("{e}|{f}"))) {
-                            changed += sqlx::query("DELETE FROM employments WHERE ssin = $1 AND employer = $2 AND date_from = $3")
-                                .bind(owner)
-                                .bind(employer)
-                                .bind(from)
-                                .execute(&mut *tx)
-                                .await?
-                                .rows_affected();
-                        }
-                    }
+                    let owned = owners(rows, |r| (r.ssin.as_str(), format!("{}|{}", r.employer.as_str(), date_text(r.from))));
+                    let key = "employer || '|' || date_from";
+                    changed += remove_missing(&mut tx, &["employments"], "ssin", key, owned).await?.0;
                 }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
@@ -1538,19 +1546,8 @@ macro_rules! impl_store {
                     .rows_affected();
                 }
                 if mode == $crate::ImportMode::Replace {
-                    for (owner, kept) in owners(rows, |r| (r.ssin.as_str(), r.limosa_id.as_str().to_string())) {
-                        let stored: Vec<String> = sqlx::query_scalar("SELECT limosa_id FROM limosa_declarations WHERE ssin = $1")
-                            .bind(owner)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                        for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
-                            changed += sqlx::query("DELETE FROM limosa_declarations WHERE limosa_id = $1")
-                                .bind(gone)
-                                .execute(&mut *tx)
-                                .await?
-                                .rows_affected();
-                        }
-                    }
+                    let owned = owners(rows, |r| (r.ssin.as_str(), r.limosa_id.as_str().to_string()));
+                    changed += remove_missing(&mut tx, &["limosa_declarations"], "ssin", "limosa_id", owned).await?.0;
                 }
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
@@ -1642,23 +1639,13 @@ macro_rules! impl_store {
                     changed += n;
                 }
                 if mode == $crate::ImportMode::Replace {
-                    for (owner, kept) in owners(rows, |r| (r.declaration.as_str(), r.enterprise_number.as_str().to_string())) {
-                        let stored: Vec<String> =
-                            sqlx::query_scalar("SELECT enterprise_number FROM subcontractors WHERE declaration = $1")
-                                .bind(owner)
-                                .fetch_all(&mut *tx)
-                                .await?;
-                        for gone in stored.iter().filter(|k| !kept.contains(k.as_str())) {
-                            let n = sqlx::query("DELETE FROM subcontractors WHERE declaration = $1 AND enterprise_number = $2")
-                                .bind(owner)
-                                .bind(gone)
-                                .execute(&mut *tx)
-                                .await?
-                                .rows_affected();
-                            if n > 0 && !touched.iter().any(|t| t == owner) {
-                                touched.push(owner.to_string());
-                            }
-                            changed += n;
+                    let owned = owners(rows, |r| (r.declaration.as_str(), r.enterprise_number.as_str().to_string()));
+                    let (removed, losers) =
+                        remove_missing(&mut tx, &["subcontractors"], "declaration", "enterprise_number", owned).await?;
+                    changed += removed;
+                    for d in losers {
+                        if !touched.contains(&d) {
+                            touched.push(d);
                         }
                     }
                 }
