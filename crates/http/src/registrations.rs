@@ -13,7 +13,7 @@ use ciao_domain::{
     Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
     RegistrationInput, format_brussels, format_utc,
 };
-use ciao_service::{Caller, CancelInput, ItemResult, ServiceError};
+use ciao_service::{Caller, CancelInput, ItemResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -637,12 +637,7 @@ fn first_array(v: &Value) -> Option<String> {
 /// content type, body, query): a client without the scope learns nothing of
 /// the rules of what it may not send (the service checks it again).
 fn require_scope(caller: &Caller, p: Permission) -> Result<(), Problem> {
-    match caller {
-        Caller::Client { permissions, .. } if !permissions.contains(p) => {
-            Err(ServiceError::InsufficientScope(p).into())
-        }
-        _ => Ok(()),
-    }
+    Ok(caller.require(p)?)
 }
 
 /// The registration id of the path; a path that is not even text (bytes

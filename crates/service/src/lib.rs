@@ -76,8 +76,9 @@ impl Caller {
     }
 
     /// A client needs the permission (the scope of its token); the operator
-    /// and persons are checked by the use case itself.
-    fn require(&self, p: Permission) -> Result<()> {
+    /// and persons are checked by the use case itself. (The REST routes also
+    /// call it first, before reading the request.)
+    pub fn require(&self, p: Permission) -> Result<()> {
         match self {
             Self::Client { permissions, .. } if !permissions.contains(p) => Err(ServiceError::InsufficientScope(p)),
             _ => Ok(()),
