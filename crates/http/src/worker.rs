@@ -732,33 +732,18 @@ async fn register_post(
     };
     let form = FormData::parse(&body);
     let here = format!("/r/{}", d.technical_number);
-    let not_registered = |lang: Lang| {
-        format!("<div class=\"alert\" role=\"alert\"><p><strong>{}</strong></p></div>", t(lang, "not_registered"))
+    let not_registered =
+        format!("<div class=\"alert\" role=\"alert\"><p><strong>{}</strong></p></div>", t(lang, "not_registered"));
+    // Nothing registered, and no one signed in: the sign-in page says so.
+    let refused = |status: StatusCode| {
+        sign_in_page(&state, lang, &here, Some(&d), Some(not_registered.clone()), status, Typed::default())
     };
     if !same_origin(&state, &headers) {
-        return sign_in_page(
-            &state,
-            lang,
-            &here,
-            Some(&d),
-            Some(not_registered(lang)),
-            StatusCode::FORBIDDEN,
-            Typed::default(),
-        );
+        return refused(StatusCode::FORBIDDEN);
     }
     let caller = match current(&state, &headers).await {
         Ok(Some(c)) => c,
-        Ok(None) => {
-            return sign_in_page(
-                &state,
-                lang,
-                &here,
-                Some(&d),
-                Some(not_registered(lang)),
-                StatusCode::UNAUTHORIZED,
-                Typed::default(),
-            );
-        }
+        Ok(None) => return refused(StatusCode::UNAUTHORIZED),
         Err(r) => return r,
     };
     // The employer chosen, or typed ("another employer", or the only field
@@ -792,7 +777,7 @@ async fn register_post(
             let Some(errors) = service_errors(&e) else {
                 return unavailable(e);
             };
-            let message = format!("{}{}", not_registered(lang), worker_error_list(lang, &errors));
+            let message = format!("{not_registered}{}", worker_error_list(lang, &errors));
             let typed = Typed { ssin: "", code: typed_employer.as_deref().unwrap_or_default(), invalid: &errors };
             match state.service.worker_workplace(&caller, &technical).await {
                 Ok(view) => register_page(
