@@ -63,11 +63,16 @@ pub enum UserCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// The people with a role for an enterprise.
+    /// The people with a role for an enterprise. SSINs are masked
+    /// (85*******28) unless --full-ssin is given.
     List {
         /// The enterprise number (KBO/BCE).
         #[arg(long)]
         enterprise: String,
+        /// Print each SSIN in full (personal data: for the invitation or a
+        /// change of role of a person the operator must name).
+        #[arg(long)]
+        full_ssin: bool,
         /// Act as this person (SSIN): an access manager of the enterprise;
         /// default: the operator.
         #[arg(long = "as", value_name = "SSIN")]
@@ -220,10 +225,13 @@ pub fn account_json(a: &Account) -> Value {
     })
 }
 
-fn user_json(u: &EnterpriseUser) -> Value {
+/// A person with a role, as printed: the SSIN masked unless `full_ssin`
+/// (an SSIN is personal data; the operator's terminal and its scrollback are
+/// not the place for a list of them).
+fn user_json(u: &EnterpriseUser, full_ssin: bool) -> Value {
     json!({
         "enterprise": u.enterprise.as_str(),
-        "ssin": u.ssin.as_str(),
+        "ssin": if full_ssin { u.ssin.as_str().to_string() } else { u.ssin.masked() },
         "name": u.name,
         "role": u.role.as_str(),
         "appointed_by": u.appointed_by,
@@ -245,7 +253,7 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
             })?;
             let ssin = Ssin::parse(ssin).map_err(|e| anyhow::anyhow!("--ssin: {e}"))?;
             let u = service.add_enterprise_user(&caller(acting)?, &enterprise(e)?, &ssin, name, role).await?;
-            print(&user_json(&u))
+            print(&user_json(&u, false))
         }
         UserCommand::Invite { ssin, acting } => {
             let code = service.issue_employer_invitation(&caller(acting)?, ssin).await?;
@@ -259,9 +267,9 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
         // Run before a service is opened (`crate::run`): it may refuse to
         // start with the key this command is about.
         UserCommand::ForgetUnreadable { .. } => anyhow::bail!("forget-unreadable does not run on an opened service"),
-        UserCommand::List { enterprise: e, acting } => {
+        UserCommand::List { enterprise: e, full_ssin, acting } => {
             let users = service.enterprise_users(&caller(acting)?, &enterprise(e)?).await?;
-            print(&Value::Array(users.iter().map(user_json).collect()))
+            print(&Value::Array(users.iter().map(|u| user_json(u, *full_ssin)).collect()))
         }
     }
 }
