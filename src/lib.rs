@@ -203,8 +203,18 @@ pub struct ServeArgs {
     #[arg(long, env = "CIAO_MAX_FUTURE_MINUTES", default_value_t = 2)]
     pub max_future_minutes: u32,
 
+    /// A secret (16 characters or more) that GET /metrics then asks for as
+    /// `Authorization: Bearer <secret>`; without it /metrics is open. Prefer
+    /// the environment variable: a command line is visible to every local user.
+    #[arg(long, env = "CIAO_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
+    pub metrics_token: Option<ciao_auth::bearer::BearerSecret>,
+
     #[command(flatten)]
     pub validation: ValidationArgs,
+}
+
+fn parse_metrics_token(s: &str) -> Result<ciao_auth::bearer::BearerSecret, String> {
+    ciao_auth::bearer::BearerSecret::parse(s).map_err(|rule| format!("--metrics-token (CIAO_METRICS_TOKEN) {rule}"))
 }
 
 /// Settings of the validation rules (for `serve` and `validate`).
@@ -665,6 +675,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 token_lifetime: Duration::seconds(i64::from(args.token_lifetime_seconds.max(1))),
                 validation: args.validation.policy(),
+                metrics_token: args.metrics_token.clone().map(Arc::new),
                 ..base
             };
             let server = start_server_with(

@@ -486,6 +486,8 @@ fn enterprise_users_and_their_rules() {
         ],
     );
     assert!(am.contains("access-manager"));
+    // The SSIN just given is echoed masked: the operator typed it.
+    assert!(am.contains("85*******28") && !am.contains("85073003328"), "{am}");
     ciao_ok(
         &db,
         &[
@@ -526,6 +528,9 @@ fn enterprise_users_and_their_rules() {
     assert!(text(&o.stderr).contains("access manager"), "{}", text(&o.stderr));
     let list = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521"]);
     assert!(list.contains("technical-administrator"));
+    assert!(list.contains("90*******23") && !list.contains("90010100123"), "SSINs masked by default: {list}");
+    let full = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521", "--full-ssin"]);
+    assert!(full.contains("90010100123") && full.contains("85073003328"), "{full}");
 }
 
 /// Rerunning `client keygen` or `client certificate` must not lose the key
@@ -605,6 +610,23 @@ fn a_public_url_must_be_an_absolute_http_url() {
     let out = ciao_ok(&db, &["declaration", "show", "1Y2601BXL7K3M", "--public-url", "https://ciao.example.be/x/"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["registrationUrl"].as_str().unwrap().starts_with("https://ciao.example.be/x/r/"), "{v}");
+}
+
+/// A metrics token too short to be a secret is refused at the start,
+/// naming the flag and the rule, from the command line or the environment.
+#[test]
+fn a_metrics_token_must_be_long_enough() {
+    let dir = temp_dir("metrics-token");
+    let db = db_url(&dir);
+    let o = ciao_timed(&db, &["serve", "--listen", "127.0.0.1:0", "--metrics-token", "short"], &[], 20);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("--metrics-token") && err.contains("at least 16 characters"), "{err}");
+    let o =
+        ciao_timed(&db, &["serve", "--listen", "127.0.0.1:0"], &[("CIAO_METRICS_TOKEN", "has spaces in it, long")], 20);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("CIAO_METRICS_TOKEN") && err.contains("without spaces"), "{err}");
 }
 
 /// Starts `ciao serve` on a free port; returns it and its address

@@ -270,6 +270,35 @@ async fn metrics_for_operators(backend: Backend) {
 }
 both_backends!(metrics_t, metrics_for_operators);
 
+/// With `--metrics-token`, /metrics answers the monitoring system's bearer
+/// secret only: missing and wrong ones are told apart, in the API's problem
+/// format, with the challenge.
+async fn metrics_behind_a_token(backend: Backend) {
+    let token = ciao_auth::bearer::BearerSecret::parse("s3cret-metrics-token-0123").unwrap();
+    let config = ciao_service::Config { metrics_token: Some(std::sync::Arc::new(token)), ..Default::default() };
+    let Some(app) = TestApp::spawn_with(backend, config).await else { return };
+    let url = format!("{}/metrics", app.root);
+    let none = app.client.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer realm=\"ciao metrics\"");
+    assert_eq!(none.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = none.json().await.unwrap();
+    assert_eq!(body["type"], "urn:problem-type:belgif:noAccessToken", "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("--metrics-token"), "{body}");
+    let wrong = app.client.get(&url).bearer_auth("s3cret-metrics-token-0124").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["type"], "urn:problem-type:belgif:invalidAccessToken", "{body}");
+    let right = app.client.get(&url).bearer_auth("s3cret-metrics-token-0123").send().await.unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("ciao_validation_queue_length"));
+    // The rest of the service does not take the metrics token.
+    let health = app.client.get(format!("{}/health", app.root)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    app.finish().await;
+}
+both_backends!(metrics_token_t, metrics_behind_a_token);
+
 async fn a_day_left_open_is_found_once_it_is_over(backend: Backend) {
     let clock = std::sync::Arc::new(common::MovableClock::default());
     let Some(app) = TestApp::spawn_with_clock(backend, common::config(Duration::minutes(10)), clock.clone()).await

@@ -5,6 +5,7 @@
 //! tokens of ciao's own, cheap to check. Pure: no I/O, time passed in.
 
 pub mod assertion;
+pub mod bearer;
 pub mod certificate;
 pub mod client;
 pub mod jws;

@@ -61,7 +61,24 @@ fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !state.service.may_read_metrics(authorization) {
+        let (kind, title, detail) = match authorization {
+            None => (
+                "belgif:noAccessToken",
+                "No Access Token",
+                "/metrics needs the header Authorization: Bearer <the metrics token> (ciao serve --metrics-token)",
+            ),
+            Some(_) => (
+                "belgif:invalidAccessToken",
+                "Invalid Access Token",
+                "the Authorization header is not Bearer <the metrics token> (ciao serve --metrics-token)",
+            ),
+        };
+        return crate::problem::Problem::unauthorized(kind, title, detail, "Bearer realm=\"ciao metrics\"".to_string())
+            .into_response();
+    }
     let mut out = String::new();
     let service = &state.service;
     match service.store().queue_stats().await {

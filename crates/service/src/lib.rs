@@ -173,6 +173,9 @@ pub struct Config {
     /// fingerprint) an interrupted rotation may already have left in the
     /// database; the start accepts them.
     pub rotating_to: Option<Arc<ciao_auth::secretbox::SecretBox>>,
+    /// The bearer secret `/metrics` asks of the monitoring system; None:
+    /// `/metrics` is open (counts only; see the README).
+    pub metrics_token: Option<Arc<ciao_auth::bearer::BearerSecret>>,
 }
 
 impl Default for Config {
@@ -186,6 +189,7 @@ impl Default for Config {
             secrets: None,
             forget_unreadable_secrets: false,
             rotating_to: None,
+            metrics_token: None,
         }
     }
 }
@@ -287,6 +291,13 @@ impl Service {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Whether a request with this `Authorization` header may read the
+    /// operator's metrics: any request when no metrics token is configured,
+    /// otherwise only `Bearer <token>`.
+    pub fn may_read_metrics(&self, authorization: Option<&str>) -> bool {
+        self.config.metrics_token.as_ref().is_none_or(|token| token.admits(authorization))
     }
 
     /// Registers items; each is created or refused on its own, in order.
