@@ -59,6 +59,9 @@ pub struct AppStateInner {
     pub http_metrics: metrics::HttpMetrics,
     /// Failed worker sign-ins per client address (this node).
     pub sign_in_throttle: worker::Throttle,
+    /// The OpenAPI documents (3.0.3, 3.1) as served, built on their first
+    /// request: they depend only on the configuration.
+    openapi_documents: [std::sync::OnceLock<axum::body::Bytes>; 2],
 }
 
 impl std::ops::Deref for AppState {
@@ -74,6 +77,7 @@ impl AppState {
             service,
             http_metrics: Default::default(),
             sign_in_throttle: Default::default(),
+            openapi_documents: Default::default(),
         }))
     }
 }
@@ -166,12 +170,28 @@ pub fn openapi_30_json(public_url: &str, simulation: bool) -> serde_json::Value 
 /// `openapi.json`: OpenAPI 3.0.3, as the social security publishes its
 /// APIs and as most code generators read.
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    Json(openapi_30_json(state.public_url(), state.service.is_simulation()))
+    openapi_document(&state, 0, |url, simulation| serde_json::to_vec(&openapi_30_json(url, simulation)))
 }
 
 /// `openapi-3.1.json`: the document as generated (OpenAPI 3.1).
 async fn openapi_31_json(State(state): State<AppState>) -> impl IntoResponse {
-    Json(openapi(state.public_url(), state.service.is_simulation()))
+    openapi_document(&state, 1, |url, simulation| serde_json::to_vec(&openapi(url, simulation)))
+}
+
+/// The OpenAPI document `which` as a JSON answer, serialised once per
+/// process by `build` (public URL, simulation).
+fn openapi_document(
+    state: &AppState,
+    which: usize,
+    build: fn(&str, bool) -> serde_json::Result<Vec<u8>>,
+) -> axum::response::Response {
+    let body = state.openapi_documents[which].get_or_init(|| {
+        build(state.public_url(), state.service.is_simulation()).map(Into::into).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the OpenAPI document does not serialise");
+            axum::body::Bytes::from_static(b"{}")
+        })
+    });
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
 
 #[derive(Serialize)]
