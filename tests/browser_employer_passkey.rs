@@ -131,6 +131,21 @@ async fn employer_signs_in_with_a_passkey() {
     assert!(app.service.store().employer_passkeys(&manager_ssin).await.unwrap().is_empty());
     assert!(audit_actions(&app, &e1).await.iter().any(|(a, _)| a == "employer.passkey_removed"));
 
+    // A passkey the device does not have (the authenticator emptied): the
+    // browser's own error is not shown (its wording, its language) but the
+    // page's, in the page's language; nothing is sent.
+    browser
+        .command(reqwest::Method::DELETE, &format!("/webauthn/authenticator/{authenticator}/credentials"), None)
+        .await;
+    browser.click("header button.link").await;
+    browser.wait_for_text("h1", "Employer sign-in").await;
+    browser.type_into("#ssin", &manager).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("#pk-sign-in").await;
+    browser.wait_for_text("#pk-error", "The passkey was not used").await;
+    assert!(browser.current_url().await.contains("/e/sign-in"), "{}", browser.current_url().await);
+    browser.screenshot("sign-in-no-passkey-on-device").await;
+
     browser.close().await;
     app.finish().await;
 }

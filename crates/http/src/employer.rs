@@ -283,7 +283,7 @@ fn sign_in_form(state: &AppState, lang: Lang, next: &str, error: Option<String>,
         Ok(p) => format!(
             "<section id=\"pk\" hidden><p>{or}</p><button type=\"button\" id=\"pk-sign-in\" data-state=\"{st}\" \
              data-challenge=\"{challenge}\" data-rp=\"{rp}\">{label}</button>\
-             <p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p></section>\
+             <p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p></section>\
              <script>{B64_JS}{SUBMIT_WITH_JS}(function(){{var b=document.getElementById('pk-sign-in');if(!window.PublicKeyCredential)return;\
              document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{\
              var f=document.getElementById('sign-in'),e=document.getElementById('pk-error'),c=document.getElementById('totp');\
@@ -291,12 +291,13 @@ fn sign_in_form(state: &AppState, lang: Lang, next: &str, error: Option<String>,
              navigator.credentials.get({{publicKey:{{challenge:ub64(b.dataset.challenge),rpId:b.dataset.rp,userVerification:'required',timeout:120000}}}})\
              .then(function(r){{submitWith(f,{{passkeyState:b.dataset.state,credentialId:b64u(r.rawId),clientDataJSON:b64u(r.response.clientDataJSON),\
              authenticatorData:b64u(r.response.authenticatorData),signature:b64u(r.response.signature)}})}})\
-             .catch(function(x){{c.required=true;e.hidden=false;e.textContent=x.message}})}})}})();</script>",
+             .catch(function(x){{c.required=true;pkFail(e,x)}})}})}})();</script>",
             or = t(lang, "e.or_passkey"),
             st = esc(&p.state),
             challenge = esc(&p.challenge),
             rp = esc(&p.rp_id),
             label = t(lang, "e.use_passkey"),
+            pk_failed = esc(t(lang, "error.passkey_not_used")),
         ),
         Err(_) => String::new(),
     };

@@ -95,7 +95,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
              data-challenge=\"{challenge}\" data-rp=\"{rp}\" data-user=\"{user}\" data-name=\"{name}\">{csrf}\
              <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" \
              autocomplete=\"current-password\" required aria-describedby=\"pk-hint\"><p class=\"hint\" id=\"pk-hint\">{hint}</p>\
-             <button type=\"submit\">{title}</button></form><p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p></section>\
+             <button type=\"submit\">{title}</button></form><p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p></section>\
              <noscript><p>{needs_js}</p></noscript>\
              <script>{B64_JS}{SUBMIT_WITH_JS}(function(){{var f=document.getElementById('pk-add');if(!window.PublicKeyCredential)return;\
              document.getElementById('pk').hidden=false;f.addEventListener('submit',function(ev){{ev.preventDefault();\
@@ -103,10 +103,10 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
              navigator.credentials.create({{publicKey:{{challenge:ub64(d.challenge),rp:{{id:d.rp,name:'ciao'}},\
              user:{{id:ub64(d.user),name:d.name,displayName:d.name}},pubKeyCredParams:[{{type:'public-key',alg:-7}}],\
              authenticatorSelection:{{residentKey:'required',userVerification:'required'}},attestation:'none',timeout:120000}}}})\
-             .then(function(c){{if(!c.response.getPublicKey)throw new Error('{unsupported}');submitWith(f,{{passkeyState:d.state,\
+             .then(function(c){{if(!c.response.getPublicKey)throw cerr('{unsupported}');submitWith(f,{{passkeyState:d.state,\
              credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),authenticatorData:b64u(c.response.getAuthenticatorData()),\
              publicKey:b64u(c.response.getPublicKey()),algorithm:c.response.getPublicKeyAlgorithm()}})}})\
-             .catch(function(x){{e.hidden=false;e.textContent=x.message}})}})}})();</script>",
+             .catch(function(x){{pkFail(e,x)}})}})}})();</script>",
             title = t(lang, "e.add_passkey"),
             st = esc(&p.state),
             challenge = esc(&p.challenge),
@@ -118,6 +118,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
             hint = t(lang, "e.add_passkey_hint"),
             needs_js = t(lang, "e.passkey_needs_js"),
             unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
+            pk_failed = esc(t(lang, "error.passkey_not_used")),
         ),
         // The public URL is an IP address: no passkeys on this server. The
         // user signs in with the authenticator app (employers have no PIN).

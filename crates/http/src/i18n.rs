@@ -597,6 +597,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "error.passkey_not_used",
+        [
+            "De passkey werd niet gebruikt: geannuleerd, te laat of niet beschikbaar op dit toestel. Probeer opnieuw of kies een andere manier.",
+            "La clé d'accès n'a pas été utilisée : annulée, expirée ou indisponible sur cet appareil. Réessayez ou choisissez un autre moyen.",
+            "Der Passkey wurde nicht verwendet: abgebrochen, abgelaufen oder auf diesem Gerät nicht verfügbar. Versuchen Sie es erneut oder wählen Sie einen anderen Weg.",
+            "The passkey was not used: cancelled, timed out or not available on this device. Try again or choose another way.",
+        ],
+    ),
+    (
         "error.declarationNumber",
         [
             "Dit is geen geldig nummer van een aangifte van werken.",

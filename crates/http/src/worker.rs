@@ -375,7 +375,9 @@ fn workplace_header(lang: Lang, d: &DeclarationDetails) -> String {
 
 pub(crate) const B64_JS: &str = "function b64u(b){return btoa(String.fromCharCode.apply(null,new Uint8Array(b))).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'')}\
 function ub64(s){s=s.replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';return Uint8Array.from(atob(s),function(c){return c.charCodeAt(0)})}\
-function post(u,o){return fetch(u,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json'},body:JSON.stringify(o)}).then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||'refused');return j})})}";
+function post(u,o){return fetch(u,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json'},body:JSON.stringify(o)}).then(function(r){return r.json().then(function(j){if(!r.ok)throw j.detail?cerr(j.detail):new Error('refused');return j})})}\
+function cerr(m){var x=new Error(m);x.ciao=1;return x}\
+function pkFail(e,x){e.hidden=false;e.textContent=x&&x.ciao?x.message:e.dataset.failed}";
 
 /// What a worker typed on the sign-in page, kept after a refusal, and the
 /// refused fields.
@@ -406,13 +408,14 @@ fn sign_in_page(
              navigator.credentials.get({{publicKey:{{challenge:ub64(b.dataset.challenge),rpId:b.dataset.rp,userVerification:'required',timeout:120000}}}})\
              .then(function(c){{return post('/w/passkey/sign-in',{{state:b.dataset.state,credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),\
              authenticatorData:b64u(c.response.authenticatorData),signature:b64u(c.response.signature)}})}})\
-             .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{e.hidden=false;e.textContent=x.message}})}})}})();</script>\
-             <p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p>",
+             .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{pkFail(e,x)}})}})}})();</script>\
+             <p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p>",
             state = esc(&p.state),
             challenge = esc(&p.challenge),
             rp = esc(&p.rp_id),
             next = esc(next),
             label = t(lang, "passkey_sign_in"),
+            pk_failed = esc(t(lang, "error.passkey_not_used")),
         ),
         None => String::new(),
     };
@@ -1129,16 +1132,16 @@ fn enrol_page(
         Some(p) => format!(
             "<section id=\"pk\" hidden><button class=\"big\" id=\"pk-create\" type=\"button\" data-state=\"{state}\" data-challenge=\"{challenge}\" \
              data-rp=\"{rp}\" data-user=\"{user}\" data-name=\"{name}\" data-next=\"{next}\">{label}</button></section>\
-             <p id=\"pk-error\" class=\"alert\" role=\"alert\" hidden></p>\
+             <p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p>\
              <script>{B64_JS}(function(){{var b=document.getElementById('pk-create');if(!window.PublicKeyCredential||!window.fetch)return;\
              document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{var e=document.getElementById('pk-error');\
              navigator.credentials.create({{publicKey:{{challenge:ub64(b.dataset.challenge),rp:{{id:b.dataset.rp,name:'ciao'}},\
              user:{{id:ub64(b.dataset.user),name:b.dataset.name,displayName:b.dataset.name}},pubKeyCredParams:[{{type:'public-key',alg:-7}}],\
              authenticatorSelection:{{residentKey:'required',userVerification:'required'}},attestation:'none',timeout:120000}}}})\
-             .then(function(c){{if(!c.response.getPublicKey)throw new Error('{unsupported}');return post('/w/activate/passkey',{{state:b.dataset.state,\
+             .then(function(c){{if(!c.response.getPublicKey)throw cerr('{unsupported}');return post('/w/activate/passkey',{{state:b.dataset.state,\
              credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),authenticatorData:b64u(c.response.getAuthenticatorData()),\
              publicKey:b64u(c.response.getPublicKey()),algorithm:c.response.getPublicKeyAlgorithm()}})}})\
-             .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{e.hidden=false;e.textContent=x.message}})}})}})();</script>",
+             .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{pkFail(e,x)}})}})}})();</script>",
             state = esc(&p.state),
             challenge = esc(&p.challenge),
             rp = esc(&p.rp_id),
@@ -1147,6 +1150,7 @@ fn enrol_page(
             next = esc(next),
             label = t(lang, "create_passkey"),
             unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
+            pk_failed = esc(t(lang, "error.passkey_not_used")),
         ),
         None => String::new(),
     };
