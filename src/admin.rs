@@ -234,7 +234,11 @@ fn user_json(u: &EnterpriseUser, full_ssin: bool) -> Value {
         "ssin": if full_ssin { u.ssin.as_str().to_string() } else { u.ssin.masked() },
         "name": u.name,
         "role": u.role.as_str(),
-        "appointed_by": u.appointed_by,
+        // An SSIN (an access manager) or `operator:…`.
+        "appointed_by": match Ssin::parse(&u.appointed_by) {
+            Ok(by) if !full_ssin => by.masked(),
+            _ => u.appointed_by.clone(),
+        },
         "created_at": format_utc(u.created_at),
     })
 }

@@ -663,6 +663,43 @@ fn size_bar(label: &str, file_len: u64) -> impl FnMut(u64, u64) + use<> {
     }
 }
 
+/// Ctrl-C (SIGINT) and SIGTERM, the signal service managers (systemd,
+/// Docker, Kubernetes) stop a process with, listened for from the moment
+/// this is made: a signal that comes before [`StopSignals::wait`] is not lost.
+struct StopSignals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| tracing::warn!(error = %e, "cannot listen for {name}")).ok()
+        };
+        Self {
+            interrupt: listen(SignalKind::interrupt(), "SIGINT"),
+            terminate: listen(SignalKind::terminate(), "SIGTERM"),
+        }
+    }
+
+    /// Waits for either; returns its name.
+    async fn wait(mut self) -> &'static str {
+        async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = next(&mut self.interrupt) => "SIGINT",
+            _ = next(&mut self.terminate) => "SIGTERM",
+        }
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url();
     let base = cli.config()?;
@@ -678,6 +715,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 metrics_token: args.metrics_token.clone().map(Arc::new),
                 ..base
             };
+            // Before the first line that says the server listens.
+            let signals = StopSignals::listen();
             let server = start_server_with(
                 &url,
                 config,
@@ -707,8 +746,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = std::io::stdout().flush();
             let stop = server.shutdown_handle();
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                tracing::info!("shutting down");
+                let signal = signals.wait().await;
+                tracing::info!(signal, "shutting down");
                 stop();
             });
             server.wait().await
@@ -743,8 +782,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let mut tasks = service.spawn_validation_workers((*workers).max(1));
                 tasks.push(service.spawn_open_day_sweeper(OPEN_DAY_SWEEP));
                 // Not outln!: a closed stdout must not stop the workers.
+                let signals = StopSignals::listen();
                 let _ = writeln!(std::io::stdout(), "validating with {} workers; Ctrl-C to stop", (*workers).max(1));
-                let _ = tokio::signal::ctrl_c().await;
+                signals.wait().await;
                 for t in tasks {
                     t.abort();
                 }

@@ -529,6 +529,7 @@ fn enterprise_users_and_their_rules() {
     let list = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521"]);
     assert!(list.contains("technical-administrator"));
     assert!(list.contains("90*******23") && !list.contains("90010100123"), "SSINs masked by default: {list}");
+    assert!(!list.contains("85073003328"), "who appointed whom, masked too: {list}");
     let full = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521", "--full-ssin"]);
     assert!(full.contains("90010100123") && full.contains("85073003328"), "{full}");
 }
@@ -884,4 +885,38 @@ fn the_secrets_key_is_not_rotated_beside_a_serving_node() {
     let o = run(&["secrets-key", "rotate", "--force"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("sealed again"), "{}", text(&o.stdout));
+}
+
+/// SIGTERM (what systemd, Docker and Kubernetes stop a service with) stops
+/// `ciao serve` as Ctrl-C does: it ends with success and takes its node off
+/// the database, so a key rotation right after needs no --force.
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = temp_dir("sigterm");
+    let mut server = in_data_dir(&dir, &["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("CIAO_LOG", "info")
+        .spawn()
+        .expect("start ciao serve");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("ciao listening on"), "{line}");
+    let kill = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
+    assert!(kill.success());
+    let out = server.wait_with_output().expect("wait for ciao serve");
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    assert!(err.contains("shutting down") && err.contains("SIGTERM"), "{err}");
+    let o = in_data_dir(&dir, &["secrets-key", "rotate"]).output().expect("run ciao");
+    assert!(o.status.success(), "the node was taken off: {}", text(&o.stderr));
+    // The register holds personal data: its files are the owner's only.
+    use std::os::unix::fs::PermissionsExt;
+    for name in ["ciao.db", "ciao.db-wal", "ciao.db-shm"] {
+        let path = dir.join(name);
+        if name == "ciao.db" || path.exists() {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name} is {mode:o}");
+        }
+    }
 }

@@ -27,6 +27,15 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
     assert!(unescape(&input(&body, "uri")).starts_with("otpauth://totp/ciao:"), "{body}");
     // On the phone itself the QR code cannot be scanned: a link opens the app.
     assert!(body.contains("id=\"otpauth\"") && body.contains("href=\"otpauth://totp/ciao:"), "{body}");
+    // The app's label is the masked SSIN: the full one would be stored in
+    // the app (and its vendor's cloud backup); nowhere on the page either.
+    let masked = ciao_domain::Ssin::parse(person).unwrap().masked();
+    assert!(
+        unescape(&input(&body, "uri")).starts_with(&format!("otpauth://totp/ciao:{}", masked.replace('*', "%2A"))),
+        "{body}"
+    );
+    let formatted = ciao_domain::Ssin::parse(person).unwrap().formatted();
+    assert!(!body.contains(person) && !body.contains(&formatted), "the full SSIN on the page: {body}");
     // A weak password and a wrong code are refused, each with its rule.
     let page = b
         .post(

@@ -481,6 +481,10 @@ async fn nodes_share_tokens_replay_memory_and_revocations(backend: Backend) {
     assert!(body["error_description"].as_str().unwrap().contains("already used"));
     // Disabling on node 1 reaches node 2 within its refresh interval.
     node1.service.disable_account(&operator(), &c.client_id).await.unwrap();
+    // A new token is refused at once on the other node too (its token
+    // endpoint reads the accounts' change counter), not after its refresh.
+    let (status, body) = node2.token_request(&node2.assertion(&c, Duration::minutes(1)), None).await;
+    assert_eq!(status, 401, "{body}");
     let mut refused_on_2 = false;
     for _ in 0..40 {
         if api_status(&node2, &c.token).await == 401 {

@@ -1691,30 +1691,39 @@ const AUDIT_PAGE: usize = 50;
 
 /// Every number in a text that could be a full SSIN (11 digits, bare or
 /// formatted `85.07.30-033.28`, whatever its check digits), masked as
-/// everywhere else (`85*******28`).
+/// everywhere else (`85*******28`). Only a number standing alone: digits
+/// inside a longer run of letters and digits (a certificate's fingerprint, a
+/// token id in hexadecimal) are not a number of their own and stay whole.
 pub(crate) fn mask_ssins(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        let core = run.trim_end_matches(['.', '-']);
-        let digits: String = core.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() == 11 {
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
+        if !starts_number {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, and dots or dashes between them.
+        let mut end = i;
+        while end < chars.len() && (chars[end].is_ascii_digit() || matches!(chars[end], '.' | '-')) {
+            end += 1;
+        }
+        // Trailing dots and dashes are punctuation, not part of the number.
+        let mut core_end = end;
+        while core_end > i && matches!(chars[core_end - 1], '.' | '-') {
+            core_end -= 1;
+        }
+        let digits: String = chars[i..core_end].iter().filter(|c| c.is_ascii_digit()).collect();
+        let followed_by_word = core_end < chars.len() && chars[core_end].is_ascii_alphanumeric();
+        if digits.len() == 11 && !followed_by_word {
             out.push_str(&format!("{}*******{}", &digits[..2], &digits[9..]));
-            out.push_str(&run[core.len()..]);
         } else {
-            out.push_str(run);
+            out.extend(&chars[i..core_end]);
         }
-        run.clear();
-    };
-    for ch in text.chars() {
-        if ch.is_ascii_digit() || ((ch == '.' || ch == '-') && !run.is_empty()) {
-            run.push(ch);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(ch);
-        }
+        i = core_end;
     }
-    flush(&mut run, &mut out);
     out
 }
 
@@ -1949,6 +1958,15 @@ mod employer_error_tests {
         for kept in ["0200.000.241", "2026-12-06", "1782900000000000.42", "receipt 42", "operator:ops"] {
             assert_eq!(mask_ssins(kept), kept);
         }
+        // Eleven digits inside hexadecimal (a fingerprint, a token id) are
+        // not an SSIN; eleven standing alone beside punctuation are.
+        for kept in
+            ["5ee311a55ca9712345678901f9daf0", "ffbe5194c3c0f7385073003328a09abeaf8b6", "x85073003328", "85073003328x"]
+        {
+            assert_eq!(mask_ssins(kept), kept);
+        }
+        assert_eq!(mask_ssins("(85073003328)"), "(85*******28)");
+        assert_eq!(mask_ssins("ssin=85073003328&x"), "ssin=85*******28&x");
     }
 
     #[test]

@@ -243,7 +243,9 @@ impl Service {
         let expires = (self.now() + ENROLMENT_LIFETIME).unix_timestamp();
         let ticket =
             self.sealer.seal("employer-enrol", &format!("{hash}|{expires}|{}", URL_SAFE_NO_PAD.encode(&secret)));
-        let otpauth_uri = ciao_auth::totp::otpauth_uri(TOTP_ISSUER, &ssin.formatted(), &secret);
+        // The account's label in the app is the masked SSIN: authenticator
+        // apps show it and many back it up to their vendor's cloud.
+        let otpauth_uri = ciao_auth::totp::otpauth_uri(TOTP_ISSUER, &ssin.masked(), &secret);
         Ok(EmployerEnrolment { ticket, ssin, secret_base32, otpauth_uri })
     }
 

@@ -175,13 +175,13 @@ impl Service {
             return Err(OAuthError::InvalidClient("client_id differs from the client assertion's iss".into()));
         }
         let now = self.now();
-        let mut cached = self.cached_account(&client_id);
-        if cached.is_none() {
-            // An account created on another node a moment ago.
-            self.refresh_channels(false).await?;
-            cached = self.cached_account(&client_id);
-        }
-        let Some(account) = cached.filter(|a| account_usable(a, now)) else {
+        // The accounts as the database has them now (one read of their
+        // change counter; reloaded only when it moved): an account, a
+        // certificate or a permission changed on another node or by the CLI
+        // a moment ago counts for this token already. The authenticated API
+        // calls themselves keep reading the in-memory copy only.
+        self.refresh_channels(false).await?;
+        let Some(account) = self.cached_account(&client_id).filter(|a| account_usable(a, now)) else {
             return Err(OAuthError::InvalidClient(CLIENT_AUTH_FAILED.into()));
         };
         let candidates = account.certificates.iter().filter(|(name, info)| {

@@ -175,6 +175,7 @@ impl SqliteStore {
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        create_private(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         // A local file: testing the connection before each use (a round trip
         // to its worker thread) would find nothing.
         let write = SqlitePoolOptions::new()
@@ -195,6 +196,23 @@ impl SqliteStore {
         let writer = Writer::spawn(1, MAX_BATCH, Placement::Dedicated, commit, Some(idle), true);
         let audit_writer = crate::audit_writer::spawn(crate::audit_writer::sqlite_commit(write.clone()));
         Ok(Self { write, read, writer, audit_writer, environment, _checkpointer: checkpointer })
+    }
+}
+
+/// Creates a new database file readable and writable by its owner only (it
+/// holds SSINs, names and registrations): SQLite gives its WAL and
+/// shared-memory files the database file's permissions. An existing file is
+/// left as it is.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path.as_os_str();
+    if name.is_empty() || name == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
