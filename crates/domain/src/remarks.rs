@@ -270,6 +270,42 @@ fn without_employment(f: &Facts<'_>, ssin: &Ssin, employer: &EnterpriseNumber, d
     out
 }
 
+/// A foreign employer has no enterprise number for the declaration's chain
+/// to name: it is on the site through the Limosa declaration of the posted
+/// worker, which names the foreign employer and its Belgian client. It is
+/// in the chain unless the person's Limosa declarations covering the day
+/// name another foreign employer only, or name this one with a Belgian
+/// client that is neither the declaring contractor nor a subcontractor of
+/// the declaration. Without a covering Limosa declaration the Limosa
+/// remarks say so already; a declaration without a Belgian client proves
+/// nothing either way.
+fn foreign_employer_in_chain(
+    f: &Facts<'_>,
+    vat: &crate::ids::ForeignVatNumber,
+    d: &DeclarationDetails,
+    day: Date,
+) -> bool {
+    let limosa: Vec<&LimosaDeclaration> = match f.person {
+        Person::Limosa(_) => f.limosa.into_iter().collect(),
+        Person::Ssin(_) => f.limosa_of_person.iter().collect(),
+    };
+    let covering: Vec<&LimosaDeclaration> = limosa.into_iter().filter(|l| period_covers(l.from, l.to, day)).collect();
+    if covering.is_empty() {
+        return true;
+    }
+    let of_employer: Vec<&&LimosaDeclaration> = covering.iter().filter(|l| &l.foreign_employer_vat == vat).collect();
+    if of_employer.is_empty() {
+        return false;
+    }
+    of_employer.iter().any(|l| match &l.belgian_client {
+        None => true,
+        Some(client) => {
+            client == &d.declaration.declaring_contractor
+                || d.subcontractors.iter().any(|s| &s.enterprise_number == client)
+        }
+    })
+}
+
 /// The remarks of one registration (at most one of each kind, in a fixed order).
 pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
     let mut out = Vec::new();
@@ -281,7 +317,9 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
             if ssin.kind() == SsinKind::NationalRegister && !f.person_known {
                 out.push(RemarkKind::NissIsNotKnownInTheNationalRegister);
             }
-            if ssin.kind() == SsinKind::Bis && matches!(f.employer, Employer::ForeignVat(_)) {
+            // A foreign employer posts its workers through Limosa, whether
+            // they have a BIS number or a national register number ("NISS-BIS").
+            if matches!(f.employer, Employer::ForeignVat(_)) {
                 if f.limosa_of_person.is_empty() {
                     out.push(RemarkKind::NissBisIsNotKnownInLimosa);
                 } else if !f.limosa_of_person.iter().any(|l| period_covers(l.from, l.to, day)) {
@@ -328,6 +366,11 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
                     // In the chain, but its subcontract does not cover the day.
                     out.push(RemarkKind::CompanyIdAssociatedAtANotActiveContract);
                 }
+            }
+            if let Employer::ForeignVat(vat) = f.employer
+                && !foreign_employer_in_chain(f, vat, d, day)
+            {
+                out.push(RemarkKind::CompanyIsNotKnownInDuc);
             }
             if !decl.subject_to_registration {
                 out.push(RemarkKind::SiteIsNotSubjectToPresenceRegistration);
@@ -607,10 +650,54 @@ mod rule_tests {
         let mut f = facts(&w, RegistrationType::In);
         f.limosa_of_person = &old;
         assert_eq!(evaluate(&f), vec![RemarkKind::NissBisIsNotActiveInLimosa]);
-        let now = vec![active];
+        let now = vec![active.clone()];
         let mut f = facts(&w, RegistrationType::In);
         f.limosa_of_person = &now;
         assert_eq!(evaluate(&f), vec![]);
+        // A national register number with a foreign employer too: a
+        // foreign employer posts its workers through Limosa.
+        w.person = Person::Ssin(Ssin::parse("85073003328").unwrap());
+        let f = facts(&w, RegistrationType::In);
+        assert_eq!(evaluate(&f), vec![RemarkKind::NissBisIsNotKnownInLimosa]);
+    }
+
+    #[test]
+    fn a_foreign_employer_is_in_the_chain_through_limosa() {
+        let mut w = world();
+        let vat = ForeignVatNumber::parse("PL1234567890").unwrap();
+        w.employer = Employer::ForeignVat(vat.clone());
+        let limosa = |vat: &str, client: Option<&EnterpriseNumber>| LimosaDeclaration {
+            limosa_id: LimosaId::parse("L1PL123").unwrap(),
+            ssin: Ssin::parse("85073003328").unwrap(),
+            foreign_employer_vat: ForeignVatNumber::parse(vat).unwrap(),
+            belgian_client: client.cloned(),
+            from: d("2026-01-01"),
+            to: None,
+        };
+        let declarer = w.declaration.declaration.declaring_contractor.clone();
+        let outsider = EnterpriseNumber::parse("0417497106").unwrap();
+        fn case(w: &World, l: Vec<LimosaDeclaration>) -> Vec<RemarkKind> {
+            let mut f = facts(w, RegistrationType::In);
+            f.limosa_of_person = &l;
+            evaluate(&f)
+        }
+        // Posted for the declaring contractor, or without a named client.
+        assert_eq!(case(&w, vec![limosa("PL1234567890", Some(&declarer))]), vec![]);
+        assert_eq!(case(&w, vec![limosa("PL1234567890", None)]), vec![]);
+        // For a Belgian client outside the declaration's chain.
+        assert_eq!(case(&w, vec![limosa("PL1234567890", Some(&outsider))]), vec![RemarkKind::CompanyIsNotKnownInDuc]);
+        // Limosa knows the person with another foreign employer only: the
+        // employer given is not the one on the site.
+        assert_eq!(case(&w, vec![limosa("DE123456789", Some(&declarer))]), vec![RemarkKind::CompanyIsNotKnownInDuc]);
+        // The client as a subcontractor of the declaration.
+        w.declaration.subcontractors.push(Subcontractor {
+            declaration: w.declaration_number.clone(),
+            enterprise_number: outsider.clone(),
+            parent: declarer.clone(),
+            from: d("2026-01-01"),
+            to: None,
+        });
+        assert_eq!(case(&w, vec![limosa("PL1234567890", Some(&outsider))]), vec![]);
     }
 
     #[test]
