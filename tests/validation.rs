@@ -73,6 +73,71 @@ async fn remarks_end_to_end(backend: Backend) {
 }
 both_backends!(remarks_t, remarks_end_to_end);
 
+/// Sequence remarks are not frozen by the order in which registrations
+/// arrive: an IN that arrives after the person's OUT (a badge system that
+/// was offline) makes the OUT valid again, and cancelling the first of two
+/// INs makes the second one valid.
+async fn sequence_remarks_follow_late_and_cancelled_registrations(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    // Three instants of one Brussels day, all within the accepted past.
+    let day_start =
+        |t: time::OffsetDateTime| ciao_domain::clock::brussels_start_of_day(ciao_domain::to_brussels(t).date());
+    if common::now() - day_start(common::now()) < Duration::seconds(12) {
+        tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    }
+    let t = common::now();
+    let first = (t - Duration::minutes(4)).max(day_start(t) + Duration::seconds(1));
+    let out_at = t - Duration::seconds(2);
+    let second = first + (out_at - first) / 2;
+    let at = |kind: &str, when: time::OffsetDateTime| {
+        let mut i = item(&w.worker, &w.e1, &w.d1, kind);
+        i["registrationDate"] = json!(common::rfc3339(when));
+        i
+    };
+    let codes = |r: &Value| -> Vec<String> {
+        r["remarks"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap().to_string()).collect()
+    };
+
+    // The OUT arrives first.
+    let out = app.register_one(&w.e1, at("OUT", out_at)).await;
+    app.service.validate_all().await.unwrap();
+    let (validity, _, r) = remarks_of(&app, &w.e1, out).await;
+    assert_eq!((validity.as_str(), codes(&r)), ("invalid", vec!["OUT_WITHOUT_IN".to_string()]), "{r}");
+    // The IN before it arrives: the OUT is validated again, and is valid.
+    let in1 = app.register_one(&w.e1, at("IN", first)).await;
+    app.service.validate_all().await.unwrap();
+    let (validity, _, r) = remarks_of(&app, &w.e1, out).await;
+    assert_eq!((validity.as_str(), codes(&r)), ("valid", vec![]), "{r}");
+    assert_eq!(remarks_of(&app, &w.e1, in1).await.0, "valid");
+
+    // A second IN between them: IN while already in.
+    let in2 = app.register_one(&w.e1, at("IN", second)).await;
+    app.service.validate_all().await.unwrap();
+    let (validity, _, r) = remarks_of(&app, &w.e1, in2).await;
+    assert_eq!((validity.as_str(), codes(&r)), ("invalid", vec!["IN_WHILE_ALREADY_IN".to_string()]), "{r}");
+    // The first IN is cancelled: the second one is validated again, and is valid.
+    let client = app.sender(&w.e1).await;
+    let res = app
+        .client
+        .post(format!("{}/presenceRegistrations/{in1}/cancel", app.base))
+        .bearer_auth(&client.token)
+        .json(&json!({"reason": "PLANNING"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.service.validate_all().await.unwrap();
+    let (validity, _, r) = remarks_of(&app, &w.e1, in2).await;
+    assert_eq!((validity.as_str(), codes(&r)), ("valid", vec![]), "{r}");
+    let (validity, _, r) = remarks_of(&app, &w.e1, out).await;
+    assert_eq!((validity.as_str(), codes(&r)), ("valid", vec![]), "{r}");
+    app.finish().await;
+}
+both_backends!(late_sequence_t, sequence_remarks_follow_late_and_cancelled_registrations);
+
 async fn an_employments_import_revalidates(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;

@@ -605,6 +605,12 @@ impl Service {
         }
         self.audit(caller, "registration.cancel", Some(id.to_string()), serde_json::json!({"reason": reason.as_str()}))
             .await?;
+        // The person's later registrations that day counted this one in
+        // their sequence (an IN before an OUT, an IN before another IN):
+        // validated again without it.
+        let day = ciao_domain::to_brussels(r.data.registration_date).date();
+        let day_end = ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(day));
+        self.store.enqueue_person_between(&r.data.person, r.data.registration_date, day_end, now).await?;
         self.store.registration(id).await?.ok_or_else(not_found)
     }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ciao_domain::clock::brussels_start_of_day;
 use ciao_domain::reference::period_covers;
 use ciao_domain::remarks::{EmployerFacts, Facts, RemarkKind, evaluate};
-use ciao_domain::{DeclarationNumber, Validity, to_brussels};
+use ciao_domain::{DeclarationNumber, RegistrationId, Validity, to_brussels};
 use ciao_store::{FactsRequest, ValidationResult};
 use time::{Date, Duration};
 
@@ -114,6 +114,19 @@ impl Service {
         }
         let facts = self.store().validation_facts(&requests).await?;
         let t = self.metrics.phase(2, t);
+        // The person's later registrations of the day, outside this batch:
+        // validated again after it, since their sequence remarks (OUT
+        // without IN, IN while already in, …) depend on this one, which may
+        // have arrived after them. Usually there are none, or they are
+        // still queued.
+        let in_batch: std::collections::HashSet<RegistrationId> = requests.iter().map(|r| r.registration.id).collect();
+        let mut later: Vec<RegistrationId> = facts
+            .iter()
+            .flat_map(|f| f.later_same_day_ids.iter().copied())
+            .filter(|id| !in_batch.contains(id))
+            .collect();
+        later.sort_unstable();
+        later.dedup();
         for ((request, (claim, day)), f) in requests.iter().zip(pending).zip(facts) {
             let r = &request.registration;
             let facts = Facts {
@@ -154,6 +167,9 @@ impl Service {
         }
         let t = self.metrics.phase(3, t);
         self.store().complete_validations(&results, self.now()).await?;
+        if !later.is_empty() {
+            self.store().enqueue_registrations(&later, self.now()).await?;
+        }
         self.metrics.phase(4, t);
         Ok(claimed)
     }

@@ -573,6 +573,8 @@ pub(crate) fn sequence_facts(
         }
         if !before && n.at < day_end {
             f.later_same_day = true;
+            f.later_same_day_ids
+                .push(RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()))?);
         }
     }
     if let Some(p) = previous {
@@ -2317,6 +2319,51 @@ macro_rules! impl_store {
                 .await?
                 .rows_affected();
                 Ok(n)
+            }
+
+            async fn enqueue_registrations(&self, ids: &[RegistrationId], at: OffsetDateTime) -> Result<u64> {
+                let mut n = 0;
+                for chunk in ids.chunks(1000) {
+                    let sql = AssertSqlSafe(format!(
+                        "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                         SELECT id, $1 FROM registrations WHERE id IN ({}) AND validity <> 'cancelled' \
+                         ON CONFLICT (registration_id) DO NOTHING",
+                        $crate::common::placeholders(2, chunk.len())
+                    ));
+                    let mut q = sqlx::query(sql).bind(to_micros(at));
+                    for id in chunk {
+                        q = q.bind(id.get());
+                    }
+                    n += q.execute(&self.write).await?.rows_affected();
+                }
+                Ok(n)
+            }
+
+            async fn enqueue_person_between(
+                &self,
+                person: &ciao_domain::Person,
+                after: OffsetDateTime,
+                before: OffsetDateTime,
+                at: OffsetDateTime,
+            ) -> Result<u64> {
+                let (column, value) = match person {
+                    ciao_domain::Person::Ssin(s) => ("ssin", s.as_str()),
+                    ciao_domain::Person::Limosa(l) => ("limosa_id", l.as_str()),
+                };
+                let sql = AssertSqlSafe(format!(
+                    "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                     SELECT id, $1 FROM registrations WHERE {column} = $2 AND registration_date > $3 \
+                     AND registration_date < $4 AND validity <> 'cancelled' \
+                     ON CONFLICT (registration_id) DO NOTHING"
+                ));
+                Ok(sqlx::query(sql)
+                    .bind(to_micros(at))
+                    .bind(value)
+                    .bind(to_micros(after))
+                    .bind(to_micros(before))
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected())
             }
 
             async fn enqueue_for(&self, key: $crate::RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64> {

@@ -321,6 +321,10 @@ pub struct StoredFacts {
     pub duplicate: bool,
     pub previous: Option<ciao_domain::remarks::Previous>,
     pub later_same_day: bool,
+    /// The person's registrations later that day (not cancelled): their
+    /// sequence remarks depend on this one, so they are validated again when
+    /// it arrives after them (a badge system that was offline).
+    pub later_same_day_ids: Vec<RegistrationId>,
 }
 
 /// A column registrations can be found by, to revalidate them.
@@ -542,6 +546,18 @@ pub trait Store: Send + Sync + 'static {
     /// The founders (SSINs) stored for any period of these enterprises
     /// (what an import replacing their periods may remove).
     async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>>;
+    /// Queues these registrations (those not cancelled) again.
+    async fn enqueue_registrations(&self, ids: &[RegistrationId], at: OffsetDateTime) -> Result<u64>;
+    /// Queues the person's registrations (not cancelled) dated strictly
+    /// after `after` and before `before`: what a cancellation of the
+    /// person's registration at `after` can change.
+    async fn enqueue_person_between(
+        &self,
+        person: &ciao_domain::Person,
+        after: OffsetDateTime,
+        before: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<u64>;
     /// Queues the registrations (not cancelled) whose `key` is one of `values`:
     /// what a change of reference data can affect.
     async fn enqueue_for(&self, key: RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64>;
