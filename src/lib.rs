@@ -209,6 +209,14 @@ pub struct ServeArgs {
     #[arg(long, env = "CIAO_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
     pub metrics_token: Option<ciao_auth::bearer::BearerSecret>,
 
+    /// The address of a reverse proxy in front of this server (repeat the
+    /// flag, or separate with commas): for requests from it, the client's
+    /// address is taken from X-Forwarded-For (the sign-in throttle counts
+    /// failures per client address; without this, every client behind the
+    /// proxy counts as one).
+    #[arg(long = "trusted-proxy", env = "CIAO_TRUSTED_PROXIES", value_delimiter = ',', value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     #[command(flatten)]
     pub validation: ValidationArgs,
 }
@@ -713,6 +721,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 token_lifetime: Duration::seconds(i64::from(args.token_lifetime_seconds.max(1))),
                 validation: args.validation.policy(),
                 metrics_token: args.metrics_token.clone().map(Arc::new),
+                trusted_proxies: args.trusted_proxies.clone(),
                 ..base
             };
             // Before the first line that says the server listens.

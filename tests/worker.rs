@@ -495,6 +495,34 @@ async fn choices_numbers_and_throttle(backend: Backend) {
 }
 both_backends!(choices_numbers_and_throttle_t, choices_numbers_and_throttle);
 
+/// Behind a trusted reverse proxy (`--trusted-proxy`), failed sign-ins
+/// count per client address from `X-Forwarded-For`: one guesser is
+/// throttled, the other workers behind the same proxy are not.
+async fn throttle_behind_a_trusted_proxy(backend: Backend) {
+    let config = ciao_service::Config {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()],
+        ..common::config(time::Duration::minutes(10))
+    };
+    let Some(app) = TestApp::spawn_with(backend, config).await else { return };
+    seed(&app).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let sign_in = |from: &'static str, i: u64| {
+        http.post(format!("{}/w/sign-in", app.root))
+            .header("x-forwarded-for", from)
+            .form(&[("ssin", ssin(600_202_000 + i)), ("pin", "192837".to_string())])
+            .send()
+    };
+    for i in 0..20u64 {
+        assert_eq!(sign_in("203.0.113.7", i).await.unwrap().status(), 422, "attempt {i}");
+    }
+    assert_eq!(sign_in("203.0.113.7", 20).await.unwrap().status(), 429, "the guesser is throttled");
+    // What a client writes left of the proxy's entry is not believed.
+    assert_eq!(sign_in("198.51.100.9, 203.0.113.7", 21).await.unwrap().status(), 429);
+    assert_eq!(sign_in("203.0.113.8", 22).await.unwrap().status(), 422, "another worker behind the proxy is not");
+    app.finish().await;
+}
+both_backends!(throttle_behind_a_trusted_proxy_t, throttle_behind_a_trusted_proxy);
+
 /// The phone's position as the page sends it: a decimal comma reads, and a
 /// value that is not a number, or an accuracy without a position, is
 /// refused with its field and nothing is registered (never dropped in

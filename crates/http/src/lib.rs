@@ -194,6 +194,40 @@ fn openapi_document(
     ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
 
+#[cfg(test)]
+mod forwarded_tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_address() {
+        let proxy = "10.0.0.2".parse().unwrap();
+        let trusted = [proxy, "10.0.0.3".parse().unwrap()];
+        assert_eq!(client_address(&headers(&["203.0.113.7"]), &trusted), Some("203.0.113.7".parse().unwrap()));
+        // What the client wrote itself, left of what the proxies saw, is not believed.
+        assert_eq!(
+            client_address(&headers(&["198.51.100.1, 203.0.113.7, 10.0.0.3"]), &trusted),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_address(&headers(&["198.51.100.1", "203.0.113.7"]), &trusted),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(client_address(&headers(&["2001:db8::1"]), &trusted), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(client_address(&headers(&["10.0.0.3"]), &trusted), Some("10.0.0.3".parse().unwrap()));
+        assert_eq!(client_address(&headers(&["nonsense"]), &trusted), None);
+        assert_eq!(client_address(&HeaderMap::new(), &trusted), None);
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Health {
@@ -269,5 +303,47 @@ pub fn router(state: AppState) -> Router {
     // The simulation marks every response, and its pages show a banner.
     let router =
         if state.service.is_simulation() { router.layer(axum::middleware::from_fn(simulation::mark)) } else { router };
+    // Behind trusted reverse proxies, the client's address is the one they
+    // forward (what the sign-in throttle counts by).
+    let router = if state.service.config().trusted_proxies.is_empty() {
+        router
+    } else {
+        router.layer(axum::middleware::from_fn_with_state(state.clone(), forwarded_client))
+    };
     router.with_state(state)
+}
+
+/// Replaces the connection's peer address by the client's, when the peer is
+/// a trusted proxy that says whom it forwards (`X-Forwarded-For`).
+async fn forwarded_client(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let trusted = &state.service.config().trusted_proxies;
+        if trusted.contains(&peer.ip())
+            && let Some(client) = client_address(request.headers(), trusted)
+        {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::new(client, 0)));
+        }
+    }
+    next.run(request).await
+}
+
+/// The client's address in `X-Forwarded-For` (every such header, in order):
+/// the right-most address that is not a trusted proxy (addresses further
+/// left were written by the client itself and prove nothing); the left-most
+/// when all are trusted. None without a readable address.
+pub fn client_address(headers: &axum::http::HeaderMap, trusted: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
+    let chain: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    chain.iter().rev().find(|a| !trusted.contains(a)).or(chain.first()).copied()
 }

@@ -176,6 +176,9 @@ pub struct Config {
     /// The bearer secret `/metrics` asks of the monitoring system; None:
     /// `/metrics` is open (counts only; see the README).
     pub metrics_token: Option<Arc<ciao_auth::bearer::BearerSecret>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (the address
+    /// the sign-in throttle counts by); empty: the connection's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -190,6 +193,7 @@ impl Default for Config {
             forget_unreadable_secrets: false,
             rotating_to: None,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
