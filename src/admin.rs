@@ -43,6 +43,23 @@ pub enum UserCommand {
         #[arg(long = "as", value_name = "SSIN")]
         acting: Option<String>,
     },
+    /// Withdraw a person's role: any role by the operator (an access manager
+    /// who left); technical-administrator or consultant by an access manager (--as).
+    Remove {
+        /// The enterprise number (KBO/BCE).
+        #[arg(long)]
+        enterprise: String,
+        /// The person's SSIN (INSZ/NISS).
+        #[arg(long)]
+        ssin: String,
+        /// access-manager, technical-administrator, consultant or inspector
+        #[arg(long)]
+        role: String,
+        /// Act as this person (SSIN): an access manager of the enterprise;
+        /// default: the operator.
+        #[arg(long = "as", value_name = "SSIN")]
+        acting: Option<String>,
+    },
     /// A one-time invitation code with which the person sets a password and
     /// an authenticator app for the online service (/e). Printed once; 14 days.
     Invite {
@@ -258,6 +275,16 @@ pub async fn enterprise_command(service: &Service, command: &EnterpriseCommand) 
             let ssin = Ssin::parse(ssin).map_err(|e| anyhow::anyhow!("--ssin: {e}"))?;
             let u = service.add_enterprise_user(&caller(acting)?, &enterprise(e)?, &ssin, name, role).await?;
             print(&user_json(&u, false))
+        }
+        UserCommand::Remove { enterprise: e, ssin, role, acting } => {
+            let role = Role::parse(role).ok_or_else(|| {
+                anyhow::anyhow!("--role: use access-manager, technical-administrator, consultant or inspector")
+            })?;
+            let ssin = Ssin::parse(ssin).map_err(|e| anyhow::anyhow!("--ssin: {e}"))?;
+            let e = enterprise(e)?;
+            service.remove_enterprise_user(&caller(acting)?, &e, &ssin, role).await?;
+            outln!("{} is no longer {} of {}", ssin.masked(), role.as_str(), e.as_str());
+            Ok(())
         }
         UserCommand::Invite { ssin, acting } => {
             let code = service.issue_employer_invitation(&caller(acting)?, ssin).await?;

@@ -532,6 +532,30 @@ fn enterprise_users_and_their_rules() {
     assert!(!list.contains("85073003328"), "who appointed whom, masked too: {list}");
     let full = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521", "--full-ssin"]);
     assert!(full.contains("90010100123") && full.contains("85073003328"), "{full}");
+    // The technical administrator cannot withdraw anyone; the access manager
+    // withdraws the technical administrator; only the operator withdraws the
+    // access manager.
+    let remove = |who: &str, ssin: &str, role: &str, acting: Option<&str>| {
+        let mut args =
+            vec!["enterprise", "user", "remove", "--enterprise", "0621845521", "--ssin", ssin, "--role", role];
+        if let Some(a) = acting {
+            args.extend(["--as", a]);
+        }
+        let o = ciao(&db, &args);
+        (o.status.success(), format!("{}{} ({who})", text(&o.stdout), text(&o.stderr)))
+    };
+    let (ok, out) = remove("technical administrator", "90010100123", "technical-administrator", Some("90010100123"));
+    assert!(!ok && out.contains("access manager"), "{out}");
+    let (ok, out) = remove("access manager", "85073003328", "access-manager", Some("85073003328"));
+    assert!(!ok && out.contains("only the operator"), "{out}");
+    let (ok, out) = remove("access manager", "90010100123", "technical-administrator", Some("85073003328"));
+    assert!(ok && out.contains("90*******23 is no longer technical-administrator"), "{out}");
+    let (ok, out) = remove("operator", "90010100123", "technical-administrator", None);
+    assert!(!ok && out.contains("is not technical-administrator"), "{out}");
+    let (ok, out) = remove("operator", "85073003328", "access-manager", None);
+    assert!(ok, "{out}");
+    let list = ciao_ok(&db, &["enterprise", "user", "list", "--enterprise", "0621845521"]);
+    assert_eq!(list.trim(), "[]", "{list}");
 }
 
 /// Rerunning `client keygen` or `client certificate` must not lose the key

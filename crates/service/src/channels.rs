@@ -209,6 +209,48 @@ impl Service {
         Ok(user)
     }
 
+    /// Withdraws a person's role for an enterprise. The operator withdraws
+    /// any role (an access manager who left the enterprise, an inspector);
+    /// an access manager withdraws the technical administrators and
+    /// consultants of its enterprise. Audited.
+    pub async fn remove_enterprise_user(
+        &self,
+        caller: &Caller,
+        enterprise: &EnterpriseNumber,
+        ssin: &Ssin,
+        role: Role,
+    ) -> Result<()> {
+        match caller {
+            Caller::Operator { .. } => {}
+            Caller::Person { ssin: me, .. } => {
+                if matches!(role, Role::AccessManager | Role::Inspector) {
+                    return Err(ServiceError::Forbidden(
+                        "only the operator withdraws access managers and social inspectors".into(),
+                    ));
+                }
+                let users = self.store().enterprise_users(enterprise).await?;
+                if !may_appoint(&users, enterprise, me, role) {
+                    return Err(ServiceError::Forbidden(format!(
+                        "only an access manager of enterprise {enterprise} withdraws technical administrators and consultants"
+                    )));
+                }
+            }
+            Caller::Client { .. } => {
+                return Err(ServiceError::Forbidden("a registration system cannot manage users".into()));
+            }
+        }
+        if !self.store().remove_enterprise_user(enterprise, ssin, role).await? {
+            return Err(ServiceError::NotFound(format!("{} is not {role} of enterprise {enterprise}", ssin.masked())));
+        }
+        self.audit(
+            caller,
+            "enterprise.user.remove",
+            Some(enterprise.as_str().to_string()),
+            json!({"person": ssin.masked(), "role": role.as_str()}),
+        )
+        .await
+    }
+
     pub async fn enterprise_users(
         &self,
         caller: &Caller,
