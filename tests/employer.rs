@@ -45,6 +45,14 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
         .await;
     assert_eq!(page.status, 422);
     assert!(page.body().contains("password") && page.body().contains("authenticator app"), "{}", page.body());
+    // The rule that failed, in the page's language.
+    let page = b
+        .post(
+            "/e/activate/finish?lang=nl",
+            &[("ticket", &ticket), ("password", "short"), ("password2", "short"), ("totp", "000000")],
+        )
+        .await;
+    assert!(page.body().contains("Een wachtwoord heeft minstens 12 tekens."), "{}", page.body());
     let totp = code_now(&secret, 0);
     let page = b
         .post(

@@ -66,6 +66,9 @@ async fn employer_pages(backend: Backend) {
     let page = b.get("/e/registrations/999999").await;
     assert_eq!(page.status, 404);
     assert!(page.body.contains("Il n'y a pas d'enregistrement 999999"), "{}", page.body);
+    let page = b.get("/e/registrations/abc").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Un numéro d'enregistrement est un nombre."), "{}", page.body);
     let page = b.get("/e/remarks?from=2026-02-10&to=2026-01-01").await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("<strong>Du</strong> pas après <strong>Au</strong>"), "{}", page.body);

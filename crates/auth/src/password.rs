@@ -36,6 +36,20 @@ pub enum PasswordError {
     Hash(String),
 }
 
+impl PasswordError {
+    /// The rule's stable code (`password.tooShort`, …), as refusals name it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooShort(_) => "password.tooShort",
+            Self::TooLong(_) => "password.tooLong",
+            Self::ControlCharacter => "password.control",
+            Self::TooFewDistinct => "password.distinct",
+            Self::ContainsAccount => "password.account",
+            Self::Hash(_) => "password.hash",
+        }
+    }
+}
+
 /// Checks the password rules, NIST SP 800-63B style: 12 to 128 characters (counted as Unicode scalar values), any
 /// characters but control characters, at least 5 distinct characters, and not containing the account name
 /// (case-insensitively, when the account name, trimmed, has at least 4 characters).

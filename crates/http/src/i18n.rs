@@ -1392,6 +1392,64 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "error.type.value",
+        ["Het type is IN of OUT.", "Le type est IN ou OUT.", "Der Typ ist IN oder OUT.", "The type is IN or OUT."],
+    ),
+    (
+        "error.registrationId.format",
+        [
+            "Een registratienummer bestaat uit cijfers.",
+            "Un numéro d'enregistrement est un nombre.",
+            "Eine Registrierungsnummer ist eine Zahl.",
+            "A registration number is a number.",
+        ],
+    ),
+    (
+        "error.password.tooShort",
+        [
+            "Een wachtwoord heeft minstens 12 tekens.",
+            "Un mot de passe compte au moins 12 caractères.",
+            "Ein Passwort hat mindestens 12 Zeichen.",
+            "A password has at least 12 characters.",
+        ],
+    ),
+    (
+        "error.password.tooLong",
+        [
+            "Een wachtwoord heeft hoogstens 128 tekens.",
+            "Un mot de passe compte au plus 128 caractères.",
+            "Ein Passwort hat höchstens 128 Zeichen.",
+            "A password has at most 128 characters.",
+        ],
+    ),
+    (
+        "error.password.control",
+        [
+            "Een wachtwoord mag geen controletekens bevatten (zoals tabs of regeleinden).",
+            "Un mot de passe ne peut pas contenir de caractères de contrôle (tabulations, retours à la ligne).",
+            "Ein Passwort darf keine Steuerzeichen enthalten (etwa Tabulatoren oder Zeilenumbrüche).",
+            "A password may not contain control characters (such as tabs or line breaks).",
+        ],
+    ),
+    (
+        "error.password.distinct",
+        [
+            "Een wachtwoord bevat minstens 5 verschillende tekens.",
+            "Un mot de passe contient au moins 5 caractères différents.",
+            "Ein Passwort enthält mindestens 5 verschiedene Zeichen.",
+            "A password contains at least 5 different characters.",
+        ],
+    ),
+    (
+        "error.password.account",
+        [
+            "Een wachtwoord mag uw rijksregisternummer niet bevatten.",
+            "Un mot de passe ne peut pas contenir votre numéro de registre national.",
+            "Ein Passwort darf Ihre Nationalregisternummer nicht enthalten.",
+            "A password may not contain your national register number.",
+        ],
+    ),
+    (
         "error.password.rule",
         [
             "Dit wachtwoord voldoet niet aan de regels.",

@@ -290,7 +290,7 @@ impl Service {
         let ssin = self.store.employer_invitation(hash, self.now()).await?.ok_or_else(used)?;
         let mut errors = Vec::new();
         if let Err(e) = ciao_auth::password::check_password(password, ssin.as_str()) {
-            errors.push(FieldError::new("password", "password.rule", e.to_string()));
+            errors.push(FieldError::new("password", e.code(), e.to_string()));
         } else if password != repeat {
             errors.push(FieldError::new("passwordRepeat", "password.repeat", "the two passwords are not the same"));
         }
