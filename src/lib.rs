@@ -206,8 +206,9 @@ pub struct ServeArgs {
     /// A secret (16 characters or more) that GET /metrics then asks for as
     /// `Authorization: Bearer <secret>`; without it /metrics is open. Prefer
     /// the environment variable: a command line is visible to every local user.
-    #[arg(long, env = "CIAO_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
-    pub metrics_token: Option<ciao_auth::bearer::BearerSecret>,
+    /// (An empty value means none.)
+    #[arg(long, env = "CIAO_METRICS_TOKEN", hide_env_values = true, value_name = "SECRET", value_parser = read_metrics_token)]
+    pub metrics_token: Option<MetricsTokenArg>,
 
     /// The address of a reverse proxy in front of this server (repeat the
     /// flag, or separate with commas): for requests from it, the client's
@@ -221,8 +222,32 @@ pub struct ServeArgs {
     pub validation: ValidationArgs,
 }
 
-fn parse_metrics_token(s: &str) -> Result<ciao_auth::bearer::BearerSecret, String> {
-    ciao_auth::bearer::BearerSecret::parse(s).map_err(|rule| format!("--metrics-token (CIAO_METRICS_TOKEN) {rule}"))
+/// `--metrics-token` as given (checked when the server starts, so that a
+/// refused secret is not printed back); its `Debug` does not show it.
+#[derive(Clone)]
+pub struct MetricsTokenArg(String);
+
+impl std::fmt::Debug for MetricsTokenArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsTokenArg(…)")
+    }
+}
+
+fn read_metrics_token(s: &str) -> Result<MetricsTokenArg, String> {
+    Ok(MetricsTokenArg(s.to_string()))
+}
+
+impl MetricsTokenArg {
+    /// The secret, or None when empty; its rule broken: an error naming the
+    /// flag, the variable and the rule, without the value.
+    fn secret(&self) -> anyhow::Result<Option<Arc<ciao_auth::bearer::BearerSecret>>> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        ciao_auth::bearer::BearerSecret::parse(&self.0)
+            .map(|s| Some(Arc::new(s)))
+            .map_err(|rule| anyhow::anyhow!("--metrics-token (CIAO_METRICS_TOKEN) {rule}"))
+    }
 }
 
 /// Settings of the validation rules (for `serve` and `validate`).
@@ -720,7 +745,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 token_lifetime: Duration::seconds(i64::from(args.token_lifetime_seconds.max(1))),
                 validation: args.validation.policy(),
-                metrics_token: args.metrics_token.clone().map(Arc::new),
+                metrics_token: match &args.metrics_token {
+                    Some(token) => token.secret()?,
+                    None => None,
+                },
                 trusted_proxies: args.trusted_proxies.clone(),
                 ..base
             };

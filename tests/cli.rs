@@ -647,11 +647,31 @@ fn a_metrics_token_must_be_long_enough() {
     assert!(!o.status.success());
     let err = text(&o.stderr);
     assert!(err.contains("--metrics-token") && err.contains("at least 16 characters"), "{err}");
+    assert!(!err.contains("short"), "the refused secret is not printed back: {err}");
     let o =
         ciao_timed(&db, &["serve", "--listen", "127.0.0.1:0"], &[("CIAO_METRICS_TOKEN", "has spaces in it, long")], 20);
     assert!(!o.status.success());
     let err = text(&o.stderr);
     assert!(err.contains("CIAO_METRICS_TOKEN") && err.contains("without spaces"), "{err}");
+    assert!(!err.contains("has spaces"), "{err}");
+    // Empty means none: the server starts.
+    let (mut child, _addr) = {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("CIAO_DATABASE_URL", &db)
+            .env("CIAO_SECRETS_KEY_FILE", key_file(&db))
+            .env("CIAO_METRICS_TOKEN", "")
+            .env("CIAO_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let line = first_line(&mut child);
+        assert!(line.starts_with("ciao listening on"), "{line}");
+        (child, line)
+    };
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Starts `ciao serve` on a free port; returns it and its address

@@ -1531,7 +1531,7 @@ async fn users_page(c: &Ctx, state: &AppState, notice: Option<String>, status: S
                 name = esc(&u.name),
                 ssin = esc(&u.ssin.formatted()),
                 role = t(lang, &format!("e.role.{}", u.role.as_str())),
-                since = esc(&ciao_domain::format_brussels(u.created_at)),
+                since = esc(&brussels(u.created_at, true)),
             )
         })
         .collect();
