@@ -282,6 +282,11 @@ impl SearchCriteria {
 
         let created_from = get("createdFrom").and_then(|v| bound(v, false, "createdFrom", &mut errors));
         let created_to = get("createdTo").and_then(|v| bound(v, true, "createdTo", &mut errors));
+        if let (Some(f), Some(t)) = (created_from, created_to)
+            && t <= f
+        {
+            errors.push(FieldError::new("createdTo", "period.order", "createdTo comes after createdFrom"));
+        }
 
         let sort = match get("sort") {
             None => Sort { key: SortKey::RegistrationDate, descending: false },
@@ -297,14 +302,19 @@ impl SearchCriteria {
             None => None,
             // `after=` (empty): keyset paging from the first row; the answer's
             // `next` carries the cursor to go on with.
-            Some("") => Some(Cursor::start(sort.descending)),
+            Some("") => {
+                if get("page").is_some() {
+                    errors.push(FieldError::new("after", "after.exclusive", "give either page or after, not both"));
+                }
+                Some(Cursor::start(sort.descending))
+            }
             Some(a) => {
                 let c = Cursor::parse(a);
                 if c.is_none() {
                     errors.push(FieldError::new(
                         "after",
                         "after.format",
-                        "after is the nextPage cursor of a previous answer (two numbers separated by a dot)",
+                        "after is the next cursor of a previous answer (two numbers separated by a dot)",
                     ));
                 } else if get("page").is_some() {
                     errors.push(FieldError::new("after", "after.exclusive", "give either page or after, not both"));
@@ -474,6 +484,14 @@ mod tests {
             SearchCriteria::parse(&p(&[("registrationDateFrom", "2026-07-02"), ("registrationDateTo", "2026-07-01")]))
                 .unwrap_err();
         assert_eq!(e[0].code, "period.order");
+        let e = SearchCriteria::parse(&p(&[
+            ("registrationDateFrom", "2026-07-01"),
+            ("registrationDateTo", "2026-07-02"),
+            ("createdFrom", "2026-07-08"),
+            ("createdTo", "2026-07-01"),
+        ]))
+        .unwrap_err();
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("createdTo", "period.order"));
     }
 
     #[test]
@@ -526,6 +544,10 @@ mod tests {
         assert_eq!(SearchCriteria::parse(&p(&q)).unwrap_err()[0].code, "after.format");
         let mut q = base.to_vec();
         q.extend([("after", "1.2"), ("page", "2")]);
+        assert_eq!(SearchCriteria::parse(&p(&q)).unwrap_err()[0].code, "after.exclusive");
+        // An empty after (keyset paging from the start) with a page too.
+        q.retain(|(k, _)| *k != "after");
+        q.push(("after", ""));
         assert_eq!(SearchCriteria::parse(&p(&q)).unwrap_err()[0].code, "after.exclusive");
         assert_eq!(Cursor::parse("5.0"), None, "ids start at 1");
     }
