@@ -308,6 +308,19 @@ async fn without_a_token_everything_but_openapi_is_401(backend: Backend) {
         assert!(doc["paths"][path].is_object(), "missing {path} in the OpenAPI document");
         assert!(doc["paths"][path]["servers"].is_null(), "{path}");
     }
+    // Required members are not nullable: a generated client must not let null through.
+    let schemas = &doc["components"]["schemas"];
+    for (schema, members) in [
+        ("RegistrationItem", &["registrationDate", "type", "employer", "contractualRelationshipReference"][..]),
+        ("CancelRequest", &["reason"][..]),
+    ] {
+        for m in members {
+            let required = schemas[schema]["required"].as_array().unwrap();
+            assert!(required.iter().any(|r| r == m), "{schema}.{m} required");
+            let member = &schemas[schema]["properties"][m];
+            assert!(member["nullable"].is_null() || member["nullable"] == false, "{schema}.{m}: {member}");
+        }
+    }
     let token = &doc["paths"]["/REST/oauth/v5/token"];
     assert_eq!(token["servers"][0]["url"], app.root);
     let form = &token["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];

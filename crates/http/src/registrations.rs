@@ -86,25 +86,29 @@ pub struct PlaceOfWorkDto {
 pub struct RegistrationItem {
     /// The instant of the IN or OUT, RFC 3339 with an offset (`2024-09-02T06:58:00Z`).
     /// At most 10 minutes before and 2 minutes after the server time (configurable).
-    #[schema(required = true)]
+    // Option only to answer a missing member with the API's own refusal;
+    // in the document it is a required string, not nullable.
+    #[schema(required = true, value_type = String)]
     pub registration_date: Option<String>,
     /// `IN` at the start of work or the end of a break, `OUT` at the end of work or the start of a break.
     #[serde(rename = "type")]
-    #[schema(required = true, pattern = "^(IN|OUT)$")]
+    #[schema(required = true, value_type = String, pattern = "^(IN|OUT)$")]
     pub kind: Option<String>,
     /// SSIN (INSZ/NISS) of the person, 11 digits; or give `limosaId`.
     pub ssin: Option<String>,
     /// Limosa id of a posted worker, instead of `ssin`.
     pub limosa_id: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, value_type = EmployerDto)]
     pub employer: Option<EmployerDto>,
     /// The number of the declaration of works (13 characters `[A-HJ-NP-Z0-9]`).
-    #[schema(required = true)]
+    #[schema(required = true, value_type = String)]
     pub contractual_relationship_reference: Option<String>,
     pub place_of_work: Option<PlaceOfWorkDto>,
     /// The caller's own reference, at most 24 characters. A second item
-    /// with the same reference from the same sender returns the first
-    /// registration instead of creating another.
+    /// with the same reference from the same sender for the same presence
+    /// (same registrationDate, type, person, employer and declaration)
+    /// returns the first registration instead of creating another; one
+    /// for another presence is refused (`clientReference.reused`).
     pub client_reference: Option<String>,
 }
 
@@ -160,7 +164,7 @@ pub struct RegisterInBulkRequest {
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// `HOLIDAY`, `DISEASE`, `PLANNING`, `C32A` or `OTHER` (which needs a comment).
-    #[schema(required = true)]
+    #[schema(required = true, value_type = String)]
     pub reason: Option<String>,
     /// At most 500 characters.
     pub comment: Option<String>,
