@@ -240,6 +240,57 @@ async fn paging_back_and_forth(backend: Backend) {
 }
 both_backends!(paging_back_and_forth_t, paging_back_and_forth);
 
+/// A person's SSIN typed in the filter is in no address: the form is sent
+/// by POST and answered with the page's address holding it sealed; the
+/// paging and export links carry the sealed value; it opens for this
+/// enterprise only.
+async fn the_person_filter_is_in_no_address(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let person = ssin(800_000_101);
+    let mut ids = Vec::new();
+    for kind in ["IN", "OUT", "IN"] {
+        ids.push(app.register_one(&w.e1, item(&person, &w.e1, &w.d1, kind)).await);
+    }
+    app.register_one(&w.e1, item(&ssin(800_000_102), &w.e1, &w.d1, "IN")).await;
+    let mut b = WebClient::new(&app);
+    enrol_employer(&app.service, &mut b, &manager, PASSWORD).await;
+    let page = b.get("/e/registrations?lang=en").await;
+    assert!(page.body.contains("<form method=\"post\" action=\"/e/registrations\""), "{}", page.body);
+    let token = csrf(&page.body);
+    let sent = b
+        .post("/e/registrations?lang=en", &[("csrf", &token), ("ssin", &person), ("pageSize", "2"), ("sort", "id")])
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let location = sent.location.clone().unwrap();
+    assert!(location.starts_with("/e/registrations?") && location.contains("person="), "{location}");
+    assert!(!location.contains(&person) && !location.contains("ssin="), "{location}");
+    let page = b.get(&location).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(receipts(&page.body), ids[0..2], "the person's registrations only");
+    assert!(page.body.contains(&format!("value=\"{person}\"")), "the form shows what was typed");
+    let next = rel_link(&page.body, "next").expect("a next page");
+    assert!(next.contains("person=") && !next.contains(&person), "{next}");
+    let page = b.get(&next.replace("&amp;", "&")).await;
+    assert_eq!(receipts(&page.body), ids[2..3]);
+    // The exports too.
+    for export in ["/e/registrations.csv?", "/e/registrations.xlsx?"] {
+        let at = page.body.find(export).expect("an export link");
+        let href = &page.body[at..at + page.body[at..].find('"').unwrap()];
+        assert!(href.contains("person=") && !href.contains(&person), "{href}");
+    }
+    // Without the server's key, or altered, it does not open: refused, not ignored.
+    let page = b.get("/e/registrations?person=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&lang=en").await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("ssin.sealed"), "{}", page.body);
+    // A form from another site is refused.
+    let forged = b.post("/e/registrations?lang=en", &[("csrf", "nope"), ("ssin", &person)]).await;
+    assert_eq!(forged.status, 403);
+    app.finish().await;
+}
+both_backends!(the_person_filter_is_in_no_address_t, the_person_filter_is_in_no_address);
+
 /// The audit log reads as sentences in the page's language, the raw code in
 /// small print; details as "name: value" items, not JSON; no full SSIN;
 /// 50 entries a page, with "previous" and "next".

@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/sign-out", post(sign_out))
         .route("/e/activate", get(activate_get).post(activate_post))
         .route("/e/activate/finish", post(activate_finish))
-        .route("/e/registrations", get(registrations))
+        .route("/e/registrations", get(registrations).post(registrations_filter))
         .route("/e/registrations.csv", get(export_csv))
         .route("/e/registrations.xlsx", get(export_xlsx))
         .route("/e/registrations/{id}", get(registration))
@@ -635,7 +635,11 @@ type Params = Vec<(String, String)>;
 /// them (`DD/MM/YYYY`, …: [`page_date`]) is handed on as `YYYY-MM-DD`; the
 /// parameters come back also with the refusals, to show the form again as
 /// it was filled in.
-fn criteria(state: &AppState, raw: Option<&str>) -> (Result<SearchCriteria, Vec<ciao_domain::FieldError>>, Params) {
+fn criteria(
+    state: &AppState,
+    c: &Ctx,
+    raw: Option<&str>,
+) -> (Result<SearchCriteria, Vec<ciao_domain::FieldError>>, Params) {
     let mut params: Vec<(String, String)> = raw
         .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .unwrap_or_default()
@@ -649,6 +653,18 @@ fn criteria(state: &AppState, raw: Option<&str>) -> (Result<SearchCriteria, Vec<
             _ => (k, v),
         })
         .collect();
+    // The person filter as the page's links carry it: sealed (see
+    // `sealed_links`); opened here into the search's own `ssin`.
+    let mut unopened = false;
+    for (k, v) in params.iter_mut() {
+        if k == PERSON_PARAM {
+            match state.service.open_page_filter(&c.enterprise, v) {
+                Some(ssin) => (*k, *v) = ("ssin".to_string(), ssin),
+                None => unopened = true,
+            }
+        }
+    }
+    params.retain(|(k, _)| k != PERSON_PARAM);
     let today = ciao_domain::clock::to_brussels(state.service.now()).date().to_string();
     if !params.iter().any(|(k, _)| k == "registrationDateFrom") {
         params.push(("registrationDateFrom".into(), today.clone()));
@@ -656,7 +672,59 @@ fn criteria(state: &AppState, raw: Option<&str>) -> (Result<SearchCriteria, Vec<
     if !params.iter().any(|(k, _)| k == "registrationDateTo") {
         params.push(("registrationDateTo".into(), today));
     }
-    (SearchCriteria::parse(&params), params)
+    let parsed = SearchCriteria::parse(&params);
+    if unopened {
+        let refused = ciao_domain::FieldError::new(
+            "ssin",
+            "ssin.sealed",
+            "this address's person filter was made by another server or for another enterprise: filter again",
+        );
+        let mut errors = parsed.err().unwrap_or_default();
+        errors.insert(0, refused);
+        return (Err(errors), params);
+    }
+    (parsed, params)
+}
+
+/// The name of the sealed person filter in the pages' addresses.
+const PERSON_PARAM: &str = "person";
+
+/// The parameters as the page's links write them: the person's SSIN sealed
+/// (`person=…`), never in clear in an address.
+fn sealed_links(state: &AppState, c: &Ctx, params: &[(String, String)]) -> Params {
+    params
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "ssin" => (PERSON_PARAM.to_string(), state.service.seal_page_filter(&c.enterprise, v)),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
+}
+
+/// The filter form sent (POST, so that the SSIN typed is in no address):
+/// answered with the page's address, the SSIN sealed in it.
+async fn registrations_filter(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    WebForm(body): WebForm,
+) -> Response {
+    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = FormData::parse(&body);
+    if let Err(r) = c.check_post(&state, &headers, &form) {
+        return r;
+    }
+    let mut params: Params = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, v)| k != "csrf" && !v.trim().is_empty())
+        .collect();
+    params.push(("lang".into(), c.lang.code().into()));
+    let query = query_string(&sealed_links(&state, &c, &params), &[]);
+    Redirect::to(&format!("/e/registrations?{query}")).into_response()
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
@@ -723,7 +791,7 @@ fn find_worked<'a>(worked: &'a [((Ssin, time::Date), WorkedDay)], r: &Registrati
 }
 
 /// The filters, as filled in; a field with a refusal marked `aria-invalid`.
-fn filters_form(lang: Lang, params: &[(String, String)], errors: &[ciao_domain::FieldError]) -> String {
+fn filters_form(lang: Lang, params: &[(String, String)], errors: &[ciao_domain::FieldError], csrf: &str) -> String {
     let invalid = |name: &str| {
         if errors.iter().any(|e| e.field == name) { " aria-invalid=\"true\"" } else { "" }
     };
@@ -757,7 +825,7 @@ fn filters_form(lang: Lang, params: &[(String, String)], errors: &[ciao_domain::
         )
     };
     format!(
-        "<form method=\"get\" action=\"/e/registrations\" class=\"filters\">\
+        "<form method=\"post\" action=\"/e/registrations\" class=\"filters\">{csrf}\
          <div><label for=\"f-from\">{from_l}</label><input id=\"f-from\" name=\"registrationDateFrom\" type=\"{from_kind}\" value=\"{from}\"{from_a}></div>\
          <div><label for=\"f-to\">{to_l}</label><input id=\"f-to\" name=\"registrationDateTo\" type=\"{to_kind}\" value=\"{to}\"{to_a}></div>\
          {decl}{ssin}{employer}{kind}{validity}{remark}{sort}<div><button type=\"submit\">{apply}</button></div></form>",
@@ -803,14 +871,14 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         Err(r) => return r,
     };
     let lang = c.lang;
-    let (criteria, params) = match criteria(&state, raw.as_deref()) {
+    let (criteria, params) = match criteria(&state, &c, raw.as_deref()) {
         (Ok(criteria), params) => (criteria, params),
         (Err(errors), params) => {
             let body = format!(
                 "<h1>{}</h1>{}{}",
                 t(lang, "e.nav.registrations"),
                 employer_errors(lang, &errors),
-                filters_form(lang, &params, &errors)
+                filters_form(lang, &params, &errors, &c.csrf(&state))
             );
             return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.registrations"), &body);
         }
@@ -883,7 +951,8 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     // Keyset paging forwards ("next" carries the cursor of the page's last
     // row); backwards, the service finds where the page before starts. A
     // page reached by number (`page`) goes back by number.
-    let unpaged: Params = params.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
+    let linked = sealed_links(&state, &c, &params);
+    let unpaged: Params = linked.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
     let link = |rel: &str, replace: &[(&str, String)], text: &str| {
         format!(
             "<a href=\"/e/registrations?{}\" rel=\"{rel}\">{text}</a>",
@@ -912,7 +981,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         Some(cursor) => link("next", &[("after", cursor.to_param())], "e.next"),
         None => String::new(),
     };
-    let export: Params = params.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
+    let export: Params = linked.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
     let export = query_string(&export, &[]);
     let body = format!(
         "<h1>{title}</h1>{filters}<p id=\"count\">{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
@@ -920,7 +989,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
          <div class=\"scroll\" tabindex=\"0\"><table class=\"stack\" id=\"registrations\"><caption>{title}</caption><thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table></div>\
          <nav aria-label=\"{pagination}\" class=\"pages\">{first} {previous} {next}</nav>",
         title = t(lang, "e.nav.registrations"),
-        filters = filters_form(lang, &params, &[]),
+        filters = filters_form(lang, &params, &[], &c.csrf(&state)),
         count = if page_.total > COUNT_LIMIT {
             t(lang, "e.count_more").replace("{n}", &COUNT_LIMIT.to_string())
         } else {
@@ -1079,7 +1148,7 @@ async fn export_rows(
     c: &Ctx,
     raw: Option<&str>,
 ) -> Result<(Vec<&'static str>, Vec<Vec<Cell>>), Response> {
-    let mut criteria = criteria(state, raw).0.map_err(|errors| {
+    let mut criteria = criteria(state, c, raw).0.map_err(|errors| {
         page(c, state, StatusCode::UNPROCESSABLE_ENTITY, t(c.lang, "e.refused"), &employer_errors(c.lang, &errors))
     })?;
     criteria.page_size = ciao_domain::search::MAX_PAGE_SIZE;
