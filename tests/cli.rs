@@ -392,17 +392,7 @@ fn an_integrator_goes_from_nothing_to_a_first_registration() {
     let list = ciao_ok(&db, &["channel", "account", "list", "--enterprise", "0621845521"]);
     assert!(list.contains(&client_id));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("CIAO_DATABASE_URL", &db)
-        .env("CIAO_SECRETS_KEY_FILE", key_file(&db))
-        .env("CIAO_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let line = first_line(&mut child);
-    let addr = line.trim_start_matches("ciao listening on ").split_whitespace().next().unwrap().to_string();
+    let (mut child, addr) = start_server(&db);
     let token_url = format!("{addr}/REST/oauth/v5/token");
     let auth = ["--client-id", client_id.as_str(), "--key", key.to_str().unwrap()];
 
@@ -655,21 +645,8 @@ fn a_metrics_token_must_be_long_enough() {
     assert!(err.contains("CIAO_METRICS_TOKEN") && err.contains("without spaces"), "{err}");
     assert!(!err.contains("has spaces"), "{err}");
     // Empty means none: the server starts.
-    let (mut child, _addr) = {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("CIAO_DATABASE_URL", &db)
-            .env("CIAO_SECRETS_KEY_FILE", key_file(&db))
-            .env("CIAO_METRICS_TOKEN", "")
-            .env("CIAO_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let line = first_line(&mut child);
-        assert!(line.starts_with("ciao listening on"), "{line}");
-        (child, line)
-    };
+    let (mut child, addr) = start_server_with_env(&db, &[("CIAO_METRICS_TOKEN", "")]);
+    assert!(addr.starts_with("http://127.0.0.1:"), "{addr}");
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -677,11 +654,17 @@ fn a_metrics_token_must_be_long_enough() {
 /// Starts `ciao serve` on a free port; returns it and its address
 /// (http://127.0.0.1:PORT).
 fn start_server(db: &str) -> (std::process::Child, String) {
+    start_server_with_env(db, &[])
+}
+
+/// [`start_server`] with more environment variables.
+fn start_server_with_env(db: &str, env: &[(&str, &str)]) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("CIAO_DATABASE_URL", db)
         .env("CIAO_SECRETS_KEY_FILE", key_file(db))
         .env("CIAO_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
