@@ -261,6 +261,7 @@ async fn a_dead_worker_loses_nothing(backend: Backend) {
             claim: *c,
             validity: ciao_domain::Validity::Valid,
             remarks: vec![],
+            requeue: vec![],
         })
         .collect();
     assert_eq!(store.complete_validations(&stale, common::now()).await.unwrap(), 0);

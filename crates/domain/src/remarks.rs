@@ -222,7 +222,7 @@ pub struct Facts<'a> {
     pub person_known: bool,
     /// The Limosa declaration of the given Limosa id.
     pub limosa: Option<&'a LimosaDeclaration>,
-    /// The Limosa declarations of the person (for a BIS number).
+    /// The Limosa declarations of the person (an SSIN with a foreign employer).
     pub limosa_of_person: &'a [LimosaDeclaration],
     pub declaration: Option<&'a DeclarationDetails>,
     /// Another registration with the same person, employer, declaration,
@@ -285,25 +285,22 @@ fn foreign_employer_in_chain(
     d: &DeclarationDetails,
     day: Date,
 ) -> bool {
-    let limosa: Vec<&LimosaDeclaration> = match f.person {
-        Person::Limosa(_) => f.limosa.into_iter().collect(),
-        Person::Ssin(_) => f.limosa_of_person.iter().collect(),
+    let limosa: &[LimosaDeclaration] = match f.person {
+        Person::Limosa(_) => f.limosa.map(std::slice::from_ref).unwrap_or_default(),
+        Person::Ssin(_) => f.limosa_of_person,
     };
-    let covering: Vec<&LimosaDeclaration> = limosa.into_iter().filter(|l| period_covers(l.from, l.to, day)).collect();
-    if covering.is_empty() {
+    let mut covering = limosa.iter().filter(|l| period_covers(l.from, l.to, day)).peekable();
+    if covering.peek().is_none() {
         return true;
     }
-    let of_employer: Vec<&&LimosaDeclaration> = covering.iter().filter(|l| &l.foreign_employer_vat == vat).collect();
-    if of_employer.is_empty() {
+    let mut of_employer = covering.filter(|l| &l.foreign_employer_vat == vat).peekable();
+    if of_employer.peek().is_none() {
         return false;
     }
-    of_employer.iter().any(|l| match &l.belgian_client {
-        None => true,
-        Some(client) => {
-            client == &d.declaration.declaring_contractor
-                || d.subcontractors.iter().any(|s| &s.enterprise_number == client)
-        }
-    })
+    let in_chain = |client: &EnterpriseNumber| {
+        client == &d.declaration.declaring_contractor || d.subcontractors.iter().any(|s| &s.enterprise_number == client)
+    };
+    of_employer.any(|l| l.belgian_client.as_ref().is_none_or(in_chain))
 }
 
 /// The remarks of one registration (at most one of each kind, in a fixed order).

@@ -103,7 +103,12 @@ impl Service {
             if r.validity == Validity::Cancelled {
                 // Completing the claim removes it from the queue; the
                 // registration itself is left as it is.
-                results.push(ValidationResult { claim, validity: Validity::Cancelled, remarks: Vec::new() });
+                results.push(ValidationResult {
+                    claim,
+                    validity: Validity::Cancelled,
+                    remarks: Vec::new(),
+                    requeue: Vec::new(),
+                });
                 continue;
             }
             let day = to_brussels(r.data.registration_date).date();
@@ -114,19 +119,7 @@ impl Service {
         }
         let facts = self.store().validation_facts(&requests).await?;
         let t = self.metrics.phase(2, t);
-        // The person's later registrations of the day, outside this batch:
-        // validated again after it, since their sequence remarks (OUT
-        // without IN, IN while already in, …) depend on this one, which may
-        // have arrived after them. Usually there are none, or they are
-        // still queued.
         let in_batch: std::collections::HashSet<RegistrationId> = requests.iter().map(|r| r.registration.id).collect();
-        let mut later: Vec<RegistrationId> = facts
-            .iter()
-            .flat_map(|f| f.later_same_day_ids.iter().copied())
-            .filter(|id| !in_batch.contains(id))
-            .collect();
-        later.sort_unstable();
-        later.dedup();
         for ((request, (claim, day)), f) in requests.iter().zip(pending).zip(facts) {
             let r = &request.registration;
             let facts = Facts {
@@ -152,24 +145,33 @@ impl Service {
                 declaration: f.declaration.as_ref(),
                 duplicate: f.duplicate,
                 previous: f.previous.clone(),
-                later_same_day: f.later_same_day,
+                later_same_day: !f.later_same_day.is_empty(),
                 day_over: now >= request.day_end
                     || day_closed_at.is_some_and(|closed| r.data.registration_date < closed),
                 policy,
             };
             let kinds = evaluate(&facts);
             self.metrics.count(&kinds);
+            // Validated for the first time, after some of the person's
+            // later registrations of the day (sent late by a system that was
+            // offline): their sequence remarks (OUT without IN, IN while
+            // already in, …) counted without this one, so they are validated
+            // again. A revalidation changes neither type nor time: nothing to
+            // queue. Those in this batch already see it.
+            let requeue = if r.validity == Validity::Pending {
+                f.later_same_day.iter().copied().filter(|id| !in_batch.contains(id)).collect()
+            } else {
+                Vec::new()
+            };
             results.push(ValidationResult {
                 claim,
                 validity: if kinds.iter().any(|k| k.affects_validity()) { Validity::Invalid } else { Validity::Valid },
                 remarks: kinds.iter().map(|k| k.remark()).collect(),
+                requeue,
             });
         }
         let t = self.metrics.phase(3, t);
         self.store().complete_validations(&results, self.now()).await?;
-        if !later.is_empty() {
-            self.store().enqueue_registrations(&later, self.now()).await?;
-        }
         self.metrics.phase(4, t);
         Ok(claimed)
     }

@@ -572,8 +572,7 @@ pub(crate) fn sequence_facts(
             previous = Some(n);
         }
         if !before && n.at < day_end {
-            f.later_same_day = true;
-            f.later_same_day_ids
+            f.later_same_day
                 .push(RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()))?);
         }
     }
@@ -2273,6 +2272,23 @@ macro_rules! impl_store {
                     }
                     q.execute(&mut *tx).await?;
                 }
+                // 5. The registrations the stored results ask to validate again.
+                let mut requeue: Vec<i64> = done.iter().flat_map(|r| r.requeue.iter().map(|id| id.get())).collect();
+                requeue.sort_unstable();
+                requeue.dedup();
+                for chunk in requeue.chunks(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                         SELECT id, $1 FROM registrations WHERE id IN ({}) AND validity <> 'cancelled' \
+                         ON CONFLICT (registration_id) DO NOTHING",
+                        placeholders(2, chunk.len())
+                    ));
+                    let mut q = sqlx::query(sql).persistent($persist_dynamic).bind(to_micros(at));
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(done.len() as u64)
             }
@@ -2321,24 +2337,6 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
-            async fn enqueue_registrations(&self, ids: &[RegistrationId], at: OffsetDateTime) -> Result<u64> {
-                let mut n = 0;
-                for chunk in ids.chunks(1000) {
-                    let sql = AssertSqlSafe(format!(
-                        "INSERT INTO validation_queue (registration_id, enqueued_at) \
-                         SELECT id, $1 FROM registrations WHERE id IN ({}) AND validity <> 'cancelled' \
-                         ON CONFLICT (registration_id) DO NOTHING",
-                        $crate::common::placeholders(2, chunk.len())
-                    ));
-                    let mut q = sqlx::query(sql).bind(to_micros(at));
-                    for id in chunk {
-                        q = q.bind(id.get());
-                    }
-                    n += q.execute(&self.write).await?.rows_affected();
-                }
-                Ok(n)
-            }
-
             async fn enqueue_person_between(
                 &self,
                 person: &ciao_domain::Person,
@@ -2346,15 +2344,16 @@ macro_rules! impl_store {
                 before: OffsetDateTime,
                 at: OffsetDateTime,
             ) -> Result<u64> {
-                let (column, value) = match person {
-                    ciao_domain::Person::Ssin(s) => ("ssin", s.as_str()),
-                    ciao_domain::Person::Limosa(l) => ("limosa_id", l.as_str()),
+                let (key, value) = match person {
+                    ciao_domain::Person::Ssin(s) => ($crate::RegistrationKey::Ssin, s.as_str()),
+                    ciao_domain::Person::Limosa(l) => ($crate::RegistrationKey::LimosaId, l.as_str()),
                 };
                 let sql = AssertSqlSafe(format!(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
-                     SELECT id, $1 FROM registrations WHERE {column} = $2 AND registration_date > $3 \
+                     SELECT id, $1 FROM registrations WHERE {} = $2 AND registration_date >= $3 \
                      AND registration_date < $4 AND validity <> 'cancelled' \
-                     ON CONFLICT (registration_id) DO NOTHING"
+                     ON CONFLICT (registration_id) DO NOTHING",
+                    key.column()
                 ));
                 Ok(sqlx::query(sql)
                     .bind(to_micros(at))

@@ -302,6 +302,10 @@ pub struct ValidationResult {
     pub claim: Claim,
     pub validity: ciao_domain::Validity,
     pub remarks: Vec<ciao_domain::Remark>,
+    /// Registrations to queue again, in the same transaction, when this
+    /// result is stored (the person's later registrations of the day, whose
+    /// sequence remarks a registration validated for the first time can change).
+    pub requeue: Vec<RegistrationId>,
 }
 
 /// What the registries and the register hold about one registration.
@@ -320,11 +324,10 @@ pub struct StoredFacts {
     pub declaration: Option<DeclarationDetails>,
     pub duplicate: bool,
     pub previous: Option<ciao_domain::remarks::Previous>,
-    pub later_same_day: bool,
     /// The person's registrations later that day (not cancelled): their
     /// sequence remarks depend on this one, so they are validated again when
     /// it arrives after them (a badge system that was offline).
-    pub later_same_day_ids: Vec<RegistrationId>,
+    pub later_same_day: Vec<RegistrationId>,
 }
 
 /// A column registrations can be found by, to revalidate them.
@@ -546,11 +549,10 @@ pub trait Store: Send + Sync + 'static {
     /// The founders (SSINs) stored for any period of these enterprises
     /// (what an import replacing their periods may remove).
     async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>>;
-    /// Queues these registrations (those not cancelled) again.
-    async fn enqueue_registrations(&self, ids: &[RegistrationId], at: OffsetDateTime) -> Result<u64>;
-    /// Queues the person's registrations (not cancelled) dated strictly
-    /// after `after` and before `before`: what a cancellation of the
-    /// person's registration at `after` can change.
+    /// Queues the person's registrations (not cancelled) dated from `after`
+    /// (the same instant included: a registration at the same instant with a
+    /// higher id counts as later) and before `before`: what a cancellation
+    /// of the person's registration at `after` can change.
     async fn enqueue_person_between(
         &self,
         person: &ciao_domain::Person,
