@@ -13,7 +13,7 @@ use ciao_domain::{
     Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
     RegistrationInput, format_brussels, format_utc,
 };
-use ciao_service::{Caller, CancelInput, ItemResult};
+use ciao_service::{CancelInput, ItemResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -534,6 +534,13 @@ impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
     }
 }
 
+/// What [`typed`] reads: a request's body, or item `i` of a bulk request.
+#[derive(Debug, Clone, Copy)]
+enum Whole {
+    Body,
+    Item(usize),
+}
+
 /// `v` as a `T`, with the path of the failing field; read from the
 /// borrowed value (the items of a bulk request are kept to be echoed with
 /// their errors: no copy of each is needed). `whole` names `v` in the
@@ -547,11 +554,13 @@ impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
 /// A value of the wrong type is described in JSON's words, with its path:
 /// `items[0].employer is a JSON object, not a string` (serde's own words
 /// name the Rust type it was reading into: `expected struct EmployerDto`).
-fn typed<T: DeserializeOwned>(v: &Value, whole: &str) -> Result<T, FieldError> {
+fn typed<T: DeserializeOwned>(v: &Value, whole: Whole) -> Result<T, FieldError> {
+    // Only for a refusal: every item of every request goes through here.
     let described = |path: &str| match (whole, path) {
-        (w, "") => w.to_string(),
-        ("the body", p) => p.to_string(),
-        (w, p) => format!("{w}.{p}"),
+        (Whole::Body, "") => "the body".to_string(),
+        (Whole::Body, p) => p.to_string(),
+        (Whole::Item(i), "") => format!("items[{i}]"),
+        (Whole::Item(i), p) => format!("items[{i}].{p}"),
     };
     if let Some(path) = first_array(v) {
         return Err(FieldError::new(
@@ -619,7 +628,6 @@ fn expected_json_type(message: &str) -> Option<&'static str> {
         e if e.starts_with("a string") || e == "a borrowed string" || e == "a character" || e == "string" => "string",
         e if number.contains(&e) || e.contains("number") || e.contains("integer") => "number",
         e if e.starts_with("a boolean") || e == "bool" => "boolean",
-        e if e.contains("sequence") || e.starts_with("tuple") || e.starts_with("a tuple") => "array",
         _ => return None,
     })
 }
@@ -635,13 +643,6 @@ fn first_array(v: &Value) -> Option<String> {
         }),
         _ => None,
     }
-}
-
-/// The token's scope is checked before anything the request holds (path,
-/// content type, body, query): a client without the scope learns nothing of
-/// the rules of what it may not send (the service checks it again).
-fn require_scope(caller: &Caller, p: Permission) -> Result<(), Problem> {
-    Ok(caller.require(p)?)
 }
 
 /// The registration id of the path; a path that is not even text (bytes
@@ -687,7 +688,10 @@ pub async fn register_in_bulk(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<RegisterInBulkResponse>, Problem> {
-    require_scope(&caller, Permission::Register)?;
+    // The token's scope is checked before anything the request holds (path,
+    // content type, body, query): a client without the scope learns nothing
+    // of the rules of what it may not send (the service checks it again).
+    caller.require(Permission::Register)?;
     let value = json_body(&headers, body).await?;
     let mut top = match value {
         Value::Object(top) => top,
@@ -736,9 +740,8 @@ pub async fn register_in_bulk(
     }
     let mut inputs = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
-        inputs.push(
-            typed::<RegistrationItem>(v, &format!("items[{i}]")).map(RegistrationItem::into_input).map_err(|e| vec![e]),
-        );
+        inputs
+            .push(typed::<RegistrationItem>(v, Whole::Item(i)).map(RegistrationItem::into_input).map_err(|e| vec![e]));
     }
     let results = state.service.register(&caller, Channel::Rest, inputs).await?;
     let items = results
@@ -788,7 +791,7 @@ pub async fn get_registration(
     Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
-    require_scope(&caller, Permission::Consult)?;
+    caller.require(Permission::Consult)?;
     let id = path_id(id)?;
     let r = state.service.registration(&caller, id).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
@@ -835,7 +838,7 @@ pub async fn search(
     Authenticated(caller): Authenticated,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, Problem> {
-    require_scope(&caller, Permission::Consult)?;
+    caller.require(Permission::Consult)?;
     let query = query.unwrap_or_default();
     let params: Vec<(String, String)> = serde_urlencoded::from_str(&query)
         .map_err(|e| Problem::bad_request(format!("the query string cannot be read: {e}"), Vec::new()))?;
@@ -892,10 +895,10 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
-    require_scope(&caller, Permission::Register)?;
+    caller.require(Permission::Register)?;
     let id = path_id(id)?;
     let value = json_body(&headers, body).await?;
-    let req: CancelRequest = typed(&value, "the body").map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
+    let req: CancelRequest = typed(&value, Whole::Body).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
 }
@@ -906,7 +909,7 @@ mod tests {
     use serde_json::json;
 
     fn refusal(item: Value) -> FieldError {
-        typed::<RegistrationItem>(&item, "items[0]").unwrap_err()
+        typed::<RegistrationItem>(&item, Whole::Item(0)).unwrap_err()
     }
 
     #[test]
@@ -943,9 +946,9 @@ mod tests {
             let e = refusal(item);
             assert_eq!((e.field.as_str(), e.code.as_str(), e.description.as_str()), (field, "json.type", description));
         }
-        let e = typed::<CancelRequest>(&json!({"reason": {"a": 1}}), "the body").unwrap_err();
+        let e = typed::<CancelRequest>(&json!({"reason": {"a": 1}}), Whole::Body).unwrap_err();
         assert_eq!(e.description, "reason is a JSON string, not an object");
-        let e = typed::<CancelRequest>(&json!(5), "the body").unwrap_err();
+        let e = typed::<CancelRequest>(&json!(5), Whole::Body).unwrap_err();
         assert_eq!(e.description, "the body is a JSON object, not a number");
     }
 
@@ -963,7 +966,7 @@ mod tests {
 
     #[test]
     fn an_empty_place_of_work_is_refused() {
-        let item: RegistrationItem = typed(&json!({"placeOfWork": {}}), "items[0]").unwrap();
+        let item: RegistrationItem = typed(&json!({"placeOfWork": {}}), Whole::Item(0)).unwrap();
         let errors = item.into_input().validate(time::OffsetDateTime::now_utc(), Default::default()).unwrap_err();
         assert!(errors.iter().any(|e| e.field == "placeOfWork" && e.code == "placeOfWork.empty"), "{errors:?}");
     }
