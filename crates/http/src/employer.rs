@@ -9,7 +9,7 @@
 //! employer may not register for its workers.
 
 use axum::Router;
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -337,7 +337,7 @@ async fn sign_in_get(State(state): State<AppState>, WebQuery(q): WebQuery<NextQu
 
 async fn sign_in_post(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    crate::ClientIp(client): crate::ClientIp,
     WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
     WebForm(body): WebForm,
@@ -348,7 +348,7 @@ async fn sign_in_post(
     if !same_origin(&state, &headers) {
         return sign_in_form(&state, lang, &next, None, StatusCode::FORBIDDEN);
     }
-    if !state.sign_in_throttle.allowed(peer.ip()) {
+    if !state.sign_in_throttle.allowed(client) {
         return throttled(lang);
     }
     let ssin = form.text("ssin").unwrap_or_default();
@@ -368,7 +368,7 @@ async fn sign_in_post(
         }
         Err(e) => match service_errors(&e) {
             Some(errors) => {
-                state.sign_in_throttle.failed(peer.ip());
+                state.sign_in_throttle.failed(client);
                 let errors = errors
                     .into_iter()
                     .map(|mut f| {
@@ -488,7 +488,7 @@ fn enrol_form(
 
 async fn activate_post(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    crate::ClientIp(client): crate::ClientIp,
     WebQuery(q): WebQuery<LangQuery>,
     headers: HeaderMap,
     WebForm(body): WebForm,
@@ -498,14 +498,14 @@ async fn activate_post(
     if !same_origin(&state, &headers) {
         return activate_form(lang, None, StatusCode::FORBIDDEN);
     }
-    if !state.sign_in_throttle.allowed(peer.ip()) {
+    if !state.sign_in_throttle.allowed(client) {
         return throttled(lang);
     }
     match state.service.check_employer_invitation(form.get("code").unwrap_or_default()).await {
         Ok(e) => enrol_form(lang, &e.ticket, &e.ssin.masked(), &e.secret_base32, &e.otpauth_uri, None, StatusCode::OK),
         Err(e) => match service_errors(&e) {
             Some(errors) => {
-                state.sign_in_throttle.failed(peer.ip());
+                state.sign_in_throttle.failed(client);
                 activate_form(lang, Some(error_list(lang, &errors)), status_of(&e))
             }
             None => unavailable(e),
@@ -717,11 +717,8 @@ async fn registrations_filter(
     if let Err(r) = c.check_post(&state, &headers, &form) {
         return r;
     }
-    let mut params: Params = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(k, v)| k != "csrf" && !v.trim().is_empty())
-        .collect();
+    let mut params: Params =
+        form.fields().iter().filter(|(k, v)| k != "csrf" && !v.trim().is_empty()).cloned().collect();
     params.push(("lang".into(), c.lang.code().into()));
     let query = query_string(&sealed_links(&state, &c, &params), &[]);
     Redirect::to(&format!("/e/registrations?{query}")).into_response()

@@ -222,6 +222,11 @@ mod forwarded_tests {
             Some("203.0.113.7".parse().unwrap())
         );
         assert_eq!(client_address(&headers(&["2001:db8::1"]), &trusted), Some("2001:db8::1".parse().unwrap()));
+        // An IPv4 address written as IPv6 (a dual-stack socket) is the same address.
+        assert_eq!(
+            client_address(&headers(&["::ffff:203.0.113.7, ::ffff:10.0.0.3"]), &trusted),
+            Some("203.0.113.7".parse().unwrap())
+        );
         assert_eq!(client_address(&headers(&["10.0.0.3"]), &trusted), Some("10.0.0.3".parse().unwrap()));
         assert_eq!(client_address(&headers(&["nonsense"]), &trusted), None);
         assert_eq!(client_address(&HeaderMap::new(), &trusted), None);
@@ -303,34 +308,32 @@ pub fn router(state: AppState) -> Router {
     // The simulation marks every response, and its pages show a banner.
     let router =
         if state.service.is_simulation() { router.layer(axum::middleware::from_fn(simulation::mark)) } else { router };
-    // Behind trusted reverse proxies, the client's address is the one they
-    // forward (what the sign-in throttle counts by).
-    let router = if state.service.config().trusted_proxies.is_empty() {
-        router
-    } else {
-        router.layer(axum::middleware::from_fn_with_state(state.clone(), forwarded_client))
-    };
     router.with_state(state)
 }
 
-/// Replaces the connection's peer address by the client's, when the peer is
-/// a trusted proxy that says whom it forwards (`X-Forwarded-For`).
-async fn forwarded_client(
-    State(state): State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
-    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+/// The address of the client a request comes from, what the sign-in
+/// throttle counts by: the connection's peer, or, when the peer is a
+/// trusted reverse proxy (`--trusted-proxy`), the client it forwards
+/// (`X-Forwarded-For`, [`client_address`]). Addresses are compared in their
+/// canonical form (an IPv4 peer of a dual-stack socket is `::ffff:a.b.c.d`).
+pub(crate) struct ClientIp(pub std::net::IpAddr);
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::ConnectInfo;
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| c.0.ip().to_canonical());
         let trusted = &state.service.config().trusted_proxies;
-        if trusted.contains(&peer.ip())
-            && let Some(client) = client_address(request.headers(), trusted)
-        {
-            request.extensions_mut().insert(ConnectInfo(SocketAddr::new(client, 0)));
-        }
+        let client = if is_trusted(trusted, peer) { client_address(&parts.headers, trusted) } else { None };
+        Ok(ClientIp(client.unwrap_or(peer)))
     }
-    next.run(request).await
 }
 
 /// The client's address in `X-Forwarded-For` (every such header, in order):
@@ -343,7 +346,13 @@ pub fn client_address(headers: &axum::http::HeaderMap, trusted: &[std::net::IpAd
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .map(|a| a.to_canonical())
         .collect();
-    chain.iter().rev().find(|a| !trusted.contains(a)).or(chain.first()).copied()
+    chain.iter().rev().find(|a| !is_trusted(trusted, **a)).or(chain.first()).copied()
+}
+
+/// Whether `ip` (canonical) is one of the trusted proxies, however written.
+fn is_trusted(trusted: &[std::net::IpAddr], ip: std::net::IpAddr) -> bool {
+    trusted.iter().any(|t| t.to_canonical() == ip)
 }

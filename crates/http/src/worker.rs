@@ -9,8 +9,8 @@
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -111,6 +111,10 @@ impl FormData {
 
     pub(crate) fn text(&self, name: &str) -> Option<String> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    }
+    /// Every field, in the order sent.
+    pub(crate) fn fields(&self) -> &[(String, String)] {
+        &self.0
     }
 }
 
@@ -1086,7 +1090,7 @@ async fn signed_in(
 
 async fn sign_in_post(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    crate::ClientIp(client): crate::ClientIp,
     WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
     WebForm(body): WebForm,
@@ -1097,7 +1101,7 @@ async fn sign_in_post(
     if !same_origin(&state, &headers) {
         return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN, Typed::default());
     }
-    if !state.sign_in_throttle.allowed(peer.ip()) {
+    if !state.sign_in_throttle.allowed(client) {
         return throttled(lang);
     }
     let ssin = form.text("ssin").unwrap_or_default();
@@ -1106,7 +1110,7 @@ async fn sign_in_post(
         Ok(session) => signed_in(&state, &headers, &session, form.get("remember").is_some(), &next).await,
         Err(e) => match service_errors(&e) {
             Some(errors) => {
-                state.sign_in_throttle.failed(peer.ip());
+                state.sign_in_throttle.failed(client);
                 let typed = Typed { ssin: &ssin, code: "", invalid: &errors };
                 sign_in_page(&state, lang, &next, None, Some(worker_error_list(lang, &errors)), status_of(&e), typed)
             }
@@ -1204,7 +1208,7 @@ fn enrol_page(
 /// language switch, its ticket again): the page to set up sign-in.
 async fn activate_post(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    crate::ClientIp(client): crate::ClientIp,
     WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
     WebForm(body): WebForm,
@@ -1215,7 +1219,7 @@ async fn activate_post(
     if !same_origin(&state, &headers) {
         return sign_in_page(&state, lang, &next, None, None, StatusCode::FORBIDDEN, Typed::default());
     }
-    if !state.sign_in_throttle.allowed(peer.ip()) {
+    if !state.sign_in_throttle.allowed(client) {
         return throttled(lang);
     }
     let code = form.get("code").unwrap_or_default();
@@ -1231,7 +1235,7 @@ async fn activate_post(
         }
         Err(e) => match service_errors(&e) {
             Some(errors) => {
-                state.sign_in_throttle.failed(peer.ip());
+                state.sign_in_throttle.failed(client);
                 let typed = Typed { ssin: "", code: code.trim(), invalid: &errors };
                 sign_in_page(&state, lang, &next, None, Some(worker_error_list(lang, &errors)), status_of(&e), typed)
             }
@@ -1432,14 +1436,14 @@ async fn activate_passkey_post(
 
 async fn passkey_sign_in_post(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    crate::ClientIp(client): crate::ClientIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if !same_origin(&state, &headers) {
         return cross_site_problem();
     }
-    if !state.sign_in_throttle.allowed(peer.ip()) {
+    if !state.sign_in_throttle.allowed(client) {
         let mut r = passkey_problem(
             StatusCode::TOO_MANY_REQUESTS,
             "belgif:tooManyRequests",
@@ -1456,7 +1460,7 @@ async fn passkey_sign_in_post(
     };
     let result = state.service.passkey_sign_in(&answer).await;
     if matches!(result, Err(ServiceError::Invalid(_))) {
-        state.sign_in_throttle.failed(peer.ip());
+        state.sign_in_throttle.failed(client);
     }
     passkey_result(&state, &headers, result).await
 }
