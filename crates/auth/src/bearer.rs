@@ -34,14 +34,32 @@ impl BearerSecret {
     }
 
     /// Whether an `Authorization` header's value is `Bearer <this secret>`
-    /// (the scheme case-insensitive, RFC 7235); the secret compared in
-    /// constant time.
+    /// ([`bearer_token`]); the secret compared in constant time.
     pub fn admits(&self, authorization: Option<&str>) -> bool {
-        let Some(value) = authorization else { return false };
-        let Some((scheme, presented)) = value.split_once(' ') else { return false };
-        scheme.eq_ignore_ascii_case("bearer")
-            && verify_slices_are_equal(presented.trim().as_bytes(), self.0.as_bytes()).is_ok()
+        authorization
+            .and_then(|v| bearer_token(v).ok())
+            .is_some_and(|token| verify_slices_are_equal(token.as_bytes(), self.0.as_bytes()).is_ok())
     }
+}
+
+/// Why an `Authorization` header holds no bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotBearer {
+    /// Another scheme (`Basic …`): no token at all (RFC 6750 §3.1: no error code).
+    OtherScheme,
+    /// `Bearer` without a token.
+    Empty,
+}
+
+/// The token of an `Authorization` header's value `Bearer <token>` (the
+/// scheme case-insensitive, RFC 7235 §2.1; spaces around ignored).
+pub fn bearer_token(value: &str) -> Result<&str, NotBearer> {
+    let text = value.trim();
+    let (scheme, credentials) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return Err(NotBearer::OtherScheme);
+    }
+    Some(credentials.trim()).filter(|t| !t.is_empty()).ok_or(NotBearer::Empty)
 }
 
 #[cfg(test)]
@@ -66,5 +84,8 @@ mod tests {
         assert!(!s.admits(Some("0123456789abcdef")));
         assert!(!s.admits(None));
         assert_eq!(format!("{s:?}"), "BearerSecret(…)");
+        assert_eq!(bearer_token("  bearer  abc "), Ok("abc"));
+        assert_eq!(bearer_token("Basic abc"), Err(NotBearer::OtherScheme));
+        assert_eq!(bearer_token("Bearer "), Err(NotBearer::Empty));
     }
 }

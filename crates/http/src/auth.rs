@@ -23,6 +23,8 @@ fn quoted(s: &str) -> String {
     s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
 }
 
+use ciao_service::ciao_auth::bearer::NotBearer;
+
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
 
@@ -35,27 +37,27 @@ impl FromRequestParts<AppState> for Authenticated {
                 challenge(""),
             ));
         };
-        // The scheme is case-insensitive (RFC 7235 §2.1).
-        let text = value.to_str().unwrap_or_default().trim();
-        let (scheme, credentials) = text.split_once(' ').unwrap_or((text, ""));
-        if !scheme.eq_ignore_ascii_case("Bearer") {
+        let token = match ciao_service::ciao_auth::bearer::bearer_token(value.to_str().unwrap_or_default()) {
+            Ok(token) => token,
             // Another scheme (Basic…) is no token at all: no error code in
             // the challenge (RFC 6750 §3.1).
-            return Err(Problem::unauthorized(
-                "belgif:noAccessToken",
-                "No Access Token",
-                "this API takes an access token, not other credentials: Authorization: Bearer <token>, \
-                 from POST /REST/oauth/v5/token",
-                challenge(""),
-            ));
-        }
-        let Some(token) = Some(credentials.trim()).filter(|t| !t.is_empty()) else {
-            return Err(Problem::unauthorized(
-                "belgif:invalidAccessToken",
-                "Invalid Access Token",
-                "the Authorization header must be: Bearer <access token>",
-                challenge("error=\"invalid_request\""),
-            ));
+            Err(NotBearer::OtherScheme) => {
+                return Err(Problem::unauthorized(
+                    "belgif:noAccessToken",
+                    "No Access Token",
+                    "this API takes an access token, not other credentials: Authorization: Bearer <token>, \
+                     from POST /REST/oauth/v5/token",
+                    challenge(""),
+                ));
+            }
+            Err(NotBearer::Empty) => {
+                return Err(Problem::unauthorized(
+                    "belgif:invalidAccessToken",
+                    "Invalid Access Token",
+                    "the Authorization header must be: Bearer <access token>",
+                    challenge("error=\"invalid_request\""),
+                ));
+            }
         };
         state.service.authenticate(token).await.map(Authenticated).map_err(|e| {
             let description = match &e {

@@ -64,13 +64,15 @@ fn escape(s: &str) -> String {
 pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if !state.service.may_read_metrics(authorization) {
-        let (kind, title, detail) = match authorization {
-            None => (
+        use ciao_service::ciao_auth::bearer::{NotBearer, bearer_token};
+        // No header, or other credentials, is no token (RFC 6750 §3.1).
+        let (kind, title, detail) = match authorization.map(bearer_token) {
+            None | Some(Err(NotBearer::OtherScheme)) => (
                 "belgif:noAccessToken",
                 "No Access Token",
                 "/metrics needs the header Authorization: Bearer <the metrics token> (ciao serve --metrics-token)",
             ),
-            Some(_) => (
+            Some(Ok(_) | Err(NotBearer::Empty)) => (
                 "belgif:invalidAccessToken",
                 "Invalid Access Token",
                 "the Authorization header is not Bearer <the metrics token> (ciao serve --metrics-token)",

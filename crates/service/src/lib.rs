@@ -28,6 +28,7 @@ pub mod simulation;
 pub mod validation;
 pub mod worker;
 
+pub use ciao_auth;
 pub use ciao_store;
 
 /// Where the service reads the time: the system clock, or a fixed one in tests.
