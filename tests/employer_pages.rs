@@ -284,6 +284,9 @@ async fn the_person_filter_is_in_no_address(backend: Backend) {
     let page = b.get("/e/registrations?person=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&lang=en").await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("ssin.sealed"), "{}", page.body);
+    assert!(page.body.contains("This person filter comes from another server or enterprise"), "{}", page.body);
+    let page = b.get("/e/registrations?person=&lang=en").await;
+    assert_eq!(page.status, 422, "an empty sealed person is refused, not a search of everyone: {}", page.body);
     // A form from another site is refused.
     let forged = b.post("/e/registrations?lang=en", &[("csrf", "nope"), ("ssin", &person)]).await;
     assert_eq!(forged.status, 403);

@@ -839,6 +839,15 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "ep.err.ssin.sealed",
+        [
+            "Deze zoekopdracht op persoon komt van een andere server of onderneming: filter opnieuw.",
+            "Ce filtre par personne vient d'un autre serveur ou d'une autre entreprise : filtrez à nouveau.",
+            "Dieser Personenfilter stammt von einem anderen Server oder Unternehmen: Filtern Sie erneut.",
+            "This person filter comes from another server or enterprise: filter again.",
+        ],
+    ),
+    (
         "ep.err.required",
         ["{field} is verplicht.", "{field} est obligatoire.", "{field} ist erforderlich.", "{field} is required."],
     ),
@@ -869,7 +878,7 @@ fn is_manager(c: &Ctx) -> bool {
     c.user.has(&c.enterprise, Role::AccessManager) || c.user.has(&c.enterprise, Role::TechnicalAdministrator)
 }
 
-fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+pub(crate) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
     raw.and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .and_then(|q| q.into_iter().find(|(k, _)| k == name).map(|(_, v)| v))
 }

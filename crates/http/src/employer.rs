@@ -29,7 +29,8 @@ use crate::export::{Cell, csv, xlsx};
 use crate::i18n::{Lang, cookie, t};
 use crate::qr;
 use crate::worker::{
-    B64_JS, FormData, brussels, error_list, same_origin, service_errors, status_of, throttled, unavailable, urlencode,
+    B64_JS, FormData, brussels, error_list, pk_error, same_origin, service_errors, status_of, throttled, unavailable,
+    urlencode,
 };
 use crate::workplace::{WebForm, WebPath, WebQuery, esc, html};
 
@@ -283,7 +284,7 @@ fn sign_in_form(state: &AppState, lang: Lang, next: &str, error: Option<String>,
         Ok(p) => format!(
             "<section id=\"pk\" hidden><p>{or}</p><button type=\"button\" id=\"pk-sign-in\" data-state=\"{st}\" \
              data-challenge=\"{challenge}\" data-rp=\"{rp}\">{label}</button>\
-             <p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p></section>\
+             {pk_error}</section>\
              <script>{B64_JS}{SUBMIT_WITH_JS}(function(){{var b=document.getElementById('pk-sign-in');if(!window.PublicKeyCredential)return;\
              document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{\
              var f=document.getElementById('sign-in'),e=document.getElementById('pk-error'),c=document.getElementById('totp');\
@@ -297,7 +298,7 @@ fn sign_in_form(state: &AppState, lang: Lang, next: &str, error: Option<String>,
             challenge = esc(&p.challenge),
             rp = esc(&p.rp_id),
             label = t(lang, "e.use_passkey"),
-            pk_failed = esc(t(lang, "error.passkey_not_used")),
+            pk_error = pk_error(lang),
         ),
         Err(_) => String::new(),
     };
@@ -644,7 +645,9 @@ fn criteria(
         .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
         .unwrap_or_default()
         .into_iter()
-        .filter(|(k, v)| k != "lang" && !v.trim().is_empty())
+        // Empty filters are no filters; an empty sealed person is one that
+        // does not open (below), not none.
+        .filter(|(k, v)| k != "lang" && (k == PERSON_PARAM || !v.trim().is_empty()))
         .map(|(k, v)| match k.as_str() {
             "registrationDateFrom" | "registrationDateTo" | "createdFrom" | "createdTo" => {
                 let v = iso_date(&v);
@@ -691,12 +694,14 @@ const PERSON_PARAM: &str = "person";
 
 /// The parameters as the page's links write them: the person's SSIN sealed
 /// (`person=…`), never in clear in an address.
-fn sealed_links(state: &AppState, c: &Ctx, params: &[(String, String)]) -> Params {
+fn sealed_links(state: &AppState, c: &Ctx, params: &[(String, String)]) -> Result<Params, Response> {
     params
         .iter()
         .map(|(k, v)| match k.as_str() {
-            "ssin" => (PERSON_PARAM.to_string(), state.service.seal_page_filter(&c.enterprise, v)),
-            _ => (k.clone(), v.clone()),
+            "ssin" => {
+                Ok((PERSON_PARAM.to_string(), state.service.seal_page_filter(&c.enterprise, v).map_err(unavailable)?))
+            }
+            _ => Ok((k.clone(), v.clone())),
         })
         .collect()
 }
@@ -720,7 +725,11 @@ async fn registrations_filter(
     let mut params: Params =
         form.fields().iter().filter(|(k, v)| k != "csrf" && !v.trim().is_empty()).cloned().collect();
     params.push(("lang".into(), c.lang.code().into()));
-    let query = query_string(&sealed_links(&state, &c, &params), &[]);
+    let linked = match sealed_links(&state, &c, &params) {
+        Ok(linked) => linked,
+        Err(r) => return r,
+    };
+    let query = query_string(&linked, &[]);
     Redirect::to(&format!("/e/registrations?{query}")).into_response()
 }
 
@@ -948,7 +957,10 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
     // Keyset paging forwards ("next" carries the cursor of the page's last
     // row); backwards, the service finds where the page before starts. A
     // page reached by number (`page`) goes back by number.
-    let linked = sealed_links(&state, &c, &params);
+    let linked = match sealed_links(&state, &c, &params) {
+        Ok(linked) => linked,
+        Err(r) => return r,
+    };
     let unpaged: Params = linked.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
     let link = |rel: &str, replace: &[(&str, String)], text: &str| {
         format!(
@@ -978,8 +990,7 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         Some(cursor) => link("next", &[("after", cursor.to_param())], "e.next"),
         None => String::new(),
     };
-    let export: Params = linked.iter().filter(|(k, _)| k != "after" && k != "page").cloned().collect();
-    let export = query_string(&export, &[]);
+    let export = query_string(&unpaged, &[]);
     let body = format!(
         "<h1>{title}</h1>{filters}<p id=\"count\">{count} · <a href=\"/e/registrations.csv?{export}\" download>CSV</a> · \
          <a href=\"/e/registrations.xlsx?{export}\" download>XLSX</a></p>\
@@ -1109,6 +1120,7 @@ pub const EMPLOYER_ERROR_CODES: &[&str] = &[
     "role.value",
     "ssin.self",
     "ssin.noRole",
+    "ssin.sealed",
     "required",
 ];
 
@@ -1847,11 +1859,7 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
     };
     let lang = c.lang;
     // Every entry is reachable, by pages of AUDIT_PAGE, newest first.
-    let asked = raw
-        .as_deref()
-        .and_then(|r| serde_urlencoded::from_str::<Vec<(String, String)>>(r).ok())
-        .and_then(|q| q.into_iter().find(|(k, _)| k == "page"))
-        .map(|(_, v)| v);
+    let asked = crate::declaration_pages::query_param(raw.as_deref(), "page");
     let number = match asked.as_deref().map(|v| v.trim().parse::<u64>()) {
         None => 1,
         Some(Ok(n)) => n,

@@ -17,7 +17,7 @@ use ciao_service::worker::PasskeyAnswer;
 use crate::AppState;
 use crate::employer::{Ctx, ctx, employer_errors, page, service_error_page};
 use crate::i18n::{Lang, t};
-use crate::worker::{B64_JS, FormData, brussels, service_errors, status_of};
+use crate::worker::{B64_JS, FormData, brussels, pk_error, service_errors, status_of};
 use crate::workplace::{WebForm, esc};
 
 pub fn router() -> Router<AppState> {
@@ -95,7 +95,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
              data-challenge=\"{challenge}\" data-rp=\"{rp}\" data-user=\"{user}\" data-name=\"{name}\">{csrf}\
              <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" \
              autocomplete=\"current-password\" required aria-describedby=\"pk-hint\"><p class=\"hint\" id=\"pk-hint\">{hint}</p>\
-             <button type=\"submit\">{title}</button></form><p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p></section>\
+             <button type=\"submit\">{title}</button></form>{pk_error}</section>\
              <noscript><p>{needs_js}</p></noscript>\
              <script>{B64_JS}{SUBMIT_WITH_JS}(function(){{var f=document.getElementById('pk-add');if(!window.PublicKeyCredential)return;\
              document.getElementById('pk').hidden=false;f.addEventListener('submit',function(ev){{ev.preventDefault();\
@@ -118,7 +118,7 @@ async fn security_page(c: &Ctx, state: &AppState, notice: Option<String>, status
             hint = t(lang, "e.add_passkey_hint"),
             needs_js = t(lang, "e.passkey_needs_js"),
             unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
-            pk_failed = esc(t(lang, "error.passkey_not_used")),
+            pk_error = pk_error(lang),
         ),
         // The public URL is an IP address: no passkeys on this server. The
         // user signs in with the authenticator app (employers have no PIN).

@@ -383,6 +383,16 @@ function post(u,o){return fetch(u,{method:'POST',credentials:'same-origin',heade
 function cerr(m){var x=new Error(m);x.ciao=1;return x}\
 function pkFail(e,x){e.hidden=false;e.textContent=x&&x.ciao?x.message:e.dataset.failed}";
 
+/// The alert a passkey ceremony's failure is shown in ([`B64_JS`]'s
+/// `pkFail`): the server's refusal as it says it, anything the browser
+/// raised (cancelled, timed out, no passkey here) in the page's language.
+pub(crate) fn pk_error(lang: Lang) -> String {
+    format!(
+        "<p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{}\" hidden></p>",
+        esc(t(lang, "error.passkey_not_used"))
+    )
+}
+
 /// What a worker typed on the sign-in page, kept after a refusal, and the
 /// refused fields.
 #[derive(Default)]
@@ -413,13 +423,13 @@ fn sign_in_page(
              .then(function(c){{return post('/w/passkey/sign-in',{{state:b.dataset.state,credentialId:b64u(c.rawId),clientDataJSON:b64u(c.response.clientDataJSON),\
              authenticatorData:b64u(c.response.authenticatorData),signature:b64u(c.response.signature)}})}})\
              .then(function(){{location.replace(b.dataset.next)}}).catch(function(x){{pkFail(e,x)}})}})}})();</script>\
-             <p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p>",
+             {pk_error}",
             state = esc(&p.state),
             challenge = esc(&p.challenge),
             rp = esc(&p.rp_id),
             next = esc(next),
             label = t(lang, "passkey_sign_in"),
-            pk_failed = esc(t(lang, "error.passkey_not_used")),
+            pk_error = pk_error(lang),
         ),
         None => String::new(),
     };
@@ -1136,7 +1146,7 @@ fn enrol_page(
         Some(p) => format!(
             "<section id=\"pk\" hidden><button class=\"big\" id=\"pk-create\" type=\"button\" data-state=\"{state}\" data-challenge=\"{challenge}\" \
              data-rp=\"{rp}\" data-user=\"{user}\" data-name=\"{name}\" data-next=\"{next}\">{label}</button></section>\
-             <p id=\"pk-error\" class=\"alert\" role=\"alert\" data-failed=\"{pk_failed}\" hidden></p>\
+             {pk_error}\
              <script>{B64_JS}(function(){{var b=document.getElementById('pk-create');if(!window.PublicKeyCredential||!window.fetch)return;\
              document.getElementById('pk').hidden=false;b.addEventListener('click',function(){{var e=document.getElementById('pk-error');\
              navigator.credentials.create({{publicKey:{{challenge:ub64(b.dataset.challenge),rp:{{id:b.dataset.rp,name:'ciao'}},\
@@ -1154,7 +1164,7 @@ fn enrol_page(
             next = esc(next),
             label = t(lang, "create_passkey"),
             unsupported = t(lang, "passkey_unsupported").replace('\'', "\\'"),
-            pk_failed = esc(t(lang, "error.passkey_not_used")),
+            pk_error = pk_error(lang),
         ),
         None => String::new(),
     };

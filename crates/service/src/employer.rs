@@ -986,25 +986,17 @@ impl Service {
     }
 
     /// A value of an employer page's filter that is personal data (a
-    /// person's SSIN), sealed for the page's address (AES-256-GCM under the
-    /// server's key, bound to the enterprise): the address bar, the
-    /// browser's history and the proxies' logs then hold no SSIN.
-    pub fn seal_page_filter(&self, enterprise: &EnterpriseNumber, value: &str) -> String {
-        let aad = format!("ciao employer page filter v1|{}", enterprise.as_str());
-        match self.cookies.seal(aad.as_bytes(), value.as_bytes()) {
-            Ok(sealed) => URL_SAFE_NO_PAD.encode(sealed),
-            // No randomness for a nonce: the filter is dropped rather than
-            // written in clear.
-            Err(_) => String::new(),
-        }
+    /// person's SSIN), sealed for the page's address ([`Service::seal_private`],
+    /// bound to the enterprise): the address bar, the browser's history and
+    /// the proxies' logs then hold no SSIN.
+    pub fn seal_page_filter(&self, enterprise: &EnterpriseNumber, value: &str) -> Result<String> {
+        self.seal_private(&page_filter_purpose(enterprise), value)
     }
 
     /// Opens [`Service::seal_page_filter`]'s value; None when it was not
     /// sealed by this server for this enterprise.
     pub fn open_page_filter(&self, enterprise: &EnterpriseNumber, sealed: &str) -> Option<String> {
-        let aad = format!("ciao employer page filter v1|{}", enterprise.as_str());
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-        String::from_utf8(self.cookies.open(aad.as_bytes(), &bytes).ok()?).ok()
+        self.open_private(&page_filter_purpose(enterprise), sealed)
     }
 
     /// Withdraws a role (access managers only; the last access manager stays).
@@ -1070,6 +1062,11 @@ impl Service {
         }
         Ok((entries, pages))
     }
+}
+
+/// What a sealed page filter is bound to: its use and the enterprise.
+fn page_filter_purpose(enterprise: &EnterpriseNumber) -> String {
+    format!("ciao employer page filter v1|{}", enterprise.as_str())
 }
 
 /// A role as a form sends it (`consultant`, `technical-administrator`, …).

@@ -127,11 +127,29 @@ impl Service {
     /// the kind of session), so that the person's SSIN is not readable by
     /// whoever sees the cookie (a proxy's log, a shared computer).
     fn seal_cookie(&self, kind: SessionKind, payload: &str) -> Result<String> {
+        Ok(format!("{PRIVATE_COOKIE}{}", self.seal_private(kind.purpose(), payload)?))
+    }
+
+    /// `payload` encrypted (AES-256-GCM under a key derived from the
+    /// server's secret, bound to `purpose`), as URL-safe base64: for values
+    /// that travel through the browser but must not be readable there (a
+    /// session's person, an SSIN in a page's address).
+    pub(crate) fn seal_private(&self, purpose: &str, payload: &str) -> Result<String> {
         let sealed = self
             .cookies
-            .seal(kind.purpose().as_bytes(), payload.as_bytes())
-            .map_err(|e| ServiceError::Internal(format!("a session cookie could not be sealed: {e}")))?;
-        Ok(format!("{PRIVATE_COOKIE}{}", URL_SAFE_NO_PAD.encode(sealed)))
+            .seal(purpose.as_bytes(), payload.as_bytes())
+            .map_err(|e| ServiceError::Internal(format!("a value could not be sealed: {e}")))?;
+        Ok(URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    /// Opens [`Service::seal_private`]'s value; None when this service did
+    /// not seal it for `purpose`, or it is longer than any it seals (512).
+    pub(crate) fn open_private(&self, purpose: &str, sealed: &str) -> Option<String> {
+        if sealed.len() > 512 {
+            return None;
+        }
+        let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        String::from_utf8(self.cookies.open(purpose.as_bytes(), &sealed).ok()?).ok()
     }
 
     /// A new session of `kind` for `ssin`: the cookie's value (sealed
@@ -197,11 +215,7 @@ impl Service {
     /// service), whether or not the session still holds.
     fn session_of(&self, kind: SessionKind, cookie: &str) -> Option<(Ssin, OffsetDateTime)> {
         let payload = match cookie.strip_prefix(PRIVATE_COOKIE) {
-            Some(sealed) if sealed.len() <= 512 => {
-                let sealed = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-                String::from_utf8(self.cookies.open(kind.purpose().as_bytes(), &sealed).ok()?).ok()?
-            }
-            Some(_) => return None,
+            Some(sealed) => self.open_private(kind.purpose(), sealed)?,
             // A cookie issued before they were encrypted: signed only.
             None => self.sealer.open(kind.purpose(), cookie)?,
         };

@@ -922,14 +922,7 @@ macro_rules! impl_store {
             let next = (items.len() == criteria.page_size as usize)
                 .then(|| items.last())
                 .flatten()
-                .map(|r| ciao_domain::search::Cursor {
-                    key: match criteria.sort.key {
-                        ciao_domain::search::SortKey::Id => r.id.get(),
-                        ciao_domain::search::SortKey::RegistrationDate => to_micros(r.data.registration_date),
-                        ciao_domain::search::SortKey::CreatedAt => to_micros(r.data.created_at),
-                    },
-                    id: r.id.get(),
-                });
+                .map(|r| ciao_domain::search::Cursor::of(criteria.sort.key, r));
             Ok(SearchPage { items, total: total.max(0) as u64, next })
         }
 
