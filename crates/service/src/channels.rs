@@ -163,30 +163,10 @@ impl Service {
     ) -> Result<EnterpriseUser> {
         let name = check_name("name", name, ACCOUNT_NAME_MAX).map_err(|e| ServiceError::Invalid(vec![e]))?;
         self.known_enterprise(enterprise).await?;
+        self.may_change_role(caller, enterprise, role, true).await?;
         let appointed_by = match caller {
-            Caller::Operator { name } => format!("operator:{name}"),
-            Caller::Person { ssin: me, .. } => {
-                let users = self.store().enterprise_users(enterprise).await?;
-                let registered_by_the_operator = match role {
-                    Role::AccessManager => Some("access managers"),
-                    Role::Inspector => Some("social inspectors"),
-                    Role::TechnicalAdministrator | Role::Consultant => None,
-                };
-                if let Some(who) = registered_by_the_operator {
-                    return Err(ServiceError::Forbidden(format!(
-                        "only the operator registers {who}; an access manager appoints technical administrators and consultants"
-                    )));
-                }
-                if !may_appoint(&users, enterprise, me, role) {
-                    return Err(ServiceError::Forbidden(format!(
-                        "only an access manager of enterprise {enterprise} appoints technical administrators and consultants"
-                    )));
-                }
-                me.as_str().to_string()
-            }
-            Caller::Client { .. } => {
-                return Err(ServiceError::Forbidden("a registration system cannot manage users".into()));
-            }
+            Caller::Person { ssin: me, .. } => me.as_str().to_string(),
+            other => other.name(),
         };
         let user = EnterpriseUser {
             enterprise: enterprise.clone(),
@@ -209,6 +189,43 @@ impl Service {
         Ok(user)
     }
 
+    /// Whether `caller` may give (`give`) or withdraw `role` for
+    /// `enterprise`: the operator any role (access managers and social
+    /// inspectors only the operator), an access manager of the enterprise
+    /// technical administrators and consultants.
+    async fn may_change_role(
+        &self,
+        caller: &Caller,
+        enterprise: &EnterpriseNumber,
+        role: Role,
+        give: bool,
+    ) -> Result<()> {
+        let (registers, appoints) = if give { ("registers", "appoints") } else { ("withdraws", "withdraws") };
+        match caller {
+            Caller::Operator { .. } => Ok(()),
+            Caller::Person { ssin: me, .. } => {
+                let by_the_operator = match role {
+                    Role::AccessManager => Some("access managers"),
+                    Role::Inspector => Some("social inspectors"),
+                    Role::TechnicalAdministrator | Role::Consultant => None,
+                };
+                if let Some(who) = by_the_operator {
+                    return Err(ServiceError::Forbidden(format!(
+                        "only the operator {registers} {who}; an access manager {appoints} technical administrators and consultants"
+                    )));
+                }
+                let users = self.store().enterprise_users(enterprise).await?;
+                if !may_appoint(&users, enterprise, me, role) {
+                    return Err(ServiceError::Forbidden(format!(
+                        "only an access manager of enterprise {enterprise} {appoints} technical administrators and consultants"
+                    )));
+                }
+                Ok(())
+            }
+            Caller::Client { .. } => Err(ServiceError::Forbidden("a registration system cannot manage users".into())),
+        }
+    }
+
     /// Withdraws a person's role for an enterprise. The operator withdraws
     /// any role (an access manager who left the enterprise, an inspector);
     /// an access manager withdraws the technical administrators and
@@ -220,25 +237,7 @@ impl Service {
         ssin: &Ssin,
         role: Role,
     ) -> Result<()> {
-        match caller {
-            Caller::Operator { .. } => {}
-            Caller::Person { ssin: me, .. } => {
-                if matches!(role, Role::AccessManager | Role::Inspector) {
-                    return Err(ServiceError::Forbidden(
-                        "only the operator withdraws access managers and social inspectors".into(),
-                    ));
-                }
-                let users = self.store().enterprise_users(enterprise).await?;
-                if !may_appoint(&users, enterprise, me, role) {
-                    return Err(ServiceError::Forbidden(format!(
-                        "only an access manager of enterprise {enterprise} withdraws technical administrators and consultants"
-                    )));
-                }
-            }
-            Caller::Client { .. } => {
-                return Err(ServiceError::Forbidden("a registration system cannot manage users".into()));
-            }
-        }
+        self.may_change_role(caller, enterprise, role, false).await?;
         if !self.store().remove_enterprise_user(enterprise, ssin, role).await? {
             return Err(ServiceError::NotFound(format!("{} is not {role} of enterprise {enterprise}", ssin.masked())));
         }

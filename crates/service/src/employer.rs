@@ -999,7 +999,9 @@ impl Service {
         self.open_private(&page_filter_purpose(enterprise), sealed)
     }
 
-    /// Withdraws a role (access managers only; the last access manager stays).
+    /// Withdraws a technical administrator's or consultant's role, from the
+    /// online service ([`Service::remove_enterprise_user`]'s rules: an access
+    /// manager of the enterprise; access managers are the operator's).
     pub async fn withdraw_role(
         &self,
         user: &EmployerUser,
@@ -1007,30 +1009,13 @@ impl Service {
         ssin: &str,
         role: &str,
     ) -> Result<()> {
-        let users = self.employer_users(user, enterprise).await?;
         let mut errors = Vec::new();
         let ssin = Ssin::parse(ssin.trim()).map_err(|e| errors.push(FieldError::from_invalid("ssin", e))).ok();
         let role = role_of(&mut errors, role);
         let (Some(ssin), Some(role)) = (ssin, role) else {
             return Err(ServiceError::Invalid(errors));
         };
-        if role == Role::AccessManager {
-            return Err(ServiceError::Forbidden(
-                "access managers are registered and withdrawn by the operator (the portal's enrolment)".into(),
-            ));
-        }
-        if !users.iter().any(|u| u.ssin == ssin && u.role == role) {
-            return Err(ServiceError::NotFound(format!("{} is not {role} of {enterprise}", ssin.masked())));
-        }
-        self.store.remove_enterprise_user(enterprise, &ssin, role).await?;
-        self.audit_in(
-            &user.caller(),
-            Some(enterprise.as_str().to_string()),
-            "enterprise.user.remove",
-            Some(enterprise.as_str().to_string()),
-            serde_json::json!({ "person": ssin.masked(), "role": role.as_str() }),
-        )
-        .await
+        self.remove_enterprise_user(&user.caller(), enterprise, &ssin, role).await
     }
 
     /// One page of the enterprise's audit log, newest first (its access
