@@ -589,12 +589,7 @@ impl RunningServer {
     /// Stops accepting, finishes the requests in flight, and returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.stop.notify_one();
-        for b in &self.background {
-            b.abort();
-        }
-        self.handle.await??;
-        self.service.node_stopped(&self.node).await?;
-        Ok(())
+        self.wait().await
     }
 
     /// A function that stops the server when called.
@@ -603,13 +598,16 @@ impl RunningServer {
         move || stop.notify_one()
     }
 
+    /// Waits until the server has stopped, then stops its background tasks
+    /// and takes its node off the database, also when serving ended with an
+    /// error (which is returned after).
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.handle.await??;
+        let served = self.handle.await;
         for b in &self.background {
             b.abort();
         }
         self.service.node_stopped(&self.node).await?;
-        Ok(())
+        Ok(served??)
     }
 }
 

@@ -116,7 +116,8 @@ pub async fn run(service: &Service, command: &SimulationCommand) -> anyhow::Resu
                     return Err(e.into());
                 }
             };
-            let base = public_url.trim_end_matches('/');
+            // parse_public_url has dropped a trailing slash.
+            let base = public_url.as_str();
             let names = service.store().enterprise_names(std::slice::from_ref(&enterprise)).await?;
             let enterprise_name = names.first().map(|(_, n)| format!(" ({n})")).unwrap_or_default();
             outln!("client id:   {}", account.client_id);

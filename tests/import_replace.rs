@@ -156,3 +156,34 @@ async fn a_removed_limosa_declaration_revalidates_its_registrations(backend: Bac
     app.finish().await;
 }
 both_backends!(a_removed_limosa_t, a_removed_limosa_declaration_revalidates_its_registrations);
+
+/// A founder that a merge import takes off an enterprise's period (the
+/// file's founders replace the stored ones, with or without --replace): the
+/// founder's registrations for other employers are validated again, since
+/// "self-employed elsewhere" no longer holds.
+async fn a_founder_removed_by_a_merge_revalidates_their_registrations(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let founder = w.worker.clone();
+    let header = "enterprise_number,name,active_from,active_to,legal_form,founders\n";
+    let with = format!("{header}{e},Other SA,2000-01-01,,legal_entity,{founder}\n", e = w.e4);
+    import(&app, "enterprises", &with, ImportMode::Merge).await.unwrap();
+    // The founder of e4 works for e1 without an employment.
+    let id = app.register_one(&w.e1, common::item(&founder, &w.e1, &w.d1, "IN")).await;
+    let remarks = |app: &TestApp| {
+        let service = app.service.clone();
+        async move {
+            service.validate_all().await.unwrap();
+            let r = service.registration(&operator(), ciao_domain::RegistrationId::new(id).unwrap()).await.unwrap();
+            r.remarks.iter().map(|r| r.code.clone()).collect::<Vec<_>>()
+        }
+    };
+    let before = remarks(&app).await;
+    assert!(before.iter().any(|c| c == "INDEPENDENT_IS_NOT_KNOWN_AS_FOUNDER"), "{before:?}");
+    let without = format!("{header}{e},Other SA,2000-01-01,,legal_entity,\n", e = w.e4);
+    import(&app, "enterprises", &without, ImportMode::Merge).await.unwrap();
+    let after = remarks(&app).await;
+    assert!(!after.iter().any(|c| c == "INDEPENDENT_IS_NOT_KNOWN_AS_FOUNDER"), "{after:?}");
+    app.finish().await;
+}
+both_backends!(a_removed_founder_t, a_founder_removed_by_a_merge_revalidates_their_registrations);

@@ -1450,15 +1450,6 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
-        "error.password.rule",
-        [
-            "Dit wachtwoord voldoet niet aan de regels.",
-            "Ce mot de passe ne respecte pas les règles.",
-            "Dieses Passwort erfüllt die Regeln nicht.",
-            "This password does not follow the rules.",
-        ],
-    ),
-    (
         "error.password.repeat",
         [
             "De twee wachtwoorden zijn niet gelijk.",

@@ -182,12 +182,11 @@ impl Service {
                 let founders: Vec<String> =
                     keys(&rows.iter().flat_map(|r| r.founders.iter().map(|f| f.as_str())).collect::<Vec<_>>(), |s| s);
                 affected.push((RegistrationKey::Ssin, founders));
-                if mode == ImportMode::Replace {
-                    // Founders of the periods the file may remove.
-                    let named = keys(&rows, |r| r.enterprise_number.as_str());
-                    let stored = store.founders_of(&named).await.map_err(ServiceError::from)?;
-                    affected.push((RegistrationKey::Ssin, stored));
-                }
+                // The stored founders of these enterprises: the file's
+                // founders replace a period's, merging or replacing.
+                let named = keys(&rows, |r| r.enterprise_number.as_str());
+                let stored = store.founders_of(&named).await.map_err(ServiceError::from)?;
+                affected.push((RegistrationKey::Ssin, stored));
                 store.import_enterprises(&rows, mode).await.map_err(ServiceError::from)?
             }
             "persons" => {

@@ -547,7 +547,8 @@ pub trait Store: Send + Sync + 'static {
     /// an import replacing them may remove).
     async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>>;
     /// The founders (SSINs) stored for any period of these enterprises
-    /// (what an import replacing their periods may remove).
+    /// (what an import of their periods may remove: a period's founders are
+    /// the file's, merging or replacing).
     async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>>;
     /// Queues the person's registrations (not cancelled) dated from `after`
     /// (the same instant included: a registration at the same instant with a

@@ -205,8 +205,8 @@ impl SqliteStore {
 /// left as it is.
 fn create_private(path: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let name = path.as_os_str();
-    if name.is_empty() || name == ":memory:" || path.exists() {
+    // An in-memory database has no path (sqlx names it `file:sqlx-in-memory-N`, with `mode=memory`).
+    if path.as_os_str().is_empty() || path.to_string_lossy().starts_with("file:") {
         return Ok(());
     }
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
