@@ -1845,7 +1845,11 @@ fn audit_detail(lang: Lang, detail: &serde_json::Value) -> String {
         .iter()
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| {
-            let name = crate::i18n::lookup(lang, &format!("audit.field.{k}")).map_or_else(|| esc(k), str::to_string);
+            // The audit log's own name of the member, else the name the
+            // employer pages give that parameter, else the member itself.
+            let name = crate::i18n::lookup(lang, &format!("audit.field.{k}"))
+                .or_else(|| employer_field_label(lang, k))
+                .map_or_else(|| esc(k), str::to_string);
             format!("<li>{name}: {}</li>", audit_value(lang, v))
         })
         .collect();
