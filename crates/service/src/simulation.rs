@@ -206,14 +206,15 @@ impl Service {
         // The seed's declarations stay (their fields set back by the
         // seed's import), so their technical numbers do not change: posters
         // and QR codes an integrator printed keep working.
-        let seed_declarations: Vec<&str> =
-            DECLARATIONS.lines().skip(1).filter_map(|l| l.split(',').next()).filter(|n| !n.is_empty()).collect();
-        self.store.simulation_reset(&seed_declarations).await?;
+        let seed_declarations: Vec<String> =
+            crate::import::parse_csv::<ciao_domain::reference::Declaration>(DECLARATIONS.as_bytes(), &mut |_, _| {})
+                .map_err(|e| seed_error("declarations", e))?
+                .into_iter()
+                .map(|(_, d)| d.number.as_str().to_string())
+                .collect();
+        let keep: Vec<&str> = seed_declarations.iter().map(String::as_str).collect();
+        self.store.simulation_reset(&keep).await?;
         let summary = self.seed_simulation().await?;
-        // The seed's import rebuilt the grants only of the declarations it
-        // changed; the kept ones it found as they were: theirs too.
-        let kept: Vec<String> = seed_declarations.iter().map(|d| d.to_string()).collect();
-        self.store.rebuild_access_grants(&kept).await?;
         self.audit(caller, "simulation.reset", None, serde_json::json!({})).await?;
         Ok(summary)
     }

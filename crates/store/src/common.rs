@@ -1260,13 +1260,6 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn rebuild_access_grants(&self, declarations: &[String]) -> Result<()> {
-                let mut tx = self.write.begin().await?;
-                rebuild_grants(&mut tx, declarations).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
             async fn simulation_reset(&self, keep: &[&str]) -> Result<()> {
                 if self.environment != $crate::Environment::Simulation {
                     return Err(StoreError::NotSimulation);
@@ -1296,6 +1289,10 @@ macro_rules! impl_store {
                 sqlx::query("UPDATE ciao_environment SET seeded_at = NULL, day_closed_at = NULL WHERE id = 1")
                     .execute(&mut *tx)
                     .await?;
+                // The kept declarations' grants, from their chain as it is
+                // now (the seed's import rebuilds those it changes again).
+                let kept: Vec<String> = keep.iter().map(|n| n.to_string()).collect();
+                rebuild_grants(&mut tx, &kept).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -409,12 +409,9 @@ pub trait Store: Send + Sync + 'static {
     /// and the server's secrets are kept, and so are the declarations
     /// numbered in `keep` (the seed's, which the seed's import then sets back
     /// to the seed's values), so that their technical numbers, printed on
-    /// posters and QR codes, survive the reset.
+    /// posters and QR codes, survive the reset; their access grants are
+    /// rebuilt from what is left of their chain.
     async fn simulation_reset(&self, keep: &[&str]) -> Result<()>;
-    /// Rebuilds the access grants of these declarations from their
-    /// declaring contractor, principal and subcontractors (an import
-    /// rebuilds only those it changed).
-    async fn rebuild_access_grants(&self, declarations: &[String]) -> Result<()>;
 
     /// Stores registrations (group-committed); the answer comes after they are durable.
     async fn register(&self, items: Vec<NewRegistration>) -> Result<Vec<RegisterOutcome>>;
