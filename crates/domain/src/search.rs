@@ -302,12 +302,7 @@ impl SearchCriteria {
             None => None,
             // `after=` (empty): keyset paging from the first row; the answer's
             // `next` carries the cursor to go on with.
-            Some("") => {
-                if get("page").is_some() {
-                    errors.push(FieldError::new("after", "after.exclusive", "give either page or after, not both"));
-                }
-                Some(Cursor::start(sort.descending))
-            }
+            Some("") => Some(Cursor::start(sort.descending)),
             Some(a) => {
                 let c = Cursor::parse(a);
                 if c.is_none() {
@@ -316,12 +311,13 @@ impl SearchCriteria {
                         "after.format",
                         "after is the next cursor of a previous answer (two numbers separated by a dot)",
                     ));
-                } else if get("page").is_some() {
-                    errors.push(FieldError::new("after", "after.exclusive", "give either page or after, not both"));
                 }
                 c
             }
         };
+        if after.is_some() && get("page").is_some() {
+            errors.push(FieldError::new("after", "after.exclusive", "give either page or after, not both"));
+        }
 
         match (from, to) {
             (Some(registration_from), Some(registration_to)) if errors.is_empty() => Ok(Self {

@@ -163,14 +163,14 @@ pub fn openapi(public_url: &str, simulation: bool) -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document as JSON, in the platform's version (3.0.3, see
 /// [`openapi30`]).
-pub fn openapi_30_json(public_url: &str, simulation: bool) -> serde_json::Value {
-    openapi30::downgrade(serde_json::to_value(openapi(public_url, simulation)).unwrap_or_default())
+pub fn openapi_30_json(public_url: &str, simulation: bool) -> serde_json::Result<serde_json::Value> {
+    Ok(openapi30::downgrade(serde_json::to_value(openapi(public_url, simulation))?))
 }
 
 /// `openapi.json`: OpenAPI 3.0.3, as the social security publishes its
 /// APIs and as most code generators read.
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    openapi_document(&state, 0, |url, simulation| serde_json::to_vec(&openapi_30_json(url, simulation)))
+    openapi_document(&state, 0, |url, simulation| serde_json::to_vec(&openapi_30_json(url, simulation)?))
 }
 
 /// `openapi-3.1.json`: the document as generated (OpenAPI 3.1).
