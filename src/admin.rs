@@ -35,7 +35,8 @@ pub enum UserCommand {
         /// The person's name, as shown in the online service and the audit log.
         #[arg(long)]
         name: String,
-        /// access-manager, technical-administrator, consultant (appointed by an access manager) or inspector (by the operator)
+        /// access-manager or inspector (registered by the operator); technical-administrator or consultant
+        /// (appointed by an access manager with --as, or by the operator for them, recorded as appointed by the operator)
         #[arg(long)]
         role: String,
         /// Act as this person (SSIN): an access manager of the enterprise;

@@ -159,9 +159,10 @@ pub enum DeclarationCommand {
     Show {
         /// The declaration of works number (13 characters).
         number: String,
-        /// The server's public base URL (as `serve --public-url`).
-        #[arg(long, env = "CIAO_PUBLIC_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_public_url)]
-        public_url: String,
+        /// The server's public base URL (as `serve --public-url`); without
+        /// it, the registration URL names http://127.0.0.1:8080 and a warning says so.
+        #[arg(long, env = "CIAO_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<String>,
     },
 }
 
@@ -348,6 +349,10 @@ pub fn name_the_environment_variable(
 /// http or https URL with a host, without query or fragment (links, QR codes
 /// and the OAuth audience are built by appending paths to it). Returned
 /// without its trailing slash.
+/// The public URL `ciao declaration show` assumes when none is given (that
+/// of `ciao serve` on its default address).
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 pub fn parse_public_url(s: &str) -> Result<String, String> {
     const RULE: &str = "--public-url (CIAO_PUBLIC_URL) must be an absolute http:// or https:// URL with a host \
                         and no query or fragment, e.g. https://ciao.example.be";
@@ -733,6 +738,12 @@ impl StopSignals {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url();
+    // The default database's directory is made here; a directory named in
+    // --database must exist (the store refuses a mistyped path).
+    if cli.database.is_none() {
+        let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let base = cli.config()?;
     match &cli.command {
         Command::Serve(args) => {
@@ -873,11 +884,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut new_path = path.clone().into_os_string();
             new_path.push(".new");
             let new_path = PathBuf::from(new_path);
-            // Made once: an interrupted rotation finds it again.
+            // Made once: an interrupted rotation finds it again. A rotation
+            // refused before it began takes away the file it made.
+            let made_now = !new_path.exists();
             let new = Arc::new(load_or_create_secrets_key(&new_path)?);
             let config = Config { rotating_to: Some(new.clone()), ..base };
-            let service = open_service(&url, config, Arc::new(SystemClock)).await?;
-            service.require_no_serving_node("rotating the secrets key", *force).await?;
+            let refused = match open_service(&url, config, Arc::new(SystemClock)).await {
+                Ok(service) => match service.require_no_serving_node("rotating the secrets key", *force).await {
+                    Ok(()) => Ok(service),
+                    Err(e) => Err(anyhow::Error::from(e)),
+                },
+                Err(e) => Err(e),
+            };
+            let service = match refused {
+                Ok(service) => service,
+                Err(e) => {
+                    if made_now {
+                        let _ = std::fs::remove_file(&new_path);
+                    }
+                    return Err(e);
+                }
+            };
             let n = service.rotate_secrets_key(&new).await?;
             let mut kept = path.clone().into_os_string();
             kept.push(format!(".old-{}", old.fingerprint()));
@@ -914,7 +941,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Declaration { command: DeclarationCommand::Show { number, public_url } } => {
             let number = DeclarationNumber::parse(number).map_err(|e| anyhow::anyhow!("declaration number: {e}"))?;
-            let config = Config { public_url: public_url.trim_end_matches('/').to_string(), ..base };
+            let public_url = match public_url {
+                Some(u) => u.trim_end_matches('/').to_string(),
+                None => {
+                    eprintln!(
+                        "warning: no --public-url (or CIAO_PUBLIC_URL): the registrationUrl names {DEFAULT_PUBLIC_URL}, \
+                         which only this machine reaches; give the URL your server is reached at before printing a QR code"
+                    );
+                    DEFAULT_PUBLIC_URL.to_string()
+                }
+            };
+            let config = Config { public_url, ..base };
             let service = open_service(&url, config, Arc::new(SystemClock)).await?;
             let d = service.declaration(&number).await?;
             let mut json = declaration_json(&d);

@@ -12,14 +12,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let cli = ciao::parse_cli();
+    // The benchmarks run a server in this process: its security log (a
+    // line per token, per audited action) would drown their report.
+    let default = if matches!(cli.command, ciao::Command::Bench { .. }) { "info,ciao::audit=warn" } else { "info" };
     tracing_subscriber::fmt()
-        .with_env_filter(log_filter(std::env::var("CIAO_LOG").ok().as_deref()))
+        .with_env_filter(log_filter(std::env::var("CIAO_LOG").ok().as_deref(), default))
         // Colours only for a person at a terminal, not in a file or a journal.
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
     quiet_on_closed_stdout();
-    let cli = ciao::parse_cli();
     match ciao::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `ciao … | head`: the reader has what it wanted.
@@ -53,9 +56,9 @@ fn quiet_on_closed_stdout() {
 /// CIAO_LOG names sqlx itself.
 const QUIET_NOTICES: &str = "sqlx::postgres::notice=warn";
 
-/// The log filter: CIAO_LOG (default `info`), without PostgreSQL's notices.
-fn log_filter(ciao_log: Option<&str>) -> EnvFilter {
-    let given = ciao_log.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("info");
+/// The log filter: CIAO_LOG (default `default`), without PostgreSQL's notices.
+fn log_filter(ciao_log: Option<&str>, default: &str) -> EnvFilter {
+    let given = ciao_log.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(default);
     let directives = if given.contains("sqlx") { given.to_string() } else { format!("{given},{QUIET_NOTICES}") };
     EnvFilter::try_new(&directives).unwrap_or_else(|e| {
         eprintln!("CIAO_LOG={given:?} is not a log filter ({e}); logging at info");

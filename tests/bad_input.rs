@@ -1285,7 +1285,7 @@ async fn workplace_and_worker_pages(backend: Backend) {
                 ("lat", "abc".into()),
                 ("lon", "4".into()),
             ],
-            "<code>latitude</code> is not a number",
+            "<strong>the latitude</strong> is not a number",
         ),
         (
             vec![

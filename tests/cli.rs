@@ -157,6 +157,11 @@ fn the_operator_issues_activation_codes() {
     // Printed once: two calls give two codes.
     let again = text(&ciao(&db_url(&dir), &["person", "activation-code", "85073003328"]).stdout);
     assert!(!again.contains(code), "{again}");
+    // The security log says it at info, the person masked.
+    let logged = ciao_timed(&db_url(&dir), &["person", "activation-code", "85073003328"], &[("CIAO_LOG", "info")], 30);
+    let err = text(&logged.stderr);
+    assert!(err.contains("ciao::audit") && err.contains("worker.activation_code"), "{err}");
+    assert!(err.contains("85*******28") && !err.contains("85073003328"), "{err}");
     let bad = ciao(&db_url(&dir), &["person", "activation-code", "85073003329"]);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("ssin"), "{}", text(&bad.stderr));
@@ -195,6 +200,9 @@ fn the_example_files_import_and_reimport_changes_nothing() {
     let o2 = ciao(&db, &["declaration", "show", &number, "--public-url", "https://ciao.example.be/"]);
     let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
     assert_eq!(v["technicalNumber"], v2["technicalNumber"]);
+    // Without a public URL the address is the local default, and said to be.
+    assert!(text(&o.stderr).contains("warning: no --public-url"), "{}", text(&o.stderr));
+    assert!(!text(&o2.stderr).contains("warning"), "{}", text(&o2.stderr));
     // The registration URL, what the declaration's QR code holds.
     let technical = v["technicalNumber"].as_str().unwrap();
     assert_eq!(v["registrationUrl"], format!("http://127.0.0.1:8080/r/{technical}"));
@@ -812,6 +820,31 @@ fn postgres_connection_errors_say_what_to_check() {
             && !err.contains("at line"),
         "{err}"
     );
+    // A user the server does not know: the server's words, what to check,
+    // no "at line N" of PostgreSQL's source.
+    let (scheme_user, host) = prefix.split_once('@').unwrap();
+    let (scheme, _) = scheme_user.split_once("://").unwrap();
+    let stranger = format!("{scheme}://ciao_no_such_role@{host}/{}", base.rsplit('/').next().unwrap());
+    let o = ciao_timed(&stranger, &["migrate"], &[], 30);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("ciao_no_such_role") && err.contains("user name and password") && !err.contains("at line"),
+        "{err}"
+    );
+}
+
+/// A database in a directory that does not exist (a mistyped path) is
+/// refused with the directory named; nothing is created.
+#[test]
+fn a_database_in_a_missing_directory_is_refused() {
+    let dir = temp_dir("missing-dir");
+    let missing = dir.join("no/such/dir");
+    let o = ciao(&format!("sqlite://{}/ciao.db", missing.display()), &["migrate"]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("the directory {} does not exist", missing.display())), "{err}");
+    assert!(!dir.join("no").exists(), "nothing created");
 }
 
 /// A bad value from an environment variable is reported with the variable's
@@ -908,6 +941,12 @@ fn the_secrets_key_is_not_rotated_beside_a_serving_node() {
     assert!(!o.status.success(), "refused beside a serving node");
     let err = text(&o.stderr);
     assert!(err.contains("1 still serves") && err.contains(&format!(":{}:", server.id())), "{err}");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".new"))
+        .collect();
+    assert!(leftovers.is_empty(), "a refused rotation leaves no new key behind: {leftovers:?}");
     // Killed, its row stays until it is 20 s old: --force says it is gone.
     let o = run(&["secrets-key", "rotate", "--force"]);
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -414,8 +414,9 @@ async fn refusals_name_their_field(backend: Backend) {
     for role in ["access-manager", "inspector"] {
         let page = b.post("/e/users", &[("csrf", &token), ("ssin", &good), ("name", "Carl"), ("role", role)]).await;
         assert_eq!(page.status, 403, "{}", page.body());
-        assert!(page.body().contains("only the operator registers"), "{role}: {}", page.body());
-        assert!(!page.body().contains("only an access manager"), "{role}: {}", page.body());
+        assert!(page.body().contains("data-code=\"denied.operatorRegisters\""), "{role}: {}", page.body());
+        assert!(page.body().contains("Only the operator registers"), "{role}: {}", page.body());
+        assert!(!page.body().contains("denied.managerAppoints"), "{role}: {}", page.body());
     }
     assert_eq!(users().await, before, "nobody was added");
     // Withdrawing with a bad SSIN and no role: both named.

@@ -557,12 +557,18 @@ async fn the_position_is_read_or_refused(backend: Backend) {
     // the field and the rule named, nothing registered.
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
     let cases: [Case; 6] = [
-        (&[("lat", "abc"), ("lon", "abc")], &["<code>latitude</code>", "<code>longitude</code>", "is not a number"]),
-        (&[("lat", "50.8466"), ("lon", "4.3528"), ("acc", "abc")], &["<code>accuracy</code> is not a number"]),
-        (&[("lat", "NaN"), ("lon", "4.3528")], &["<code>latitude</code> is not a number"]),
-        (&[("acc", "10")], &["<code>accuracy</code> is missing or stands alone"]),
-        (&[("lat", "50.8466")], &["<code>longitude</code> is missing or stands alone"]),
-        (&[("lat", "91"), ("lon", "4.3528")], &["<code>latitude</code>", "out of range"]),
+        (
+            &[("lat", "abc"), ("lon", "abc")],
+            &["<strong>the latitude</strong>", "<strong>the longitude</strong>", "is not a number"],
+        ),
+        (
+            &[("lat", "50.8466"), ("lon", "4.3528"), ("acc", "abc")],
+            &["<strong>radius in metres</strong> is not a number"],
+        ),
+        (&[("lat", "NaN"), ("lon", "4.3528")], &["<strong>the latitude</strong> is not a number"]),
+        (&[("acc", "10")], &["<strong>radius in metres</strong> is missing or stands alone"]),
+        (&[("lat", "50.8466")], &["<strong>the longitude</strong> is missing or stands alone"]),
+        (&[("lat", "91"), ("lon", "4.3528")], &["<strong>the latitude</strong>", "out of range"]),
     ];
     for (position, texts) in cases {
         let page = phone.get(&here).await;
@@ -583,7 +589,7 @@ async fn the_position_is_read_or_refused(backend: Backend) {
         [("kind", "OUT"), ("employer", w.e1.as_str()), ("key", key.as_str()), ("lat", "50°51'"), ("lon", "4.35")];
     let page = phone.post(&format!("{here}/register?lang=nl"), &form).await;
     assert_eq!(page.status, 422, "{}", page.body);
-    assert!(page.body.contains("<code>latitude</code> is geen getal"), "{}", page.body);
+    assert!(page.body.contains("<strong>de breedtegraad</strong> is geen getal"), "{}", page.body);
     assert_eq!(count(&phone.get("/w/registrations").await.body), before, "no refused tap was registered");
     app.finish().await;
 }

@@ -619,6 +619,10 @@ fn explain(lang: Lang, errors: &[FieldError]) -> String {
                     ("certificateName.taken", _) => "ch.error.name_taken",
                     ("account.unknown", _) => "ch.error.no_account",
                     ("certificate.unknown", _) => "ch.error.no_certificate",
+                    (code, _) if known(&format!("error.{code}")) => {
+                        items.push_str(&format!("<li>{} {detail}</li>", t(lang, &format!("error.{code}"))));
+                        continue;
+                    }
                     _ => "error.other",
                 };
                 let text = t(lang, key).replace("{field}", field_label(lang, &e.field));
@@ -632,22 +636,16 @@ fn explain(lang: Lang, errors: &[FieldError]) -> String {
     alert_box(&out)
 }
 
-/// The field errors of a refusal, with codes of their own for the
-/// refusals the service words as conflicts or absences.
+/// The field errors of a refusal, each conflict or absence at the form's
+/// field it is about.
 fn errors_of(e: &ServiceError) -> Option<Vec<FieldError>> {
-    match e {
-        ServiceError::Conflict(m) if m.contains("already attached") => {
-            Some(vec![FieldError::new("certificate", "certificate.taken", m.clone())])
-        }
-        ServiceError::Conflict(m) if m.contains("certificate named") => {
-            Some(vec![FieldError::new("certificateName", "certificateName.taken", m.clone())])
-        }
-        ServiceError::NotFound(m) if m.contains("no active certificate") => {
-            Some(vec![FieldError::new("name", "certificate.unknown", m.clone())])
-        }
-        ServiceError::NotFound(m) => Some(vec![FieldError::new("", "account.unknown", m.clone())]),
-        _ => service_errors(e),
-    }
+    let (field, code) = match e.denial_code() {
+        Some(code @ "certificate.taken") => ("certificate", code),
+        Some(code @ "certificateName.taken") => ("certificateName", code),
+        Some(code @ "certificate.unknown") => ("name", code),
+        _ => return service_errors(e),
+    };
+    Some(vec![FieldError::new(field, code, e.to_string())])
 }
 
 /// A refused change: the page again, the reason where the form was; a

@@ -154,10 +154,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "dp.amount_hint",
         [
-            "Met ten hoogste twee decimalen, zoals 525000 of 525000,50.",
-            "Avec au plus deux décimales, comme 525000 ou 525000,50.",
-            "Mit höchstens zwei Dezimalstellen, z. B. 525000 oder 525000,50.",
-            "With at most two decimals, such as 525000 or 525000.50.",
+            "Met ten hoogste twee decimalen, zoals 525000, 525000,50 of 525.000,50.",
+            "Avec au plus deux décimales, comme 525000, 525000,50 ou 525 000,50.",
+            "Mit höchstens zwei Dezimalstellen, z. B. 525000, 525000,50 oder 525.000,50.",
+            "With at most two decimals, such as 525000, 525000.50 or 525,000.50.",
         ],
     ),
     ("dp.principal", ["Opdrachtgever", "Maître d'ouvrage", "Auftraggeber", "Principal"]),
@@ -489,10 +489,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "dp.rule.amount.format",
         [
-            "is een bedrag in euro met ten hoogste twee decimalen.",
-            "est un montant en euros avec au plus deux décimales.",
-            "ist ein Betrag in Euro mit höchstens zwei Dezimalstellen.",
-            "is an amount in euro with at most two decimals.",
+            "is een bedrag in euro met ten hoogste twee decimalen (1.234 is dubbelzinnig: schrijf 1234 of 1,23).",
+            "est un montant en euros avec au plus deux décimales (1.234 est ambigu : écrivez 1234 ou 1,23).",
+            "ist ein Betrag in Euro mit höchstens zwei Dezimalstellen (1.234 ist mehrdeutig: Schreiben Sie 1234 oder 1,23).",
+            "is an amount in euro with at most two decimals (1.234 is ambiguous: write 1234 or 1.23).",
         ],
     ),
     (
@@ -707,10 +707,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ep.err.period.tooLong",
         [
-            "Van {from} tot {to} is ten hoogste 31 dagen.",
-            "De {from} à {to}, il y a au plus 31 jours.",
-            "Von {from} bis {to} sind höchstens 31 Tage.",
-            "From {from} to {to} is at most 31 days.",
+            "Tussen {from} en {to} liggen ten hoogste 31 dagen.",
+            "Entre {from} et {to}, il y a au plus 31 jours.",
+            "Zwischen {from} und {to} liegen höchstens 31 Tage.",
+            "Between {from} and {to} there are at most 31 days.",
         ],
     ),
     (
@@ -1271,10 +1271,10 @@ async fn new_form(State(state): State<AppState>, headers: HeaderMap, RawQuery(ra
         Err(r) => return r,
     };
     if !is_manager(&c) {
-        let e = ServiceError::Forbidden(format!(
-            "only an access manager or a technical administrator of {} declares workplaces",
-            c.enterprise
-        ));
+        let e = ServiceError::forbidden(
+            "denied.declarationManagers",
+            format!("only an access manager or a technical administrator of {} declares workplaces", c.enterprise),
+        );
         return service_error_page(&c, &state, e);
     }
     let input = DeclarationInput { subject_to_registration: "true".into(), ..DeclarationInput::default() };
@@ -1413,7 +1413,11 @@ async fn details_page(
 ) -> Response {
     let lang = c.lang;
     let Ok(number) = DeclarationNumber::parse(number) else {
-        return failure(c, state, ServiceError::NotFound("there is no such declaration of works".into()));
+        return failure(
+            c,
+            state,
+            ServiceError::not_found("denied.declarationUnknown", "there is no such declaration of works"),
+        );
     };
     let d = match state.service.declaration_of(&c.user, &c.enterprise, &number).await {
         Ok(d) => d,
@@ -1679,7 +1683,11 @@ where
         return r;
     }
     let Ok(parsed) = DeclarationNumber::parse(&number) else {
-        return failure(&c, &state, ServiceError::NotFound("there is no such declaration of works".into()));
+        return failure(
+            &c,
+            &state,
+            ServiceError::not_found("denied.declarationUnknown", "there is no such declaration of works"),
+        );
     };
     let (c, form, result) = run(state.clone(), c, parsed.clone(), form).await;
     let e = match result {

@@ -370,15 +370,6 @@ async fn sign_in_post(
         Err(e) => match service_errors(&e) {
             Some(errors) => {
                 state.sign_in_throttle.failed(client);
-                let errors = errors
-                    .into_iter()
-                    .map(|mut f| {
-                        if f.code == "refused" && f.description.contains("signIn.locked") {
-                            f.code = "signIn.locked".into();
-                        }
-                        f
-                    })
-                    .collect::<Vec<_>>();
                 sign_in_form(&state, lang, &next, Some(error_list(lang, &errors)), status_of(&e))
             }
             None => unavailable(e),

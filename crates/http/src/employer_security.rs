@@ -204,7 +204,7 @@ async fn end_sessions(
     };
     match state.service.end_sessions(SessionKind::Employer, &c.cookie, id).await {
         Err(ServiceError::NotFound(m)) => {
-            let errors = security_errors(c.lang, vec![crate::sessions_page::unknown_session(m)]);
+            let errors = security_errors(c.lang, vec![crate::sessions_page::unknown_session(m.into())]);
             security_page(&c, &state, Some(errors), StatusCode::NOT_FOUND).await
         }
         result => done(&c, &state, result.map(|_| ()), "/e/security?ended=1").await,
@@ -238,16 +238,14 @@ async fn done(c: &Ctx, state: &AppState, result: ciao_service::Result<()>, to: &
 }
 
 /// The refusals of the security page in its language, by their codes, as
-/// on the other employer pages (the service's English reason only for a
-/// code without a translation). A lock is said as such; another refusal
-/// (a session that ended meanwhile) by a code of this page.
+/// on the other employer pages; a refusal whose code has no words of its own
+/// is said by a code of this page.
 fn security_errors(lang: Lang, errors: Vec<FieldError>) -> String {
     let errors: Vec<FieldError> = errors
         .into_iter()
         .map(|mut f| {
-            if f.code == "refused" {
-                f.code =
-                    if f.description.contains("signIn.locked") { "signIn.locked" } else { "security.refused" }.into();
+            if crate::employer::employer_rule_key(&f.code).is_none() {
+                f.code = "security.refused".into();
             }
             f
         })
@@ -290,7 +288,7 @@ mod tests {
         }
         let page = security_errors(
             Lang::Fr,
-            vec![FieldError::new("", "refused", "too many failed sign-ins: locked until … (signIn.locked)")],
+            vec![FieldError::new("", "signIn.locked", "too many failed sign-ins: locked until … (signIn.locked)")],
         );
         assert!(page.contains("data-code=\"signIn.locked\"") && page.contains("15 minutes"), "{page}");
         assert!(!page.contains("too many"), "no English: {page}");

@@ -615,6 +615,293 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     ("error.other", ["Geweigerd:", "Refusé :", "Abgelehnt:", "Refused:"]),
+    // Refusals of the service (ciao_service::DENIAL_CODES), by their codes.
+    (
+        "error.denied.simulationOnly",
+        [
+            "Dit bestaat alleen in de simulatieomgeving.",
+            "Ceci n'existe que dans l'environnement de simulation.",
+            "Dies gibt es nur in der Simulationsumgebung.",
+            "This exists only in the simulation environment.",
+        ],
+    ),
+    (
+        "error.denied.simulationReset",
+        [
+            "Alleen de operator of een registratiesysteem zet de simulatie terug.",
+            "Seul l'opérateur ou un système d'enregistrement réinitialise la simulation.",
+            "Nur der Betreiber oder ein Registrierungssystem setzt die Simulation zurück.",
+            "Only the operator or a registration system resets the simulation.",
+        ],
+    ),
+    (
+        "error.denied.nodesServing",
+        [
+            "Andere servers bedienen deze databank nog: stop ze eerst.",
+            "D'autres serveurs servent encore cette base de données : arrêtez-les d'abord.",
+            "Andere Server bedienen diese Datenbank noch: Halten Sie sie zuerst an.",
+            "Other servers still serve this database: stop them first.",
+        ],
+    ),
+    (
+        "error.denied.signInFirst",
+        ["Meld u eerst aan.", "Connectez-vous d'abord.", "Melden Sie sich zuerst an.", "Sign in first."],
+    ),
+    (
+        "error.denied.sessionUnknown",
+        [
+            "Deze sessie is niet van u, of ze is al beëindigd.",
+            "Cette session n'est pas la vôtre, ou elle est déjà terminée.",
+            "Diese Sitzung gehört nicht Ihnen oder ist bereits beendet.",
+            "This session is not one of yours, or it has ended already.",
+        ],
+    ),
+    (
+        "error.denied.inviteByManager",
+        [
+            "Alleen een toegangsbeheerder van de onderneming van deze persoon nodigt hem of haar uit.",
+            "Seul un gestionnaire d'accès de l'entreprise de cette personne peut l'inviter.",
+            "Nur ein Zugriffsverwalter des Unternehmens dieser Person lädt sie ein.",
+            "Only an access manager of the person's enterprise invites them.",
+        ],
+    ),
+    (
+        "error.denied.personOnlyTask",
+        [
+            "Dit doet een aangemelde persoon, geen registratiesysteem.",
+            "Ceci est fait par une personne connectée, pas par un système d'enregistrement.",
+            "Dies tut eine angemeldete Person, kein Registrierungssystem.",
+            "A signed-in person does this, not a registration system.",
+        ],
+    ),
+    (
+        "error.denied.noSignIn",
+        [
+            "Deze gebruiker heeft het aanmelden nog niet ingesteld.",
+            "Cet utilisateur n'a pas encore configuré sa connexion.",
+            "Dieser Benutzer hat die Anmeldung noch nicht eingerichtet.",
+            "This user has not set up sign-in.",
+        ],
+    ),
+    (
+        "error.denied.noRoleLeft",
+        [
+            "U hebt in geen enkele onderneming nog een rol.",
+            "Vous n'avez plus de rôle dans aucune entreprise.",
+            "Sie haben in keinem Unternehmen mehr eine Rolle.",
+            "You no longer have a role in any enterprise.",
+        ],
+    ),
+    (
+        "error.denied.secretsKey",
+        [
+            "De geheimensleutel van deze server opent de geheimen van de databank niet: neem contact op met de operator.",
+            "La clé des secrets de ce serveur n'ouvre pas les secrets de la base de données : contactez l'opérateur.",
+            "Der Geheimnisschlüssel dieses Servers öffnet die Geheimnisse der Datenbank nicht: Wenden Sie sich an den Betreiber.",
+            "This server's secrets key does not open the database's secrets: contact the operator.",
+        ],
+    ),
+    (
+        "error.denied.noRole",
+        [
+            "U hebt geen rol in deze onderneming.",
+            "Vous n'avez pas de rôle dans cette entreprise.",
+            "Sie haben in diesem Unternehmen keine Rolle.",
+            "You have no role in this enterprise.",
+        ],
+    ),
+    (
+        "error.denied.registrationUnknown",
+        [
+            "Deze registratie bestaat niet (of u mag ze niet zien).",
+            "Cet enregistrement n'existe pas (ou vous ne pouvez pas le voir).",
+            "Diese Registrierung gibt es nicht (oder Sie dürfen sie nicht sehen).",
+            "There is no such registration (or you may not see it).",
+        ],
+    ),
+    (
+        "error.denied.declarationUnknown",
+        [
+            "Deze aangifte van werken bestaat niet (of u mag ze niet zien).",
+            "Cette déclaration de travaux n'existe pas (ou vous ne pouvez pas la voir).",
+            "Diese Arbeitsmeldung gibt es nicht (oder Sie dürfen sie nicht sehen).",
+            "There is no such declaration of works (or you may not see it).",
+        ],
+    ),
+    (
+        "error.denied.managersOnly",
+        [
+            "Alleen de toegangsbeheerders van deze onderneming doen dit.",
+            "Seuls les gestionnaires d'accès de cette entreprise peuvent le faire.",
+            "Nur die Zugriffsverwalter dieses Unternehmens tun dies.",
+            "Only the access managers of this enterprise do this.",
+        ],
+    ),
+    (
+        "error.denied.channelManagers",
+        [
+            "Alleen de toegangsbeheerders van deze onderneming en de technisch beheerders die zij aanstelden, beheren haar kanalen.",
+            "Seuls les gestionnaires d'accès de cette entreprise et les administrateurs techniques qu'ils ont désignés gèrent ses canaux.",
+            "Nur die Zugriffsverwalter dieses Unternehmens und die von ihnen ernannten technischen Verwalter verwalten seine Kanäle.",
+            "Only the access managers of this enterprise and the technical administrators they appointed manage its channels.",
+        ],
+    ),
+    (
+        "error.denied.roleHeld",
+        [
+            "Deze persoon heeft die rol al in deze onderneming.",
+            "Cette personne a déjà ce rôle dans cette entreprise.",
+            "Diese Person hat diese Rolle in diesem Unternehmen bereits.",
+            "This person already has that role in this enterprise.",
+        ],
+    ),
+    (
+        "error.denied.roleNotHeld",
+        [
+            "Deze persoon heeft die rol niet in deze onderneming.",
+            "Cette personne n'a pas ce rôle dans cette entreprise.",
+            "Diese Person hat diese Rolle in diesem Unternehmen nicht.",
+            "This person does not have that role in this enterprise.",
+        ],
+    ),
+    (
+        "error.denied.operatorRegisters",
+        [
+            "Alleen de operator registreert toegangsbeheerders en inspecteurs; een toegangsbeheerder stelt technisch beheerders en consultants aan.",
+            "Seul l'opérateur enregistre les gestionnaires d'accès et les inspecteurs ; un gestionnaire d'accès désigne les administrateurs techniques et les consultants.",
+            "Nur der Betreiber registriert Zugriffsverwalter und Inspektoren; ein Zugriffsverwalter ernennt technische Verwalter und Berater.",
+            "Only the operator registers access managers and inspectors; an access manager appoints technical administrators and consultants.",
+        ],
+    ),
+    (
+        "error.denied.managerAppoints",
+        [
+            "Alleen een toegangsbeheerder van deze onderneming stelt technisch beheerders en consultants aan.",
+            "Seul un gestionnaire d'accès de cette entreprise désigne les administrateurs techniques et les consultants.",
+            "Nur ein Zugriffsverwalter dieses Unternehmens ernennt technische Verwalter und Berater.",
+            "Only an access manager of this enterprise appoints technical administrators and consultants.",
+        ],
+    ),
+    (
+        "error.denied.passkeyHost",
+        [
+            "Toegangssleutels werken alleen als de server een naam heeft, geen IP-adres: gebruik de pincode.",
+            "Les clés d'accès ne fonctionnent que si le serveur a un nom, pas une adresse IP : utilisez le code PIN.",
+            "Passkeys funktionieren nur, wenn der Server einen Namen hat, keine IP-Adresse: Verwenden Sie die PIN.",
+            "Passkeys work only when the server has a name, not an IP address: use the PIN.",
+        ],
+    ),
+    (
+        "error.denied.operatorOnly",
+        [
+            "Alleen de operator doet dit.",
+            "Seul l'opérateur peut le faire.",
+            "Nur der Betreiber tut dies.",
+            "Only the operator does this.",
+        ],
+    ),
+    (
+        "error.denied.workerOnly",
+        [
+            "Hier registreert alleen de werknemer zelf zijn aanwezigheid; werkgevers, operatoren en registratiesystemen kunnen dat hier niet.",
+            "Ici, seul le travailleur enregistre sa propre présence ; employeurs, opérateurs et systèmes d'enregistrement ne le peuvent pas.",
+            "Hier registriert nur der Arbeitnehmer selbst seine Anwesenheit; Arbeitgeber, Betreiber und Registrierungssysteme können das hier nicht.",
+            "Only the worker registers their own presence here; employers, operators and registration systems cannot.",
+        ],
+    ),
+    (
+        "error.denied.channel",
+        [
+            "U kunt niet registreren via dit kanaal.",
+            "Vous ne pouvez pas enregistrer par ce canal.",
+            "Sie können über diesen Kanal nicht registrieren.",
+            "You cannot register through this channel.",
+        ],
+    ),
+    (
+        "error.denied.workerPages",
+        [
+            "Personen raadplegen hun eigen registraties op de werknemerspagina's.",
+            "Les personnes consultent leurs propres enregistrements sur les pages du travailleur.",
+            "Personen sehen ihre eigenen Registrierungen auf den Arbeitnehmerseiten ein.",
+            "Persons consult their own registrations on the worker pages.",
+        ],
+    ),
+    (
+        "error.denied.otherSender",
+        [
+            "Een ander registratiesysteem verstuurde deze registratie; alleen de afzender mag ze annuleren.",
+            "Un autre système d'enregistrement a envoyé cet enregistrement ; seul l'expéditeur peut l'annuler.",
+            "Ein anderes Registrierungssystem hat diese Registrierung gesendet; nur der Absender darf sie stornieren.",
+            "Another registration system sent this registration; only its sender may cancel it.",
+        ],
+    ),
+    (
+        "error.denied.alreadyCancelled",
+        [
+            "Deze registratie is al geannuleerd.",
+            "Cet enregistrement est déjà annulé.",
+            "Diese Registrierung ist bereits storniert.",
+            "This registration is already cancelled.",
+        ],
+    ),
+    (
+        "error.denied.workplaceUnknown",
+        [
+            "Op dit adres is geen werkplaats.",
+            "Il n'y a pas de lieu de travail à cette adresse.",
+            "Unter dieser Adresse gibt es keinen Arbeitsort.",
+            "There is no workplace at this address.",
+        ],
+    ),
+    (
+        "error.denied.declarationManagers",
+        [
+            "Alleen een toegangsbeheerder of een technisch beheerder van deze onderneming beheert haar aangiften van werken.",
+            "Seuls un gestionnaire d'accès ou un administrateur technique de cette entreprise gèrent ses déclarations de travaux.",
+            "Nur ein Zugriffsverwalter oder ein technischer Verwalter dieses Unternehmens verwaltet seine Arbeitsmeldungen.",
+            "Only an access manager or a technical administrator of this enterprise manages its declarations of works.",
+        ],
+    ),
+    (
+        "error.denied.numberExhausted",
+        [
+            "Er werd geen vrij aangiftenummer gevonden: probeer opnieuw.",
+            "Aucun numéro de déclaration libre n'a été trouvé : réessayez.",
+            "Es wurde keine freie Meldungsnummer gefunden: Versuchen Sie es erneut.",
+            "No free declaration number was found: try again.",
+        ],
+    ),
+    (
+        "error.denied.chainAdds",
+        [
+            "Alleen de aangevende aannemer of een onderaannemer van deze aangifte voegt onderaannemers toe.",
+            "Seuls l'entrepreneur déclarant ou un sous-traitant de cette déclaration ajoutent des sous-traitants.",
+            "Nur der meldende Unternehmer oder ein Subunternehmer dieser Meldung fügt Subunternehmer hinzu.",
+            "Only the declaring contractor or a subcontractor of this declaration adds subcontractors.",
+        ],
+    ),
+    (
+        "error.denied.chainEnds",
+        [
+            "Alleen de aangevende aannemer of een aannemer erboven beëindigt deze onderaanneming.",
+            "Seuls l'entrepreneur déclarant ou un entrepreneur au-dessus mettent fin à cette sous-traitance.",
+            "Nur der meldende Unternehmer oder ein Unternehmer darüber beendet diesen Subunternehmervertrag.",
+            "Only the declaring contractor or a contractor above it ends this subcontract.",
+        ],
+    ),
+    (
+        "error.denied.declaringCloses",
+        [
+            "Alleen de aangevende aannemer sluit deze aangifte af.",
+            "Seul l'entrepreneur déclarant clôture cette déclaration.",
+            "Nur der meldende Unternehmer schließt diese Meldung ab.",
+            "Only the declaring contractor closes this declaration.",
+        ],
+    ),
+    ("w.field.latitude", ["de breedtegraad", "la latitude", "der Breitengrad", "the latitude"]),
+    ("w.field.longitude", ["de lengtegraad", "la longitude", "der Längengrad", "the longitude"]),
+    ("w.field.accuracy", ["straal in meter", "rayon en mètres", "Radius in Metern", "radius in metres"]),
     (
         "error.coordinates.number",
         [
@@ -2212,6 +2499,30 @@ pub(crate) const WORKER_TEXTS: &[(&str, [&str; 4])] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every refusal code of the service is said in the four languages on
+    /// the pages: the channel page's own words for its four, `error.{code}`
+    /// for the others (what the worker and employer pages look up).
+    #[test]
+    fn every_refusal_of_the_service_is_translated() {
+        for code in ciao_service::DENIAL_CODES {
+            let key = match *code {
+                "certificate.taken" => "ch.error.taken".to_string(),
+                "certificateName.taken" => "ch.error.name_taken".to_string(),
+                "account.unknown" => "ch.error.no_account".to_string(),
+                "certificate.unknown" => "ch.error.no_certificate".to_string(),
+                c => format!("error.{c}"),
+            };
+            for lang in Lang::ALL {
+                let text = lookup(lang, &key).unwrap_or_else(|| panic!("{key} ({code}) has no text"));
+                assert!(!text.trim().is_empty(), "{key} is empty in {lang:?}");
+            }
+            if !code.starts_with("certificate") && !code.starts_with("account") {
+                assert_eq!(crate::worker::worker_error_key("", code).as_deref(), Some(key.as_str()), "{code}");
+                assert!(crate::employer::employer_rule_key(code).is_some(), "{code}");
+            }
+        }
+    }
 
     #[test]
     fn every_key_has_four_texts() {

@@ -273,8 +273,12 @@ pub(crate) fn worker_error_list(lang: Lang, errors: &[FieldError]) -> String {
             let id = error_id(&e.field);
             match worker_error_key(&e.field, &e.code) {
                 Some(key) => {
+                    // A field the person knows by a name (the phone's
+                    // position) in words, another as code.
                     let field = e.field.rsplit('.').next().unwrap_or_default();
-                    let text = t(lang, &key).replace("{field}", &format!("<code>{}</code>", esc(field)));
+                    let named = crate::i18n::lookup(lang, &format!("w.field.{field}"))
+                        .map_or_else(|| format!("<code>{}</code>", esc(field)), |w| format!("<strong>{w}</strong>"));
+                    let text = t(lang, &key).replace("{field}", &named);
                     format!("<li id=\"{id}\">{text}</li>")
                 }
                 None => format!(
@@ -311,11 +315,11 @@ fn field_state(invalid: &[FieldError], fields: &[&str], hint: Option<&str>) -> S
 pub(crate) fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
     match e {
         ServiceError::Invalid(errors) => Some(errors.clone()),
-        ServiceError::Forbidden(m) if m.contains("pin.locked") => {
-            Some(vec![FieldError::new("pin", "pin.locked", m.clone())])
-        }
-        ServiceError::Forbidden(m) | ServiceError::NotFound(m) | ServiceError::Conflict(m) => {
-            Some(vec![FieldError::new("", "refused", m.clone())])
+        // A refusal with its code (translated by the pages as
+        // `error.{code}`); the PIN's lock points at the PIN field.
+        ServiceError::Forbidden(d) | ServiceError::NotFound(d) | ServiceError::Conflict(d) => {
+            let field = if d.code == "pin.locked" { "pin" } else { "" };
+            Some(vec![FieldError::new(field, d.code, d.message.clone())])
         }
         _ => None,
     }
@@ -998,7 +1002,7 @@ async fn sessions_post(
             sign_in_page(&state, lang, "/w/sessions", None, None, StatusCode::OK, Typed::default())
         }
         Err(ServiceError::NotFound(m)) => {
-            refused(crate::sessions_page::unknown_session(m), StatusCode::NOT_FOUND).await
+            refused(crate::sessions_page::unknown_session(m.into()), StatusCode::NOT_FOUND).await
         }
         Err(e) => unavailable(e),
     }
@@ -1594,6 +1598,16 @@ mod tests {
         assert_eq!(worker_error_key("ssin", "ssin.length").as_deref(), Some("error.ssin.length"));
         assert_eq!(worker_error_key("employer", "required").as_deref(), Some("error.employer.required"));
         assert_eq!(worker_error_key("id", "session.unknown").as_deref(), Some("w.error.session.unknown"));
+        // The phone's position is named in words, not by the API's member.
+        let list = worker_error_list(
+            Lang::Fr,
+            &[FieldError::new(
+                "placeOfWork.coordinates.latitude",
+                "coordinates.range",
+                "latitude is between -90 and 90",
+            )],
+        );
+        assert!(list.contains("<strong>la latitude</strong>") && !list.contains("<code>"), "{list}");
         assert_eq!(worker_error_key("x", "no.such.code"), None);
     }
 

@@ -172,11 +172,13 @@ where
         serde_urlencoded::from_str::<T>(raw).map(WebQuery).map_err(|e| {
             let lang = request_lang(&parts.headers, &parts.uri);
             let reason = e.to_string();
-            let message = match reason.split("duplicate field `").nth(1).and_then(|r| r.split('`').next()) {
-                Some(name) => t(lang, "web.query_repeated").replace("{name}", &code(name)),
-                None => t(lang, "web.query_unreadable").to_string(),
+            // A repeated parameter is said in the page's language; only
+            // what has no translation keeps the parser's English words.
+            let (message, detail) = match reason.split("duplicate field `").nth(1).and_then(|r| r.split('`').next()) {
+                Some(name) => (t(lang, "web.query_repeated").replace("{name}", &code(name)), None),
+                None => (t(lang, "web.query_unreadable").to_string(), Some(reason.as_str())),
             };
-            error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.bad_address"), &message, Some(&reason))
+            error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.bad_address"), &message, detail)
         })
     }
 }

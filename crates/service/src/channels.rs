@@ -127,13 +127,16 @@ impl Service {
                 if may_manage_channels(&users, enterprise, ssin) {
                     Ok(())
                 } else {
-                    Err(ServiceError::Forbidden(format!(
-                        "only the access managers of enterprise {enterprise} and the technical administrators they appointed manage its channels"
-                    )))
+                    Err(ServiceError::forbidden(
+                        "denied.channelManagers",
+                        format!(
+                            "only the access managers of enterprise {enterprise} and the technical administrators they appointed manage its channels"
+                        ),
+                    ))
                 }
             }
             Caller::Client { .. } => {
-                Err(ServiceError::Forbidden("a registration system cannot manage channels".into()))
+                Err(ServiceError::forbidden("denied.personOnlyTask", "a registration system cannot manage channels"))
             }
         }
     }
@@ -177,7 +180,10 @@ impl Service {
             created_at: self.now(),
         };
         if !self.store().add_enterprise_user(&user).await? {
-            return Err(ServiceError::Conflict(format!("this person is already {role} of enterprise {enterprise}")));
+            return Err(ServiceError::conflict(
+                "denied.roleHeld",
+                format!("this person is already {role} of enterprise {enterprise}"),
+            ));
         }
         self.audit(
             caller,
@@ -210,19 +216,27 @@ impl Service {
                     Role::TechnicalAdministrator | Role::Consultant => None,
                 };
                 if let Some(who) = by_the_operator {
-                    return Err(ServiceError::Forbidden(format!(
-                        "only the operator {registers} {who}; an access manager {appoints} technical administrators and consultants"
-                    )));
+                    return Err(ServiceError::forbidden(
+                        "denied.operatorRegisters",
+                        format!(
+                            "only the operator {registers} {who}; an access manager {appoints} technical administrators and consultants"
+                        ),
+                    ));
                 }
                 let users = self.store().enterprise_users(enterprise).await?;
                 if !may_appoint(&users, enterprise, me, role) {
-                    return Err(ServiceError::Forbidden(format!(
-                        "only an access manager of enterprise {enterprise} {appoints} technical administrators and consultants"
-                    )));
+                    return Err(ServiceError::forbidden(
+                        "denied.managerAppoints",
+                        format!(
+                            "only an access manager of enterprise {enterprise} {appoints} technical administrators and consultants"
+                        ),
+                    ));
                 }
                 Ok(())
             }
-            Caller::Client { .. } => Err(ServiceError::Forbidden("a registration system cannot manage users".into())),
+            Caller::Client { .. } => {
+                Err(ServiceError::forbidden("denied.personOnlyTask", "a registration system cannot manage users"))
+            }
         }
     }
 
@@ -239,7 +253,10 @@ impl Service {
     ) -> Result<()> {
         self.may_change_role(caller, enterprise, role, false).await?;
         if !self.store().remove_enterprise_user(enterprise, ssin, role).await? {
-            return Err(ServiceError::NotFound(format!("{} is not {role} of enterprise {enterprise}", ssin.masked())));
+            return Err(ServiceError::not_found(
+                "denied.roleNotHeld",
+                format!("{} is not {role} of enterprise {enterprise}", ssin.masked()),
+            ));
         }
         self.audit(
             caller,
@@ -308,10 +325,13 @@ impl Service {
         }
         let new = NewAccount { enterprise: enterprise.clone(), name, permissions, certificates: certs, at: self.now() };
         let account = self.store().create_account(&new).await?.map_err(|taken| {
-            ServiceError::Conflict(format!(
-                "certificate {} is already attached to a REST account; a certificate identifies one account",
-                taken.fingerprint
-            ))
+            ServiceError::conflict(
+                "certificate.taken",
+                format!(
+                    "certificate {} is already attached to a REST account; a certificate identifies one account",
+                    taken.fingerprint
+                ),
+            )
         })?;
         self.audit_in(
             caller,
@@ -343,7 +363,7 @@ impl Service {
     }
 
     async fn managed_account(&self, caller: &Caller, client_id: &str) -> Result<Account> {
-        let not_found = || ServiceError::NotFound(format!("there is no REST account {client_id}"));
+        let not_found = || ServiceError::not_found("account.unknown", format!("there is no REST account {client_id}"));
         let account = self.store().account(client_id).await?.ok_or_else(not_found)?;
         match self.ensure_manager(caller, &account.enterprise).await {
             Ok(()) => Ok(account),
@@ -364,11 +384,9 @@ impl Service {
             AccountChange::Permissions(p) => json!({"permissions": p.to_csv()}),
             _ => json!({}),
         };
-        let account = self
-            .store()
-            .update_account(client_id, &change, self.now())
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("there is no REST account {client_id}")))?;
+        let account = self.store().update_account(client_id, &change, self.now()).await?.ok_or_else(|| {
+            ServiceError::not_found("account.unknown", format!("there is no REST account {client_id}"))
+        })?;
         self.audit_in(
             caller,
             Some(account.enterprise.as_str().to_string()),
@@ -400,20 +418,28 @@ impl Service {
         let account = self.managed_account(caller, client_id).await?;
         let c = self.new_certificate(name, bytes, "certificate")?;
         if account.active_certificates().any(|x| x.name == c.name) {
-            return Err(ServiceError::Conflict(format!(
-                "account {client_id} already has a certificate named {:?}",
-                c.name
-            )));
+            return Err(ServiceError::conflict(
+                "certificateName.taken",
+                format!("account {client_id} already has a certificate named {:?}", c.name),
+            ));
         }
         let fingerprint = c.fingerprint.clone();
         let account = match self.store().add_certificate(client_id, &c, self.now()).await? {
             CertificateOutcome::Done(a) => a,
             CertificateOutcome::Taken => {
-                return Err(ServiceError::Conflict(format!(
-                    "certificate {fingerprint} is already attached to a REST account; a certificate identifies one account"
-                )));
+                return Err(ServiceError::conflict(
+                    "certificate.taken",
+                    format!(
+                        "certificate {fingerprint} is already attached to a REST account; a certificate identifies one account"
+                    ),
+                ));
             }
-            _ => return Err(ServiceError::NotFound(format!("there is no REST account {client_id}"))),
+            _ => {
+                return Err(ServiceError::not_found(
+                    "account.unknown",
+                    format!("there is no REST account {client_id}"),
+                ));
+            }
         };
         self.audit_in(
             caller,
@@ -434,11 +460,17 @@ impl Service {
         let account = match self.store().revoke_certificate(client_id, name, self.now()).await? {
             CertificateOutcome::Done(a) => a,
             CertificateOutcome::NoCertificate => {
-                return Err(ServiceError::NotFound(format!(
-                    "account {client_id} has no active certificate named {name:?}"
-                )));
+                return Err(ServiceError::not_found(
+                    "certificate.unknown",
+                    format!("account {client_id} has no active certificate named {name:?}"),
+                ));
             }
-            _ => return Err(ServiceError::NotFound(format!("there is no REST account {client_id}"))),
+            _ => {
+                return Err(ServiceError::not_found(
+                    "account.unknown",
+                    format!("there is no REST account {client_id}"),
+                ));
+            }
         };
         self.audit_in(
             caller,

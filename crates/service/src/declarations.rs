@@ -195,8 +195,12 @@ fn coordinate(errors: &mut Vec<FieldError>, name: &str, value: &str, limit: f64)
     }
 }
 
-/// An amount in euro with at most two decimals (`525000`, `525000.50`,
-/// `525 000,50`), in cents; never negative.
+/// An amount in euro with at most two decimals, in cents; never negative.
+/// Written as people write it: `525000`, `525000.50`, `525000,5`, and with
+/// thousands grouped by spaces, dots or commas as the pages show amounts
+/// (`525 000,50`, `1.000,50`, `1,000.50`, `1.000.000`). A single separator
+/// followed by three digits (`1.234`) is refused: a thousand or one euro
+/// and a fraction, it cannot tell.
 fn amount(errors: &mut Vec<FieldError>, name: &str, value: &str) -> i64 {
     let v: String = value.chars().filter(|c| !c.is_whitespace() && *c != '\u{202f}').collect();
     if v.is_empty() {
@@ -207,20 +211,60 @@ fn amount(errors: &mut Vec<FieldError>, name: &str, value: &str) -> i64 {
         errors.push(field(name, "amount.negative", format!("{name} is at least 0")));
         return 0;
     }
-    let v = v.replace(',', ".");
-    let (units, cents) = v.split_once('.').unwrap_or((&v, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if units.is_empty() || units.len() > 13 || !digits(units) || cents.len() > 2 || !digits(cents) {
-        errors.push(field(
-            name,
-            "amount.format",
-            format!("{name} is an amount in euro with at most two decimals, such as 525000 or 525000.50"),
-        ));
-        return 0;
+    match parse_amount(&v) {
+        Some(cents) => cents,
+        None => {
+            errors.push(field(
+                name,
+                "amount.format",
+                format!(
+                    "{name} is an amount in euro with at most two decimals, such as 525000, 525000.50 or 525.000,50"
+                ),
+            ));
+            0
+        }
     }
-    let u: i64 = units.parse().unwrap_or(0);
-    let c: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().unwrap_or(0) };
-    u * 100 + c
+}
+
+/// The cents of an amount without spaces (see [`amount`]); `None` when it
+/// is not one.
+fn parse_amount(v: &str) -> Option<i64> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // The decimal separator: the last separator, when the other kind comes
+    // before it or it is the only one and has one or two digits after it.
+    let last = v.rfind(['.', ',']).unwrap_or(v.len());
+    let (dots, commas) = (v.matches('.').count(), v.matches(',').count());
+    let tail = v.get(last + 1..).unwrap_or_default();
+    let (units, cents) = if dots > 0 && commas > 0 {
+        let separator = v.as_bytes()[last];
+        if v[..last].contains(separator as char) || !(1..=2).contains(&tail.len()) {
+            return None;
+        }
+        (&v[..last], tail)
+    } else if dots + commas == 1 {
+        match tail.len() {
+            1 | 2 => (&v[..last], tail),
+            _ => return None,
+        }
+    } else {
+        (v, "")
+    };
+    // What is left of the separator: digits, or groups of three after a
+    // first group of one to three, all with the same separator.
+    let grouped: Vec<&str> = units.split(['.', ',']).collect();
+    let one_separator = !(units.contains('.') && units.contains(','));
+    let groups_ok = grouped.len() == 1
+        || (one_separator && (1..=3).contains(&grouped[0].len()) && grouped[1..].iter().all(|g| g.len() == 3));
+    if !groups_ok || !grouped.iter().all(|g| digits(g)) || !(cents.is_empty() || digits(cents)) {
+        return None;
+    }
+    let units: String = grouped.concat();
+    if units.len() > 13 {
+        return None;
+    }
+    let u: i64 = units.parse().ok()?;
+    let c: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().ok()? };
+    Some(u * 100 + c)
 }
 
 /// The enterprises above `e` in the chain, nearest first (a cycle stops the walk).
@@ -328,7 +372,7 @@ impl Service {
         if may_consult(&user.roles, enterprise, &user.ssin) {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(format!("you have no role in enterprise {enterprise}")))
+            Err(ServiceError::forbidden("denied.noRole", format!("you have no role in enterprise {enterprise}")))
         }
     }
 
@@ -336,9 +380,12 @@ impl Service {
         if may_manage_channels(&user.roles, enterprise, &user.ssin) {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(format!(
-                "only an access manager or a technical administrator of {enterprise} changes its declarations of works"
-            )))
+            Err(ServiceError::forbidden(
+                "denied.declarationManagers",
+                format!(
+                    "only an access manager or a technical administrator of {enterprise} changes its declarations of works"
+                ),
+            ))
         }
     }
 
@@ -363,11 +410,12 @@ impl Service {
         number: &DeclarationNumber,
     ) -> Result<EnterpriseDeclaration> {
         self.ensure_reader(user, enterprise)?;
-        self.store
-            .declaration(number)
-            .await?
-            .and_then(|d| view(d, enterprise))
-            .ok_or_else(|| ServiceError::NotFound(format!("there is no declaration of works {number} of {enterprise}")))
+        self.store.declaration(number).await?.and_then(|d| view(d, enterprise)).ok_or_else(|| {
+            ServiceError::not_found(
+                "denied.declarationUnknown",
+                format!("there is no declaration of works {number} of {enterprise}"),
+            )
+        })
     }
 
     /// The names of enterprises as the registry knows them.
@@ -462,7 +510,10 @@ impl Service {
         let mut attempts = 1;
         while self.store.declaration(&number).await?.is_some() {
             if attempts >= NUMBER_ATTEMPTS {
-                return Err(ServiceError::Conflict("no free declaration number was found; try again".into()));
+                return Err(ServiceError::conflict(
+                    "denied.numberExhausted",
+                    "no free declaration number was found; try again",
+                ));
             }
             number = random_declaration_number()?;
             attempts += 1;
@@ -523,7 +574,12 @@ impl Service {
         number: &DeclarationNumber,
     ) -> Result<DeclarationDetails> {
         self.ensure_declaration_manager(user, enterprise)?;
-        let not_found = || ServiceError::NotFound(format!("there is no declaration of works {number} of {enterprise}"));
+        let not_found = || {
+            ServiceError::not_found(
+                "denied.declarationUnknown",
+                format!("there is no declaration of works {number} of {enterprise}"),
+            )
+        };
         let d = self.store.declaration(number).await?.ok_or_else(not_found)?;
         if roles_of(&d, enterprise).is_empty() {
             return Err(not_found());
@@ -554,9 +610,10 @@ impl Service {
         let declarer = d.declaration.declaring_contractor.clone();
         let is_declarer = &declarer == enterprise;
         if !is_declarer && !d.subcontractors.iter().any(|s| &s.enterprise_number == enterprise) {
-            return Err(ServiceError::Forbidden(format!(
-                "only the declaring contractor or a subcontractor of declaration {number} adds subcontractors"
-            )));
+            return Err(ServiceError::forbidden(
+                "denied.chainAdds",
+                format!("only the declaring contractor or a subcontractor of declaration {number} adds subcontractors"),
+            ));
         }
         let mut errors = Vec::new();
         let sub = match input.enterprise_number.trim() {
@@ -712,10 +769,13 @@ impl Service {
         if let Some(s) = &sub {
             let is_declarer = &d.declaration.declaring_contractor == enterprise;
             if !is_declarer && !ancestors(&d.subcontractors, &s.enterprise_number).contains(&enterprise) {
-                return Err(ServiceError::Forbidden(format!(
-                    "only the declaring contractor or a contractor above {} ends its subcontract",
-                    s.enterprise_number.formatted()
-                )));
+                return Err(ServiceError::forbidden(
+                    "denied.chainEnds",
+                    format!(
+                        "only the declaring contractor or a contractor above {} ends its subcontract",
+                        s.enterprise_number.formatted()
+                    ),
+                ));
             }
         }
         let end = date(&mut errors, "end_date", end_date);
@@ -794,7 +854,10 @@ impl Service {
     ) -> Result<DeclarationDetails> {
         let d = self.declaration_to_change(user, enterprise, number).await?;
         if &d.declaration.declaring_contractor != enterprise {
-            return Err(ServiceError::Forbidden(format!("only the declaring contractor closes declaration {number}")));
+            return Err(ServiceError::forbidden(
+                "denied.declaringCloses",
+                format!("only the declaring contractor closes declaration {number}"),
+            ));
         }
         let mut errors = Vec::new();
         let end = date(&mut errors, "end_date", end_date);
@@ -886,6 +949,47 @@ mod tests {
         amount(&mut e, "a", "");
         let codes: Vec<&str> = e.iter().map(|x| x.code.as_str()).collect();
         assert_eq!(codes, ["amount.negative", "amount.format", "required"]);
+    }
+
+    /// Amounts as the pages show them (NL/DE `1.000,50`, FR `1 000,50`,
+    /// EN `1,000.50`) are read back; what is ambiguous or malformed is not.
+    #[test]
+    fn amounts_with_thousands_grouped() {
+        for (text, cents) in [
+            ("1.000,50", 100_050),
+            ("1,000.50", 100_050),
+            ("1\u{202f}000,50", 100_050),
+            ("1.000.000", 100_000_000),
+            ("1,000,000", 100_000_000),
+            ("12.345.678,9", 1_234_567_890),
+            ("525000", 52_500_000),
+            ("525000.5", 52_500_050),
+            ("0,05", 5),
+            ("1000", 100_000),
+            ("0", 0),
+        ] {
+            let mut e = Vec::new();
+            assert_eq!(amount(&mut e, "a", text), cents, "{text}");
+            assert!(e.is_empty(), "{text}: {e:?}");
+        }
+        for text in [
+            "1.234",
+            "1,234",
+            "1.000,",
+            "1.00.000",
+            "10.00,5",
+            "1.000,50.5",
+            "1,000.500",
+            ",50",
+            "1..000",
+            "1.000,5a",
+            "1.0000,50",
+            "12345678901234",
+        ] {
+            let mut e = Vec::new();
+            amount(&mut e, "a", text);
+            assert_eq!(e.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), ["amount.format"], "{text}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use ciao_auth::token::{random_bytes, sha256_hex};
 use ciao_auth::webauthn;
 use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
 use ciao_domain::search::{Cursor, SearchCriteria, Sort, SortKey};
-use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
+use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day_per_job};
 use ciao_domain::{
     DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
 };
@@ -169,10 +169,13 @@ enum Proof {
 }
 
 fn locked(until: OffsetDateTime) -> ServiceError {
-    ServiceError::Forbidden(format!(
-        "too many failed sign-ins: this account is locked until {} (signIn.locked)",
-        ciao_domain::clock::format_brussels(until)
-    ))
+    ServiceError::forbidden(
+        "signIn.locked",
+        format!(
+            "too many failed sign-ins: this account is locked until {} (signIn.locked)",
+            ciao_domain::clock::format_brussels(until)
+        ),
+    )
 }
 
 fn wrong_sign_in() -> ServiceError {
@@ -199,14 +202,18 @@ impl Service {
                 let mine = self.store.person_roles(me).await?;
                 let allowed = roles.iter().any(|r| may_manage_users(&mine, &r.enterprise, me));
                 if !allowed {
-                    return Err(ServiceError::Forbidden(
-                        "only an access manager of the person's enterprise invites them".into(),
+                    return Err(ServiceError::forbidden(
+                        "denied.inviteByManager",
+                        "only an access manager of the person's enterprise invites them",
                     ));
                 }
                 me.as_str().to_string()
             }
             Caller::Client { .. } => {
-                return Err(ServiceError::Forbidden("a registration system cannot invite users".into()));
+                return Err(ServiceError::forbidden(
+                    "denied.personOnlyTask",
+                    "a registration system cannot invite users",
+                ));
             }
         };
         let code = crate::worker::random_code()?;
@@ -375,7 +382,7 @@ impl Service {
             .store
             .employer_credentials(&user.ssin)
             .await?
-            .ok_or_else(|| ServiceError::Forbidden("this user has not set up sign-in".into()))?;
+            .ok_or_else(|| ServiceError::forbidden("denied.noSignIn", "this user has not set up sign-in"))?;
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
             return Err(locked(until));
         }
@@ -482,7 +489,7 @@ impl Service {
         }
         let user = self.employer_user(ssin).await?;
         if user.roles.is_empty() {
-            return Err(ServiceError::Forbidden("you no longer have a role in any enterprise".into()));
+            return Err(ServiceError::forbidden("denied.noRoleLeft", "you no longer have a role in any enterprise"));
         }
         let factor = match proof {
             Proof::TotpStep(_) => "totp",
@@ -617,13 +624,16 @@ impl Service {
         let rotating_to = self.config.rotating_to.as_deref();
         let recorded_is_new = rotating_to.is_some_and(|n| recorded == n.fingerprint().as_bytes());
         if recorded != ours && !forget && !recorded_is_new {
-            return Err(ServiceError::Conflict(format!(
-                "this database's TOTP secrets are sealed with the secrets key {}, this process has the key {}: \
+            return Err(ServiceError::conflict(
+                "denied.secretsKey",
+                format!(
+                    "this database's TOTP secrets are sealed with the secrets key {}, this process has the key {}: \
                  give it the database's key file (--secrets-key-file; every node of one database needs the same \
                  file), or, if that key is lost, see `ciao enterprise user forget-unreadable`",
-                String::from_utf8_lossy(&recorded),
-                key.fingerprint()
-            )));
+                    String::from_utf8_lossy(&recorded),
+                    key.fingerprint()
+                ),
+            ));
         }
         let mut sealed_now = 0;
         for (ssin, stored) in self.store.employer_totp_secrets().await? {
@@ -639,10 +649,13 @@ impl Service {
                     continue;
                 }
                 if !forget {
-                    return Err(ServiceError::Conflict(format!(
-                        "{e}: the database holds a secret this key does not open; see `ciao enterprise user \
+                    return Err(ServiceError::conflict(
+                        "denied.secretsKey",
+                        format!(
+                            "{e}: the database holds a secret this key does not open; see `ciao enterprise user \
                          forget-unreadable`"
-                    )));
+                        ),
+                    ));
                 }
                 self.store.forget_employer_sign_in(&ssin).await?;
                 let operator = Caller::Operator { name: "start".into() };
@@ -732,7 +745,7 @@ impl Service {
         if may_consult(&user.roles, enterprise, &user.ssin) {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(format!("you have no role in enterprise {enterprise}")))
+            Err(ServiceError::forbidden("denied.noRole", format!("you have no role in enterprise {enterprise}")))
         }
     }
 
@@ -797,7 +810,8 @@ impl Service {
         id: RegistrationId,
     ) -> Result<Registration> {
         self.ensure_consultant(user, enterprise)?;
-        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let not_found =
+            || ServiceError::not_found("denied.registrationUnknown", format!("there is no registration {id}"));
         let r = self.store.registration(id).await?.ok_or_else(not_found)?;
         if !self.enterprise_may_consult(enterprise, &r).await? {
             return Err(not_found());
@@ -842,9 +856,16 @@ impl Service {
                 ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(*day)) - Duration::microseconds(1);
             let criteria = day_criteria(from, to, Some(ssin.clone()), None);
             let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 2000).await?;
-            let marks: Vec<Mark> =
-                items.iter().map(|r| Mark { at: r.data.registration_date, kind: r.data.kind }).collect();
-            out.push(((ssin.clone(), *day), worked_day(&marks)));
+            // Paired per job (employer and workplace): an IN for one
+            // employer is not closed by an OUT for another.
+            let marks: Vec<_> = items
+                .iter()
+                .map(|r| {
+                    let job = (&r.data.employer, &r.data.declaration);
+                    (job, Mark { at: r.data.registration_date, kind: r.data.kind })
+                })
+                .collect();
+            out.push(((ssin.clone(), *day), worked_day_per_job(&marks)));
         }
         Ok(out)
     }
@@ -865,7 +886,10 @@ impl Service {
         let scope = if inspector { Scope::All } else { Scope::Enterprise(enterprise.clone()) };
         // An unknown declaration is said to be so, not shown as an empty site.
         let Some(found) = self.store.declaration(declaration).await? else {
-            return Err(ServiceError::NotFound(format!("there is no declaration of works {declaration}")));
+            return Err(ServiceError::not_found(
+                "denied.declarationUnknown",
+                format!("there is no declaration of works {declaration}"),
+            ));
         };
         let in_chain = inspector || crate::declarations::in_chain_of(&found, enterprise);
         let from = ciao_domain::clock::brussels_start_of_day(day);
@@ -945,7 +969,10 @@ impl Service {
         enterprise: &EnterpriseNumber,
     ) -> Result<Vec<EnterpriseUser>> {
         if !may_manage_users(&user.roles, enterprise, &user.ssin) {
-            return Err(ServiceError::Forbidden(format!("only the access managers of {enterprise} manage its users")));
+            return Err(ServiceError::forbidden(
+                "denied.managersOnly",
+                format!("only the access managers of {enterprise} manage its users"),
+            ));
         }
         Ok(self.store.enterprise_users(enterprise).await?)
     }
@@ -962,7 +989,10 @@ impl Service {
         role: &str,
     ) -> Result<EnterpriseUser> {
         if !may_manage_users(&user.roles, enterprise, &user.ssin) {
-            return Err(ServiceError::Forbidden(format!("only the access managers of {enterprise} manage its users")));
+            return Err(ServiceError::forbidden(
+                "denied.managersOnly",
+                format!("only the access managers of {enterprise} manage its users"),
+            ));
         }
         let mut errors = Vec::new();
         let ssin = Ssin::parse(ssin.trim()).map_err(|e| errors.push(FieldError::from_invalid("ssin", e))).ok();
@@ -1030,9 +1060,10 @@ impl Service {
         size: u32,
     ) -> Result<(Vec<AuditEntry>, u64)> {
         if !may_manage_users(&user.roles, enterprise, &user.ssin) {
-            return Err(ServiceError::Forbidden(format!(
-                "only the access managers of {enterprise} read its audit log"
-            )));
+            return Err(ServiceError::forbidden(
+                "denied.managersOnly",
+                format!("only the access managers of {enterprise} read its audit log"),
+            ));
         }
         let size = size.max(1);
         let offset = number.saturating_sub(1).saturating_mul(u64::from(size));

@@ -110,22 +110,116 @@ fn replay(item: &ciao_domain::NewRegistration, mut stored: Registration) -> Item
     )])
 }
 
+/// Why a use case refused something that is not a field's value: a stable
+/// code the pages translate (`error.{code}`; every code is in
+/// [`DENIAL_CODES`]) and the English sentence, with the case's numbers, that
+/// the REST API and the command line give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for Denial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<Denial> for String {
+    fn from(d: Denial) -> Self {
+        d.message
+    }
+}
+
+impl std::ops::Deref for Denial {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Every code a [`Denial`] carries (a test of the pages checks that each
+/// has its four translations).
+pub const DENIAL_CODES: &[&str] = &[
+    "signIn.locked",
+    "pin.locked",
+    "certificate.taken",
+    "certificateName.taken",
+    "certificate.unknown",
+    "account.unknown",
+    "denied.simulationOnly",
+    "denied.simulationReset",
+    "denied.nodesServing",
+    "denied.signInFirst",
+    "denied.sessionUnknown",
+    "denied.inviteByManager",
+    "denied.personOnlyTask",
+    "denied.noSignIn",
+    "denied.noRoleLeft",
+    "denied.secretsKey",
+    "denied.noRole",
+    "denied.registrationUnknown",
+    "denied.declarationUnknown",
+    "denied.managersOnly",
+    "denied.channelManagers",
+    "denied.roleHeld",
+    "denied.roleNotHeld",
+    "denied.operatorRegisters",
+    "denied.managerAppoints",
+    "denied.passkeyHost",
+    "denied.operatorOnly",
+    "denied.workerOnly",
+    "denied.channel",
+    "denied.workerPages",
+    "denied.otherSender",
+    "denied.alreadyCancelled",
+    "denied.workplaceUnknown",
+    "denied.declarationManagers",
+    "denied.numberExhausted",
+    "denied.chainAdds",
+    "denied.chainEnds",
+    "denied.declaringCloses",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Denial),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Denial),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Denial),
     #[error("this needs the scope {}", .0.scope())]
     InsufficientScope(Permission),
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl ServiceError {
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::NotFound(Denial { code, message: message.into() })
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Forbidden(Denial { code, message: message.into() })
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict(Denial { code, message: message.into() })
+    }
+
+    /// The denial's code, for a refusal that has one.
+    pub fn denial_code(&self) -> Option<&'static str> {
+        match self {
+            Self::NotFound(d) | Self::Forbidden(d) | Self::Conflict(d) => Some(d.code),
+            _ => None,
+        }
+    }
 }
 
 impl From<StoreError> for ServiceError {
@@ -332,11 +426,10 @@ impl Service {
             (Caller::Person { .. }, Channel::Smartphone)
             | (Caller::Client { .. } | Caller::Operator { .. }, Channel::Rest) => {}
             _ => {
-                return Err(ServiceError::Forbidden(format!(
-                    "{} cannot register through the {} channel",
-                    caller.name(),
-                    channel.as_str()
-                )));
+                return Err(ServiceError::forbidden(
+                    "denied.channel",
+                    format!("{} cannot register through the {} channel", caller.name(), channel.as_str()),
+                ));
             }
         }
         let now = self.now();
@@ -401,7 +494,10 @@ impl Service {
                 match self.store.registration(outcome.id).await? {
                     Some(stored) => replay(&new, stored),
                     None => {
-                        return Err(ServiceError::NotFound(format!("registration {} vanished", outcome.id)));
+                        return Err(ServiceError::not_found(
+                            "denied.registrationUnknown",
+                            format!("registration {} vanished", outcome.id),
+                        ));
                     }
                 }
             } else {
@@ -507,7 +603,8 @@ impl Service {
     /// not found, as if it did not exist.
     pub async fn registration(&self, caller: &Caller, id: RegistrationId) -> Result<Registration> {
         caller.require(Permission::Consult)?;
-        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let not_found =
+            || ServiceError::not_found("denied.registrationUnknown", format!("there is no registration {id}"));
         let r = self.store.registration(id).await?.ok_or_else(not_found)?;
         if !self.may_consult(caller, &r).await? {
             return Err(not_found());
@@ -522,8 +619,9 @@ impl Service {
             Caller::Operator { .. } => Scope::All,
             Caller::Client { enterprise, .. } => Scope::Enterprise(enterprise.clone()),
             Caller::Person { .. } => {
-                return Err(ServiceError::Forbidden(
-                    "persons consult their own registrations through the worker pages".into(),
+                return Err(ServiceError::forbidden(
+                    "denied.workerPages",
+                    "persons consult their own registrations through the worker pages",
                 ));
             }
         };
@@ -588,7 +686,8 @@ impl Service {
         let Some(reason) = reason.filter(|_| errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };
-        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let not_found =
+            || ServiceError::not_found("denied.registrationUnknown", format!("there is no registration {id}"));
         let r = self.store.registration(id).await?.ok_or_else(not_found)?;
         if !self.may_consult(caller, &r).await? {
             return Err(not_found());
@@ -596,15 +695,19 @@ impl Service {
         if let Caller::Client { client_id, .. } = caller
             && &r.data.sender.id != client_id
         {
-            return Err(ServiceError::Forbidden(format!(
-                "registration {id} was sent by another registration system; only its sender may cancel it"
-            )));
+            return Err(ServiceError::forbidden(
+                "denied.otherSender",
+                format!("registration {id} was sent by another registration system; only its sender may cancel it"),
+            ));
         }
         let now = self.now();
         match self.store.cancel(id, now, reason, comment.as_deref(), &caller.name()).await? {
             CancelOutcome::Cancelled => {}
             CancelOutcome::AlreadyCancelled => {
-                return Err(ServiceError::Conflict(format!("registration {id} is already cancelled")));
+                return Err(ServiceError::conflict(
+                    "denied.alreadyCancelled",
+                    format!("registration {id} is already cancelled"),
+                ));
             }
             CancelOutcome::NotFound => return Err(not_found()),
         }
@@ -620,10 +723,9 @@ impl Service {
     }
 
     pub async fn declaration(&self, number: &DeclarationNumber) -> Result<DeclarationDetails> {
-        self.store
-            .declaration(number)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("there is no declaration of works {number}")))
+        self.store.declaration(number).await?.ok_or_else(|| {
+            ServiceError::not_found("denied.declarationUnknown", format!("there is no declaration of works {number}"))
+        })
     }
 
     /// The declaration behind a registration URL / QR code (public: the
@@ -632,7 +734,7 @@ impl Service {
         let valid = (16..=64).contains(&technical_number.len())
             && technical_number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         let found = if valid { self.store.declaration_by_technical_number(technical_number).await? } else { None };
-        found.ok_or_else(|| ServiceError::NotFound("there is no workplace at this address".into()))
+        found.ok_or_else(|| ServiceError::not_found("denied.workplaceUnknown", "there is no workplace at this address"))
     }
 
     /// The registration URL of a declaration: what its QR code holds.
@@ -665,18 +767,28 @@ impl Service {
         subject: Option<String>,
         detail: serde_json::Value,
     ) -> Result<()> {
+        let actor = caller.name();
+        // The security log: who signed in, failed to, got a token, changed
+        // a role, an account, a declaration… at info; the consultations
+        // (one per search) at debug. Persons masked; the detail stays in
+        // the audit log.
+        let shown = subject.as_deref().map(|s| Ssin::parse(s).map_or_else(|_| s.to_string(), |p| p.masked()));
+        if is_consultation(action) {
+            tracing::debug!(target: "ciao::audit", action, actor, enterprise = ?enterprise, subject = ?shown, "audited");
+        } else {
+            tracing::info!(target: "ciao::audit", action, actor, enterprise = ?enterprise, subject = ?shown, "audited");
+        }
         self.store
-            .audit(AuditEntry {
-                at: self.now(),
-                actor: caller.name(),
-                action: action.to_string(),
-                subject,
-                detail,
-                enterprise,
-            })
+            .audit(AuditEntry { at: self.now(), actor, action: action.to_string(), subject, detail, enterprise })
             .await?;
         Ok(())
     }
+}
+
+/// The audited actions that read the register (logged at debug, the
+/// others at info).
+fn is_consultation(action: &str) -> bool {
+    action.starts_with("registration.") && action != "registration.cancel" || action == "inspection.on_site"
 }
 
 /// Masks the person of a registration for logs.

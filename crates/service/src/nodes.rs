@@ -73,14 +73,17 @@ impl Service {
             .iter()
             .map(|(n, at)| format!("{n} (last heard of {})", ciao_domain::clock::format_brussels(*at)))
             .collect();
-        Err(ServiceError::Conflict(format!(
-            "{what} needs every node stopped, and {} still serve{} this database: {}; stop {}, or wait {} s after a \
+        Err(ServiceError::conflict(
+            "denied.nodesServing",
+            format!(
+                "{what} needs every node stopped, and {} still serve{} this database: {}; stop {}, or wait {} s after a \
              node was killed (give --force only if you are sure none runs)",
-            live.len(),
-            if live.len() == 1 { "s" } else { "" },
-            names.join(", "),
-            if live.len() == 1 { "it" } else { "them" },
-            ALIVE_WITHIN.whole_seconds()
-        )))
+                live.len(),
+                if live.len() == 1 { "s" } else { "" },
+                names.join(", "),
+                if live.len() == 1 { "it" } else { "them" },
+                ALIVE_WITHIN.whole_seconds()
+            ),
+        ))
     }
 }

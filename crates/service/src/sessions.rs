@@ -264,7 +264,7 @@ impl Service {
     /// or every other one when `id` is None; audited. How many ended.
     pub async fn end_sessions(&self, kind: SessionKind, cookie: &str, id: Option<i64>) -> Result<u64> {
         let Some(LiveSession { ssin, issued_at: current, .. }) = self.live_session(kind, cookie).await? else {
-            return Err(ServiceError::Forbidden("sign in first".into()));
+            return Err(ServiceError::forbidden("denied.signInFirst", "sign in first"));
         };
         let now = self.now();
         let (one, keep) = match id {
@@ -273,7 +273,10 @@ impl Service {
         };
         let n = self.store.revoke_web_sessions(kind.as_str(), &ssin, one, keep, now).await?;
         if id.is_some() && n == 0 {
-            return Err(ServiceError::NotFound("this session is not one of yours, or it has ended already".into()));
+            return Err(ServiceError::not_found(
+                "denied.sessionUnknown",
+                "this session is not one of yours, or it has ended already",
+            ));
         }
         if n == 0 {
             return Ok(0);

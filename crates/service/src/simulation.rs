@@ -137,9 +137,12 @@ impl Service {
 
     fn require_simulation(&self, what: &str) -> Result<()> {
         if !self.is_simulation() {
-            return Err(ServiceError::Forbidden(format!(
-                "{what} exists only in the simulation environment (ciao serve --simulation); this is production"
-            )));
+            return Err(ServiceError::forbidden(
+                "denied.simulationOnly",
+                format!(
+                    "{what} exists only in the simulation environment (ciao serve --simulation); this is production"
+                ),
+            ));
         }
         Ok(())
     }
@@ -150,9 +153,10 @@ impl Service {
         match caller {
             Caller::Operator { .. } => Ok(()),
             Caller::Client { .. } => caller.require(Permission::Register),
-            Caller::Person { .. } => {
-                Err(ServiceError::Forbidden("the simulation is reset by the operator or a registration system".into()))
-            }
+            Caller::Person { .. } => Err(ServiceError::forbidden(
+                "denied.simulationReset",
+                "the simulation is reset by the operator or a registration system",
+            )),
         }
     }
 

@@ -332,9 +332,10 @@ pub fn new_tap_key() -> Result<String> {
 impl Service {
     pub(crate) fn relying_party(&self) -> Result<RelyingParty> {
         RelyingParty::from_public_url(&self.config.public_url).map_err(|e| {
-            ServiceError::Forbidden(format!(
-                "passkeys need the server's public URL to name a host, not an IP address ({e}); use the PIN"
-            ))
+            ServiceError::forbidden(
+                "denied.passkeyHost",
+                format!("passkeys need the server's public URL to name a host, not an IP address ({e}); use the PIN"),
+            )
         })
     }
 
@@ -342,7 +343,7 @@ impl Service {
     /// Only its hash is stored: it is shown once.
     pub async fn issue_activation_code(&self, caller: &Caller, ssin: &str) -> Result<ActivationCode> {
         if !matches!(caller, Caller::Operator { .. }) {
-            return Err(ServiceError::Forbidden("only the operator issues activation codes".into()));
+            return Err(ServiceError::forbidden("denied.operatorOnly", "only the operator issues activation codes"));
         }
         let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
         let code = random_code()?;
@@ -555,10 +556,13 @@ impl Service {
     pub async fn pin_sign_in(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
         let wrong = || invalid("pin", "pin.wrong", "the SSIN or the PIN is wrong");
         let locked = |until: OffsetDateTime| {
-            ServiceError::Forbidden(format!(
-                "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
-                ciao_domain::clock::format_brussels(until)
-            ))
+            ServiceError::forbidden(
+                "pin.locked",
+                format!(
+                    "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
+                    ciao_domain::clock::format_brussels(until)
+                ),
+            )
         };
         let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
         let now = self.now();
@@ -622,7 +626,7 @@ impl Service {
         now: OffsetDateTime,
     ) -> Result<WorkerSession> {
         let Caller::Person { ssin, .. } = caller else {
-            return Err(ServiceError::Forbidden("only a person has a worker session".into()));
+            return Err(ServiceError::forbidden("denied.personOnlyTask", "only a person has a worker session"));
         };
         let (cookie, expires_at) = self.open_session(SessionKind::Worker, ssin, provider, now).await?;
         Ok(WorkerSession { cookie, caller: caller.clone(), expires_at })
@@ -670,10 +674,10 @@ impl Service {
     fn person_of(caller: &Caller) -> Result<&Ssin> {
         match caller {
             Caller::Person { ssin, .. } => Ok(ssin),
-            _ => Err(ServiceError::Forbidden(
+            _ => Err(ServiceError::forbidden(
+                "denied.workerOnly",
                 "only the worker registers their own presence through the smartphone channel; \
-                 employers, operators and registration systems cannot register here"
-                    .into(),
+                 employers, operators and registration systems cannot register here",
             )),
         }
     }
@@ -881,7 +885,8 @@ impl Service {
     /// The person's own registration by id (receipt), or not found.
     pub async fn my_registration(&self, caller: &Caller, id: ciao_domain::RegistrationId) -> Result<Registration> {
         let ssin = Self::person_of(caller)?;
-        let not_found = || ServiceError::NotFound(format!("there is no registration {id}"));
+        let not_found =
+            || ServiceError::not_found("denied.registrationUnknown", format!("there is no registration {id}"));
         let r = self.store.registration(id).await?.ok_or_else(not_found)?;
         if !matches!(&r.data.person, Person::Ssin(s) if s == ssin) {
             return Err(not_found());

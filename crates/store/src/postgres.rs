@@ -109,6 +109,16 @@ async fn connect_once(url: &str) -> Result<()> {
                 .into(),
             )
         }
+        // The server's own words, without sqlx's "at line N" (the line of
+        // PostgreSQL's source that raised it), and what to check.
+        Ok(Err(sqlx::Error::Database(d))) => {
+            let check = match d.code().as_deref() {
+                Some(c) if c.starts_with("28") => ": check the user name and password of the database URL",
+                Some("53300") => ": the server has no connection left (max_connections)",
+                _ => "",
+            };
+            sqlx::Error::Configuration(format!("{server} refused the connection: {}{check}", d.message()).into())
+        }
         Ok(Err(sqlx::Error::Io(e))) => io(e.kind(), format!("cannot connect to {server}: {e}")),
         Ok(Err(e)) => e,
     };

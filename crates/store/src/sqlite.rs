@@ -172,8 +172,19 @@ impl SqliteStore {
     /// existing database of the other environment is refused.
     pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
         let options = connect_options(url)?;
-        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        // A database is created in a directory that exists: a mistyped path
+        // is refused, not made (the command line creates its default data
+        // directory itself).
+        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "the directory {} does not exist: create it, or check the path of the database URL",
+                    dir.display()
+                )
+                .into(),
+            )));
         }
         create_private(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         // A local file: testing the connection before each use (a round trip
