@@ -140,6 +140,11 @@ pub enum Command {
         #[command(subcommand)]
         command: client::ClientCommand,
     },
+    /// Retention: delete what is older than the register must keep.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// The key the employer users' TOTP secrets are sealed with.
     SecretsKey {
         #[command(subcommand)]
@@ -420,6 +425,33 @@ pub fn default_data_dir() -> PathBuf {
 pub const DATABASE_FILE: &str = "ciao.db";
 /// The default SQLite file of the simulation environment, in the data directory.
 pub const SIMULATION_DATABASE_FILE: &str = "ciao-simulation.db";
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Delete the registrations registered before a day (with their history,
+    /// remarks and validation queue rows) and, with --audit-log, the audit
+    /// entries written before it; in transactions of 5,000 rows, so a serving
+    /// node goes on registering (run it off-peak). The last 366 days are
+    /// always kept. Audited.
+    Purge {
+        /// The first day kept (Brussels), YYYY-MM-DD: everything before its
+        /// start goes. At the latest 366 days before today.
+        #[arg(long, value_parser = parse_day)]
+        before: time::Date,
+        /// Delete the audit log's entries before that day too.
+        #[arg(long)]
+        audit_log: bool,
+        /// Only count what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// A day written YYYY-MM-DD.
+fn parse_day(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| format!("{s:?} is not a day written YYYY-MM-DD ({e})"))
+}
 
 #[derive(Debug, Subcommand)]
 pub enum SecretsKeyCommand {
@@ -928,6 +960,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulation { command } => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             simulation::run(&service, command).await
+        }
+        Command::Retention { command: RetentionCommand::Purge { before, audit_log, dry_run } } => {
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
+            let purged = service.purge_before(&operator(), *before, *audit_log, *dry_run).await?;
+            let audit = if *audit_log { format!(", {} audit entries", purged.audit_entries) } else { String::new() };
+            let verb = if *dry_run { "would delete" } else { "deleted" };
+            outln!("{verb} {} registrations{audit} from before {before}", purged.registrations);
+            Ok(())
         }
         Command::Person { command: PersonCommand::ActivationCode { ssin } } => {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;

@@ -986,3 +986,22 @@ fn serve_stops_cleanly_on_sigterm() {
         }
     }
 }
+
+/// `ciao retention purge`: a dry run counts, a day within the last year is
+/// refused with the rule, a malformed day names the form.
+#[test]
+fn retention_purge_on_the_command_line() {
+    let dir = temp_dir("retention");
+    let db = db_url(&dir);
+    let out = ciao_ok(&db, &["retention", "purge", "--before", "2020-01-01", "--audit-log", "--dry-run"]);
+    assert!(out.contains("would delete 0 registrations, 0 audit entries from before 2020-01-01"), "{out}");
+    let out = ciao_ok(&db, &["retention", "purge", "--before", "2020-01-01"]);
+    assert!(out.contains("deleted 0 registrations from before 2020-01-01"), "{out}");
+    let today = common::today().to_string();
+    let o = ciao(&db, &["retention", "purge", "--before", &today]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("keeps at least its last 366 days"), "{}", text(&o.stderr));
+    let o = ciao(&db, &["retention", "purge", "--before", "1/1/2020"]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("YYYY-MM-DD"), "{}", text(&o.stderr));
+}

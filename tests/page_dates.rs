@@ -107,6 +107,10 @@ async fn page_dates(backend: Backend) {
     let page = b.get(&format!("/e/remarks?from={d:02}.{m:02}.{y}&to={d}/{m}/{y}&lang=de")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(input(&page.body, "to").contains(&format!("type=\"date\" value=\"{iso}\"")), "{}", page.body);
+    // Dates emptied in the form: the last seven days, as when left out.
+    let page = b.get("/e/remarks?from=&to=+&lang=en").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(input(&page.body, "to").contains(&format!("type=\"date\" value=\"{iso}\"")), "{}", page.body);
     let page = b.get(&format!("/e/remarks?from=1/13/{y}&to={iso}&lang=de")).await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(

@@ -1485,8 +1485,11 @@ async fn remarks(
     };
     let lang = c.lang;
     let today = ciao_domain::clock::to_brussels(state.service.now()).date();
-    let from_text = q.from.clone().unwrap_or_else(|| (today - time::Duration::days(6)).to_string());
-    let to_text = q.to.clone().unwrap_or_else(|| today.to_string());
+    // A date left out or emptied in the form: its default (the last seven
+    // days), as the on-site page takes an emptied day for today.
+    let given = |v: &Option<String>| v.clone().filter(|d| !d.trim().is_empty());
+    let from_text = given(&q.from).unwrap_or_else(|| (today - time::Duration::days(6)).to_string());
+    let to_text = given(&q.to).unwrap_or_else(|| today.to_string());
     let mut errors = Vec::new();
     let mut date = |name: &str, text: &str| {
         let d = page_date(text);

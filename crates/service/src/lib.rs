@@ -23,6 +23,7 @@ pub mod employer;
 pub mod import;
 pub mod nodes;
 pub mod oauth;
+pub mod retention;
 pub mod sessions;
 pub mod simulation;
 pub mod validation;

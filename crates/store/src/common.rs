@@ -2464,6 +2464,58 @@ macro_rules! impl_store {
                 rows.iter().map(|r| audit_row(r)).collect()
             }
 
+            async fn purge_registrations(&self, before: OffsetDateTime, limit: u32) -> Result<u64> {
+                // The same oldest rows in each statement (on the index
+                // (registration_date, id); the transaction holds the write
+                // lock on SQLite, and nothing registers in the past).
+                const OLDEST: &str =
+                    "SELECT id FROM registrations WHERE registration_date < $1 ORDER BY registration_date, id LIMIT $2";
+                let before = ciao_domain::clock::to_micros(before);
+                let mut tx = self.write.begin_with($begin_write).await?;
+                for table in ["registration_events", "registration_remarks", "validation_queue"] {
+                    sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE registration_id IN ({OLDEST})")))
+                        .bind(before)
+                        .bind(i64::from(limit))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let gone = sqlx::query(AssertSqlSafe(format!("DELETE FROM registrations WHERE id IN ({OLDEST})")))
+                    .bind(before)
+                    .bind(i64::from(limit))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(gone)
+            }
+
+            async fn purge_audit(&self, before: OffsetDateTime, limit: u32) -> Result<u64> {
+                let mut tx = self.write.begin_with($begin_write).await?;
+                let gone = sqlx::query(
+                    "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at, id LIMIT $2)",
+                )
+                .bind(ciao_domain::clock::to_micros(before))
+                .bind(i64::from(limit))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(gone)
+            }
+
+            async fn count_before(&self, before: OffsetDateTime) -> Result<(u64, u64)> {
+                let before = ciao_domain::clock::to_micros(before);
+                let registrations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE registration_date < $1")
+                    .bind(before)
+                    .fetch_one(&self.read)
+                    .await?;
+                let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE at < $1")
+                    .bind(before)
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok((u64::try_from(registrations).unwrap_or(0), u64::try_from(audit).unwrap_or(0)))
+            }
+
             async fn enterprise_audit_page(
                 &self,
                 enterprise: &EnterpriseNumber,

@@ -705,6 +705,16 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_enterprise_user(&self, enterprise: &EnterpriseNumber, ssin: &Ssin, role: Role) -> Result<bool>;
     /// The audit log of an enterprise, newest first.
     async fn enterprise_audit(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Retention: deletes up to `limit` registrations registered before
+    /// `before`, the oldest first, with their history, remarks and queue
+    /// rows, in one transaction; how many went (0: none left).
+    async fn purge_registrations(&self, before: OffsetDateTime, limit: u32) -> Result<u64>;
+    /// Retention: deletes up to `limit` audit entries written before
+    /// `before`, the oldest first, in one transaction; how many went.
+    async fn purge_audit(&self, before: OffsetDateTime, limit: u32) -> Result<u64>;
+    /// How many registrations were registered, and how many audit entries
+    /// written, before `before` (what a purge would delete).
+    async fn count_before(&self, before: OffsetDateTime) -> Result<(u64, u64)>;
     /// One page of an enterprise's audit log, newest first: `limit` entries
     /// after skipping the `offset` newest, and how many entries it has in all.
     async fn enterprise_audit_page(

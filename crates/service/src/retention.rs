@@ -1,0 +1,90 @@
+//! Retention: the operator deletes the registrations (with their history,
+//! remarks and queue rows) and the audit entries older than a day it names,
+//! in small transactions so that a serving node keeps registering meanwhile.
+//! The register always keeps its last year: a day later than that is
+//! refused, so that a mistyped year cannot empty it.
+
+use ciao_domain::FieldError;
+use ciao_domain::clock::{brussels_start_of_day, to_brussels};
+use time::Date;
+
+use crate::{Caller, Result, Service, ServiceError};
+
+/// Rows deleted per transaction: a batch holds SQLite's write lock for
+/// tens of milliseconds, not the time of the whole purge.
+pub const PURGE_BATCH: u32 = 5_000;
+
+/// The youngest day a purge may start from: a year before today.
+pub const MINIMUM_KEPT_DAYS: i64 = 366;
+
+/// What a purge deleted (or, dry, would delete).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub registrations: u64,
+    pub audit_entries: u64,
+}
+
+impl Service {
+    /// Deletes what was registered (and, with `audit`, what was audited)
+    /// before the start of the Brussels day `before`; `dry` only counts.
+    /// The operator's alone; audited (the purge's own entry is written after
+    /// it, so it stays).
+    pub async fn purge_before(&self, caller: &Caller, before: Date, audit: bool, dry: bool) -> Result<Purged> {
+        if !matches!(caller, Caller::Operator { .. }) {
+            return Err(ServiceError::forbidden("denied.operatorOnly", "only the operator purges the register"));
+        }
+        let today = to_brussels(self.now()).date();
+        let youngest = today - time::Duration::days(MINIMUM_KEPT_DAYS);
+        if before > youngest {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "before",
+                "retention.tooRecent",
+                format!(
+                    "before is at the latest {youngest}: the register keeps at least its last {MINIMUM_KEPT_DAYS} days"
+                ),
+            )]));
+        }
+        let cutoff = brussels_start_of_day(before);
+        let (registrations, audit_entries) = self.store.count_before(cutoff).await?;
+        let mut purged = Purged { registrations, audit_entries: if audit { audit_entries } else { 0 } };
+        if dry {
+            return Ok(purged);
+        }
+        purged.registrations = 0;
+        loop {
+            let gone = self.store.purge_registrations(cutoff, PURGE_BATCH).await?;
+            purged.registrations += gone;
+            if gone == 0 {
+                break;
+            }
+        }
+        if audit {
+            purged.audit_entries = 0;
+            loop {
+                let gone = self.store.purge_audit(cutoff, PURGE_BATCH).await?;
+                purged.audit_entries += gone;
+                if gone == 0 {
+                    break;
+                }
+            }
+        }
+        tracing::info!(
+            before = %before,
+            registrations = purged.registrations,
+            audit_entries = purged.audit_entries,
+            "retention: purged"
+        );
+        self.audit(
+            caller,
+            "retention.purge",
+            None,
+            serde_json::json!({
+                "before": before.to_string(),
+                "registrations": purged.registrations,
+                "auditEntries": purged.audit_entries,
+            }),
+        )
+        .await?;
+        Ok(purged)
+    }
+}
