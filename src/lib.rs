@@ -771,10 +771,14 @@ impl StopSignals {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url();
     // The default database's directory is made here; a directory named in
-    // --database must exist (the store refuses a mistyped path).
+    // --database must exist: a mistyped path is refused before anything is
+    // made (the secrets key file below, say).
     if cli.database.is_none() {
         let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    } else if !matches!(cli.command, Command::Client { .. } | Command::Bench { .. }) {
+        ciao_service::ciao_store::check_url(&url)
+            .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(&url)))?;
     }
     let base = cli.config()?;
     match &cli.command {

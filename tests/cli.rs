@@ -845,6 +845,14 @@ fn a_database_in_a_missing_directory_is_refused() {
     let err = text(&o.stderr);
     assert!(err.contains(&format!("the directory {} does not exist", missing.display())), "{err}");
     assert!(!dir.join("no").exists(), "nothing created");
+    // Not even the secrets key file of the data directory.
+    let data = dir.join("data");
+    let o = in_data_dir(&data, &["migrate"])
+        .env("CIAO_DATABASE_URL", format!("sqlite://{}/ciao.db", missing.display()))
+        .output()
+        .expect("run ciao");
+    assert!(!o.status.success());
+    assert!(!data.exists(), "no data directory, no key file: {}", text(&o.stderr));
 }
 
 /// A bad value from an environment variable is reported with the variable's
@@ -1004,4 +1012,56 @@ fn retention_purge_on_the_command_line() {
     let o = ciao(&db, &["retention", "purge", "--before", "1/1/2020"]);
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("YYYY-MM-DD"), "{}", text(&o.stderr));
+}
+
+/// The security log of `ciao serve`: every refused token request, those
+/// refused before the service too (an Authorization header), with its error
+/// code; a client id that is an SSIN is masked.
+#[test]
+fn refused_token_requests_are_in_the_security_log() {
+    let dir = temp_dir("token-log");
+    let db = db_url(&dir);
+    let log = dir.join("serve.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CIAO_DATABASE_URL", &db)
+        .env("CIAO_SECRETS_KEY_FILE", key_file(&db))
+        .env("CIAO_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child);
+    let addr = line.trim_start_matches("ciao listening on ").split_whitespace().next().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("{addr}/REST/oauth/v5/token");
+        let form = "application/x-www-form-urlencoded";
+        let basic = client
+            .post(&url)
+            .header("content-type", form)
+            .header("authorization", "Basic c2VsZjpwdw==")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(basic.status(), 401);
+        let ssin = client
+            .post(&url)
+            .header("content-type", form)
+            .body("grant_type=client_credentials&client_id=85073003328&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=a.b.c")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ssin.status(), 401);
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let refused: Vec<&str> = text.lines().filter(|l| l.contains("token refused")).collect();
+    assert_eq!(refused.len(), 2, "{text}");
+    assert!(refused.iter().all(|l| l.contains("ciao::audit") && l.contains("invalid_client")), "{text}");
+    assert!(refused[0].contains("Authorization header"), "{text}");
+    assert!(refused[1].contains("85*******28") && !text.contains("85073003328"), "{text}");
 }

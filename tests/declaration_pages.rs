@@ -258,8 +258,12 @@ async fn declaration_pages(backend: Backend) {
     let chain = store.declaration(&parsed).await.unwrap().unwrap().subcontractors;
     assert!(chain.iter().all(|s| s.to == Some(today())), "{chain:?}");
     let close_path = format!("/e/declarations/{number}/close");
-    let page = b2.post(&close_path, &[("csrf", &token2), ("end_date", &start)]).await;
+    let page = b2.post(&format!("{close_path}?lang=nl"), &[("csrf", &token2), ("end_date", &start)]).await;
     assert_eq!(page.status, 403, "{}", page.body());
+    // The rule in the page's language with its code, no service English.
+    assert!(page.body().contains("Alleen de aangevende aannemer sluit deze aangifte af."), "{}", page.body());
+    assert!(page.body().contains("denied.declaringCloses"), "{}", page.body());
+    assert!(!page.body().contains("only the declaring contractor"), "{}", page.body());
     let page = b1.post(&close_path, &[("end_date", &start)]).await;
     assert_eq!(page.status, 403, "no token");
     assert_eq!(store.declaration(&parsed).await.unwrap().unwrap().declaration.end_date, None);

@@ -464,7 +464,7 @@ async fn passkey_refusals(backend: Backend) {
     // The creation ceremony's state used to sign in (another purpose).
     let (_, creation) = security_ceremony(&mut a).await;
     let page = sign_in_with(&mut x, &anna, PASSWORD_A, &key_a.get(&creation)).await;
-    refused_without_session(&page, &x, 422, "not valid", "a creation state to sign in");
+    refused_without_session(&page, &x, 422, "data-code=\"passkey.state\"", "a creation state to sign in");
 
     // Nothing above signed anyone in or moved the stored counter.
     assert!(audit(&app.service, "employer.sign_in").await.is_empty());

@@ -145,7 +145,8 @@ async fn page_dates(backend: Backend) {
     let page = b.post("/e/declarations", &bad).await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("is not a date: write DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD."), "{}", page.body);
-    assert!(page.body.contains("end_date is a date DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD"), "{}", page.body);
+    // Said in the page's language with its code, not in the service's English.
+    assert!(page.body.contains("(code: date.format)") && !page.body.contains("end_date is a date"), "{}", page.body);
     let end = input(&page.body, "end_date");
     assert!(end.contains("type=\"text\" value=\"31.04.2027\"") && end.contains("aria-invalid=\"true\""), "{end}");
     let start = input(&page.body, "start_date");

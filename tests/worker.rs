@@ -563,10 +563,10 @@ async fn the_position_is_read_or_refused(backend: Backend) {
         ),
         (
             &[("lat", "50.8466"), ("lon", "4.3528"), ("acc", "abc")],
-            &["<strong>radius in metres</strong> is not a number"],
+            &["<strong>the radius in metres</strong> is not a number"],
         ),
         (&[("lat", "NaN"), ("lon", "4.3528")], &["<strong>the latitude</strong> is not a number"]),
-        (&[("acc", "10")], &["<strong>radius in metres</strong> is missing or stands alone"]),
+        (&[("acc", "10")], &["<strong>the radius in metres</strong> is missing or stands alone"]),
         (&[("lat", "50.8466")], &["<strong>the longitude</strong> is missing or stands alone"]),
         (&[("lat", "91"), ("lon", "4.3528")], &["<strong>the latitude</strong>", "out of range"]),
     ];

@@ -71,7 +71,7 @@ pub enum Person {
 }
 
 /// The employer of the person: a Belgian enterprise or a foreign company.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Employer {
     Enterprise(EnterpriseNumber),
     ForeignVat(ForeignVatNumber),

@@ -140,28 +140,6 @@ pub fn worked_day(marks: &[Mark]) -> WorkedDay {
     day
 }
 
-/// The worked time of one person on one day when the marks belong to
-/// different jobs (an employer on a workplace: the key `K`): each job's
-/// marks are paired on their own by [`worked_day`], so that an IN for one
-/// employer is never closed by an OUT for another, and the sums are added.
-/// Breaks count within a job only; `missing` is in time order.
-pub fn worked_day_per_job<K: Ord>(marks: &[(K, Mark)]) -> WorkedDay {
-    let mut jobs: std::collections::BTreeMap<&K, Vec<Mark>> = std::collections::BTreeMap::new();
-    for (key, mark) in marks {
-        jobs.entry(key).or_default().push(*mark);
-    }
-    let mut day = WorkedDay::empty();
-    for job in jobs.values() {
-        let one = worked_day(job);
-        day.worked = day.worked.saturating_add(one.worked);
-        day.breaks = day.breaks.saturating_add(one.breaks);
-        day.pairs = day.pairs.saturating_add(one.pairs);
-        day.missing.extend(one.missing);
-    }
-    day.missing.sort_by_key(Missing::at);
-    day
-}
-
 /// The instants at which the local hours of Brussels day `day` start: 24
 /// of them, 23 on the day summer time starts, 25 on the day it ends (where
 /// two of them read 02:00 in local time). Index `i` is the `i`-th hour
@@ -562,28 +540,5 @@ mod tests {
             prop_assert_eq!(hours.len(), 24);
             prop_assert!(hours.iter().all(|&n| n <= 2 && n % 2 == 0));
         }
-    }
-
-    #[test]
-    fn an_in_for_one_job_is_not_closed_by_an_out_for_another() {
-        let t = |h: i64| time::macros::datetime!(2026-03-02 07:00 UTC) + Duration::hours(h);
-        // An IN for employer A and an OUT for employer B: two marks without
-        // partner, not eight hours worked.
-        let marks = [("A", Mark::in_at(t(0))), ("B", Mark::out_at(t(8)))];
-        let day = worked_day_per_job(&marks);
-        assert_eq!((day.worked, day.pairs), (Duration::ZERO, 0));
-        assert_eq!(day.missing, vec![Missing::InWithoutOut { at: t(0) }, Missing::OutWithoutIn { at: t(8) }]);
-        let all: Vec<Mark> = marks.iter().map(|(_, m)| *m).collect();
-        assert_eq!(worked_day(&all).worked, Duration::hours(8), "what one pairing of every mark would say");
-        // Two complete jobs: their times add up, the gap between them is no break.
-        let marks =
-            [("A", Mark::in_at(t(0))), ("A", Mark::out_at(t(4))), ("B", Mark::in_at(t(5))), ("B", Mark::out_at(t(8)))];
-        let day = worked_day_per_job(&marks);
-        assert_eq!((day.worked, day.breaks, day.pairs), (Duration::hours(7), Duration::ZERO, 2));
-        assert!(day.is_complete());
-        // One job with a break.
-        let marks =
-            [("A", Mark::in_at(t(0))), ("A", Mark::out_at(t(4))), ("A", Mark::in_at(t(5))), ("A", Mark::out_at(t(8)))];
-        assert_eq!(worked_day_per_job(&marks).breaks, Duration::hours(1));
     }
 }

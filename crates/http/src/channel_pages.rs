@@ -620,13 +620,19 @@ fn explain(lang: Lang, errors: &[FieldError]) -> String {
                     ("account.unknown", _) => "ch.error.no_account",
                     ("certificate.unknown", _) => "ch.error.no_certificate",
                     (code, _) if known(&format!("error.{code}")) => {
-                        items.push_str(&format!("<li>{} {detail}</li>", t(lang, &format!("error.{code}"))));
+                        items.push_str(&format!(
+                            "<li data-code=\"{}\">{}</li>",
+                            esc(code),
+                            t(lang, &format!("error.{code}"))
+                        ));
                         continue;
                     }
                     _ => "error.other",
                 };
+                // The service's English words only where the page has none.
                 let text = t(lang, key).replace("{field}", field_label(lang, &e.field));
-                items.push_str(&format!("<li>{text} {detail}</li>"));
+                let detail = if key == "error.other" { detail } else { String::new() };
+                items.push_str(&format!("<li data-code=\"{}\">{text} {detail}</li>", esc(&e.code)));
             }
         }
     }

@@ -381,6 +381,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
             "Nothing was saved. Correct these fields:",
         ],
     ),
+    (
+        "dp.refused_intro",
+        ["Er werd niets opgeslagen.", "Rien n'a été enregistré.", "Es wurde nichts gespeichert.", "Nothing was saved."],
+    ),
     ("dp.rule.required", ["is verplicht.", "est obligatoire.", "ist erforderlich.", "is required."]),
     ("dp.rule.text.tooLong", ["is te lang.", "est trop long.", "ist zu lang.", "is too long."]),
     (
@@ -489,10 +493,19 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "dp.rule.amount.format",
         [
-            "is een bedrag in euro met ten hoogste twee decimalen (1.234 is dubbelzinnig: schrijf 1234 of 1,23).",
-            "est un montant en euros avec au plus deux décimales (1.234 est ambigu : écrivez 1234 ou 1,23).",
-            "ist ein Betrag in Euro mit höchstens zwei Dezimalstellen (1.234 ist mehrdeutig: Schreiben Sie 1234 oder 1,23).",
-            "is an amount in euro with at most two decimals (1.234 is ambiguous: write 1234 or 1.23).",
+            "is een bedrag in euro met ten hoogste twee decimalen, zoals 525000, 525000,50 of 525.000,50.",
+            "est un montant en euros avec au plus deux décimales, comme 525000, 525000,50 ou 525 000,50.",
+            "ist ein Betrag in Euro mit höchstens zwei Dezimalstellen, z. B. 525000, 525000,50 oder 525.000,50.",
+            "is an amount in euro with at most two decimals, such as 525000, 525000.50 or 525,000.50.",
+        ],
+    ),
+    (
+        "dp.rule.amount.ambiguous",
+        [
+            "is op twee manieren te lezen (duizend of één euro?): schrijf het zonder scheidingsteken voor duizendtallen (1234) of met twee decimalen (1234,00).",
+            "se lit de deux façons (mille ou un euro ?) : écrivez-le sans séparateur de milliers (1234) ou avec deux décimales (1234,00).",
+            "ist zweideutig (tausend oder ein Euro?): Schreiben Sie ihn ohne Tausendertrennzeichen (1234) oder mit zwei Dezimalstellen (1234,00).",
+            "can be read two ways (a thousand or one euro?): write it without a thousands separator (1234) or with two decimals (1234.00).",
         ],
     ),
     (
@@ -707,10 +720,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ep.err.period.tooLong",
         [
-            "Tussen {from} en {to} liggen ten hoogste 31 dagen.",
-            "Entre {from} et {to}, il y a au plus 31 jours.",
-            "Zwischen {from} und {to} liegen höchstens 31 Tage.",
-            "Between {from} and {to} there are at most 31 days.",
+            "De periode ({from} – {to}) telt ten hoogste 31 dagen.",
+            "La période ({from} – {to}) compte au plus 31 jours.",
+            "Der Zeitraum ({from} – {to}) umfasst höchstens 31 Tage.",
+            "The period ({from} – {to}) is at most 31 days long.",
         ],
     ),
     (
@@ -983,8 +996,12 @@ fn rule_text(lang: Lang, code: &str, field: &str) -> Option<&'static str> {
 }
 
 /// The refusals, each naming its field (a link to it) and its rule, in the
-/// page's language, with the service's own words and code.
+/// page's language with its code; the service's English words only for a
+/// rule without a translation. A refusal of no field (the service's: not
+/// the declaring contractor, …) is said by its code's text.
 fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
+    let code_note = |code: &str| format!("<small class=\"mono\">({} {})</small>", t(lang, "ep.code"), esc(code));
+    let mut of_fields = false;
     let items: String = errors
         .iter()
         .map(|e| {
@@ -994,23 +1011,30 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
             if e.field == "longitude" {
                 description = description.replace("such as 50.8466", "such as 4.3517");
             }
-            let detail = format!("<small lang=\"en\">({} · {})</small>", esc(&description), esc(&e.code));
+            let english = format!("<small lang=\"en\">({} · {})</small>", esc(&description), esc(&e.code));
             if e.field.is_empty() || field_label(lang, &e.field) == t(lang, "error.other") {
-                format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
+                match crate::i18n::lookup(lang, &format!("error.{}", e.code)) {
+                    Some(text) => format!("<li data-code=\"{}\">{text} {}</li>", esc(&e.code), code_note(&e.code)),
+                    None => {
+                        format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
+                    }
+                }
             } else {
+                of_fields = true;
+                let (rule, detail) = match rule_text(lang, &e.code, &e.field) {
+                    Some(rule) => (rule, code_note(&e.code)),
+                    None => ("", english),
+                };
                 format!(
                     "<li id=\"err-{prefix}{f}\" data-field=\"{f}\"><a href=\"#{prefix}{f}\">{label}</a>: {rule} {detail}</li>",
                     f = esc(&e.field),
                     label = field_label(lang, &e.field),
-                    rule = rule_text(lang, &e.code, &e.field).unwrap_or(""),
                 )
             }
         })
         .collect();
-    format!(
-        "<div class=\"alert\" role=\"alert\" tabindex=\"-1\"><p>{}</p><ul>{items}</ul></div>",
-        t(lang, "dp.errors_intro")
-    )
+    let intro = if of_fields { "dp.errors_intro" } else { "dp.refused_intro" };
+    format!("<div class=\"alert\" role=\"alert\" tabindex=\"-1\"><p>{}</p><ul>{items}</ul></div>", t(lang, intro))
 }
 
 /// `aria-invalid` and a reference to its refusal, for a field with one.

@@ -901,7 +901,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     ("w.field.latitude", ["de breedtegraad", "la latitude", "der Breitengrad", "the latitude"]),
     ("w.field.longitude", ["de lengtegraad", "la longitude", "der Längengrad", "the longitude"]),
-    ("w.field.accuracy", ["straal in meter", "rayon en mètres", "Radius in Metern", "radius in metres"]),
+    ("w.field.accuracy", ["de straal in meter", "le rayon en mètres", "der Radius in Metern", "the radius in metres"]),
     (
         "error.coordinates.number",
         [
@@ -933,7 +933,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "error.coordinates.incomplete",
         [
             "De positie van je telefoon is onvolledig: {field} ontbreekt of staat alleen.",
-            "La position de votre téléphone est incomplète : {field} manque ou est seul.",
+            "La position de votre téléphone est incomplète : une valeur manque ou est donnée seule ({field}).",
             "Die Position Ihres Telefons ist unvollständig: {field} fehlt oder steht allein.",
             "Your phone's position is incomplete: {field} is missing or stands alone.",
         ],

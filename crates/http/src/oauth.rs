@@ -70,6 +70,22 @@ fn error(code: &str, description: impl Into<String>) -> Response {
     )
 }
 
+/// A refused token request: in the security log (target `ciao::audit`,
+/// with the client id it named, an SSIN there masked), and answered as
+/// RFC 6749 §5.2 says.
+fn refused(code: &str, description: impl Into<String>, client: Option<&str>) -> Response {
+    let description = description.into();
+    let client: Option<String> = client.map(|c| crate::employer::mask_ssins(&c.chars().take(64).collect::<String>()));
+    tracing::info!(
+        target: "ciao::audit",
+        error = code,
+        client_id = client.as_deref().unwrap_or("-"),
+        reason = ?description,
+        "token refused"
+    );
+    error(code, description)
+}
+
 /// Get an access token with the client credentials grant.
 ///
 /// Form parameters (`application/x-www-form-urlencoded`): `grant_type=client_credentials`,
@@ -96,7 +112,7 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
         .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
         .unwrap_or(false);
     if !form_type {
-        return error("invalid_request", "send the parameters as application/x-www-form-urlencoded");
+        return refused("invalid_request", "send the parameters as application/x-www-form-urlencoded", None);
     }
     if let Some(given) = headers.get(header::AUTHORIZATION) {
         // RFC 6749 §5.2: 401 with a challenge of the scheme the client used.
@@ -106,12 +122,13 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
             .and_then(|v| v.split_whitespace().next())
             .filter(|s| s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
             .unwrap_or("Basic");
-        let mut res = error(
+        let mut res = refused(
             "invalid_client",
             format!(
                 "client authentication by the Authorization header ({scheme}) is not supported: \
                  authenticate with a client assertion in the form (RFC 7523)"
             ),
+            None,
         );
         if let Ok(challenge) = HeaderValue::from_str(&format!("{scheme} realm=\"ciao\"")) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
@@ -119,10 +136,10 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
         return res;
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
-        return error("invalid_request", format!("the form is larger than {MAX_FORM} bytes"));
+        return refused("invalid_request", format!("the form is larger than {MAX_FORM} bytes"), None);
     };
     let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
-        return error("invalid_request", "the form cannot be read");
+        return refused("invalid_request", "the form cannot be read", None);
     };
     let mut req = TokenRequest::default();
     for (k, v) in params {
@@ -136,10 +153,11 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
             _ => continue, // RFC 6749 §3.2: unrecognised parameters are ignored
         };
         if slot.is_some() {
-            return error("invalid_request", format!("the parameter {k} is given more than once"));
+            return refused("invalid_request", format!("the parameter {k} is given more than once"), None);
         }
         *slot = Some(v);
     }
+    let client = req.client_id.clone();
     match state.service.issue_token(req).await {
         Ok(t) => no_store(
             Json(TokenResponseDto {
@@ -154,6 +172,6 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
             tracing::error!(error = %e, "token endpoint failure");
             error("server_error", "the server could not issue a token; it has been logged")
         }
-        Err(e) => error(e.code(), e.to_string()),
+        Err(e) => refused(e.code(), e.to_string(), client.as_deref()),
     }
 }

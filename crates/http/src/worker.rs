@@ -226,7 +226,8 @@ pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
                 // A text may name the field: the last part of its path.
                 let field = e.field.rsplit('.').next().unwrap_or_default();
                 let text = text.replace("{field}", &format!("<code>{}</code>", esc(field)));
-                format!("<li>{text} <small lang=\"en\">({})</small></li>", esc(&e.description))
+                // Said in the page's language only; its code for support.
+                format!("<li data-code=\"{}\">{text}</li>", esc(&e.code))
             } else {
                 format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
             }
@@ -1060,7 +1061,17 @@ async fn go_to_workplace(
                 (ServiceError::NotFound(m), _) => {
                     vec![FieldError::new("declaration", "declaration.unknown", m.clone())]
                 }
-                (_, Some(errors)) => errors,
+                // The number is the form's `declaration` field (the API
+                // calls it contractualRelationshipReference).
+                (_, Some(errors)) => errors
+                    .into_iter()
+                    .map(|mut f| {
+                        if f.field == "contractualRelationshipReference" {
+                            f.field = "declaration".into();
+                        }
+                        f
+                    })
+                    .collect(),
                 (_, None) => return unavailable(e),
             };
             let body = format!(

@@ -196,13 +196,16 @@ fn coordinate(errors: &mut Vec<FieldError>, name: &str, value: &str, limit: f64)
 }
 
 /// An amount in euro with at most two decimals, in cents; never negative.
-/// Written as people write it: `525000`, `525000.50`, `525000,5`, and with
-/// thousands grouped by spaces, dots or commas as the pages show amounts
-/// (`525 000,50`, `1.000,50`, `1,000.50`, `1.000.000`). A single separator
-/// followed by three digits (`1.234`) is refused: a thousand or one euro
-/// and a fraction, it cannot tell.
+/// Written as people write it: `525000`, `525000.50`, `525000,5`, with a
+/// euro sign or not, and with thousands grouped by spaces, dots or commas as
+/// the pages show amounts (`525 000,50`, `1.000,50`, `1,000.50`,
+/// `1.000.000`, `€ 1,000.50`). A single dot or comma followed by three
+/// digits (`1.234`) is refused as ambiguous: a thousand, or one euro and a
+/// fraction?
 fn amount(errors: &mut Vec<FieldError>, name: &str, value: &str) -> i64 {
-    let v: String = value.chars().filter(|c| !c.is_whitespace() && *c != '\u{202f}').collect();
+    let v = value.trim().trim_start_matches('€').trim_end_matches('€').trim();
+    // Any run of spaces (no-break and narrow no-break ones too) is one space.
+    let v: String = v.split(char::is_whitespace).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
     if v.is_empty() {
         errors.push(FieldError::required(name));
         return 0;
@@ -212,13 +215,24 @@ fn amount(errors: &mut Vec<FieldError>, name: &str, value: &str) -> i64 {
         return 0;
     }
     match parse_amount(&v) {
-        Some(cents) => cents,
-        None => {
+        Ok(cents) => cents,
+        Err(AmountError::Ambiguous) => {
+            errors.push(field(
+                name,
+                "amount.ambiguous",
+                format!(
+                    "{name} {v} can be read two ways: write it without a thousands separator (1234) or with two \
+                     decimals (1234.00)"
+                ),
+            ));
+            0
+        }
+        Err(AmountError::Format) => {
             errors.push(field(
                 name,
                 "amount.format",
                 format!(
-                    "{name} is an amount in euro with at most two decimals, such as 525000, 525000.50 or 525.000,50"
+                    "{name} is an amount in euro with at most two decimals, such as 525000, 525000.50 or 525 000,50"
                 ),
             ));
             0
@@ -226,45 +240,52 @@ fn amount(errors: &mut Vec<FieldError>, name: &str, value: &str) -> i64 {
     }
 }
 
-/// The cents of an amount without spaces (see [`amount`]); `None` when it
-/// is not one.
-fn parse_amount(v: &str) -> Option<i64> {
+#[derive(Debug, PartialEq, Eq)]
+enum AmountError {
+    /// `1.234`: a thousands separator or a decimal one.
+    Ambiguous,
+    Format,
+}
+
+/// The cents of an amount whose spaces are single (see [`amount`]).
+fn parse_amount(v: &str) -> std::result::Result<i64, AmountError> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    // The decimal separator: the last separator, when the other kind comes
-    // before it or it is the only one and has one or two digits after it.
-    let last = v.rfind(['.', ',']).unwrap_or(v.len());
+    // The decimal separator: the last dot or comma, when the other kind
+    // comes before it, or when it is the only one and has one or two digits
+    // after it. Spaces only group.
     let (dots, commas) = (v.matches('.').count(), v.matches(',').count());
-    let tail = v.get(last + 1..).unwrap_or_default();
-    let (units, cents) = if dots > 0 && commas > 0 {
-        let separator = v.as_bytes()[last];
-        if v[..last].contains(separator as char) || !(1..=2).contains(&tail.len()) {
-            return None;
+    let (units, cents) = match v.rfind(['.', ',']) {
+        Some(at) if dots > 0 && commas > 0 => {
+            let tail = &v[at + 1..];
+            if v[..at].contains(&v[at..=at]) || !(1..=2).contains(&tail.len()) {
+                return Err(AmountError::Format);
+            }
+            (&v[..at], tail)
         }
-        (&v[..last], tail)
-    } else if dots + commas == 1 {
-        match tail.len() {
-            1 | 2 => (&v[..last], tail),
-            _ => return None,
-        }
-    } else {
-        (v, "")
+        Some(at) if dots + commas == 1 => match v[at + 1..].len() {
+            1 | 2 => (&v[..at], &v[at + 1..]),
+            3 if !v.contains(' ') && digits(&v[..at]) && digits(&v[at + 1..]) => return Err(AmountError::Ambiguous),
+            3 => (v, ""),
+            _ => return Err(AmountError::Format),
+        },
+        _ => (v, ""),
     };
     // What is left of the separator: digits, or groups of three after a
-    // first group of one to three, all with the same separator.
-    let grouped: Vec<&str> = units.split(['.', ',']).collect();
-    let one_separator = !(units.contains('.') && units.contains(','));
-    let groups_ok = grouped.len() == 1
-        || (one_separator && (1..=3).contains(&grouped[0].len()) && grouped[1..].iter().all(|g| g.len() == 3));
-    if !groups_ok || !grouped.iter().all(|g| digits(g)) || !(cents.is_empty() || digits(cents)) {
-        return None;
+    // first group of one to three, all with one separator.
+    let kinds = ['.', ',', ' '].iter().filter(|k| units.contains(**k)).count();
+    let groups: Vec<&str> = units.split(['.', ',', ' ']).collect();
+    let grouped_well = groups.len() == 1
+        || (kinds == 1 && (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped_well || !groups.iter().all(|g| digits(g)) || !(cents.is_empty() || digits(cents)) {
+        return Err(AmountError::Format);
     }
-    let units: String = grouped.concat();
+    let units: String = groups.concat();
     if units.len() > 13 {
-        return None;
+        return Err(AmountError::Format);
     }
-    let u: i64 = units.parse().ok()?;
-    let c: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().ok()? };
-    Some(u * 100 + c)
+    let u: i64 = units.parse().map_err(|_| AmountError::Format)?;
+    let c: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().map_err(|_| AmountError::Format)? };
+    Ok(u * 100 + c)
 }
 
 /// The enterprises above `e` in the chain, nearest first (a cycle stops the walk).
@@ -948,7 +969,7 @@ mod tests {
         amount(&mut e, "a", "1.234");
         amount(&mut e, "a", "");
         let codes: Vec<&str> = e.iter().map(|x| x.code.as_str()).collect();
-        assert_eq!(codes, ["amount.negative", "amount.format", "required"]);
+        assert_eq!(codes, ["amount.negative", "amount.ambiguous", "required"]);
     }
 
     /// Amounts as the pages show them (NL/DE `1.000,50`, FR `1 000,50`,
@@ -959,22 +980,26 @@ mod tests {
             ("1.000,50", 100_050),
             ("1,000.50", 100_050),
             ("1\u{202f}000,50", 100_050),
+            ("1\u{a0}000,50", 100_050),
             ("1.000.000", 100_000_000),
             ("1,000,000", 100_000_000),
+            ("1 000 000", 100_000_000),
             ("12.345.678,9", 1_234_567_890),
             ("525000", 52_500_000),
             ("525000.5", 52_500_050),
             ("0,05", 5),
             ("1000", 100_000),
             ("0", 0),
+            ("€ 1.000,50", 100_050),
+            ("1,000.50 €", 100_050),
+            ("1 234,5", 123_450),
+            ("1 234", 123_400),
         ] {
             let mut e = Vec::new();
             assert_eq!(amount(&mut e, "a", text), cents, "{text}");
             assert!(e.is_empty(), "{text}: {e:?}");
         }
         for text in [
-            "1.234",
-            "1,234",
             "1.000,",
             "1.00.000",
             "10.00,5",
@@ -985,10 +1010,23 @@ mod tests {
             "1.000,5a",
             "1.0000,50",
             "12345678901234",
+            "1 234 5",
+            "1 00 000",
+            "abc",
+            "1.000,505",
+            "1 000.000,50",
+            "1 000.500",
+            "€",
         ] {
             let mut e = Vec::new();
             amount(&mut e, "a", text);
-            assert_eq!(e.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), ["amount.format"], "{text}");
+            let expected: &[&str] = if text == "€" { &["required"] } else { &["amount.format"] };
+            assert_eq!(e.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), expected, "{text}");
+        }
+        for text in ["1.234", "1,234", "€ 12,345"] {
+            let mut e = Vec::new();
+            amount(&mut e, "a", text);
+            assert_eq!(e.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), ["amount.ambiguous"], "{text}");
         }
     }
 

@@ -11,7 +11,7 @@ use ciao_auth::token::{random_bytes, sha256_hex};
 use ciao_auth::webauthn;
 use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
 use ciao_domain::search::{Cursor, SearchCriteria, Sort, SortKey};
-use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day_per_job};
+use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
 use ciao_domain::{
     DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
 };
@@ -856,16 +856,12 @@ impl Service {
                 ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(*day)) - Duration::microseconds(1);
             let criteria = day_criteria(from, to, Some(ssin.clone()), None);
             let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 2000).await?;
-            // Paired per job (employer and workplace): an IN for one
-            // employer is not closed by an OUT for another.
-            let marks: Vec<_> = items
-                .iter()
-                .map(|r| {
-                    let job = (&r.data.employer, &r.data.declaration);
-                    (job, Mark { at: r.data.registration_date, kind: r.data.kind })
-                })
-                .collect();
-            out.push(((ssin.clone(), *day), worked_day_per_job(&marks)));
+            // Paired per person, across employers and workplaces: the same
+            // pairing as the validation's sequence remarks (IN_WITHOUT_OUT,
+            // OUT_WITHOUT_IN), so that the two views never disagree.
+            let marks: Vec<Mark> =
+                items.iter().map(|r| Mark { at: r.data.registration_date, kind: r.data.kind }).collect();
+            out.push(((ssin.clone(), *day), worked_day(&marks)));
         }
         Ok(out)
     }

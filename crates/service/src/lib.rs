@@ -773,11 +773,14 @@ impl Service {
         // a role, an account, a declaration… at info; the consultations
         // (one per search) at debug. Persons masked; the detail stays in
         // the audit log.
-        let shown = subject.as_deref().map(|s| Ssin::parse(s).map_or_else(|_| s.to_string(), |p| p.masked()));
+        let shown = subject
+            .as_deref()
+            .map_or_else(|| "-".to_string(), |s| Ssin::parse(s).map_or_else(|_| format!("{s:?}"), |p| p.masked()));
+        let of = enterprise.as_deref().unwrap_or("-");
         if is_consultation(action) {
-            tracing::debug!(target: "ciao::audit", action, actor, enterprise = ?enterprise, subject = ?shown, "audited");
+            tracing::debug!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, "audited");
         } else {
-            tracing::info!(target: "ciao::audit", action, actor, enterprise = ?enterprise, subject = ?shown, "audited");
+            tracing::info!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, "audited");
         }
         self.store
             .audit(AuditEntry { at: self.now(), actor, action: action.to_string(), subject, detail, enterprise })

@@ -116,18 +116,8 @@ impl Service {
     }
 
     /// The token endpoint: checks the client assertion and issues an access
-    /// token (audited). A refusal is in the security log with its error
-    /// code and the client it named.
+    /// token (audited; the HTTP layer logs the refusals, its own included).
     pub async fn issue_token(&self, req: TokenRequest) -> Result<TokenResponse, OAuthError> {
-        let client: Option<String> = req.client_id.as_deref().map(|c| c.chars().take(64).collect());
-        let result = self.check_and_issue_token(req).await;
-        if let Err(e) = &result {
-            tracing::info!(target: "ciao::audit", error = e.code(), client_id = ?client, reason = %e, "token refused");
-        }
-        result
-    }
-
-    async fn check_and_issue_token(&self, req: TokenRequest) -> Result<TokenResponse, OAuthError> {
         match req.grant_type.as_deref() {
             None => return Err(OAuthError::InvalidRequest("grant_type is required (client_credentials)".into())),
             Some(GRANT_TYPE) => {}

@@ -760,6 +760,19 @@ pub async fn open_as(url: &str, environment: Environment) -> Result<Arc<dyn Stor
     }
 }
 
+/// What can be told of a database URL before anything is made: its kind,
+/// and for SQLite that the file's directory exists (a mistyped path is
+/// refused before a command creates anything else, the secrets key say).
+pub fn check_url(url: &str) -> Result<()> {
+    if url.starts_with("sqlite:") {
+        sqlite::check_directory(&sqlite::connect_options(url)?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(())
+    } else {
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+}
+
 /// The URL without its password, for messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -167,25 +167,25 @@ pub fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("journal_size_limit", WAL_SIZE_LIMIT)
 }
 
+/// A database is created in a directory that exists: a mistyped path is
+/// refused, not made (the command line creates its default data directory
+/// itself).
+pub fn check_directory(options: &SqliteConnectOptions) -> Result<()> {
+    match options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(StoreError::Database(sqlx::Error::Configuration(
+            format!("the directory {} does not exist: create it, or check the path of the database URL", dir.display())
+                .into(),
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating and migrating) the database for `environment`; an
     /// existing database of the other environment is refused.
     pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
         let options = connect_options(url)?;
-        // A database is created in a directory that exists: a mistyped path
-        // is refused, not made (the command line creates its default data
-        // directory itself).
-        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty())
-            && !dir.is_dir()
-        {
-            return Err(StoreError::Database(sqlx::Error::Configuration(
-                format!(
-                    "the directory {} does not exist: create it, or check the path of the database URL",
-                    dir.display()
-                )
-                .into(),
-            )));
-        }
+        check_directory(&options)?;
         create_private(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         // A local file: testing the connection before each use (a round trip
         // to its worker thread) would find nothing.
