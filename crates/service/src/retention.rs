@@ -50,23 +50,9 @@ impl Service {
         if dry {
             return Ok(purged);
         }
-        purged.registrations = 0;
-        loop {
-            let gone = self.store.purge_registrations(cutoff, PURGE_BATCH).await?;
-            purged.registrations += gone;
-            if gone == 0 {
-                break;
-            }
-        }
+        purged.registrations = in_batches(|| self.store.purge_registrations(cutoff, PURGE_BATCH)).await?;
         if audit {
-            purged.audit_entries = 0;
-            loop {
-                let gone = self.store.purge_audit(cutoff, PURGE_BATCH).await?;
-                purged.audit_entries += gone;
-                if gone == 0 {
-                    break;
-                }
-            }
+            purged.audit_entries = in_batches(|| self.store.purge_audit(cutoff, PURGE_BATCH)).await?;
         }
         tracing::info!(
             before = %before,
@@ -86,5 +72,21 @@ impl Service {
         )
         .await?;
         Ok(purged)
+    }
+}
+
+/// Runs `batch` until it deletes nothing more; how many it deleted in all.
+async fn in_batches<F, Fut>(mut batch: F) -> Result<u64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ciao_store::Result<u64>>,
+{
+    let mut total = 0;
+    loop {
+        let gone = batch().await?;
+        total += gone;
+        if gone == 0 {
+            return Ok(total);
+        }
     }
 }

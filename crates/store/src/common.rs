@@ -2490,17 +2490,15 @@ macro_rules! impl_store {
             }
 
             async fn purge_audit(&self, before: OffsetDateTime, limit: u32) -> Result<u64> {
-                let mut tx = self.write.begin_with($begin_write).await?;
-                let gone = sqlx::query(
+                // One statement: its own transaction.
+                Ok(sqlx::query(
                     "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at, id LIMIT $2)",
                 )
                 .bind(ciao_domain::clock::to_micros(before))
                 .bind(i64::from(limit))
-                .execute(&mut *tx)
+                .execute(&self.write)
                 .await?
-                .rows_affected();
-                tx.commit().await?;
-                Ok(gone)
+                .rows_affected())
             }
 
             async fn count_before(&self, before: OffsetDateTime) -> Result<(u64, u64)> {
