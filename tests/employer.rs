@@ -438,7 +438,8 @@ async fn refusals_name_their_field(backend: Backend) {
             )
             .await;
         assert_eq!(page.status, 422, "{}", page.body());
-        assert!(page.body().contains("This set-up step is not valid"), "{ticket:?}: {}", page.body());
+        assert!(page.body().contains("This step is not valid"), "{ticket:?}: {}", page.body());
+        assert!(page.body().contains("data-code=\"invitationCode.ticket\""), "{ticket:?}: {}", page.body());
         assert!(!page.body().contains("took too long"), "{ticket:?}: {}", page.body());
     }
     app.finish().await;

@@ -534,7 +534,7 @@ async fn activate_finish(
             r
         }
         Err(e) => match service_errors(&e) {
-            Some(errors) if errors.iter().any(|f| f.code.starts_with("activationCode")) => {
+            Some(errors) if errors.iter().any(|f| f.code.starts_with("invitationCode")) => {
                 activate_form(lang, Some(error_list(lang, &errors)), status_of(&e))
             }
             Some(errors) => enrol_form(

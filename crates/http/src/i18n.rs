@@ -520,6 +520,43 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "This activation code is unknown, already used or expired. Ask for a new one.",
         ],
     ),
+    // The employer's invitation code (/e/activate): its own words.
+    (
+        "error.invitationCode.format",
+        [
+            "Een uitnodigingscode heeft 12 letters en cijfers, bijvoorbeeld ABCD-EFGH-JKLM.",
+            "Un code d'invitation a 12 lettres et chiffres, par exemple ABCD-EFGH-JKLM.",
+            "Ein Einladungscode hat 12 Buchstaben und Ziffern, z. B. ABCD-EFGH-JKLM.",
+            "An invitation code has 12 letters and digits, such as ABCD-EFGH-JKLM.",
+        ],
+    ),
+    (
+        "error.invitationCode.unknown",
+        [
+            "Deze uitnodigingscode is onbekend, al gebruikt of verlopen. Vraag uw toegangsbeheerder om een nieuwe.",
+            "Ce code d'invitation est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau à votre gestionnaire d'accès.",
+            "Dieser Einladungscode ist unbekannt, bereits verwendet oder abgelaufen. Bitten Sie Ihren Zugriffsverwalter um einen neuen.",
+            "This invitation code is unknown, already used or expired. Ask your access manager for a new one.",
+        ],
+    ),
+    (
+        "error.invitationCode.expired",
+        [
+            "Dat duurde te lang: geef de uitnodigingscode opnieuw in.",
+            "Cela a pris trop de temps : saisissez à nouveau le code d'invitation.",
+            "Das hat zu lange gedauert: Geben Sie den Einladungscode erneut ein.",
+            "That took too long: enter the invitation code again.",
+        ],
+    ),
+    (
+        "error.invitationCode.ticket",
+        [
+            "Deze stap is niet geldig (niet door deze server gemaakt, of gewijzigd): begin opnieuw met de uitnodigingscode.",
+            "Cette étape n'est pas valable (elle ne vient pas de ce serveur ou a été modifiée) : recommencez avec le code d'invitation.",
+            "Dieser Schritt ist ungültig (nicht von diesem Server ausgestellt oder verändert): Beginnen Sie erneut mit dem Einladungscode.",
+            "This step is not valid (not issued by this server, or altered): start again with the invitation code.",
+        ],
+    ),
     (
         "error.activationCode.format",
         [

@@ -233,7 +233,7 @@ impl Service {
         if normalised.len() != 12 {
             return Err(invalid(
                 "invitationCode",
-                "activationCode.format",
+                "invitationCode.format",
                 "an invitation code has 12 letters and digits, such as ABCD-EFGH-JKLM",
             ));
         }
@@ -241,7 +241,7 @@ impl Service {
         let ssin = self.store.employer_invitation(&hash, self.now()).await?.ok_or_else(|| {
             invalid(
                 "invitationCode",
-                "activationCode.unknown",
+                "invitationCode.unknown",
                 "this invitation code is unknown, already used or expired; ask your access manager for a new one",
             )
         })?;
@@ -267,21 +267,21 @@ impl Service {
         let expired = || {
             invalid(
                 "ticket",
-                "activationCode.expired",
+                "invitationCode.expired",
                 "setting up sign-in took too long; enter the invitation code again",
             )
         };
         let forged = || {
             invalid(
                 "ticket",
-                "activationCode.ticket",
+                "invitationCode.ticket",
                 "this sign-in set-up was not issued by this server or was altered; start again with the invitation code",
             )
         };
         let used = || {
             invalid(
                 "invitationCode",
-                "activationCode.unknown",
+                "invitationCode.unknown",
                 "this invitation code was used meanwhile or expired; ask your access manager for a new one",
             )
         };
