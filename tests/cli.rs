@@ -467,7 +467,7 @@ fn enterprise_users_and_their_rules() {
     let dir = temp_dir("users");
     let db = db_url(&dir);
     ciao_ok(&db, &["import", "enterprises", examples().join("enterprises.csv").to_str().unwrap()]);
-    let am = ciao_ok(
+    let added = ciao_timed(
         &db,
         &[
             "enterprise",
@@ -482,8 +482,16 @@ fn enterprise_users_and_their_rules() {
             "--role",
             "access-manager",
         ],
+        &[("CIAO_LOG", "info")],
+        30,
     );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let am = text(&added.stdout);
     assert!(am.contains("access-manager"));
+    // The security log says whose role changed, masked, and which.
+    let log = text(&added.stderr);
+    assert!(log.contains("enterprise.user.add") && log.contains("access-manager"), "{log}");
+    assert!(log.contains("85*******28") && !log.contains("85073003328"), "{log}");
     // The SSIN just given is echoed masked: the operator typed it.
     assert!(am.contains("85*******28") && !am.contains("85073003328"), "{am}");
     ciao_ok(

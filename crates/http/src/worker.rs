@@ -59,6 +59,15 @@ impl Throttle {
             *entry = (std::time::Instant::now(), 0);
         }
         entry.1 += 1;
+        // Once per address and window, in the security log.
+        if entry.1 == Self::LIMIT {
+            tracing::warn!(
+                target: "ciao::audit",
+                client = %ip,
+                failures = Self::LIMIT,
+                "sign-in attempts from this address refused for the next 10 minutes"
+            );
+        }
     }
 }
 

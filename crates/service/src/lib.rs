@@ -779,6 +779,9 @@ impl Service {
         let of = enterprise.as_deref().unwrap_or("-");
         if is_consultation(action) {
             tracing::debug!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, "audited");
+        } else if action.starts_with("enterprise.user.") {
+            // Whose role changed (masked at the source) and which.
+            tracing::info!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, detail = %detail, "audited");
         } else {
             tracing::info!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, "audited");
         }
