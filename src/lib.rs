@@ -966,11 +966,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             simulation::run(&service, command).await
         }
         Command::Retention { command: RetentionCommand::Purge { before, audit_log, dry_run } } => {
+            // A maintenance command on a database that is not there (a
+            // mistyped path in a cron job) is an error, not a new database.
+            if url.starts_with("sqlite:") {
+                let file = ciao_service::ciao_store::sqlite::connect_options(&url)?.get_filename().to_path_buf();
+                anyhow::ensure!(file.exists(), "there is no database at {}: check the database URL", file.display());
+            }
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
+            let started = std::time::Instant::now();
             let purged = service.purge_before(&operator(), *before, *audit_log, *dry_run).await?;
             let audit = if *audit_log { format!(", {} audit entries", purged.audit_entries) } else { String::new() };
             let verb = if *dry_run { "would delete" } else { "deleted" };
-            outln!("{verb} {} registrations{audit} from before {before}", purged.registrations);
+            let cutoff = ciao_domain::clock::format_utc(ciao_domain::clock::brussels_start_of_day(*before));
+            outln!(
+                "{verb} {} registrations (with their history, remarks and queue rows){audit} from before {before} \
+                 (Brussels; {cutoff}) in {:.1} s",
+                purged.registrations,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Person { command: PersonCommand::ActivationCode { ssin } } => {

@@ -1009,10 +1009,18 @@ fn serve_stops_cleanly_on_sigterm() {
 fn retention_purge_on_the_command_line() {
     let dir = temp_dir("retention");
     let db = db_url(&dir);
+    // Not on a database that is not there (a mistyped path in a cron job).
+    let o = ciao(&db, &["retention", "purge", "--before", "2020-01-01", "--dry-run"]);
+    assert!(!o.status.success() && text(&o.stderr).contains("there is no database at"), "{}", text(&o.stderr));
+    assert!(!dir.join("ciao.db").exists(), "not created");
+    ciao_ok(&db, &["migrate"]);
     let out = ciao_ok(&db, &["retention", "purge", "--before", "2020-01-01", "--audit-log", "--dry-run"]);
-    assert!(out.contains("would delete 0 registrations, 0 audit entries from before 2020-01-01"), "{out}");
+    assert!(
+        out.contains("would delete 0 registrations (with their history, remarks and queue rows), 0 audit entries from before 2020-01-01 (Brussels; 2019-12-31T23:00:00.000000Z)"),
+        "{out}"
+    );
     let out = ciao_ok(&db, &["retention", "purge", "--before", "2020-01-01"]);
-    assert!(out.contains("deleted 0 registrations from before 2020-01-01"), "{out}");
+    assert!(out.contains("deleted 0 registrations") && out.contains("from before 2020-01-01"), "{out}");
     let today = common::today().to_string();
     let o = ciao(&db, &["retention", "purge", "--before", &today]);
     assert!(!o.status.success());
