@@ -60,19 +60,16 @@ impl Service {
         if dry {
             return Ok(purged);
         }
-        // Audited before the first row goes: a purge stopped halfway is
-        // traceable too.
-        self.audit(
-            caller,
-            "retention.purge.start",
-            None,
+        // Audited before the first row goes (what it will delete): a purge
+        // stopped halfway is traceable too; and when done (what it deleted).
+        let detail = |p: Purged| {
             serde_json::json!({
                 "before": before.to_string(),
-                "registrations": purged.registrations,
-                "auditEntries": purged.audit_entries,
-            }),
-        )
-        .await?;
+                "registrations": p.registrations,
+                "auditEntries": p.audit_entries,
+            })
+        };
+        self.audit(caller, "retention.purge.start", None, detail(purged)).await?;
         purged.registrations =
             in_batches("registrations", || self.store.purge_registrations(cutoff, PURGE_BATCH)).await?;
         if audit {
@@ -84,17 +81,7 @@ impl Service {
             audit_entries = purged.audit_entries,
             "retention: purged"
         );
-        self.audit(
-            caller,
-            "retention.purge",
-            None,
-            serde_json::json!({
-                "before": before.to_string(),
-                "registrations": purged.registrations,
-                "auditEntries": purged.audit_entries,
-            }),
-        )
-        .await?;
+        self.audit(caller, "retention.purge", None, detail(purged)).await?;
         Ok(purged)
     }
 }
