@@ -66,6 +66,12 @@ pub fn brussels_start_of_day(date: Date) -> OffsetDateTime {
     }
 }
 
+/// The end of Brussels day `date` (exclusive): the start of the next day
+/// (the day itself for the last representable date).
+pub fn brussels_end_of_day(date: Date) -> OffsetDateTime {
+    brussels_start_of_day(date.next_day().unwrap_or(date))
+}
+
 /// RFC 3339 in UTC with microseconds: `2024-09-02T06:58:00.000000Z`.
 pub fn format_utc(t: OffsetDateTime) -> String {
     let t = with_offset(t, UtcOffset::UTC);

@@ -398,9 +398,68 @@ impl fmt::Display for RegistrationId {
     }
 }
 
+/// Every number in a text that could be a full SSIN (11 digits, bare or
+/// formatted `85.07.30-033.28`, whatever its check digits), masked as
+/// everywhere else (`85*******28`). Only a number standing alone: digits
+/// inside a longer run of letters and digits (a certificate's fingerprint, a
+/// token id in hexadecimal) are not a number of their own and stay whole.
+pub fn mask_ssins(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
+        if !starts_number {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, and dots or dashes between them.
+        let mut end = i;
+        while end < chars.len() && (chars[end].is_ascii_digit() || matches!(chars[end], '.' | '-')) {
+            end += 1;
+        }
+        // Trailing dots and dashes are punctuation, not part of the number.
+        let mut core_end = end;
+        while core_end > i && matches!(chars[core_end - 1], '.' | '-') {
+            core_end -= 1;
+        }
+        let digits: String = chars[i..core_end].iter().filter(|c| c.is_ascii_digit()).collect();
+        let followed_by_word = core_end < chars.len() && chars[core_end].is_ascii_alphanumeric();
+        if digits.len() == 11 && !followed_by_word {
+            out.push_str(&format!("{}*******{}", &digits[..2], &digits[9..]));
+        } else {
+            out.extend(&chars[i..core_end]);
+        }
+        i = core_end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_ssins_are_masked_wherever_they_are() {
+        assert_eq!(mask_ssins("person:85073003328"), "person:85*******28");
+        assert_eq!(mask_ssins("85.07.30-033.28."), "85*******28.");
+        assert_eq!(mask_ssins("a 85.07.30-033.28 b 85*******28"), "a 85*******28 b 85*******28");
+        // Not 11 digits: an enterprise number, a date, a time, a cursor.
+        for kept in ["0200.000.241", "2026-12-06", "1782900000000000.42", "receipt 42", "operator:ops"] {
+            assert_eq!(mask_ssins(kept), kept);
+        }
+        // Eleven digits inside hexadecimal (a fingerprint, a token id) are
+        // not an SSIN; eleven standing alone beside punctuation are.
+        for kept in
+            ["5ee311a55ca9712345678901f9daf0", "ffbe5194c3c0f7385073003328a09abeaf8b6", "x85073003328", "85073003328x"]
+        {
+            assert_eq!(mask_ssins(kept), kept);
+        }
+        assert_eq!(mask_ssins("(85073003328)"), "(85*******28)");
+        assert_eq!(mask_ssins("ssin=85073003328&x"), "ssin=85*******28&x");
+    }
+
     use proptest::prelude::*;
 
     /// Builds a valid SSIN from the 9 first digits, for the given century.

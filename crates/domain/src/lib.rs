@@ -18,6 +18,7 @@ pub mod worktime;
 pub use clock::{brussels_offset, format_brussels, format_utc, to_brussels};
 pub use ids::{
     DeclarationNumber, EnterpriseNumber, ForeignVatNumber, InvalidValue, LimosaId, RegistrationId, Ssin, SsinKind,
+    mask_ssins,
 };
 pub use registration::{
     Address, CancelReason, Channel, Employer, Event, FieldError, HistoryEntry, NewRegistration, Person, PlaceOfWork,

@@ -95,6 +95,21 @@ fn remember(mut r: Response, lang: Lang, chosen: bool) -> Response {
 }
 
 /// The signed-in user, or the sign-in page (with where to come back).
+/// The context of a form posted to an employer page, and the form: the
+/// session as [`ctx`] finds it, the post checked ([`Ctx::check_post`]).
+pub(crate) async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    path: &str,
+    body: &[u8],
+) -> Result<(Ctx, FormData), Response> {
+    let c = ctx(state, headers, raw, path).await?;
+    let form = FormData::parse(body);
+    c.check_post(state, headers, &form)?;
+    Ok((c, form))
+}
+
 pub(crate) async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &str) -> Result<Ctx, Response> {
     let (lang, lang_chosen) = lang_from(headers, raw);
     let Some(value) = cookie(headers, EMPLOYER_COOKIE).filter(|v| !v.is_empty()) else {
@@ -383,14 +398,10 @@ async fn sign_out(
     RawQuery(raw): RawQuery,
     WebForm(body): WebForm,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e").await {
-        Ok(c) => c,
+    let (c, _) = match posted(&state, &headers, raw.as_deref(), "/e", &body).await {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     // The session ends on the server too: a copy of the cookie is worth nothing.
     if let Err(e) = state.service.sign_out(SessionKind::Employer, &c.cookie).await {
         return unavailable(e);
@@ -705,14 +716,10 @@ async fn registrations_filter(
     RawQuery(raw): RawQuery,
     WebForm(body): WebForm,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
-        Ok(c) => c,
+    let (c, form) = match posted(&state, &headers, raw.as_deref(), "/e/registrations", &body).await {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let mut params: Params =
         form.fields().iter().filter(|(k, v)| k != "csrf" && !v.trim().is_empty()).cloned().collect();
     params.push(("lang".into(), c.lang.code().into()));
@@ -1533,7 +1540,7 @@ async fn remarks(
         return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.remarks"), &body);
     };
     let start = ciao_domain::clock::brussels_start_of_day(from);
-    let end = ciao_domain::clock::brussels_start_of_day(to.next_day().unwrap_or(to)) - time::Duration::microseconds(1);
+    let end = ciao_domain::clock::brussels_end_of_day(to) - time::Duration::microseconds(1);
     let counts = match state.service.remark_counts(&c.user, &c.enterprise, start, end).await {
         Ok(x) => x,
         Err(e) => return service_error_page(&c, &state, e),
@@ -1646,14 +1653,10 @@ async fn users_post(
     RawQuery(raw): RawQuery,
     WebForm(body): WebForm,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
-        Ok(c) => c,
+    let (c, form) = match posted(&state, &headers, raw.as_deref(), "/e/users", &body).await {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let lang = c.lang;
     let text = |name: &str| form.get(name).unwrap_or_default();
     let added =
@@ -1690,14 +1693,10 @@ async fn users_remove(
     RawQuery(raw): RawQuery,
     WebForm(body): WebForm,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/users").await {
-        Ok(c) => c,
+    let (c, form) = match posted(&state, &headers, raw.as_deref(), "/e/users", &body).await {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let text = |name: &str| form.get(name).unwrap_or_default();
     // A first post asks to confirm, naming the person and the role; only the
     // confirmed one withdraws.
@@ -1761,44 +1760,6 @@ async fn withdraw_confirmation(c: &Ctx, state: &AppState, ssin: &str, role: &str
 /// Audit entries per page of the audit log.
 const AUDIT_PAGE: usize = 50;
 
-/// Every number in a text that could be a full SSIN (11 digits, bare or
-/// formatted `85.07.30-033.28`, whatever its check digits), masked as
-/// everywhere else (`85*******28`). Only a number standing alone: digits
-/// inside a longer run of letters and digits (a certificate's fingerprint, a
-/// token id in hexadecimal) are not a number of their own and stay whole.
-pub(crate) fn mask_ssins(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let starts_number = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
-        if !starts_number {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        // The run: digits, and dots or dashes between them.
-        let mut end = i;
-        while end < chars.len() && (chars[end].is_ascii_digit() || matches!(chars[end], '.' | '-')) {
-            end += 1;
-        }
-        // Trailing dots and dashes are punctuation, not part of the number.
-        let mut core_end = end;
-        while core_end > i && matches!(chars[core_end - 1], '.' | '-') {
-            core_end -= 1;
-        }
-        let digits: String = chars[i..core_end].iter().filter(|c| c.is_ascii_digit()).collect();
-        let followed_by_word = core_end < chars.len() && chars[core_end].is_ascii_alphanumeric();
-        if digits.len() == 11 && !followed_by_word {
-            out.push_str(&format!("{}*******{}", &digits[..2], &digits[9..]));
-        } else {
-            out.extend(&chars[i..core_end]);
-        }
-        i = core_end;
-    }
-    out
-}
-
 /// An action of the audit log in the page's language; an action without a
 /// translation (a newer one) is shown by its code.
 fn audit_action(lang: Lang, action: &str) -> String {
@@ -1812,7 +1773,7 @@ fn audit_value(lang: Lang, v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => {
             match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
                 Ok(at) => esc(&brussels(at, true)),
-                Err(_) => esc(&mask_ssins(s)),
+                Err(_) => esc(&ciao_domain::mask_ssins(s)),
             }
         }
         serde_json::Value::Bool(b) => t(lang, if *b { "ep.yes" } else { "ep.no" }).to_string(),
@@ -1878,7 +1839,7 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
         .map(|e| {
             let cells = [
                 cell(0, esc(&brussels(e.at, true))),
-                cell(1, format!("<span class=\"mono\">{}</span>", esc(&mask_ssins(&e.actor)))),
+                cell(1, format!("<span class=\"mono\">{}</span>", esc(&ciao_domain::mask_ssins(&e.actor)))),
                 cell(
                     2,
                     format!(
@@ -1891,7 +1852,7 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
                     3,
                     e.subject
                         .as_deref()
-                        .map(|s| format!("<span class=\"mono\">{}</span>", esc(&mask_ssins(s))))
+                        .map(|s| format!("<span class=\"mono\">{}</span>", esc(&ciao_domain::mask_ssins(s))))
                         .unwrap_or_default(),
                 ),
                 cell(4, audit_detail(lang, &e.detail)),
@@ -2019,26 +1980,6 @@ mod employer_error_tests {
         assert!(html.contains("<li>Aussi terminés: 0200000241, 0403019261</li>"), "{html}");
         assert!(html.contains("<li>Affichés: 2</li>"), "{html}");
         assert_eq!(audit_detail(Lang::En, &serde_json::json!({})), "");
-    }
-
-    #[test]
-    fn full_ssins_are_masked_wherever_they_are() {
-        assert_eq!(mask_ssins("person:85073003328"), "person:85*******28");
-        assert_eq!(mask_ssins("85.07.30-033.28."), "85*******28.");
-        assert_eq!(mask_ssins("a 85.07.30-033.28 b 85*******28"), "a 85*******28 b 85*******28");
-        // Not 11 digits: an enterprise number, a date, a time, a cursor.
-        for kept in ["0200.000.241", "2026-12-06", "1782900000000000.42", "receipt 42", "operator:ops"] {
-            assert_eq!(mask_ssins(kept), kept);
-        }
-        // Eleven digits inside hexadecimal (a fingerprint, a token id) are
-        // not an SSIN; eleven standing alone beside punctuation are.
-        for kept in
-            ["5ee311a55ca9712345678901f9daf0", "ffbe5194c3c0f7385073003328a09abeaf8b6", "x85073003328", "85073003328x"]
-        {
-            assert_eq!(mask_ssins(kept), kept);
-        }
-        assert_eq!(mask_ssins("(85073003328)"), "(85*******28)");
-        assert_eq!(mask_ssins("ssin=85073003328&x"), "ssin=85*******28&x");
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn error(code: &str, description: impl Into<String>) -> Response {
 /// RFC 6749 §5.2 says.
 fn refused(code: &str, description: impl Into<String>, client: Option<&str>) -> Response {
     let description = description.into();
-    let client: Option<String> = client.map(|c| crate::employer::mask_ssins(&c.chars().take(64).collect::<String>()));
+    let client: Option<String> = client.map(|c| ciao_domain::mask_ssins(&c.chars().take(64).collect::<String>()));
     tracing::info!(
         target: "ciao::audit",
         error = code,

@@ -852,8 +852,7 @@ impl Service {
         let mut out = Vec::new();
         for (ssin, day) in keys {
             let from = ciao_domain::clock::brussels_start_of_day(*day);
-            let to =
-                ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(*day)) - Duration::microseconds(1);
+            let to = ciao_domain::clock::brussels_end_of_day(*day) - Duration::microseconds(1);
             let criteria = day_criteria(from, to, Some(ssin.clone()), None);
             let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 2000).await?;
             // Paired per person, across employers and workplaces: the same
@@ -889,7 +888,7 @@ impl Service {
         };
         let in_chain = inspector || crate::declarations::in_chain_of(&found, enterprise);
         let from = ciao_domain::clock::brussels_start_of_day(day);
-        let end = ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(day));
+        let end = ciao_domain::clock::brussels_end_of_day(day);
         let criteria = day_criteria(from, end - Duration::microseconds(1), None, Some(declaration.clone()));
         let items = self.all_of(criteria, &scope, 200_000).await?;
         let now = self.now();

@@ -717,8 +717,8 @@ impl Service {
         // The person's later registrations that day counted this one in
         // their sequence (an IN before an OUT, an IN before another IN):
         // validated again without it.
-        let day = ciao_domain::to_brussels(r.data.registration_date).date();
-        let day_end = ciao_domain::clock::brussels_start_of_day(day.next_day().unwrap_or(day));
+        let day_end =
+            ciao_domain::clock::brussels_end_of_day(ciao_domain::to_brussels(r.data.registration_date).date());
         self.store.enqueue_person_between(&r.data.person, r.data.registration_date, day_end, now).await?;
         self.store.registration(id).await?.ok_or_else(not_found)
     }
@@ -770,20 +770,24 @@ impl Service {
     ) -> Result<()> {
         let actor = caller.name();
         // The security log: who signed in, failed to, got a token, changed
-        // a role, an account, a declaration… at info; the consultations
-        // (one per search) at debug. Persons masked; the detail stays in
-        // the audit log.
-        let shown = subject
-            .as_deref()
-            .map_or_else(|| "-".to_string(), |s| Ssin::parse(s).map_or_else(|_| format!("{s:?}"), |p| p.masked()));
+        // a role (whose, masked at the source, and which: the detail), an
+        // account, a declaration… at info; the consultations (one per
+        // search) at debug. The rest of the detail stays in the audit log.
+        let subject_shown = subject.as_deref().map_or_else(|| "-".to_string(), ciao_domain::mask_ssins);
         let of = enterprise.as_deref().unwrap_or("-");
         if is_consultation(action) {
-            tracing::debug!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, "audited");
-        } else if action.starts_with("enterprise.user.") {
-            // Whose role changed (masked at the source) and which.
-            tracing::info!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, detail = %detail, "audited");
+            tracing::debug!(target: "ciao::audit", action, actor, enterprise = of, subject = %subject_shown, "audited");
         } else {
-            tracing::info!(target: "ciao::audit", action, actor, enterprise = of, subject = %shown, "audited");
+            let role_change = action.starts_with("enterprise.user.").then(|| detail.to_string());
+            tracing::info!(
+                target: "ciao::audit",
+                action,
+                actor,
+                enterprise = of,
+                subject = %subject_shown,
+                detail = role_change.as_deref().unwrap_or("-"),
+                "audited"
+            );
         }
         self.store
             .audit(AuditEntry { at: self.now(), actor, action: action.to_string(), subject, detail, enterprise })

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ciao_domain::clock::brussels_start_of_day;
+use ciao_domain::clock::{brussels_end_of_day, brussels_start_of_day};
 use ciao_domain::reference::period_covers;
 use ciao_domain::remarks::{EmployerFacts, Facts, RemarkKind, evaluate};
 use ciao_domain::{DeclarationNumber, RegistrationId, Validity, to_brussels};
@@ -113,7 +113,7 @@ impl Service {
             }
             let day = to_brussels(r.data.registration_date).date();
             let day_start = brussels_start_of_day(day);
-            let day_end = brussels_start_of_day(day.next_day().unwrap_or(day));
+            let day_end = brussels_end_of_day(day);
             requests.push(FactsRequest { registration: r, day_start, day_end });
             pending.push((claim, day));
         }
@@ -245,7 +245,7 @@ impl Service {
         declaration: Option<&DeclarationNumber>,
     ) -> Result<u64> {
         let start = brussels_start_of_day(from);
-        let end = brussels_start_of_day(to.next_day().unwrap_or(to));
+        let end = brussels_end_of_day(to);
         let n = self.store().enqueue_validations(start, end, declaration, self.now()).await?;
         self.audit(
             caller,
