@@ -607,30 +607,23 @@ fn explain(lang: Lang, errors: &[FieldError]) -> String {
                 ));
             }
             _ => {
-                let key = match (e.code.as_str(), e.field.as_str()) {
-                    ("required", f) if f.starts_with("certificate") => "ch.error.certificate_required",
-                    ("required", "permission") => "ch.error.permission_required",
-                    ("permission.value", _) => "ch.error.permission_value",
-                    ("text.empty", _) => "ch.error.text.empty",
-                    ("text.tooLong", _) => "ch.error.text.tooLong",
-                    ("text.control", _) => "ch.error.text.control",
-                    ("enterprise.unknown", _) => "ch.error.enterprise_unknown",
-                    ("certificate.taken", _) => "ch.error.taken",
-                    ("certificateName.taken", _) => "ch.error.name_taken",
-                    ("account.unknown", _) => "ch.error.no_account",
-                    ("certificate.unknown", _) => "ch.error.no_certificate",
-                    (code, _) if known(&format!("error.{code}")) => {
-                        items.push_str(&format!(
-                            "<li data-code=\"{}\">{}</li>",
-                            esc(code),
-                            t(lang, &format!("error.{code}"))
-                        ));
-                        continue;
-                    }
-                    _ => "error.other",
+                let key: std::borrow::Cow<str> = match (e.code.as_str(), e.field.as_str()) {
+                    ("required", f) if f.starts_with("certificate") => "ch.error.certificate_required".into(),
+                    ("required", "permission") => "ch.error.permission_required".into(),
+                    ("permission.value", _) => "ch.error.permission_value".into(),
+                    ("text.empty", _) => "ch.error.text.empty".into(),
+                    ("text.tooLong", _) => "ch.error.text.tooLong".into(),
+                    ("text.control", _) => "ch.error.text.control".into(),
+                    ("enterprise.unknown", _) => "ch.error.enterprise_unknown".into(),
+                    ("certificate.taken", _) => "ch.error.taken".into(),
+                    ("certificateName.taken", _) => "ch.error.name_taken".into(),
+                    ("account.unknown", _) => "ch.error.no_account".into(),
+                    ("certificate.unknown", _) => "ch.error.no_certificate".into(),
+                    // Another refusal (the service's), in the employer pages' words.
+                    (code, _) => crate::employer::employer_rule_key(code).map_or("error.other".into(), Into::into),
                 };
                 // The service's English words only where the page has none.
-                let text = t(lang, key).replace("{field}", field_label(lang, &e.field));
+                let text = t(lang, &key).replace("{field}", field_label(lang, &e.field));
                 let detail = if key == "error.other" { detail } else { String::new() };
                 items.push_str(&format!("<li data-code=\"{}\">{text} {detail}</li>", esc(&e.code)));
             }
@@ -808,14 +801,10 @@ async fn change(
     body: Bytes,
     what: Change,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), PATH).await {
-        Ok(c) => c,
+    let (c, form) = match crate::employer::posted(&state, &headers, raw.as_deref(), PATH, &body).await {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let lang = c.lang;
     let caller = c.user.caller();
     let place = Place::Account(client_id.clone());

@@ -1013,7 +1013,7 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
             }
             let english = format!("<small lang=\"en\">({} · {})</small>", esc(&description), esc(&e.code));
             if e.field.is_empty() || field_label(lang, &e.field) == t(lang, "error.other") {
-                match crate::i18n::lookup(lang, &format!("error.{}", e.code)) {
+                match crate::employer::employer_rule_key(&e.code).and_then(|key| crate::i18n::lookup(lang, &key)) {
                     Some(text) => format!("<li data-code=\"{}\">{text} {}</li>", esc(&e.code), code_note(&e.code)),
                     None => {
                         format!("<li>{} <span lang=\"en\">{}</span></li>", t(lang, "error.other"), esc(&e.description))
@@ -1311,14 +1311,11 @@ async fn create(
     RawQuery(raw): RawQuery,
     WebForm(body): WebForm,
 ) -> Response {
-    let c = match ctx(&state, &headers, raw.as_deref(), "/e/declarations/new").await {
-        Ok(c) => c,
+    let (c, form) = match crate::employer::posted(&state, &headers, raw.as_deref(), "/e/declarations/new", &body).await
+    {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let input = input_of(&form);
     match state.service.create_declaration(&c.user, &c.enterprise, &input).await {
         Ok(d) => Redirect::to(&format!("/e/declarations/{}?done=created", d.declaration.number)).into_response(),
@@ -1698,14 +1695,18 @@ where
 {
     let Posted { state, headers, raw, number, body } = p;
     // The answer to a post is the declaration's page: its language links lead there.
-    let c = match ctx(&state, &headers, raw.as_deref(), &format!("/e/declarations/{}", urlencode(&number))).await {
-        Ok(c) => c,
+    let (c, form) = match crate::employer::posted(
+        &state,
+        &headers,
+        raw.as_deref(),
+        &format!("/e/declarations/{}", urlencode(&number)),
+        &body,
+    )
+    .await
+    {
+        Ok(posted) => posted,
         Err(r) => return r,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = c.check_post(&state, &headers, &form) {
-        return r;
-    }
     let Ok(parsed) = DeclarationNumber::parse(&number) else {
         return failure(
             &c,
