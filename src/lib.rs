@@ -430,9 +430,10 @@ pub const SIMULATION_DATABASE_FILE: &str = "ciao-simulation.db";
 pub enum RetentionCommand {
     /// Delete the registrations registered before a day (with their history,
     /// remarks and validation queue rows) and, with --audit-log, the audit
-    /// entries written before it; in transactions of 5,000 rows, so a serving
-    /// node goes on registering (run it off-peak). The last 366 days are
-    /// always kept. Audited.
+    /// entries written before it; in transactions of 5,000 rows with a pause
+    /// after each, so a serving node goes on registering (run it off-peak).
+    /// The last 366 days are always kept; the database must exist. Audited
+    /// when it starts and when it is done.
     Purge {
         /// The first day kept (Brussels), YYYY-MM-DD: everything before its
         /// start goes. At the latest 366 days before today.
@@ -772,12 +773,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url();
     // The default database's directory is made here; a directory named in
     // --database must exist: a mistyped path is refused before anything is
-    // made (the secrets key file below, say).
+    // made (the secrets key file below, say). A maintenance command needs
+    // the database itself to be there.
     if cli.database.is_none() {
         let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    } else if !matches!(cli.command, Command::Client { .. } | Command::Bench { .. }) {
-        ciao_service::ciao_store::check_url(&url)
+    }
+    if !matches!(cli.command, Command::Client { .. } | Command::Bench { .. }) {
+        let existing = matches!(cli.command, Command::Retention { .. });
+        ciao_service::ciao_store::check_url(&url, existing)
             .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(&url)))?;
     }
     let base = cli.config()?;
@@ -925,22 +929,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let made_now = !new_path.exists();
             let new = Arc::new(load_or_create_secrets_key(&new_path)?);
             let config = Config { rotating_to: Some(new.clone()), ..base };
-            let refused = match open_service(&url, config, Arc::new(SystemClock)).await {
-                Ok(service) => match service.require_no_serving_node("rotating the secrets key", *force).await {
-                    Ok(()) => Ok(service),
-                    Err(e) => Err(anyhow::Error::from(e)),
-                },
-                Err(e) => Err(e),
-            };
-            let service = match refused {
-                Ok(service) => service,
-                Err(e) => {
-                    if made_now {
-                        let _ = std::fs::remove_file(&new_path);
-                    }
-                    return Err(e);
-                }
-            };
+            let opened = async {
+                let service = open_service(&url, config, Arc::new(SystemClock)).await?;
+                service.require_no_serving_node("rotating the secrets key", *force).await?;
+                anyhow::Ok(service)
+            }
+            .await;
+            if opened.is_err() && made_now {
+                let _ = std::fs::remove_file(&new_path);
+            }
+            let service = opened?;
             let n = service.rotate_secrets_key(&new).await?;
             let mut kept = path.clone().into_os_string();
             kept.push(format!(".old-{}", old.fingerprint()));
@@ -966,12 +964,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             simulation::run(&service, command).await
         }
         Command::Retention { command: RetentionCommand::Purge { before, audit_log, dry_run } } => {
-            // A maintenance command on a database that is not there (a
-            // mistyped path in a cron job) is an error, not a new database.
-            if url.starts_with("sqlite:") {
-                let file = ciao_service::ciao_store::sqlite::connect_options(&url)?.get_filename().to_path_buf();
-                anyhow::ensure!(file.exists(), "there is no database at {}: check the database URL", file.display());
-            }
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let started = std::time::Instant::now();
             let purged = service.purge_before(&operator(), *before, *audit_log, *dry_run).await?;

@@ -37,8 +37,8 @@ pub struct Purged {
 impl Service {
     /// Deletes what was registered (and, with `audit`, what was audited)
     /// before the start of the Brussels day `before`; `dry` only counts.
-    /// The operator's alone; audited (the purge's own entry is written after
-    /// it, so it stays).
+    /// The operator's alone; audited before its first deletion and after its
+    /// last (both entries are younger than the day: the purge keeps them).
     pub async fn purge_before(&self, caller: &Caller, before: Date, audit: bool, dry: bool) -> Result<Purged> {
         if !matches!(caller, Caller::Operator { .. }) {
             return Err(ServiceError::forbidden("denied.operatorOnly", "only the operator purges the register"));

@@ -751,25 +751,40 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
 /// an existing one created for the other is refused before anything is
 /// changed ([`StoreError::WrongEnvironment`]).
 pub async fn open_as(url: &str, environment: Environment) -> Result<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url, environment).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(url, environment).await?))
-    } else {
-        Err(StoreError::UnsupportedUrl(redact(url)))
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => Arc::new(sqlite::SqliteStore::open(url, environment).await?),
+        Backend::Postgres => Arc::new(postgres::PgStore::open(url, environment).await?),
+    })
+}
+
+/// The kind of database a URL names.
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn of(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact(url)))
+        }
     }
 }
 
 /// What can be told of a database URL before anything is made: its kind,
 /// and for SQLite that the file's directory exists (a mistyped path is
-/// refused before a command creates anything else, the secrets key say).
-pub fn check_url(url: &str) -> Result<()> {
-    if url.starts_with("sqlite:") {
-        sqlite::check_directory(&sqlite::connect_options(url)?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(())
-    } else {
-        Err(StoreError::UnsupportedUrl(redact(url)))
+/// refused before a command creates anything else, the secrets key say)
+/// and, with `existing`, the file itself (a maintenance command on a
+/// database that is not there is an error, not a new database; PostgreSQL
+/// says so itself when connecting).
+pub fn check_url(url: &str, existing: bool) -> Result<()> {
+    match Backend::of(url)? {
+        Backend::Sqlite => sqlite::check_path(&sqlite::connect_options(url)?, existing),
+        Backend::Postgres => Ok(()),
     }
 }
 

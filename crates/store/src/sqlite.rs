@@ -169,13 +169,18 @@ pub fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
 
 /// A database is created in a directory that exists: a mistyped path is
 /// refused, not made (the command line creates its default data directory
-/// itself).
-pub fn check_directory(options: &SqliteConnectOptions) -> Result<()> {
-    match options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) if !dir.is_dir() => Err(StoreError::Database(sqlx::Error::Configuration(
-            format!("the directory {} does not exist: create it, or check the path of the database URL", dir.display())
-                .into(),
-        ))),
+/// itself); with `existing`, the file must be there already.
+pub fn check_path(options: &SqliteConnectOptions, existing: bool) -> Result<()> {
+    let file = options.get_filename();
+    let refused = |what: String| Err(StoreError::Database(sqlx::Error::Configuration(what.into())));
+    match file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => refused(format!(
+            "the directory {} does not exist: create it, or check the path of the database URL",
+            dir.display()
+        )),
+        _ if existing && !file.exists() => {
+            refused(format!("there is no database at {}: check the database URL", file.display()))
+        }
         _ => Ok(()),
     }
 }
@@ -185,7 +190,7 @@ impl SqliteStore {
     /// existing database of the other environment is refused.
     pub async fn open(url: &str, environment: crate::Environment) -> Result<Self> {
         let options = connect_options(url)?;
-        check_directory(&options)?;
+        check_path(&options, false)?;
         create_private(options.get_filename()).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         // A local file: testing the connection before each use (a round trip
         // to its worker thread) would find nothing.
