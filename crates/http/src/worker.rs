@@ -1070,17 +1070,7 @@ async fn go_to_workplace(
                 (ServiceError::NotFound(m), _) => {
                     vec![FieldError::new("declaration", "declaration.unknown", m.clone())]
                 }
-                // The number is the form's `declaration` field (the API
-                // calls it contractualRelationshipReference).
-                (_, Some(errors)) => errors
-                    .into_iter()
-                    .map(|mut f| {
-                        if f.field == "contractualRelationshipReference" {
-                            f.field = "declaration".into();
-                        }
-                        f
-                    })
-                    .collect(),
+                (_, Some(errors)) => errors,
                 (_, None) => return unavailable(e),
             };
             let body = format!(

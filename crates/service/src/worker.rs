@@ -867,7 +867,9 @@ impl Service {
     pub async fn workplace_by_number(&self, caller: &Caller, number: &str) -> Result<DeclarationDetails> {
         Self::person_of(caller)?;
         let number = ciao_domain::DeclarationNumber::parse(number).map_err(|e| {
-            ServiceError::Invalid(vec![FieldError::from_invalid("contractualRelationshipReference", e)])
+            // The worker page's field (the REST API's name is
+            // contractualRelationshipReference).
+            ServiceError::Invalid(vec![FieldError::from_invalid("declaration", e)])
         })?;
         self.declaration(&number).await
     }
