@@ -139,19 +139,11 @@ async fn a_removed_limosa_declaration_revalidates_its_registrations(backend: Bac
     item["limosaId"] = serde_json::json!("1000012");
     item["employer"] = serde_json::json!({"foreignVatNumber": "NL123456789B01"});
     let id = app.register_one(&w.e1, item).await;
-    let remarks = |app: &TestApp| {
-        let service = app.service.clone();
-        async move {
-            service.validate_all().await.unwrap();
-            let r = service.registration(&operator(), ciao_domain::RegistrationId::new(id).unwrap()).await.unwrap();
-            r.remarks.iter().map(|r| r.code.clone()).collect::<Vec<_>>()
-        }
-    };
-    let before = remarks(&app).await;
+    let before = remarks_after_validation(&app, id).await;
     assert!(!before.iter().any(|c| c == "LIMOSA_ID_NOT_KNOWN"), "{before:?}");
     let first = format!("{header}1000011,{p},NL123456789B01,{},2026-01-01,\n", w.e1);
     assert_eq!(import(&app, "limosa", &first, ImportMode::Replace).await, Ok((1, 1)));
-    let after = remarks(&app).await;
+    let after = remarks_after_validation(&app, id).await;
     assert!(after.iter().any(|c| c == "LIMOSA_ID_NOT_KNOWN"), "{after:?}");
     app.finish().await;
 }
@@ -170,20 +162,19 @@ async fn a_founder_removed_by_a_merge_revalidates_their_registrations(backend: B
     import(&app, "enterprises", &with, ImportMode::Merge).await.unwrap();
     // The founder of e4 works for e1 without an employment.
     let id = app.register_one(&w.e1, common::item(&founder, &w.e1, &w.d1, "IN")).await;
-    let remarks = |app: &TestApp| {
-        let service = app.service.clone();
-        async move {
-            service.validate_all().await.unwrap();
-            let r = service.registration(&operator(), ciao_domain::RegistrationId::new(id).unwrap()).await.unwrap();
-            r.remarks.iter().map(|r| r.code.clone()).collect::<Vec<_>>()
-        }
-    };
-    let before = remarks(&app).await;
+    let before = remarks_after_validation(&app, id).await;
     assert!(before.iter().any(|c| c == "INDEPENDENT_IS_NOT_KNOWN_AS_FOUNDER"), "{before:?}");
     let without = format!("{header}{e},Other SA,2000-01-01,,legal_entity,\n", e = w.e4);
     import(&app, "enterprises", &without, ImportMode::Merge).await.unwrap();
-    let after = remarks(&app).await;
+    let after = remarks_after_validation(&app, id).await;
     assert!(!after.iter().any(|c| c == "INDEPENDENT_IS_NOT_KNOWN_AS_FOUNDER"), "{after:?}");
     app.finish().await;
 }
 both_backends!(a_removed_founder_t, a_founder_removed_by_a_merge_revalidates_their_registrations);
+
+/// The remark codes of registration `id` once the queue is validated.
+async fn remarks_after_validation(app: &TestApp, id: i64) -> Vec<String> {
+    app.service.validate_all().await.unwrap();
+    let r = app.service.registration(&operator(), ciao_domain::RegistrationId::new(id).unwrap()).await.unwrap();
+    r.remarks.iter().map(|r| r.code.clone()).collect()
+}

@@ -194,45 +194,6 @@ fn openapi_document(
     ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
 
-#[cfg(test)]
-mod forwarded_tests {
-    use super::client_address;
-    use axum::http::HeaderMap;
-
-    fn headers(values: &[&str]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for v in values {
-            h.append("x-forwarded-for", v.parse().unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn the_client_is_the_right_most_untrusted_address() {
-        let proxy = "10.0.0.2".parse().unwrap();
-        let trusted = [proxy, "10.0.0.3".parse().unwrap()];
-        assert_eq!(client_address(&headers(&["203.0.113.7"]), &trusted), Some("203.0.113.7".parse().unwrap()));
-        // What the client wrote itself, left of what the proxies saw, is not believed.
-        assert_eq!(
-            client_address(&headers(&["198.51.100.1, 203.0.113.7, 10.0.0.3"]), &trusted),
-            Some("203.0.113.7".parse().unwrap())
-        );
-        assert_eq!(
-            client_address(&headers(&["198.51.100.1", "203.0.113.7"]), &trusted),
-            Some("203.0.113.7".parse().unwrap())
-        );
-        assert_eq!(client_address(&headers(&["2001:db8::1"]), &trusted), Some("2001:db8::1".parse().unwrap()));
-        // An IPv4 address written as IPv6 (a dual-stack socket) is the same address.
-        assert_eq!(
-            client_address(&headers(&["::ffff:203.0.113.7, ::ffff:10.0.0.3"]), &trusted),
-            Some("203.0.113.7".parse().unwrap())
-        );
-        assert_eq!(client_address(&headers(&["10.0.0.3"]), &trusted), Some("10.0.0.3".parse().unwrap()));
-        assert_eq!(client_address(&headers(&["nonsense"]), &trusted), None);
-        assert_eq!(client_address(&HeaderMap::new(), &trusted), None);
-    }
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Health {
@@ -355,4 +316,43 @@ pub fn client_address(headers: &axum::http::HeaderMap, trusted: &[std::net::IpAd
 /// Whether `ip` (canonical) is one of the trusted proxies, however written.
 fn is_trusted(trusted: &[std::net::IpAddr], ip: std::net::IpAddr) -> bool {
     trusted.iter().any(|t| t.to_canonical() == ip)
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_address() {
+        let proxy = "10.0.0.2".parse().unwrap();
+        let trusted = [proxy, "10.0.0.3".parse().unwrap()];
+        assert_eq!(client_address(&headers(&["203.0.113.7"]), &trusted), Some("203.0.113.7".parse().unwrap()));
+        // What the client wrote itself, left of what the proxies saw, is not believed.
+        assert_eq!(
+            client_address(&headers(&["198.51.100.1, 203.0.113.7, 10.0.0.3"]), &trusted),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_address(&headers(&["198.51.100.1", "203.0.113.7"]), &trusted),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(client_address(&headers(&["2001:db8::1"]), &trusted), Some("2001:db8::1".parse().unwrap()));
+        // An IPv4 address written as IPv6 (a dual-stack socket) is the same address.
+        assert_eq!(
+            client_address(&headers(&["::ffff:203.0.113.7, ::ffff:10.0.0.3"]), &trusted),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(client_address(&headers(&["10.0.0.3"]), &trusted), Some("10.0.0.3".parse().unwrap()));
+        assert_eq!(client_address(&headers(&["nonsense"]), &trusted), None);
+        assert_eq!(client_address(&HeaderMap::new(), &trusted), None);
+    }
 }
