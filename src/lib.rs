@@ -781,8 +781,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if !matches!(cli.command, Command::Client { .. } | Command::Bench { .. }) {
         let existing = matches!(cli.command, Command::Retention { .. });
-        ciao_service::ciao_store::check_url(&url, existing)
+        let new_file = ciao_service::ciao_store::check_url(&url, existing)
             .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(&url)))?;
+        // A command other than serve or migrate on a file that is not there
+        // is more often a mistyped path than a first step: said, so that
+        // the person sees it before looking for their data in an empty one.
+        if let Some(file) = new_file
+            && !matches!(cli.command, Command::Serve(_) | Command::Migrate)
+        {
+            eprintln!(
+                "note: there was no database at {}; a new, empty one is made there (check --database or CIAO_DATABASE_URL if you meant another)",
+                file.display()
+            );
+        }
     }
     let base = cli.config()?;
     match &cli.command {

@@ -202,6 +202,7 @@ async fn manage_rest_accounts(backend: Backend) {
     let body = page.body();
     assert!(body.contains("role=\"alert\""), "{body}");
     assert!(body.contains("Rule that failed:") && body.contains("P-256 and other curves are refused"), "{body}");
+    assert!(body.contains("Found: EC P-256."), "what the certificate has: {body}");
     assert!(body.contains("How to fix it:") && body.contains("ciao client keygen --kind ec-p384"), "{body}");
     assert!(body.contains("value=\"badges\""), "the form is filled in again: {body}");
 
@@ -237,6 +238,8 @@ async fn manage_rest_accounts(backend: Backend) {
     let body = page.body();
     assert!(body.contains("<html lang=\"fr\">"), "{body}");
     assert!(body.contains("Une clé RSA doit avoir 2048, 3072 ou 4096 bits."), "{body}");
+    assert!(body.contains("Trouvé : RSA 1024 bits."), "what the certificate has, in French: {body}");
+    assert!(!body.contains("<small lang=\"en\">"), "no English left: {body}");
     assert!(body.contains("rsa_keygen_bits:3072"), "{body}");
     // The choice is remembered: back to English.
     assert_eq!(b.get("/e/channel?lang=en").await.status, 200);
@@ -365,6 +368,7 @@ async fn manage_rest_accounts(backend: Backend) {
         "{}",
         page.body()
     );
+    assert!(page.body().contains("This certificate expired on "), "when, in Brussels time: {}", page.body());
     let page = b
         .post_multipart(
             &format!("{base}/certificates"),

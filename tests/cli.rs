@@ -842,6 +842,23 @@ fn postgres_connection_errors_say_what_to_check() {
     );
 }
 
+/// A maintenance command on a database file that is not there says that it
+/// makes a new, empty one (a mistyped file name is seen at once); migrate
+/// does not say it (making it is its job), nor does a second command.
+#[test]
+fn a_new_database_is_announced() {
+    let dir = temp_dir("new-db");
+    let url = format!("sqlite://{}/typo.db", dir.display());
+    let o = ciao(&url, &["person", "activation-code", "85073003328"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("there was no database at {}/typo.db", dir.display())), "{err}");
+    let o = ciao(&url, &["person", "activation-code", "85073003328"]);
+    assert!(!text(&o.stderr).contains("no database"), "{}", text(&o.stderr));
+    let o = ciao(&format!("sqlite://{}/fresh.db", dir.display()), &["migrate"]);
+    assert!(o.status.success() && !text(&o.stderr).contains("no database"), "{}", text(&o.stderr));
+}
+
 /// A database in a directory that does not exist (a mistyped path) is
 /// refused with the directory named; nothing is created.
 #[test]

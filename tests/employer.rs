@@ -279,8 +279,10 @@ async fn employer_service(backend: Backend) {
         assert_eq!(p.status, 422);
         assert!(p.body().contains("is wrong"), "{}", p.body());
     }
+    // The fifth failure locks the account and says so.
     let p = x.post("/e/sign-in", &[("ssin", &manager), ("password", "wrong password!"), ("totp", "123456")]).await;
-    assert_eq!(p.status, 422);
+    assert_eq!(p.status, 403, "{}", p.body());
+    assert!(p.body().contains("locked until "), "{}", p.body());
     let p = x.post("/e/sign-in", &[("ssin", &manager), ("password", PASSWORD), ("totp", &code_now(&secret, -1))]).await;
     assert_eq!(p.status, 403, "locked: {}", p.body());
     assert!(p.body().contains("locked"), "{}", p.body());

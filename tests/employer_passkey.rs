@@ -476,7 +476,8 @@ async fn passkey_refusals(backend: Backend) {
     assert_eq!((page.status, page.location.as_deref()), (303, Some("/e")), "{}", page.body);
     assert_eq!(failed_attempts(&app.service, &anna).await, 0);
 
-    // ... then five failures lock the account, even for the right passkey and password.
+    // ... then five failures lock the account (the fifth says so, and until
+    // when), even for the right passkey and password.
     let mut y = WebClient::new(&app);
     for attempt in 1..=5 {
         let c = sign_in_ceremony(&mut y).await;
@@ -484,16 +485,19 @@ async fn passkey_refusals(backend: Backend) {
         let answer = if attempt % 2 == 0 { tampered(&answer) } else { answer };
         let password = if attempt % 2 == 0 { PASSWORD_A } else { "not the password at all" };
         let page = sign_in_with(&mut y, &anna, password, &answer).await;
-        refused_without_session(&page, &y, 422, "is wrong", &format!("failure {attempt}"));
+        let (status, text) = if attempt < 5 { (422, "is wrong") } else { (403, "locked until ") };
+        refused_without_session(&page, &y, status, text, &format!("failure {attempt}"));
         let failed = audit(&app.service, "employer.sign_in_failed").await;
         assert_eq!(failed[0].detail, json!({ "attempts": attempt }), "{failed:?}");
     }
     let c = sign_in_ceremony(&mut y).await;
     let page = sign_in_with(&mut y, &anna, PASSWORD_A, &key_a.get(&c)).await;
-    refused_without_session(&page, &y, 403, "locked for 15 minutes", "locked, with the passkey");
+    refused_without_session(&page, &y, 403, "locked until ", "locked, with the passkey");
+    let until = page.body.split("locked until ").nth(1).map(|s| s[..5].to_string()).unwrap_or_default();
+    assert!(until.as_bytes().get(2) == Some(&b':') && until.replace(':', "").parse::<u32>().is_ok(), "{until}");
     let page =
         y.post("/e/sign-in", &[("ssin", &anna), ("password", PASSWORD_A), ("totp", &code_now(&secret, 1))]).await;
-    refused_without_session(&page, &y, 403, "locked for 15 minutes", "locked, with the code");
+    refused_without_session(&page, &y, 403, &format!("locked until {until}."), "locked, with the code");
     // Nor is a passkey added while locked.
     let other = Authenticator::new(&app.root);
     let page = add_passkey(&mut a, &other, PASSWORD_A).await;

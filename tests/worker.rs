@@ -312,7 +312,14 @@ async fn pin_rules_and_lock(backend: Backend) {
     let real = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
     let fake = phone.post("/w/sign-in", &[("ssin", &unknown), ("pin", "000001")]).await;
     assert_eq!((real.status, fake.status), (403, 403));
-    assert!(real.body.contains("locked for 15 minutes"), "{}", real.body);
+    assert!(real.body.contains("is locked until "), "{}", real.body);
+    // Until when, in Brussels time, rounded up to the minute.
+    let until = real.body.split("is locked until ").nth(1).map(|s| s[..5].to_string()).unwrap_or_default();
+    let (h, m) = until.split_once(':').unwrap_or_default();
+    let (h, m): (i64, i64) = (h.parse().unwrap_or(99), m.parse().unwrap_or(99));
+    let now = ciao_domain::clock::to_brussels(time::OffsetDateTime::now_utc());
+    let ahead = (h * 60 + m - i64::from(now.hour()) * 60 - i64::from(now.minute())).rem_euclid(24 * 60);
+    assert!((15..=16).contains(&ahead), "locked until {until}, {ahead} minutes from now ({now})");
     assert_eq!(answer(&real.body, &w.worker), answer(&fake.body, &unknown), "the same lock");
     let page = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "482915")]).await;
     assert_eq!(page.status, 403, "locked: {}", page.body);

@@ -112,6 +112,23 @@ pub enum CertificateError {
 }
 
 impl CertificateError {
+    /// What the certificate has instead of what the rule asks, in words
+    /// every language shows as they are (`RSA 1024`, `EC P-256`, `SHA-1`,
+    /// KeyUsage names, an RFC 3339 instant); None where there is nothing
+    /// to show (no KeyUsage) or only a parser's English (unreadable).
+    pub fn found(&self) -> Option<String> {
+        match self {
+            Self::KeySize(bits) => Some(format!("RSA {bits}")),
+            Self::KeyAlgorithm(found)
+            | Self::Curve(found)
+            | Self::SignatureDigest(found)
+            | Self::KeyUsageDigitalSignature(found)
+            | Self::NotYetValid(found)
+            | Self::Expired(found) => Some(found.clone()),
+            Self::Unreadable(_) | Self::KeyUsageMissing => None,
+        }
+    }
+
     /// A stable code for the rule that failed.
     pub fn code(&self) -> &'static str {
         match self {

@@ -14,11 +14,33 @@ pub struct FieldError {
     pub field: String,
     pub code: String,
     pub description: String,
+    /// The instant the refusal names, when it has one (the end of a
+    /// sign-in lock): the pages say it in their own words and time zone;
+    /// the description already has it in English.
+    #[serde(skip)]
+    pub until: Option<OffsetDateTime>,
+    /// What was found instead of what the rule asks, where the rule's
+    /// words in another language need it (a certificate's key size): the
+    /// pages show it; the description already has it in English.
+    #[serde(skip)]
+    pub found: Option<String>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into(), description: description.into() }
+        Self { field: field.into(), code: code.into(), description: description.into(), until: None, found: None }
+    }
+
+    /// The same error, naming the instant `until`.
+    pub fn until(mut self, until: Option<OffsetDateTime>) -> Self {
+        self.until = until;
+        self
+    }
+
+    /// The same error, with what was `found`.
+    pub fn found(mut self, found: Option<String>) -> Self {
+        self.found = found;
+        self
     }
 
     pub fn from_invalid(field: impl Into<String>, e: InvalidValue) -> Self {

@@ -597,6 +597,19 @@ fn explain(lang: Lang, errors: &[FieldError]) -> String {
         let detail = format!("<small lang=\"en\">({})</small>", esc(&e.description));
         match rule {
             Some((rule, fix)) if known(&rule) && known(&fix) => {
+                // What the certificate has, in the page's words; the
+                // service's English only where there is nothing else (a
+                // parser's complaint about an unreadable file).
+                let found_key = format!("ch.found.{}", e.code.trim_start_matches("certificate."));
+                let detail = match &e.found {
+                    Some(found) if known(&found_key) => {
+                        let shown = time::OffsetDateTime::parse(found, &time::format_description::well_known::Rfc3339)
+                            .map_or_else(|_| esc(found), |at| brussels(at, true));
+                        format!("<small>{}</small>", t(lang, &found_key).replace("{found}", &shown))
+                    }
+                    None if e.code == "certificate.keyUsageMissing" => String::new(),
+                    _ => detail,
+                };
                 out.push_str(&format!(
                     "<p><strong>{title}</strong></p><p><strong>{rule_l}</strong> {rule} {detail}</p><p><strong>{fix_l}</strong> {fix}</p>",
                     title = t(lang, "ch.policy_refused"),
@@ -1196,6 +1209,56 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
             "Créez une nouvelle clé et un certificat pour elle : <code>ciao client keygen --kind ec-p384 --out key.pem</code> (ou <code>--kind rsa-3072</code>), puis <code>ciao client certificate</code> (voir le guide).",
             "Erzeugen Sie einen neuen Schlüssel und ein Zertifikat dazu: <code>ciao client keygen --kind ec-p384 --out key.pem</code> (oder <code>--kind rsa-3072</code>), dann <code>ciao client certificate</code> (siehe Leitfaden).",
             "Make a new key and a certificate for it: <code>ciao client keygen --kind ec-p384 --out key.pem</code> (or <code>--kind rsa-3072</code>), then <code>ciao client certificate</code> (see the guide).",
+        ],
+    ),
+    (
+        "ch.found.keyAlgorithm",
+        [
+            "Gevonden: een {found}-sleutel.",
+            "Trouvé : une clé {found}.",
+            "Gefunden: ein {found}-Schlüssel.",
+            "Found: a {found} key.",
+        ],
+    ),
+    (
+        "ch.found.keySize",
+        ["Gevonden: {found} bits.", "Trouvé : {found} bits.", "Gefunden: {found} Bit.", "Found: {found} bits."],
+    ),
+    ("ch.found.curve", ["Gevonden: {found}.", "Trouvé : {found}.", "Gefunden: {found}.", "Found: {found}."]),
+    (
+        "ch.found.signatureDigest",
+        [
+            "Gevonden: ondertekend met {found}.",
+            "Trouvé : signé avec {found}.",
+            "Gefunden: signiert mit {found}.",
+            "Found: signed with {found}.",
+        ],
+    ),
+    (
+        "ch.found.keyUsageDigitalSignature",
+        [
+            "Gevonden: KeyUsage {found}.",
+            "Trouvé : KeyUsage {found}.",
+            "Gefunden: KeyUsage {found}.",
+            "Found: KeyUsage {found}.",
+        ],
+    ),
+    (
+        "ch.found.notYetValid",
+        [
+            "Dit certificaat is pas geldig vanaf {found}.",
+            "Ce certificat n'est valable qu'à partir du {found}.",
+            "Dieses Zertifikat ist erst ab {found} gültig.",
+            "This certificate is valid only from {found}.",
+        ],
+    ),
+    (
+        "ch.found.expired",
+        [
+            "Dit certificaat is verlopen op {found}.",
+            "Ce certificat a expiré le {found}.",
+            "Dieses Zertifikat ist am {found} abgelaufen.",
+            "This certificate expired on {found}.",
         ],
     ),
     (

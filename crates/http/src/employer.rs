@@ -1067,6 +1067,7 @@ pub(crate) fn employer_errors(lang: Lang, errors: &[ciao_domain::FieldError]) ->
                     );
                     let text = t(lang, &key)
                         .replace("{field}", &field)
+                        .replace("{until}", &crate::worker::until_text(e))
                         .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
                         .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")));
                     format!(

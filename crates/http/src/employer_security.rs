@@ -288,9 +288,12 @@ mod tests {
         }
         let page = security_errors(
             Lang::Fr,
-            vec![FieldError::new("", "signIn.locked", "too many failed sign-ins: locked until … (signIn.locked)")],
+            vec![
+                FieldError::new("", "signIn.locked", "too many failed sign-ins: locked until … (signIn.locked)")
+                    .until(Some(time::macros::datetime!(2026-12-07 06:45:12 UTC))),
+            ],
         );
-        assert!(page.contains("data-code=\"signIn.locked\"") && page.contains("15 minutes"), "{page}");
+        assert!(page.contains("data-code=\"signIn.locked\"") && page.contains("jusqu'à 07:46."), "{page}");
         assert!(!page.contains("too many"), "no English: {page}");
     }
 }

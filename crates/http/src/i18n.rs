@@ -487,10 +487,10 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "error.pin.locked",
         [
-            "Te veel foute pincodes: aanmelden met pincode is 15 minuten geblokkeerd.",
-            "Trop de codes PIN erronés : l'identification par code PIN est bloquée pendant 15 minutes.",
-            "Zu viele falsche PINs: Die Anmeldung mit PIN ist für 15 Minuten gesperrt.",
-            "Too many wrong PINs: signing in with a PIN is locked for 15 minutes.",
+            "Te veel foute pincodes: aanmelden met pincode is geblokkeerd tot {until}.",
+            "Trop de codes PIN erronés : l'identification par code PIN est bloquée jusqu'à {until}.",
+            "Zu viele falsche PINs: Die Anmeldung mit PIN ist bis {until} gesperrt.",
+            "Too many wrong PINs: signing in with a PIN is locked until {until}.",
         ],
     ),
     (
@@ -1709,10 +1709,10 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "error.signIn.locked",
         [
-            "Te veel mislukte aanmeldingen: deze account is 15 minuten geblokkeerd.",
-            "Trop d'échecs : ce compte est bloqué pendant 15 minutes.",
-            "Zu viele Fehlversuche: Dieses Konto ist 15 Minuten gesperrt.",
-            "Too many failed sign-ins: this account is locked for 15 minutes.",
+            "Te veel mislukte aanmeldingen: deze account is geblokkeerd tot {until}.",
+            "Trop d'échecs : ce compte est bloqué jusqu'à {until}.",
+            "Zu viele Fehlversuche: Dieses Konto ist bis {until} gesperrt.",
+            "Too many failed sign-ins: this account is locked until {until}.",
         ],
     ),
     (
@@ -2557,6 +2557,33 @@ mod tests {
             if !code.starts_with("certificate") && !code.starts_with("account") {
                 assert_eq!(crate::worker::worker_error_key("", code).as_deref(), Some(key.as_str()), "{code}");
                 assert!(crate::employer::employer_rule_key(code).is_some(), "{code}");
+            }
+        }
+    }
+
+    /// A text's placeholders (`{field}`, `{until}`, `{found}`, …) are the
+    /// same in its four languages: a translation that drops one loses what
+    /// the page fills in; one that adds one shows the braces.
+    #[test]
+    fn every_text_has_the_same_placeholders_in_each_language() {
+        fn placeholders(text: &str) -> Vec<&str> {
+            let mut found: Vec<&str> = text
+                .match_indices('{')
+                .filter_map(|(at, _)| {
+                    let rest = &text[at + 1..];
+                    let end = rest.find('}')?;
+                    let name = &rest[..end];
+                    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_').then_some(name)
+                })
+                .filter(|name| !name.is_empty())
+                .collect();
+            found.sort_unstable();
+            found
+        }
+        for (key, texts) in tables().flat_map(|t| t.iter()) {
+            let english = placeholders(texts[Lang::En.column()]);
+            for lang in Lang::ALL {
+                assert_eq!(placeholders(texts[lang.column()]), english, "{key} in {lang:?}");
             }
         }
     }

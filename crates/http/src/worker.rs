@@ -234,7 +234,8 @@ pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
             if let Some(text) = crate::i18n::lookup(lang, &key) {
                 // A text may name the field: the last part of its path.
                 let field = e.field.rsplit('.').next().unwrap_or_default();
-                let text = text.replace("{field}", &format!("<code>{}</code>", esc(field)));
+                let text =
+                    text.replace("{field}", &format!("<code>{}</code>", esc(field))).replace("{until}", &until_text(e));
                 // Said in the page's language only; its code for support.
                 format!("<li data-code=\"{}\">{text}</li>", esc(&e.code))
             } else {
@@ -267,6 +268,17 @@ pub(crate) fn worker_error_key(field: &str, code: &str) -> Option<String> {
     candidates.into_iter().find(|k| crate::i18n::lookup(Lang::En, k).is_some())
 }
 
+/// The instant a refusal names (a lock's end), in Brussels time, for the
+/// `{until}` of its text.
+/// Rounded up to the minute: a lock that ends at 07:45:12 is said to last
+/// until 07:46, not until 07:45.
+pub(crate) fn until_text(e: &FieldError) -> String {
+    let Some(until) = e.until else { return "—".to_string() };
+    let seconds = until.unix_timestamp() + i64::from(until.nanosecond() > 0);
+    let minute = seconds + (60 - seconds.rem_euclid(60)) % 60;
+    brussels(time::OffsetDateTime::from_unix_timestamp(minute).unwrap_or(until), false)
+}
+
 /// The id of the message about a field (for `aria-describedby`).
 fn error_id(field: &str) -> String {
     let name: String = field.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
@@ -288,7 +300,7 @@ pub(crate) fn worker_error_list(lang: Lang, errors: &[FieldError]) -> String {
                     let field = e.field.rsplit('.').next().unwrap_or_default();
                     let named = crate::i18n::lookup(lang, &format!("w.field.{field}"))
                         .map_or_else(|| format!("<code>{}</code>", esc(field)), |w| format!("<strong>{w}</strong>"));
-                    let text = t(lang, &key).replace("{field}", &named);
+                    let text = t(lang, &key).replace("{field}", &named).replace("{until}", &until_text(e));
                     format!("<li id=\"{id}\">{text}</li>")
                 }
                 None => format!(
@@ -329,7 +341,7 @@ pub(crate) fn service_errors(e: &ServiceError) -> Option<Vec<FieldError>> {
         // `error.{code}`); the PIN's lock points at the PIN field.
         ServiceError::Forbidden(d) | ServiceError::NotFound(d) | ServiceError::Conflict(d) => {
             let field = if d.code == "pin.locked" { "pin" } else { "" };
-            Some(vec![FieldError::new(field, d.code, d.message.clone())])
+            Some(vec![FieldError::new(field, d.code, d.message.clone()).until(d.until)])
         }
         _ => None,
     }

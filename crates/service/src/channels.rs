@@ -62,7 +62,7 @@ impl ChannelCache {
 }
 
 fn certificate_error(field: &str, e: ciao_auth::certificate::CertificateError) -> ServiceError {
-    ServiceError::Invalid(vec![FieldError::new(field, e.code(), e.to_string())])
+    ServiceError::Invalid(vec![FieldError::new(field, e.code(), e.to_string()).found(e.found())])
 }
 
 fn parse_permissions(list: &[String]) -> Result<Permissions> {

@@ -169,12 +169,13 @@ enum Proof {
 }
 
 fn locked(until: OffsetDateTime) -> ServiceError {
-    ServiceError::forbidden(
+    ServiceError::forbidden_until(
         "signIn.locked",
         format!(
             "too many failed sign-ins: this account is locked until {} (signIn.locked)",
             ciao_domain::clock::format_brussels(until)
         ),
+        until,
     )
 }
 
@@ -391,6 +392,9 @@ impl Service {
                 self.store.employer_sign_in_failed(&user.ssin, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK).await?;
             self.audit(&user.caller(), "employer.sign_in_failed", None, serde_json::json!({ "attempts": attempts }))
                 .await?;
+            if attempts >= SIGN_IN_MAX_ATTEMPTS {
+                return Err(locked(now + SIGN_IN_LOCK));
+            }
             return Err(invalid("password", "password.wrong", "the password is wrong"));
         }
         let record = self.verify_new_passkey(&challenge, answer, user.ssin.clone())?;
@@ -447,14 +451,30 @@ impl Service {
         };
         let now = self.now();
         let Some(creds) = self.store.employer_credentials(&ssin).await? else {
-            // The same work and answer as for a wrong password.
+            // The same work, answer and lock as for a wrong password (so
+            // that the lock does not tell which SSINs have an account),
+            // counted in the store under an opaque key.
+            let key = URL_SAFE_NO_PAD.encode(self.sealer.handle("sign-in-miss", ssin.as_str()));
+            if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
+                Self::security_log("employer.sign_in_failed", &ssin, "locked");
+                return Err(locked(until));
+            }
             let _ = ciao_auth::password::verify_password(
                 password,
                 "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA",
             );
+            let attempts = self
+                .store
+                .pin_missed(&key, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK, now, now - crate::worker::PIN_MISSES_KEPT)
+                .await?;
+            Self::security_log("employer.sign_in_failed", &ssin, "no account for this SSIN");
+            if attempts >= SIGN_IN_MAX_ATTEMPTS {
+                return Err(locked(now + SIGN_IN_LOCK));
+            }
             return Err(wrong_sign_in());
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+            Self::security_log("employer.sign_in_failed", &ssin, "locked");
             return Err(locked(until));
         }
         let password_ok = ciao_auth::password::verify_password(password, &creds.password_hash);
@@ -475,6 +495,9 @@ impl Service {
                 let caller = Caller::Person { ssin: ssin.clone(), name: String::new() };
                 self.audit(&caller, "employer.sign_in_failed", None, serde_json::json!({ "attempts": attempts }))
                     .await?;
+                if attempts >= SIGN_IN_MAX_ATTEMPTS {
+                    return Err(locked(now + SIGN_IN_LOCK));
+                }
                 return Err(wrong_sign_in());
             }
         };

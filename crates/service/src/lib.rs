@@ -119,6 +119,9 @@ fn replay(item: &ciao_domain::NewRegistration, mut stored: Registration) -> Item
 pub struct Denial {
     pub code: &'static str,
     pub message: String,
+    /// The instant the refusal names, when it has one (a lock's end), for
+    /// the pages to say in their own words.
+    pub until: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Display for Denial {
@@ -203,15 +206,20 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        Self::NotFound(Denial { code, message: message.into() })
+        Self::NotFound(Denial { code, message: message.into(), until: None })
     }
 
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Forbidden(Denial { code, message: message.into() })
+        Self::Forbidden(Denial { code, message: message.into(), until: None })
+    }
+
+    /// A refusal that lasts until `until` (a lock).
+    pub fn forbidden_until(code: &'static str, message: impl Into<String>, until: OffsetDateTime) -> Self {
+        Self::Forbidden(Denial { code, message: message.into(), until: Some(until) })
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict(Denial { code, message: message.into() })
+        Self::Conflict(Denial { code, message: message.into(), until: None })
     }
 
     /// The denial's code, for a refusal that has one.
@@ -757,6 +765,15 @@ impl Service {
             _ => subject.as_deref().and_then(|s| EnterpriseNumber::parse(s).ok()).map(|e| e.as_str().to_string()),
         };
         self.audit_in(caller, enterprise, action, subject, detail).await
+    }
+
+    /// A refused sign-in that the security log shows without an audit
+    /// entry: one for an SSIN that has no such account (written to the
+    /// audit log it would record sign-in attempts against any number), or
+    /// one refused before any check because the account is locked.
+    pub(crate) fn security_log(action: &str, ssin: &Ssin, reason: &str) {
+        let actor = format!("person:{}", ssin.masked());
+        tracing::info!(target: "ciao::audit", action, actor, enterprise = "-", subject = "-", detail = reason, "refused");
     }
 
     /// Appends to the audit log, in the log of `enterprise`.

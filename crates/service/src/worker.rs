@@ -182,7 +182,7 @@ pub(crate) struct Sealer(TokenKey);
 /// How long a count of wrong PINs for an SSIN without a PIN is kept after
 /// its last miss (the store's `pin_misses`; a real PIN's count is kept until
 /// it is entered right).
-const PIN_MISSES_KEPT: Duration = Duration::days(30);
+pub(crate) const PIN_MISSES_KEPT: Duration = Duration::days(30);
 
 /// A PIN hash that no PIN is checked against for real: verifying a PIN for
 /// an SSIN without one costs the same time as for one with a PIN.
@@ -556,12 +556,13 @@ impl Service {
     pub async fn pin_sign_in(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
         let wrong = || invalid("pin", "pin.wrong", "the SSIN or the PIN is wrong");
         let locked = |until: OffsetDateTime| {
-            ServiceError::forbidden(
+            ServiceError::forbidden_until(
                 "pin.locked",
                 format!(
                     "too many wrong PINs: signing in with a PIN is locked until {} (pin.locked)",
                     ciao_domain::clock::format_brussels(until)
                 ),
+                until,
             )
         };
         let ssin = Ssin::parse(ssin).map_err(|e| ServiceError::Invalid(vec![FieldError::from_invalid("ssin", e)]))?;
@@ -573,6 +574,7 @@ impl Service {
             // node), under an opaque key rather than the SSIN.
             let key = URL_SAFE_NO_PAD.encode(self.sealer.handle("pin-miss", ssin.as_str()));
             if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
+                Self::security_log("worker.pin_failed", &ssin, "locked");
                 return Err(locked(until));
             }
             if let Some(decoy) = decoy_pin_hash() {
@@ -580,12 +582,14 @@ impl Service {
             }
             let attempts =
                 self.store.pin_missed(&key, PIN_MAX_ATTEMPTS, now + PIN_LOCK, now, now - PIN_MISSES_KEPT).await?;
+            Self::security_log("worker.pin_failed", &ssin, "no PIN set up for this SSIN");
             if attempts >= PIN_MAX_ATTEMPTS {
                 return Err(locked(now + PIN_LOCK));
             }
             return Err(wrong());
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+            Self::security_log("worker.pin_failed", &ssin, "locked");
             return Err(locked(until));
         }
         if !ciao_auth::pin::verify_pin(pin, &hash) {

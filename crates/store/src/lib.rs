@@ -781,10 +781,18 @@ impl Backend {
 /// and, with `existing`, the file itself (a maintenance command on a
 /// database that is not there is an error, not a new database; PostgreSQL
 /// says so itself when connecting).
-pub fn check_url(url: &str, existing: bool) -> Result<()> {
+///
+/// Answers the file of an SQLite database that is not there yet (opening it
+/// will create it), for the command line to say so.
+pub fn check_url(url: &str, existing: bool) -> Result<Option<std::path::PathBuf>> {
     match Backend::of(url)? {
-        Backend::Sqlite => sqlite::check_path(&sqlite::connect_options(url)?, existing),
-        Backend::Postgres => Ok(()),
+        Backend::Sqlite => {
+            let options = sqlite::connect_options(url)?;
+            sqlite::check_path(&options, existing)?;
+            let file = options.get_filename();
+            Ok((!file.exists()).then(|| file.to_path_buf()))
+        }
+        Backend::Postgres => Ok(None),
     }
 }
 
