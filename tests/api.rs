@@ -633,6 +633,39 @@ async fn cancel_rules(backend: Backend) {
 }
 both_backends!(cancel_t, cancel_rules);
 
+/// The sender cancels within 30 days of the registration date; later the
+/// RSZ/ONSS corrects (the operator is not bound by the window).
+async fn cancel_window(backend: Backend) {
+    let clock = std::sync::Arc::new(common::MovableClock::default());
+    let Some(app) = TestApp::spawn_with_clock(backend, common::config(Duration::minutes(10)), clock.clone()).await
+    else {
+        return;
+    };
+    let w = seed(&app).await;
+    let sender = format!("badges@{}", w.e1);
+    let (first, second) = (
+        app.register_one(&sender, item(&w.worker, &w.e1, &w.d1, "IN")).await,
+        app.register_one(&sender, item(&w.worker, &w.e1, &w.d1, "OUT")).await,
+    );
+    let system = ciao_service::Caller::Client {
+        client_id: app.client_id(&sender).await,
+        enterprise: ciao_domain::EnterpriseNumber::parse(&w.e1).unwrap(),
+        permissions: ciao_domain::channel::Permissions::all(),
+    };
+    let reason = || ciao_service::CancelInput { reason: Some("PLANNING".into()), comment: None };
+    let id = |n: i64| ciao_domain::RegistrationId::new(n).unwrap();
+    clock.advance(Duration::days(29));
+    app.service.cancel(&system, id(first), reason()).await.expect("within 30 days");
+    clock.advance(Duration::days(2));
+    let e = app.service.cancel(&system, id(second), reason()).await.expect_err("31 days later");
+    assert_eq!(e.denial_code(), Some("denied.cancelWindow"), "{e}");
+    assert!(e.to_string().contains("more than 30 days ago") && e.to_string().contains("RSZ/ONSS"), "{e}");
+    let r = app.service.cancel(&common::operator(), id(second), reason()).await.expect("the operator corrects");
+    assert_eq!(r.validity, ciao_domain::Validity::Cancelled);
+    app.finish().await;
+}
+both_backends!(cancel_window_t, cancel_window);
+
 async fn access_rules(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;

@@ -493,11 +493,12 @@ async fn passkey_refusals(backend: Backend) {
     let c = sign_in_ceremony(&mut y).await;
     let page = sign_in_with(&mut y, &anna, PASSWORD_A, &key_a.get(&c)).await;
     refused_without_session(&page, &y, 403, "locked until ", "locked, with the passkey");
-    let until = page.body.split("locked until ").nth(1).map(|s| s[..5].to_string()).unwrap_or_default();
+    let until = page.body.split("locked until <time datetime=\"").nth(1).and_then(|s| s.split_once("\">"));
+    let until = until.map(|(_, s)| s[..5].to_string()).unwrap_or_default();
     assert!(until.as_bytes().get(2) == Some(&b':') && until.replace(':', "").parse::<u32>().is_ok(), "{until}");
     let page =
         y.post("/e/sign-in", &[("ssin", &anna), ("password", PASSWORD_A), ("totp", &code_now(&secret, 1))]).await;
-    refused_without_session(&page, &y, 403, &format!("locked until {until}."), "locked, with the code");
+    refused_without_session(&page, &y, 403, &format!(">{until} <small>(UTC+0"), "locked, with the code");
     // Nor is a passkey added while locked.
     let other = Authenticator::new(&app.root);
     let page = add_passkey(&mut a, &other, PASSWORD_A).await;

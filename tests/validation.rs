@@ -48,8 +48,9 @@ async fn remarks_end_to_end(backend: Backend) {
     let (validity, remarks, _) = remarks_of(&app, &w.e1, unknown_declaration).await;
     assert_eq!(validity, "invalid");
     assert!(remarks.contains(&"DUC IS NOT EXISTING".to_string()), "{remarks:?}");
-    // The OUT follows the worker's IN on another declaration: no OUT_WITHOUT_IN.
-    assert!(!remarks.iter().any(|r| r.contains("OUT WITHOUT")), "{remarks:?}");
+    // The OUT follows the worker's IN on another declaration: it closes
+    // nothing there (the IN/OUT pairs are per workplace).
+    assert!(remarks.iter().any(|r| r == "OUT WITHOUT A PRECEDING IN"), "{remarks:?}");
 
     // Search by remark code or official text, and by validity.
     let day = common::today();
@@ -398,3 +399,106 @@ async fn a_day_left_open_is_found_once_it_is_over(backend: Backend) {
     app.finish().await;
 }
 both_backends!(open_day_t, a_day_left_open_is_found_once_it_is_over);
+
+/// The IN/OUT sequence is paired per workplace and across midnight: a night
+/// shift from 23:30 to 00:30 (Brussels) is one pair and leaves nothing open;
+/// an OUT on another workplace closes nothing (`OUT_WITHOUT_IN`), and the IN
+/// it did not close is left open once 16 hours have passed.
+async fn sequences_pair_per_workplace_and_across_midnight(backend: Backend) {
+    use ciao_service::Clock;
+    let clock = std::sync::Arc::new(common::MovableClock::default());
+    let Some(app) = TestApp::spawn_with_clock(backend, common::config(Duration::minutes(10)), clock.clone()).await
+    else {
+        return;
+    };
+    let w = seed(&app).await;
+    let mover = ssin(900_700_001);
+    for person in [&w.worker, &mover] {
+        app.import("persons", &format!("ssin,last_name,first_name\n{person},Peeters,An\n")).await;
+        app.import("employments", &format!("ssin,employer,from,to\n{person},{},2020-01-01,\n", w.e1)).await;
+    }
+    // Tonight at 23:30 in Brussels.
+    let now = clock.now();
+    let midnight = ciao_domain::clock::brussels_end_of_day(ciao_domain::to_brussels(now).date());
+    clock.advance(midnight - Duration::minutes(30) - now);
+    // Registered through the service (an access token's lifetime is on
+    // the server's moved clock, its assertion on the real one).
+    let register = |kind: &str, person: &str, declaration: &str| {
+        let input = ciao_domain::RegistrationInput {
+            registration_date: Some(common::rfc3339(clock.now())),
+            kind: Some(kind.into()),
+            ssin: Some(person.to_string()),
+            employer_enterprise_number: Some(w.e1.clone()),
+            declaration: Some(declaration.to_string()),
+            ..Default::default()
+        };
+        let app = &app;
+        async move {
+            match &app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap()[0] {
+                ciao_service::ItemResult::Created(r) => r.id.get(),
+                other => panic!("not registered: {other:?}"),
+            }
+        }
+    };
+    let night_in = register("IN", &w.worker, &w.d1).await;
+    let moved_in = register("IN", &mover, &w.d1).await;
+    clock.advance(Duration::hours(1));
+    let night_out = register("OUT", &w.worker, &w.d1).await;
+    let moved_out = register("OUT", &mover, &w.d2).await;
+    app.service.validate_all().await.unwrap();
+    let stored = |id: i64| {
+        let app = &app;
+        async move {
+            let r = app.service.store().registration(RegistrationId::new(id).unwrap()).await.unwrap().unwrap();
+            let remarks: Vec<String> = r.remarks.iter().map(|m| m.description.clone()).collect();
+            (r.validity, remarks)
+        }
+    };
+    for id in [night_in, night_out, moved_in] {
+        assert_eq!(stored(id).await, (ciao_domain::Validity::Valid, vec![]), "registration {id}");
+    }
+    let (_, remarks) = stored(moved_out).await;
+    assert!(remarks.contains(&"OUT WITHOUT A PRECEDING IN".to_string()), "{remarks:?}");
+    // 15 hours after the night shift's IN: nothing is left open yet.
+    clock.advance(Duration::hours(14));
+    assert_eq!(app.service.sweep_open_days().await.unwrap(), 0);
+    // 16 hours after: the IN that the OUT elsewhere did not close is.
+    clock.advance(Duration::hours(2));
+    assert_eq!(app.service.sweep_open_days().await.unwrap(), 1);
+    app.service.validate_all().await.unwrap();
+    assert_eq!(
+        stored(moved_in).await,
+        (ciao_domain::Validity::Invalid, vec!["IN WITHOUT OUT BY THE END OF THE DAY".to_string()])
+    );
+    assert_eq!(stored(night_in).await.0, ciao_domain::Validity::Valid, "closed after midnight");
+    app.finish().await;
+}
+both_backends!(night_shift_t, sequences_pair_per_workplace_and_across_midnight);
+
+/// Queueing a registration that a worker is validating releases the
+/// worker's claim: its result, computed before the change that queued the
+/// registration again (here a late Dimona), is not stored, and the
+/// registration is validated again with the new facts.
+async fn queueing_again_releases_a_claim(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let store = app.service.store();
+    let claimed = store.claim_validations(10, common::now(), Duration::seconds(60)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    // The worker found no Dimona; meanwhile the Dimona is imported.
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    let stale = ciao_service::ciao_store::ValidationResult {
+        claim: claimed[0],
+        validity: ciao_domain::Validity::Invalid,
+        remarks: vec![ciao_domain::remarks::RemarkKind::RelatedDimonaNotOk.remark()],
+        requeue: vec![],
+    };
+    assert_eq!(store.complete_validations(&[stale], common::now()).await.unwrap(), 0, "the stale result is dropped");
+    assert_eq!(app.service.validate_all().await.unwrap(), 1);
+    let (validity, remarks, _) = remarks_of(&app, &w.e1, id).await;
+    assert_eq!((validity.as_str(), remarks.len()), ("valid", 0));
+    app.finish().await;
+}
+both_backends!(requeue_releases_t, queueing_again_releases_a_claim);

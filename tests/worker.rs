@@ -314,7 +314,8 @@ async fn pin_rules_and_lock(backend: Backend) {
     assert_eq!((real.status, fake.status), (403, 403));
     assert!(real.body.contains("is locked until "), "{}", real.body);
     // Until when, in Brussels time, rounded up to the minute.
-    let until = real.body.split("is locked until ").nth(1).map(|s| s[..5].to_string()).unwrap_or_default();
+    let until = real.body.split("is locked until <time datetime=\"").nth(1).and_then(|s| s.split_once("\">"));
+    let until = until.map(|(_, s)| s[..5].to_string()).unwrap_or_default();
     let (h, m) = until.split_once(':').unwrap_or_default();
     let (h, m): (i64, i64) = (h.parse().unwrap_or(99), m.parse().unwrap_or(99));
     let now = ciao_domain::clock::to_brussels(time::OffsetDateTime::now_utc());

@@ -190,13 +190,15 @@ pub struct EmployerFacts {
     pub natural_person: bool,
 }
 
-/// The person's registration just before this one, if any.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Previous {
-    pub kind: RegistrationType,
-    pub declaration: crate::ids::DeclarationNumber,
-    pub at: OffsetDateTime,
-}
+/// How long an IN stays open. The IN/OUT sequence of a person is paired per
+/// workplace (declaration of works) and across midnight: an OUT pairs with
+/// the person's IN on the same workplace less than this long before it (a
+/// night shift's OUT at 06:00 closes the IN of 22:00), and an IN with no
+/// registration of the person on that workplace within this time after it
+/// was left open (`DAY_LEFT_OPEN`). Shorter than a day, so that yesterday's
+/// forgotten OUT does not pair with this morning's IN; longer than any
+/// legal working day (at most 12 hours in Belgium, breaks included within).
+pub const SHIFT_MAX: Duration = Duration::hours(16);
 
 /// Everything the rules look at, gathered by the service.
 #[derive(Debug, Clone)]
@@ -228,12 +230,18 @@ pub struct Facts<'a> {
     /// Another registration with the same person, employer, declaration,
     /// type and instant exists (not cancelled).
     pub duplicate: bool,
-    pub previous: Option<Previous>,
-    /// The person registered something later the same day.
-    pub later_same_day: bool,
-    /// The registration's day (in Brussels) is over (or, in the simulation
-    /// environment, was ended early after the registration).
-    pub day_over: bool,
+    /// The person's last registration on this workplace before this one,
+    /// less than [`SHIFT_MAX`] before it.
+    pub previous_here: Option<RegistrationType>,
+    /// On another workplace, the person's last registration before this one
+    /// (less than [`SHIFT_MAX`] before it) is an IN: still open there.
+    pub open_elsewhere: bool,
+    /// The person registered on this workplace again less than
+    /// [`SHIFT_MAX`] after this one.
+    pub next_here: bool,
+    /// [`SHIFT_MAX`] has passed since this registration (or, in the
+    /// simulation environment, the day was ended early after it).
+    pub window_over: bool,
     pub policy: ValidationPolicy,
 }
 
@@ -327,7 +335,17 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
         Person::Limosa(_) => match f.limosa {
             None => out.push(RemarkKind::LimosaIdIsNotKnown),
             Some(l) if !period_covers(l.from, l.to, day) => out.push(RemarkKind::LimosaIdIsNotActiveAtDate),
-            Some(_) => {}
+            // The Limosa declaration is the posted worker's relation with
+            // their foreign employer, as a Dimona is a Belgian employer's: a
+            // Belgian enterprise given as the employer of a worker known by
+            // a Limosa id has no declared relation with them. (Another
+            // foreign employer is not the one Limosa puts on the site: the
+            // chain's rule says so below.)
+            Some(_) => {
+                if matches!(f.employer, Employer::Enterprise(_)) {
+                    out.push(RemarkKind::RelatedDimonaNotOk);
+                }
+            }
         },
     }
 
@@ -387,26 +405,25 @@ pub fn evaluate(f: &Facts<'_>) -> Vec<RemarkKind> {
         out.push(RemarkKind::SameDeclarationAlreadyRegistered);
     }
 
-    // The IN/OUT sequence of the person.
-    let previous_open = f.previous.as_ref().filter(|p| p.kind == RegistrationType::In);
+    // The IN/OUT sequence of the person on this workplace (see SHIFT_MAX).
+    let open_here = f.previous_here == Some(RegistrationType::In);
     match f.kind {
         RegistrationType::Out => {
-            if previous_open.is_none() {
+            // An IN open on another workplace is not closed by an OUT here.
+            if !open_here {
                 out.push(RemarkKind::OutWithoutIn);
             }
         }
         RegistrationType::In => {
-            if let Some(p) = previous_open {
-                if &p.declaration == f.declaration_number {
-                    out.push(RemarkKind::InWhileAlreadyIn);
-                } else {
-                    out.push(RemarkKind::PresentOnTwoWorkplaces);
-                }
+            if open_here {
+                out.push(RemarkKind::InWhileAlreadyIn);
+            } else if f.open_elsewhere {
+                out.push(RemarkKind::PresentOnTwoWorkplaces);
             }
         }
     }
 
-    if f.kind == RegistrationType::In && f.day_over && !f.later_same_day {
+    if f.kind == RegistrationType::In && f.window_over && !f.next_here {
         out.push(RemarkKind::DayLeftOpen);
     }
 
@@ -522,19 +539,12 @@ mod rule_tests {
             limosa_of_person: &w.limosa,
             declaration: Some(&w.declaration),
             duplicate: false,
-            previous: None,
-            later_same_day: true,
-            day_over: false,
+            previous_here: None,
+            open_elsewhere: false,
+            next_here: true,
+            window_over: false,
             policy: ValidationPolicy::default(),
         }
-    }
-
-    fn previous(kind: RegistrationType, declaration: &str) -> Option<Previous> {
-        Some(Previous {
-            kind,
-            declaration: DeclarationNumber::parse(declaration).unwrap(),
-            at: AT - Duration::hours(2),
-        })
     }
 
     #[test]
@@ -542,7 +552,7 @@ mod rule_tests {
         let w = world();
         assert_eq!(evaluate(&facts(&w, RegistrationType::In)), vec![]);
         let mut f = facts(&w, RegistrationType::Out);
-        f.previous = previous(RegistrationType::In, "1Y1003SQ5VSSZ");
+        f.previous_here = Some(RegistrationType::In);
         assert_eq!(evaluate(&f), vec![]);
     }
 
@@ -639,6 +649,15 @@ mod rule_tests {
         let active = LimosaDeclaration { to: None, ..decl.clone() };
         f.limosa = Some(&active);
         assert_eq!(evaluate(&f), vec![]);
+        // An employer the Limosa declaration does not name: a Belgian
+        // enterprise, or another foreign employer.
+        let belgian = Employer::Enterprise(w.declaration.declaration.declaring_contractor.clone());
+        let mut g = f.clone();
+        g.employer = &belgian;
+        assert_eq!(evaluate(&g), vec![RemarkKind::RelatedDimonaNotOk], "a Belgian employer for a Limosa id");
+        let other = Employer::ForeignVat(ForeignVatNumber::parse("PL9999999999").unwrap());
+        g.employer = &other;
+        assert_eq!(evaluate(&g), vec![RemarkKind::CompanyIsNotKnownInDuc], "another foreign employer");
         // A BIS number with a foreign employer is looked up in Limosa.
         w.person = Person::Ssin(bis);
         let f = facts(&w, RegistrationType::In);
@@ -760,22 +779,28 @@ mod rule_tests {
         let f = facts(&w, RegistrationType::Out);
         assert_eq!(evaluate(&f), vec![RemarkKind::OutWithoutIn]);
         let mut f = facts(&w, RegistrationType::Out);
-        f.previous = previous(RegistrationType::Out, "1Y1003SQ5VSSZ");
+        f.previous_here = Some(RegistrationType::Out);
+        assert_eq!(evaluate(&f), vec![RemarkKind::OutWithoutIn]);
+        // An IN open on another workplace is not closed by an OUT here.
+        let mut f = facts(&w, RegistrationType::Out);
+        f.open_elsewhere = true;
         assert_eq!(evaluate(&f), vec![RemarkKind::OutWithoutIn]);
         let mut f = facts(&w, RegistrationType::In);
-        f.previous = previous(RegistrationType::In, "1Y1003SQ5VSSZ");
+        f.previous_here = Some(RegistrationType::In);
         assert_eq!(evaluate(&f), vec![RemarkKind::InWhileAlreadyIn]);
+        f.open_elsewhere = true;
+        assert_eq!(evaluate(&f), vec![RemarkKind::InWhileAlreadyIn], "one sequence remark");
         let mut f = facts(&w, RegistrationType::In);
-        f.previous = previous(RegistrationType::In, "2B2004TR6WTTA");
+        f.open_elsewhere = true;
         assert_eq!(evaluate(&f), vec![RemarkKind::PresentOnTwoWorkplaces]);
         // A break: OUT then IN.
         let mut f = facts(&w, RegistrationType::In);
-        f.previous = previous(RegistrationType::Out, "1Y1003SQ5VSSZ");
+        f.previous_here = Some(RegistrationType::Out);
         assert_eq!(evaluate(&f), vec![]);
         let mut f = facts(&w, RegistrationType::In);
-        f.later_same_day = false;
-        assert_eq!(evaluate(&f), vec![], "the day is not over yet");
-        f.day_over = true;
+        f.next_here = false;
+        assert_eq!(evaluate(&f), vec![], "the IN may still be closed");
+        f.window_over = true;
         assert_eq!(evaluate(&f), vec![RemarkKind::DayLeftOpen]);
         let mut f = facts(&w, RegistrationType::In);
         f.created_at = AT + Duration::minutes(6);

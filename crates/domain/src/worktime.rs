@@ -91,51 +91,84 @@ fn kind_rank(kind: RegistrationType) -> u8 {
     }
 }
 
-/// The marks of ONE person on ONE Brussels day, in any order (sorted inside
-/// by `at`, IN before OUT at the same instant).
-///
-/// Pairing: an IN opens; the next OUT closes it. An IN while open makes the
-/// first IN an [`Missing::InWithoutOut`] and the new IN opens. An OUT while
-/// closed is an [`Missing::OutWithoutIn`]. An IN still open at the end is an
-/// [`Missing::InWithoutOut`].
+/// The marks of ONE person on ONE workplace, in any order (sorted inside by
+/// `at`, IN before OUT at the same instant): [`worked_day_on`] with every
+/// mark counted.
+pub fn worked_day(marks: &[Mark]) -> WorkedDay {
+    let marks: Vec<(&str, Mark)> = marks.iter().map(|m| ("", *m)).collect();
+    paired(&marks, |_| true)
+}
+
+/// The worked time of one person on the Brussels day `[day_start,
+/// day_end)`, paired as the validation pairs the IN/OUT sequence (see
+/// [`crate::remarks::SHIFT_MAX`]): per workplace, an OUT closes the IN on
+/// the same workplace less than `SHIFT_MAX` before it, across midnight.
+/// `marks` are the person's marks, each with its workplace, from
+/// `SHIFT_MAX` before the day to `SHIFT_MAX` after it. A pair counts on the
+/// day of its IN (a night shift on the day it started); an unpaired mark on
+/// its own day.
+pub fn worked_day_on(marks: &[(&str, Mark)], day_start: OffsetDateTime, day_end: OffsetDateTime) -> WorkedDay {
+    paired(marks, |at| at >= day_start && at < day_end)
+}
+
+/// Pairing: on each workplace an IN opens; the next OUT there closes it if
+/// it comes less than `SHIFT_MAX` later. An IN while open makes the first IN
+/// an [`Missing::InWithoutOut`] and the new IN opens. An OUT while closed
+/// (or after `SHIFT_MAX`) is an [`Missing::OutWithoutIn`]. An IN still open
+/// at the end is an [`Missing::InWithoutOut`]. Only pairs whose IN, and
+/// unpaired marks, that `counted` keeps are reported.
 ///
 /// Breaks are the gaps between the OUT that closes a pair and the IN that
-/// opens the next pair, when those two marks follow each other: a gap with
-/// an unpaired mark in it is not counted as a break (it is reported in
-/// `missing` instead).
-pub fn worked_day(marks: &[Mark]) -> WorkedDay {
+/// opens the next pair, when no other mark of the person (on any workplace)
+/// lies between them: a gap with an unpaired mark in it is not counted as a
+/// break (it is reported in `missing` instead).
+fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> WorkedDay {
     let mut day = WorkedDay::empty();
-    // The IN of the pair being built, and the end of the previous pair when
-    // that pair's OUT came right before this IN.
-    let mut open: Option<(OffsetDateTime, Option<OffsetDateTime>)> = None;
-    // The OUT of the last pair, as long as no other mark followed it.
-    let mut last_out: Option<OffsetDateTime> = None;
-    for m in sorted(marks) {
+    let mut all = marks.to_vec();
+    all.sort_by_key(|(_, m)| (m.at, kind_rank(m.kind)));
+    let mut open: std::collections::HashMap<&str, OffsetDateTime> = std::collections::HashMap::new();
+    let mut pairs: Vec<(OffsetDateTime, OffsetDateTime)> = Vec::new();
+    let unpaired_in = |day: &mut WorkedDay, at: OffsetDateTime| {
+        if counted(at) {
+            day.missing.push(Missing::InWithoutOut { at });
+        }
+    };
+    for (workplace, m) in &all {
         match m.kind {
             RegistrationType::In => {
-                if let Some((start, _)) = open {
-                    day.missing.push(Missing::InWithoutOut { at: start });
+                if let Some(start) = open.insert(workplace, m.at) {
+                    unpaired_in(&mut day, start);
                 }
-                open = Some((m.at, last_out.take()));
             }
-            RegistrationType::Out => match open.take() {
-                Some((start, previous_out)) => {
-                    day.worked = day.worked.saturating_add(m.at - start);
-                    if let Some(out) = previous_out {
-                        day.breaks = day.breaks.saturating_add(start - out);
+            RegistrationType::Out => match open.remove(workplace) {
+                Some(start) if m.at - start < crate::remarks::SHIFT_MAX => {
+                    if counted(start) {
+                        day.worked = day.worked.saturating_add(m.at - start);
+                        day.pairs = day.pairs.saturating_add(1);
+                        pairs.push((start, m.at));
                     }
-                    day.pairs = day.pairs.saturating_add(1);
-                    last_out = Some(m.at);
                 }
-                None => {
-                    day.missing.push(Missing::OutWithoutIn { at: m.at });
-                    last_out = None;
+                expired => {
+                    if let Some(start) = expired {
+                        unpaired_in(&mut day, start);
+                    }
+                    if counted(m.at) {
+                        day.missing.push(Missing::OutWithoutIn { at: m.at });
+                    }
                 }
             },
         }
     }
-    if let Some((start, _)) = open {
-        day.missing.push(Missing::InWithoutOut { at: start });
+    for start in open.into_values() {
+        unpaired_in(&mut day, start);
+    }
+    day.missing.sort_by_key(Missing::at);
+    pairs.sort();
+    for w in pairs.windows(2) {
+        let ((_, out), (start, _)) = (w[0], w[1]);
+        if start >= out && !all.iter().any(|(_, m)| m.at > out && m.at < start) {
+            day.breaks = day.breaks.saturating_add(start - out);
+        }
     }
     day
 }
@@ -465,6 +498,53 @@ mod tests {
         assert_eq!(presence_per_hour(Date::MIN, &people, datetime!(2026-03-02 11:20 +01:00)).len(), 24);
         assert_eq!(presence_per_hour(Date::MAX, &people, datetime!(2026-03-02 11:20 +01:00)).len(), 24);
         assert!(day_hours(Date::MIN).is_empty());
+    }
+
+    /// Paired per workplace and across midnight, as the validation pairs
+    /// them: a night shift counts on the day it started; an OUT on another
+    /// workplace closes nothing; an IN older than SHIFT_MAX is left open.
+    #[test]
+    fn pairs_per_workplace_and_across_midnight() {
+        let day = |d: Date| (brussels_start_of_day(d), brussels_start_of_day(d.next_day().unwrap()));
+        let (mon, tue) = (date!(2026 - 03 - 02), date!(2026 - 03 - 03));
+        // 22:00 Monday to 06:00 Tuesday (Brussels, UTC+1).
+        let night =
+            [("A", Mark::in_at(datetime!(2026-03-02 21:00 UTC))), ("A", Mark::out_at(datetime!(2026-03-03 05:00 UTC)))];
+        let (from, to) = day(mon);
+        let monday = worked_day_on(&night, from, to);
+        assert_eq!((monday.worked, monday.pairs, monday.missing.len()), (Duration::hours(8), 1, 0));
+        let (from, to) = day(tue);
+        assert_eq!(worked_day_on(&night, from, to), WorkedDay::empty(), "counted on Monday only");
+        // IN at A, OUT at B: nothing worked, both unpaired.
+        let (from, to) = day(mon);
+        let moved =
+            [("A", Mark::in_at(datetime!(2026-03-02 07:00 UTC))), ("B", Mark::out_at(datetime!(2026-03-02 15:00 UTC)))];
+        let w = worked_day_on(&moved, from, to);
+        assert_eq!((w.worked, w.pairs), (Duration::ZERO, 0));
+        assert_eq!(
+            w.missing,
+            vec![
+                Missing::InWithoutOut { at: datetime!(2026-03-02 07:00 UTC) },
+                Missing::OutWithoutIn { at: datetime!(2026-03-02 15:00 UTC) }
+            ]
+        );
+        // A forgotten OUT: Monday's IN does not pair with Tuesday's OUT.
+        let forgot =
+            [("A", Mark::in_at(datetime!(2026-03-02 06:00 UTC))), ("A", Mark::out_at(datetime!(2026-03-03 15:00 UTC)))];
+        let w = worked_day_on(&forgot, from, to);
+        assert_eq!(
+            (w.pairs, w.missing.clone()),
+            (0, vec![Missing::InWithoutOut { at: datetime!(2026-03-02 06:00 UTC) }])
+        );
+        // Two workplaces, one after the other, with a break between them.
+        let two = [
+            ("A", Mark::in_at(datetime!(2026-03-02 07:00 UTC))),
+            ("A", Mark::out_at(datetime!(2026-03-02 11:00 UTC))),
+            ("B", Mark::in_at(datetime!(2026-03-02 12:00 UTC))),
+            ("B", Mark::out_at(datetime!(2026-03-02 16:00 UTC))),
+        ];
+        let w = worked_day_on(&two, from, to);
+        assert_eq!((w.worked, w.breaks, w.pairs, w.missing.len()), (Duration::hours(8), Duration::hours(1), 2, 0));
     }
 
     #[test]

@@ -922,17 +922,18 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
         .items
         .iter()
         .map(|r| {
-            // The remark in the page's language, its code and official text
-            // on hover.
+            // The remark in the page's language with its official text in
+            // small print (what the RSZ/ONSS and the API say), its code on
+            // hover.
             let remarks: Vec<String> = r
                 .remarks
                 .iter()
                 .map(|m| {
                     format!(
-                        "<span title=\"{} · {}\">{}</span>",
+                        "<span title=\"{}\">{}</span> <small class=\"mono\">{}</small>",
                         esc(&m.code),
-                        esc(&m.description),
-                        employer_remark(c.lang, &m.code)
+                        employer_remark(c.lang, &m.code),
+                        esc(&m.description)
                     )
                 })
                 .collect();

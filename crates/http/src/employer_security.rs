@@ -293,7 +293,13 @@ mod tests {
                     .until(Some(time::macros::datetime!(2026-12-07 06:45:12 UTC))),
             ],
         );
-        assert!(page.contains("data-code=\"signIn.locked\"") && page.contains("jusqu'à 07:46."), "{page}");
+        assert!(
+            page.contains("data-code=\"signIn.locked\"")
+                && page.contains(
+                    "jusqu'à <time datetime=\"2026-12-07T07:46:00+01:00\">07:46 <small>(UTC+01:00)</small></time>."
+                ),
+            "{page}"
+        );
         assert!(!page.contains("too many"), "no English: {page}");
     }
 }

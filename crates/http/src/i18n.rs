@@ -874,6 +874,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "error.denied.cancelWindow",
+        [
+            "Deze registratie is meer dan 30 dagen oud: alleen de RSZ verbetert ze nog, op een aanvraag met bewijsstukken.",
+            "Cet enregistrement date de plus de 30 jours : seul l'ONSS le corrige encore, sur une demande avec pièces justificatives.",
+            "Diese Registrierung ist älter als 30 Tage: Nur das LSS berichtigt sie noch, auf einen Antrag mit Belegen.",
+            "This registration is more than 30 days old: only the RSZ/ONSS corrects it now, on a request with supporting documents.",
+        ],
+    ),
+    (
         "error.denied.alreadyCancelled",
         [
             "Deze registratie is al geannuleerd.",
@@ -1188,7 +1197,12 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     (
         "remark.OUT_WITHOUT_IN",
-        ["OUT zonder voorafgaande IN", "OUT sans IN préalable", "OUT ohne vorheriges IN", "OUT without a preceding IN"],
+        [
+            "OUT zonder voorafgaande IN op deze werkplaats",
+            "OUT sans IN préalable sur ce lieu de travail",
+            "OUT ohne vorheriges IN an diesem Arbeitsplatz",
+            "OUT without a preceding IN on this workplace",
+        ],
     ),
     (
         "remark.IN_WHILE_ALREADY_IN",
@@ -1202,10 +1216,10 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "remark.DAY_LEFT_OPEN",
         [
-            "IN zonder OUT tegen het einde van de dag",
-            "IN sans OUT à la fin de la journée",
-            "IN ohne OUT bis zum Ende des Tages",
-            "IN without OUT by the end of the day",
+            "IN zonder OUT: binnen 16 uur niets meer op deze werkplaats",
+            "IN sans OUT : plus rien sur ce lieu de travail dans les 16 heures",
+            "IN ohne OUT: binnen 16 Stunden nichts mehr an diesem Arbeitsplatz",
+            "IN without OUT: nothing more on this workplace within 16 hours",
         ],
     ),
     (
@@ -2295,6 +2309,15 @@ pub(crate) const WORKER_TEXTS: &[(&str, [&str; 4])] = &[
             "Chaque téléphone ou navigateur avec lequel vous vous êtes connecté. Déconnectez ce que vous ne reconnaissez pas ou n'utilisez plus : il faudra s'y reconnecter.",
             "Jedes Telefon und jeder Browser, mit dem Sie sich angemeldet haben. Melden Sie ab, was Sie nicht erkennen oder nicht mehr benutzen: dort ist dann eine neue Anmeldung nötig.",
             "Every phone or browser you signed in with. Sign out what you do not recognise or no longer use: it will have to sign in again.",
+        ],
+    ),
+    (
+        "w.error.clientReference.reused",
+        [
+            "Deze pagina werd al gebruikt voor een andere registratie: er werd niets geregistreerd. Open de pagina van de werkplaats opnieuw en tik nog eens.",
+            "Cette page a déjà servi à un autre enregistrement : rien n'a été enregistré. Rouvrez la page du lieu de travail et touchez à nouveau.",
+            "Diese Seite wurde schon für eine andere Registrierung benutzt: Es wurde nichts registriert. Öffnen Sie die Seite des Arbeitsplatzes erneut und tippen Sie noch einmal.",
+            "This page was already used for another registration: nothing was registered. Open the workplace's page again and tap once more.",
         ],
     ),
     (

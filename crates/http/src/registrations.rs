@@ -13,7 +13,7 @@ use ciao_domain::{
     Address, Channel, Employer, Event, FieldError, HistoryEntry, Person, PlaceOfWork, Registration, RegistrationId,
     RegistrationInput, format_brussels, format_utc,
 };
-use ciao_service::{CancelInput, ItemResult};
+use ciao_service::{Caller, CancelInput, ItemResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -405,6 +405,12 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Reads a JSON body: right content type, at most 1 MiB, well-formed.
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
+    let bytes = json_bytes(headers, body).await?;
+    parse_json(&bytes)
+}
+
+/// Reads the bytes of a JSON body: right content type, at most 1 MiB.
+async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<Bytes, Problem> {
     if !is_json(headers) {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -427,14 +433,18 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
     if announced.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
         if crate::server::is_length_limit(&e) {
             too_large()
         } else {
             Problem::bad_request(format!("the body could not be read: {e}"), Vec::new())
         }
-    })?;
-    serde_json::from_slice::<UniqueMembers>(&bytes).map(|v| v.0).map_err(|e| {
+    })
+}
+
+/// The body as JSON, each object's members once.
+fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
+    serde_json::from_slice::<UniqueMembers>(bytes).map(|v| v.0).map_err(|e| {
         let duplicate = e.to_string().contains(DUPLICATE_MEMBER);
         Problem::bad_request(
             format!("the body is not valid JSON: {e}"),
@@ -451,6 +461,51 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
 }
 
 const DUPLICATE_MEMBER: &str = "appears twice in one object";
+
+/// A bulk body whose items are only checked to be well-formed JSON: read
+/// when the whole body is not valid for [`parse_json`], so that an item
+/// that alone breaks a rule of JSON as ciao reads it (a member given twice,
+/// a number beyond the range of a double) is refused on its own and the
+/// others registered ("one bad item never blocks the others").
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBulk<'a> {
+    #[serde(borrow)]
+    items: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// The items of a bulk body that [`parse_json`] refused, each read on its
+/// own; None when the body is not a well-formed `{"items": [...]}` (the
+/// whole body's refusal stands).
+fn items_one_by_one(bytes: &[u8]) -> Option<Vec<Result<Value, FieldError>>> {
+    let bulk: RawBulk = serde_json::from_slice(bytes).ok()?;
+    let items = bulk
+        .items
+        .into_iter()
+        .map(|raw| {
+            serde_json::from_str::<UniqueMembers>(raw.get()).map(|v| v.0).map_err(|e| {
+                let message = e.to_string();
+                let (code, member) = if message.contains(DUPLICATE_MEMBER) {
+                    ("json.duplicateMember", message.split('"').nth(1).map(str::to_string))
+                } else {
+                    ("json.syntax", member_before(raw.get(), e.column()))
+                };
+                FieldError::new(member.unwrap_or_default(), code, format!("the item is not valid JSON: {message}"))
+            })
+        })
+        .collect();
+    Some(items)
+}
+
+/// The name of the member whose value is at `column` (1-based, on the
+/// item's one line as a client sends it; the last member before it on
+/// another line): `"latitude": 1e400` → latitude.
+fn member_before(item: &str, column: usize) -> Option<String> {
+    let before = item.get(..column.saturating_sub(1).min(item.len()))?;
+    let colon = before.rfind("\":")?;
+    let name_start = before[..colon].rfind('"')?;
+    Some(before[name_start + 1..colon].to_string())
+}
 
 /// A JSON value whose objects have each member once: `{"type":"IN",
 /// "type":"OUT"}` is refused rather than read as its last member (RFC 8259
@@ -692,7 +747,15 @@ pub async fn register_in_bulk(
     // content type, body, query): a client without the scope learns nothing
     // of the rules of what it may not send (the service checks it again).
     caller.require(Permission::Register)?;
-    let value = json_body(&headers, body).await?;
+    let bytes = json_bytes(&headers, body).await?;
+    let value = match parse_json(&bytes) {
+        Ok(value) => value,
+        // An item only may be at fault: each is read on its own.
+        Err(refused) => match items_one_by_one(&bytes) {
+            Some(items) => return register_items(&state, &caller, items).await,
+            None => return Err(refused),
+        },
+    };
     let mut top = match value {
         Value::Object(top) => top,
         other => {
@@ -728,6 +791,16 @@ pub async fn register_in_bulk(
             return Err(Problem::invalid_fields(In::Body, vec![FieldError::required("items")]));
         }
     };
+    register_items(&state, &caller, items.into_iter().map(Ok).collect()).await
+}
+
+/// Registers the items of a bulk request, each read as JSON already (or
+/// refused as such).
+async fn register_items(
+    state: &AppState,
+    caller: &Caller,
+    items: Vec<Result<Value, FieldError>>,
+) -> Result<Json<RegisterInBulkResponse>, Problem> {
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(Problem::invalid_fields(
             In::Body,
@@ -740,10 +813,16 @@ pub async fn register_in_bulk(
     }
     let mut inputs = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
-        inputs
-            .push(typed::<RegistrationItem>(v, Whole::Item(i)).map(RegistrationItem::into_input).map_err(|e| vec![e]));
+        inputs.push(match v {
+            Ok(v) => {
+                typed::<RegistrationItem>(v, Whole::Item(i)).map(RegistrationItem::into_input).map_err(|e| vec![e])
+            }
+            Err(e) => Err(vec![e.clone()]),
+        });
     }
-    let results = state.service.register(&caller, Channel::Rest, inputs).await?;
+    let results = state.service.register(caller, Channel::Rest, inputs).await?;
+    // An item that is not JSON as ciao reads it is echoed as null.
+    let items = items.into_iter().map(Result::unwrap_or_default);
     let items = results
         .into_iter()
         .zip(items)
@@ -885,6 +964,8 @@ pub async fn search(
         (status = 403, description = "The token lacks the scope, or the registration was sent by another registration system", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
     ),
     security(("oauth2" = ["scope:presenceregistration:register"]))
 )]

@@ -195,22 +195,26 @@ pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
 
 pub(crate) fn brussels(t: time::OffsetDateTime, with_date: bool) -> String {
     let b = ciao_domain::clock::to_brussels(t);
-    let offset = b.offset();
-    let (h, m, _) = offset.as_hms();
     let time = format!("{:02}:{:02}:{:02}", b.hour(), b.minute(), b.second());
     if with_date {
-        format!(
-            "{:02}/{:02}/{} {time} (UTC{}{:02}:{:02})",
-            b.day(),
-            u8::from(b.month()),
-            b.year(),
-            if h < 0 { '-' } else { '+' },
-            h.abs(),
-            m.abs()
-        )
+        format!("{:02}/{:02}/{} {time} ({})", b.day(), u8::from(b.month()), b.year(), utc_offset(t))
     } else {
         format!("{:02}:{:02}", b.hour(), b.minute())
     }
+}
+
+/// Brussels' offset from UTC at `t`: `UTC+01:00` or `UTC+02:00`.
+pub(crate) fn utc_offset(t: time::OffsetDateTime) -> String {
+    let (h, m, _) = ciao_domain::clock::brussels_offset(t).as_hms();
+    format!("UTC{}{:02}:{:02}", if h < 0 { '-' } else { '+' }, h.abs(), m.abs())
+}
+
+/// A Brussels time of day as the pages show it beside a sentence: the
+/// hour and minute, the offset in small print, the instant for machines.
+pub(crate) fn time_of_day(t: time::OffsetDateTime, text: &str) -> String {
+    let iso =
+        ciao_domain::clock::to_brussels(t).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    format!("<time datetime=\"{iso}\">{text} <small>({})</small></time>", utc_offset(t))
 }
 
 /// The localized text of a refusal, by its code (the English message of the
@@ -276,7 +280,8 @@ pub(crate) fn until_text(e: &FieldError) -> String {
     let Some(until) = e.until else { return "—".to_string() };
     let seconds = until.unix_timestamp() + i64::from(until.nanosecond() > 0);
     let minute = seconds + (60 - seconds.rem_euclid(60)) % 60;
-    brussels(time::OffsetDateTime::from_unix_timestamp(minute).unwrap_or(until), false)
+    let at = time::OffsetDateTime::from_unix_timestamp(minute).unwrap_or(until);
+    time_of_day(at, &brussels(at, false))
 }
 
 /// The id of the message about a field (for `aria-describedby`).
@@ -555,13 +560,14 @@ fn since_text(lang: Lang, since: time::OffsetDateTime, now: time::OffsetDateTime
     let day = ciao_domain::clock::to_brussels(since).date();
     let today = ciao_domain::clock::to_brussels(now).date();
     let time = brussels(since, false);
-    if day == today {
+    let text = if day == today {
         time
     } else if day.next_day() == Some(today) {
         format!("{} {time}", t(lang, "yesterday"))
     } else {
         format!("{:02}/{:02}/{} {time}", day.day(), u8::from(day.month()), day.year())
-    }
+    };
+    time_of_day(since, &text)
 }
 
 fn date_text(d: time::Date) -> String {
@@ -1567,6 +1573,7 @@ mod tests {
     const WORKER_ERROR_CODES: &[(&str, &str)] = &[
         ("pin", "pin.wrong"),
         ("pin", "pin.locked"),
+        ("clientReference", "clientReference.reused"),
         ("pin", "pin.rule.digits"),
         ("pin", "pin.rule.short"),
         ("pin", "pin.rule.long"),

@@ -10,8 +10,9 @@ use ciao_auth::secretbox::SecretBox;
 use ciao_auth::token::{random_bytes, sha256_hex};
 use ciao_auth::webauthn;
 use ciao_domain::channel::{EnterpriseUser, Role, may_consult, may_manage_users};
+use ciao_domain::remarks::SHIFT_MAX;
 use ciao_domain::search::{Cursor, SearchCriteria, Sort, SortKey};
-use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day};
+use ciao_domain::worktime::{Mark, WorkedDay, presence_per_hour, worked_day_on};
 use ciao_domain::{
     DeclarationNumber, EnterpriseNumber, FieldError, Person, Registration, RegistrationId, Ssin, Validity,
 };
@@ -874,16 +875,21 @@ impl Service {
     ) -> Result<Vec<((Ssin, Date), WorkedDay)>> {
         let mut out = Vec::new();
         for (ssin, day) in keys {
-            let from = ciao_domain::clock::brussels_start_of_day(*day);
-            let to = ciao_domain::clock::brussels_end_of_day(*day) - Duration::microseconds(1);
-            let criteria = day_criteria(from, to, Some(ssin.clone()), None);
+            let start = ciao_domain::clock::brussels_start_of_day(*day);
+            let end = ciao_domain::clock::brussels_end_of_day(*day);
+            // The marks around the day too: a night shift's IN of the day
+            // before, an OUT of the next morning.
+            let last = end + SHIFT_MAX - Duration::microseconds(1);
+            let criteria = day_criteria(start - SHIFT_MAX, last, Some(ssin.clone()), None);
             let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 2000).await?;
-            // Paired per person, across employers and workplaces: the same
-            // pairing as the validation's sequence remarks (IN_WITHOUT_OUT,
-            // OUT_WITHOUT_IN), so that the two views never disagree.
-            let marks: Vec<Mark> =
-                items.iter().map(|r| Mark { at: r.data.registration_date, kind: r.data.kind }).collect();
-            out.push(((ssin.clone(), *day), worked_day(&marks)));
+            // Paired per workplace and across midnight: the same pairing as
+            // the validation's sequence remarks (OUT_WITHOUT_IN,
+            // DAY_LEFT_OPEN, …), so that the two views never disagree.
+            let marks: Vec<(&str, Mark)> = items
+                .iter()
+                .map(|r| (r.data.declaration.as_str(), Mark { at: r.data.registration_date, kind: r.data.kind }))
+                .collect();
+            out.push(((ssin.clone(), *day), worked_day_on(&marks, start, end)));
         }
         Ok(out)
     }

@@ -178,6 +178,7 @@ pub const DENIAL_CODES: &[&str] = &[
     "denied.workerPages",
     "denied.otherSender",
     "denied.alreadyCancelled",
+    "denied.cancelWindow",
     "denied.workplaceUnknown",
     "denied.declarationManagers",
     "denied.numberExhausted",
@@ -317,6 +318,13 @@ pub struct CancelInput {
 }
 
 pub const CANCEL_COMMENT_MAX: usize = 500;
+
+/// How long after its registration date a registration may be cancelled
+/// by its sender: later, a correction is asked of the RSZ/ONSS with
+/// supporting documents, which the real service accepts within 30 days of
+/// the registration date. The operator, who makes those corrections, is
+/// not bound by it.
+pub const CANCEL_WINDOW: time::Duration = time::Duration::days(30);
 
 #[derive(Clone)]
 pub struct Service {
@@ -710,6 +718,17 @@ impl Service {
             ));
         }
         let now = self.now();
+        if !matches!(caller, Caller::Operator { .. }) && now - r.data.registration_date > CANCEL_WINDOW {
+            return Err(ServiceError::forbidden(
+                "denied.cancelWindow",
+                format!(
+                    "registration {id} is of {}, more than {} days ago: only the RSZ/ONSS corrects it now, \
+                     on a request with supporting documents",
+                    ciao_domain::clock::format_brussels(r.data.registration_date),
+                    CANCEL_WINDOW.whole_days()
+                ),
+            ));
+        }
         match self.store.cancel(id, now, reason, comment.as_deref(), &caller.name()).await? {
             CancelOutcome::Cancelled => {}
             CancelOutcome::AlreadyCancelled => {
@@ -722,12 +741,11 @@ impl Service {
         }
         self.audit(caller, "registration.cancel", Some(id.to_string()), serde_json::json!({"reason": reason.as_str()}))
             .await?;
-        // The person's later registrations that day counted this one in
+        // The person's later registrations that paired with this one in
         // their sequence (an IN before an OUT, an IN before another IN):
         // validated again without it.
-        let day_end =
-            ciao_domain::clock::brussels_end_of_day(ciao_domain::to_brussels(r.data.registration_date).date());
-        self.store.enqueue_person_between(&r.data.person, r.data.registration_date, day_end, now).await?;
+        let window_end = r.data.registration_date + ciao_domain::remarks::SHIFT_MAX;
+        self.store.enqueue_person_between(&r.data.person, r.data.registration_date, window_end, now).await?;
         self.store.registration(id).await?.ok_or_else(not_found)
     }
 

@@ -234,7 +234,7 @@ impl Service {
         self.store.simulation_close_day(now).await?;
         let today = to_brussels(now).date();
         let from = brussels_start_of_day(today - Duration::days(OPEN_DAY_LOOKBACK_DAYS));
-        let queued = self.store.enqueue_open_days(from, now, now).await?;
+        let queued = self.store.enqueue_open_days(from, now, ciao_domain::remarks::SHIFT_MAX, now).await?;
         self.audit(caller, "simulation.sweep", None, serde_json::json!({ "queued": queued })).await?;
         Ok(queued)
     }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ciao_domain::clock::{brussels_end_of_day, brussels_start_of_day};
 use ciao_domain::reference::period_covers;
-use ciao_domain::remarks::{EmployerFacts, Facts, RemarkKind, evaluate};
+use ciao_domain::remarks::{EmployerFacts, Facts, RemarkKind, SHIFT_MAX, evaluate};
 use ciao_domain::{DeclarationNumber, RegistrationId, Validity, to_brussels};
 use ciao_store::{FactsRequest, ValidationResult};
 use time::{Date, Duration};
@@ -112,9 +112,8 @@ impl Service {
                 continue;
             }
             let day = to_brussels(r.data.registration_date).date();
-            let day_start = brussels_start_of_day(day);
-            let day_end = brussels_end_of_day(day);
-            requests.push(FactsRequest { registration: r, day_start, day_end });
+            let at = r.data.registration_date;
+            requests.push(FactsRequest { registration: r, window_start: at - SHIFT_MAX, window_end: at + SHIFT_MAX });
             pending.push((claim, day));
         }
         let facts = self.store().validation_facts(&requests).await?;
@@ -144,22 +143,23 @@ impl Service {
                 limosa_of_person: &f.limosa_of_person,
                 declaration: f.declaration.as_ref(),
                 duplicate: f.duplicate,
-                previous: f.previous.clone(),
-                later_same_day: !f.later_same_day.is_empty(),
-                day_over: now >= request.day_end
+                previous_here: f.previous_here,
+                open_elsewhere: f.open_elsewhere,
+                next_here: f.next_here,
+                window_over: now >= request.window_end
                     || day_closed_at.is_some_and(|closed| r.data.registration_date < closed),
                 policy,
             };
             let kinds = evaluate(&facts);
             self.metrics.count(&kinds);
             // Validated for the first time, after some of the person's
-            // later registrations of the day (sent late by a system that was
-            // offline): their sequence remarks (OUT without IN, IN while
-            // already in, …) counted without this one, so they are validated
-            // again. A revalidation changes neither type nor time: nothing to
-            // queue. Those in this batch already see it.
+            // later registrations (sent late by a system that was offline):
+            // their sequence remarks (OUT without IN, IN while already in, …)
+            // counted without this one, so they are validated again. A
+            // revalidation changes neither type nor time: nothing to queue.
+            // Those in this batch already see it.
             let requeue = if r.validity == Validity::Pending {
-                f.later_same_day.iter().copied().filter(|id| !in_batch.contains(id)).collect()
+                f.later.iter().copied().filter(|id| !in_batch.contains(id)).collect()
             } else {
                 Vec::new()
             };
@@ -210,13 +210,13 @@ impl Service {
     }
 
     /// Queues the INs of the last days that were left open (no later
-    /// registration of the person that day), once their day is over.
+    /// registration of the person on that workplace within [`SHIFT_MAX`]),
+    /// once that time has passed.
     pub async fn sweep_open_days(&self) -> Result<u64> {
         let now = self.now();
         let today = to_brussels(now).date();
-        let to = brussels_start_of_day(today);
         let from = brussels_start_of_day(today - Duration::days(OPEN_DAY_LOOKBACK_DAYS));
-        Ok(self.store().enqueue_open_days(from, to, now).await?)
+        Ok(self.store().enqueue_open_days(from, now - SHIFT_MAX, SHIFT_MAX, now).await?)
     }
 
     /// Runs the open-day sweep every `every`.

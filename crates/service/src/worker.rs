@@ -43,8 +43,9 @@ pub const PIN_LOCK: Duration = Duration::minutes(15);
 /// A site display shows a new code every this many seconds.
 pub const SITE_CODE_PERIOD_SECONDS: i64 = 30;
 /// How far back the registration page looks for the person's state: an IN
-/// of a night shift stays open across midnight.
-pub const LOOK_BACK: Duration = Duration::hours(24);
+/// of a night shift stays open across midnight, as long as the validation
+/// pairs it ([`ciao_domain::remarks::SHIFT_MAX`]).
+pub const LOOK_BACK: Duration = ciao_domain::remarks::SHIFT_MAX;
 /// The alphabet of activation codes (no 0/O, 1/I).
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
@@ -138,7 +139,7 @@ pub enum WorkplaceNotice {
 pub struct WorkplaceView {
     pub declaration: DeclarationDetails,
     /// The person's state on this workplace: their last registration here,
-    /// an IN of the last 24 hours (a night shift crosses midnight) or an OUT
+    /// an IN of the last 16 hours (a night shift crosses midnight) or an OUT
     /// of today.
     pub state: Option<PresenceState>,
     /// Still IN on another workplace, more recently than anything here.
@@ -692,7 +693,7 @@ impl Service {
         let declaration = self.declaration_by_technical_number(technical).await?;
         let now = self.now();
         let today = ciao_domain::clock::to_brussels(now).date();
-        // The last 24 hours, on every workplace: an IN of 22:00 is still
+        // The last 16 hours, on every workplace: an IN of 22:00 is still
         // open at 01:00, and an IN elsewhere is to be closed first.
         let criteria = SearchCriteria {
             validity: vec![Validity::Pending, Validity::Valid, Validity::Invalid],

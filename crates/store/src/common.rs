@@ -543,46 +543,49 @@ pub(crate) struct Neighbour {
 }
 
 /// The facts that follow from the person's other registrations: an earlier
-/// identical registration, the previous one that day, a later one that day.
+/// identical registration, and the IN/OUT sequence in the window
+/// `(window_start, window_end)` around it, paired per workplace.
 pub(crate) fn sequence_facts(
     f: &mut crate::StoredFacts,
     r: &Registration,
     around: &[Neighbour],
-    day_start: i64,
-    day_end: i64,
+    window_start: i64,
+    window_end: i64,
 ) -> Result<(), StoreError> {
     let at = ciao_domain::clock::to_micros(r.data.registration_date);
     let id = r.id.get();
+    let here = r.data.declaration.as_str();
     let employer = match &r.data.employer {
         Employer::Enterprise(e) => e.as_str(),
         Employer::ForeignVat(v) => v.as_str(),
     };
-    let mut previous: Option<&Neighbour> = None;
+    // The last registration before this one on each workplace.
+    let mut last_before: HashMap<&str, &Neighbour> = HashMap::new();
     for n in around.iter().filter(|n| n.id != id) {
         let before = n.at < at || (n.at == at && n.id < id);
-        if n.at == at
-            && n.id < id
-            && n.kind == r.data.kind.as_str()
-            && n.declaration == r.data.declaration.as_str()
-            && n.employer == employer
+        if n.at == at && n.id < id && n.kind == r.data.kind.as_str() && n.declaration == here && n.employer == employer
         {
             f.duplicate = true;
         }
-        if before && n.at >= day_start && previous.is_none_or(|p| (n.at, n.id) > (p.at, p.id)) {
-            previous = Some(n);
+        if before && n.at > window_start {
+            let last = last_before.entry(n.declaration.as_str()).or_insert(n);
+            if (n.at, n.id) > (last.at, last.id) {
+                *last = n;
+            }
         }
-        if !before && n.at < day_end {
-            f.later_same_day
-                .push(RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()))?);
+        if !before && n.at < window_end {
+            f.next_here |= n.declaration == here;
+            f.later.push(RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()))?);
         }
     }
-    if let Some(p) = previous {
-        f.previous = Some(ciao_domain::remarks::Previous {
-            kind: RegistrationType::parse(&p.kind).ok_or_else(|| StoreError::Corrupt("registration kind".into()))?,
-            declaration: DeclarationNumber::parse(&p.declaration)
-                .map_err(|_| StoreError::Corrupt("registration declaration".into()))?,
-            at: from_micros(p.at),
-        });
+    let kind =
+        |n: &Neighbour| RegistrationType::parse(&n.kind).ok_or_else(|| StoreError::Corrupt("registration kind".into()));
+    for (declaration, n) in last_before {
+        if declaration == here {
+            f.previous_here = Some(kind(n)?);
+        } else if kind(n)? == RegistrationType::In {
+            f.open_elsewhere = true;
+        }
     }
     Ok(())
 }
@@ -2102,8 +2105,8 @@ macro_rules! impl_store {
                     decls.insert(number, ciao_domain::reference::DeclarationDetails { declaration, technical_number, subcontractors });
                 }
                 // The registrations of the same persons around the batch's days.
-                let from = batch.iter().map(|b| b.day_start).min().map(to_micros).unwrap_or(0);
-                let to = batch.iter().map(|b| b.day_end).max().map(to_micros).unwrap_or(0);
+                let from = batch.iter().map(|b| b.window_start).min().map(to_micros).unwrap_or(0);
+                let to = batch.iter().map(|b| b.window_end).max().map(to_micros).unwrap_or(0);
                 let mut neighbours: HashMap<String, Vec<Neighbour>> = HashMap::new();
                 for (column, values) in [("ssin", &ssins), ("limosa_id", &limosa_ids)] {
                     if values.is_empty() {
@@ -2166,7 +2169,7 @@ macro_rules! impl_store {
                     }
                     f.declaration = decls.get(r.data.declaration.as_str()).cloned();
                     let around = neighbours.get(&person_key(&r.data.person)).map(Vec::as_slice).unwrap_or(&[]);
-                    $crate::common::sequence_facts(&mut f, r, around, to_micros(b.day_start), to_micros(b.day_end))?;
+                    $crate::common::sequence_facts(&mut f, r, around, to_micros(b.window_start), to_micros(b.window_end))?;
                     out.push(f);
                 }
                 Ok(out)
@@ -2270,7 +2273,7 @@ macro_rules! impl_store {
                     let sql = AssertSqlSafe(format!(
                         "INSERT INTO validation_queue (registration_id, enqueued_at) \
                          SELECT id, $1 FROM registrations WHERE id IN ({}) AND validity <> 'cancelled' \
-                         ON CONFLICT (registration_id) DO NOTHING",
+                         ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
                         placeholders(2, chunk.len())
                     ));
                     let mut q = sqlx::query(sql).persistent($persist_dynamic).bind(to_micros(at));
@@ -2294,7 +2297,7 @@ macro_rules! impl_store {
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT id, $1 FROM registrations WHERE registration_date >= $2 AND registration_date < $3 \
                      AND validity <> 'cancelled' AND ($4 IS NULL OR declaration = $4) \
-                     ON CONFLICT (registration_id) DO NOTHING",
+                     ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
                 )
                 .bind(to_micros(at))
                 .bind(to_micros(from))
@@ -2306,7 +2309,13 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
-            async fn enqueue_open_days(&self, from: OffsetDateTime, to: OffsetDateTime, at: OffsetDateTime) -> Result<u64> {
+            async fn enqueue_open_days(
+                &self,
+                from: OffsetDateTime,
+                to: OffsetDateTime,
+                window: time::Duration,
+                at: OffsetDateTime,
+            ) -> Result<u64> {
                 let n = sqlx::query(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT r.id, $1 FROM registrations r WHERE r.kind = 'IN' AND r.registration_date >= $2 \
@@ -2314,13 +2323,15 @@ macro_rules! impl_store {
                      AND NOT EXISTS (SELECT 1 FROM registration_remarks m WHERE m.code = 'DAY_LEFT_OPEN' AND m.registration_id = r.id) \
                      AND NOT EXISTS (SELECT 1 FROM registrations n WHERE n.validity <> 'cancelled' \
                          AND ((r.ssin IS NOT NULL AND n.ssin = r.ssin) OR (r.limosa_id IS NOT NULL AND n.limosa_id = r.limosa_id)) \
+                         AND n.declaration = r.declaration \
                          AND (n.registration_date > r.registration_date OR (n.registration_date = r.registration_date AND n.id > r.id)) \
-                         AND n.registration_date < $3) \
-                     ON CONFLICT (registration_id) DO NOTHING",
+                         AND n.registration_date < r.registration_date + $4) \
+                     ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
                 )
                 .bind(to_micros(at))
                 .bind(to_micros(from))
                 .bind(to_micros(to))
+                .bind(window.whole_microseconds() as i64)
                 .execute(&self.write)
                 .await?
                 .rows_affected();
@@ -2342,7 +2353,7 @@ macro_rules! impl_store {
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT id, $1 FROM registrations WHERE {} = $2 AND registration_date >= $3 \
                      AND registration_date < $4 AND validity <> 'cancelled' \
-                     ON CONFLICT (registration_id) DO NOTHING",
+                     ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
                     key.column()
                 ));
                 Ok(sqlx::query(sql)
@@ -2359,7 +2370,7 @@ macro_rules! impl_store {
                 let sql = format!(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT id, $1 FROM registrations WHERE {} = $2 AND validity <> 'cancelled' \
-                     ON CONFLICT (registration_id) DO NOTHING",
+                     ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
                     key.column()
                 );
                 let mut tx = self.write.begin().await?;

@@ -323,11 +323,19 @@ pub struct StoredFacts {
     pub limosa_of_person: Vec<LimosaDeclaration>,
     pub declaration: Option<DeclarationDetails>,
     pub duplicate: bool,
-    pub previous: Option<ciao_domain::remarks::Previous>,
-    /// The person's registrations later that day (not cancelled): their
-    /// sequence remarks depend on this one, so they are validated again when
-    /// it arrives after them (a badge system that was offline).
-    pub later_same_day: Vec<RegistrationId>,
+    /// The person's last registration on the same workplace in the window
+    /// before this one (see [`FactsRequest`]).
+    pub previous_here: Option<ciao_domain::RegistrationType>,
+    /// On another workplace, the person's last registration in the window
+    /// before this one is an IN.
+    pub open_elsewhere: bool,
+    /// The person registered on the same workplace in the window after this one.
+    pub next_here: bool,
+    /// The person's registrations in the window after this one, on any
+    /// workplace (not cancelled): their sequence remarks depend on this
+    /// one, so they are validated again when it arrives after them (a badge
+    /// system that was offline).
+    pub later: Vec<RegistrationId>,
 }
 
 /// A column registrations can be found by, to revalidate them.
@@ -350,12 +358,14 @@ impl RegistrationKey {
     }
 }
 
-/// A registration to gather facts for, with its day in Brussels.
+/// A registration to gather facts for, with the window its IN/OUT sequence
+/// is paired in: the person's registrations after `window_start` and before
+/// `window_end` (both excluded) are its neighbours.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactsRequest {
     pub registration: Registration,
-    pub day_start: OffsetDateTime,
-    pub day_end: OffsetDateTime,
+    pub window_start: OffsetDateTime,
+    pub window_end: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -515,8 +525,16 @@ pub trait Store: Send + Sync + 'static {
     /// same order, gathered with a few set-based queries for the whole batch.
     async fn validation_facts(&self, batch: &[FactsRequest]) -> Result<Vec<StoredFacts>>;
     /// Stores validation results in one transaction; a result whose claim was
-    /// lost (lease expired and taken by another worker) or whose registration
+    /// lost (lease expired and taken by another worker, or released because
+    /// the registration was queued again meanwhile) or whose registration
     /// was cancelled meanwhile is skipped. Returns how many were stored.
+    ///
+    /// Every way of queueing a registration (the functions below, and a
+    /// result's requeue) releases a claim a worker holds on it: that
+    /// worker's result was computed from facts the queueing says have
+    /// changed (an import, an earlier registration arriving late, the
+    /// simulation's end of the day), so it is dropped and the registration
+    /// validated again.
     async fn complete_validations(&self, results: &[ValidationResult], at: OffsetDateTime) -> Result<u64>;
     /// Queues (again) the registrations of a period, optionally of one
     /// declaration, that are not cancelled. Returns how many were queued.
@@ -527,9 +545,16 @@ pub trait Store: Send + Sync + 'static {
         declaration: Option<&DeclarationNumber>,
         at: OffsetDateTime,
     ) -> Result<u64>;
-    /// Queues the INs of `[from, to)` that have no later registration of the
-    /// same person before `to` and no DAY_LEFT_OPEN remark yet.
-    async fn enqueue_open_days(&self, from: OffsetDateTime, to: OffsetDateTime, at: OffsetDateTime) -> Result<u64>;
+    /// Queues the INs of `[from, to)` that have no DAY_LEFT_OPEN remark yet
+    /// and no later registration of the same person on the same workplace
+    /// less than `window` after them.
+    async fn enqueue_open_days(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        window: time::Duration,
+        at: OffsetDateTime,
+    ) -> Result<u64>;
     async fn queue_stats(&self) -> Result<QueueStats>;
     /// Refreshes the planner's statistics after bulk changes (imports): the
     /// plans of the validation's lookups depend on them on PostgreSQL.
