@@ -780,7 +780,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     if !matches!(cli.command, Command::Client { .. } | Command::Bench { .. }) {
-        let existing = matches!(cli.command, Command::Retention { .. });
+        // Retention and key rotation change what is there (a rotation the
+        // key file the real database shares): never on a mistyped path.
+        let existing = matches!(cli.command, Command::Retention { .. } | Command::SecretsKey { .. });
         let new_file = ciao_service::ciao_store::check_url(&url, existing)
             .with_context(|| format!("cannot open the database {}", ciao_service::ciao_store::redact(&url)))?;
         // A command other than serve or migrate on a file that is not there

@@ -600,6 +600,7 @@ async fn cancel_rules(backend: Backend) {
     // Same enterprise, another registration system: may see, may not cancel.
     let (status, body) = app.cancel(&format!("planning@{}", w.e1), id, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 403, &body);
+    assert_eq!(body["code"], "denied.otherSender", "the rule that refused: {body}");
     // An unrelated enterprise does not even see it.
     let (status, body) = app.cancel(&w.e4, id, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 404, &body);
@@ -616,6 +617,7 @@ async fn cancel_rules(backend: Backend) {
 
     let (status, body) = app.cancel(&sender, id, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 409, &body);
+    assert_eq!(body["code"], "denied.alreadyCancelled", "{body}");
     let (status, body) = app.cancel(&sender, 987_654, json!({"reason": "HOLIDAY"})).await;
     assert_problem(status, 404, &body);
 

@@ -509,17 +509,18 @@ async fn rest_bulk_bodies(backend: Backend) {
         (
             r#"{"placeOfWork": {"coordinates": {"latitude": 1e999, "longitude": 4}}}"#.to_string(),
             "json.syntax",
-            "items[0].latitude",
+            "items[0].placeOfWork.coordinates.latitude",
         ),
         (r#""\ud800""#.to_string(), "json.syntax", "items[0]"),
-        (only_item(&deep_items), "json.syntax", "items[0]"),
-        (only_item(&deep_item), "json.syntax", "items[0].a"),
+        (only_item(&deep_items), "json.syntax", "items[0][0][0]"),
+        (only_item(&deep_item), "json.syntax", "items[0].employer.a.a"),
     ] {
         let a = p.call("POST", &bulk, json_ct, format!("{{\"items\": [{bad}, {{}}]}}").into_bytes()).await;
         p.status(&a, &[200]);
         let results = a.as_ref().map(|a| a.json()["items"].clone()).unwrap_or_default();
         let first = &results[0]["notCreatedPresenceRegistration"]["errors"][0];
-        p.check(&a, first["code"] == code && first["field"] == field, "the bad item refused, its member named");
+        let named = first["field"].as_str().unwrap_or_default().starts_with(field);
+        p.check(&a, first["code"] == code && named, format!("the bad item refused, its member named {field}"));
         let second = &results[1]["notCreatedPresenceRegistration"]["errors"][0];
         p.check(&a, second["code"] == "required", "the other item read");
     }

@@ -857,6 +857,18 @@ fn a_new_database_is_announced() {
     assert!(!text(&o.stderr).contains("no database"), "{}", text(&o.stderr));
     let o = ciao(&format!("sqlite://{}/fresh.db", dir.display()), &["migrate"]);
     assert!(o.status.success() && !text(&o.stderr).contains("no database"), "{}", text(&o.stderr));
+    // A key rotation on a mistyped database is refused: it would rotate the
+    // key file that the real database shares.
+    let data = dir.join("data");
+    let o = in_data_dir(&data, &["migrate"]).output().expect("run ciao");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let key = std::fs::read_to_string(data.join("ciao-secrets.key")).unwrap();
+    let o = in_data_dir(&data, &["secrets-key", "rotate", "--force"])
+        .env("CIAO_DATABASE_URL", format!("sqlite://{}/typo.db-not-there", dir.display()))
+        .output()
+        .expect("run ciao");
+    assert!(!o.status.success() && text(&o.stderr).contains("there is no database at"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(data.join("ciao-secrets.key")).unwrap(), key, "the key is unchanged");
 }
 
 /// A database in a directory that does not exist (a mistyped path) is

@@ -502,3 +502,74 @@ async fn queueing_again_releases_a_claim(backend: Backend) {
     app.finish().await;
 }
 both_backends!(requeue_releases_t, queueing_again_releases_a_claim);
+
+/// The neighbours of a change are validated again, before it as well as
+/// after it: cancelling an OUT leaves its IN open, and an OUT sent late
+/// closes an IN already found left open.
+async fn neighbours_follow_cancellations_and_late_outs(backend: Backend) {
+    use ciao_service::Clock;
+    let clock = std::sync::Arc::new(common::MovableClock::default());
+    // Registrations of the last day, not remarked as late.
+    let mut config = common::config(Duration::hours(48));
+    config.validation.late_after = Duration::days(3);
+    let Some(app) = TestApp::spawn_with_clock(backend, config, clock.clone()).await else {
+        return;
+    };
+    let w = seed(&app).await;
+    app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
+    app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
+    let register_on = |declaration: &str, kind: &str, at: time::OffsetDateTime| {
+        let input = ciao_domain::RegistrationInput {
+            registration_date: Some(common::rfc3339(at)),
+            kind: Some(kind.into()),
+            ssin: Some(w.worker.clone()),
+            employer_enterprise_number: Some(w.e1.clone()),
+            declaration: Some(declaration.to_string()),
+            ..Default::default()
+        };
+        let app = &app;
+        async move {
+            match &app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap()[0] {
+                ciao_service::ItemResult::Created(r) => r.id.get(),
+                other => panic!("not registered: {other:?}"),
+            }
+        }
+    };
+    let register = |kind: &str, at: time::OffsetDateTime| register_on(&w.d1, kind, at);
+    let state = |id: i64| {
+        let app = &app;
+        async move {
+            let r = app.service.store().registration(RegistrationId::new(id).unwrap()).await.unwrap().unwrap();
+            (r.validity, r.remarks.iter().map(|m| m.code.clone()).collect::<Vec<_>>())
+        }
+    };
+    let valid = (ciao_domain::Validity::Valid, Vec::<String>::new());
+    let left_open = (ciao_domain::Validity::Invalid, vec!["DAY_LEFT_OPEN".to_string()]);
+    // An IN and OUT of the day before yesterday, 8 hours apart; the OUT is cancelled.
+    let start = clock.now() - Duration::hours(41);
+    let (first_in, first_out) = (register("IN", start).await, register("OUT", start + Duration::hours(8)).await);
+    app.service.validate_all().await.unwrap();
+    assert_eq!((state(first_in).await, state(first_out).await), (valid.clone(), valid.clone()));
+    let reason = ciao_service::CancelInput { reason: Some("PLANNING".into()), comment: None };
+    app.service.cancel(&operator(), RegistrationId::new(first_out).unwrap(), reason).await.unwrap();
+    app.service.validate_all().await.unwrap();
+    assert_eq!(state(first_in).await, left_open, "its OUT cancelled, the IN was left open");
+    // An IN found left open, then its OUT sent late: the IN is closed.
+    let late_in = register("IN", clock.now() - Duration::hours(23)).await;
+    app.service.validate_all().await.unwrap();
+    assert_eq!(state(late_in).await, left_open);
+    let late_out = register("OUT", clock.now() - Duration::hours(15)).await;
+    app.service.validate_all().await.unwrap();
+    assert_eq!((state(late_in).await, state(late_out).await), (valid.clone(), valid));
+    // IN on the first workplace, then an OUT on the second (which closes
+    // nothing): the second's phone page still says IN on the first.
+    register("IN", clock.now() - Duration::minutes(5)).await;
+    register_on(&w.d2, "OUT", clock.now()).await;
+    let person = ciao_service::Caller::Person { ssin: ciao_domain::Ssin::parse(&w.worker).unwrap(), name: "An".into() };
+    let d2 = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d2).unwrap()).await.unwrap();
+    let view = app.service.worker_workplace(&person, &d2.technical_number).await.unwrap();
+    let elsewhere = view.elsewhere.map(|e| e.declaration.declaration.number.as_str().to_string());
+    assert_eq!(elsewhere.as_deref(), Some(w.d1.as_str()));
+    app.finish().await;
+}
+both_backends!(neighbours_t, neighbours_follow_cancellations_and_late_outs);

@@ -45,17 +45,22 @@ pub struct WorkedDay {
     pub pairs: u32,
     /// What breaks the pairing, in time order.
     pub missing: Vec<Missing>,
+    /// Two pairs overlap (IN on two workplaces at once, what the
+    /// validation calls PRESENT_ON_TWO_WORKPLACES): the time they share is
+    /// counted once.
+    pub overlap: bool,
 }
 
 impl WorkedDay {
     /// Nothing worked, nothing missing.
     pub fn empty() -> Self {
-        Self { worked: Duration::ZERO, breaks: Duration::ZERO, pairs: 0, missing: Vec::new() }
+        Self { worked: Duration::ZERO, breaks: Duration::ZERO, pairs: 0, missing: Vec::new(), overlap: false }
     }
 
-    /// True when every IN has its OUT and every OUT its IN.
+    /// True when every IN has its OUT, every OUT its IN, and no two pairs
+    /// overlap.
     pub fn is_complete(&self) -> bool {
-        self.missing.is_empty()
+        self.missing.is_empty() && !self.overlap
     }
 }
 
@@ -143,7 +148,6 @@ fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> W
             RegistrationType::Out => match open.remove(workplace) {
                 Some(start) if m.at - start < crate::remarks::SHIFT_MAX => {
                     if counted(start) {
-                        day.worked = day.worked.saturating_add(m.at - start);
                         day.pairs = day.pairs.saturating_add(1);
                         pairs.push((start, m.at));
                     }
@@ -164,6 +168,21 @@ fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> W
     }
     day.missing.sort_by_key(Missing::at);
     pairs.sort();
+    // Worked: the union of the pairs (two workplaces at once count once).
+    let mut covered_until: Option<OffsetDateTime> = None;
+    for &(start, end) in &pairs {
+        let from = match covered_until {
+            Some(until) if start < until => {
+                day.overlap = true;
+                until
+            }
+            _ => start,
+        };
+        if end > from {
+            day.worked = day.worked.saturating_add(end - from);
+        }
+        covered_until = Some(covered_until.map_or(end, |u| u.max(end)));
+    }
     for w in pairs.windows(2) {
         let ((_, out), (start, _)) = (w[0], w[1]);
         if start >= out && !all.iter().any(|(_, m)| m.at > out && m.at < start) {
@@ -545,6 +564,16 @@ mod tests {
         ];
         let w = worked_day_on(&two, from, to);
         assert_eq!((w.worked, w.breaks, w.pairs, w.missing.len()), (Duration::hours(8), Duration::hours(1), 2, 0));
+        assert!(w.is_complete());
+        // IN on two workplaces at once: their shared time counted once, flagged.
+        let both = [
+            ("A", Mark::in_at(datetime!(2026-03-02 07:00 UTC))),
+            ("B", Mark::in_at(datetime!(2026-03-02 08:00 UTC))),
+            ("B", Mark::out_at(datetime!(2026-03-02 16:00 UTC))),
+            ("A", Mark::out_at(datetime!(2026-03-02 17:00 UTC))),
+        ];
+        let w = worked_day_on(&both, from, to);
+        assert_eq!((w.worked, w.pairs, w.overlap, w.is_complete()), (Duration::hours(10), 2, true, false));
     }
 
     #[test]

@@ -675,7 +675,12 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     (
         "ep.col.pair_missing",
-        ["IN/OUT-paar onvolledig", "Paire IN/OUT incomplète", "IN/OUT-Paar unvollständig", "IN/OUT pair incomplete"],
+        [
+            "IN/OUT-paar onvolledig of overlappend",
+            "Paire IN/OUT incomplète ou chevauchante",
+            "IN/OUT-Paar unvollständig oder überlappend",
+            "IN/OUT pair incomplete or overlapping",
+        ],
     ),
     ("ep.yes", ["ja", "oui", "ja", "yes"]),
     ("ep.no", ["nee", "non", "nein", "no"]),

@@ -768,6 +768,9 @@ fn worked_text(lang: Lang, w: &WorkedDay) -> String {
     if !w.missing.is_empty() {
         s.push_str(&format!(" ⚠ {}", t(lang, "e.pair_missing")));
     }
+    if w.overlap {
+        s.push_str(&format!(" ⚠ {}", t(lang, "e.pair_overlap")));
+    }
     s
 }
 
@@ -1206,7 +1209,7 @@ async fn export_rows(
                 Cell::Text(r.remarks.iter().map(|m| m.code.as_str()).collect::<Vec<_>>().join(" ")),
                 w.map_or(Cell::Empty, |w| Cell::Number(minutes(w.worked) as f64)),
                 w.map_or(Cell::Empty, |w| {
-                    Cell::Text(t(c.lang, if w.missing.is_empty() { "ep.no" } else { "ep.yes" }).into())
+                    Cell::Text(t(c.lang, if w.is_complete() { "ep.no" } else { "ep.yes" }).into())
                 }),
             ]
         })

@@ -1468,6 +1468,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "e.pair_missing",
         ["IN/OUT-paar onvolledig", "paire IN/OUT incomplète", "IN/OUT-Paar unvollständig", "IN/OUT pair incomplete"],
     ),
+    (
+        "e.pair_overlap",
+        [
+            "tegelijk IN op twee werkplaatsen (één keer geteld)",
+            "IN sur deux lieux de travail à la fois (compté une fois)",
+            "gleichzeitig an zwei Arbeitsplätzen IN (einmal gezählt)",
+            "IN on two workplaces at once (counted once)",
+        ],
+    ),
     ("e.password", ["Wachtwoord", "Mot de passe", "Passwort", "Password"]),
     ("e.password_repeat", ["Wachtwoord nog eens", "Mot de passe à nouveau", "Passwort wiederholen", "Password again"]),
     (

@@ -59,6 +59,12 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<InputIssue>,
+    /// Which rule refused the request, where the type alone does not say
+    /// (a 403 for another sender's registration, or for one older than the
+    /// cancellation window): a stable code, e.g. `denied.otherSender`,
+    /// `denied.cancelWindow`, `denied.alreadyCancelled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     #[serde(skip)]
     pub www_authenticate: Option<String>,
 }
@@ -71,8 +77,15 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             issues: Vec::new(),
+            code: None,
             www_authenticate: None,
         }
+    }
+
+    /// The same problem, with the code of the rule that refused.
+    pub fn with_code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_string());
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>, issues: Vec<InputIssue>) -> Self {
@@ -123,11 +136,14 @@ impl From<ServiceError> for Problem {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(errors) => Problem::invalid_fields(In::Body, errors),
-            ServiceError::NotFound(d) => Problem::not_found(d),
+            ServiceError::NotFound(d) => Problem::not_found(d.message).with_code(d.code),
             ServiceError::Forbidden(d) => {
-                Problem::new(StatusCode::FORBIDDEN, "belgif:permissionDenied", "Permission Denied", d)
+                Problem::new(StatusCode::FORBIDDEN, "belgif:permissionDenied", "Permission Denied", d.message)
+                    .with_code(d.code)
             }
-            ServiceError::Conflict(d) => Problem::new(StatusCode::CONFLICT, "ciao:conflict", "Conflict", d),
+            ServiceError::Conflict(d) => {
+                Problem::new(StatusCode::CONFLICT, "ciao:conflict", "Conflict", d.message).with_code(d.code)
+            }
             ServiceError::InsufficientScope(p) => {
                 let mut problem = Problem::new(
                     StatusCode::FORBIDDEN,

@@ -485,11 +485,21 @@ fn items_one_by_one(bytes: &[u8]) -> Option<Vec<Result<Value, FieldError>>> {
         .map(|raw| {
             serde_json::from_str::<UniqueMembers>(raw.get()).map(|v| v.0).map_err(|e| {
                 let message = e.to_string();
+                let at = member_before(raw.get(), offset_of(raw.get(), e.line(), e.column()));
                 let (code, member) = if message.contains(DUPLICATE_MEMBER) {
-                    ("json.duplicateMember", message.split('"').nth(1).map(str::to_string))
+                    // The path of its object, and the member given twice.
+                    let name = message.split('"').nth(1).unwrap_or_default();
+                    let path = at.map_or_else(
+                        || name.to_string(),
+                        |p| if p.is_empty() { name.to_string() } else { format!("{p}.{name}") },
+                    );
+                    ("json.duplicateMember", Some(path))
                 } else {
-                    ("json.syntax", member_before(raw.get(), e.column()))
+                    ("json.syntax", at)
                 };
+                // serde's place ("at line 1 column 40") counts from the
+                // item, not the body: left out.
+                let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
                 FieldError::new(member.unwrap_or_default(), code, format!("the item is not valid JSON: {message}"))
             })
         })
@@ -497,14 +507,71 @@ fn items_one_by_one(bytes: &[u8]) -> Option<Vec<Result<Value, FieldError>>> {
     Some(items)
 }
 
-/// The name of the member whose value is at `column` (1-based, on the
-/// item's one line as a client sends it; the last member before it on
-/// another line): `"latitude": 1e400` → latitude.
-fn member_before(item: &str, column: usize) -> Option<String> {
-    let before = item.get(..column.saturating_sub(1).min(item.len()))?;
-    let colon = before.rfind("\":")?;
-    let name_start = before[..colon].rfind('"')?;
-    Some(before[name_start + 1..colon].to_string())
+/// The byte offset of serde's 1-based `line` and `column` in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+/// The path of the member whose value is at byte `offset` of `item`, as
+/// the other refusals name fields: `placeOfWork.coordinates.latitude`;
+/// empty for the item itself.
+fn member_before(item: &str, offset: usize) -> Option<String> {
+    let before = item.get(..offset)?;
+    // Open objects (with the member being read) and arrays (with the index).
+    enum Open {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut string: Option<String> = None;
+    let mut last_string = String::new();
+    let mut chars = before.chars();
+    while let Some(c) = chars.next() {
+        if let Some(s) = string.as_mut() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => last_string = string.take().unwrap_or_default(),
+                c => s.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' => string = Some(String::new()),
+            '{' => open.push(Open::Object(None)),
+            '[' => open.push(Open::Array(0)),
+            '}' | ']' => {
+                open.pop();
+            }
+            ':' => {
+                if let Some(Open::Object(member)) = open.last_mut() {
+                    *member = Some(std::mem::take(&mut last_string));
+                }
+            }
+            ',' => match open.last_mut() {
+                Some(Open::Object(member)) => *member = None,
+                Some(Open::Array(i)) => *i += 1,
+                None => {}
+            },
+            _ => {}
+        }
+    }
+    let mut path = String::new();
+    for o in &open {
+        match o {
+            Open::Object(Some(member)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(member);
+            }
+            Open::Object(None) => {}
+            Open::Array(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    Some(path)
 }
 
 /// A JSON value whose objects have each member once: `{"type":"IN",
@@ -987,6 +1054,23 @@ pub async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_fault_in_an_item_is_placed_at_its_member() {
+        let at = |item: &str, needle: &str| {
+            let offset = item.find(needle).unwrap() + needle.len();
+            member_before(item, offset).unwrap()
+        };
+        let item = r#"{"type": "IN", "placeOfWork": {"coordinates": {"latitude": 1e400"#;
+        assert_eq!(at(item, "1e400"), "placeOfWork.coordinates.latitude");
+        assert_eq!(at(item, r#""IN""#), "type");
+        assert_eq!(at(r#"{"a": [1, {"b": "x,y:z\"", "c": 1e400"#, "1e400"), "a[1].c");
+        assert_eq!(at(r#""\ud800""#, "ud800"), "");
+        // serde's line and column, on a pretty-printed item.
+        let pretty = "{\n  \"type\": \"IN\",\n  \"latitude\": 1e400\n}";
+        let e = serde_json::from_str::<UniqueMembers>(pretty).err().unwrap();
+        assert_eq!(member_before(pretty, offset_of(pretty, e.line(), e.column())).unwrap(), "latitude");
+    }
     use serde_json::json;
 
     fn refusal(item: Value) -> FieldError {

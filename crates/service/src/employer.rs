@@ -169,6 +169,14 @@ enum Proof {
     Passkey { credential_id: String, sign_count: i64 },
 }
 
+/// A password hash that no password is checked against for real, made
+/// once: checked for an SSIN without an account, so that the answer takes
+/// as long as for a wrong password.
+fn decoy_password_hash() -> Option<&'static str> {
+    static DECOY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| ciao_auth::password::hash_password("decoy password, never used").ok()).as_deref()
+}
+
 fn locked(until: OffsetDateTime) -> ServiceError {
     ServiceError::forbidden_until(
         "signIn.locked",
@@ -460,10 +468,11 @@ impl Service {
                 Self::security_log("employer.sign_in_failed", &ssin, "locked");
                 return Err(locked(until));
             }
-            let _ = ciao_auth::password::verify_password(
-                password,
-                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA",
-            );
+            // A real hash of the same parameters: a malformed one would be
+            // refused at once, and the time would tell who has an account.
+            if let Some(decoy) = decoy_password_hash() {
+                let _ = ciao_auth::password::verify_password(password, decoy);
+            }
             let attempts = self
                 .store
                 .pin_missed(&key, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK, now, now - crate::worker::PIN_MISSES_KEPT)

@@ -741,11 +741,12 @@ impl Service {
         }
         self.audit(caller, "registration.cancel", Some(id.to_string()), serde_json::json!({"reason": reason.as_str()}))
             .await?;
-        // The person's later registrations that paired with this one in
-        // their sequence (an IN before an OUT, an IN before another IN):
-        // validated again without it.
-        let window_end = r.data.registration_date + ciao_domain::remarks::SHIFT_MAX;
-        self.store.enqueue_person_between(&r.data.person, r.data.registration_date, window_end, now).await?;
+        // The person's registrations that paired with this one in their
+        // sequence (an IN before its OUT, the OUT after its IN, an IN
+        // before another IN): validated again without it.
+        let window = ciao_domain::remarks::SHIFT_MAX;
+        let at = r.data.registration_date;
+        self.store.enqueue_person_between(&r.data.person, at - window, at + window, now).await?;
         self.store.registration(id).await?.ok_or_else(not_found)
     }
 

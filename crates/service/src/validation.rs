@@ -152,14 +152,14 @@ impl Service {
             };
             let kinds = evaluate(&facts);
             self.metrics.count(&kinds);
-            // Validated for the first time, after some of the person's
-            // later registrations (sent late by a system that was offline):
-            // their sequence remarks (OUT without IN, IN while already in, …)
-            // counted without this one, so they are validated again. A
+            // Validated for the first time: the person's registrations whose
+            // sequence remarks counted without this one (later ones stored
+            // before it, sent late by a system that was offline; INs it
+            // closes that were found left open) are validated again. A
             // revalidation changes neither type nor time: nothing to queue.
             // Those in this batch already see it.
             let requeue = if r.validity == Validity::Pending {
-                f.later.iter().copied().filter(|id| !in_batch.contains(id)).collect()
+                f.affected.iter().copied().filter(|id| !in_batch.contains(id)).collect()
             } else {
                 Vec::new()
             };

@@ -142,7 +142,8 @@ pub struct WorkplaceView {
     /// an IN of the last 16 hours (a night shift crosses midnight) or an OUT
     /// of today.
     pub state: Option<PresenceState>,
-    /// Still IN on another workplace, more recently than anything here.
+    /// Still IN on another workplace: the last registration there, in the
+    /// last 16 hours, is an IN (the most recent such workplace).
     pub elsewhere: Option<ElsewhereIn>,
     /// What the worker should know before tapping.
     pub notices: Vec<WorkplaceNotice>,
@@ -712,21 +713,29 @@ impl Service {
             Some(PresenceState { kind: RegistrationType::In, .. }) => RegistrationType::Out,
             _ => RegistrationType::In,
         };
-        let elsewhere = match recent.first() {
-            Some(r) if &r.data.declaration != number && r.data.kind == RegistrationType::In => {
-                match self.declaration(&r.data.declaration).await {
-                    Ok(other) => Some(ElsewhereIn {
-                        declaration: other,
-                        since: r.data.registration_date,
-                        employer: match &r.data.employer {
-                            ciao_domain::Employer::Enterprise(e) => Some(e.clone()),
-                            ciao_domain::Employer::ForeignVat(_) => None,
-                        },
-                    }),
-                    Err(ServiceError::NotFound(_)) => None,
-                    Err(e) => return Err(e),
-                }
-            }
+        // Still IN on another workplace: there, the person's last
+        // registration is an IN (as the validation's PRESENT_ON_TWO_WORKPLACES
+        // sees it); the most recent such workplace. An OUT on a third
+        // workplace does not close it.
+        let mut seen = std::collections::HashSet::new();
+        let open_elsewhere = recent
+            .iter()
+            .filter(|r| &r.data.declaration != number)
+            .filter(|r| seen.insert(r.data.declaration.clone()))
+            .find(|r| r.data.kind == RegistrationType::In);
+        let elsewhere = match open_elsewhere {
+            Some(r) => match self.declaration(&r.data.declaration).await {
+                Ok(other) => Some(ElsewhereIn {
+                    declaration: other,
+                    since: r.data.registration_date,
+                    employer: match &r.data.employer {
+                        ciao_domain::Employer::Enterprise(e) => Some(e.clone()),
+                        ciao_domain::Employer::ForeignVat(_) => None,
+                    },
+                }),
+                Err(ServiceError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
             _ => None,
         };
         let mut employers = self.store.person_enterprises(&ssin, today).await?;

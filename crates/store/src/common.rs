@@ -540,6 +540,10 @@ pub(crate) struct Neighbour {
     pub declaration: String,
     pub at: i64,
     pub employer: String,
+    /// When it was stored (microseconds).
+    pub created_at: i64,
+    /// Its last validation found it left open (`DAY_LEFT_OPEN`).
+    pub left_open: bool,
 }
 
 /// The facts that follow from the person's other registrations: an earlier
@@ -553,6 +557,7 @@ pub(crate) fn sequence_facts(
     window_end: i64,
 ) -> Result<(), StoreError> {
     let at = ciao_domain::clock::to_micros(r.data.registration_date);
+    let created_at = ciao_domain::clock::to_micros(r.data.created_at);
     let id = r.id.get();
     let here = r.data.declaration.as_str();
     let employer = match &r.data.employer {
@@ -567,15 +572,25 @@ pub(crate) fn sequence_facts(
         {
             f.duplicate = true;
         }
+        let id_of =
+            |n: &Neighbour| RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()));
         if before && n.at > window_start {
             let last = last_before.entry(n.declaration.as_str()).or_insert(n);
             if (n.at, n.id) > (last.at, last.id) {
                 *last = n;
             }
+            // An IN left open on this workplace that this one closes.
+            if n.left_open && n.declaration == here {
+                f.affected.push(id_of(n)?);
+            }
         }
         if !before && n.at < window_end {
             f.next_here |= n.declaration == here;
-            f.later.push(RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()))?);
+            // A later one stored before this one (sent late) paired
+            // without it; one stored after it saw it already.
+            if n.created_at < created_at {
+                f.affected.push(id_of(n)?);
+            }
         }
     }
     let kind =
@@ -2113,7 +2128,8 @@ macro_rules! impl_store {
                         continue;
                     }
                     let sql = AssertSqlSafe(format!(
-                        "SELECT id, ssin, limosa_id, kind, declaration, registration_date, employer_enterprise, employer_foreign_vat \
+                        "SELECT id, ssin, limosa_id, kind, declaration, registration_date, employer_enterprise, employer_foreign_vat, \
+                         created_at, remarks LIKE '%\"DAY_LEFT_OPEN\"%' \
                          FROM registrations WHERE {column} IN ({}) AND registration_date >= ${} AND registration_date < ${} \
                          AND validity <> 'cancelled'",
                         placeholders(1, values.len()),
@@ -2140,6 +2156,8 @@ macro_rules! impl_store {
                             declaration: row.try_get(4)?,
                             at: row.try_get(5)?,
                             employer: employer.or(foreign).unwrap_or_default(),
+                            created_at: row.try_get(8)?,
+                            left_open: row.try_get(9)?,
                         });
                     }
                 }

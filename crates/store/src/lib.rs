@@ -331,11 +331,12 @@ pub struct StoredFacts {
     pub open_elsewhere: bool,
     /// The person registered on the same workplace in the window after this one.
     pub next_here: bool,
-    /// The person's registrations in the window after this one, on any
-    /// workplace (not cancelled): their sequence remarks depend on this
-    /// one, so they are validated again when it arrives after them (a badge
-    /// system that was offline).
-    pub later: Vec<RegistrationId>,
+    /// The person's registrations whose sequence remarks this one changes,
+    /// to validate again after its first validation: those in the window
+    /// after it that were stored before it (it was sent late: a badge
+    /// system that was offline), and the INs on its workplace before it
+    /// found left open (it closes them).
+    pub affected: Vec<RegistrationId>,
 }
 
 /// A column registrations can be found by, to revalidate them.
@@ -573,9 +574,8 @@ pub trait Store: Send + Sync + 'static {
     /// the file's, merging or replacing).
     async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>>;
     /// Queues the person's registrations (not cancelled) dated from `after`
-    /// (the same instant included: a registration at the same instant with a
-    /// higher id counts as later) and before `before`: what a cancellation
-    /// of the person's registration at `after` can change.
+    /// (included) and before `before`: what a cancellation of one of the
+    /// person's registrations between them can change.
     async fn enqueue_person_between(
         &self,
         person: &ciao_domain::Person,
