@@ -76,19 +76,7 @@ async fn old_registrations_go_recent_ones_stay(backend: Backend) {
 
 /// Registers one item of the worker at `at` through the service, as the operator.
 async fn register_now(app: &TestApp, w: &common::World, kind: &str, at: time::OffsetDateTime) -> i64 {
-    let input = ciao_domain::RegistrationInput {
-        registration_date: Some(common::rfc3339(at)),
-        kind: Some(kind.into()),
-        ssin: Some(w.worker.clone()),
-        employer_enterprise_number: Some(w.e1.clone()),
-        declaration: Some(w.d1.clone()),
-        ..Default::default()
-    };
-    let results = app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap();
-    match &results[0] {
-        ciao_service::ItemResult::Created(r) => r.id.get(),
-        other => panic!("not registered: {other:?}"),
-    }
+    common::register_at(app, &w.worker, &w.e1, &w.d1, kind, at).await
 }
 
 both_backends!(purge_t, old_registrations_go_recent_ones_stay);

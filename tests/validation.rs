@@ -423,28 +423,11 @@ async fn sequences_pair_per_workplace_and_across_midnight(backend: Backend) {
     clock.advance(midnight - Duration::minutes(30) - now);
     // Registered through the service (an access token's lifetime is on
     // the server's moved clock, its assertion on the real one).
-    let register = |kind: &str, person: &str, declaration: &str| {
-        let input = ciao_domain::RegistrationInput {
-            registration_date: Some(common::rfc3339(clock.now())),
-            kind: Some(kind.into()),
-            ssin: Some(person.to_string()),
-            employer_enterprise_number: Some(w.e1.clone()),
-            declaration: Some(declaration.to_string()),
-            ..Default::default()
-        };
-        let app = &app;
-        async move {
-            match &app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap()[0] {
-                ciao_service::ItemResult::Created(r) => r.id.get(),
-                other => panic!("not registered: {other:?}"),
-            }
-        }
-    };
-    let night_in = register("IN", &w.worker, &w.d1).await;
-    let moved_in = register("IN", &mover, &w.d1).await;
+    let night_in = common::register_at(&app, &w.worker, &w.e1, &w.d1, "IN", clock.now()).await;
+    let moved_in = common::register_at(&app, &mover, &w.e1, &w.d1, "IN", clock.now()).await;
     clock.advance(Duration::hours(1));
-    let night_out = register("OUT", &w.worker, &w.d1).await;
-    let moved_out = register("OUT", &mover, &w.d2).await;
+    let night_out = common::register_at(&app, &w.worker, &w.e1, &w.d1, "OUT", clock.now()).await;
+    let moved_out = common::register_at(&app, &mover, &w.e1, &w.d2, "OUT", clock.now()).await;
     app.service.validate_all().await.unwrap();
     let stored = |id: i64| {
         let app = &app;
@@ -518,24 +501,8 @@ async fn neighbours_follow_cancellations_and_late_outs(backend: Backend) {
     let w = seed(&app).await;
     app.import("persons", &format!("ssin,last_name,first_name\n{},Peeters,An\n", w.worker)).await;
     app.import("employments", &format!("ssin,employer,from,to\n{},{},2020-01-01,\n", w.worker, w.e1)).await;
-    let register_on = |declaration: &str, kind: &str, at: time::OffsetDateTime| {
-        let input = ciao_domain::RegistrationInput {
-            registration_date: Some(common::rfc3339(at)),
-            kind: Some(kind.into()),
-            ssin: Some(w.worker.clone()),
-            employer_enterprise_number: Some(w.e1.clone()),
-            declaration: Some(declaration.to_string()),
-            ..Default::default()
-        };
-        let app = &app;
-        async move {
-            match &app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap()[0] {
-                ciao_service::ItemResult::Created(r) => r.id.get(),
-                other => panic!("not registered: {other:?}"),
-            }
-        }
-    };
-    let register = |kind: &str, at: time::OffsetDateTime| register_on(&w.d1, kind, at);
+    let register =
+        |kind: &'static str, at: time::OffsetDateTime| common::register_at(&app, &w.worker, &w.e1, &w.d1, kind, at);
     let state = |id: i64| {
         let app = &app;
         async move {
@@ -564,7 +531,7 @@ async fn neighbours_follow_cancellations_and_late_outs(backend: Backend) {
     // IN on the first workplace, then an OUT on the second (which closes
     // nothing): the second's phone page still says IN on the first.
     register("IN", clock.now() - Duration::minutes(5)).await;
-    register_on(&w.d2, "OUT", clock.now()).await;
+    common::register_at(&app, &w.worker, &w.e1, &w.d2, "OUT", clock.now()).await;
     let person = ciao_service::Caller::Person { ssin: ciao_domain::Ssin::parse(&w.worker).unwrap(), name: "An".into() };
     let d2 = app.service.declaration(&ciao_domain::DeclarationNumber::parse(&w.d2).unwrap()).await.unwrap();
     let view = app.service.worker_workplace(&person, &d2.technical_number).await.unwrap();

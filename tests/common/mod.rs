@@ -455,6 +455,32 @@ pub fn today() -> time::Date {
 }
 
 /// An item registered now.
+/// Registers one presence of `ssin` for `employer` on `declaration` at
+/// `at` through the service, as the operator (an access token lives on the
+/// server's clock, which some tests move): its id.
+pub async fn register_at(
+    app: &TestApp,
+    ssin: &str,
+    employer: &str,
+    declaration: &str,
+    kind: &str,
+    at: OffsetDateTime,
+) -> i64 {
+    let input = ciao_domain::RegistrationInput {
+        registration_date: Some(rfc3339(at)),
+        kind: Some(kind.into()),
+        ssin: Some(ssin.to_string()),
+        employer_enterprise_number: Some(employer.to_string()),
+        declaration: Some(declaration.to_string()),
+        ..Default::default()
+    };
+    let results = app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap();
+    match &results[0] {
+        ciao_service::ItemResult::Created(r) => r.id.get(),
+        other => panic!("not registered: {other:?}"),
+    }
+}
+
 pub fn item(ssin: &str, employer: &str, declaration: &str, kind: &str) -> Value {
     json!({
         "registrationDate": rfc3339(now()),
