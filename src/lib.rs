@@ -32,10 +32,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use ciao_domain::{DeclarationNumber, RealTimePolicy};
+use ciao_domain::{DeclarationNumber, RealTimePolicy, RegistrationId};
 use ciao_http::AppState;
 use ciao_service::import::ImportMode;
-use ciao_service::{Caller, Clock, Config, Service, SystemClock};
+use ciao_service::{Caller, CancelInput, Clock, Config, Service, SystemClock};
 use clap::{Parser, Subcommand};
 use time::Duration;
 
@@ -107,6 +107,19 @@ pub enum Command {
         workers: usize,
         #[command(flatten)]
         validation: ValidationArgs,
+    },
+    /// Cancel a registration as the operator: the correction the RSZ/ONSS
+    /// makes on a request with supporting documents (not bound by the
+    /// senders' 30-day window). Audited.
+    Cancel {
+        /// The registration's id (its receipt number).
+        id: String,
+        /// HOLIDAY, DISEASE, PLANNING, C32A or OTHER (OTHER needs --comment).
+        #[arg(long)]
+        reason: String,
+        /// Why, e.g. the request's reference.
+        #[arg(long)]
+        comment: Option<String>,
     },
     /// Queue registrations of a period (Brussels days) for validation again.
     Revalidate {
@@ -894,6 +907,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 outln!("{n} registrations validated ({swept} left open and queued again)");
                 Ok(())
             }
+        }
+        Command::Cancel { id, reason, comment } => {
+            let id = id.trim().parse::<i64>().ok().and_then(|n| RegistrationId::new(n).ok());
+            let id = id.ok_or_else(|| anyhow::anyhow!("the id is a registration's number (a positive integer)"))?;
+            let service = open_service(&url, base, Arc::new(SystemClock)).await?;
+            let input = CancelInput { reason: Some(reason.clone()), comment: comment.clone() };
+            let r = service.cancel(&operator(), id, input).await?;
+            outln!("registration {} cancelled ({})", r.id, r.validity.as_str());
+            Ok(())
         }
         Command::Revalidate { from, to, declaration } => {
             let from =

@@ -460,6 +460,17 @@ fn an_integrator_goes_from_nothing_to_a_first_registration() {
     assert_eq!(found["total"], 1, "{found}");
     assert_eq!(found["items"][0]["id"], id);
     assert_eq!(found["items"][0]["sender"]["id"], client_id.as_str());
+    // The operator cancels it (a correction of the RSZ/ONSS): audited, and
+    // a second time refused with the rule.
+    let cancel =
+        ["cancel", &id.to_string(), "--reason", "OTHER", "--comment", "RSZ correction 2026/17"].map(String::from);
+    let cancel: Vec<&str> = cancel.iter().map(String::as_str).collect();
+    let out = ciao_ok(&db, &cancel);
+    assert!(out.contains(&format!("registration {id} cancelled (cancelled)")), "{out}");
+    let o = ciao(&db, &cancel);
+    assert!(!o.status.success() && text(&o.stderr).contains("already cancelled"), "{}", text(&o.stderr));
+    let o = ciao(&db, &["cancel", "x1", "--reason", "OTHER"]);
+    assert!(!o.status.success() && text(&o.stderr).contains("registration's number"), "{}", text(&o.stderr));
 }
 
 #[test]
