@@ -286,6 +286,15 @@ async fn employer_service(backend: Backend) {
     let p = x.post("/e/sign-in", &[("ssin", &manager), ("password", PASSWORD), ("totp", &code_now(&secret, -1))]).await;
     assert_eq!(p.status, 403, "locked: {}", p.body());
     assert!(p.body().contains("locked"), "{}", p.body());
+    // An SSIN without an account gets the same answers and the same lock:
+    // the lock tells no one who has an account.
+    let nobody = common::ssin(700_303_003);
+    for attempt in 1..=5 {
+        let p = x.post("/e/sign-in", &[("ssin", &nobody), ("password", "wrong password!"), ("totp", "123456")]).await;
+        let (status, text) = if attempt < 5 { (422, "is wrong") } else { (403, "locked until ") };
+        assert_eq!(p.status, status, "attempt {attempt}: {}", p.body());
+        assert!(p.body().contains(text), "{}", p.body());
+    }
     app.finish().await;
 }
 both_backends!(employer_service_t, employer_service);

@@ -460,28 +460,22 @@ impl Service {
         };
         let now = self.now();
         let Some(creds) = self.store.employer_credentials(&ssin).await? else {
-            // The same work, answer and lock as for a wrong password (so
-            // that the lock does not tell which SSINs have an account),
-            // counted in the store under an opaque key.
-            let key = URL_SAFE_NO_PAD.encode(self.sealer.handle("sign-in-miss", ssin.as_str()));
-            if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
-                Self::security_log("employer.sign_in_failed", &ssin, "locked");
-                return Err(locked(until));
-            }
-            // A real hash of the same parameters: a malformed one would be
+            // The same work, answer and lock as for a wrong password. A
+            // real hash of the same parameters: a malformed one would be
             // refused at once, and the time would tell who has an account.
-            if let Some(decoy) = decoy_password_hash() {
-                let _ = ciao_auth::password::verify_password(password, decoy);
-            }
-            let attempts = self
-                .store
-                .pin_missed(&key, SIGN_IN_MAX_ATTEMPTS, now + SIGN_IN_LOCK, now, now - crate::worker::PIN_MISSES_KEPT)
-                .await?;
-            Self::security_log("employer.sign_in_failed", &ssin, "no account for this SSIN");
-            if attempts >= SIGN_IN_MAX_ATTEMPTS {
-                return Err(locked(now + SIGN_IN_LOCK));
-            }
-            return Err(wrong_sign_in());
+            let miss = ("employer.sign_in_failed", "no account for this SSIN");
+            let check = || {
+                if let Some(decoy) = decoy_password_hash() {
+                    let _ = ciao_auth::password::verify_password(password, decoy);
+                }
+            };
+            return match self
+                .count_miss("sign-in-miss", &ssin, miss, SIGN_IN_MAX_ATTEMPTS, SIGN_IN_LOCK, now, check)
+                .await?
+            {
+                Some(until) => Err(locked(until)),
+                None => Err(wrong_sign_in()),
+            };
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
             Self::security_log("employer.sign_in_failed", &ssin, "locked");

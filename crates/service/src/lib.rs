@@ -786,6 +786,37 @@ impl Service {
         self.audit_in(caller, enterprise, action, subject, detail).await
     }
 
+    /// A sign-in attempt for an SSIN that has no such account (no PIN, no
+    /// employer account): counted and locked as a wrong secret would be,
+    /// in the store under an opaque key for `purpose` (the same on every
+    /// node, no SSIN stored), so that neither the answer nor the lock tells
+    /// who has an account; `check` does the work of checking a real secret,
+    /// so that the time does not tell either. In the security log as
+    /// `action` with `reason`. Answers until when it is locked, if it is.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn count_miss(
+        &self,
+        purpose: &str,
+        ssin: &Ssin,
+        (action, reason): (&str, &str),
+        max_attempts: i64,
+        lock: time::Duration,
+        now: OffsetDateTime,
+        check: impl FnOnce(),
+    ) -> Result<Option<OffsetDateTime>> {
+        use base64::Engine as _;
+        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.sealer.handle(purpose, ssin.as_str()));
+        if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
+            Self::security_log(action, ssin, "locked");
+            return Ok(Some(until));
+        }
+        check();
+        let attempts =
+            self.store.pin_missed(&key, max_attempts, now + lock, now, now - crate::worker::PIN_MISSES_KEPT).await?;
+        Self::security_log(action, ssin, reason);
+        Ok((attempts >= max_attempts).then_some(now + lock))
+    }
+
     /// A refused sign-in that the security log shows without an audit
     /// entry: one for an SSIN that has no such account (written to the
     /// audit log it would record sign-in attempts against any number), or

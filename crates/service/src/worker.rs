@@ -571,24 +571,18 @@ impl Service {
         let now = self.now();
         let creds = self.store.worker_credentials(&ssin).await?;
         let Some((creds, hash)) = creds.and_then(|c| c.pin_hash.clone().map(|h| (c, h))) else {
-            // No PIN for this SSIN: answered as a wrong PIN would be, and
-            // counted and locked alike, in the store (the same on every
-            // node), under an opaque key rather than the SSIN.
-            let key = URL_SAFE_NO_PAD.encode(self.sealer.handle("pin-miss", ssin.as_str()));
-            if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
-                Self::security_log("worker.pin_failed", &ssin, "locked");
-                return Err(locked(until));
-            }
-            if let Some(decoy) = decoy_pin_hash() {
-                let _ = ciao_auth::pin::verify_pin(pin, decoy);
-            }
-            let attempts =
-                self.store.pin_missed(&key, PIN_MAX_ATTEMPTS, now + PIN_LOCK, now, now - PIN_MISSES_KEPT).await?;
-            Self::security_log("worker.pin_failed", &ssin, "no PIN set up for this SSIN");
-            if attempts >= PIN_MAX_ATTEMPTS {
-                return Err(locked(now + PIN_LOCK));
-            }
-            return Err(wrong());
+            // No PIN for this SSIN: answered, counted and locked as a wrong
+            // PIN would be.
+            let miss = ("worker.pin_failed", "no PIN set up for this SSIN");
+            let check = || {
+                if let Some(decoy) = decoy_pin_hash() {
+                    let _ = ciao_auth::pin::verify_pin(pin, decoy);
+                }
+            };
+            return match self.count_miss("pin-miss", &ssin, miss, PIN_MAX_ATTEMPTS, PIN_LOCK, now, check).await? {
+                Some(until) => Err(locked(until)),
+                None => Err(wrong()),
+            };
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {
             Self::security_log("worker.pin_failed", &ssin, "locked");
