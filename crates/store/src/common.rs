@@ -564,6 +564,7 @@ pub(crate) fn sequence_facts(
         Employer::Enterprise(e) => e.as_str(),
         Employer::ForeignVat(v) => v.as_str(),
     };
+    let id_of = |n: &Neighbour| RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()));
     // The last registration before this one on each workplace.
     let mut last_before: HashMap<&str, &Neighbour> = HashMap::new();
     for n in around.iter().filter(|n| n.id != id) {
@@ -572,8 +573,6 @@ pub(crate) fn sequence_facts(
         {
             f.duplicate = true;
         }
-        let id_of =
-            |n: &Neighbour| RegistrationId::new(n.id).map_err(|_| StoreError::Corrupt("registration id".into()));
         if before && n.at > window_start {
             let last = last_before.entry(n.declaration.as_str()).or_insert(n);
             if (n.at, n.id) > (last.at, last.id) {
@@ -2129,7 +2128,8 @@ macro_rules! impl_store {
                     }
                     let sql = AssertSqlSafe(format!(
                         "SELECT id, ssin, limosa_id, kind, declaration, registration_date, employer_enterprise, employer_foreign_vat, \
-                         created_at, remarks LIKE '%\"DAY_LEFT_OPEN\"%' \
+                         created_at, EXISTS (SELECT 1 FROM registration_remarks m \
+                         WHERE m.code = 'DAY_LEFT_OPEN' AND m.registration_id = registrations.id) \
                          FROM registrations WHERE {column} IN ({}) AND registration_date >= ${} AND registration_date < ${} \
                          AND validity <> 'cancelled'",
                         placeholders(1, values.len()),
