@@ -258,12 +258,14 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     let rows0 = count_rows(&fresh.url, "registrations").await?;
     let size0 = fresh.size_bytes().await?;
     let stats0 = group_commit_stats();
+    let wal0 = ciao_service::ciao_store::sqlite_vfs::wal_writes();
     server::reset_peak_rss();
     let (make, check) = register_requests(items.clone(), b.batch, &tokens);
     eprintln!("   load: {} s of warm-up, then {} s measured", load.warmup, load.seconds);
     let run = load::drive(server.addr, c, load.warmup, load.seconds, make, check).await;
     let peak_rss = server::peak_rss();
     let stats1 = group_commit_stats();
+    let wal1 = ciao_service::ciao_store::sqlite_vfs::wal_writes();
     let rows1 = count_rows(&fresh.url, "registrations").await?;
     let size1 = fresh.size_bytes().await?;
     let batches = stats1.batches - stats0.batches;
@@ -284,6 +286,15 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
     );
     if let Some(e) = &run.first_error {
         eprintln!("   first error: {e}");
+    }
+    // SQLite: the WAL writes SQLite asked for and those made (src/store's sqlite_vfs gathers them).
+    let wal_writes = (wal1.0 - wal0.0, wal1.1 - wal0.1);
+    if backend == "sqlite" && batches > 0 {
+        eprintln!(
+            "   WAL: {:.1} writes asked by SQLite per commit, {:.1} made",
+            wal_writes.0 as f64 / batches as f64,
+            wal_writes.1 as f64 / batches as f64
+        );
     }
     if let Some((name, cores)) = run.busiest_threads.first().filter(|_| run.items > 0) {
         // A serial stage bounds the rate at items/s ÷ its cores.
@@ -422,6 +433,8 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
             "mean_items": round(mean_batch),
             "mean_requests": round(mean_jobs),
             "commit_busy": round(commit_secs / (load.warmup + run.seconds).max(1e-9)),
+            "wal_writes_asked": wal_writes.0,
+            "wal_writes_made": wal_writes.1,
         },
         "cpu_process_cores": round(run.cpu_process / run.seconds),
         "cpu_machine_cores": round(run.cpu_machine / run.seconds),

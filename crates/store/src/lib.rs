@@ -24,6 +24,7 @@ pub mod batch;
 mod common;
 pub mod postgres;
 pub mod sqlite;
+pub mod sqlite_vfs;
 mod writer;
 
 pub use writer::{GroupCommitStats, group_commit_stats};

@@ -1,0 +1,447 @@
+//! A thin SQLite VFS over the operating system's own ("unix") that gathers
+//! the writes of a write-ahead log into one system call per commit.
+//!
+//! SQLite writes each WAL frame as two `pwrite` calls (its 24-byte header,
+//! then the page), so a group commit of 30 registrations, which dirties
+//! about 110 pages, made about 220 system calls before its `fsync`: the
+//! kernel's side of those calls was a tenth of the benchmark process's
+//! time and a quarter of the one writer thread's (`perf`, eleventh session;
+//! docs/benchmarks.md). Here the frames written one after the other are
+//! copied into a buffer and written with one call when SQLite next does
+//! anything else with that file: syncs it (every commit with
+//! `synchronous = FULL`), reads it, asks its size, truncates it, or closes
+//! it, or when the buffer holds [`BUFFER_BYTES`].
+//!
+//! Why this keeps SQLite's guarantees: a write that SQLite has not synced
+//! may be lost in a crash anyway (the page cache is not the disk), and
+//! SQLite only counts on what `xSync` returned for; a read of the file by
+//! the connection itself sees the buffer written first. Other connections
+//! read only the frames that the WAL index says are committed, and with
+//! `synchronous = FULL` a commit syncs the WAL (so the buffer is written)
+//! before it publishes its frames in the index (`walFrames` in SQLite's
+//! `wal.c`). This VFS is therefore for connections with `synchronous =
+//! FULL` that write: the registration writer's ([`crate::sqlite::writer_options`]);
+//! with `NORMAL` a commit would publish frames still in the buffer.
+//!
+//! Files other than a WAL are passed through untouched. The only `unsafe`
+//! code of the workspace is in this module: SQLite's VFS is a C interface.
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, c_int, c_void};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use libsqlite3_sys as ffi;
+
+/// The name under which the VFS is registered (`vfs=` of a connection).
+pub const NAME: &str = "ciao-wal-gather";
+const NAME_C: &CStr = c"ciao-wal-gather";
+
+/// Largest run of WAL bytes kept before it is written (a commit of single
+/// items is about 450 KiB; a 200-item bulk's about 8 MiB is written in
+/// pieces of this size).
+const BUFFER_BYTES: usize = 4 << 20;
+
+/// WAL writes asked for by SQLite, and made by this VFS, since the process
+/// started (for the benchmark's report and the tests).
+static WAL_WRITES_ASKED: AtomicU64 = AtomicU64::new(0);
+static WAL_WRITES_MADE: AtomicU64 = AtomicU64::new(0);
+
+/// (WAL writes SQLite asked for, writes made) since the process started.
+pub fn wal_writes() -> (u64, u64) {
+    (WAL_WRITES_ASKED.load(Ordering::Relaxed), WAL_WRITES_MADE.load(Ordering::Relaxed))
+}
+
+/// Largest write passed to the wrapped VFS in one call: the unix VFS writes
+/// at most 128 KiB − 1 bytes per call (`seekAndWriteFd` masks the length
+/// with `0x1ffff`), so a larger run is written in pieces of 31 pages with
+/// their frame headers (about 124 KiB): a commit of single items in four
+/// calls instead of two per page.
+const MAX_CALL: usize = 0x1f000;
+
+/// The VFS this one wraps (the process's default, "unix" on Linux).
+struct Base(*mut ffi::sqlite3_vfs);
+// SAFETY: SQLite's VFS objects are registered once and never freed; their
+// methods are thread-safe by SQLite's contract.
+unsafe impl Send for Base {}
+unsafe impl Sync for Base {}
+
+static REGISTERED: OnceLock<std::result::Result<Base, String>> = OnceLock::new();
+
+/// Registers the VFS with SQLite (once per process; later calls answer the
+/// first call's outcome).
+pub fn register() -> std::result::Result<(), String> {
+    REGISTERED.get_or_init(register_once).as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+fn register_once() -> std::result::Result<Base, String> {
+    // SAFETY: sqlite3_vfs_find may be called before sqlite3_initialize (it
+    // initialises the library itself); the default VFS is never freed. The
+    // copy we register is leaked, as SQLite keeps a pointer to it for the
+    // life of the process.
+    unsafe {
+        let base = ffi::sqlite3_vfs_find(std::ptr::null());
+        if base.is_null() {
+            return Err("SQLite has no default VFS".into());
+        }
+        let mut ours: ffi::sqlite3_vfs = std::ptr::read(base);
+        let header = std::mem::size_of::<GatherFile>();
+        ours.szOsFile = c_int::try_from(header)
+            .ok()
+            .and_then(|h| h.checked_add((*base).szOsFile))
+            .ok_or("VFS file size out of range")?;
+        ours.pNext = std::ptr::null_mut();
+        ours.zName = NAME_C.as_ptr();
+        ours.xOpen = Some(open);
+        let ours = Box::into_raw(Box::new(ours));
+        let rc = ffi::sqlite3_vfs_register(ours, 0);
+        if rc != ffi::SQLITE_OK {
+            drop(Box::from_raw(ours));
+            return Err(format!("SQLite refused the VFS {NAME} (code {rc})"));
+        }
+        Ok(Base(base))
+    }
+}
+
+/// Our file object: SQLite allocates `szOsFile` bytes; ours come first
+/// (`base` must be the first field), the wrapped VFS's file right after.
+#[repr(C)]
+struct GatherFile {
+    base: ffi::sqlite3_file,
+    /// The wrapped VFS's file, in the same allocation after this header.
+    real: *mut ffi::sqlite3_file,
+    /// Set for a WAL file only.
+    buffer: *mut Gathered,
+}
+
+/// WAL bytes written by SQLite and not yet by us: `data` belongs at file
+/// offset `start`.
+#[derive(Default)]
+struct Gathered {
+    start: i64,
+    data: Vec<u8>,
+}
+
+static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
+    iVersion: 3,
+    xClose: Some(close),
+    xRead: Some(read),
+    xWrite: Some(write),
+    xTruncate: Some(truncate),
+    xSync: Some(sync),
+    xFileSize: Some(file_size),
+    xLock: Some(lock),
+    xUnlock: Some(unlock),
+    xCheckReservedLock: Some(check_reserved_lock),
+    xFileControl: Some(file_control),
+    xSectorSize: Some(sector_size),
+    xDeviceCharacteristics: Some(device_characteristics),
+    xShmMap: Some(shm_map),
+    xShmLock: Some(shm_lock),
+    xShmBarrier: Some(shm_barrier),
+    xShmUnmap: Some(shm_unmap),
+    xFetch: Some(fetch),
+    xUnfetch: Some(unfetch),
+};
+
+unsafe extern "C" fn open(
+    _vfs: *mut ffi::sqlite3_vfs,
+    name: ffi::sqlite3_filename,
+    file: *mut ffi::sqlite3_file,
+    flags: c_int,
+    out_flags: *mut c_int,
+) -> c_int {
+    let Some(Ok(Base(base))) = REGISTERED.get() else { return ffi::SQLITE_ERROR };
+    // SAFETY: `file` points to szOsFile bytes (our header, then the base
+    // VFS's file), allocated by SQLite with pointer alignment, which
+    // GatherFile's size keeps for the part after it.
+    unsafe {
+        let ours = file.cast::<GatherFile>();
+        let real = file.cast::<u8>().add(std::mem::size_of::<GatherFile>()).cast::<ffi::sqlite3_file>();
+        (*ours).base.pMethods = std::ptr::null();
+        (*ours).real = real;
+        (*ours).buffer = std::ptr::null_mut();
+        (*real).pMethods = std::ptr::null();
+        let Some(base_open) = (**base).xOpen else { return ffi::SQLITE_ERROR };
+        let rc = base_open(*base, name, real, flags, out_flags);
+        if rc != ffi::SQLITE_OK {
+            // SQLite calls xClose only on a file whose pMethods is set: ours
+            // stays null, so the base's file is closed here if it was opened.
+            if let Some(m) = (*real).pMethods.as_ref()
+                && let Some(close) = m.xClose
+            {
+                close(real);
+            }
+            return rc;
+        }
+        if (*(*real).pMethods).iVersion < 3 {
+            // Every method of ours delegates; a base file without the
+            // shared-memory and memory-map methods is not wrapped.
+            if let Some(close) = (*(*real).pMethods).xClose {
+                close(real);
+            }
+            return ffi::SQLITE_CANTOPEN;
+        }
+        if flags & ffi::SQLITE_OPEN_WAL != 0 {
+            (*ours).buffer = Box::into_raw(Box::default());
+        }
+        (*ours).base.pMethods = &METHODS;
+        ffi::SQLITE_OK
+    }
+}
+
+/// The wrapped file and its methods.
+///
+/// # Safety
+/// `file` is a file opened by [`open`].
+unsafe fn parts(file: *mut ffi::sqlite3_file) -> (*mut ffi::sqlite3_file, &'static ffi::sqlite3_io_methods) {
+    // SAFETY: open set `real` and its methods before setting ours, which
+    // SQLite needs to call us; the base VFS's methods are static.
+    unsafe {
+        let real = (*file.cast::<GatherFile>()).real;
+        (real, &*(*real).pMethods)
+    }
+}
+
+/// Writes what was gathered, if anything, and empties the buffer (also when
+/// the write fails: SQLite then fails the transaction, whose frames were
+/// never committed).
+///
+/// # Safety
+/// `file` is a file opened by [`open`].
+unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
+    // SAFETY: as for `parts`; the buffer is only reached through its file,
+    // which SQLite uses from one thread at a time.
+    unsafe {
+        let buffer = (*file.cast::<GatherFile>()).buffer;
+        let Some(b) = buffer.as_mut() else { return ffi::SQLITE_OK };
+        if b.data.is_empty() {
+            return ffi::SQLITE_OK;
+        }
+        let (real, m) = parts(file);
+        let Some(w) = m.xWrite else { return ffi::SQLITE_IOERR_WRITE };
+        let mut rc = ffi::SQLITE_OK;
+        let mut at = b.start;
+        for chunk in b.data.chunks(MAX_CALL) {
+            WAL_WRITES_MADE.fetch_add(1, Ordering::Relaxed);
+            // MAX_CALL fits in a c_int.
+            rc = w(real, chunk.as_ptr().cast(), chunk.len() as c_int, at);
+            if rc != ffi::SQLITE_OK {
+                break;
+            }
+            at += chunk.len() as i64;
+        }
+        b.data.clear();
+        rc
+    }
+}
+
+unsafe extern "C" fn write(file: *mut ffi::sqlite3_file, src: *const c_void, amount: c_int, offset: i64) -> c_int {
+    // SAFETY: SQLite passes `amount` readable bytes at `src`; the buffer is
+    // borrowed only between calls that reach it through `file` (flush).
+    unsafe {
+        let buffer = (*file.cast::<GatherFile>()).buffer;
+        let (real, m) = parts(file);
+        let Some(real_write) = m.xWrite else { return ffi::SQLITE_IOERR_WRITE };
+        let n = match usize::try_from(amount) {
+            Ok(n) if !buffer.is_null() => n,
+            _ => return real_write(real, src, amount, offset),
+        };
+        WAL_WRITES_ASKED.fetch_add(1, Ordering::Relaxed);
+        let bytes = std::slice::from_raw_parts(src.cast::<u8>(), n);
+        {
+            let b = &mut *buffer;
+            let end = b.start + b.data.len() as i64;
+            // Within or right after what is gathered (SQLite rewrites a
+            // frame of the open transaction in place): into the buffer.
+            if !b.data.is_empty() && offset >= b.start && offset <= end {
+                let at = (offset - b.start) as usize;
+                if at + n <= BUFFER_BYTES {
+                    if at + n > b.data.len() {
+                        b.data.resize(at + n, 0);
+                    }
+                    b.data[at..at + n].copy_from_slice(bytes);
+                    return ffi::SQLITE_OK;
+                }
+            }
+        }
+        let rc = flush(file);
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        if n > MAX_CALL {
+            WAL_WRITES_MADE.fetch_add(1, Ordering::Relaxed);
+            return real_write(real, src, amount, offset);
+        }
+        let b = &mut *buffer;
+        b.start = offset;
+        b.data.extend_from_slice(bytes);
+        ffi::SQLITE_OK
+    }
+}
+
+unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
+    // SAFETY: SQLite closes a file once; the buffer was boxed by open.
+    unsafe {
+        let flushed = flush(file);
+        let (real, m) = parts(file);
+        let closed = m.xClose.map_or(ffi::SQLITE_OK, |c| c(real));
+        let ours = file.cast::<GatherFile>();
+        if !(*ours).buffer.is_null() {
+            drop(Box::from_raw((*ours).buffer));
+            (*ours).buffer = std::ptr::null_mut();
+        }
+        if flushed != ffi::SQLITE_OK { flushed } else { closed }
+    }
+}
+
+/// A method that first writes what was gathered, then delegates.
+macro_rules! flushing {
+    ($name:ident, $field:ident, ($($arg:ident: $ty:ty),*)) => {
+        unsafe extern "C" fn $name(file: *mut ffi::sqlite3_file $(, $arg: $ty)*) -> c_int {
+            // SAFETY: `file` was opened by `open`; the arguments are SQLite's.
+            unsafe {
+                let rc = flush(file);
+                if rc != ffi::SQLITE_OK {
+                    return rc;
+                }
+                let (real, m) = parts(file);
+                match m.$field {
+                    Some(f) => f(real $(, $arg)*),
+                    None => ffi::SQLITE_IOERR,
+                }
+            }
+        }
+    };
+}
+
+/// A method that delegates (it neither reads nor writes the file's bytes).
+macro_rules! passing {
+    ($name:ident, $field:ident, ($($arg:ident: $ty:ty),*), $ret:ty, $missing:expr) => {
+        unsafe extern "C" fn $name(file: *mut ffi::sqlite3_file $(, $arg: $ty)*) -> $ret {
+            // SAFETY: `file` was opened by `open`; the arguments are SQLite's.
+            unsafe {
+                let (real, m) = parts(file);
+                match m.$field {
+                    Some(f) => f(real $(, $arg)*),
+                    None => $missing,
+                }
+            }
+        }
+    };
+}
+
+flushing!(read, xRead, (dst: *mut c_void, amount: c_int, offset: i64));
+flushing!(truncate, xTruncate, (size: i64));
+flushing!(sync, xSync, (flags: c_int));
+flushing!(file_size, xFileSize, (size: *mut i64));
+flushing!(file_control, xFileControl, (op: c_int, arg: *mut c_void));
+flushing!(fetch, xFetch, (offset: i64, amount: c_int, out: *mut *mut c_void));
+passing!(lock, xLock, (level: c_int), c_int, ffi::SQLITE_IOERR);
+passing!(unlock, xUnlock, (level: c_int), c_int, ffi::SQLITE_IOERR);
+passing!(check_reserved_lock, xCheckReservedLock, (out: *mut c_int), c_int, ffi::SQLITE_IOERR);
+passing!(sector_size, xSectorSize, (), c_int, 4096);
+passing!(device_characteristics, xDeviceCharacteristics, (), c_int, 0);
+passing!(shm_map, xShmMap, (region: c_int, size: c_int, extend: c_int, out: *mut *mut c_void), c_int, ffi::SQLITE_IOERR);
+passing!(shm_lock, xShmLock, (offset: c_int, n: c_int, flags: c_int), c_int, ffi::SQLITE_IOERR);
+passing!(shm_unmap, xShmUnmap, (delete: c_int), c_int, ffi::SQLITE_IOERR);
+passing!(unfetch, xUnfetch, (offset: i64, page: *mut c_void), c_int, ffi::SQLITE_IOERR);
+
+unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
+    // SAFETY: `file` was opened by `open`.
+    unsafe {
+        let (real, m) = parts(file);
+        if let Some(f) = m.xShmBarrier {
+            f(real);
+        }
+    }
+}
+
+/// For tests: the VFS's name as SQLite knows it.
+#[cfg(test)]
+fn registered_name() -> Option<String> {
+    // SAFETY: a registered VFS's name is a static C string.
+    unsafe {
+        let vfs = ffi::sqlite3_vfs_find(NAME_C.as_ptr());
+        vfs.as_ref().map(|v| CStr::from_ptr(v.zName).to_string_lossy().into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::{Connection, SqliteConnection};
+
+    #[test]
+    fn registers_once_under_its_name() {
+        register().unwrap();
+        register().unwrap();
+        assert_eq!(registered_name().as_deref(), Some(NAME));
+    }
+
+    async fn count(conn: &mut SqliteConnection) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(conn).await.unwrap()
+    }
+
+    /// The database and its WAL copied as a crash would leave them (the
+    /// writer still open, nothing checkpointed), then opened: what SQLite
+    /// recovers from the files.
+    async fn count_in_copy(dir: &std::path::Path, n: usize) -> i64 {
+        let copy = dir.join(format!("copy{n}.db"));
+        std::fs::copy(dir.join("w.db"), &copy).unwrap();
+        std::fs::copy(dir.join("w.db-wal"), dir.join(format!("copy{n}.db-wal"))).unwrap();
+        let mut c = SqliteConnection::connect(&format!("sqlite://{}", copy.display())).await.unwrap();
+        let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut c).await.unwrap();
+        assert_eq!(ok, "ok");
+        count(&mut c).await
+    }
+
+    /// Commits small and large (past the buffer, so frames are flushed and
+    /// rewritten inside a transaction) and rolled-back transactions through
+    /// the VFS; a reader on the operating system's own VFS sees each commit
+    /// at once, the files hold every commit (as after a crash), and fewer
+    /// writes were made than asked for.
+    #[tokio::test]
+    async fn commits_are_in_the_file_and_visible_at_once() {
+        let dir = std::env::temp_dir().join(format!("ciao-vfs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("w.db").display());
+        let options = crate::sqlite::writer_options(crate::sqlite::connect_options(&url).unwrap());
+        let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
+        let mut reader = SqliteConnection::connect_with(&crate::sqlite::connect_options(&url).unwrap()).await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)").execute(&mut writer).await.unwrap();
+        let (asked_before, made_before) = wal_writes();
+        let mut expected = 0;
+        for (round, rows) in [1usize, 40, 3000, 7, 12000, 2].into_iter().enumerate() {
+            // Random keys: the unique index's pages are dirtied all over.
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+                 INSERT INTO t (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM n",
+            )
+            .bind(rows as i64)
+            .execute(&mut writer)
+            .await
+            .unwrap();
+            expected += rows as i64;
+            assert_eq!(count(&mut reader).await, expected, "round {round}");
+            assert_eq!(count_in_copy(&dir, round).await, expected, "round {round}");
+            // A transaction rolled back leaves nothing, and the next commit
+            // writes over its frames.
+            let mut tx = writer.begin().await.unwrap();
+            sqlx::query("INSERT INTO t (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM t LIMIT 500")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.rollback().await.unwrap();
+        }
+        assert_eq!(count(&mut writer).await, expected);
+        assert_eq!(count_in_copy(&dir, 99).await, expected);
+        let (asked, made) = wal_writes();
+        let (asked, made) = (asked - asked_before, made - made_before);
+        assert!(asked > 1000 && made * 10 < asked, "{made} writes made for {asked} asked");
+        writer.close().await.unwrap();
+        reader.close().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
