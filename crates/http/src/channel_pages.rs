@@ -636,7 +636,7 @@ fn explain(lang: Lang, errors: &[FieldError]) -> String {
                     (code, _) => crate::employer::employer_rule_key(code).map_or("error.other".into(), Into::into),
                 };
                 // The service's English words only where the page has none.
-                let text = t(lang, &key).replace("{field}", field_label(lang, &e.field));
+                let text = crate::worker::refusal_text(lang, &key, field_label(lang, &e.field), e);
                 let detail = if key == "error.other" { detail } else { String::new() };
                 items.push_str(&format!("<li data-code=\"{}\">{text} {detail}</li>", esc(&e.code)));
             }

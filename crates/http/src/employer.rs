@@ -1069,11 +1069,7 @@ pub(crate) fn employer_errors(lang: Lang, errors: &[ciao_domain::FieldError]) ->
                         || format!("<code>{}</code>", esc(&e.field)),
                         |l| format!("<strong>{l}</strong>"),
                     );
-                    let text = t(lang, &key)
-                        .replace("{field}", &field)
-                        .replace("{until}", &crate::worker::until_text(e))
-                        .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
-                        .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")));
+                    let text = crate::worker::refusal_text(lang, &key, &field, e);
                     format!(
                         "<li data-field=\"{name}\" data-code=\"{code}\">{text} <small class=\"mono\">({code_l} {code})</small></li>",
                         name = esc(&e.field),

@@ -2620,6 +2620,24 @@ mod tests {
         }
     }
 
+    /// Every text a refusal can be shown with (the worker's, the
+    /// employer's, the channel pages' and the shared families) comes out
+    /// of `refusal_text` with no placeholder left, in every language.
+    #[test]
+    fn refusal_texts_leave_no_placeholder() {
+        let mut e = ciao_domain::FieldError::new("period.from", "some.code", "refused");
+        e.until = Some(time::macros::datetime!(2026-12-07 07:45:12 UTC));
+        let mut checked = 0;
+        for key in keys().filter(|k| ["error.", "w.error.", "ep.err.", "ch.error."].iter().any(|p| k.starts_with(p))) {
+            for lang in Lang::ALL {
+                let text = crate::worker::refusal_text(lang, key, "<code>from</code>", &e);
+                assert!(!text.contains('{'), "{key} in {lang:?}: {text}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} refusal texts");
+    }
+
     #[test]
     fn every_key_has_four_texts() {
         let mut seen = std::collections::HashSet::new();

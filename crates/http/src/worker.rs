@@ -235,11 +235,10 @@ pub(crate) fn error_list(lang: Lang, errors: &[FieldError]) -> String {
                 c if c.starts_with("declarationNumber.") => "error.declarationNumber".to_string(),
                 c => format!("error.{c}"),
             };
-            if let Some(text) = crate::i18n::lookup(lang, &key) {
+            if crate::i18n::lookup(lang, &key).is_some() {
                 // A text may name the field: the last part of its path.
                 let field = e.field.rsplit('.').next().unwrap_or_default();
-                let text =
-                    text.replace("{field}", &format!("<code>{}</code>", esc(field))).replace("{until}", &until_text(e));
+                let text = refusal_text(lang, &key, &format!("<code>{}</code>", esc(field)), e);
                 // Said in the page's language only; its code for support.
                 format!("<li data-code=\"{}\">{text}</li>", esc(&e.code))
             } else {
@@ -270,6 +269,20 @@ pub(crate) fn worker_error_key(field: &str, code: &str) -> Option<String> {
     };
     candidates.extend(family.map(str::to_string));
     candidates.into_iter().find(|k| crate::i18n::lookup(Lang::En, k).is_some())
+}
+
+/// A refusal's text (`key`) with its placeholders filled, the same on
+/// every page: `{field}` as the page names the field (`field`, HTML),
+/// `{until}` the end of a lock, `{from}` and `{to}` the two fields of a
+/// period. Every renderer of refusals (worker, employer, channel pages)
+/// goes through here, so a text moved from one page's family to another's
+/// shows no raw placeholder.
+pub(crate) fn refusal_text(lang: Lang, key: &str, field: &str, e: &FieldError) -> String {
+    t(lang, key)
+        .replace("{field}", field)
+        .replace("{until}", &until_text(e))
+        .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
+        .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")))
 }
 
 /// The instant a refusal names (a lock's end), in Brussels time, for the
@@ -305,7 +318,7 @@ pub(crate) fn worker_error_list(lang: Lang, errors: &[FieldError]) -> String {
                     let field = e.field.rsplit('.').next().unwrap_or_default();
                     let named = crate::i18n::lookup(lang, &format!("w.field.{field}"))
                         .map_or_else(|| format!("<code>{}</code>", esc(field)), |w| format!("<strong>{w}</strong>"));
-                    let text = t(lang, &key).replace("{field}", &named).replace("{until}", &until_text(e));
+                    let text = refusal_text(lang, &key, &named, e);
                     format!("<li id=\"{id}\">{text}</li>")
                 }
                 None => format!(

@@ -459,7 +459,10 @@ mod tests {
         let options = crate::sqlite::writer_options(crate::sqlite::connect_options(&url).unwrap());
         let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
         let mut reader = SqliteConnection::connect_with(&crate::sqlite::connect_options(&url).unwrap()).await.unwrap();
-        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)").execute(&mut writer).await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)")
+            .execute(&mut writer)
+            .await
+            .unwrap();
         let (asked_before, made_before) = wal_writes();
         let mut expected = 0;
         for (round, rows) in [1usize, 40, 3000, 7, 12000, 2].into_iter().enumerate() {
