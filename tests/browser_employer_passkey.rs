@@ -26,7 +26,7 @@ fn code(secret: &str) -> String {
 
 /// The audit actions of the enterprise, newest first, as the store has them.
 async fn audit_actions(app: &TestApp, enterprise: &EnterpriseNumber) -> Vec<(String, serde_json::Value)> {
-    let entries = app.service.store().enterprise_audit(enterprise, 100).await.unwrap();
+    let entries = app.service.store().enterprise_audit_page(enterprise, 0, 100).await.unwrap().0;
     entries.into_iter().map(|e| (e.action, e.detail)).collect()
 }
 

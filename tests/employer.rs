@@ -181,7 +181,8 @@ async fn employer_service(backend: Backend) {
     assert!(!body.contains("href=\"/e/registrations\""), "no consultation menu for an inspector: {body}");
     let body = i.get("/e/registrations").await.body();
     assert!(!body.contains(&format!("/e/registrations/{r3}\"")), "{body}");
-    let log = app.service.store().enterprise_audit(&EnterpriseNumber::parse(&w.e4).unwrap(), 50).await.unwrap();
+    let log =
+        app.service.store().enterprise_audit_page(&EnterpriseNumber::parse(&w.e4).unwrap(), 0, 50).await.unwrap().0;
     assert!(
         log.iter().any(|e| e.action == "inspection.on_site" && e.subject.as_deref() == Some(w.d1.as_str())),
         "{log:?}"

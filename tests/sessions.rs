@@ -560,7 +560,7 @@ async fn employer_sessions_ended_in_enterprise_log(backend: Backend) {
     let token = csrf(&one.get("/e/security").await.body);
     let page = one.post("/e/security/sessions", &[("others", "1"), ("csrf", &token)]).await;
     assert_eq!(page.status, 303, "{}", page.body);
-    let log = app.service.store().enterprise_audit(&e1, 100).await.unwrap();
+    let log = app.service.store().enterprise_audit_page(&e1, 0, 100).await.unwrap().0;
     assert!(log.iter().any(|e| e.action == "employer.sign_in"), "the sign-in is in E1's log: {log:?}");
     assert!(log.iter().any(|e| e.action == "employer.sessions_ended"), "{log:?}");
     app.finish().await;

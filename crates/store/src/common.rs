@@ -2481,18 +2481,6 @@ macro_rules! impl_store {
                 rows.iter().map(|r| audit_row(r)).collect()
             }
 
-            async fn enterprise_audit(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<AuditEntry>> {
-                let rows = sqlx::query(
-                    "SELECT at, actor, action, subject, detail, enterprise_number FROM audit_log \
-                     WHERE enterprise_number = $1 ORDER BY id DESC LIMIT $2",
-                )
-                .bind(enterprise.as_str())
-                .bind(i64::from(limit))
-                .fetch_all(&self.read)
-                .await?;
-                rows.iter().map(|r| audit_row(r)).collect()
-            }
-
             async fn purge_registrations(&self, before: OffsetDateTime, limit: u32) -> Result<u64> {
                 // The same oldest rows in each statement (on the index
                 // (registration_date, id); the transaction holds the write

@@ -729,8 +729,6 @@ pub trait Store: Send + Sync + 'static {
     /// The roles of a person, in every enterprise.
     async fn person_roles(&self, ssin: &Ssin) -> Result<Vec<EnterpriseUser>>;
     async fn remove_enterprise_user(&self, enterprise: &EnterpriseNumber, ssin: &Ssin, role: Role) -> Result<bool>;
-    /// The audit log of an enterprise, newest first.
-    async fn enterprise_audit(&self, enterprise: &EnterpriseNumber, limit: u32) -> Result<Vec<AuditEntry>>;
     /// Retention: deletes up to `limit` registrations registered before
     /// `before`, the oldest first, with their history, remarks and queue
     /// rows, in one transaction; how many went (0: none left).
