@@ -17,13 +17,22 @@
 //! Why this keeps SQLite's guarantees: a write that SQLite has not synced
 //! may be lost in a crash anyway (the page cache is not the disk), and
 //! SQLite only counts on what `xSync` returned for; a read of the file by
-//! the connection itself sees the buffer written first. Other connections
-//! read only the frames that the WAL index says are committed, and with
-//! `synchronous = FULL` a commit syncs the WAL (so the buffer is written)
-//! before it publishes its frames in the index (`walFrames` in SQLite's
-//! `wal.c`). This VFS is therefore for connections with `synchronous =
-//! FULL` that write: the registration writer's ([`crate::sqlite::writer_options`]);
-//! with `NORMAL` a commit would publish frames still in the buffer.
+//! the connection itself sees the gathered bytes (from the buffer, or
+//! written first). Other connections read only the frames that the WAL
+//! index says are committed, and SQLite publishes a commit's frames there
+//! between two barriers of the database file's shared memory
+//! (`walIndexWriteHdr` in SQLite's `wal.c`): the database file's barrier
+//! writes its WAL's buffer first (with `synchronous = FULL` the commit's
+//! sync has already written it; with `NORMAL`, or a commit padded to a
+//! sector, it has not). When the connection gives up the WAL's write lock,
+//! whatever is still gathered was never committed (a transaction rolled
+//! back after it spilled pages) and is dropped, as SQLite forgets it,
+//! before another writer can commit frames at the same offsets. For that,
+//! a WAL file is linked to its database file, which this VFS opened too
+//! (`sqlite3_database_file_object`). A review found those two cases
+//! (frames of a rolled-back spill written over another writer's commit;
+//! frames published before written with `NORMAL`); the tests below
+//! reproduce both and fail without the barrier's write or the drop.
 //!
 //! Files other than a WAL are passed through untouched. The only `unsafe`
 //! code of the workspace is in this module: SQLite's VFS is a C interface.
@@ -118,6 +127,11 @@ struct GatherFile {
     real: *mut ffi::sqlite3_file,
     /// Set for a WAL file only.
     buffer: *mut Gathered,
+    /// A WAL file's database file (through this VFS too), and a database
+    /// file's open WAL: the database file's shared-memory calls mark the
+    /// moments when the WAL's buffer must be written (the barrier before a
+    /// commit is published) or dropped (the end of a write transaction).
+    link: *mut GatherFile,
 }
 
 /// WAL bytes written by SQLite and not yet by us: `data` belongs at file
@@ -167,6 +181,7 @@ unsafe extern "C" fn open(
         (*ours).base.pMethods = std::ptr::null();
         (*ours).real = real;
         (*ours).buffer = std::ptr::null_mut();
+        (*ours).link = std::ptr::null_mut();
         (*real).pMethods = std::ptr::null();
         let Some(base_open) = (**base).xOpen else { return ffi::SQLITE_ERROR };
         let rc = base_open(*base, name, real, flags, out_flags);
@@ -188,8 +203,15 @@ unsafe extern "C" fn open(
             }
             return ffi::SQLITE_CANTOPEN;
         }
-        if flags & ffi::SQLITE_OPEN_WAL != 0 {
-            (*ours).buffer = Box::into_raw(Box::default());
+        if flags & ffi::SQLITE_OPEN_WAL != 0 && !name.is_null() {
+            // Gathered only when the database file is ours too (the
+            // connection's VFS), so that its shared-memory calls reach us.
+            let db = ffi::sqlite3_database_file_object(name).cast::<GatherFile>();
+            if !db.is_null() && std::ptr::eq((*db).base.pMethods, &METHODS) {
+                (*ours).buffer = Box::into_raw(Box::default());
+                (*ours).link = db;
+                (*db).link = ours;
+            }
         }
         (*ours).base.pMethods = &METHODS;
         ffi::SQLITE_OK
@@ -305,21 +327,22 @@ unsafe extern "C" fn read(file: *mut ffi::sqlite3_file, dst: *mut c_void, amount
     // borrowed only until flush reaches it through `file`.
     unsafe {
         let buffer = (*file.cast::<GatherFile>()).buffer;
-        if let (Some(b), Ok(n)) = (buffer.as_ref(), usize::try_from(amount))
-            && !b.data.is_empty()
-        {
-            let end = b.start + b.data.len() as i64;
-            let overlaps = offset < end && offset + n as i64 > b.start;
-            if overlaps && offset >= b.start && offset + n as i64 <= end {
-                let at = (offset - b.start) as usize;
-                std::ptr::copy_nonoverlapping(b.data[at..at + n].as_ptr(), dst.cast::<u8>(), n);
-                return ffi::SQLITE_OK;
-            }
-            if overlaps {
-                let rc = flush(file);
-                if rc != ffi::SQLITE_OK {
-                    return rc;
+        let overlaps = match (buffer.as_ref(), usize::try_from(amount)) {
+            (Some(b), Ok(n)) if !b.data.is_empty() => {
+                let end = b.start + b.data.len() as i64;
+                if offset >= b.start && offset + n as i64 <= end {
+                    let at = (offset - b.start) as usize;
+                    std::ptr::copy_nonoverlapping(b.data[at..at + n].as_ptr(), dst.cast::<u8>(), n);
+                    return ffi::SQLITE_OK;
                 }
+                offset < end && offset + n as i64 > b.start
+            }
+            _ => false,
+        };
+        if overlaps {
+            let rc = flush(file);
+            if rc != ffi::SQLITE_OK {
+                return rc;
             }
         }
         let (real, m) = parts(file);
@@ -337,6 +360,14 @@ unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
         let (real, m) = parts(file);
         let closed = m.xClose.map_or(ffi::SQLITE_OK, |c| c(real));
         let ours = file.cast::<GatherFile>();
+        // The WAL is closed before its database file; either way, neither
+        // keeps a pointer to the other once one is closed.
+        if let Some(other) = (*ours).link.as_mut()
+            && std::ptr::eq(other.link, ours)
+        {
+            other.link = std::ptr::null_mut();
+        }
+        (*ours).link = std::ptr::null_mut();
         if !(*ours).buffer.is_null() {
             drop(Box::from_raw((*ours).buffer));
             (*ours).buffer = std::ptr::null_mut();
@@ -392,13 +423,53 @@ passing!(check_reserved_lock, xCheckReservedLock, (out: *mut c_int), c_int, ffi:
 passing!(sector_size, xSectorSize, (), c_int, 4096);
 passing!(device_characteristics, xDeviceCharacteristics, (), c_int, 0);
 passing!(shm_map, xShmMap, (region: c_int, size: c_int, extend: c_int, out: *mut *mut c_void), c_int, ffi::SQLITE_IOERR);
-passing!(shm_lock, xShmLock, (offset: c_int, n: c_int, flags: c_int), c_int, ffi::SQLITE_IOERR);
 passing!(shm_unmap, xShmUnmap, (delete: c_int), c_int, ffi::SQLITE_IOERR);
 passing!(unfetch, xUnfetch, (offset: i64, page: *mut c_void), c_int, ffi::SQLITE_IOERR);
 
-unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
-    // SAFETY: `file` was opened by `open`.
+/// SQLite's WAL write lock (`WAL_WRITE_LOCK` in `wal.c`): the first lock
+/// of the shared memory.
+const WAL_WRITE_LOCK: c_int = 0;
+
+/// On a database file: when its connection gives up the WAL's write lock,
+/// whatever its WAL still has gathered was never committed (a commit's
+/// frames were written at its sync, or at the barrier before they were
+/// published): the frames of a transaction rolled back after it spilled
+/// pages. They are dropped, as SQLite itself forgets them, before another
+/// writer can take the lock and commit frames at the same offsets.
+unsafe extern "C" fn shm_lock(file: *mut ffi::sqlite3_file, offset: c_int, n: c_int, flags: c_int) -> c_int {
+    // SAFETY: `file` was opened by `open`; its link, if set, is its open
+    // WAL (cleared when either is closed), used by the same connection.
     unsafe {
+        if offset == WAL_WRITE_LOCK
+            && flags == ffi::SQLITE_SHM_UNLOCK | ffi::SQLITE_SHM_EXCLUSIVE
+            && let Some(wal) = (*file.cast::<GatherFile>()).link.as_mut()
+            && let Some(b) = wal.buffer.as_mut()
+        {
+            b.data.clear();
+        }
+        let (real, m) = parts(file);
+        match m.xShmLock {
+            Some(f) => f(real, offset, n, flags),
+            None => ffi::SQLITE_IOERR,
+        }
+    }
+}
+
+/// On a database file: SQLite publishes a commit's frames in the WAL index
+/// between two barriers (`walIndexWriteHdr`), so the WAL's gathered bytes
+/// are written first. With `synchronous = FULL` the commit's sync has
+/// written them already; this keeps other connections from reading frames
+/// that are not in the file with `NORMAL`, or when SQLite pads a commit to
+/// a sector and writes the rest of a frame after its sync. A failed write
+/// here cannot be reported (the barrier returns nothing): the frames stay
+/// unwritten and the next sync or read reports it.
+unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
+    // SAFETY: as for shm_lock.
+    unsafe {
+        let wal = (*file.cast::<GatherFile>()).link;
+        if !wal.is_null() && !(*wal).buffer.is_null() {
+            let _ = flush(wal.cast());
+        }
         let (real, m) = parts(file);
         if let Some(f) = m.xShmBarrier {
             f(real);
@@ -419,7 +490,11 @@ fn registered_name() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
     use sqlx::{Connection, SqliteConnection};
+
+    /// The tests read the process-wide counters: one at a time.
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
     #[test]
     fn registers_once_under_its_name() {
@@ -428,8 +503,59 @@ mod tests {
         assert_eq!(registered_name().as_deref(), Some(NAME));
     }
 
-    async fn count(conn: &mut SqliteConnection) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(conn).await.unwrap()
+    /// A fresh directory for one test's database.
+    fn dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("ciao-vfs-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn url(dir: &std::path::Path) -> String {
+        format!("sqlite://{}", dir.join("w.db").display())
+    }
+
+    /// The registration writer's options (this VFS, FULL), with a page
+    /// cache of `cache_pages` pages (small: transactions spill to the WAL).
+    fn writer(dir: &std::path::Path, cache_pages: Option<u32>) -> SqliteConnectOptions {
+        let options = crate::sqlite::writer_options(crate::sqlite::connect_options(&url(dir)).unwrap());
+        match cache_pages {
+            Some(n) => options.pragma("cache_size", n.to_string()),
+            None => options,
+        }
+    }
+
+    /// A connection on the operating system's own VFS.
+    async fn plain(dir: &std::path::Path) -> SqliteConnection {
+        SqliteConnection::connect_with(&crate::sqlite::connect_options(&url(dir)).unwrap()).await.unwrap()
+    }
+
+    async fn count(conn: &mut SqliteConnection, table: &str) -> i64 {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        sqlx::query_scalar(sql).fetch_one(conn).await.unwrap()
+    }
+
+    async fn check(conn: &mut SqliteConnection) {
+        let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(conn).await.unwrap();
+        assert_eq!(ok, "ok");
+    }
+
+    /// Inserts `rows` rows of random keys (every page of the unique index
+    /// dirtied) and 600 bytes each.
+    async fn insert(conn: &mut SqliteConnection, table: &str, rows: i64) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+             INSERT INTO {table} (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM n"
+        ));
+        sqlx::query(sql).bind(rows).execute(conn).await.unwrap();
+    }
+
+    async fn create(conn: &mut SqliteConnection) {
+        for table in ["t", "u"] {
+            let sql =
+                sqlx::AssertSqlSafe(format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)"));
+            sqlx::query(sql).execute(&mut *conn).await.unwrap();
+        }
     }
 
     /// The database and its WAL copied as a crash would leave them (the
@@ -440,60 +566,104 @@ mod tests {
         std::fs::copy(dir.join("w.db"), &copy).unwrap();
         std::fs::copy(dir.join("w.db-wal"), dir.join(format!("copy{n}.db-wal"))).unwrap();
         let mut c = SqliteConnection::connect(&format!("sqlite://{}", copy.display())).await.unwrap();
-        let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut c).await.unwrap();
-        assert_eq!(ok, "ok");
-        count(&mut c).await
+        check(&mut c).await;
+        count(&mut c, "t").await
     }
 
-    /// Commits small and large (past the buffer, so frames are flushed and
-    /// rewritten inside a transaction) and rolled-back transactions through
-    /// the VFS; a reader on the operating system's own VFS sees each commit
-    /// at once, the files hold every commit (as after a crash), and fewer
-    /// writes were made than asked for.
+    /// Commits small and large through the VFS; a reader on the operating
+    /// system's own VFS sees each commit at once (and reads every page of
+    /// it: the integrity check), the files hold every commit (as after a
+    /// crash), and far fewer writes were made than asked for.
     #[tokio::test]
     async fn commits_are_in_the_file_and_visible_at_once() {
-        let dir = std::env::temp_dir().join(format!("ciao-vfs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("w.db").display());
-        let options = crate::sqlite::writer_options(crate::sqlite::connect_options(&url).unwrap());
-        let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
-        let mut reader = SqliteConnection::connect_with(&crate::sqlite::connect_options(&url).unwrap()).await.unwrap();
-        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)")
-            .execute(&mut writer)
-            .await
-            .unwrap();
+        let _serial = SERIAL.lock().await;
+        let dir = dir("commits");
+        let mut writer = SqliteConnection::connect_with(&writer(&dir, None)).await.unwrap();
+        create(&mut writer).await;
+        let mut reader = plain(&dir).await;
         let (asked_before, made_before) = wal_writes();
         let mut expected = 0;
-        for (round, rows) in [1usize, 40, 3000, 7, 12000, 2].into_iter().enumerate() {
-            // Random keys: the unique index's pages are dirtied all over.
-            sqlx::query(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
-                 INSERT INTO t (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM n",
-            )
-            .bind(rows as i64)
-            .execute(&mut writer)
-            .await
-            .unwrap();
-            expected += rows as i64;
-            assert_eq!(count(&mut reader).await, expected, "round {round}");
+        for (round, rows) in [1, 40, 3000, 7, 12000, 2].into_iter().enumerate() {
+            insert(&mut writer, "t", rows).await;
+            expected += rows;
+            assert_eq!(count(&mut reader, "t").await, expected, "round {round}");
+            check(&mut reader).await;
             assert_eq!(count_in_copy(&dir, round).await, expected, "round {round}");
-            // A transaction rolled back leaves nothing, and the next commit
-            // writes over its frames.
-            let mut tx = writer.begin().await.unwrap();
-            sqlx::query("INSERT INTO t (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM t LIMIT 500")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.rollback().await.unwrap();
         }
-        assert_eq!(count(&mut writer).await, expected);
-        assert_eq!(count_in_copy(&dir, 99).await, expected);
         let (asked, made) = wal_writes();
         let (asked, made) = (asked - asked_before, made - made_before);
         assert!(asked > 1000 && made * 10 < asked, "{made} writes made for {asked} asked");
         writer.close().await.unwrap();
         reader.close().await.unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A transaction that spilled pages to the WAL (gathered, never
+    /// committed) and was rolled back leaves nothing behind: another
+    /// connection then commits frames at the same offsets of the WAL, and
+    /// the writer's next commits neither read its old frames nor write
+    /// them over the other's.
+    #[tokio::test]
+    async fn a_rolled_back_spill_is_dropped_before_another_writer_commits() {
+        let _serial = SERIAL.lock().await;
+        let dir = dir("rollback");
+        let mut writer = SqliteConnection::connect_with(&writer(&dir, Some(20))).await.unwrap();
+        create(&mut writer).await;
+        insert(&mut writer, "t", 50).await;
+        let mut other = plain(&dir).await;
+        for round in 0..3 {
+            let (asked_before, _) = wal_writes();
+            let mut tx = writer.begin().await.unwrap();
+            insert(&mut tx, "t", 400).await;
+            let (asked, _) = wal_writes();
+            assert!(asked - asked_before > 50, "the transaction spilled to the WAL");
+            tx.rollback().await.unwrap();
+            // The other writer commits 20 rows into `u` at the offsets the
+            // spilled frames had.
+            insert(&mut other, "u", 20).await;
+            insert(&mut writer, "t", 5).await;
+            check(&mut writer).await;
+            check(&mut other).await;
+            assert_eq!(count(&mut writer, "u").await, 20 * (round + 1));
+            assert_eq!(count(&mut other, "t").await, 50 + 5 * (round + 1));
+        }
+        writer.close().await.unwrap();
+        let mut after = plain(&dir).await;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut after).await.unwrap();
+        check(&mut after).await;
+        assert_eq!((count(&mut after, "t").await, count(&mut after, "u").await), (65, 60));
+        after.close().await.unwrap();
+        other.close().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Transactions larger than the buffer with a cache that spills: pages
+    /// written again before the buffer's start go straight to the file,
+    /// reads that straddle it write it first; all of it readable and
+    /// intact. Also with `synchronous = NORMAL`, where a commit is not
+    /// synced: its frames are written before they are published.
+    #[tokio::test]
+    async fn larger_than_the_buffer_and_with_normal_sync() {
+        let _serial = SERIAL.lock().await;
+        for synchronous in [SqliteSynchronous::Full, SqliteSynchronous::Normal] {
+            let dir = dir(&format!("large-{synchronous:?}"));
+            let options = writer(&dir, Some(200)).synchronous(synchronous);
+            let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
+            create(&mut writer).await;
+            let mut reader = plain(&dir).await;
+            let mut expected = 0;
+            for rows in [30_000, 3, 500, 1] {
+                insert(&mut writer, "t", rows).await;
+                expected += rows;
+                assert_eq!(count(&mut reader, "t").await, expected, "{synchronous:?}");
+                check(&mut reader).await;
+            }
+            if matches!(synchronous, SqliteSynchronous::Full) {
+                assert_eq!(count_in_copy(&dir, 0).await, expected);
+            }
+            writer.close().await.unwrap();
+            reader.close().await.unwrap();
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }
