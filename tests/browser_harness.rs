@@ -44,7 +44,16 @@ async fn harness_drives_the_workplace_page_and_the_poster() {
     let async_result = browser.execute_async("arguments[arguments.length - 1]('done')", vec![]).await;
     assert_eq!(async_result, json!("done"));
     browser.execute("document.cookie = 'harness=works; path=/; SameSite=Lax'", vec![]).await;
-    let cookies = browser.cookies().await;
+    // Chromium's cookie store takes a script's cookie asynchronously: the
+    // driver's list may lag it by a moment (seen once in CI).
+    let mut cookies = browser.cookies().await;
+    for _ in 0..50 {
+        if cookies.iter().any(|c| c["name"] == "harness") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        cookies = browser.cookies().await;
+    }
     println!("cookies on the workplace page: {cookies:?}");
     assert!(cookies.iter().any(|c| c["name"] == "harness" && c["value"] == "works"), "{cookies:?}");
     let shot = browser.screenshot("workplace").await;
