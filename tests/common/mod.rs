@@ -454,7 +454,6 @@ pub fn today() -> time::Date {
     ciao_domain::to_brussels(now()).date()
 }
 
-/// An item registered now.
 /// Registers one presence of `ssin` for `employer` on `declaration` at
 /// `at` through the service, as the operator (an access token lives on the
 /// server's clock, which some tests move): its id.
@@ -481,6 +480,7 @@ pub async fn register_at(
     }
 }
 
+/// An item registered now.
 pub fn item(ssin: &str, employer: &str, declaration: &str, kind: &str) -> Value {
     json!({
         "registrationDate": rfc3339(now()),

@@ -1054,6 +1054,7 @@ pub async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_json_fault_in_an_item_is_placed_at_its_member() {
@@ -1071,7 +1072,6 @@ mod tests {
         let e = serde_json::from_str::<UniqueMembers>(pretty).err().unwrap();
         assert_eq!(member_before(pretty, offset_of(pretty, e.line(), e.column())).unwrap(), "latitude");
     }
-    use serde_json::json;
 
     fn refusal(item: Value) -> FieldError {
         typed::<RegistrationItem>(&item, Whole::Item(0)).unwrap_err()

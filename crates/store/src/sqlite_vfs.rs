@@ -231,9 +231,11 @@ unsafe fn parts(file: *mut ffi::sqlite3_file) -> (*mut ffi::sqlite3_file, &'stat
     }
 }
 
-/// Writes what was gathered, if anything, and empties the buffer (also when
-/// the write fails: SQLite then fails the transaction, whose frames were
-/// never committed).
+/// Writes what was gathered, if anything. What a failed write leaves
+/// unwritten stays gathered: the next sync, read, size, truncation or close
+/// tries again and reports the error to SQLite (which then fails the
+/// transaction; a transaction that ends without committing has what it
+/// gathered dropped at the release of the WAL write lock, [`shm_lock`]).
 ///
 /// # Safety
 /// `file` is a file opened by [`open`].
@@ -248,19 +250,20 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
         }
         let (real, m) = parts(file);
         let Some(w) = m.xWrite else { return ffi::SQLITE_IOERR_WRITE };
-        let mut rc = ffi::SQLITE_OK;
-        let mut at = b.start;
+        let mut written = 0;
         for chunk in b.data.chunks(MAX_CALL) {
             WAL_WRITES_MADE.fetch_add(1, Ordering::Relaxed);
             // MAX_CALL fits in a c_int.
-            rc = w(real, chunk.as_ptr().cast(), chunk.len() as c_int, at);
+            let rc = w(real, chunk.as_ptr().cast(), chunk.len() as c_int, b.start + written as i64);
             if rc != ffi::SQLITE_OK {
-                break;
+                b.data.drain(..written);
+                b.start += written as i64;
+                return rc;
             }
-            at += chunk.len() as i64;
+            written += chunk.len();
         }
         b.data.clear();
-        rc
+        ffi::SQLITE_OK
     }
 }
 
@@ -461,8 +464,9 @@ unsafe extern "C" fn shm_lock(file: *mut ffi::sqlite3_file, offset: c_int, n: c_
 /// written them already; this keeps other connections from reading frames
 /// that are not in the file with `NORMAL`, or when SQLite pads a commit to
 /// a sector and writes the rest of a frame after its sync. A failed write
-/// here cannot be reported (the barrier returns nothing): the frames stay
-/// unwritten and the next sync or read reports it.
+/// here cannot be reported (the barrier returns nothing): what it could not
+/// write stays gathered, and the next sync (the commit's own with `FULL`)
+/// or read tries again and reports it.
 unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
     // SAFETY: as for shm_lock.
     unsafe {
@@ -550,6 +554,17 @@ mod tests {
         sqlx::query(sql).bind(rows).execute(conn).await.unwrap();
     }
 
+    /// A writer through the VFS with `options` on a database with tables
+    /// `t` and `u`, and a connection on the operating system's own VFS.
+    async fn writer_and_plain(
+        dir: &std::path::Path,
+        options: SqliteConnectOptions,
+    ) -> (SqliteConnection, SqliteConnection) {
+        let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
+        create(&mut writer).await;
+        (writer, plain(dir).await)
+    }
+
     async fn create(conn: &mut SqliteConnection) {
         for table in ["t", "u"] {
             let sql =
@@ -578,9 +593,7 @@ mod tests {
     async fn commits_are_in_the_file_and_visible_at_once() {
         let _serial = SERIAL.lock().await;
         let dir = dir("commits");
-        let mut writer = SqliteConnection::connect_with(&writer(&dir, None)).await.unwrap();
-        create(&mut writer).await;
-        let mut reader = plain(&dir).await;
+        let (mut writer, mut reader) = writer_and_plain(&dir, writer(&dir, None)).await;
         let (asked_before, made_before) = wal_writes();
         let mut expected = 0;
         for (round, rows) in [1, 40, 3000, 7, 12000, 2].into_iter().enumerate() {
@@ -607,10 +620,8 @@ mod tests {
     async fn a_rolled_back_spill_is_dropped_before_another_writer_commits() {
         let _serial = SERIAL.lock().await;
         let dir = dir("rollback");
-        let mut writer = SqliteConnection::connect_with(&writer(&dir, Some(20))).await.unwrap();
-        create(&mut writer).await;
+        let (mut writer, mut other) = writer_and_plain(&dir, writer(&dir, Some(20))).await;
         insert(&mut writer, "t", 50).await;
-        let mut other = plain(&dir).await;
         for round in 0..3 {
             let (asked_before, _) = wal_writes();
             let mut tx = writer.begin().await.unwrap();
@@ -647,10 +658,8 @@ mod tests {
         let _serial = SERIAL.lock().await;
         for synchronous in [SqliteSynchronous::Full, SqliteSynchronous::Normal] {
             let dir = dir(&format!("large-{synchronous:?}"));
-            let options = writer(&dir, Some(200)).synchronous(synchronous);
-            let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
-            create(&mut writer).await;
-            let mut reader = plain(&dir).await;
+            let (mut writer, mut reader) =
+                writer_and_plain(&dir, writer(&dir, Some(200)).synchronous(synchronous)).await;
             let mut expected = 0;
             for rows in [30_000, 3, 500, 1] {
                 insert(&mut writer, "t", rows).await;
