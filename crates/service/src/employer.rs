@@ -463,16 +463,19 @@ impl Service {
             // The same work, answer and lock as for a wrong password. A
             // real hash of the same parameters: a malformed one would be
             // refused at once, and the time would tell who has an account.
-            let miss = ("employer.sign_in_failed", "no account for this SSIN");
             let check = || {
                 if let Some(decoy) = decoy_password_hash() {
                     let _ = ciao_auth::password::verify_password(password, decoy);
                 }
             };
-            return match self
-                .count_miss("sign-in-miss", &ssin, miss, SIGN_IN_MAX_ATTEMPTS, SIGN_IN_LOCK, now, check)
-                .await?
-            {
+            let rule = crate::MissRule {
+                purpose: "sign-in-miss",
+                action: "employer.sign_in_failed",
+                reason: "no account for this SSIN",
+                max_attempts: SIGN_IN_MAX_ATTEMPTS,
+                lock: SIGN_IN_LOCK,
+            };
+            return match self.count_miss(&rule, &ssin, now, check).await? {
                 Some(until) => Err(locked(until)),
                 None => Err(wrong_sign_in()),
             };

@@ -350,6 +350,18 @@ pub struct Service {
 /// The name of the access-token signing secret in the database.
 const TOKEN_SECRET: &str = "access-token-hmac-v1";
 
+/// How sign-ins for an SSIN without such an account are counted
+/// ([`Service::count_miss`]): the key's purpose, the security log's action
+/// and reason, and the lock (after how many, for how long) of a wrong secret.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MissRule {
+    pub purpose: &'static str,
+    pub action: &'static str,
+    pub reason: &'static str,
+    pub max_attempts: i64,
+    pub lock: time::Duration,
+}
+
 impl Service {
     /// Builds the service: loads (or creates) the token signing secret,
     /// shared by every node of the database, and the account cache. The
@@ -787,24 +799,21 @@ impl Service {
     }
 
     /// A sign-in attempt for an SSIN that has no such account (no PIN, no
-    /// employer account): counted and locked as a wrong secret would be,
-    /// in the store under an opaque key for `purpose` (the same on every
-    /// node, no SSIN stored), so that neither the answer nor the lock tells
-    /// who has an account; `check` does the work of checking a real secret,
-    /// so that the time does not tell either. In the security log as
-    /// `action` with `reason`. Answers until when it is locked, if it is.
-    #[allow(clippy::too_many_arguments)]
+    /// employer account): counted and locked as a wrong secret would be
+    /// (`rule`), in the store under an opaque key (the same on every node,
+    /// no SSIN stored), so that neither the answer nor the lock tells who
+    /// has an account; `check` does the work of checking a real secret, so
+    /// that the time does not tell either. Answers until when it is locked,
+    /// if it is.
     pub(crate) async fn count_miss(
         &self,
-        purpose: &str,
+        rule: &MissRule,
         ssin: &Ssin,
-        (action, reason): (&str, &str),
-        max_attempts: i64,
-        lock: time::Duration,
         now: OffsetDateTime,
         check: impl FnOnce(),
     ) -> Result<Option<OffsetDateTime>> {
         use base64::Engine as _;
+        let MissRule { purpose, action, reason, max_attempts, lock } = *rule;
         let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.sealer.handle(purpose, ssin.as_str()));
         if let Some(until) = self.store.pin_miss_locked_until(&key, now).await? {
             Self::security_log(action, ssin, "locked");

@@ -573,13 +573,19 @@ impl Service {
         let Some((creds, hash)) = creds.and_then(|c| c.pin_hash.clone().map(|h| (c, h))) else {
             // No PIN for this SSIN: answered, counted and locked as a wrong
             // PIN would be.
-            let miss = ("worker.pin_failed", "no PIN set up for this SSIN");
             let check = || {
                 if let Some(decoy) = decoy_pin_hash() {
                     let _ = ciao_auth::pin::verify_pin(pin, decoy);
                 }
             };
-            return match self.count_miss("pin-miss", &ssin, miss, PIN_MAX_ATTEMPTS, PIN_LOCK, now, check).await? {
+            let rule = crate::MissRule {
+                purpose: "pin-miss",
+                action: "worker.pin_failed",
+                reason: "no PIN set up for this SSIN",
+                max_attempts: PIN_MAX_ATTEMPTS,
+                lock: PIN_LOCK,
+            };
+            return match self.count_miss(&rule, &ssin, now, check).await? {
                 Some(until) => Err(locked(until)),
                 None => Err(wrong()),
             };
