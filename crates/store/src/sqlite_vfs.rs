@@ -132,6 +132,9 @@ struct GatherFile {
     /// moments when the WAL's buffer must be written (the barrier before a
     /// commit is published) or dropped (the end of a write transaction).
     link: *mut GatherFile,
+    /// Tests only: a WAL whose writes [`fail_writes`] may make fail.
+    #[cfg(test)]
+    injected: bool,
 }
 
 /// WAL bytes written by SQLite and not yet by us: `data` belongs at file
@@ -182,6 +185,10 @@ unsafe extern "C" fn open(
         (*ours).real = real;
         (*ours).buffer = std::ptr::null_mut();
         (*ours).link = std::ptr::null_mut();
+        #[cfg(test)]
+        {
+            (*ours).injected = false;
+        }
         (*real).pMethods = std::ptr::null();
         let Some(base_open) = (**base).xOpen else { return ffi::SQLITE_ERROR };
         let rc = base_open(*base, name, real, flags, out_flags);
@@ -211,6 +218,10 @@ unsafe extern "C" fn open(
                 (*ours).buffer = Box::into_raw(Box::default());
                 (*ours).link = db;
                 (*db).link = ours;
+                #[cfg(test)]
+                {
+                    (*ours).injected = CStr::from_ptr(name).to_string_lossy().contains(INJECTED_MARK);
+                }
             }
         }
         (*ours).base.pMethods = &METHODS;
@@ -253,6 +264,12 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
         let mut written = 0;
         for chunk in b.data.chunks(MAX_CALL) {
             WAL_WRITES_MADE.fetch_add(1, Ordering::Relaxed);
+            #[cfg(test)]
+            if (*file.cast::<GatherFile>()).injected && injected_failure() {
+                b.data.drain(..written);
+                b.start += written as i64;
+                return ffi::SQLITE_IOERR_WRITE;
+            }
             // MAX_CALL fits in a c_int.
             let rc = w(real, chunk.as_ptr().cast(), chunk.len() as c_int, b.start + written as i64);
             if rc != ffi::SQLITE_OK {
@@ -481,6 +498,40 @@ unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
     }
 }
 
+/// Tests only: the WAL files whose path holds this are the ones
+/// [`fail_writes`] reaches (the crate's other tests use the VFS meanwhile).
+#[cfg(test)]
+const INJECTED_MARK: &str = "ciao-vfs-fault-";
+
+/// Tests only: (writes to let through, then writes to fail) of the WAL
+/// files marked with [`INJECTED_MARK`].
+#[cfg(test)]
+static INJECTED: std::sync::Mutex<(u32, u32)> = std::sync::Mutex::new((0, 0));
+
+/// Tests only: the next `pass` writes of gathered bytes to a marked WAL
+/// succeed, the `fail` after them fail (as a full disk would).
+#[cfg(test)]
+fn fail_writes(pass: u32, fail: u32) {
+    *INJECTED.lock().unwrap() = (pass, fail);
+}
+
+/// Tests only: whether this write of gathered bytes fails.
+#[cfg(test)]
+fn injected_failure() -> bool {
+    let mut plan = INJECTED.lock().unwrap();
+    match *plan {
+        (0, 0) => false,
+        (0, fail) => {
+            plan.1 = fail - 1;
+            true
+        }
+        (pass, fail) => {
+            *plan = (pass - 1, fail);
+            false
+        }
+    }
+}
+
 /// For tests: the VFS's name as SQLite knows it.
 #[cfg(test)]
 fn registered_name() -> Option<String> {
@@ -645,6 +696,48 @@ mod tests {
         assert_eq!((count(&mut after, "t").await, count(&mut after, "u").await), (65, 60));
         after.close().await.unwrap();
         other.close().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A write of gathered frames that fails (a full disk, an I/O error)
+    /// fails the commit that needed it, and loses nothing that was
+    /// committed before: the failure is reported to SQLite, which rolls
+    /// the transaction back; what the failed write left gathered is dropped
+    /// with it, and the next commits are written and read as usual — also
+    /// when the failure comes in the middle of a commit written in several
+    /// calls. The database and its WAL, copied as a crash would leave
+    /// them, hold exactly the committed rows.
+    #[tokio::test]
+    async fn a_failed_write_fails_its_commit_and_loses_nothing_committed() {
+        let _serial = SERIAL.lock().await;
+        let dir = std::env::temp_dir().join(format!("{INJECTED_MARK}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (mut writer, mut reader) = writer_and_plain(&dir, writer(&dir, None)).await;
+        insert(&mut writer, "t", 100).await;
+        let mut expected = 100;
+        // (writes let through first, rows of the failing commit): the first
+        // write of a small commit; the third of a commit of about 2 MB
+        // (written in pieces of MAX_CALL bytes).
+        for (round, (pass, rows)) in [(0, 40), (2, 3000), (0, 1)].into_iter().enumerate() {
+            fail_writes(pass, 1);
+            let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+                 INSERT INTO t (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM n";
+            let failed = sqlx::query(sql).bind(rows).execute(&mut writer).await;
+            let error = failed.expect_err("the commit whose write failed is refused").to_string();
+            assert!(error.contains("I/O error"), "round {round}: {error}");
+            assert_eq!(*INJECTED.lock().unwrap(), (0, 0), "round {round}: the failure was reached");
+            assert_eq!(count(&mut writer, "t").await, expected, "round {round}: the writer rolled back");
+            assert_eq!(count(&mut reader, "t").await, expected, "round {round}");
+            insert(&mut writer, "t", 7).await;
+            expected += 7;
+            check(&mut writer).await;
+            assert_eq!(count(&mut reader, "t").await, expected, "round {round}");
+            check(&mut reader).await;
+            assert_eq!(count_in_copy(&dir, round).await, expected, "round {round}");
+        }
+        writer.close().await.unwrap();
+        reader.close().await.unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
