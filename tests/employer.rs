@@ -296,6 +296,15 @@ async fn employer_service(backend: Backend) {
         assert_eq!(p.status, status, "attempt {attempt}: {}", p.body());
         assert!(p.body().contains(text), "{}", p.body());
     }
+    // Nor does the time: a locked answer (a row or two read, no hash
+    // checked) waits as long as a wrong password's, for both.
+    for who in [&manager, &nobody] {
+        let started = std::time::Instant::now();
+        let p = x.post("/e/sign-in", &[("ssin", who), ("password", PASSWORD), ("totp", "123456")]).await;
+        let took = started.elapsed();
+        assert_eq!(p.status, 403, "{}", p.body());
+        assert!(took >= ciao_service::SIGN_IN_REFUSAL_FLOOR, "a locked answer after {took:?}");
+    }
     app.finish().await;
 }
 both_backends!(employer_service_t, employer_service);

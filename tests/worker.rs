@@ -302,16 +302,27 @@ async fn pin_rules_and_lock(backend: Backend) {
     let unknown = ssin(700_101_002);
     let answer = |body: &str, who: &str| body.replace(who, "SSIN");
     for _ in 1..5 {
+        let started = std::time::Instant::now();
         let real = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
         let fake = phone.post("/w/sign-in", &[("ssin", &unknown), ("pin", "000001")]).await;
+        let took = started.elapsed();
+        assert!(took >= 2 * ciao_service::SIGN_IN_REFUSAL_FLOOR, "two refusals in {took:?}");
         assert_eq!((real.status, fake.status), (422, 422));
         assert!(real.body.contains("The national register number or the PIN is wrong."), "{}", real.body);
         assert!(!real.body.contains("attempts"), "no count of attempts left: {}", real.body);
         assert_eq!(answer(&real.body, &w.worker), answer(&fake.body, &unknown), "the same page");
     }
+    // Nor does the time: the locked answers (a row or two read, no hash
+    // checked) wait as long as a wrong PIN's.
+    let floor = ciao_service::SIGN_IN_REFUSAL_FLOOR;
+    let started = std::time::Instant::now();
     let real = phone.post("/w/sign-in", &[("ssin", &w.worker), ("pin", "000001")]).await;
+    let real_took = started.elapsed();
+    let started = std::time::Instant::now();
     let fake = phone.post("/w/sign-in", &[("ssin", &unknown), ("pin", "000001")]).await;
+    let fake_took = started.elapsed();
     assert_eq!((real.status, fake.status), (403, 403));
+    assert!(real_took >= floor && fake_took >= floor, "locked answers after {real_took:?} and {fake_took:?}");
     assert!(real.body.contains("is locked until "), "{}", real.body);
     // Until when, in Brussels time, rounded up to the minute.
     let until = real.body.split("is locked until <time datetime=\"").nth(1).and_then(|s| s.split_once("\">"));

@@ -333,7 +333,12 @@ impl Service {
 
     /// Signs in with SSIN, password and the authenticator app's code.
     pub async fn employer_sign_in(&self, ssin: &str, password: &str, totp_code: &str) -> Result<EmployerSession> {
-        self.employer_sign_in_with(ssin, password, SecondFactor::Totp(totp_code)).await
+        let started = tokio::time::Instant::now();
+        crate::refused_no_sooner(
+            started,
+            self.employer_sign_in_with(ssin, password, SecondFactor::Totp(totp_code)).await,
+        )
+        .await
     }
 
     /// Signs in with SSIN, password and one of the person's passkeys (the
@@ -344,7 +349,12 @@ impl Service {
         password: &str,
         answer: &PasskeyAnswer,
     ) -> Result<EmployerSession> {
-        self.employer_sign_in_with(ssin, password, SecondFactor::Passkey(answer)).await
+        let started = tokio::time::Instant::now();
+        crate::refused_no_sooner(
+            started,
+            self.employer_sign_in_with(ssin, password, SecondFactor::Passkey(answer)).await,
+        )
+        .await
     }
 
     /// The options of the sign-in page's passkey button (discoverable

@@ -303,6 +303,27 @@ impl Default for Config {
     }
 }
 
+/// How soon, at the earliest, a refused sign-in by SSIN (PIN, or employer
+/// password and second factor) is answered after it arrived. Each refusal
+/// does different work: a wrong secret for a known person checks its hash
+/// and writes the count and an audit entry, one for an SSIN without an
+/// account checks a decoy hash and counts under an opaque key, a locked
+/// account reads one or two rows and checks nothing. Those paths differ by
+/// milliseconds, which an attacker could measure to tell which SSINs have
+/// an account; answered no sooner than this (well above the slowest of
+/// them, the hash check of some tens of milliseconds), they take the
+/// same time. A refusal only: a successful sign-in is answered at once.
+pub const SIGN_IN_REFUSAL_FLOOR: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// `result` once [`SIGN_IN_REFUSAL_FLOOR`] has passed since `started` if it
+/// is a refusal, at once otherwise.
+pub(crate) async fn refused_no_sooner<T>(started: tokio::time::Instant, result: Result<T>) -> Result<T> {
+    if result.is_err() {
+        tokio::time::sleep_until(started + SIGN_IN_REFUSAL_FLOOR).await;
+    }
+    result
+}
+
 /// The answer for one item of a bulk registration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemResult {

@@ -554,8 +554,15 @@ impl Service {
     /// and a wrong PIN (no count of attempts left), and the same lock: five
     /// wrong PINs in a row for an SSIN lock it for 15 minutes whether or not
     /// it has a PIN (counted in the store for both, so on every node alike),
-    /// so the answers do not tell which SSINs have set up phone sign-in.
+    /// so the answers do not tell which SSINs have set up phone sign-in;
+    /// nor does the time: a refusal is answered no sooner than
+    /// [`crate::SIGN_IN_REFUSAL_FLOOR`] after the attempt arrived.
     pub async fn pin_sign_in(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
+        let started = tokio::time::Instant::now();
+        crate::refused_no_sooner(started, self.pin_sign_in_checked(ssin, pin).await).await
+    }
+
+    async fn pin_sign_in_checked(&self, ssin: &str, pin: &str) -> Result<WorkerSession> {
         let wrong = || invalid("pin", "pin.wrong", "the SSIN or the PIN is wrong");
         let locked = |until: OffsetDateTime| {
             ServiceError::forbidden_until(
