@@ -503,15 +503,62 @@ impl Cli {
     /// service.
     pub fn config(&self) -> anyhow::Result<Config> {
         let opens_service = !matches!(self.command, Command::Client { .. } | Command::Bench { .. });
-        let secrets =
-            if opens_service { Some(Arc::new(load_or_create_secrets_key(&self.secrets_key_path())?)) } else { None };
+        let secrets = if opens_service {
+            self.keep_simulation_key()?;
+            Some(Arc::new(load_or_create_secrets_key(&self.secrets_key_path())?))
+        } else {
+            None
+        };
         Ok(Config { simulation: self.is_simulation(), secrets, ..Config::default() })
     }
 
+    /// The secrets key file: `--secrets-key-file`, or the data directory's
+    /// file of the environment (the simulation has its own, so that rotating
+    /// the production key leaves the simulation's database readable, and
+    /// the other way round).
     pub fn secrets_key_path(&self) -> PathBuf {
-        self.secrets_key_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.clone().unwrap_or_else(default_data_dir).join(SECRETS_KEY_FILE))
+        self.secrets_key_file.clone().unwrap_or_else(|| {
+            let file = if self.is_simulation() { SIMULATION_SECRETS_KEY_FILE } else { SECRETS_KEY_FILE };
+            self.data_dir.clone().unwrap_or_else(default_data_dir).join(file)
+        })
+    }
+
+    /// Before the simulation had a key file of its own, it used the
+    /// production one: a simulation database that already exists was
+    /// sealed with that key. Its default key file, when missing, is then
+    /// made a copy of the production file (said on stderr), so that the
+    /// database still opens and from then on each environment rotates its
+    /// own key. A new simulation database gets a new key.
+    fn keep_simulation_key(&self) -> anyhow::Result<()> {
+        if !self.is_simulation() || self.secrets_key_file.is_some() {
+            return Ok(());
+        }
+        let ours = self.secrets_key_path();
+        let shared = self.data_dir.clone().unwrap_or_else(default_data_dir).join(SECRETS_KEY_FILE);
+        let url = self.database_url();
+        let existing_database = match url.strip_prefix("sqlite://") {
+            Some(path) => std::path::Path::new(path.split('?').next().unwrap_or(path)).exists(),
+            None => !url.starts_with("sqlite:"), // PostgreSQL: it may hold secrets sealed with the shared key
+        };
+        if ours.exists() || !shared.exists() || !existing_database {
+            return Ok(());
+        }
+        use std::os::unix::fs::OpenOptionsExt;
+        let key = std::fs::read(&shared).with_context(|| format!("cannot read {}", shared.display()))?;
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&ours) {
+            Ok(mut file) => {
+                file.write_all(&key)?;
+                file.sync_all()?;
+                eprintln!(
+                    "note: the simulation now has a secrets key file of its own, {} (a copy of {}, which its database was sealed with)",
+                    ours.display(),
+                    shared.display()
+                );
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot create {}", ours.display())),
+        }
     }
 }
 
@@ -556,6 +603,9 @@ async fn forget_unreadable(url: &str, config: Config, key_path: &std::path::Path
 
 /// The default key file of the secrets kept encrypted in the database.
 pub const SECRETS_KEY_FILE: &str = "ciao-secrets.key";
+
+/// The default key file of the simulation environment's database.
+pub const SIMULATION_SECRETS_KEY_FILE: &str = "ciao-simulation-secrets.key";
 
 /// Reads the secrets key from `path`, or creates it there (a new random key,
 /// the file readable and writable by its owner only) when it does not exist.
@@ -801,8 +851,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         // A command other than serve or migrate on a file that is not there
         // is more often a mistyped path than a first step: said, so that
         // the person sees it before looking for their data in an empty one.
+        // (A simulation database is made seeded, not empty.)
         if let Some(file) = new_file
             && !matches!(cli.command, Command::Serve(_) | Command::Migrate)
+            && !cli.is_simulation()
         {
             eprintln!(
                 "note: there was no database at {}; a new, empty one is made there (check --database or CIAO_DATABASE_URL if you meant another)",

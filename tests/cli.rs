@@ -1121,3 +1121,53 @@ fn refused_token_requests_are_in_the_security_log() {
     assert!(refused[0].contains("Authorization header"), "{text}");
     assert!(refused[1].contains("85*******28") && !text.contains("85073003328"), "{text}");
 }
+
+/// The simulation has a secrets key file of its own in the data directory:
+/// rotating the production key leaves the simulation's database (whose
+/// published employer user has a sealed TOTP secret) readable. A simulation
+/// database made when both shared one file keeps opening: its file is then
+/// made a copy of the production one, and said.
+#[test]
+fn the_simulation_has_its_own_secrets_key() {
+    let data = temp_dir("sim-key");
+    let run = |args: &[&str]| {
+        let o = in_data_dir(&data, args).output().expect("run ciao");
+        assert!(o.status.success(), "ciao {args:?}: {}", text(&o.stderr));
+        text(&o.stderr)
+    };
+    let out = data.join("account");
+    run(&["simulation", "account", "--name", "badges", "--out", out.to_str().unwrap()]);
+    run(&["migrate"]);
+    let production = std::fs::read_to_string(data.join("ciao-secrets.key")).unwrap();
+    let simulation = std::fs::read_to_string(data.join("ciao-simulation-secrets.key")).unwrap();
+    assert_ne!(production, simulation, "two keys");
+    run(&["secrets-key", "rotate", "--force"]);
+    assert_ne!(std::fs::read_to_string(data.join("ciao-secrets.key")).unwrap(), production, "rotated");
+    run(&["simulation", "sweep"]);
+    assert_eq!(std::fs::read_to_string(data.join("ciao-simulation-secrets.key")).unwrap(), simulation);
+
+    // The layout of before: a simulation database sealed with the
+    // production key file, and no file of its own.
+    let old = temp_dir("sim-key-old");
+    let shared = old.join("ciao-secrets.key");
+    let out = old.join("account");
+    let o = in_data_dir(&old, &["simulation", "account", "--name", "badges", "--out", out.to_str().unwrap()])
+        .arg("--secrets-key-file")
+        .arg(&shared)
+        .output()
+        .expect("run ciao");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!old.join("ciao-simulation-secrets.key").exists());
+    let o = in_data_dir(&old, &["simulation", "sweep"]).output().expect("run ciao");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("a secrets key file of its own"), "{}", text(&o.stderr));
+    let copy = std::fs::read_to_string(old.join("ciao-simulation-secrets.key")).unwrap();
+    assert_eq!(copy, std::fs::read_to_string(&shared).unwrap());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(old.join("ciao-simulation-secrets.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let o = in_data_dir(&old, &["simulation", "sweep"]).output().expect("run ciao");
+    assert!(o.status.success() && !text(&o.stderr).contains("of its own"), "{}", text(&o.stderr));
+}
