@@ -698,6 +698,19 @@ async fn rest_bulk_bodies(backend: Backend) {
         now_stored == before + 1 || now_stored == stored_before_dup + 1,
         "one registration for one client reference",
     );
+    // Query parameters: the operation takes none; a client that believes in
+    // a dry run gets no registration.
+    p.auth = Some(app.bearer(&w.e1).await);
+    let stored_now = stored(&app).await;
+    for (query, names) in [("dryRun=true", vec!["dryRun"]), ("a=1&b=2&a=3", vec!["a", "b", "a"]), ("x", vec!["x"])] {
+        let a = p.call("POST", &format!("{bulk}?{query}"), Some("application/json"), good_body.clone()).await;
+        p.problem(&a, 400, Some(("query", names[0])));
+        let body = a.as_ref().map(|a| a.body.clone()).unwrap_or_default();
+        for name in names {
+            assert!(body.contains(&format!("\"{name}\"")), "{query}: {body}");
+        }
+    }
+    assert_eq!(stored(&app).await, stored_now, "nothing registered with a query parameter");
     p.done("POST registerInBulk");
     app.finish().await;
 }
@@ -887,6 +900,11 @@ async fn rest_ids_and_cancel(backend: Backend) {
         let a = p.call("POST", &cancel, ct, body).await;
         p.problem(&a, want, field.map(|f| ("body", f)));
     }
+    // Query parameters: neither operation takes any.
+    let a = p.get(&format!("{one}/{id}?x=1")).await;
+    p.problem(&a, 400, Some(("query", "x")));
+    let a = p.post_json(&format!("{cancel}?force=1"), &json!({"reason": "HOLIDAY"})).await;
+    p.problem(&a, 400, Some(("query", "force")));
     // Someone else's registration; a consultant's token.
     p.auth = Some(app.bearer(&w.e4).await);
     let a = p.post_json(&cancel, &json!({"reason": "HOLIDAY"})).await;
@@ -1107,8 +1125,27 @@ async fn simulation_calls(backend: Backend) {
     p.problem(&a, 403, None);
     let register = app.create_client(sim, "register", &["register"]).await;
     p.auth = Some(format!("Bearer {}", register.token));
+    // Neither call takes a parameter or a body: refused, and nothing reset.
+    let example =
+        item(ciao_service::simulation::EXAMPLE_WORKER, sim, ciao_service::simulation::EXAMPLE_DECLARATION, "IN");
+    let registered = app.register_one(sim, example).await;
     let a = p.call("POST", &format!("{API}/simulation/sweep"), Some("text/plain"), huge(100_000).into_bytes()).await;
+    p.problem(&a, 400, Some(("body", "")));
+    let a = p.call("POST", &format!("{API}/simulation/reset"), Some("text/plain"), b"zzz".to_vec()).await;
+    p.problem(&a, 400, Some(("body", "")));
+    let a =
+        p.call("POST", &format!("{API}/simulation/reset"), Some("application/json"), b"{\"keep\": 1}".to_vec()).await;
+    p.problem(&a, 400, Some(("body", "")));
+    let a = p.call("POST", &format!("{API}/simulation/reset?keepRegistrations=true"), None, Vec::new()).await;
+    p.problem(&a, 400, Some(("query", "keepRegistrations")));
+    let (status, _) = app.get(sim, &format!("/presenceRegistrations/{registered}")).await;
+    assert_eq!(status, 200, "a refused reset wipes nothing");
+    let a = p.call("POST", &format!("{API}/simulation/sweep"), Some("application/json"), b" { } ".to_vec()).await;
     p.status(&a, &[200]);
+    let a = p.call("POST", &format!("{API}/simulation/reset"), None, Vec::new()).await;
+    p.status(&a, &[200]);
+    let (status, _) = app.get(sim, &format!("/presenceRegistrations/{registered}")).await;
+    assert_eq!(status, 404, "reset");
     p.alive().await;
     p.done("simulation calls");
     app.finish().await;

@@ -33,6 +33,23 @@ pub fn router() -> Router<AppState> {
         .route("/presenceRegistrations/{id}/cancel", post(cancel))
 }
 
+/// An operation that takes no query parameters refuses any, each named: a
+/// client that believes in a `dryRun=true` must not get a real
+/// registration, nor a `force=1` a cancellation it did not mean.
+pub(crate) fn no_query(query: Option<&str>) -> Result<(), Problem> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return Ok(()) };
+    let mut names: Vec<String> = match serde_urlencoded::from_str::<Vec<(String, String)>>(query) {
+        Ok(params) => params.into_iter().map(|(k, _)| k).collect(),
+        Err(_) => vec![String::new()],
+    };
+    names.dedup();
+    let errors = names
+        .into_iter()
+        .map(|name| FieldError::new(name, "parameter.unknown", "this operation takes no query parameters"))
+        .collect();
+    Err(Problem::invalid_fields(In::Query, errors))
+}
+
 // ---------------------------------------------------------------- request DTOs
 
 /// The employer: a Belgian enterprise number, or the VAT number of a foreign company.
@@ -807,6 +824,7 @@ fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
 pub async fn register_in_bulk(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<RegisterInBulkResponse>, Problem> {
@@ -814,6 +832,7 @@ pub async fn register_in_bulk(
     // content type, body, query): a client without the scope learns nothing
     // of the rules of what it may not send (the service checks it again).
     caller.require(Permission::Register)?;
+    no_query(query.as_deref())?;
     let bytes = json_bytes(&headers, body).await?;
     let value = match parse_json(&bytes) {
         Ok(value) => value,
@@ -936,9 +955,11 @@ pub async fn get_registration(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
     caller.require(Permission::Consult)?;
     let id = path_id(id)?;
+    no_query(query.as_deref())?;
     let r = state.service.registration(&caller, id).await?;
     Ok(Json(PresenceRegistrationDto::of(&r, true)))
 }
@@ -1040,11 +1061,13 @@ pub async fn cancel(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PresenceRegistrationDto>, Problem> {
     caller.require(Permission::Register)?;
     let id = path_id(id)?;
+    no_query(query.as_deref())?;
     let value = json_body(&headers, body).await?;
     let req: CancelRequest = typed(&value, Whole::Body).map_err(|e| Problem::invalid_fields(In::Body, vec![e]))?;
     let r = state.service.cancel(&caller, id, CancelInput { reason: req.reason, comment: req.comment }).await?;

@@ -21,7 +21,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::i18n::{Lang, t};
-use crate::problem::Problem;
+use crate::problem::{In, Problem};
 
 /// The header that says which environment answered.
 pub const ENVIRONMENT_HEADER: HeaderName = HeaderName::from_static("x-ciao-environment");
@@ -71,12 +71,34 @@ fn production() -> Problem {
 
 /// The caller of a simulation call: production is refused before the token
 /// is even looked at.
+///
+/// Neither call takes parameters: after the scope, a query parameter (each
+/// named) or a body other than nothing or `{}` is refused, so that a reset
+/// sent with what its client believes are options wipes nothing.
 async fn caller(state: &AppState, request: Request) -> Result<ciao_service::Caller, Problem> {
     if !state.service.is_simulation() {
         return Err(production());
     }
-    let (mut parts, _) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let Authenticated(caller) = Authenticated::from_request_parts(&mut parts, state).await?;
+    caller.require(ciao_domain::channel::Permission::Register)?;
+    crate::registrations::no_query(parts.uri.query())?;
+    let unexpected = || {
+        Problem::invalid_fields(
+            In::Body,
+            vec![ciao_domain::FieldError::new(
+                "",
+                "body.unexpected",
+                "this operation takes no body (or an empty JSON object {})",
+            )],
+        )
+    };
+    let bytes = axum::body::to_bytes(body, 1024).await.map_err(|_| unexpected())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| unexpected())?;
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if !compact.is_empty() && compact != "{}" {
+        return Err(unexpected());
+    }
     Ok(caller)
 }
 
@@ -115,6 +137,7 @@ pub struct SweepResponse {
     tag = "simulation",
     responses(
         (status = 200, description = "The simulation is back at its seed", body = ResetResponse),
+        (status = 400, description = "A query parameter, or a body other than nothing or {}", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Production, or the token lacks the register scope", body = Problem, content_type = "application/problem+json"),
     ),
@@ -140,6 +163,7 @@ pub async fn reset(State(state): State<AppState>, request: Request) -> Result<Js
     tag = "simulation",
     responses(
         (status = 200, description = "The INs left open are queued for validation", body = SweepResponse),
+        (status = 400, description = "A query parameter, or a body other than nothing or {}", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Production, or the token lacks the register scope", body = Problem, content_type = "application/problem+json"),
     ),
