@@ -59,7 +59,8 @@ pub struct Cli {
     /// The key file the employer users' TOTP secrets are sealed with (64
     /// hex digits; created, readable by its owner only, when missing).
     /// Keep it apart from the database's backups; every node of one
-    /// database needs the same file. Default: DATA_DIR/ciao-secrets.key.
+    /// database needs the same file. Default: DATA_DIR/ciao-secrets.key
+    /// (DATA_DIR/ciao-simulation-secrets.key in the simulation).
     #[arg(long, global = true, env = "CIAO_SECRETS_KEY_FILE")]
     pub secrets_key_file: Option<PathBuf>,
 

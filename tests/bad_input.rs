@@ -549,6 +549,8 @@ async fn rest_bulk_bodies(backend: Backend) {
         json!({"postCode": "1000", "municipalityName": "Bruxelles", "streetName": "Rue Haute", "houseNumber": "1"});
     let mut long_street = address.clone();
     long_street["streetName"] = json!(huge(100_000));
+    let mut invisible_town = address.clone();
+    invisible_town["municipalityName"] = json!("\u{200b}");
     let mut no_post_code = address.clone();
     no_post_code.as_object_mut().unwrap().remove("postCode");
     let mut box_number = address.clone();
@@ -640,6 +642,12 @@ async fn rest_bulk_bodies(backend: Backend) {
         (with("clientReference", json!("\u{202e}evil")), "clientReference"),
         (with("clientReference", json!("   ")), "clientReference"),
         (with("clientReference", json!(7)), "clientReference"),
+        // Invisible characters and noncharacters: "\u{feff}abc" looks like
+        // "abc" and would be another idempotency key.
+        (with("clientReference", json!("\u{feff}abc")), "clientReference"),
+        (with("clientReference", json!("\u{200b}")), "clientReference"),
+        (with("clientReference", json!("ab\u{ffff}")), "clientReference"),
+        (with("placeOfWork", json!({"address": invisible_town})), "placeOfWork.address.municipalityName"),
     ];
     let body = json!({ "items": items.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>() });
     let a = p.post_json(&bulk, &body).await;
@@ -884,6 +892,8 @@ async fn rest_ids_and_cancel(backend: Backend) {
         (json_ct, b"{\"reason\": \"holiday\"}".to_vec(), 400, Some("reason")),
         (json_ct, b"{\"reason\": \"OTHER\"}".to_vec(), 400, Some("comment")),
         (json_ct, b"{\"reason\": \"OTHER\", \"comment\": \"   \"}".to_vec(), 400, Some("comment")),
+        (json_ct, b"{\"reason\": \"OTHER\", \"comment\": \"\\u200b\"}".to_vec(), 400, Some("comment")),
+        (json_ct, "{\"reason\": \"OTHER\", \"comment\": \"\u{feff}\"}".as_bytes().to_vec(), 400, Some("comment")),
         (json_ct, b"{\"reason\": \"OTHER\", \"comment\": 42}".to_vec(), 400, Some("comment")),
         (json_ct, b"{\"reason\": \"OTHER\", \"comment\": \"a\\u0000b\"}".to_vec(), 400, Some("comment")),
         (

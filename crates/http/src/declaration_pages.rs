@@ -397,6 +397,33 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "dp.rule.text.bidiControl",
+        [
+            "mag geen onzichtbare tekens bevatten die de schrijfrichting veranderen.",
+            "ne peut pas contenir de caractères invisibles qui changent le sens de l'écriture.",
+            "darf keine unsichtbaren Zeichen enthalten, die die Schreibrichtung ändern.",
+            "may not hold invisible characters that change the direction of text.",
+        ],
+    ),
+    (
+        "dp.rule.text.invisible",
+        [
+            "mag geen onzichtbare tekens bevatten (zoals een spatie zonder breedte).",
+            "ne peut pas contenir de caractères invisibles (comme une espace sans chasse).",
+            "darf keine unsichtbaren Zeichen enthalten (wie ein Leerzeichen ohne Breite).",
+            "may not hold invisible characters (such as a zero-width space).",
+        ],
+    ),
+    (
+        "dp.rule.text.noncharacter",
+        [
+            "bevat een teken dat in Unicode geen teken is.",
+            "contient un code qui n'est pas un caractère Unicode.",
+            "enthält einen Code, der in Unicode kein Zeichen ist.",
+            "holds a code point that Unicode reserves as a noncharacter.",
+        ],
+    ),
+    (
         "dp.rule.postCode.format",
         [
             "is een Belgische postcode van 4 cijfers (1000 tot 9999).",

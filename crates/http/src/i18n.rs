@@ -598,6 +598,42 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ["Kies je werkgever.", "Choisissez votre employeur.", "Wählen Sie Ihren Arbeitgeber.", "Choose your employer."],
     ),
     (
+        "error.text.control",
+        [
+            "{field} mag geen stuurtekens bevatten (zoals tabs of regeleinden).",
+            "{field} ne peut pas contenir de caractères de contrôle (tabulations, retours à la ligne…).",
+            "{field} darf keine Steuerzeichen enthalten (wie Tabulatoren oder Zeilenumbrüche).",
+            "{field} may not contain control characters (such as tabs or line breaks).",
+        ],
+    ),
+    (
+        "error.text.bidiControl",
+        [
+            "{field} mag geen onzichtbare tekens bevatten die de schrijfrichting veranderen.",
+            "{field} ne peut pas contenir de caractères invisibles qui changent le sens de l'écriture.",
+            "{field} darf keine unsichtbaren Zeichen enthalten, die die Schreibrichtung ändern.",
+            "{field} may not contain invisible characters that change the direction of text.",
+        ],
+    ),
+    (
+        "error.text.invisible",
+        [
+            "{field} mag geen onzichtbare tekens bevatten (zoals een spatie zonder breedte).",
+            "{field} ne peut pas contenir de caractères invisibles (comme une espace sans chasse).",
+            "{field} darf keine unsichtbaren Zeichen enthalten (wie ein Leerzeichen ohne Breite).",
+            "{field} may not contain invisible characters (such as a zero-width space).",
+        ],
+    ),
+    (
+        "error.text.noncharacter",
+        [
+            "{field} bevat een teken dat in Unicode geen teken is.",
+            "{field} contient un code qui n'est pas un caractère Unicode.",
+            "{field} enthält einen Code, der in Unicode kein Zeichen ist.",
+            "{field} contains a code point that Unicode reserves as a noncharacter.",
+        ],
+    ),
+    (
         "error.siteCode.invalid",
         [
             "Deze QR-code komt niet van het scherm van deze werkplaats. Scan opnieuw.",
