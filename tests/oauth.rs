@@ -144,6 +144,19 @@ async fn tokens_and_scopes(backend: Backend) {
         .token_request(&app.assertion(&reader, Duration::minutes(1)), Some("scope:dimona:declaration:consult"))
         .await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")), "{body}");
+    // A scope given but malformed (RFC 6749 §3.3: tokens of visible
+    // characters, one space between them) is refused, not read as "every
+    // scope the client holds", which is what leaving it out means.
+    let tab = format!("{CONSULT}\t{CONSULT}");
+    let double = format!("{CONSULT}  {CONSULT}");
+    let (leading, trailing) = (format!(" {CONSULT}"), format!("{CONSULT} "));
+    for bad in ["", "   ", &tab, &double, &leading, &trailing] {
+        let (status, body) = app.token_request(&app.assertion(&reader, Duration::minutes(1)), Some(bad)).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")), "{bad:?}: {body}");
+        assert!(body["error_description"].as_str().unwrap_or_default().contains("one space"), "{body}");
+    }
+    let (status, body) = app.token_request(&app.assertion(&reader, Duration::minutes(1)), Some(CONSULT)).await;
+    assert_eq!((status, body["scope"].as_str()), (200, Some(CONSULT)), "{body}");
     app.finish().await;
 }
 both_backends!(tokens_and_scopes_t, tokens_and_scopes);

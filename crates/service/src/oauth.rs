@@ -217,8 +217,16 @@ impl Service {
                 "this client assertion was already used (same jti): sign a new one for each token request".into(),
             ));
         }
-        let granted = match req.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let granted = match req.scope.as_deref() {
             None => account.account.permissions.clone(),
+            Some(s) if !scope_syntax_ok(s) => {
+                return Err(OAuthError::InvalidScope(
+                    "scope is a list of scope tokens (visible ASCII characters) with one space between them, \
+                     none before or after, and not empty (RFC 6749 section 3.3); leave it out to be granted every \
+                     scope this client holds"
+                        .into(),
+                ));
+            }
             Some(s) => {
                 let asked = Permissions::from_scopes(s).map_err(|unknown| {
                     OAuthError::InvalidScope(format!(
@@ -309,4 +317,11 @@ impl Service {
             permissions: Permissions::new(permissions),
         })
     }
+}
+
+/// RFC 6749 section 3.3: `scope = scope-token *( SP scope-token )`, each
+/// token one or more of %x21 / %x23-5B / %x5D-7E.
+fn scope_syntax_ok(scope: &str) -> bool {
+    let token_char = |b: u8| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b);
+    !scope.is_empty() && scope.split(' ').all(|t| !t.is_empty() && t.bytes().all(token_char))
 }
