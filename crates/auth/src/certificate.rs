@@ -153,10 +153,22 @@ fn rfc3339(t: OffsetDateTime) -> String {
 fn to_der(input: &[u8]) -> Result<Vec<u8>, CertificateError> {
     let trimmed = input.trim_ascii();
     if trimmed.starts_with(b"-----BEGIN") {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(trimmed)
+        let (rest, pem) = x509_parser::pem::parse_x509_pem(trimmed)
             .map_err(|e| CertificateError::Unreadable(format!("bad PEM ({e})")))?;
         if pem.label != "CERTIFICATE" {
             return Err(CertificateError::Unreadable(format!("the PEM holds a {:?}, not a CERTIFICATE", pem.label)));
+        }
+        // One certificate per file: a second one (a chain, another key)
+        // or text after it would be dropped without a word.
+        let rest = rest.trim_ascii();
+        if rest.starts_with(b"-----BEGIN") {
+            return Err(CertificateError::Unreadable(
+                "the file holds more than one PEM block; upload one certificate per file (the account's own, without its chain)"
+                    .into(),
+            ));
+        }
+        if !rest.is_empty() {
+            return Err(CertificateError::Unreadable("the file holds text after the certificate's END line".into()));
         }
         Ok(pem.contents)
     } else if trimmed.is_empty() {
@@ -522,6 +534,16 @@ mod tests {
         ] {
             assert_eq!(refused(input, NOW).code(), "certificate.unreadable", "{input:?}");
         }
+        // Two certificates in one file, or text after the certificate.
+        let one = valid(KeyKind::EcP384);
+        let two = format!("{one}\n{}", valid(KeyKind::EcP384));
+        let e = refused(two.as_bytes(), NOW);
+        assert!(e.to_string().contains("more than one PEM block"), "{e}");
+        let e = refused(format!("{one}junk\n").as_bytes(), NOW);
+        assert!(e.to_string().contains("text after"), "{e}");
+        assert_eq!(e.code(), "certificate.unreadable");
+        // Whitespace around it stays tolerated.
+        assert!(parse_certificate(format!("\n\n{one}\n\n").as_bytes()).is_ok());
         // A certificate followed by trailing bytes.
         let mut der = parse_certificate(valid(KeyKind::EcP384).as_bytes()).unwrap().der;
         der.push(0);
