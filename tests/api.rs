@@ -847,15 +847,15 @@ async fn type_errors_in_json_words(backend: Backend) {
     let (status, body) = app.register(&w.e1, items).await;
     assert_eq!(status, 200, "{body}");
     for (i, field, description) in [
-        (0, "items[0].employer", "items[0].employer is a JSON object, not a string"),
-        (1, "items[1].ssin", "items[1].ssin is a JSON string, not a number"),
+        (0, "items[0].employer", "items[0].employer must be a JSON object, not a string"),
+        (1, "items[1].ssin", "items[1].ssin must be a JSON string, not a number"),
         (
             2,
             "items[2].placeOfWork.coordinates.latitude",
-            "items[2].placeOfWork.coordinates.latitude is a JSON number, not a string",
+            "items[2].placeOfWork.coordinates.latitude must be a JSON number, not a string",
         ),
-        (3, "items[3].placeOfWork", "items[3].placeOfWork is a JSON object, not a boolean"),
-        (4, "items[4]", "items[4] is a JSON object, not a string"),
+        (3, "items[3].placeOfWork", "items[3].placeOfWork must be a JSON object, not a boolean"),
+        (4, "items[4]", "items[4] must be a JSON object, not a string"),
     ] {
         let error = &body["items"][i]["notCreatedPresenceRegistration"]["errors"][0];
         assert_eq!(error["field"], field, "{body}");
@@ -867,9 +867,9 @@ async fn type_errors_in_json_words(backend: Backend) {
     let url = format!("{}/presenceRegistrations/registerInBulk", app.base);
     let auth = app.bearer(&w.e1).await;
     for (sent, name, detail) in [
-        (json!({"items": {"registrationDate": "x"}}), "items", "items is a JSON array, not an object"),
-        (json!({"items": "x"}), "items", "items is a JSON array, not a string"),
-        (json!(["x"]), "", "the body is a JSON object {\"items\": [...]}, not an array"),
+        (json!({"items": {"registrationDate": "x"}}), "items", "items must be a JSON array, not an object"),
+        (json!({"items": "x"}), "items", "items must be a JSON array, not a string"),
+        (json!(["x"]), "", "the body must be a JSON object {\"items\": [...]}, not an array"),
     ] {
         let res = app.client.post(&url).header("authorization", &auth).json(&sent).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 400);
@@ -883,7 +883,7 @@ async fn type_errors_in_json_words(backend: Backend) {
     let (status, body) = app.cancel(&w.e1, id, json!({"reason": 5})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["issues"][0]["name"], "reason", "{body}");
-    assert_eq!(body["issues"][0]["detail"], "reason is a JSON string, not a number", "{body}");
+    assert_eq!(body["issues"][0]["detail"], "reason must be a JSON string, not a number", "{body}");
     app.finish().await;
 }
 both_backends!(type_errors_in_json_words_t, type_errors_in_json_words);

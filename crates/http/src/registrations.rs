@@ -691,7 +691,7 @@ enum Whole {
 /// `"coordinates": [4.35, 50.8]` became a latitude of 4.35).
 ///
 /// A value of the wrong type is described in JSON's words, with its path:
-/// `items[0].employer is a JSON object, not a string` (serde's own words
+/// `items[0].employer must be a JSON object, not a string` (serde's own words
 /// name the Rust type it was reading into: `expected struct EmployerDto`).
 fn typed<T: DeserializeOwned>(v: &Value, whole: Whole) -> Result<T, FieldError> {
     // Only for a refusal: every item of every request goes through here.
@@ -728,7 +728,7 @@ fn typed<T: DeserializeOwned>(v: &Value, whole: Whole) -> Result<T, FieldError> 
         } else {
             let found = member_at(v, &field).map_or("another JSON type", json_type);
             let description = match expected_json_type(&message) {
-                Some(expected) => format!("{} is a JSON {expected}, not {found}", described(&field)),
+                Some(expected) => format!("{} must be a JSON {expected}, not {found}", described(&field)),
                 None => format!("{} cannot be {found}", described(&field)),
             };
             FieldError::new(field, "json.type", description)
@@ -850,7 +850,7 @@ pub async fn register_in_bulk(
                 vec![FieldError::new(
                     "",
                     "json.type",
-                    format!("the body is a JSON object {{\"items\": [...]}}, not {}", json_type(&other)),
+                    format!("the body must be a JSON object {{\"items\": [...]}}, not {}", json_type(&other)),
                 )],
             ));
         }
@@ -869,7 +869,7 @@ pub async fn register_in_bulk(
                 vec![FieldError::new(
                     "items",
                     "json.type",
-                    format!("items is a JSON array, not {}", json_type(&other)),
+                    format!("items must be a JSON array, not {}", json_type(&other)),
                 )],
             ));
         }
@@ -1115,29 +1115,29 @@ mod tests {
     #[test]
     fn a_wrong_type_is_named_in_json_words_with_its_path() {
         for (item, field, description) in [
-            (json!({"employer": "x"}), "employer", "items[0].employer is a JSON object, not a string"),
-            (json!({"ssin": 7}), "ssin", "items[0].ssin is a JSON string, not a number"),
-            (json!({"type": true}), "type", "items[0].type is a JSON string, not a boolean"),
+            (json!({"employer": "x"}), "employer", "items[0].employer must be a JSON object, not a string"),
+            (json!({"ssin": 7}), "ssin", "items[0].ssin must be a JSON string, not a number"),
+            (json!({"type": true}), "type", "items[0].type must be a JSON string, not a boolean"),
             (
                 json!({"placeOfWork": {"coordinates": {"latitude": "50.8", "longitude": 4.35}}}),
                 "placeOfWork.coordinates.latitude",
-                "items[0].placeOfWork.coordinates.latitude is a JSON number, not a string",
+                "items[0].placeOfWork.coordinates.latitude must be a JSON number, not a string",
             ),
             (
                 json!({"placeOfWork": {"coordinates": {"latitude": null, "longitude": 4.35}}}),
                 "placeOfWork.coordinates.latitude",
-                "items[0].placeOfWork.coordinates.latitude is a JSON number, not null",
+                "items[0].placeOfWork.coordinates.latitude must be a JSON number, not null",
             ),
-            (json!({"placeOfWork": 1}), "placeOfWork", "items[0].placeOfWork is a JSON object, not a number"),
-            (json!("x"), "", "items[0] is a JSON object, not a string"),
+            (json!({"placeOfWork": 1}), "placeOfWork", "items[0].placeOfWork must be a JSON object, not a number"),
+            (json!("x"), "", "items[0] must be a JSON object, not a string"),
         ] {
             let e = refusal(item);
             assert_eq!((e.field.as_str(), e.code.as_str(), e.description.as_str()), (field, "json.type", description));
         }
         let e = typed::<CancelRequest>(&json!({"reason": {"a": 1}}), Whole::Body).unwrap_err();
-        assert_eq!(e.description, "reason is a JSON string, not an object");
+        assert_eq!(e.description, "reason must be a JSON string, not an object");
         let e = typed::<CancelRequest>(&json!(5), Whole::Body).unwrap_err();
-        assert_eq!(e.description, "the body is a JSON object, not a number");
+        assert_eq!(e.description, "the body must be a JSON object, not a number");
     }
 
     #[test]
