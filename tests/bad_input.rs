@@ -931,6 +931,51 @@ async fn rest_ids_and_cancel(backend: Backend) {
 }
 on_both_backends!(rest_ids_and_cancel_t, rest_ids_and_cancel);
 
+/// Requests a client library would not write, each refused with its cause
+/// named: two Authorization headers, one with bytes other than ASCII, a
+/// compressed body, a body with a byte-order mark, an id with a leading
+/// zero or a space.
+async fn rest_strict_edges(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let id = app.register_one(&w.e1, item(&w.worker, &w.e1, &w.d1, "IN")).await;
+    let mut p = Probe::new(&app);
+    let bearer = app.bearer(&w.e1).await;
+    let one = format!("{API}/presenceRegistrations/{id}");
+    let body_of = |a: &Option<Answer>| a.as_ref().map(|a| a.body.clone()).unwrap_or_default();
+
+    p.auth = Some(format!("{bearer}\r\nAuthorization: {bearer}"));
+    let a = p.raw("GET", one.as_bytes(), None, b"").await;
+    p.problem(&a, 401, None);
+    assert!(body_of(&a).contains("one Authorization header"), "{}", body_of(&a));
+    p.auth = Some("Bearer ciao1.\u{e9}.\u{e9}".into());
+    let a = p.raw("GET", one.as_bytes(), None, b"").await;
+    p.problem(&a, 401, None);
+    assert!(body_of(&a).contains("visible ASCII"), "{}", body_of(&a));
+
+    p.auth = Some(bearer.clone());
+    let bulk = format!("{API}/presenceRegistrations/registerInBulk");
+    let good = json!({ "items": [item(&w.worker, &w.e1, &w.d1, "OUT")] }).to_string();
+    let a = p.raw("POST", bulk.as_bytes(), Some("application/json\r\nContent-Encoding: gzip"), good.as_bytes()).await;
+    p.problem(&a, 415, None);
+    assert!(body_of(&a).contains("Content-Encoding"), "{}", body_of(&a));
+    let with_bom = [&b"\xEF\xBB\xBF"[..], good.as_bytes()].concat();
+    let a = p.call("POST", &bulk, Some("application/json"), with_bom).await;
+    p.problem(&a, 400, None);
+    assert!(body_of(&a).contains("byte-order mark"), "{}", body_of(&a));
+
+    for bad in [format!("0{id}"), format!("{id}%20"), format!("%20{id}")] {
+        let a = p.get(&format!("{API}/presenceRegistrations/{bad}")).await;
+        p.problem(&a, 400, Some(("path", "id")));
+    }
+    let a = p.get(&one).await;
+    p.status(&a, &[200]);
+    p.alive().await;
+    p.done("strict edges of the REST requests");
+    app.finish().await;
+}
+on_both_backends!(rest_strict_edges_t, rest_strict_edges);
+
 // ---------------------------------------------------------------- the OAuth token endpoint
 
 async fn token_endpoint(backend: Backend) {

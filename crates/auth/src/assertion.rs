@@ -43,7 +43,7 @@ pub enum AssertionError {
     #[error("iat must be a number of seconds not in the future; found {0}")]
     Iat(String),
     #[error(
-        "jti is required: a unique, non-empty string of at most {MAX_JTI} characters, no control character; found {0}"
+        "jti is required: a unique, non-empty string of at most {MAX_JTI} characters, without control, direction-changing or invisible characters; found {0}"
     )]
     Jti(String),
     #[error("the claim {0} is not a valid date")]
@@ -159,7 +159,13 @@ pub fn check_claims(claims: &Map<String, Value>, rules: &AssertionRules) -> Resu
         Err(Some(name)) => return Err(AssertionError::Claims(name)),
     }
     let jti = match claims.get("jti") {
-        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI && !j.chars().any(char::is_control) => {
+        // The register's rule for texts (it is logged and stored): no
+        // control, direction-changing or invisible character.
+        Some(Value::String(j))
+            if !j.is_empty()
+                && j.chars().count() <= MAX_JTI
+                && ciao_domain::text::text_fault("jti", j, false).is_none() =>
+        {
             j.clone()
         }
         other => return Err(AssertionError::Jti(found(other))),
@@ -323,6 +329,8 @@ mod tests {
         fails(&with("jti", json!("x".repeat(MAX_JTI + 1))), "assertion.jti");
         fails(&with("jti", json!("a\u{0}b")), "assertion.jti");
         fails(&with("jti", json!("line\nbreak")), "assertion.jti");
+        fails(&with("jti", json!("abc\u{202E}def")), "assertion.jti");
+        fails(&with("jti", json!("\u{200B}")), "assertion.jti");
         let e = check_claims(&without("jti"), &rules()).unwrap_err();
         assert!(e.to_string().ends_with("found missing"), "{e}");
     }

@@ -419,7 +419,8 @@ impl RegistrationInput {
                     errors.push(FieldError::new(
                         "registrationDate",
                         "registrationDate.format",
-                        "registrationDate is an RFC 3339 date-time with an offset, such as 2024-09-02T06:58:00Z",
+                        "registrationDate is an RFC 3339 date-time with an offset, such as 2024-09-02T06:58:00Z, \
+                         in the years 1000 to 9999, seconds 00 to 59 (no leap second)",
                     ));
                     None
                 }

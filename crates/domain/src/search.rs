@@ -216,6 +216,15 @@ impl SearchCriteria {
 
         let ssin = parse_opt(get("ssin"), "ssin", Ssin::parse, &mut errors);
         let limosa_id = parse_opt(get("limosaId"), "limosaId", LimosaId::parse, &mut errors);
+        if get("ssin").is_some() && get("limosaId").is_some() {
+            // A registration names its person by one or the other: both
+            // would find nothing, as registerInBulk refuses both.
+            errors.push(FieldError::new(
+                "limosaId",
+                "person.exclusive",
+                "give either ssin or limosaId, not both (a registration has one or the other)",
+            ));
+        }
         let enterprise_number =
             parse_opt(get("enterpriseNumber"), "enterpriseNumber", EnterpriseNumber::parse, &mut errors);
         let declaration = parse_opt(
@@ -466,6 +475,9 @@ mod tests {
         assert_eq!(with(&[("page", "0")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "99999999999")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "-1")]).unwrap_err()[0].code, "number.range");
+        // A person by SSIN and by Limosa id at once: refused, as in registerInBulk.
+        let e = with(&[("ssin", "92031590120"), ("limosaId", "L1PL123")]).unwrap_err();
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("limosaId", "person.exclusive"));
     }
 
     #[test]

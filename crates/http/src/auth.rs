@@ -37,7 +37,23 @@ impl FromRequestParts<AppState> for Authenticated {
                 challenge(""),
             ));
         };
-        let token = match ciao_service::ciao_auth::bearer::bearer_token(value.to_str().unwrap_or_default()) {
+        // One token, by one header (RFC 6750 section 3.1: more than one
+        // way of sending it is invalid_request), of visible ASCII.
+        let malformed = |detail: &str| {
+            Problem::unauthorized(
+                "belgif:invalidAccessToken",
+                "Invalid Access Token",
+                detail,
+                challenge("error=\"invalid_request\""),
+            )
+        };
+        if parts.headers.get_all(header::AUTHORIZATION).iter().nth(1).is_some() {
+            return Err(malformed("send one Authorization header, not several"));
+        }
+        let Ok(value) = value.to_str() else {
+            return Err(malformed("the Authorization header holds characters other than visible ASCII"));
+        };
+        let token = match ciao_service::ciao_auth::bearer::bearer_token(value) {
             Ok(token) => token,
             // Another scheme (Basic…) is no token at all: no error code in
             // the challenge (RFC 6750 §3.1).

@@ -436,6 +436,19 @@ async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<Bytes, Problem> {
             "send the body as application/json",
         ));
     }
+    // A compressed body is not read as JSON (its bytes would be refused as
+    // "not valid JSON", which hides the cause).
+    if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
+        let encoding = encoding.to_str().unwrap_or("?").trim();
+        if !encoding.eq_ignore_ascii_case("identity") {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "belgif:unsupportedMediaType",
+                "Unsupported Media Type",
+                format!("Content-Encoding {encoding:?} is not supported: send the body uncompressed"),
+            ));
+        }
+    }
     let too_large = || {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -463,8 +476,14 @@ async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<Bytes, Problem> {
 fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
     serde_json::from_slice::<UniqueMembers>(bytes).map(|v| v.0).map_err(|e| {
         let duplicate = e.to_string().contains(DUPLICATE_MEMBER);
+        // RFC 8259 section 8.1: JSON text is sent without a byte-order mark.
+        let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            " (it starts with a UTF-8 byte-order mark: send it without)"
+        } else {
+            ""
+        };
         Problem::bad_request(
-            format!("the body is not valid JSON: {e}"),
+            format!("the body is not valid JSON{bom}: {e}"),
             vec![InputIssue {
                 kind: "urn:problem-type:belgif:input-validation:schemaViolation".into(),
                 title: "Input isn't valid JSON".into(),
@@ -796,8 +815,18 @@ fn path_id(id: Result<Path<String>, PathRejection>) -> Result<RegistrationId, Pr
     }
 }
 
+/// An id in a path is written as the register writes it: digits, without
+/// spaces or leading zeros (`/presenceRegistrations/01` and `/1%20` are not
+/// other names of registration 1).
 fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
-    RegistrationId::parse(id).map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
+    let refused = |e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]);
+    if id.trim() != id || (id.len() > 1 && id.starts_with('0')) {
+        return Err(refused(ciao_domain::InvalidValue::new(
+            "registrationId.format",
+            "a registration id is written in digits, without spaces or leading zeros",
+        )));
+    }
+    RegistrationId::parse(id).map_err(refused)
 }
 
 // ------------------------------------------------------------------- handlers
