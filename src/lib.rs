@@ -967,7 +967,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let service = open_service(&url, base, Arc::new(SystemClock)).await?;
             let input = CancelInput { reason: Some(reason.clone()), comment: comment.clone() };
             let r = service.cancel(&operator(), id, input).await?;
-            outln!("registration {} cancelled ({})", r.id, r.validity.as_str());
+            outln!("registration {} cancelled", r.id);
             Ok(())
         }
         Command::Revalidate { from, to, declaration } => {

@@ -145,7 +145,12 @@ pub async fn run(service: &Service, command: &SimulationCommand) -> anyhow::Resu
         SimulationCommand::Sweep => {
             let queued = service.simulation_sweep(&crate::operator()).await?;
             let validated = service.validate_all().await?;
-            outln!("the day is ended: {queued} INs left open queued, {validated} registrations validated");
+            // An IN still waiting for its first validation is not queued
+            // again (it is in the queue): it is counted among the validated.
+            outln!(
+                "the day is ended: {validated} registrations validated with the day closed \
+                 ({queued} of them INs validated before and queued again; an IN left open gets DAY_LEFT_OPEN)"
+            );
             Ok(())
         }
     }

@@ -111,8 +111,14 @@ impl Cursor {
         Self { key, id: r.id.get() }
     }
 
+    /// A cursor as [`Cursor::to_param`] writes it: digits (the key with a
+    /// `-` when negative), no sign `+`, no spaces.
     pub fn parse(s: &str) -> Option<Self> {
-        let (key, id) = s.trim().split_once('.')?;
+        let (key, id) = s.split_once('.')?;
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(key.strip_prefix('-').unwrap_or(key)) || !digits(id) {
+            return None;
+        }
         Some(Self { key: key.parse().ok()?, id: id.parse().ok().filter(|i: &i64| *i > 0)? })
     }
 }
@@ -307,7 +313,7 @@ impl SearchCriteria {
 
         let page = number(get("page"), "page", 1, MAX_PAGE, 1, &mut errors);
         let page_size = number(get("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
-        let after = match params.iter().find(|(k, _)| k == "after").map(|(_, v)| v.trim()) {
+        let after = match params.iter().find(|(k, _)| k == "after").map(|(_, v)| v.as_str()) {
             None => None,
             // `after=` (empty): keyset paging from the first row; the answer's
             // `next` carries the cursor to go on with.
@@ -475,6 +481,12 @@ mod tests {
         assert_eq!(with(&[("page", "0")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "99999999999")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "-1")]).unwrap_err()[0].code, "number.range");
+        // A cursor is read as it is written, not leniently.
+        for bad in ["+1.+1", " 1.1", "1.1 ", "1.+1", "-.1", "1.-1", "1.0"] {
+            assert!(with(&[("after", bad)]).is_err(), "{bad:?}");
+        }
+        let c = Cursor { key: -62_135_596_800_000_000, id: 7 };
+        assert_eq!(with(&[("after", &c.to_param())]).unwrap().after, Some(c));
         // A person by SSIN and by Limosa id at once: refused, as in registerInBulk.
         let e = with(&[("ssin", "92031590120"), ("limosaId", "L1PL123")]).unwrap_err();
         assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("limosaId", "person.exclusive"));

@@ -47,6 +47,8 @@ pub enum ImportError {
     Row { line: u64, message: String },
     #[error("the file cannot be read: {0}")]
     Read(String),
+    #[error("{0}")]
+    Mode(String),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -166,7 +168,7 @@ impl Service {
         mode: ImportMode,
     ) -> Result<ImportSummary, ImportError> {
         if mode == ImportMode::Replace && !REPLACEABLE.contains(&kind) && KINDS.contains(&kind) {
-            return Err(ImportError::Read(format!(
+            return Err(ImportError::Mode(format!(
                 "--replace applies to {}: a {kind} row is updated by importing it again",
                 REPLACEABLE.join(", ")
             )));
