@@ -540,3 +540,82 @@ async fn neighbours_follow_cancellations_and_late_outs(backend: Backend) {
     app.finish().await;
 }
 both_backends!(neighbours_t, neighbours_follow_cancellations_and_late_outs);
+
+/// A posted worker known by a Limosa id declared for their SSIN is one
+/// person whichever identifier a registration carries (a badge system sends
+/// the Limosa id, the phone the SSIN): an IN by Limosa id and an OUT by SSIN
+/// are a pair (no `OUT_WITHOUT_IN`, nothing left open), an IN by SSIN while
+/// the Limosa IN is open is `IN_WHILE_ALREADY_IN`, and the employer's worked
+/// time counts the pair, for the row of either.
+async fn a_posted_workers_two_identifiers_are_one_person(backend: Backend) {
+    use ciao_service::Clock;
+    let clock = std::sync::Arc::new(common::MovableClock::default());
+    let Some(app) = TestApp::spawn_with_clock(backend, common::config(Duration::minutes(10)), clock.clone()).await
+    else {
+        return;
+    };
+    let w = seed(&app).await;
+    let posted = ssin(900_700_021);
+    app.import("persons", &format!("ssin,last_name,first_name\n{posted},Nowak,Jan\n")).await;
+    app.import(
+        "limosa",
+        &format!("limosa_id,ssin,foreign_employer_vat,belgian_client,from,to\n1000021,{posted},NL123456789B01,{},2020-01-01,\n", w.e1),
+    )
+    .await;
+    let register = |limosa: bool, kind: &str, at: time::OffsetDateTime| {
+        let input = ciao_domain::RegistrationInput {
+            registration_date: Some(common::rfc3339(at)),
+            kind: Some(kind.into()),
+            ssin: (!limosa).then(|| posted.clone()),
+            limosa_id: limosa.then(|| "1000021".to_string()),
+            employer_foreign_vat_number: Some("NL123456789B01".into()),
+            declaration: Some(w.d1.clone()),
+            ..Default::default()
+        };
+        let app = &app;
+        async move {
+            let results = app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(input)]).await.unwrap();
+            match &results[0] {
+                ciao_service::ItemResult::Created(r) => r.id.get(),
+                other => panic!("not registered: {other:?}"),
+            }
+        }
+    };
+    let codes = |id: i64| {
+        let app = &app;
+        async move {
+            let r = app.service.store().registration(RegistrationId::new(id).unwrap()).await.unwrap().unwrap();
+            r.remarks.iter().map(|m| m.code.to_string()).collect::<Vec<String>>()
+        }
+    };
+    let sequence = ["OUT_WITHOUT_IN", "IN_WHILE_ALREADY_IN", "DAY_LEFT_OPEN", "PRESENT_ON_TWO_WORKPLACES"];
+    let started = clock.now();
+    let badge_in = register(true, "IN", clock.now()).await;
+    clock.advance(Duration::hours(1));
+    let phone_in = register(false, "IN", clock.now()).await;
+    clock.advance(Duration::hours(1));
+    let phone_out = register(false, "OUT", clock.now()).await;
+    app.service.validate_all().await.unwrap();
+    assert!(!codes(badge_in).await.iter().any(|c| sequence.contains(&c.as_str())), "{:?}", codes(badge_in).await);
+    assert_eq!(
+        codes(phone_in).await.iter().filter(|c| sequence.contains(&c.as_str())).collect::<Vec<_>>(),
+        ["IN_WHILE_ALREADY_IN"],
+        "the IN by Limosa id is open"
+    );
+    assert!(!codes(phone_out).await.iter().any(|c| c == "OUT_WITHOUT_IN"), "{:?}", codes(phone_out).await);
+    // Once 16 hours have passed, nothing was left open: the OUT by SSIN
+    // closed the last IN, and the IN by Limosa id is followed by one.
+    clock.advance(Duration::hours(17));
+    app.service.sweep_open_days().await.unwrap();
+    app.service.validate_all().await.unwrap();
+    assert!(!codes(badge_in).await.contains(&"DAY_LEFT_OPEN".to_string()), "{:?}", codes(badge_in).await);
+    // Worked time, by the SSIN: both INs and the OUT, whatever they carry.
+    let day = ciao_domain::to_brussels(started).date();
+    let user = ciao_domain::EnterpriseNumber::parse(&w.e1).unwrap();
+    let worked = app.service.worked_days(&user, &[(ciao_domain::Ssin::parse(&posted).unwrap(), day)]).await.unwrap();
+    let (_, worked) = &worked[0];
+    assert_eq!(worked.pairs, 1, "{worked:?}");
+    assert_eq!(worked.missing.len(), 1, "one IN without OUT: {worked:?}");
+    app.finish().await;
+}
+both_backends!(posted_worker_t, a_posted_workers_two_identifiers_are_one_person);

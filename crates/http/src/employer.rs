@@ -774,27 +774,41 @@ fn worked_text(lang: Lang, w: &WorkedDay) -> String {
     s
 }
 
-async fn worked_for(
-    state: &AppState,
-    c: &Ctx,
-    items: &[Registration],
-) -> Result<Vec<((Ssin, time::Date), WorkedDay)>, ServiceError> {
+/// Worked time per person and day for the rows of a page, a posted
+/// worker's registrations under a Limosa id counted with those under the
+/// SSIN it is declared for (an unknown Limosa id has none).
+pub(crate) struct Worked {
+    days: Vec<((Ssin, time::Date), WorkedDay)>,
+    persons: std::collections::HashMap<String, Ssin>,
+}
+
+/// The person (SSIN) of a registration, by its SSIN or its Limosa id.
+fn ssin_of<'a>(persons: &'a std::collections::HashMap<String, Ssin>, r: &'a Registration) -> Option<&'a Ssin> {
+    match &r.data.person {
+        Person::Ssin(s) => Some(s),
+        Person::Limosa(l) => persons.get(l.as_str()),
+    }
+}
+
+async fn worked_for(state: &AppState, c: &Ctx, items: &[Registration]) -> Result<Worked, ServiceError> {
+    let persons = state.service.limosa_persons(items).await?;
     let mut keys: Vec<(Ssin, time::Date)> = Vec::new();
     for r in items {
-        if let Person::Ssin(s) = &r.data.person {
+        if let Some(s) = ssin_of(&persons, r) {
             let k = (s.clone(), day_of(r));
             if !keys.contains(&k) {
                 keys.push(k);
             }
         }
     }
-    state.service.worked_days(&c.enterprise, &keys).await
+    let days = state.service.worked_days(&c.enterprise, &keys).await?;
+    Ok(Worked { days, persons })
 }
 
-fn find_worked<'a>(worked: &'a [((Ssin, time::Date), WorkedDay)], r: &Registration) -> Option<&'a WorkedDay> {
-    let Person::Ssin(s) = &r.data.person else { return None };
+fn find_worked<'a>(worked: &'a Worked, r: &Registration) -> Option<&'a WorkedDay> {
+    let s = ssin_of(&worked.persons, r)?;
     let day = day_of(r);
-    worked.iter().find(|((ws, wd), _)| ws == s && *wd == day).map(|(_, w)| w)
+    worked.days.iter().find(|((ws, wd), _)| ws == s && *wd == day).map(|(_, w)| w)
 }
 
 /// The filters, as filled in; a field with a refusal marked `aria-invalid`.

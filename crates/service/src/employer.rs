@@ -882,6 +882,25 @@ impl Service {
         }
     }
 
+    /// The SSIN each Limosa id of these registrations is declared for (ids
+    /// without a stored Limosa declaration are left out).
+    pub async fn limosa_persons(&self, items: &[Registration]) -> Result<std::collections::HashMap<String, Ssin>> {
+        let mut ids: Vec<String> = items
+            .iter()
+            .filter_map(|r| match &r.data.person {
+                Person::Limosa(l) => Some(l.as_str().to_string()),
+                Person::Ssin(_) => None,
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let pairs = self.store.limosa_persons(&ids).await?;
+        Ok(pairs.into_iter().filter_map(|(l, s)| Ssin::parse(&s).ok().map(|s| (l, s))).collect())
+    }
+
     /// Worked time per person and day for the given (person, Brussels day)
     /// pairs, from the registrations the enterprise may see (not cancelled).
     pub async fn worked_days(
@@ -896,8 +915,17 @@ impl Service {
             // The marks around the day too: a night shift's IN of the day
             // before, an OUT of the next morning.
             let last = end + SHIFT_MAX - Duration::microseconds(1);
-            let criteria = day_criteria(start - SHIFT_MAX, last, Some(ssin.clone()), None);
-            let items = self.all_of(criteria, &Scope::Enterprise(enterprise.clone()), 2000).await?;
+            let scope = Scope::Enterprise(enterprise.clone());
+            let mut items =
+                self.all_of(day_criteria(start - SHIFT_MAX, last, Some(ssin.clone()), None), &scope, 2000).await?;
+            // A posted worker's registrations sent with a Limosa id declared
+            // for this SSIN are theirs too (as the validation pairs them).
+            for limosa in self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await? {
+                let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) else { continue };
+                let criteria =
+                    SearchCriteria { limosa_id: Some(limosa_id), ..day_criteria(start - SHIFT_MAX, last, None, None) };
+                items.extend(self.all_of(criteria, &scope, 2000).await?);
+            }
             // Paired per workplace and across midnight: the same pairing as
             // the validation's sequence remarks (OUT_WITHOUT_IN,
             // DAY_LEFT_OPEN, …), so that the two views never disagree.
@@ -938,11 +966,16 @@ impl Service {
         let items = self.all_of(criteria, &scope, 200_000).await?;
         let now = self.now();
         let until = if now < end { now } else { end };
+        // One person under either identifier (a posted worker's Limosa id
+        // and SSIN), as the validation pairs them.
+        let persons = self.limosa_persons(&items).await?;
         let mut people: std::collections::BTreeMap<String, Vec<&Registration>> = Default::default();
         for r in &items {
             let key = match &r.data.person {
                 Person::Ssin(s) => s.as_str().to_string(),
-                Person::Limosa(l) => format!("limosa:{}", l.as_str()),
+                Person::Limosa(l) => {
+                    persons.get(l.as_str()).map_or_else(|| format!("limosa:{}", l.as_str()), |s| s.as_str().to_string())
+                }
             };
             people.entry(key).or_default().push(r);
         }

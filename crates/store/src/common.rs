@@ -525,13 +525,30 @@ pub(crate) fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String>
     set.into_iter().map(str::to_string).collect()
 }
 
-/// How the registrations of a person are grouped: the SSIN, or `L:` + the Limosa id.
-pub(crate) fn person_key(p: &Person) -> String {
+/// How the registrations of a person are grouped: the SSIN, or `L:` + the
+/// Limosa id. A Limosa id whose declaration is known is its person's SSIN
+/// (`limosa_ssin`: Limosa id → SSIN, from `limosa_declarations`): a posted
+/// worker's IN sent with the Limosa id and OUT sent with the SSIN (a badge
+/// and a phone) are one person's, paired as such.
+pub(crate) fn person_key(p: &Person, limosa_ssin: &std::collections::HashMap<String, String>) -> String {
     match p {
         Person::Ssin(s) => s.as_str().to_string(),
-        Person::Limosa(l) => format!("L:{}", l.as_str()),
+        Person::Limosa(l) => limosa_ssin.get(l.as_str()).cloned().unwrap_or_else(|| format!("L:{}", l.as_str())),
     }
 }
+
+/// The registrations of the person with SSIN `{p}` under either identifier:
+/// the SSIN, or a Limosa id declared for it (an SQL condition on the
+/// `registrations` row; `{p}` is replaced by a placeholder).
+pub(crate) const SAME_PERSON_AS_SSIN: &str =
+    "ssin = {p} OR limosa_id IN (SELECT d.limosa_id FROM limosa_declarations d WHERE d.ssin = {p})";
+
+/// The same for the person with Limosa id `{p}`: that id, the SSIN its
+/// declaration names, and the other Limosa ids declared for that SSIN.
+pub(crate) const SAME_PERSON_AS_LIMOSA: &str = "limosa_id = {p} \
+     OR ssin IN (SELECT d.ssin FROM limosa_declarations d WHERE d.limosa_id = {p}) \
+     OR limosa_id IN (SELECT d2.limosa_id FROM limosa_declarations d1 JOIN limosa_declarations d2 ON d2.ssin = d1.ssin \
+     WHERE d1.limosa_id = {p})";
 
 /// Another registration of the same person (not cancelled), around the day.
 pub(crate) struct Neighbour {
@@ -2081,16 +2098,31 @@ macro_rules! impl_store {
                     .iter()
                     .map(|r| r.try_get::<String, _>(0))
                     .collect::<std::result::Result<_, _>>()?;
-                let mut limosa_by_ssin: HashMap<String, Vec<ciao_domain::reference::LimosaDeclaration>> = HashMap::new();
-                for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE ssin IN ({})", &ssins) {
-                    let l = limosa_row(&row)?;
-                    limosa_by_ssin.entry(l.ssin.as_str().to_string()).or_default().push(l);
-                }
                 let mut limosa_by_id: HashMap<String, ciao_domain::reference::LimosaDeclaration> = HashMap::new();
                 for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE limosa_id IN ({})", &limosa_ids) {
                     let l = limosa_row(&row)?;
                     limosa_by_id.insert(l.limosa_id.as_str().to_string(), l);
                 }
+                // The batch's persons by SSIN: those sent with one, and those
+                // sent with a Limosa id whose declaration names it. Their
+                // Limosa declarations give each posted worker's other
+                // identifiers (for the sequence, paired across both).
+                let person_ssins = distinct(
+                    ssins.iter().map(String::as_str).chain(limosa_by_id.values().map(|l| l.ssin.as_str())),
+                );
+                let mut limosa_by_ssin: HashMap<String, Vec<ciao_domain::reference::LimosaDeclaration>> = HashMap::new();
+                for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE ssin IN ({})", &person_ssins) {
+                    let l = limosa_row(&row)?;
+                    limosa_by_ssin.entry(l.ssin.as_str().to_string()).or_default().push(l);
+                }
+                let limosa_ssin: HashMap<String, String> = limosa_by_ssin
+                    .values()
+                    .flatten()
+                    .chain(limosa_by_id.values())
+                    .map(|l| (l.limosa_id.as_str().to_string(), l.ssin.as_str().to_string()))
+                    .collect();
+                let person_limosa_ids =
+                    distinct(limosa_ids.iter().map(String::as_str).chain(limosa_ssin.keys().map(String::as_str)));
                 let mut subs: HashMap<String, Vec<ciao_domain::reference::Subcontractor>> = HashMap::new();
                 for row in in_query!(
                     "SELECT declaration, enterprise_number, parent, date_from, date_to FROM subcontractors WHERE declaration IN ({})",
@@ -2122,7 +2154,7 @@ macro_rules! impl_store {
                 let from = batch.iter().map(|b| b.window_start).min().map(to_micros).unwrap_or(0);
                 let to = batch.iter().map(|b| b.window_end).max().map(to_micros).unwrap_or(0);
                 let mut neighbours: HashMap<String, Vec<Neighbour>> = HashMap::new();
-                for (column, values) in [("ssin", &ssins), ("limosa_id", &limosa_ids)] {
+                for (column, values) in [("ssin", &person_ssins), ("limosa_id", &person_limosa_ids)] {
                     if values.is_empty() {
                         continue;
                     }
@@ -2145,7 +2177,7 @@ macro_rules! impl_store {
                         let limosa: Option<String> = row.try_get(2)?;
                         let key = match (ssin, limosa) {
                             (Some(s), _) => s,
-                            (None, Some(l)) => format!("L:{l}"),
+                            (None, Some(l)) => limosa_ssin.get(&l).cloned().unwrap_or_else(|| format!("L:{l}")),
                             (None, None) => continue,
                         };
                         let employer: Option<String> = row.try_get(6)?;
@@ -2186,7 +2218,7 @@ macro_rules! impl_store {
                         Person::Limosa(l) => f.limosa = limosa_by_id.get(l.as_str()).cloned(),
                     }
                     f.declaration = decls.get(r.data.declaration.as_str()).cloned();
-                    let around = neighbours.get(&person_key(&r.data.person)).map(Vec::as_slice).unwrap_or(&[]);
+                    let around = neighbours.get(&person_key(&r.data.person, &limosa_ssin)).map(Vec::as_slice).unwrap_or(&[]);
                     $crate::common::sequence_facts(&mut f, r, around, to_micros(b.window_start), to_micros(b.window_end))?;
                     out.push(f);
                 }
@@ -2340,8 +2372,13 @@ macro_rules! impl_store {
                      AND r.registration_date < $3 AND r.validity <> 'cancelled' \
                      AND NOT EXISTS (SELECT 1 FROM registration_remarks m WHERE m.code = 'DAY_LEFT_OPEN' AND m.registration_id = r.id) \
                      AND NOT EXISTS (SELECT 1 FROM registrations n WHERE n.validity <> 'cancelled' \
-                         AND ((r.ssin IS NOT NULL AND n.ssin = r.ssin) OR (r.limosa_id IS NOT NULL AND n.limosa_id = r.limosa_id)) \
+                         AND ((r.ssin IS NOT NULL AND n.ssin = r.ssin) OR (r.limosa_id IS NOT NULL AND n.limosa_id = r.limosa_id) \
+                              OR (r.ssin IS NOT NULL AND n.limosa_id IN (SELECT d.limosa_id FROM limosa_declarations d WHERE d.ssin = r.ssin)) \
+                              OR (r.limosa_id IS NOT NULL AND n.ssin IN (SELECT d.ssin FROM limosa_declarations d WHERE d.limosa_id = r.limosa_id)) \
+                              OR (r.limosa_id IS NOT NULL AND n.limosa_id IN (SELECT d2.limosa_id FROM limosa_declarations d1 \
+                                  JOIN limosa_declarations d2 ON d2.ssin = d1.ssin WHERE d1.limosa_id = r.limosa_id))) \
                          AND n.declaration = r.declaration \
+                         AND n.registration_date >= r.registration_date \
                          AND (n.registration_date > r.registration_date OR (n.registration_date = r.registration_date AND n.id > r.id)) \
                          AND n.registration_date < r.registration_date + $4) \
                      ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
@@ -2363,16 +2400,18 @@ macro_rules! impl_store {
                 before: OffsetDateTime,
                 at: OffsetDateTime,
             ) -> Result<u64> {
-                let (key, value) = match person {
-                    ciao_domain::Person::Ssin(s) => ($crate::RegistrationKey::Ssin, s.as_str()),
-                    ciao_domain::Person::Limosa(l) => ($crate::RegistrationKey::LimosaId, l.as_str()),
+                // The person under either of their identifiers: an SSIN and
+                // the Limosa ids declared for it ($crate::common::SAME_PERSON_*).
+                let (same, value) = match person {
+                    ciao_domain::Person::Ssin(s) => ($crate::common::SAME_PERSON_AS_SSIN, s.as_str()),
+                    ciao_domain::Person::Limosa(l) => ($crate::common::SAME_PERSON_AS_LIMOSA, l.as_str()),
                 };
                 let sql = AssertSqlSafe(format!(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
-                     SELECT id, $1 FROM registrations WHERE {} = $2 AND registration_date >= $3 \
+                     SELECT id, $1 FROM registrations WHERE ({}) AND registration_date >= $3 \
                      AND registration_date < $4 AND validity <> 'cancelled' \
                      ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
-                    key.column()
+                    same.replace("{p}", "$2")
                 ));
                 Ok(sqlx::query(sql)
                     .bind(to_micros(at))
@@ -2435,6 +2474,19 @@ macro_rules! impl_store {
                         .fetch_all(&self.read)
                         .await?;
                     out.extend(ids);
+                }
+                Ok(out)
+            }
+
+            async fn limosa_persons(&self, limosa_ids: &[String]) -> Result<Vec<(String, String)>> {
+                let mut out = Vec::new();
+                for id in limosa_ids {
+                    let ssin: Option<String> =
+                        sqlx::query_scalar("SELECT ssin FROM limosa_declarations WHERE limosa_id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.read)
+                            .await?;
+                    out.extend(ssin.map(|s| (id.clone(), s)));
                 }
                 Ok(out)
             }

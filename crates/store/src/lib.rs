@@ -570,6 +570,10 @@ pub trait Store: Send + Sync + 'static {
     /// The Limosa numbers of these persons' stored Limosa declarations (what
     /// an import replacing them may remove).
     async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>>;
+    /// The SSIN each of these Limosa ids is declared for (the ids without a
+    /// stored Limosa declaration are left out): a posted worker's two
+    /// identifiers, paired as one person.
+    async fn limosa_persons(&self, limosa_ids: &[String]) -> Result<Vec<(String, String)>>;
     /// The founders (SSINs) stored for any period of these enterprises
     /// (what an import of their periods may remove: a period's founders are
     /// the file's, merging or replacing).
