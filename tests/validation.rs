@@ -591,6 +591,11 @@ async fn a_posted_workers_two_identifiers_are_one_person(backend: Backend) {
     let sequence = ["OUT_WITHOUT_IN", "IN_WHILE_ALREADY_IN", "DAY_LEFT_OPEN", "PRESENT_ON_TWO_WORKPLACES"];
     let started = clock.now();
     let badge_in = register(true, "IN", clock.now()).await;
+    // The phone sees the IN by badge as open: its button offers OUT.
+    let caller = ciao_service::Caller::Person { ssin: ciao_domain::Ssin::parse(&posted).unwrap(), name: String::new() };
+    let technical = app.service.workplace_by_number(&caller, &w.d1).await.unwrap().technical_number;
+    let view = app.service.worker_workplace(&caller, &technical).await.unwrap();
+    assert_eq!(view.next, ciao_domain::RegistrationType::Out, "{:?}", view.state);
     clock.advance(Duration::hours(1));
     let phone_in = register(false, "IN", clock.now()).await;
     clock.advance(Duration::hours(1));
@@ -616,6 +621,25 @@ async fn a_posted_workers_two_identifiers_are_one_person(backend: Backend) {
     let (_, worked) = &worked[0];
     assert_eq!(worked.pairs, 1, "{worked:?}");
     assert_eq!(worked.missing.len(), 1, "one IN without OUT: {worked:?}");
+    // The SSIN of each Limosa id of a page's rows; an unknown id has none.
+    let stored = |id: i64| {
+        let app = &app;
+        async move { app.service.store().registration(RegistrationId::new(id).unwrap()).await.unwrap().unwrap() }
+    };
+    let unknown = ciao_domain::RegistrationInput {
+        registration_date: Some(common::rfc3339(clock.now())),
+        kind: Some("IN".into()),
+        limosa_id: Some("1000099".into()),
+        employer_foreign_vat_number: Some("NL123456789B01".into()),
+        declaration: Some(w.d1.clone()),
+        ..Default::default()
+    };
+    let results = app.service.register(&operator(), ciao_domain::Channel::Rest, vec![Ok(unknown)]).await.unwrap();
+    let ciao_service::ItemResult::Created(other) = &results[0] else { panic!("{results:?}") };
+    let rows = [stored(badge_in).await, stored(phone_in).await, (**other).clone()];
+    let persons = app.service.limosa_persons(&rows).await.unwrap();
+    assert_eq!(persons.len(), 1, "{persons:?}");
+    assert_eq!(persons.get("1000021").map(|s| s.as_str().to_string()), Some(posted.clone()));
     app.finish().await;
 }
 both_backends!(posted_worker_t, a_posted_workers_two_identifiers_are_one_person);

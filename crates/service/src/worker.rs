@@ -708,7 +708,18 @@ impl Service {
             page_size: 50,
             ..Self::own_criteria(&ssin, now - LOOK_BACK, now + Duration::days(1))
         };
-        let recent = self.store.search(&criteria, &ciao_store::Scope::All).await?.items;
+        let mut recent = self.store.search(&criteria, &ciao_store::Scope::All).await?.items;
+        // A posted worker's registrations sent by a badge system with a
+        // Limosa id declared for this SSIN are theirs too (as the validation
+        // pairs them): an IN by badge is closed by an OUT on the phone.
+        let limosa_ids = self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await?;
+        for limosa in limosa_ids {
+            let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) else { continue };
+            let by_limosa = SearchCriteria { ssin: None, limosa_id: Some(limosa_id), ..criteria.clone() };
+            recent.extend(self.store.search(&by_limosa, &ciao_store::Scope::All).await?.items);
+        }
+        // Newest first, as the search answers.
+        recent.sort_by_key(|r| std::cmp::Reverse((r.data.registration_date, r.id.get())));
         let number = &declaration.declaration.number;
         let state = recent
             .iter()

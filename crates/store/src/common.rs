@@ -2479,14 +2479,19 @@ macro_rules! impl_store {
             }
 
             async fn limosa_persons(&self, limosa_ids: &[String]) -> Result<Vec<(String, String)>> {
+                // One query for a page's ids (at most a page of rows, in
+                // chunks far under either database's parameter limit).
                 let mut out = Vec::new();
-                for id in limosa_ids {
-                    let ssin: Option<String> =
-                        sqlx::query_scalar("SELECT ssin FROM limosa_declarations WHERE limosa_id = $1")
-                            .bind(id)
-                            .fetch_optional(&self.read)
-                            .await?;
-                    out.extend(ssin.map(|s| (id.clone(), s)));
+                for chunk in limosa_ids.chunks(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "SELECT limosa_id, ssin FROM limosa_declarations WHERE limosa_id IN ({})",
+                        $crate::common::placeholders(1, chunk.len())
+                    ));
+                    let mut q = sqlx::query_as::<_, (String, String)>(sql).persistent($persist_dynamic);
+                    for id in chunk {
+                        q = q.bind(id.as_str());
+                    }
+                    out.extend(q.fetch_all(&self.read).await?);
                 }
                 Ok(out)
             }
