@@ -596,6 +596,14 @@ async fn a_posted_workers_two_identifiers_are_one_person(backend: Backend) {
     let technical = app.service.workplace_by_number(&caller, &w.d1).await.unwrap().technical_number;
     let view = app.service.worker_workplace(&caller, &technical).await.unwrap();
     assert_eq!(view.next, ciao_domain::RegistrationType::Out, "{:?}", view.state);
+    // And lists it among the worker's own, with its receipt; for them only.
+    let mine = app.service.my_registrations(&caller).await.unwrap();
+    assert_eq!(mine.iter().map(|r| r.id.get()).collect::<Vec<_>>(), [badge_in]);
+    let id = RegistrationId::new(badge_in).unwrap();
+    assert_eq!(app.service.my_registration(&caller, id).await.unwrap().id, id);
+    let stranger =
+        ciao_service::Caller::Person { ssin: ciao_domain::Ssin::parse(&w.worker).unwrap(), name: String::new() };
+    assert!(app.service.my_registration(&stranger, id).await.is_err(), "not another person's");
     clock.advance(Duration::hours(1));
     let phone_in = register(false, "IN", clock.now()).await;
     clock.advance(Duration::hours(1));

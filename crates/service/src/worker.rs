@@ -708,18 +708,7 @@ impl Service {
             page_size: 50,
             ..Self::own_criteria(&ssin, now - LOOK_BACK, now + Duration::days(1))
         };
-        let mut recent = self.store.search(&criteria, &ciao_store::Scope::All).await?.items;
-        // A posted worker's registrations sent by a badge system with a
-        // Limosa id declared for this SSIN are theirs too (as the validation
-        // pairs them): an IN by badge is closed by an OUT on the phone.
-        let limosa_ids = self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await?;
-        for limosa in limosa_ids {
-            let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) else { continue };
-            let by_limosa = SearchCriteria { ssin: None, limosa_id: Some(limosa_id), ..criteria.clone() };
-            recent.extend(self.store.search(&by_limosa, &ciao_store::Scope::All).await?.items);
-        }
-        // Newest first, as the search answers.
-        recent.sort_by_key(|r| std::cmp::Reverse((r.data.registration_date, r.id.get())));
+        let recent = self.own(&criteria).await?;
         let number = &declaration.declaration.number;
         let state = recent
             .iter()
@@ -906,14 +895,32 @@ impl Service {
         self.declaration(&number).await
     }
 
-    /// The person's own registrations of the last 31 days, newest first.
+    /// The registrations of `criteria` (a person's, by SSIN: [`Self::own_criteria`])
+    /// and those a badge system sent with a Limosa id declared for that
+    /// SSIN (a posted worker's, theirs too, as the validation pairs them),
+    /// newest first, at most a page.
+    async fn own(&self, criteria: &SearchCriteria) -> Result<Vec<Registration>> {
+        let mut items = self.store.search(criteria, &ciao_store::Scope::All).await?.items;
+        let Some(ssin) = &criteria.ssin else { return Ok(items) };
+        for limosa in self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await? {
+            let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) else { continue };
+            let by_limosa = SearchCriteria { ssin: None, limosa_id: Some(limosa_id), ..criteria.clone() };
+            items.extend(self.store.search(&by_limosa, &ciao_store::Scope::All).await?.items);
+        }
+        items.sort_by_key(|r| std::cmp::Reverse((r.data.registration_date, r.id.get())));
+        items.truncate(criteria.page_size as usize);
+        Ok(items)
+    }
+
+    /// The person's own registrations of the last 31 days, newest first
+    /// (with those sent with a Limosa id declared for them).
     pub async fn my_registrations(&self, caller: &Caller) -> Result<Vec<Registration>> {
         let ssin = Self::person_of(caller)?;
         let now = self.now();
         let criteria = Self::own_criteria(ssin, now - Duration::days(31), now + Duration::minutes(5));
-        let page = self.store.search(&criteria, &ciao_store::Scope::All).await?;
-        self.audit(caller, "registration.own", None, serde_json::json!({ "returned": page.items.len() })).await?;
-        Ok(page.items)
+        let items = self.own(&criteria).await?;
+        self.audit(caller, "registration.own", None, serde_json::json!({ "returned": items.len() })).await?;
+        Ok(items)
     }
 
     /// The person's own registration by id (receipt), or not found.
@@ -922,7 +929,14 @@ impl Service {
         let not_found =
             || ServiceError::not_found("denied.registrationUnknown", format!("there is no registration {id}"));
         let r = self.store.registration(id).await?.ok_or_else(not_found)?;
-        if !matches!(&r.data.person, Person::Ssin(s) if s == ssin) {
+        let theirs = match &r.data.person {
+            Person::Ssin(s) => s == ssin,
+            // Sent with a Limosa id declared for this SSIN.
+            Person::Limosa(l) => {
+                self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await?.iter().any(|own| own == l.as_str())
+            }
+        };
+        if !theirs {
             return Err(not_found());
         }
         self.audit(caller, "registration.consult", Some(id.to_string()), serde_json::json!({})).await?;
