@@ -365,10 +365,18 @@ pub struct RegistrationId(i64);
 impl RegistrationId {
     pub const MAX: i64 = 999_999_999_999_999;
 
-    pub fn parse(input: &str) -> Result<Self, InvalidValue> {
-        let s = input.trim();
+    /// An id as the register writes it (in a path: `/presenceRegistrations/01`
+    /// and `/1%20` are not other names of registration 1): digits, without
+    /// spaces or leading zeros.
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         if !all_digits(s) {
             return Err(InvalidValue::new("registrationId.format", "a registration id is a number"));
+        }
+        if s.len() > 1 && s.starts_with('0') {
+            return Err(InvalidValue::new(
+                "registrationId.format",
+                "a registration id is written without leading zeros",
+            ));
         }
         if s.len() > 15 {
             return Err(InvalidValue::new("registrationId.length", "a registration id has at most 15 digits"));
@@ -554,6 +562,9 @@ mod tests {
         assert_eq!(RegistrationId::parse("1234567890123456").unwrap_err().code, "registrationId.length");
         assert_eq!(RegistrationId::parse("0").unwrap_err().code, "registrationId.range");
         assert_eq!(RegistrationId::parse("12a").unwrap_err().code, "registrationId.format");
+        for other_name in ["017611", " 17611", "17611 "] {
+            assert_eq!(RegistrationId::parse(other_name).unwrap_err().code, "registrationId.format", "{other_name:?}");
+        }
     }
 
     fn valid_ssin_base() -> impl Strategy<Value = (u64, bool)> {

@@ -815,18 +815,8 @@ fn path_id(id: Result<Path<String>, PathRejection>) -> Result<RegistrationId, Pr
     }
 }
 
-/// An id in a path is written as the register writes it: digits, without
-/// spaces or leading zeros (`/presenceRegistrations/01` and `/1%20` are not
-/// other names of registration 1).
 fn parse_id(id: &str) -> Result<RegistrationId, Problem> {
-    let refused = |e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]);
-    if id.trim() != id || (id.len() > 1 && id.starts_with('0')) {
-        return Err(refused(ciao_domain::InvalidValue::new(
-            "registrationId.format",
-            "a registration id is written in digits, without spaces or leading zeros",
-        )));
-    }
-    RegistrationId::parse(id).map_err(refused)
+    RegistrationId::parse(id).map_err(|e| Problem::invalid_fields(In::Path, vec![FieldError::from_invalid("id", e)]))
 }
 
 // ------------------------------------------------------------------- handlers
