@@ -537,18 +537,34 @@ pub(crate) fn person_key(p: &Person, limosa_ssin: &std::collections::HashMap<Str
     }
 }
 
-/// The registrations of the person with SSIN `{p}` under either identifier:
-/// the SSIN, or a Limosa id declared for it (an SQL condition on the
-/// `registrations` row; `{p}` is replaced by a placeholder).
-pub(crate) const SAME_PERSON_AS_SSIN: &str =
-    "ssin = {p} OR limosa_id IN (SELECT d.limosa_id FROM limosa_declarations d WHERE d.ssin = {p})";
+/// An SQL condition: the registration row `{row}` (an alias with its dot,
+/// or empty) is of the person with SSIN `{p}` under either identifier — the
+/// SSIN, or a Limosa id declared for it.
+const SAME_PERSON_AS_SSIN: &str =
+    "{row}ssin = {p} OR {row}limosa_id IN (SELECT d.limosa_id FROM limosa_declarations d WHERE d.ssin = {p})";
 
 /// The same for the person with Limosa id `{p}`: that id, the SSIN its
 /// declaration names, and the other Limosa ids declared for that SSIN.
-pub(crate) const SAME_PERSON_AS_LIMOSA: &str = "limosa_id = {p} \
-     OR ssin IN (SELECT d.ssin FROM limosa_declarations d WHERE d.limosa_id = {p}) \
-     OR limosa_id IN (SELECT d2.limosa_id FROM limosa_declarations d1 JOIN limosa_declarations d2 ON d2.ssin = d1.ssin \
+const SAME_PERSON_AS_LIMOSA: &str = "{row}limosa_id = {p} \
+     OR {row}ssin IN (SELECT d.ssin FROM limosa_declarations d WHERE d.limosa_id = {p}) \
+     OR {row}limosa_id IN (SELECT d2.limosa_id FROM limosa_declarations d1 JOIN limosa_declarations d2 ON d2.ssin = d1.ssin \
      WHERE d1.limosa_id = {p})";
+
+/// The one rule of who a registration's person is, for SQL: the row `row`
+/// is of the person with that SSIN (`Person::Ssin`) or Limosa id, given as
+/// the SQL expression `person` (a placeholder, or another row's column).
+/// The validation's own lookup ([`person_key`]) follows the same rule.
+pub(crate) fn same_person(row: &str, ssin: Option<&str>, limosa_id: Option<&str>) -> String {
+    let fill = |template: &str, person: &str| template.replace("{row}", row).replace("{p}", person);
+    let mut parts = Vec::new();
+    if let Some(s) = ssin {
+        parts.push(fill(SAME_PERSON_AS_SSIN, s));
+    }
+    if let Some(l) = limosa_id {
+        parts.push(fill(SAME_PERSON_AS_LIMOSA, l));
+    }
+    parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR ")
+}
 
 /// Another registration of the same person (not cancelled), around the day.
 pub(crate) struct Neighbour {
@@ -2366,23 +2382,23 @@ macro_rules! impl_store {
                 window: time::Duration,
                 at: OffsetDateTime,
             ) -> Result<u64> {
-                let n = sqlx::query(
+                // The same person as r, under either identifier (a NULL
+                // column of r matches nothing).
+                let same = $crate::common::same_person("n.", Some("r.ssin"), Some("r.limosa_id"));
+                let sql = AssertSqlSafe(format!(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT r.id, $1 FROM registrations r WHERE r.kind = 'IN' AND r.registration_date >= $2 \
                      AND r.registration_date < $3 AND r.validity <> 'cancelled' \
                      AND NOT EXISTS (SELECT 1 FROM registration_remarks m WHERE m.code = 'DAY_LEFT_OPEN' AND m.registration_id = r.id) \
                      AND NOT EXISTS (SELECT 1 FROM registrations n WHERE n.validity <> 'cancelled' \
-                         AND ((r.ssin IS NOT NULL AND n.ssin = r.ssin) OR (r.limosa_id IS NOT NULL AND n.limosa_id = r.limosa_id) \
-                              OR (r.ssin IS NOT NULL AND n.limosa_id IN (SELECT d.limosa_id FROM limosa_declarations d WHERE d.ssin = r.ssin)) \
-                              OR (r.limosa_id IS NOT NULL AND n.ssin IN (SELECT d.ssin FROM limosa_declarations d WHERE d.limosa_id = r.limosa_id)) \
-                              OR (r.limosa_id IS NOT NULL AND n.limosa_id IN (SELECT d2.limosa_id FROM limosa_declarations d1 \
-                                  JOIN limosa_declarations d2 ON d2.ssin = d1.ssin WHERE d1.limosa_id = r.limosa_id))) \
+                         AND ({same}) \
                          AND n.declaration = r.declaration \
                          AND n.registration_date >= r.registration_date \
                          AND (n.registration_date > r.registration_date OR (n.registration_date = r.registration_date AND n.id > r.id)) \
                          AND n.registration_date < r.registration_date + $4) \
                      ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
-                )
+                ));
+                let n = sqlx::query(sql)
                 .bind(to_micros(at))
                 .bind(to_micros(from))
                 .bind(to_micros(to))
@@ -2401,17 +2417,17 @@ macro_rules! impl_store {
                 at: OffsetDateTime,
             ) -> Result<u64> {
                 // The person under either of their identifiers: an SSIN and
-                // the Limosa ids declared for it ($crate::common::SAME_PERSON_*).
+                // the Limosa ids declared for it.
                 let (same, value) = match person {
-                    ciao_domain::Person::Ssin(s) => ($crate::common::SAME_PERSON_AS_SSIN, s.as_str()),
-                    ciao_domain::Person::Limosa(l) => ($crate::common::SAME_PERSON_AS_LIMOSA, l.as_str()),
+                    ciao_domain::Person::Ssin(s) => ($crate::common::same_person("", Some("$2"), None), s.as_str()),
+                    ciao_domain::Person::Limosa(l) => ($crate::common::same_person("", None, Some("$2")), l.as_str()),
                 };
                 let sql = AssertSqlSafe(format!(
                     "INSERT INTO validation_queue (registration_id, enqueued_at) \
                      SELECT id, $1 FROM registrations WHERE ({}) AND registration_date >= $3 \
                      AND registration_date < $4 AND validity <> 'cancelled' \
                      ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
-                    same.replace("{p}", "$2")
+                    same
                 ));
                 Ok(sqlx::query(sql)
                     .bind(to_micros(at))
