@@ -777,7 +777,7 @@ fn worked_text(lang: Lang, w: &WorkedDay) -> String {
 /// Worked time per person and day for the rows of a page, a posted
 /// worker's registrations under a Limosa id counted with those under the
 /// SSIN it is declared for (an unknown Limosa id has none).
-pub(crate) struct Worked {
+struct Worked {
     days: Vec<((Ssin, time::Date), WorkedDay)>,
     persons: std::collections::HashMap<String, Ssin>,
 }

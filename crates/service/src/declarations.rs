@@ -131,11 +131,9 @@ fn text(errors: &mut Vec<FieldError>, name: &str, value: &str, required: bool, m
         errors.push(FieldError::required(name));
     } else if v.chars().count() > max {
         errors.push(field(name, "text.tooLong", format!("{name} has at most {max} characters")));
-    } else if v.chars().any(char::is_control) {
-        errors.push(field(name, "text.control", format!("{name} holds no control characters (line breaks, tabs)")));
     } else if let Some(fault) = ciao_domain::text::text_fault(name, v, false) {
-        // Direction controls, invisible characters, noncharacters: the
-        // register's rule for every free text.
+        // The register's rule for every free text: no control, direction
+        // control, invisible character or noncharacter.
         errors.push(fault);
     }
     v.to_string()

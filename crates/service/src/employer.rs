@@ -333,12 +333,7 @@ impl Service {
 
     /// Signs in with SSIN, password and the authenticator app's code.
     pub async fn employer_sign_in(&self, ssin: &str, password: &str, totp_code: &str) -> Result<EmployerSession> {
-        let started = tokio::time::Instant::now();
-        crate::refused_no_sooner(
-            started,
-            self.employer_sign_in_with(ssin, password, SecondFactor::Totp(totp_code)).await,
-        )
-        .await
+        self.employer_sign_in_with(ssin, password, SecondFactor::Totp(totp_code)).await
     }
 
     /// Signs in with SSIN, password and one of the person's passkeys (the
@@ -349,12 +344,7 @@ impl Service {
         password: &str,
         answer: &PasskeyAnswer,
     ) -> Result<EmployerSession> {
-        let started = tokio::time::Instant::now();
-        crate::refused_no_sooner(
-            started,
-            self.employer_sign_in_with(ssin, password, SecondFactor::Passkey(answer)).await,
-        )
-        .await
+        self.employer_sign_in_with(ssin, password, SecondFactor::Passkey(answer)).await
     }
 
     /// The options of the sign-in page's passkey button (discoverable
@@ -454,7 +444,19 @@ impl Service {
 
     /// Password and a second factor; the same answer for every kind of
     /// failure, each counted towards the lock.
+    /// A refusal is answered no sooner than [`crate::SIGN_IN_REFUSAL_FLOOR`]
+    /// after the attempt arrived.
     async fn employer_sign_in_with(
+        &self,
+        ssin: &str,
+        password: &str,
+        second: SecondFactor<'_>,
+    ) -> Result<EmployerSession> {
+        let started = tokio::time::Instant::now();
+        crate::refused_no_sooner(started, self.employer_sign_in_checked(ssin, password, second).await).await
+    }
+
+    async fn employer_sign_in_checked(
         &self,
         ssin: &str,
         password: &str,
@@ -916,15 +918,10 @@ impl Service {
             // before, an OUT of the next morning.
             let last = end + SHIFT_MAX - Duration::microseconds(1);
             let scope = Scope::Enterprise(enterprise.clone());
-            let mut items =
-                self.all_of(day_criteria(start - SHIFT_MAX, last, Some(ssin.clone()), None), &scope, 2000).await?;
-            // A posted worker's registrations sent with a Limosa id declared
-            // for this SSIN are theirs too (as the validation pairs them).
-            for limosa in self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await? {
-                let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) else { continue };
-                let criteria =
-                    SearchCriteria { limosa_id: Some(limosa_id), ..day_criteria(start - SHIFT_MAX, last, None, None) };
-                items.extend(self.all_of(criteria, &scope, 2000).await?);
+            let criteria = day_criteria(start - SHIFT_MAX, last, Some(ssin.clone()), None);
+            let mut items = Vec::new();
+            for search in self.person_searches(criteria).await? {
+                items.extend(self.all_of(search, &scope, 2000).await?);
             }
             // Paired per workplace and across midnight: the same pairing as
             // the validation's sequence remarks (OUT_WITHOUT_IN,

@@ -819,6 +819,22 @@ impl Service {
         self.audit_in(caller, enterprise, action, subject, detail).await
     }
 
+    /// A search for a person's registrations by SSIN (`criteria.ssin`),
+    /// and one for each Limosa id declared for that SSIN: a posted worker's
+    /// registrations sent by a badge system with the Limosa id are theirs
+    /// too, as the validation pairs them. A search without an SSIN alone.
+    pub(crate) async fn person_searches(&self, criteria: SearchCriteria) -> Result<Vec<SearchCriteria>> {
+        let Some(ssin) = criteria.ssin.clone() else { return Ok(vec![criteria]) };
+        let mut out = Vec::new();
+        for limosa in self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await? {
+            if let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) {
+                out.push(SearchCriteria { ssin: None, limosa_id: Some(limosa_id), ..criteria.clone() });
+            }
+        }
+        out.insert(0, criteria);
+        Ok(out)
+    }
+
     /// A sign-in attempt for an SSIN that has no such account (no PIN, no
     /// employer account): counted and locked as a wrong secret would be
     /// (`rule`), in the store under an opaque key (the same on every node,

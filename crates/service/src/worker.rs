@@ -900,15 +900,13 @@ impl Service {
     /// SSIN (a posted worker's, theirs too, as the validation pairs them),
     /// newest first, at most a page.
     async fn own(&self, criteria: &SearchCriteria) -> Result<Vec<Registration>> {
-        let mut items = self.store.search(criteria, &ciao_store::Scope::All).await?.items;
-        let Some(ssin) = &criteria.ssin else { return Ok(items) };
-        for limosa in self.store.limosa_ids_of(&[ssin.as_str().to_string()]).await? {
-            let Ok(limosa_id) = ciao_domain::LimosaId::parse(&limosa) else { continue };
-            let by_limosa = SearchCriteria { ssin: None, limosa_id: Some(limosa_id), ..criteria.clone() };
-            items.extend(self.store.search(&by_limosa, &ciao_store::Scope::All).await?.items);
+        let page_size = criteria.page_size as usize;
+        let mut items = Vec::new();
+        for search in self.person_searches(criteria.clone()).await? {
+            items.extend(self.store.search(&search, &ciao_store::Scope::All).await?.items);
         }
         items.sort_by_key(|r| std::cmp::Reverse((r.data.registration_date, r.id.get())));
-        items.truncate(criteria.page_size as usize);
+        items.truncate(page_size);
         Ok(items)
     }
 
