@@ -536,30 +536,21 @@ impl Cli {
         }
         let ours = self.secrets_key_path();
         let shared = self.data_dir.clone().unwrap_or_else(default_data_dir).join(SECRETS_KEY_FILE);
-        let url = self.database_url();
-        let existing_database = match url.strip_prefix("sqlite://") {
-            Some(path) => std::path::Path::new(path.split('?').next().unwrap_or(path)).exists(),
-            None => !url.starts_with("sqlite:"), // PostgreSQL: it may hold secrets sealed with the shared key
-        };
+        // An SQLite file that is there, or a PostgreSQL database (which may
+        // hold secrets sealed with the shared key).
+        let existing_database = matches!(ciao_service::ciao_store::check_url(&self.database_url(), false), Ok(None));
         if ours.exists() || !shared.exists() || !existing_database {
             return Ok(());
         }
-        use std::os::unix::fs::OpenOptionsExt;
         let key = std::fs::read(&shared).with_context(|| format!("cannot read {}", shared.display()))?;
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&ours) {
-            Ok(mut file) => {
-                file.write_all(&key)?;
-                file.sync_all()?;
-                eprintln!(
-                    "note: the simulation now has a secrets key file of its own, {} (a copy of {}, which its database was sealed with)",
-                    ours.display(),
-                    shared.display()
-                );
-                Ok(())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("cannot create {}", ours.display())),
+        if create_private_file(&ours, &key).with_context(|| format!("cannot create {}", ours.display()))? {
+            eprintln!(
+                "note: the simulation now has a secrets key file of its own, {} (a copy of {}, which its database was sealed with)",
+                ours.display(),
+                shared.display()
+            );
         }
+        Ok(())
     }
 }
 
@@ -612,7 +603,7 @@ pub const SIMULATION_SECRETS_KEY_FILE: &str = "ciao-simulation-secrets.key";
 /// the file readable and writable by its owner only) when it does not exist.
 pub fn load_or_create_secrets_key(path: &std::path::Path) -> anyhow::Result<ciao_auth::secretbox::SecretBox> {
     use ciao_auth::secretbox::{SecretBox, generate_key, key_from_hex, key_to_hex};
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::PermissionsExt;
     let read = |path: &std::path::Path| -> anyhow::Result<SecretBox> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the secrets key file {}", path.display()))?;
@@ -632,10 +623,8 @@ pub fn load_or_create_secrets_key(path: &std::path::Path) -> anyhow::Result<ciao
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let key = generate_key()?;
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-        Ok(mut file) => {
-            file.write_all(format!("{}\n", key_to_hex(&key)).as_bytes())?;
-            file.sync_all()?;
+    match create_private_file(path, format!("{}\n", key_to_hex(&key)).as_bytes()) {
+        Ok(true) => {
             let sealer = SecretBox::new(&key)?;
             tracing::info!(
                 file = %path.display(),
@@ -645,8 +634,24 @@ pub fn load_or_create_secrets_key(path: &std::path::Path) -> anyhow::Result<ciao
             Ok(sealer)
         }
         // Another process created it meanwhile.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
+        Ok(false) => read(path),
         Err(e) => Err(e).with_context(|| format!("cannot create the secrets key file {}", path.display())),
+    }
+}
+
+/// Writes `contents` to a new file at `path`, readable and writable by its
+/// owner only, synced; false (nothing written) when the file is there
+/// already (another process made it meanwhile).
+fn create_private_file(path: &std::path::Path, contents: &[u8]) -> std::io::Result<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(mut file) => {
+            file.write_all(contents)?;
+            file.sync_all()?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
