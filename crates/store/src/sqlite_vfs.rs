@@ -598,11 +598,16 @@ mod tests {
     /// Inserts `rows` rows of random keys (every page of the unique index
     /// dirtied) and 600 bytes each.
     async fn insert(conn: &mut SqliteConnection, table: &str, rows: i64) {
+        try_insert(conn, table, rows).await.unwrap();
+    }
+
+    /// [`insert`], answering SQLite's error.
+    async fn try_insert(conn: &mut SqliteConnection, table: &str, rows: i64) -> Result<(), sqlx::Error> {
         let sql = sqlx::AssertSqlSafe(format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
              INSERT INTO {table} (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM n"
         ));
-        sqlx::query(sql).bind(rows).execute(conn).await.unwrap();
+        sqlx::query(sql).bind(rows).execute(conn).await.map(|_| ())
     }
 
     /// A writer through the VFS with `options` on a database with tables
@@ -721,9 +726,7 @@ mod tests {
         // (written in pieces of MAX_CALL bytes).
         for (round, (pass, rows)) in [(0, 40), (2, 3000), (0, 1)].into_iter().enumerate() {
             fail_writes(pass, 1);
-            let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
-                 INSERT INTO t (k, v) SELECT hex(randomblob(12)), randomblob(600) FROM n";
-            let failed = sqlx::query(sql).bind(rows).execute(&mut writer).await;
+            let failed = try_insert(&mut writer, "t", rows).await;
             let error = failed.expect_err("the commit whose write failed is refused").to_string();
             assert!(error.contains("I/O error"), "round {round}: {error}");
             assert_eq!(*INJECTED.lock().unwrap(), (0, 0), "round {round}: the failure was reached");
