@@ -715,9 +715,8 @@ mod tests {
     #[tokio::test]
     async fn a_failed_write_fails_its_commit_and_loses_nothing_committed() {
         let _serial = SERIAL.lock().await;
-        let dir = std::env::temp_dir().join(format!("{INJECTED_MARK}{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = dir("fault");
+        assert!(dir.to_string_lossy().contains(INJECTED_MARK), "the failures reach this test's WAL only");
         let (mut writer, mut reader) = writer_and_plain(&dir, writer(&dir, None)).await;
         insert(&mut writer, "t", 100).await;
         let mut expected = 100;
