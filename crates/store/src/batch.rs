@@ -73,7 +73,6 @@ const SQLITE_COMMIT_BATCH: &str = "BEGIN IMMEDIATE; \
      ON CONFLICT (sender_id, client_reference) WHERE client_reference IS NOT NULL DO NOTHING; \
      INSERT INTO validation_queue (registration_id, enqueued_at) \
      SELECT r.id, r.created_at FROM temp.batch_start b JOIN registrations r ON r.id >= b.first AND r.id < b.first + $2; \
-     INSERT INTO registration_keys (rowid, k) SELECT r.id, concat_ws(' ', 'p' || (r.registration_date / 2764800000000 + 1000000) || 'x' || r.ssin, 'd' || (r.registration_date / 86400000000 + 10000000) || 'x' || r.declaration, 'e' || (r.registration_date / 2764800000000 + 1000000) || 'x' || r.declaration) FROM temp.batch_start b JOIN registrations r ON r.id >= b.first AND r.id < b.first + $2; \
      SELECT first, (SELECT COUNT(*) FROM registrations WHERE id >= first AND id < first + $2) FROM temp.batch_start; \
      COMMIT";
 

@@ -26,7 +26,6 @@ const MIGRATIONS: &[Migration] = &[
     (11, "web sessions", include_str!("../migrations/sqlite/0011_web_sessions.sql")),
     (12, "pin misses", include_str!("../migrations/sqlite/0012_pin_misses.sql")),
     (13, "serving nodes", include_str!("../migrations/sqlite/0013_serving_nodes.sql")),
-    (14, "registration keys", include_str!("../migrations/sqlite/0014_registration_keys.sql")),
 ];
 
 /// Page cache of the writer connection (negative: KiB; SQLite's default is
