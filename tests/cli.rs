@@ -350,8 +350,10 @@ fn an_integrator_goes_from_nothing_to_a_first_registration() {
             cert.to_str().unwrap(),
         ],
     );
-    ciao_ok(&db, &["import", "enterprises", examples().join("enterprises.csv").to_str().unwrap()]);
-    ciao_ok(&db, &["import", "declarations", examples().join("declarations.csv").to_str().unwrap()]);
+    // The README's loop over the example reference data.
+    for kind in ["enterprises", "persons", "employments", "limosa", "declarations", "subcontractors"] {
+        ciao_ok(&db, &["import", kind, examples().join(format!("{kind}.csv")).to_str().unwrap()]);
+    }
 
     // A refused certificate says which rule failed.
     let o = ciao(

@@ -723,20 +723,27 @@ fn from_nothing_to_a_first_simulated_registration() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
 
-    // 1. The account, its key and certificate.
-    let out = ok(&dir, &["simulation", "account", "--name", "badges"]);
+    // 1. The account, its key and certificate, in a directory of their own
+    // (a walk-through's key.pem may be in the current one). A key.pem there
+    // already does not stop it.
+    std::fs::write(dir.join("key.pem"), "another account's key").unwrap();
+    let out = ok(&dir, &["simulation", "account", "--name", "badges", "--out", "simulation"]);
     assert!(out.contains("client id:   self_service_expeditor_1\n"), "{out}");
     assert!(out.contains("token URL:   http://127.0.0.1:8080/REST/oauth/v5/token\n"), "{out}");
     assert!(out.contains("--ssin 92031590120 --employer 0990002091 --declaration 9SMBUW2500001"), "{out}");
-    assert!(std::fs::read_to_string(dir.join("key.pem")).unwrap().contains("PRIVATE KEY"));
-    assert!(std::fs::read_to_string(dir.join("cert.pem")).unwrap().contains("CERTIFICATE"));
+    assert!(out.contains("--key simulation/key.pem --url"), "{out}");
+    let sim = dir.join("simulation");
+    assert!(std::fs::read_to_string(sim.join("key.pem")).unwrap().contains("PRIVATE KEY"));
+    assert!(std::fs::read_to_string(sim.join("cert.pem")).unwrap().contains("CERTIFICATE"));
+    assert_eq!(std::fs::read_to_string(dir.join("key.pem")).unwrap(), "another account's key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(dir.join("key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(sim.join("key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
     }
     assert!(dir.join("ciao-simulation.db").exists(), "the simulation's own default file");
     assert!(!dir.join("ciao.db").exists());
+    refused(&dir, &["simulation", "account", "--name", "again", "--out", "simulation"], "exists already");
     refused(&dir, &["simulation", "account", "--name", "again"], "exists already");
     let other = dir.join("other");
     refused(&dir, &["simulation", "account", "--name", "", "--out", other.to_str().unwrap()], "name");
@@ -773,7 +780,7 @@ fn from_nothing_to_a_first_simulated_registration() {
     let addr = line.trim_start_matches("ciao listening on ").split_whitespace().next().unwrap().to_string();
 
     // 3. A first simulated registration.
-    let key = dir.join("key.pem");
+    let key = sim.join("key.pem");
     let key = key.to_str().unwrap();
     let register = [
         "client",

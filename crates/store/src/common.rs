@@ -853,6 +853,22 @@ macro_rules! impl_store {
             q
         }
 
+        /// The one text column that `sql` (with `IN ({})` for the values'
+        /// placeholders) answers for `values`: one query per 500 values (far
+        /// under either database's parameter limit), not one per value.
+        async fn texts_in(pool: &sqlx::Pool<$db>, sql: &str, values: &[String]) -> Result<Vec<String>> {
+            let mut out = Vec::new();
+            for chunk in values.chunks(500) {
+                let sql = AssertSqlSafe(sql.replace("{}", &$crate::common::placeholders(1, chunk.len())));
+                let mut q = sqlx::query_scalar::<_, String>(sql).persistent($persist_dynamic);
+                for v in chunk {
+                    q = q.bind(v.as_str());
+                }
+                out.extend(q.fetch_all(pool).await?);
+            }
+            Ok(out)
+        }
+
         /// The grants of `viewer` on each of `declarations` (none: an empty map).
         async fn grants_on<'e, E: sqlx::Executor<'e, Database = $db>>(
             executor: E,
@@ -2483,15 +2499,7 @@ macro_rules! impl_store {
             }
 
             async fn limosa_ids_of(&self, ssins: &[String]) -> Result<Vec<String>> {
-                let mut out = Vec::new();
-                for ssin in ssins {
-                    let ids: Vec<String> = sqlx::query_scalar("SELECT limosa_id FROM limosa_declarations WHERE ssin = $1")
-                        .bind(ssin)
-                        .fetch_all(&self.read)
-                        .await?;
-                    out.extend(ids);
-                }
-                Ok(out)
+                texts_in(&self.read, "SELECT limosa_id FROM limosa_declarations WHERE ssin IN ({})", ssins).await
             }
 
             async fn limosa_persons(&self, limosa_ids: &[String]) -> Result<Vec<(String, String)>> {
@@ -2513,16 +2521,7 @@ macro_rules! impl_store {
             }
 
             async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>> {
-                let mut out = Vec::new();
-                for e in enterprises {
-                    let ssins: Vec<String> =
-                        sqlx::query_scalar("SELECT DISTINCT ssin FROM enterprise_founders WHERE enterprise_number = $1")
-                            .bind(e)
-                            .fetch_all(&self.read)
-                            .await?;
-                    out.extend(ssins);
-                }
-                Ok(out)
+                texts_in(&self.read, "SELECT DISTINCT ssin FROM enterprise_founders WHERE enterprise_number IN ({})", enterprises).await
             }
 
             async fn refresh_statistics(&self) -> Result<()> {
