@@ -1113,15 +1113,26 @@ fn refused_token_requests_are_in_the_security_log() {
             .await
             .unwrap();
         assert_eq!(ssin.status(), 401);
+        // Without client_id, the log names the client the assertion claims
+        // (its signature is not valid: it is refused all the same).
+        let claimed = client
+            .post(&url)
+            .header("content-type", form)
+            .body("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJFUzM4NCIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzZWxmX3NlcnZpY2VfZXhwZWRpdG9yXzkiLCJzdWIiOiJzZWxmX3NlcnZpY2VfZXhwZWRpdG9yXzkifQ.c2ln")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(claimed.status(), 401);
     });
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log).unwrap();
     let refused: Vec<&str> = text.lines().filter(|l| l.contains("token refused")).collect();
-    assert_eq!(refused.len(), 2, "{text}");
+    assert_eq!(refused.len(), 3, "{text}");
     assert!(refused.iter().all(|l| l.contains("ciao::audit") && l.contains("invalid_client")), "{text}");
     assert!(refused[0].contains("Authorization header"), "{text}");
     assert!(refused[1].contains("85*******28") && !text.contains("85073003328"), "{text}");
+    assert!(refused[2].contains("self_service_expeditor_9"), "{text}");
 }
 
 /// The simulation has a secrets key file of its own in the data directory:

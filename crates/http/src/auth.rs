@@ -70,7 +70,8 @@ impl FromRequestParts<AppState> for Authenticated {
                 return Err(Problem::unauthorized(
                     "belgif:invalidAccessToken",
                     "Invalid Access Token",
-                    "the Authorization header must be: Bearer <access token>",
+                    "the Authorization header's token is empty: send Authorization: Bearer <access token>, \
+                     the access_token of POST /REST/oauth/v5/token",
                     challenge("error=\"invalid_request\""),
                 ));
             }

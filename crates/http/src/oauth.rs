@@ -71,7 +71,8 @@ fn error(code: &str, description: impl Into<String>) -> Response {
 }
 
 /// A refused token request: in the security log (target `ciao::audit`,
-/// with the client id it named, an SSIN there masked), and answered as
+/// with the client id it named or its assertion claims, an SSIN there
+/// masked), and answered as
 /// RFC 6749 §5.2 says.
 fn refused(code: &str, description: impl Into<String>, client: Option<&str>) -> Response {
     let description = description.into();
@@ -158,6 +159,7 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
         *slot = Some(v);
     }
     let client = req.client_id.clone();
+    let assertion = req.client_assertion.clone();
     match state.service.issue_token(req).await {
         Ok(t) => no_store(
             Json(TokenResponseDto {
@@ -172,6 +174,14 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
             tracing::error!(error = %e, "token endpoint failure");
             error("server_error", "the server could not issue a token; it has been logged")
         }
-        Err(e) => refused(e.code(), e.to_string(), client.as_deref()),
+        Err(e) => {
+            // The log names the client the request claims to be: the form's
+            // client_id, or else the (unverified) assertion's.
+            let claimed = client.or_else(|| {
+                let jws = ciao_service::ciao_auth::jws::parse_compact(assertion.as_deref()?).ok()?;
+                ciao_service::ciao_auth::assertion::peek_client_id(&jws.claims).map(str::to_string)
+            });
+            refused(e.code(), e.to_string(), claimed.as_deref())
+        }
     }
 }
