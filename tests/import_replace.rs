@@ -172,6 +172,45 @@ async fn a_founder_removed_by_a_merge_revalidates_their_registrations(backend: B
 }
 both_backends!(a_removed_founder_t, a_founder_removed_by_a_merge_revalidates_their_registrations);
 
+/// A registry file of thousands of rows is written in multi-row statements
+/// (1,000 rows each): every row arrives, a changed row in a later chunk
+/// counts once, and a file naming a key twice is refused by its check before
+/// anything is written.
+async fn a_large_file_with_a_key_given_twice(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = seed(&app).await;
+    let mut persons = String::from("ssin,last_name,first_name\n");
+    for i in 0..2_500u64 {
+        persons.push_str(&format!("{},Name{i},First\n", ssin(700_000_000 + i)));
+    }
+    assert_eq!(import(&app, "persons", &persons, ImportMode::Merge).await, Ok((2_500, 2_500)));
+    assert_eq!(rows(&app, "SELECT ssin FROM persons WHERE last_name LIKE 'Name%'").await.len(), 2_500);
+    // The same file again changes nothing; one renamed person, in the
+    // second chunk, is one change.
+    assert_eq!(import(&app, "persons", &persons, ImportMode::Merge).await, Ok((2_500, 0)));
+    let renamed = persons.replace("Name1499,First", "Renamed,Again");
+    assert_eq!(import(&app, "persons", &renamed, ImportMode::Merge).await, Ok((2_500, 1)));
+    let names = rows(&app, &format!("SELECT last_name FROM persons WHERE ssin = '{}'", ssin(700_001_499))).await;
+    assert_eq!(names, vec!["Renamed".to_string()]);
+    // A person given twice is refused (persons have one row per key).
+    let twice = format!("{persons}{},Other,Name\n", ssin(700_000_007));
+    assert!(import(&app, "persons", &twice, ImportMode::Merge).await.unwrap_err().contains("line 2502"));
+    // 2,500 employments likewise; one given twice is refused.
+    let mut employments = String::from("ssin,employer,from,to\n");
+    for i in 0..2_500u64 {
+        employments.push_str(&format!("{},{},2020-01-01,\n", ssin(700_000_000 + i), w.e1));
+    }
+    assert_eq!(import(&app, "employments", &employments, ImportMode::Merge).await, Ok((2_500, 2_500)));
+    let p = ssin(700_000_001);
+    let ended =
+        employments.replace(&format!("{p},{},2020-01-01,\n", w.e1), &format!("{p},{},2020-01-01,2020-06-30\n", w.e1));
+    assert_eq!(import(&app, "employments", &ended, ImportMode::Merge).await, Ok((2_500, 1)));
+    let twice = format!("{employments}{p},{},2020-01-01,2020-06-30\n", w.e1);
+    assert!(import(&app, "employments", &twice, ImportMode::Merge).await.unwrap_err().contains("line 2502"));
+    app.finish().await;
+}
+both_backends!(a_large_file_t, a_large_file_with_a_key_given_twice);
+
 /// The remark codes of registration `id` once the queue is validated.
 async fn remarks_after_validation(app: &TestApp, id: i64) -> Vec<String> {
     app.service.validate_all().await.unwrap();

@@ -665,6 +665,17 @@ pub(crate) fn opt_date_of(s: Option<&str>) -> Result<Option<Date>, StoreError> {
     s.map(date_of).transpose()
 }
 
+/// The rows of an import file with each key once: a key given again
+/// replaces its earlier row (what upserting the rows one by one did), in
+/// the order of the rows kept. A multi-row upsert must not meet a key twice
+/// (PostgreSQL refuses to update a row twice in one statement).
+pub(crate) fn last_per_key<'r, T, K: Eq + std::hash::Hash>(rows: &'r [T], key: impl Fn(&'r T) -> K) -> Vec<&'r T> {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept: Vec<&T> = rows.iter().rev().filter(|r| seen.insert(key(r))).collect();
+    kept.reverse();
+    kept
+}
+
 /// The owners a file names (in the file's order) with the keys of their
 /// rows in it: what an import in `ImportMode::Replace` keeps of each owner.
 pub(crate) fn owners<'r, R>(
@@ -851,6 +862,45 @@ macro_rules! impl_store {
                 };
             }
             q
+        }
+
+        /// Upserts an import's rows with one multi-row statement per 1,000
+        /// rows (not a round trip per row: on PostgreSQL that made an
+        /// import of a million rows take minutes): `head` is `INSERT INTO
+        /// table (columns)`, `tail` the `ON CONFLICT` clause, `width` the
+        /// values per row, which `bind` binds. The rows' keys must be
+        /// distinct ([`last_per_key`]). With `RETURNING key` in `tail`: the
+        /// keys of the rows inserted or changed; otherwise their number only.
+        async fn upsert_rows<'r, T>(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            (head, tail): (&str, &str),
+            width: usize,
+            rows: &[&'r T],
+            bind: fn(
+                sqlx::query::Query<'r, $db, <$db as sqlx::Database>::Arguments>,
+                &'r T,
+            ) -> sqlx::query::Query<'r, $db, <$db as sqlx::Database>::Arguments>,
+        ) -> Result<(u64, Vec<String>)> {
+            let returning = tail.contains("RETURNING");
+            let (mut changed, mut keys) = (0, Vec::new());
+            for chunk in rows.chunks(1000) {
+                let values: Vec<String> =
+                    (0..chunk.len()).map(|i| format!("({})", $crate::common::placeholders(i * width + 1, width))).collect();
+                let sql = AssertSqlSafe(format!("{head} VALUES {} {tail}", values.join(", ")));
+                let mut q = sqlx::query(sql).persistent($persist_dynamic);
+                for r in chunk {
+                    q = bind(q, r);
+                }
+                if returning {
+                    for row in q.fetch_all(&mut **tx).await? {
+                        keys.push(row.try_get::<String, _>(0)?);
+                        changed += 1;
+                    }
+                } else {
+                    changed += q.execute(&mut **tx).await?.rows_affected();
+                }
+            }
+            Ok((changed, keys))
         }
 
         /// The one text column that `sql` (with `IN ({})` for the values'
@@ -1466,55 +1516,69 @@ macro_rules! impl_store {
 
             async fn import_enterprises(&self, rows: &[EnterprisePeriod], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
-                let mut changed = 0;
-                for r in rows {
-                    changed += sqlx::query(
-                        "INSERT INTO enterprises (enterprise_number, name, legal_form) VALUES ($1, $2, $3) \
-                         ON CONFLICT (enterprise_number) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form \
+                let (mut changed, _) = upsert_rows(
+                    &mut tx,
+                    (
+                        "INSERT INTO enterprises (enterprise_number, name, legal_form)",
+                        "ON CONFLICT (enterprise_number) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form \
                          WHERE enterprises.name <> excluded.name OR enterprises.legal_form <> excluded.legal_form",
-                    )
-                    .bind(r.enterprise_number.as_str())
-                    .bind(&r.name)
-                    .bind(r.legal_form.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    changed += sqlx::query(
-                        "INSERT INTO enterprise_periods (enterprise_number, active_from, active_to) VALUES ($1, $2, $3) \
-                         ON CONFLICT (enterprise_number, active_from) DO UPDATE SET active_to = excluded.active_to \
+                    ),
+                    3,
+                    &$crate::common::last_per_key(rows, |r| r.enterprise_number.as_str()),
+                    |q, r| q.bind(r.enterprise_number.as_str()).bind(&r.name).bind(r.legal_form.as_str()),
+                )
+                .await?;
+                let periods = $crate::common::last_per_key(rows, |r| (r.enterprise_number.as_str(), r.active_from));
+                changed += upsert_rows(
+                    &mut tx,
+                    (
+                        "INSERT INTO enterprise_periods (enterprise_number, active_from, active_to)",
+                        "ON CONFLICT (enterprise_number, active_from) DO UPDATE SET active_to = excluded.active_to \
                          WHERE enterprise_periods.active_to IS DISTINCT FROM excluded.active_to",
-                    )
-                    .bind(r.enterprise_number.as_str())
-                    .bind(date_text(r.active_from))
-                    .bind(r.active_to.map(date_text))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    // The founders of the period: the file's list replaces the stored one.
-                    let stored: Vec<String> = sqlx::query_scalar(
-                        "SELECT ssin FROM enterprise_founders WHERE enterprise_number = $1 AND active_from = $2",
-                    )
-                    .bind(r.enterprise_number.as_str())
-                    .bind(date_text(r.active_from))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    for gone in stored.iter().filter(|s| !r.founders.iter().any(|f| f.as_str() == s.as_str())) {
+                    ),
+                    3,
+                    &periods,
+                    |q, r| q.bind(r.enterprise_number.as_str()).bind(date_text(r.active_from)).bind(r.active_to.map(date_text)),
+                )
+                .await?
+                .0;
+                // The founders of each period: the file's list replaces the
+                // stored one (read for all the file's enterprises at once).
+                let numbers = $crate::common::distinct(periods.iter().map(|r| r.enterprise_number.as_str()));
+                let mut stored: std::collections::HashMap<(String, String), Vec<String>> = std::collections::HashMap::new();
+                for chunk in numbers.chunks(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "SELECT enterprise_number, active_from, ssin FROM enterprise_founders WHERE enterprise_number IN ({})",
+                        $crate::common::placeholders(1, chunk.len())
+                    ));
+                    let mut q = sqlx::query_as::<_, (String, String, String)>(sql).persistent($persist_dynamic);
+                    for n in chunk {
+                        q = q.bind(n.as_str());
+                    }
+                    for (number, from, ssin) in q.fetch_all(&mut *tx).await? {
+                        stored.entry((number, from)).or_default().push(ssin);
+                    }
+                }
+                for r in &periods {
+                    let from = date_text(r.active_from);
+                    let have = stored.remove(&(r.enterprise_number.as_str().to_string(), from.clone())).unwrap_or_default();
+                    for gone in have.iter().filter(|s| !r.founders.iter().any(|f| f.as_str() == s.as_str())) {
                         changed += sqlx::query(
                             "DELETE FROM enterprise_founders WHERE enterprise_number = $1 AND active_from = $2 AND ssin = $3",
                         )
                         .bind(r.enterprise_number.as_str())
-                        .bind(date_text(r.active_from))
+                        .bind(&from)
                         .bind(gone)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
                     }
-                    for new in r.founders.iter().filter(|f| !stored.iter().any(|s| s == f.as_str())) {
+                    for new in r.founders.iter().filter(|f| !have.iter().any(|s| s == f.as_str())) {
                         changed += sqlx::query(
                             "INSERT INTO enterprise_founders (enterprise_number, active_from, ssin) VALUES ($1, $2, $3)",
                         )
                         .bind(r.enterprise_number.as_str())
-                        .bind(date_text(r.active_from))
+                        .bind(&from)
                         .bind(new.as_str())
                         .execute(&mut *tx)
                         .await?
@@ -1532,41 +1596,36 @@ macro_rules! impl_store {
 
             async fn import_persons(&self, rows: &[PersonRecord]) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
-                let mut changed = 0;
-                for r in rows {
-                    changed += sqlx::query(
-                        "INSERT INTO persons (ssin, last_name, first_name) VALUES ($1, $2, $3) \
-                         ON CONFLICT (ssin) DO UPDATE SET last_name = excluded.last_name, first_name = excluded.first_name \
+                let (changed, _) = upsert_rows(
+                    &mut tx,
+                    (
+                        "INSERT INTO persons (ssin, last_name, first_name)",
+                        "ON CONFLICT (ssin) DO UPDATE SET last_name = excluded.last_name, first_name = excluded.first_name \
                          WHERE persons.last_name <> excluded.last_name OR persons.first_name <> excluded.first_name",
-                    )
-                    .bind(r.ssin.as_str())
-                    .bind(&r.last_name)
-                    .bind(&r.first_name)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                }
+                    ),
+                    3,
+                    &$crate::common::last_per_key(rows, |r| r.ssin.as_str()),
+                    |q, r| q.bind(r.ssin.as_str()).bind(&r.last_name).bind(&r.first_name),
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
             }
 
             async fn import_employments(&self, rows: &[Employment], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
-                let mut changed = 0;
-                for r in rows {
-                    changed += sqlx::query(
-                        "INSERT INTO employments (ssin, employer, date_from, date_to) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (ssin, employer, date_from) DO UPDATE SET date_to = excluded.date_to \
+                let (mut changed, _) = upsert_rows(
+                    &mut tx,
+                    (
+                        "INSERT INTO employments (ssin, employer, date_from, date_to)",
+                        "ON CONFLICT (ssin, employer, date_from) DO UPDATE SET date_to = excluded.date_to \
                          WHERE employments.date_to IS DISTINCT FROM excluded.date_to",
-                    )
-                    .bind(r.ssin.as_str())
-                    .bind(r.employer.as_str())
-                    .bind(date_text(r.from))
-                    .bind(r.to.map(date_text))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                }
+                    ),
+                    4,
+                    &$crate::common::last_per_key(rows, |r| (r.ssin.as_str(), r.employer.as_str(), r.from)),
+                    |q, r| q.bind(r.ssin.as_str()).bind(r.employer.as_str()).bind(date_text(r.from)).bind(r.to.map(date_text)),
+                )
+                .await?;
                 if mode == $crate::ImportMode::Replace {
                     let owned = owners(rows, |r| (r.ssin.as_str(), format!("{}|{}", r.employer.as_str(), date_text(r.from))));
                     let key = "employer || '|' || date_from";
@@ -1578,12 +1637,11 @@ macro_rules! impl_store {
 
             async fn import_limosa(&self, rows: &[LimosaDeclaration], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
-                let mut changed = 0;
-                for r in rows {
-                    changed += sqlx::query(
-                        "INSERT INTO limosa_declarations (limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to) \
-                         VALUES ($1, $2, $3, $4, $5, $6) \
-                         ON CONFLICT (limosa_id) DO UPDATE SET ssin = excluded.ssin, \
+                let (mut changed, _) = upsert_rows(
+                    &mut tx,
+                    (
+                        "INSERT INTO limosa_declarations (limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to)",
+                        "ON CONFLICT (limosa_id) DO UPDATE SET ssin = excluded.ssin, \
                          foreign_employer_vat = excluded.foreign_employer_vat, belgian_client = excluded.belgian_client, \
                          date_from = excluded.date_from, date_to = excluded.date_to \
                          WHERE limosa_declarations.ssin <> excluded.ssin \
@@ -1591,17 +1649,19 @@ macro_rules! impl_store {
                          OR limosa_declarations.belgian_client IS DISTINCT FROM excluded.belgian_client \
                          OR limosa_declarations.date_from <> excluded.date_from \
                          OR limosa_declarations.date_to IS DISTINCT FROM excluded.date_to",
-                    )
-                    .bind(r.limosa_id.as_str())
-                    .bind(r.ssin.as_str())
-                    .bind(r.foreign_employer_vat.as_str())
-                    .bind(r.belgian_client.as_ref().map(|e| e.as_str().to_string()))
-                    .bind(date_text(r.from))
-                    .bind(r.to.map(date_text))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                }
+                    ),
+                    6,
+                    &$crate::common::last_per_key(rows, |r| r.limosa_id.as_str()),
+                    |q, r| {
+                        q.bind(r.limosa_id.as_str())
+                            .bind(r.ssin.as_str())
+                            .bind(r.foreign_employer_vat.as_str())
+                            .bind(r.belgian_client.as_ref().map(|e| e.as_str().to_string()))
+                            .bind(date_text(r.from))
+                            .bind(r.to.map(date_text))
+                    },
+                )
+                .await?;
                 if mode == $crate::ImportMode::Replace {
                     let owned = owners(rows, |r| (r.ssin.as_str(), r.limosa_id.as_str().to_string()));
                     changed += remove_missing(&mut tx, &["limosa_declarations"], "ssin", "limosa_id", owned).await?.0;
@@ -1612,16 +1672,13 @@ macro_rules! impl_store {
 
             async fn import_declarations(&self, rows: &[DeclarationImport]) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
-                let mut changed = 0;
-                let mut touched = Vec::new();
-                for r in rows {
-                    let d = &r.declaration;
-                    let n = sqlx::query(
+                let (changed, touched) = upsert_rows(
+                    &mut tx,
+                    (
                         "INSERT INTO declarations (number, technical_number, sector, site_name, street, house_number, \
                          post_code, municipality, latitude, longitude, start_date, end_date, amount_excl_vat_cents, \
-                         principal, declaring_contractor, subject_to_registration) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                         ON CONFLICT (number) DO UPDATE SET sector = excluded.sector, site_name = excluded.site_name, \
+                         principal, declaring_contractor, subject_to_registration)",
+                        "ON CONFLICT (number) DO UPDATE SET sector = excluded.sector, site_name = excluded.site_name, \
                          street = excluded.street, house_number = excluded.house_number, post_code = excluded.post_code, \
                          municipality = excluded.municipality, latitude = excluded.latitude, longitude = excluded.longitude, \
                          start_date = excluded.start_date, end_date = excluded.end_date, \
@@ -1638,9 +1695,14 @@ macro_rules! impl_store {
                          OR declarations.amount_excl_vat_cents <> excluded.amount_excl_vat_cents \
                          OR declarations.principal IS DISTINCT FROM excluded.principal \
                          OR declarations.declaring_contractor <> excluded.declaring_contractor \
-                         OR declarations.subject_to_registration <> excluded.subject_to_registration",
-                    )
-                    .bind(d.number.as_str())
+                         OR declarations.subject_to_registration <> excluded.subject_to_registration \
+                         RETURNING number",
+                    ),
+                    16,
+                    &$crate::common::last_per_key(rows, |r| r.declaration.number.as_str()),
+                    |q, r| {
+                        let d = &r.declaration;
+                        q.bind(d.number.as_str())
                     .bind(&r.technical_number)
                     .bind(d.sector.as_str())
                     .bind(&d.site_name)
@@ -1656,14 +1718,9 @@ macro_rules! impl_store {
                     .bind(d.principal.as_ref().map(|p| p.as_str().to_string()))
                     .bind(d.declaring_contractor.as_str())
                     .bind(d.subject_to_registration)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n > 0 {
-                        touched.push(d.number.as_str().to_string());
-                    }
-                    changed += n;
-                }
+                    },
+                )
+                .await?;
                 rebuild_grants(&mut tx, &touched).await?;
                 tx.commit().await?;
                 Ok(ImportSummary { rows: rows.len() as u64, changed })
@@ -1671,30 +1728,30 @@ macro_rules! impl_store {
 
             async fn import_subcontractors(&self, rows: &[Subcontractor], mode: $crate::ImportMode) -> Result<ImportSummary> {
                 let mut tx = self.write.begin().await?;
-                let mut changed = 0;
-                let mut touched: Vec<String> = Vec::new();
-                for r in rows {
-                    let n = sqlx::query(
-                        "INSERT INTO subcontractors (declaration, enterprise_number, parent, date_from, date_to) \
-                         VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (declaration, enterprise_number) DO UPDATE SET parent = excluded.parent, \
+                let (mut changed, mut touched) = upsert_rows(
+                    &mut tx,
+                    (
+                        "INSERT INTO subcontractors (declaration, enterprise_number, parent, date_from, date_to)",
+                        "ON CONFLICT (declaration, enterprise_number) DO UPDATE SET parent = excluded.parent, \
                          date_from = excluded.date_from, date_to = excluded.date_to \
                          WHERE subcontractors.parent <> excluded.parent OR subcontractors.date_from <> excluded.date_from \
-                         OR subcontractors.date_to IS DISTINCT FROM excluded.date_to",
-                    )
-                    .bind(r.declaration.as_str())
-                    .bind(r.enterprise_number.as_str())
-                    .bind(r.parent.as_str())
-                    .bind(date_text(r.from))
-                    .bind(r.to.map(date_text))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if n > 0 && !touched.iter().any(|t| t == r.declaration.as_str()) {
-                        touched.push(r.declaration.as_str().to_string());
-                    }
-                    changed += n;
-                }
+                         OR subcontractors.date_to IS DISTINCT FROM excluded.date_to \
+                         RETURNING declaration",
+                    ),
+                    5,
+                    &$crate::common::last_per_key(rows, |r| (r.declaration.as_str(), r.enterprise_number.as_str())),
+                    |q, r| {
+                        q.bind(r.declaration.as_str())
+                            .bind(r.enterprise_number.as_str())
+                            .bind(r.parent.as_str())
+                            .bind(date_text(r.from))
+                            .bind(r.to.map(date_text))
+                    },
+                )
+                .await?;
+                // The declarations in the order they were first changed.
+                let mut seen = std::collections::HashSet::new();
+                touched.retain(|d| seen.insert(d.clone()));
                 if mode == $crate::ImportMode::Replace {
                     let owned = owners(rows, |r| (r.declaration.as_str(), r.enterprise_number.as_str().to_string()));
                     let (removed, losers) =
