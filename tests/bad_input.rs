@@ -1425,7 +1425,8 @@ async fn workplace_and_worker_pages(backend: Backend) {
         (None, Vec::new()),
     ] {
         let a = p2.call("POST", &register, ct, body).await;
-        p2.page(&a, &[422], &["NOT registered"]);
+        // 400: a field that is not UTF-8 text, refused before it is read.
+        p2.page(&a, &[400, 422], &["NOT registered"]);
     }
     for (query, allowed) in [
         ("declaration=1Y1003SQ5VSIZ", 422),
@@ -1514,6 +1515,13 @@ async fn employer_pages(backend: Backend) {
     }
     let a = p.get("/e/registrations/999999999999999").await;
     p.status(&a, &[404]);
+    // Each rule of a registration number in the page's language.
+    for (id, rule) in
+        [("0", "ligt tussen 1 en"), ("99999999999999999999", "hoogstens 15 cijfers"), ("x1", "uit cijfers")]
+    {
+        let a = p.get(&format!("/e/registrations/{id}?lang=nl")).await;
+        p.page(&a, &[422], &[rule]);
+    }
 
     // Who is on site: a bad declaration or day named, not a failure.
     for query in [
@@ -1572,7 +1580,7 @@ async fn employer_pages(backend: Backend) {
         .await;
     p.status(&a, &[403]);
     let a = p.call("POST", "/e/users", Some("application/x-www-form-urlencoded"), b"\xff\xfe=\xff".to_vec()).await;
-    p.status(&a, &[403]);
+    p.status(&a, &[400]);
     let good_ssin = ssin(660_303_003);
     for fields in [
         vec![("ssin", "85073003329"), ("name", "Carl"), ("role", "consultant")],
@@ -1772,7 +1780,7 @@ async fn declaration_pages(backend: Backend) {
         (Some("application/x-www-form-urlencoded"), format!("csrf={token}&%zz=%zz&site_name=%zz").into_bytes()),
     ] {
         let a = p.call("POST", "/e/declarations", ct, body).await;
-        p.status(&a, &[403, 422]);
+        p.status(&a, &[400, 403, 422]);
     }
     assert_eq!(store.declarations_of(&e1, 100).await.unwrap().len(), count, "no refused declaration was stored");
 
@@ -1993,6 +2001,15 @@ async fn channel_pages(backend: Backend) {
     p.status(&a, &[400, 404]);
     let a = p.raw("POST", b"/e/channel/accounts/../disable", form_ct, csrf_body.as_bytes()).await;
     p.status(&a, &[404, 405]);
+    // A field that is not UTF-8 is refused by name, not stored with U+FFFD.
+    let bad = format!("csrf={token}&name=%FF%FEbad&ssin=85073003328&role=consultant");
+    let a = p.raw("POST", b"/e/users?lang=en", form_ct, bad.as_bytes()).await;
+    p.page(&a, &[400], &["<code>name</code>", "not text (UTF-8)"]);
+    // A filter far too long is refused by name, not redirected to an address
+    // the server cannot read.
+    let long = format!("csrf={token}&remark={}", "A".repeat(70_000));
+    let a = p.raw("POST", b"/e/registrations?lang=en", form_ct, long.as_bytes()).await;
+    p.page(&a, &[422], &["<code>remark</code>", "at most 200 characters"]);
     let a = p.form(&format!("/e/channel/accounts/{}/disable", other.client_id), &[]).await;
     p.status(&a, &[403]);
     p.alive().await;

@@ -108,6 +108,13 @@ async fn declaration_pages(backend: Backend) {
     assert!(body.contains("aria-invalid=\"true\""), "{body}");
     assert!(body.contains("value=\"Résidence Parc\""), "what was typed is kept: {body}");
     assert_eq!(count().await, 1, "nothing was created");
+    // The principal is not the declaring contractor itself (it was a 503).
+    let own = declaration_form(&token, &[("start_date", &start), ("principal", e1.as_str())]);
+    let page = b1.post("/e/declarations", &own).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    let body = page.body();
+    assert!(body.contains("data-field=\"principal\"") && body.contains("principal.isDeclarer"), "{body}");
+    assert_eq!(count().await, 1, "nothing was created");
     // Without the anti-CSRF token: refused, nothing created.
     let page = b1.post("/e/declarations", &declaration_form("", &[("start_date", &start)])[1..]).await;
     assert_eq!(page.status, 403, "{}", page.body());

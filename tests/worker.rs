@@ -486,6 +486,12 @@ async fn choices_numbers_and_throttle(backend: Backend) {
     let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("key", &key)]).await;
     assert_eq!(page.status, 422, "no employer chosen");
     assert!(page.body.contains("Choose your employer or give its enterprise number."), "{}", page.body);
+    // An employer but no IN or OUT: the refusal names the type, not the employer.
+    let page = phone.get(&here).await;
+    let key = input(&page.body, "key");
+    let page = phone.post(&format!("{here}/register"), &[("employer", &w.e3), ("key", &key)]).await;
+    assert_eq!(page.status, 422, "no type");
+    assert!(page.body.contains("Choose IN or OUT.") && !page.body.contains("Choose your employer"), "{}", page.body);
     let page = phone.get(&here).await;
     let key = input(&page.body, "key");
     let page = phone.post(&format!("{here}/register"), &[("kind", "IN"), ("employer", &w.e3), ("key", &key)]).await;

@@ -70,7 +70,11 @@ pub fn may_consult(
 /// chain shows.
 pub fn grants(declaration: &Declaration, subcontractors: &[Subcontractor]) -> Vec<AccessGrant> {
     let mut out: HashSet<AccessGrant> = HashSet::new();
-    if let Some(p) = declaration.principal.as_ref().and_then(|p| p.enterprise()) {
+    // A principal that is the declaring contractor (refused since, but
+    // perhaps stored before) has the declarer's grant: one per viewer.
+    if let Some(p) =
+        declaration.principal.as_ref().and_then(|p| p.enterprise()).filter(|p| *p != &declaration.declaring_contractor)
+    {
         out.insert(AccessGrant { viewer: p.clone(), employer: None, role: GrantRole::Principal });
     }
     let declarer = &declaration.declaring_contractor;
@@ -195,6 +199,17 @@ mod tests {
         assert!(!g.iter().any(|x| x.viewer == b));
         assert!(!g.iter().any(|x| x.viewer == c));
         assert_eq!(g.len(), 6);
+    }
+
+    #[test]
+    fn a_principal_that_is_the_declarer_has_one_grant() {
+        let d = ent(2_000_002);
+        let g = grants(&decl(d.clone(), d.clone()), &[]);
+        assert_eq!(g, vec![AccessGrant { viewer: d.clone(), employer: None, role: GrantRole::Declarer }]);
+        let fault = Principal::fault(Some(&Principal::Enterprise(d.clone())), &d).expect("refused");
+        assert_eq!((fault.field.as_str(), fault.code.as_str()), ("principal", "principal.isDeclarer"));
+        assert!(Principal::fault(Some(&Principal::Enterprise(ent(1_000_001))), &d).is_none());
+        assert!(Principal::fault(None, &d).is_none());
     }
 
     #[test]

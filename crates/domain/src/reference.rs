@@ -286,6 +286,19 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// The rule between a declaration's principal and its declaring
+    /// contractor: the principal orders the works from the contractor, so it
+    /// is never the declaring contractor itself.
+    pub fn fault(principal: Option<&Principal>, declaring_contractor: &EnterpriseNumber) -> Option<FieldError> {
+        (principal.and_then(Principal::enterprise) == Some(declaring_contractor)).then(|| {
+            FieldError::new(
+                "principal",
+                "principal.isDeclarer",
+                "the principal is the declaring contractor itself: the principal is who ordered the works from it",
+            )
+        })
+    }
+
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();
         if digits.len() == 11 {
@@ -400,7 +413,7 @@ impl CsvRecord for Declaration {
         let start_date = date(get, "start_date")?;
         let principal = get("principal");
         let subject = get("subject_to_registration");
-        Ok(Self {
+        let declaration = Self {
             number: id(get, "number", DeclarationNumber::parse)?,
             sector,
             site_name: text(get, "site_name", true, 200)?,
@@ -429,7 +442,11 @@ impl CsvRecord for Declaration {
                     ));
                 }
             },
-        })
+        };
+        match Principal::fault(declaration.principal.as_ref(), &declaration.declaring_contractor) {
+            Some(e) => Err(e),
+            None => Ok(declaration),
+        }
     }
 }
 

@@ -540,6 +540,15 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ["mag niet negatief zijn.", "ne peut pas être négatif.", "darf nicht negativ sein.", "may not be negative."],
     ),
     (
+        "dp.rule.principal.isDeclarer",
+        [
+            "is de aangevende aannemer zelf: de opdrachtgever is wie de werken bij hem bestelde.",
+            "est l'entrepreneur déclarant lui-même : le maître d'ouvrage est celui qui lui a commandé les travaux.",
+            "ist der meldende Unternehmer selbst: der Bauherr ist, wer die Arbeiten bei ihm bestellt hat.",
+            "is the declaring contractor itself: the principal is who ordered the works from it.",
+        ],
+    ),
+    (
         "dp.rule.enterprise.unknown",
         [
             "staat niet in de Kruispuntbank van Ondernemingen.",

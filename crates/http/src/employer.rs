@@ -708,6 +708,10 @@ fn sealed_links(state: &AppState, c: &Ctx, params: &[(String, String)]) -> Resul
         .collect()
 }
 
+/// The longest value a filter of the registrations page takes (a remark
+/// code, a reference, a number: all far shorter).
+const MAX_FILTER_CHARS: usize = 200;
+
 /// The filter form sent (POST, so that the SSIN typed is in no address):
 /// answered with the page's address, the SSIN sealed in it.
 async fn registrations_filter(
@@ -722,6 +726,20 @@ async fn registrations_filter(
     };
     let mut params: Params =
         form.fields().iter().filter(|(k, v)| k != "csrf" && !v.trim().is_empty()).cloned().collect();
+    // No filter is that long: refused here, rather than sent on in an
+    // address too long for the server to read.
+    if let Some((name, _)) = params.iter().find(|(_, v)| v.chars().count() > MAX_FILTER_CHARS) {
+        let message = t(c.lang, "ep.filter_too_long")
+            .replace("{field}", &format!("<code>{}</code>", esc(name)))
+            .replace("{max}", &MAX_FILTER_CHARS.to_string());
+        return crate::workplace::error_page(
+            c.lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t(c.lang, "e.nav.registrations"),
+            &message,
+            None,
+        );
+    }
     params.push(("lang".into(), c.lang.code().into()));
     let linked = match sealed_links(&state, &c, &params) {
         Ok(linked) => linked,

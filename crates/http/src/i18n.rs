@@ -595,7 +595,11 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     (
         "error.required",
-        ["Kies je werkgever.", "Choisissez votre employeur.", "Wählen Sie Ihren Arbeitgeber.", "Choose your employer."],
+        ["{field} is verplicht.", "{field} est obligatoire.", "{field} ist erforderlich.", "{field} is required."],
+    ),
+    (
+        "error.type.required",
+        ["Kies IN of OUT.", "Choisissez IN ou OUT.", "Wählen Sie IN oder OUT.", "Choose IN or OUT."],
     ),
     (
         "error.text.control",
@@ -1788,6 +1792,24 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "error.registrationId.length",
+        [
+            "Een registratienummer heeft hoogstens 15 cijfers.",
+            "Un numéro d'enregistrement a au plus 15 chiffres.",
+            "Eine Registrierungsnummer hat höchstens 15 Ziffern.",
+            "A registration number has at most 15 digits.",
+        ],
+    ),
+    (
+        "error.registrationId.range",
+        [
+            "Een registratienummer ligt tussen 1 en 999999999999999.",
+            "Un numéro d'enregistrement est compris entre 1 et 999999999999999.",
+            "Eine Registrierungsnummer liegt zwischen 1 und 999999999999999.",
+            "A registration number is between 1 and 999999999999999.",
+        ],
+    ),
+    (
         "error.password.tooShort",
         [
             "Een wachtwoord heeft minstens 12 tekens.",
@@ -1936,6 +1958,24 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "web.form_unreadable_title",
         ["Formulier onleesbaar", "Formulaire illisible", "Formular unlesbar", "Form not readable"],
+    ),
+    (
+        "ep.filter_too_long",
+        [
+            "De filter {field} is te lang: hoogstens {max} tekens.",
+            "Le filtre {field} est trop long : {max} caractères au plus.",
+            "Der Filter {field} ist zu lang: höchstens {max} Zeichen.",
+            "The filter {field} is too long: at most {max} characters.",
+        ],
+    ),
+    (
+        "web.form_not_utf8",
+        [
+            "Het veld {field} bevat bytes die geen tekst (UTF-8) zijn: er werd niets bewaard of gewijzigd.",
+            "Le champ {field} contient des octets qui ne sont pas du texte (UTF-8) : rien n'a été enregistré ni modifié.",
+            "Das Feld {field} enthält Bytes, die kein Text (UTF-8) sind: Es wurde nichts gespeichert oder geändert.",
+            "The field {field} holds bytes that are not text (UTF-8): nothing was saved or changed.",
+        ],
     ),
     (
         "web.form_unreadable",

@@ -227,11 +227,55 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let lang = request_lang(req.headers(), req.uri());
+        // A worker's IN or OUT refused says so first, as its other refusals do.
+        let registering = req.uri().path().starts_with("/r/") && req.uri().path().ends_with("/register");
         match Bytes::from_request(req, state).await {
-            Ok(bytes) => Ok(WebForm(bytes)),
+            Ok(bytes) => match non_utf8_field(&bytes) {
+                // Not turned into replacement characters and stored: refused, naming the field.
+                Some(field) => {
+                    let mut message = t(lang, "web.form_not_utf8").replace("{field}", &code(&field));
+                    if registering {
+                        message = format!("<strong>{}</strong>. {message}", t(lang, "not_registered"));
+                    }
+                    Err(error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable_title"), &message, None))
+                }
+                None => Ok(WebForm(bytes)),
+            },
             Err(e) => Err(form_refused(lang, e.status() == StatusCode::PAYLOAD_TOO_LARGE, &e.body_text())),
         }
     }
+}
+
+/// The first field of an urlencoded form whose name or value, once decoded,
+/// is not UTF-8 (named with its bytes made readable), if any.
+pub(crate) fn non_utf8_field(body: &[u8]) -> Option<String> {
+    fn decoded(part: &[u8]) -> Vec<u8> {
+        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+        let mut out = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            match part[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < part.len() => match (hex(part[i + 1]), hex(part[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                },
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        out
+    }
+    body.split(|b| *b == b'&').filter(|pair| !pair.is_empty()).find_map(|pair| {
+        let mut parts = pair.splitn(2, |b| *b == b'=');
+        let name = decoded(parts.next().unwrap_or_default());
+        let value = decoded(parts.next().unwrap_or_default());
+        (std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err())
+            .then(|| String::from_utf8_lossy(&name).into_owned())
+    })
 }
 
 /// A form that was not read: larger than the limit (413), or cut off (400).
@@ -413,6 +457,22 @@ async fn poster(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_field_that_is_not_utf8_is_named() {
+        assert_eq!(non_utf8_field(b"csrf=abc&site_name=Tour+%C3%A9t%C3%A9&x=%zz&y=100%"), None);
+        assert_eq!(non_utf8_field(b"csrf=abc&site_name=%FF%FE"), Some("site_name".into()));
+        assert_eq!(non_utf8_field(b"a=1&na%C3%A9me=bad\xff"), Some("na\u{e9}me".into()));
+        assert_eq!(non_utf8_field(b"%FF=1"), Some("\u{fffd}".into()));
+        assert_eq!(non_utf8_field(b"half=%C3"), Some("half".into()));
+        assert_eq!(non_utf8_field(b""), None);
+        // Whatever the bytes, never a panic; a valid form is never refused.
+        for body in [&b"%"[..], b"%F", b"=%", b"&&=&", b"a=%%%41"] {
+            let _ = non_utf8_field(body);
+        }
+        let form = serde_urlencoded::to_string([("name", "Zoë 👷 – ok"), ("x", "a&b=c%")]).unwrap();
+        assert_eq!(non_utf8_field(form.as_bytes()), None);
+    }
 
     #[tokio::test]
     async fn the_unavailable_page_speaks_the_four_languages() {

@@ -511,7 +511,9 @@ impl Service {
                 }
             },
         };
-        if let Some(Principal::Enterprise(p)) = &principal
+        if let Some(e) = Principal::fault(principal.as_ref(), enterprise) {
+            errors.push(e);
+        } else if let Some(Principal::Enterprise(p)) = &principal
             && let Some(e) = self.unknown_enterprise("principal", p).await?
         {
             errors.push(e);
