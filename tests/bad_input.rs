@@ -1289,7 +1289,7 @@ async fn workplace_and_worker_pages(backend: Backend) {
             (form_ct, huge(1024 * 1024 + 10).into_bytes()),
         ] {
             let a = p.call("POST", path, ct, body).await;
-            p.status(&a, &[400, 401, 403, 404, 413, 422, 429]);
+            p.status(&a, &[400, 401, 403, 404, 413, 415, 422, 429]);
         }
     }
     for path in ["/w/activate/passkey", "/w/passkey/sign-in"] {
@@ -1425,8 +1425,8 @@ async fn workplace_and_worker_pages(backend: Backend) {
         (None, Vec::new()),
     ] {
         let a = p2.call("POST", &register, ct, body).await;
-        // 400: a field that is not UTF-8 text, refused before it is read.
-        p2.page(&a, &[400, 422], &["NOT registered"]);
+        // 400: a field that is not UTF-8 text; 415: not a form; both refused before it is read.
+        p2.page(&a, &[400, 415, 422], &["NOT registered"]);
     }
     for (query, allowed) in [
         ("declaration=1Y1003SQ5VSIZ", 422),
@@ -1672,7 +1672,7 @@ async fn employer_pages(backend: Backend) {
             (form_ct, huge(1024 * 1024 + 10).into_bytes()),
         ] {
             let a = anon.call("POST", path, ct, body).await;
-            anon.status(&a, &[400, 401, 403, 404, 413, 422, 429]);
+            anon.status(&a, &[400, 401, 403, 404, 413, 415, 422, 429]);
         }
     }
     for query in ["next=//evil.example", "next=/e%0D%0ASet-Cookie:x", "next=/e/%FF", "lang=nl&lang=fr"] {
@@ -1780,7 +1780,7 @@ async fn declaration_pages(backend: Backend) {
         (Some("application/x-www-form-urlencoded"), format!("csrf={token}&%zz=%zz&site_name=%zz").into_bytes()),
     ] {
         let a = p.call("POST", "/e/declarations", ct, body).await;
-        p.status(&a, &[400, 403, 422]);
+        p.status(&a, &[400, 403, 415, 422]);
     }
     assert_eq!(store.declarations_of(&e1, 100).await.unwrap().len(), count, "no refused declaration was stored");
 
@@ -2005,6 +2005,9 @@ async fn channel_pages(backend: Backend) {
     let bad = format!("csrf={token}&name=%FF%FEbad&ssin=85073003328&role=consultant");
     let a = p.raw("POST", b"/e/users?lang=en", form_ct, bad.as_bytes()).await;
     p.page(&a, &[400], &["<code>name</code>", "not text (UTF-8)"]);
+    // A body that is not a form is refused as such (it was "this form expired").
+    let a = p.raw("POST", b"/e/users?lang=en", Some("application/json"), b"{}").await;
+    p.page(&a, &[415], &["not as <code>application/json</code>"]);
     // A filter far too long is refused by name, not redirected to an address
     // the server cannot read.
     let long = format!("csrf={token}&remark={}", "A".repeat(70_000));

@@ -419,7 +419,9 @@ async fn refusals_name_their_field(backend: Backend) {
     let before = users().await;
     let token = csrf(&b.get("/e/users").await.body());
     let good = ssin(660_303_003);
-    const SSIN_RULE: &str = "This national register number is not valid.";
+    // Each SSIN rule said (the check digits, only digits), not just "not valid".
+    const SSIN_RULE: &str = "is not valid: its check digits are wrong.";
+    const SSIN_DIGITS: &str = "holds only digits";
     const ROLE_RULE: &str = "Choose a role: consultant or technical administrator.";
 
     // A valid SSIN with an unknown role: the role is at fault, not the SSIN.
@@ -443,10 +445,10 @@ async fn refusals_name_their_field(backend: Backend) {
     // Withdrawing with a bad SSIN and no role: both named.
     let page = b.post("/e/users/remove", &[("csrf", &token), ("ssin", "x")]).await;
     assert_eq!(page.status, 422, "{}", page.body());
-    assert!(page.body().contains(SSIN_RULE) && page.body().contains(ROLE_RULE), "{}", page.body());
+    assert!(page.body().contains(SSIN_DIGITS) && page.body().contains(ROLE_RULE), "{}", page.body());
     let page = b.post("/e/users/remove", &[("csrf", &token), ("ssin", "x"), ("role", "consultant")]).await;
     assert_eq!(page.status, 422, "{}", page.body());
-    assert!(page.body().contains(SSIN_RULE) && !page.body().contains(ROLE_RULE), "{}", page.body());
+    assert!(page.body().contains(SSIN_DIGITS) && !page.body().contains(ROLE_RULE), "{}", page.body());
     assert_eq!(users().await, before);
 
     // A forged enrolment ticket is not "too slow": it is not valid, start again.

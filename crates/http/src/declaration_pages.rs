@@ -390,10 +390,10 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "dp.rule.text.control",
         [
-            "mag geen regeleinden of tabs bevatten.",
-            "ne peut contenir ni retour à la ligne ni tabulation.",
-            "darf keine Zeilenumbrüche oder Tabulatoren enthalten.",
-            "may not hold line breaks or tabs.",
+            "mag geen stuurtekens bevatten (zoals regeleinden, tabs of NUL).",
+            "ne peut contenir aucun caractère de contrôle (retour à la ligne, tabulation, NUL…).",
+            "darf keine Steuerzeichen enthalten (wie Zeilenumbrüche, Tabulatoren oder NUL).",
+            "may not hold control characters (such as line breaks, tabs or NUL).",
         ],
     ),
     (
@@ -722,6 +722,37 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     ("ep.no", ["nee", "non", "nein", "no"]),
     ("ep.field.page", ["Pagina", "Page", "Seite", "Page"]),
     ("ep.code", ["code:", "code :", "Code:", "code:"]),
+    (
+        "ep.err.ssin.empty",
+        [
+            "{field} is leeg: geef een rijksregisternummer.",
+            "{field} est vide : indiquez un numéro de registre national.",
+            "{field} ist leer: Geben Sie eine Nationalregisternummer an.",
+            "{field} is empty: give a national register number.",
+        ],
+    ),
+    (
+        "ep.err.ssin.format",
+        [
+            "{field} bevat alleen cijfers (punten, streepjes en spaties mogen).",
+            "{field} ne contient que des chiffres (points, tirets et espaces permis).",
+            "{field} enthält nur Ziffern (Punkte, Bindestriche und Leerzeichen sind erlaubt).",
+            "{field} holds only digits (dots, dashes and spaces are allowed).",
+        ],
+    ),
+    (
+        "ep.err.ssin.length",
+        ["{field} heeft 11 cijfers.", "{field} a 11 chiffres.", "{field} hat 11 Ziffern.", "{field} has 11 digits."],
+    ),
+    (
+        "ep.err.ssin.checkDigit",
+        [
+            "{field} is niet geldig: de controlecijfers kloppen niet.",
+            "{field} n'est pas valable : ses chiffres de contrôle sont erronés.",
+            "{field} ist nicht gültig: Die Prüfziffern stimmen nicht.",
+            "{field} is not valid: its check digits are wrong.",
+        ],
+    ),
     (
         "ep.err.parameter.unknown",
         [

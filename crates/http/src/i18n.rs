@@ -1969,6 +1969,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "web.form_type",
+        [
+            "Dit formulier wordt verstuurd als application/x-www-form-urlencoded, niet als {type}: er werd niets bewaard of gewijzigd.",
+            "Ce formulaire s'envoie en application/x-www-form-urlencoded, pas en {type} : rien n'a été enregistré ni modifié.",
+            "Dieses Formular wird als application/x-www-form-urlencoded gesendet, nicht als {type}: Es wurde nichts gespeichert oder geändert.",
+            "This form is sent as application/x-www-form-urlencoded, not as {type}: nothing was saved or changed.",
+        ],
+    ),
+    (
         "web.form_not_utf8",
         [
             "Het veld {field} bevat bytes die geen tekst (UTF-8) zijn: er werd niets bewaard of gewijzigd.",

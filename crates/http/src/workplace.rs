@@ -229,14 +229,30 @@ where
         let lang = request_lang(req.headers(), req.uri());
         // A worker's IN or OUT refused says so first, as its other refusals do.
         let registering = req.uri().path().starts_with("/r/") && req.uri().path().ends_with("/register");
+        let not_registered = |message: String| {
+            if registering { format!("<strong>{}</strong>. {message}", t(lang, "not_registered")) } else { message }
+        };
+        // A page's form comes urlencoded, as a browser sends it; another
+        // body (JSON…) is refused as such, not as a form without its token.
+        if let Some(given) = req.headers().get(axum::http::header::CONTENT_TYPE) {
+            let mime = given.to_str().unwrap_or("?").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if mime != "application/x-www-form-urlencoded" {
+                let message = t(lang, "web.form_type").replace("{type}", &code(&mime));
+                let title = t(lang, "web.form_unreadable_title");
+                return Err(error_page(
+                    lang,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    title,
+                    &not_registered(message),
+                    None,
+                ));
+            }
+        }
         match Bytes::from_request(req, state).await {
             Ok(bytes) => match non_utf8_field(&bytes) {
                 // Not turned into replacement characters and stored: refused, naming the field.
                 Some(field) => {
-                    let mut message = t(lang, "web.form_not_utf8").replace("{field}", &code(&field));
-                    if registering {
-                        message = format!("<strong>{}</strong>. {message}", t(lang, "not_registered"));
-                    }
+                    let message = not_registered(t(lang, "web.form_not_utf8").replace("{field}", &code(&field)));
                     Err(error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable_title"), &message, None))
                 }
                 None => Ok(WebForm(bytes)),
