@@ -68,7 +68,7 @@ async fn enrol(app: &TestApp, b: &mut Browser, person: &str) -> String {
 async fn employer_service(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
 
     // Registrations: E1's worker IN then OUT, E2's worker IN (subcontractor on D1),
     // E4's worker on D2 (not visible to E1).
@@ -135,7 +135,21 @@ async fn employer_service(backend: Backend) {
     let page = b.get(&format!("/e/registrations/{r4}")).await;
     assert_eq!(page.status, 404);
 
-    // Export: CSV and XLSX of the current filter, read back.
+    // Export: CSV and XLSX of the current filter, read back. A HEAD
+    // exports nothing, so it is not in the audit log.
+    let audited = || async { app.service.store().enterprise_audit_page(&e1, 0, 1).await.unwrap().1 };
+    let before = audited().await;
+    for path in ["/e/registrations.csv", "/e/registrations.xlsx"] {
+        let head = reqwest::Client::new()
+            .head(format!("{}{path}", app.root))
+            .header("cookie", b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 200, "{path}");
+        assert!(head.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "{path}");
+    }
+    assert_eq!(audited().await, before, "a HEAD is no export");
     let page = b.get("/e/registrations.csv").await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/csv"));
@@ -314,7 +328,7 @@ both_backends!(employer_service_t, employer_service);
 async fn no_employer_route_registers(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let mut b = Browser::new(&app);
     enrol(&app, &mut b, &manager).await;
     let token = csrf(&b.get("/e").await.body());
@@ -380,7 +394,7 @@ both_backends!(no_employer_route_registers_t, no_employer_route_registers);
 async fn pages_by_cursor(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let items: Vec<_> = (0..55u64)
         .map(|i| {
             let mut it = item(&ssin(800_000_000 + i), &w.e1, &w.d1, "IN");

@@ -1254,28 +1254,48 @@ pub(crate) fn download(content_type: &'static str, name: &str, bytes: Vec<u8>) -
     r
 }
 
-async fn export_csv(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+/// HEAD of an export: its headers, without reading, exporting or auditing
+/// the rows (nothing is downloaded).
+fn export_head(method: &axum::http::Method, content_type: &'static str, name: &str) -> Option<Response> {
+    (method == axum::http::Method::HEAD).then(|| download(content_type, name, Vec::new()))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Some(head) = export_head(&method, "text/csv; charset=utf-8", "registrations.csv") {
+        return head;
+    }
     match export_rows(&state, &c, raw.as_deref()).await {
         Ok((h, rows)) => download("text/csv; charset=utf-8", "registrations.csv", csv(&h, &rows)),
         Err(r) => r,
     }
 }
 
-async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let c = match ctx(&state, &headers, raw.as_deref(), "/e/registrations").await {
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Some(head) = export_head(&method, XLSX_TYPE, "registrations.xlsx") {
+        return head;
+    }
     match export_rows(&state, &c, raw.as_deref()).await {
-        Ok((h, rows)) => download(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "registrations.xlsx",
-            xlsx("registrations", &h, &rows),
-        ),
+        Ok((h, rows)) => download(XLSX_TYPE, "registrations.xlsx", xlsx("registrations", &h, &rows)),
         Err(r) => r,
     }
 }
