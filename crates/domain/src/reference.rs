@@ -514,7 +514,7 @@ mod tests {
             ("start_date", "2026-01-01"),
             ("amount_excl_vat", "525000.5"),
             ("principal", "0123.456.749"),
-            ("declaring_contractor", "0123456749"),
+            ("declaring_contractor", "0621845521"),
             ("subject_to_registration", "true"),
         ]);
         let d = Declaration::from_row(&get).unwrap();
@@ -522,6 +522,9 @@ mod tests {
         assert_eq!(d.coordinates, Some((50.85, 4.35)));
         assert_eq!(d.end_date, None);
         assert!(matches!(d.principal, Some(Principal::Enterprise(_))));
+        // The principal is never the declaring contractor itself.
+        let own = |name: &str| if name == "declaring_contractor" { "0123456749".to_string() } else { get(name) };
+        assert_eq!(Declaration::from_row(&own).unwrap_err().code, "principal.isDeclarer");
     }
 
     #[test]

@@ -721,6 +721,9 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     ("ep.yes", ["ja", "oui", "ja", "yes"]),
     ("ep.no", ["nee", "non", "nein", "no"]),
     ("ep.field.page", ["Pagina", "Page", "Seite", "Page"]),
+    ("ep.field.page_size", ["Rijen per pagina", "Lignes par page", "Zeilen pro Seite", "Rows per page"]),
+    ("ep.field.created_from", ["Ontvangen vanaf", "Reçu à partir du", "Empfangen ab", "Received from"]),
+    ("ep.field.created_to", ["Ontvangen tot", "Reçu jusqu'au", "Empfangen bis", "Received until"]),
     ("ep.code", ["code:", "code :", "Code:", "code:"]),
     (
         "ep.err.ssin.empty",

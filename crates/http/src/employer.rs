@@ -1062,7 +1062,10 @@ fn employer_field_label(lang: Lang, field: &str) -> Option<&'static str> {
         "name" => "e.name",
         "role" => "e.role",
         "id" => "receipt",
-        "page" | "pageSize" | "after" => "ep.field.page",
+        "page" | "after" => "ep.field.page",
+        "pageSize" => "ep.field.page_size",
+        "createdFrom" => "ep.field.created_from",
+        "createdTo" => "ep.field.created_to",
         _ => return None,
     };
     Some(t(lang, key))

@@ -1025,20 +1025,20 @@ macro_rules! impl_store {
             let page_sql = AssertSqlSafe(format!(
                 "SELECT {REGISTRATION_COLUMNS} FROM registrations r{filter}{} LIMIT {} OFFSET {}",
                 search_order(criteria),
-                criteria.page_size,
+                // One row more than the page: whether a next page exists
+                // (a full last page has no next).
+                criteria.page_size + 1,
                 criteria.offset()
             ));
             let page = bind_params(sqlx::query(page_sql), &params).fetch_all(&mut *conn).await?;
+            let more = page.len() > criteria.page_size as usize;
             let mut items = Vec::with_capacity(page.len());
-            for row in &page {
+            for row in page.iter().take(criteria.page_size as usize) {
                 let mut r = registration_row(row)?.into_registration()?;
                 r.history.clear();
                 items.push(r);
             }
-            let next = (items.len() == criteria.page_size as usize)
-                .then(|| items.last())
-                .flatten()
-                .map(|r| ciao_domain::search::Cursor::of(criteria.sort.key, r));
+            let next = more.then(|| items.last()).flatten().map(|r| ciao_domain::search::Cursor::of(criteria.sort.key, r));
             Ok(SearchPage { items, total: total.max(0) as u64, next })
         }
 

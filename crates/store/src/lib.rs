@@ -182,7 +182,7 @@ pub struct SearchPage {
     pub items: Vec<Registration>,
     /// Rows of the whole filter (at most `count_limit` when it is set).
     pub total: u64,
-    /// The cursor of the next page (`after=`), when this page is full.
+    /// The cursor of the next page (`after=`), when rows follow this page.
     pub next: Option<ciao_domain::search::Cursor>,
 }
 
