@@ -328,7 +328,7 @@ both_backends!(employer_service_t, employer_service);
 async fn no_employer_route_registers(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let mut b = Browser::new(&app);
     enrol(&app, &mut b, &manager).await;
     let token = csrf(&b.get("/e").await.body());
@@ -394,7 +394,7 @@ both_backends!(no_employer_route_registers_t, no_employer_route_registers);
 async fn pages_by_cursor(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let w = seed(&app).await;
-    let (e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
+    let (_e1, manager) = common::appoint(&app, &w.e1, 700_101_001, "Anna Manager", Role::AccessManager).await;
     let items: Vec<_> = (0..55u64)
         .map(|i| {
             let mut it = item(&ssin(800_000_000 + i), &w.e1, &w.d1, "IN");
