@@ -2012,7 +2012,7 @@ async fn channel_pages(backend: Backend) {
     // the server cannot read.
     let long = format!("csrf={token}&remark={}", "A".repeat(70_000));
     let a = p.raw("POST", b"/e/registrations?lang=en", form_ct, long.as_bytes()).await;
-    p.page(&a, &[422], &["<code>remark</code>", "at most 200 characters"]);
+    p.page(&a, &[422], &["<code>remark</code>", "at most 2000 characters"]);
     let a = p.form(&format!("/e/channel/accounts/{}/disable", other.client_id), &[]).await;
     p.status(&a, &[403]);
     p.alive().await;

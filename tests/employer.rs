@@ -148,6 +148,14 @@ async fn employer_service(backend: Backend) {
             .unwrap();
         assert_eq!(head.status(), 200, "{path}");
         assert!(head.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "{path}");
+        assert!(head.headers().get("content-length").is_none_or(|l| l != "0"), "no wrong length: {path}");
+        let bad = reqwest::Client::new()
+            .head(format!("{}{path}?registrationDateFrom=x", app.root))
+            .header("cookie", b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422, "a bad filter as for GET: {path}");
     }
     assert_eq!(audited().await, before, "a HEAD is no export");
     let page = b.get("/e/registrations.csv").await;

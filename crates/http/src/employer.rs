@@ -708,9 +708,9 @@ fn sealed_links(state: &AppState, c: &Ctx, params: &[(String, String)]) -> Resul
         .collect()
 }
 
-/// The longest value a filter of the registrations page takes (a remark
-/// code, a reference, a number: all far shorter).
-const MAX_FILTER_CHARS: usize = 200;
+/// The longest value a filter of the registrations page takes (every remark
+/// code at once, comma-separated, is about 630 characters).
+const MAX_FILTER_CHARS: usize = 2_000;
 
 /// The filter form sent (POST, so that the SSIN typed is in no address):
 /// answered with the page's address, the SSIN sealed in it.
@@ -1257,10 +1257,29 @@ pub(crate) fn download(content_type: &'static str, name: &str, bytes: Vec<u8>) -
     r
 }
 
-/// HEAD of an export: its headers, without reading, exporting or auditing
-/// the rows (nothing is downloaded).
-fn export_head(method: &axum::http::Method, content_type: &'static str, name: &str) -> Option<Response> {
-    (method == axum::http::Method::HEAD).then(|| download(content_type, name, Vec::new()))
+/// HEAD of an export: the filter checked as for GET (a bad one is the same
+/// 422), then the download's headers, without reading, exporting or auditing
+/// any row (nothing is downloaded). Its length is not known without the
+/// export, so the answer says none (rather than a wrong 0).
+fn export_head(
+    state: &AppState,
+    c: &Ctx,
+    raw: Option<&str>,
+    method: &axum::http::Method,
+    content_type: &'static str,
+    name: &str,
+) -> Option<Response> {
+    if method != axum::http::Method::HEAD {
+        return None;
+    }
+    if let Err(errors) = criteria(state, c, raw).0 {
+        let list = employer_errors(c.lang, &errors);
+        return Some(page(c, state, StatusCode::UNPROCESSABLE_ENTITY, t(c.lang, "e.refused"), &list));
+    }
+    let mut r = download(content_type, name, Vec::new());
+    let unknown = futures_util::stream::empty::<Result<axum::body::Bytes, std::convert::Infallible>>();
+    *r.body_mut() = axum::body::Body::from_stream(unknown);
+    Some(r)
 }
 
 async fn export_csv(
@@ -1273,7 +1292,8 @@ async fn export_csv(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Some(head) = export_head(&method, "text/csv; charset=utf-8", "registrations.csv") {
+    if let Some(head) = export_head(&state, &c, raw.as_deref(), &method, "text/csv; charset=utf-8", "registrations.csv")
+    {
         return head;
     }
     match export_rows(&state, &c, raw.as_deref()).await {
@@ -1294,7 +1314,7 @@ async fn export_xlsx(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Some(head) = export_head(&method, XLSX_TYPE, "registrations.xlsx") {
+    if let Some(head) = export_head(&state, &c, raw.as_deref(), &method, XLSX_TYPE, "registrations.xlsx") {
         return head;
     }
     match export_rows(&state, &c, raw.as_deref()).await {
