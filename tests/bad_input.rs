@@ -2005,6 +2005,10 @@ async fn channel_pages(backend: Backend) {
     let bad = format!("csrf={token}&name=%FF%FEbad&ssin=85073003328&role=consultant");
     let a = p.raw("POST", b"/e/users?lang=en", form_ct, bad.as_bytes()).await;
     p.page(&a, &[400], &["<code>name</code>", "not text (UTF-8)"]);
+    // A field sent twice is refused by name (the first value was taken).
+    let twice = format!("csrf={token}&name=Carl&name=Other&ssin=85073003328&role=consultant");
+    let a = p.raw("POST", b"/e/users?lang=en", form_ct, twice.as_bytes()).await;
+    p.page(&a, &[400], &["<code>name</code>", "was sent twice"]);
     // A body that is not a form is refused as such (it was "this form expired").
     let a = p.raw("POST", b"/e/users?lang=en", Some("application/json"), b"{}").await;
     p.page(&a, &[415], &["not as <code>application/json</code>"]);

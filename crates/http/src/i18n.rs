@@ -1978,6 +1978,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "web.form_field_twice",
+        [
+            "Het veld {field} werd twee keer verstuurd: er werd niets bewaard of gewijzigd.",
+            "Le champ {field} a été envoyé deux fois : rien n'a été enregistré ni modifié.",
+            "Das Feld {field} wurde zweimal gesendet: Es wurde nichts gespeichert oder geändert.",
+            "The field {field} was sent twice: nothing was saved or changed.",
+        ],
+    ),
+    (
         "web.form_not_utf8",
         [
             "Het veld {field} bevat bytes die geen tekst (UTF-8) zijn: er werd niets bewaard of gewijzigd.",

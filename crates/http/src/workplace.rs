@@ -255,11 +255,34 @@ where
                     let message = not_registered(t(lang, "web.form_not_utf8").replace("{field}", &code(&field)));
                     Err(error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable_title"), &message, None))
                 }
-                None => Ok(WebForm(bytes)),
+                // No page's form sends a field twice: the first value was
+                // taken silently (two PINs, two dates); refused, naming it.
+                None => match repeated_field(&bytes) {
+                    Some(field) => {
+                        let message = not_registered(t(lang, "web.form_field_twice").replace("{field}", &code(&field)));
+                        Err(error_page(
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            t(lang, "web.form_unreadable_title"),
+                            &message,
+                            None,
+                        ))
+                    }
+                    None => Ok(WebForm(bytes)),
+                },
             },
             Err(e) => Err(form_refused(lang, e.status() == StatusCode::PAYLOAD_TOO_LARGE, &e.body_text())),
         }
     }
+}
+
+/// The first field name an urlencoded form gives more than once, if any
+/// (the pages' forms have no multi-valued field; the channel pages' checkbox
+/// groups are read by their own extractor).
+pub(crate) fn repeated_field(body: &[u8]) -> Option<String> {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    let mut seen = std::collections::HashSet::new();
+    fields.into_iter().map(|(name, _)| name).find(|name| !seen.insert(name.clone()))
 }
 
 /// The first field of an urlencoded form whose name or value, once decoded,
@@ -473,6 +496,14 @@ async fn poster(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_field_given_twice_is_named() {
+        assert_eq!(repeated_field(b"csrf=a&pin=1&pin2=1"), None);
+        assert_eq!(repeated_field(b"csrf=a&pin=482915&pin2=482915&pin=111111"), Some("pin".into()));
+        assert_eq!(repeated_field(b"a=1&b=2&b=2"), Some("b".into()));
+        assert_eq!(repeated_field(b""), None);
+    }
 
     #[test]
     fn a_form_field_that_is_not_utf8_is_named() {
