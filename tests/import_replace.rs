@@ -195,12 +195,23 @@ async fn a_large_file_with_a_key_given_twice(backend: Backend) {
     // A person given twice is refused (persons have one row per key).
     let twice = format!("{persons}{},Other,Name\n", ssin(700_000_007));
     assert!(import(&app, "persons", &twice, ImportMode::Merge).await.unwrap_err().contains("line 2502"));
+    // Two of them register before their employments are known.
+    let (p1, p2) = (ssin(700_000_001), ssin(700_001_800));
+    let r1 = app.register_one(&w.e1, common::item(&p1, &w.e1, &w.d1, "IN")).await;
+    let r2 = app.register_one(&w.e1, common::item(&p2, &w.e1, &w.d1, "IN")).await;
+    for id in [r1, r2] {
+        assert!(remarks_after_validation(&app, id).await.iter().any(|c| c == "RELATED_DIMONA_NOT_OK"), "{id}");
+    }
     // 2,500 employments likewise; one given twice is refused.
     let mut employments = String::from("ssin,employer,from,to\n");
     for i in 0..2_500u64 {
         employments.push_str(&format!("{},{},2020-01-01,\n", ssin(700_000_000 + i), w.e1));
     }
     assert_eq!(import(&app, "employments", &employments, ImportMode::Merge).await, Ok((2_500, 2_500)));
+    // Both are validated again (their SSINs in different requeue statements).
+    for id in [r1, r2] {
+        assert!(!remarks_after_validation(&app, id).await.iter().any(|c| c == "RELATED_DIMONA_NOT_OK"), "{id}");
+    }
     let p = ssin(700_000_001);
     let ended =
         employments.replace(&format!("{p},{},2020-01-01,\n", w.e1), &format!("{p},{},2020-01-01,2020-06-30\n", w.e1));

@@ -2513,16 +2513,23 @@ macro_rules! impl_store {
             }
 
             async fn enqueue_for(&self, key: $crate::RegistrationKey, values: &[String], at: OffsetDateTime) -> Result<u64> {
-                let sql = format!(
-                    "INSERT INTO validation_queue (registration_id, enqueued_at) \
-                     SELECT id, $1 FROM registrations WHERE {} = $2 AND validity <> 'cancelled' \
-                     ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
-                    key.column()
-                );
+                // One statement per 500 values (an import of half a million
+                // persons made as many statements, one round trip each).
                 let mut tx = self.write.begin().await?;
                 let mut n = 0;
-                for v in values {
-                    n += sqlx::query(AssertSqlSafe(sql.clone())).bind(to_micros(at)).bind(v).execute(&mut *tx).await?.rows_affected();
+                for chunk in values.chunks(500) {
+                    let sql = AssertSqlSafe(format!(
+                        "INSERT INTO validation_queue (registration_id, enqueued_at) \
+                         SELECT id, $1 FROM registrations WHERE {} IN ({}) AND validity <> 'cancelled' \
+                         ON CONFLICT (registration_id) DO UPDATE SET lease_until = NULL WHERE validation_queue.lease_until IS NOT NULL",
+                        key.column(),
+                        $crate::common::placeholders(2, chunk.len())
+                    ));
+                    let mut q = sqlx::query(sql).persistent($persist_dynamic).bind(to_micros(at));
+                    for v in chunk {
+                        q = q.bind(v.as_str());
+                    }
+                    n += q.execute(&mut *tx).await?.rows_affected();
                 }
                 tx.commit().await?;
                 Ok(n)
