@@ -139,22 +139,15 @@ async fn employer_service(backend: Backend) {
     // exports nothing, so it is not in the audit log.
     let audited = || async { app.service.store().enterprise_audit_page(&e1, 0, 1).await.unwrap().1 };
     let before = audited().await;
+    let head = |target: String| {
+        reqwest::Client::new().head(format!("{}{target}", app.root)).header("cookie", b.cookie_header()).send()
+    };
     for path in ["/e/registrations.csv", "/e/registrations.xlsx"] {
-        let head = reqwest::Client::new()
-            .head(format!("{}{path}", app.root))
-            .header("cookie", b.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(head.status(), 200, "{path}");
-        assert!(head.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "{path}");
-        assert!(head.headers().get("content-length").is_none_or(|l| l != "0"), "no wrong length: {path}");
-        let bad = reqwest::Client::new()
-            .head(format!("{}{path}?registrationDateFrom=x", app.root))
-            .header("cookie", b.cookie_header())
-            .send()
-            .await
-            .unwrap();
+        let answer = head(path.to_string()).await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        assert!(answer.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "{path}");
+        assert!(answer.headers().get("content-length").is_none_or(|l| l != "0"), "no wrong length: {path}");
+        let bad = head(format!("{path}?registrationDateFrom=x")).await.unwrap();
         assert_eq!(bad.status(), 422, "a bad filter as for GET: {path}");
     }
     assert_eq!(audited().await, before, "a HEAD is no export");

@@ -1898,8 +1898,17 @@ async fn audit(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw):
     let number = match asked.as_deref().map(|v| v.trim().parse::<u64>()) {
         None => 1,
         Some(Ok(n)) => n,
-        // Not a number: the service's range rule, from page 0.
-        Some(Err(_)) => 0,
+        // Not a whole number: that rule, not the range's.
+        Some(Err(_)) => {
+            let e = ciao_domain::FieldError::new("page", "number.format", "page is a whole number");
+            return page(
+                &c,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t(lang, "e.refused"),
+                &employer_errors(lang, &[e]),
+            );
+        }
     };
     let (entries, pages) = match state.service.employer_audit(&c.user, &c.enterprise, number, AUDIT_PAGE as u32).await {
         Ok(e) => e,
