@@ -151,6 +151,11 @@ async fn employer_service(backend: Backend) {
         assert_eq!(bad.status(), 422, "a bad filter as for GET: {path}");
     }
     assert_eq!(audited().await, before, "a HEAD is no export");
+    // A page number past the last: an empty page whose Previous goes to the last page (3 rows, 1 per page).
+    let page = b.get("/e/registrations?pageSize=1&page=10000").await;
+    assert_eq!(page.status, 200, "{}", page.body());
+    let body = page.body();
+    assert!(body.contains("page=3\" rel=\"prev\"") && !body.contains("page=9999"), "{body}");
     let page = b.get("/e/registrations.csv").await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/csv"));

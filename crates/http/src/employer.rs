@@ -1013,7 +1013,10 @@ async fn registrations(State(state): State<AppState>, headers: HeaderMap, RawQue
             }
         }
         (None, _) if criteria.page > 1 => {
-            Some(if criteria.page == 2 { Vec::new() } else { vec![("page", (criteria.page - 1).to_string())] })
+            // Past the last page: back to the last one, not to the page before.
+            let last = page_.total.div_ceil(u64::from(criteria.page_size)).max(1);
+            let back = u64::from(criteria.page - 1).min(last);
+            Some(if back == 1 { Vec::new() } else { vec![("page", back.to_string())] })
         }
         _ => None,
     };
