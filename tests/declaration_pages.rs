@@ -108,6 +108,13 @@ async fn declaration_pages(backend: Backend) {
     assert!(body.contains("aria-invalid=\"true\""), "{body}");
     assert!(body.contains("value=\"Résidence Parc\""), "what was typed is kept: {body}");
     assert_eq!(count().await, 1, "nothing was created");
+    // A text over its length: the rule names the limit.
+    let long = "x".repeat(201);
+    let page =
+        b1.post("/e/declarations", &declaration_form(&token, &[("start_date", &start), ("site_name", &long)])).await;
+    assert_eq!(page.status, 422, "{}", page.body());
+    assert!(page.body().contains("is too long: at most 200 characters."), "{}", page.body());
+    assert_eq!(count().await, 1, "nothing was created");
     // The principal is not the declaring contractor itself (it was a 503).
     let own = declaration_form(&token, &[("start_date", &start), ("principal", e1.as_str())]);
     let page = b1.post("/e/declarations", &own).await;

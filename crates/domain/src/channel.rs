@@ -262,7 +262,7 @@ pub fn check_name(field: &str, name: &str, max: usize) -> Result<String, FieldEr
         return Err(FieldError::new(field, "text.empty", format!("{field} may not be empty")));
     }
     if n.chars().count() > max {
-        return Err(FieldError::new(field, "text.tooLong", format!("{field} has at most {max} characters")));
+        return Err(FieldError::too_long(field, max));
     }
     if let Some(fault) = crate::text::text_fault(field, n, false) {
         return Err(fault);

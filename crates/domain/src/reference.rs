@@ -38,7 +38,7 @@ fn text(get: &dyn Fn(&str) -> String, col: &str, required: bool, max: usize) -> 
         return Err(FieldError::required(col));
     }
     if v.chars().count() > max {
-        return Err(FieldError::new(col, "text.tooLong", format!("{col} has at most {max} characters")));
+        return Err(FieldError::too_long(col, max));
     }
     Ok(v)
 }

@@ -24,11 +24,29 @@ pub struct FieldError {
     /// pages show it; the description already has it in English.
     #[serde(skip)]
     pub found: Option<String>,
+    /// The limit the rule names (a text's most characters), for the pages'
+    /// words in another language; the description already has it in English.
+    #[serde(skip)]
+    pub limit: Option<String>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into(), description: description.into(), until: None, found: None }
+        Self {
+            field: field.into(),
+            code: code.into(),
+            description: description.into(),
+            until: None,
+            found: None,
+            limit: None,
+        }
+    }
+
+    /// A text over its length: the rule `text.tooLong`, naming its limit.
+    pub fn too_long(field: &str, max: usize) -> Self {
+        let mut e = Self::new(field, "text.tooLong", format!("{field} has at most {max} characters"));
+        e.limit = Some(max.to_string());
+        e
     }
 
     /// The same error, naming the instant `until`.
@@ -641,7 +659,7 @@ fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize
     if required && value.trim().is_empty() {
         errors.push(FieldError::new(field, "text.empty", format!("{field} may not be empty")));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, "text.tooLong", format!("{field} has at most {max} characters")));
+        errors.push(FieldError::too_long(field, max));
     } else if let Some(fault) = crate::text::text_fault(field, value, false) {
         errors.push(fault);
     }

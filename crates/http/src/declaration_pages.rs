@@ -386,7 +386,15 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ["Er werd niets opgeslagen.", "Rien n'a été enregistré.", "Es wurde nichts gespeichert.", "Nothing was saved."],
     ),
     ("dp.rule.required", ["is verplicht.", "est obligatoire.", "ist erforderlich.", "is required."]),
-    ("dp.rule.text.tooLong", ["is te lang.", "est trop long.", "ist zu lang.", "is too long."]),
+    (
+        "dp.rule.text.tooLong",
+        [
+            "is te lang: hoogstens {max} tekens.",
+            "est trop long : {max} caractères au plus.",
+            "ist zu lang: höchstens {max} Zeichen.",
+            "is too long: at most {max} characters.",
+        ],
+    ),
     (
         "dp.rule.text.control",
         [
@@ -906,7 +914,12 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     ),
     (
         "ep.err.text.tooLong",
-        ["{field} is te lang.", "{field} est trop long.", "{field} ist zu lang.", "{field} is too long."],
+        [
+            "{field} is te lang: hoogstens {max} tekens.",
+            "{field} est trop long : {max} caractères au plus.",
+            "{field} ist zu lang: höchstens {max} Zeichen.",
+            "{field} is too long: at most {max} characters.",
+        ],
     ),
     (
         "ep.err.ssin.self",
@@ -1097,8 +1110,8 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
             } else {
                 of_fields = true;
                 let (rule, detail) = match rule_text(lang, &e.code, &e.field) {
-                    Some(rule) => (rule, code_note(&e.code)),
-                    None => ("", english),
+                    Some(rule) => (rule.replace("{max}", e.limit.as_deref().unwrap_or("—")), code_note(&e.code)),
+                    None => (String::new(), english),
                 };
                 format!(
                     "<li id=\"err-{prefix}{f}\" data-field=\"{f}\"><a href=\"#{prefix}{f}\">{label}</a>: {rule} {detail}</li>",

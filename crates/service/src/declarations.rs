@@ -130,7 +130,7 @@ fn text(errors: &mut Vec<FieldError>, name: &str, value: &str, required: bool, m
     if required && v.is_empty() {
         errors.push(FieldError::required(name));
     } else if v.chars().count() > max {
-        errors.push(field(name, "text.tooLong", format!("{name} has at most {max} characters")));
+        errors.push(FieldError::too_long(name, max));
     } else if let Some(fault) = ciao_domain::text::text_fault(name, v, false) {
         // The register's rule for every free text: no control, direction
         // control, invisible character or noncharacter.

@@ -717,11 +717,7 @@ impl Service {
         let comment = input.comment.filter(|c| !c.trim().is_empty());
         if let Some(c) = &comment {
             if c.chars().count() > CANCEL_COMMENT_MAX {
-                errors.push(FieldError::new(
-                    "comment",
-                    "text.tooLong",
-                    format!("comment has at most {CANCEL_COMMENT_MAX} characters"),
-                ));
+                errors.push(FieldError::too_long("comment", CANCEL_COMMENT_MAX));
             } else if let Some(fault) = ciao_domain::text::text_fault("comment", c, true) {
                 errors.push(fault);
             }
