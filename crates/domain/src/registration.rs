@@ -27,7 +27,7 @@ pub struct FieldError {
     /// The limit the rule names (a text's most characters), for the pages'
     /// words in another language; the description already has it in English.
     #[serde(skip)]
-    pub limit: Option<String>,
+    pub limit: Option<u32>,
 }
 
 impl FieldError {
@@ -45,7 +45,7 @@ impl FieldError {
     /// A text over its length: the rule `text.tooLong`, naming its limit.
     pub fn too_long(field: &str, max: usize) -> Self {
         let mut e = Self::new(field, "text.tooLong", format!("{field} has at most {max} characters"));
-        e.limit = Some(max.to_string());
+        e.limit = u32::try_from(max).ok();
         e
     }
 

@@ -1110,7 +1110,9 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
             } else {
                 of_fields = true;
                 let (rule, detail) = match rule_text(lang, &e.code, &e.field) {
-                    Some(rule) => (rule.replace("{max}", e.limit.as_deref().unwrap_or("—")), code_note(&e.code)),
+                    Some(rule) => {
+                        (rule.replace("{max}", &e.limit.map_or_else(|| "—".to_string(), |m| m.to_string())), code_note(&e.code))
+                    }
                     None => (String::new(), english),
                 };
                 format!(

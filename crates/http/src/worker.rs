@@ -281,7 +281,7 @@ pub(crate) fn refusal_text(lang: Lang, key: &str, field: &str, e: &FieldError) -
     t(lang, key)
         .replace("{field}", field)
         .replace("{until}", &until_text(e))
-        .replace("{max}", e.limit.as_deref().unwrap_or("—"))
+        .replace("{max}", &e.limit.map_or_else(|| "—".to_string(), |m| m.to_string()))
         .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
         .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")))
 }
