@@ -18,11 +18,17 @@ ciao's figures):
 
     python3 docs/bench/sqlite-fts5-keys.py [BATCH] [PRESENT]   (1600, 1000000)
 """
+import importlib.util
 import os
 import random
-import sqlite3
 import sys
 import time
+
+# A fresh database: from the index-cost experiment beside this file.
+_spec = importlib.util.spec_from_file_location(
+    "index_cost", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sqlite-index-cost.py"))
+cost = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cost)
 
 DB = "/tmp/ciao-sqlite-fts5-keys.db"
 SSINS = [f"{random.randrange(10**10, 10**11):011d}" for _ in range(20000)]
@@ -31,13 +37,7 @@ BTREE = "CREATE TABLE t(k TEXT); CREATE INDEX t_k ON t(k);"
 
 
 def fresh(ddl):
-    for f in (DB, DB + "-wal", DB + "-shm"):
-        if os.path.exists(f):
-            os.remove(f)
-    c = sqlite3.connect(DB, isolation_level=None)
-    c.execute("PRAGMA journal_mode=WAL")
-    c.executescript(ddl)
-    return c
+    return cost.fresh(DB, ddl)
 
 
 def written():

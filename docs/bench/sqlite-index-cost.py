@@ -38,15 +38,15 @@ def rows(next_id, n, run):
              now, None, None, "pending", "[]") for k in range(n)]
 
 
-def fresh(db):
-    """A new database at `db` with ciao's SQLite schema, in WAL mode."""
+def fresh(db, ddl=None):
+    """A new database at `db` in WAL mode, with ciao's SQLite schema (or `ddl`)."""
     for f in (db, db + "-wal", db + "-shm"):
         if os.path.exists(f):
             os.remove(f)
     c = sqlite3.connect(db, isolation_level=None)
     c.execute("PRAGMA journal_mode=WAL")
-    for m in MIGRATIONS:
-        c.executescript(open(m).read())
+    for script in [ddl] if ddl else [open(m).read() for m in MIGRATIONS]:
+        c.executescript(script)
     return c
 
 

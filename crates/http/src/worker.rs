@@ -786,9 +786,14 @@ async fn register_post(
     WebPath(technical): WebPath<String>,
     WebQuery(q): WebQuery<PageQuery>,
     headers: HeaderMap,
-    WebForm(body): WebForm,
+    form: Result<WebForm, crate::workplace::FormRefusal>,
 ) -> Response {
     let lang = lang_of(&q, &headers);
+    // A form not read: said to be NOT registered first, as every refusal here.
+    let body = match form {
+        Ok(WebForm(body)) => body,
+        Err(refusal) => return refusal.led_by(t(lang, "not_registered")).into_response(),
+    };
     let d = match find(&state, &technical, lang).await {
         Ok(d) => d,
         Err(r) => return r,

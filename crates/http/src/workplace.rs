@@ -219,60 +219,67 @@ where
 /// with a page that gives the limit, or says it could not be read.
 pub(crate) struct WebForm(pub Bytes);
 
+/// Why a posted form was not read, as a page in the request's language
+/// (its response); nothing of the form was used. A handler that takes
+/// `Result<WebForm, FormRefusal>` can say more first ([`FormRefusal::led_by`]).
+pub(crate) struct FormRefusal {
+    lang: Lang,
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+    detail: Option<String>,
+}
+
+impl FormRefusal {
+    fn new(lang: Lang, status: StatusCode, message: String) -> Self {
+        Self { lang, status, title: t(lang, "web.form_unreadable_title"), message, detail: None }
+    }
+
+    /// The same refusal, `lead` said first (in bold).
+    pub(crate) fn led_by(mut self, lead: &str) -> Self {
+        self.message = format!("<strong>{lead}</strong>. {}", self.message);
+        self
+    }
+}
+
+impl IntoResponse for FormRefusal {
+    fn into_response(self) -> Response {
+        error_page(self.lang, self.status, self.title, &self.message, self.detail.as_deref())
+    }
+}
+
 impl<S> FromRequest<S> for WebForm
 where
     S: Send + Sync,
 {
-    type Rejection = Response;
+    type Rejection = FormRefusal;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, FormRefusal> {
         let lang = request_lang(req.headers(), req.uri());
-        // A worker's IN or OUT refused says so first, as its other refusals do.
-        let registering = req.uri().path().starts_with("/r/") && req.uri().path().ends_with("/register");
-        let not_registered = |message: String| {
-            if registering { format!("<strong>{}</strong>. {message}", t(lang, "not_registered")) } else { message }
+        let refused = |status, key: &str, name: &str, value: &str| {
+            FormRefusal::new(lang, status, t(lang, key).replace(name, &code(value)))
         };
         // A page's form comes urlencoded, as a browser sends it; another
         // body (JSON…) is refused as such, not as a form without its token.
         if let Some(given) = req.headers().get(axum::http::header::CONTENT_TYPE) {
             let mime = given.to_str().unwrap_or("?").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             if mime != "application/x-www-form-urlencoded" {
-                let message = t(lang, "web.form_type").replace("{type}", &code(&mime));
-                let title = t(lang, "web.form_unreadable_title");
-                return Err(error_page(
-                    lang,
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    title,
-                    &not_registered(message),
-                    None,
-                ));
+                return Err(refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, "web.form_type", "{type}", &mime));
             }
         }
-        match Bytes::from_request(req, state).await {
-            Ok(bytes) => match non_utf8_field(&bytes) {
-                // Not turned into replacement characters and stored: refused, naming the field.
-                Some(field) => {
-                    let message = not_registered(t(lang, "web.form_not_utf8").replace("{field}", &code(&field)));
-                    Err(error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable_title"), &message, None))
-                }
-                // No page's form sends a field twice: the first value was
-                // taken silently (two PINs, two dates); refused, naming it.
-                None => match repeated_field(&bytes) {
-                    Some(field) => {
-                        let message = not_registered(t(lang, "web.form_field_twice").replace("{field}", &code(&field)));
-                        Err(error_page(
-                            lang,
-                            StatusCode::BAD_REQUEST,
-                            t(lang, "web.form_unreadable_title"),
-                            &message,
-                            None,
-                        ))
-                    }
-                    None => Ok(WebForm(bytes)),
-                },
-            },
-            Err(e) => Err(form_refused(lang, e.status() == StatusCode::PAYLOAD_TOO_LARGE, &e.body_text())),
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| form_refused(lang, e.status() == StatusCode::PAYLOAD_TOO_LARGE, &e.body_text()))?;
+        // Not turned into replacement characters and stored: refused, naming the field.
+        if let Some(field) = non_utf8_field(&bytes) {
+            return Err(refused(StatusCode::BAD_REQUEST, "web.form_not_utf8", "{field}", &field));
         }
+        // No page's form sends a field twice: the first value was taken
+        // silently (two PINs, two dates); refused, naming it.
+        if let Some(field) = repeated_field(&bytes) {
+            return Err(refused(StatusCode::BAD_REQUEST, "web.form_field_twice", "{field}", &field));
+        }
+        Ok(WebForm(bytes))
     }
 }
 
@@ -288,26 +295,8 @@ pub(crate) fn repeated_field(body: &[u8]) -> Option<String> {
 /// The first field of an urlencoded form whose name or value, once decoded,
 /// is not UTF-8 (named with its bytes made readable), if any.
 pub(crate) fn non_utf8_field(body: &[u8]) -> Option<String> {
-    fn decoded(part: &[u8]) -> Vec<u8> {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        let mut out = Vec::with_capacity(part.len());
-        let mut i = 0;
-        while i < part.len() {
-            match part[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < part.len() => match (hex(part[i + 1]), hex(part[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                },
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        out
-    }
+    // `+` stands for a space: ASCII either way, so it cannot change the answer.
+    let decoded = |part: &[u8]| percent_encoding::percent_decode(part).collect::<Vec<u8>>();
     body.split(|b| *b == b'&').filter(|pair| !pair.is_empty()).find_map(|pair| {
         let mut parts = pair.splitn(2, |b| *b == b'=');
         let name = decoded(parts.next().unwrap_or_default());
@@ -319,15 +308,21 @@ pub(crate) fn non_utf8_field(body: &[u8]) -> Option<String> {
 
 /// A form that was not read: larger than the limit (413), or cut off (400).
 /// Nothing of it was used.
-pub(crate) fn form_refused(lang: Lang, too_large: bool, reason: &str) -> Response {
-    if too_large {
+pub(crate) fn form_refused(lang: Lang, too_large: bool, reason: &str) -> FormRefusal {
+    let mut refusal = if too_large {
         let limit = format!("{} MiB", crate::registrations::MAX_BODY / (1024 * 1024));
-        let message = t(lang, "web.form_too_large").replace("{limit}", &limit);
-        error_page(lang, StatusCode::PAYLOAD_TOO_LARGE, t(lang, "web.form_too_large_title"), &message, Some(reason))
+        let mut r = FormRefusal::new(
+            lang,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            t(lang, "web.form_too_large").replace("{limit}", &limit),
+        );
+        r.title = t(lang, "web.form_too_large_title");
+        r
     } else {
-        let message = t(lang, "web.form_unreadable");
-        error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable_title"), message, Some(reason))
-    }
+        FormRefusal::new(lang, StatusCode::BAD_REQUEST, t(lang, "web.form_unreadable").to_string())
+    };
+    refusal.detail = Some(reason.to_string());
+    refusal
 }
 
 /// Whether a path is one of the web pages' areas (the front page, the

@@ -903,20 +903,29 @@ macro_rules! impl_store {
             Ok((changed, keys))
         }
 
-        /// The one text column that `sql` (with `IN ({})` for the values'
-        /// placeholders) answers for `values`: one query per 500 values (far
-        /// under either database's parameter limit), not one per value.
-        async fn texts_in(pool: &sqlx::Pool<$db>, sql: &str, values: &[String]) -> Result<Vec<String>> {
+        /// The rows that `sql` (with `IN ({})` for the values' placeholders)
+        /// answers for `values`: one query per 500 values (far under either
+        /// database's parameter limit), not one per value.
+        async fn rows_in<O>(conn: &mut <$db as sqlx::Database>::Connection, sql: &str, values: &[String]) -> Result<Vec<O>>
+        where
+            O: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+        {
             let mut out = Vec::new();
             for chunk in values.chunks(500) {
                 let sql = AssertSqlSafe(sql.replace("{}", &$crate::common::placeholders(1, chunk.len())));
-                let mut q = sqlx::query_scalar::<_, String>(sql).persistent($persist_dynamic);
+                let mut q = sqlx::query_as::<_, O>(sql).persistent($persist_dynamic);
                 for v in chunk {
                     q = q.bind(v.as_str());
                 }
-                out.extend(q.fetch_all(pool).await?);
+                out.extend(q.fetch_all(&mut *conn).await?);
             }
             Ok(out)
+        }
+
+        /// [`rows_in`] of one text column, on a connection of `pool`.
+        async fn texts_in(pool: &sqlx::Pool<$db>, sql: &str, values: &[String]) -> Result<Vec<String>> {
+            let rows: Vec<(String,)> = rows_in(&mut *pool.acquire().await?, sql, values).await?;
+            Ok(rows.into_iter().map(|(text,)| text).collect())
         }
 
         /// The grants of `viewer` on each of `declarations` (none: an empty map).
@@ -1546,18 +1555,14 @@ macro_rules! impl_store {
                 // stored one (read for all the file's enterprises at once).
                 let numbers = $crate::common::distinct(periods.iter().map(|r| r.enterprise_number.as_str()));
                 let mut stored: std::collections::HashMap<(String, String), Vec<String>> = std::collections::HashMap::new();
-                for chunk in numbers.chunks(500) {
-                    let sql = AssertSqlSafe(format!(
-                        "SELECT enterprise_number, active_from, ssin FROM enterprise_founders WHERE enterprise_number IN ({})",
-                        $crate::common::placeholders(1, chunk.len())
-                    ));
-                    let mut q = sqlx::query_as::<_, (String, String, String)>(sql).persistent($persist_dynamic);
-                    for n in chunk {
-                        q = q.bind(n.as_str());
-                    }
-                    for (number, from, ssin) in q.fetch_all(&mut *tx).await? {
-                        stored.entry((number, from)).or_default().push(ssin);
-                    }
+                let founders: Vec<(String, String, String)> = rows_in(
+                    &mut tx,
+                    "SELECT enterprise_number, active_from, ssin FROM enterprise_founders WHERE enterprise_number IN ({})",
+                    &numbers,
+                )
+                .await?;
+                for (number, from, ssin) in founders {
+                    stored.entry((number, from)).or_default().push(ssin);
                 }
                 for r in &periods {
                     let from = date_text(r.active_from);
@@ -2567,21 +2572,9 @@ macro_rules! impl_store {
             }
 
             async fn limosa_persons(&self, limosa_ids: &[String]) -> Result<Vec<(String, String)>> {
-                // One query for a page's ids (at most a page of rows, in
-                // chunks far under either database's parameter limit).
-                let mut out = Vec::new();
-                for chunk in limosa_ids.chunks(500) {
-                    let sql = AssertSqlSafe(format!(
-                        "SELECT limosa_id, ssin FROM limosa_declarations WHERE limosa_id IN ({})",
-                        $crate::common::placeholders(1, chunk.len())
-                    ));
-                    let mut q = sqlx::query_as::<_, (String, String)>(sql).persistent($persist_dynamic);
-                    for id in chunk {
-                        q = q.bind(id.as_str());
-                    }
-                    out.extend(q.fetch_all(&self.read).await?);
-                }
-                Ok(out)
+                // One query for a page's ids (at most a page of rows).
+                let sql = "SELECT limosa_id, ssin FROM limosa_declarations WHERE limosa_id IN ({})";
+                rows_in(&mut *self.read.acquire().await?, sql, limosa_ids).await
             }
 
             async fn founders_of(&self, enterprises: &[String]) -> Result<Vec<String>> {
