@@ -1105,21 +1105,18 @@ fn refused_token_requests_are_in_the_security_log() {
             .await
             .unwrap();
         assert_eq!(basic.status(), 401);
-        let ssin = client
-            .post(&url)
-            .header("content-type", form)
-            .body("grant_type=client_credentials&client_id=85073003328&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=a.b.c")
-            .send()
-            .await
-            .unwrap();
+        // A token request by assertion (`form` after the grant type).
+        let by_assertion = |rest: &str| {
+            let body = format!(
+                "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&{rest}"
+            );
+            client.post(&url).header("content-type", form).body(body).send()
+        };
+        let ssin = by_assertion("client_id=85073003328&client_assertion=a.b.c").await.unwrap();
         assert_eq!(ssin.status(), 401);
         // Without client_id, the log names the client the assertion claims
         // (its signature is not valid: it is refused all the same).
-        let claimed = client
-            .post(&url)
-            .header("content-type", form)
-            .body("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJFUzM4NCIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzZWxmX3NlcnZpY2VfZXhwZWRpdG9yXzkiLCJzdWIiOiJzZWxmX3NlcnZpY2VfZXhwZWRpdG9yXzkifQ.c2ln")
-            .send()
+        let claimed = by_assertion("client_assertion=eyJhbGciOiJFUzM4NCIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzZWxmX3NlcnZpY2VfZXhwZWRpdG9yXzkiLCJzdWIiOiJzZWxmX3NlcnZpY2VfZXhwZWRpdG9yXzkifQ.c2ln")
             .await
             .unwrap();
         assert_eq!(claimed.status(), 401);
