@@ -104,6 +104,17 @@ async fn employer_pages(backend: Backend) {
     assert!(page.body.contains("id=\"not-in-chain\""), "{}", page.body);
     let page = b.get(&format!("/e/on-site?declaration={}", w.d1)).await;
     assert!(!page.body.contains("id=\"not-in-chain\""), "{}", page.body);
+    // A day that has not begun: refused, naming the day, with the form.
+    let tomorrow = ciao_domain::clock::to_brussels(app.service.now()).date() + time::Duration::days(1);
+    let page = b.get(&format!("/e/on-site?declaration={}&day={tomorrow}&lang=en", w.d1)).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("data-field=\"day\" data-code=\"day.future\""), "{}", page.body);
+    assert!(page.body.contains("is today or before: nobody is on site yet"), "{}", page.body);
+    assert!(
+        page.body.contains("name=\"day\" type=\"date\"") && page.body.contains("aria-invalid=\"true\""),
+        "{}",
+        page.body
+    );
 
     // U6: no role for oneself; a withdrawal names person and role and is confirmed first.
     b.get("/e/users?lang=en").await;
@@ -360,6 +371,10 @@ async fn readable_audit_log(backend: Backend) {
     let page = b.get("/e/audit?page=9").await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("data-code=\"number.range\""), "{}", page.body);
+    // The rule names the range: the pages there are.
+    assert!(page.body.contains("is a whole number from 1 to 2."), "{}", page.body);
+    let french = b.get("/e/audit?page=9&lang=fr").await;
+    assert!(french.body.contains("est un nombre entier de 1 à 2."), "{}", french.body);
     for (page, code) in [("0", "number.range"), ("x", "number.format"), ("%FF", "number.format")] {
         let answer = b.get(&format!("/e/audit?page={page}")).await;
         assert_eq!(answer.status, 422, "{page}: {}", answer.body);

@@ -49,6 +49,14 @@ impl FieldError {
         e
     }
 
+    /// A whole number outside `1..=max`: the rule `number.range`, naming
+    /// its limit (every numbered parameter starts at 1).
+    pub fn number_range(field: &str, max: u64) -> Self {
+        let mut e = Self::new(field, "number.range", format!("{field} is a whole number from 1 to {max}"));
+        e.limit = u32::try_from(max).ok();
+        e
+    }
+
     /// The same error, naming the instant `until`.
     pub fn until(mut self, until: Option<OffsetDateTime>) -> Self {
         self.until = until;

@@ -174,7 +174,10 @@ impl SearchCriteria {
         let mut errors = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (k, _) in params {
-            if !Self::PARAMETERS.contains(&k.as_str()) {
+            if k.is_empty() {
+                // `?=x` or `&=x`: nothing to name but the rule.
+                errors.push(FieldError::new(k, "parameter.unnamed", "a query parameter has no name (=value)"));
+            } else if !Self::PARAMETERS.contains(&k.as_str()) {
                 errors.push(FieldError::new(
                     k,
                     "parameter.unknown",
@@ -311,8 +314,8 @@ impl SearchCriteria {
             }),
         };
 
-        let page = number(get("page"), "page", 1, MAX_PAGE, 1, &mut errors);
-        let page_size = number(get("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
+        let page = number(get("page"), "page", MAX_PAGE, 1, &mut errors);
+        let page_size = number(get("pageSize"), "pageSize", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, &mut errors);
         let after = match params.iter().find(|(k, _)| k == "after").map(|(_, v)| v.as_str()) {
             None => None,
             // `after=` (empty): keyset paging from the first row; the answer's
@@ -410,21 +413,25 @@ fn parse_opt<T, E: Into<crate::ids::InvalidValue>>(
     }
 }
 
-fn number(v: Option<&str>, field: &str, min: u32, max: u32, default: u32, errors: &mut Vec<FieldError>) -> u32 {
+/// A numbered parameter (a page, a page size): a whole number from 1 to `max`.
+fn number(v: Option<&str>, field: &str, max: u32, default: u32, errors: &mut Vec<FieldError>) -> u32 {
     match v {
         None => default,
         Some(s) => {
             let s = s.trim();
             match s.parse::<u32>() {
-                Ok(n) if (min..=max).contains(&n) => n,
+                Ok(n) if (1..=max).contains(&n) => n,
                 // Digits, but too many or out of the range; or not a number.
+                _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('-') => {
+                    errors.push(FieldError::number_range(field, u64::from(max)));
+                    default
+                }
                 _ => {
-                    let code = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('-') {
-                        "number.range"
-                    } else {
-                        "number.format"
-                    };
-                    errors.push(FieldError::new(field, code, format!("{field} is a whole number from {min} to {max}")));
+                    errors.push(FieldError::new(
+                        field,
+                        "number.format",
+                        format!("{field} is a whole number from 1 to {max}"),
+                    ));
                     default
                 }
             }
@@ -481,6 +488,12 @@ mod tests {
         assert_eq!(with(&[("page", "0")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "99999999999")]).unwrap_err()[0].code, "number.range");
         assert_eq!(with(&[("pageSize", "-1")]).unwrap_err()[0].code, "number.range");
+        // A parameter without a name is said to be one.
+        let e = with(&[("", "x")]).unwrap_err();
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("", "parameter.unnamed"));
+        // The refusal names its limit, for the pages' words.
+        assert_eq!(with(&[("pageSize", "0")]).unwrap_err()[0].limit, Some(MAX_PAGE_SIZE));
+        assert_eq!(with(&[("page", "0")]).unwrap_err()[0].limit, Some(MAX_PAGE));
         // A cursor is read as it is written, not leniently.
         for bad in ["+1.+1", " 1.1", "1.1 ", "1.+1", "-.1", "1.-1", "1.0"] {
             assert!(with(&[("after", bad)]).is_err(), "{bad:?}");

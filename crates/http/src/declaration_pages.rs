@@ -774,6 +774,15 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "ep.err.parameter.unnamed",
+        [
+            "Het adres heeft een parameter zonder naam (=…): laat hem weg.",
+            "L'adresse a un paramètre sans nom (=…) : retirez-le.",
+            "Die Adresse hat einen Parameter ohne Namen (=…): Lassen Sie ihn weg.",
+            "The address has a parameter without a name (=…): leave it out.",
+        ],
+    ),
+    (
         "ep.err.parameter.repeated",
         [
             "{field} mag maar één keer gegeven worden.",
@@ -886,12 +895,21 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "ep.err.day.future",
+        [
+            "{field} is vandaag of vroeger: niemand is al aanwezig op een dag die nog niet begonnen is.",
+            "{field} est aujourd'hui ou avant : personne n'est encore présent un jour qui n'a pas commencé.",
+            "{field} ist heute oder früher: An einem Tag, der noch nicht begonnen hat, ist noch niemand anwesend.",
+            "{field} is today or before: nobody is on site yet on a day that has not begun.",
+        ],
+    ),
+    (
         "ep.err.number.range",
         [
-            "{field} ligt buiten de toegestane waarden.",
-            "{field} sort des valeurs permises.",
-            "{field} liegt außerhalb der erlaubten Werte.",
-            "{field} is outside the allowed values.",
+            "{field} is een geheel getal van 1 tot {max}.",
+            "{field} est un nombre entier de 1 à {max}.",
+            "{field} ist eine ganze Zahl von 1 bis {max}.",
+            "{field} is a whole number from 1 to {max}.",
         ],
     ),
     (

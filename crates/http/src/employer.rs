@@ -1133,6 +1133,7 @@ pub(crate) fn employer_errors(lang: Lang, errors: &[ciao_domain::FieldError]) ->
 /// translations (a unit test checks).
 pub const EMPLOYER_ERROR_CODES: &[&str] = &[
     "parameter.unknown",
+    "parameter.unnamed",
     "parameter.repeated",
     "parameter.empty",
     "period.order",
@@ -1140,6 +1141,7 @@ pub const EMPLOYER_ERROR_CODES: &[&str] = &[
     "period",
     "date.format",
     "day.format",
+    "day.future",
     "validity.value",
     "remark.value",
     "type.value",
@@ -1459,23 +1461,27 @@ async fn on_site(
     if day.is_none() {
         errors.push(ciao_domain::FieldError::new("day", "day.format", format!("day is {PAGE_DATE_FORMS}")));
     }
-    let invalid = |name: &str| {
-        if errors.iter().any(|e| e.field == name) { " aria-invalid=\"true\"" } else { "" }
-    };
     let (day_value, day_kind) = date_field(&day_text);
-    let form = format!(
-        "<form method=\"get\" action=\"/e/on-site\" class=\"filters\">\
-         <div><label for=\"d\">{decl_l}</label><input id=\"d\" name=\"declaration\" value=\"{decl}\" required{decl_a}></div>\
-         <div><label for=\"day\">{day_l}</label><input id=\"day\" name=\"day\" type=\"{day_kind}\" value=\"{day}\"{day_a}></div>\
-         <div><button type=\"submit\">{show}</button></div></form>",
-        decl_l = t(lang, "declaration"),
-        decl = esc(&decl_text),
-        decl_a = invalid("declaration"),
-        day_l = t(lang, "e.day"),
-        day = esc(&day_value),
-        day_a = invalid("day"),
-        show = t(lang, "e.apply"),
-    );
+    // The form, its fields marked where a refusal names them.
+    let form_with = |errors: &[ciao_domain::FieldError]| {
+        let invalid = |name: &str| {
+            if errors.iter().any(|e| e.field == name) { " aria-invalid=\"true\"" } else { "" }
+        };
+        format!(
+            "<form method=\"get\" action=\"/e/on-site\" class=\"filters\">\
+             <div><label for=\"d\">{decl_l}</label><input id=\"d\" name=\"declaration\" value=\"{decl}\" required{decl_a}></div>\
+             <div><label for=\"day\">{day_l}</label><input id=\"day\" name=\"day\" type=\"{day_kind}\" value=\"{day}\"{day_a}></div>\
+             <div><button type=\"submit\">{show}</button></div></form>",
+            decl_l = t(lang, "declaration"),
+            decl = esc(&decl_text),
+            decl_a = invalid("declaration"),
+            day_l = t(lang, "e.day"),
+            day = esc(&day_value),
+            day_a = invalid("day"),
+            show = t(lang, "e.apply"),
+        )
+    };
+    let form = form_with(&errors);
     if decl_text.is_empty() && errors.is_empty() {
         let body = format!("<h1>{}</h1>{form}", t(lang, "e.nav.on_site"));
         return page(&c, &state, StatusCode::OK, t(lang, "e.nav.on_site"), &body);
@@ -1494,6 +1500,16 @@ async fn on_site(
                 t(lang, "ep.on_site_unknown").replace("{n}", &esc(declaration.as_str())),
             );
             return page(&c, &state, StatusCode::NOT_FOUND, t(lang, "e.nav.on_site"), &body);
+        }
+        // A day the service refuses (one that has not begun), with the form.
+        Err(ServiceError::Invalid(errors)) => {
+            let body = format!(
+                "<h1>{}</h1>{}{}",
+                t(lang, "e.nav.on_site"),
+                employer_errors(lang, &errors),
+                form_with(&errors)
+            );
+            return page(&c, &state, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "e.nav.on_site"), &body);
         }
         Err(e) => return service_error_page(&c, &state, e),
     };

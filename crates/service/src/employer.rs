@@ -945,6 +945,16 @@ impl Service {
         day: Date,
     ) -> Result<OnSite> {
         self.ensure_consultant(user, enterprise)?;
+        // Nobody is on a site on a day that has not begun: said so, not
+        // shown as an empty site.
+        let today = ciao_domain::clock::to_brussels(self.now()).date();
+        if day > today {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "day",
+                "day.future",
+                format!("day is today ({today}) or before"),
+            )]));
+        }
         // An inspector visiting a site sees everyone on it; an enterprise what
         // its role in the declaration's chain lets it see.
         let inspector = user.has(enterprise, Role::Inspector);
@@ -1140,11 +1150,7 @@ impl Service {
         let (entries, total) = self.store.enterprise_audit_page(enterprise, offset, size).await?;
         let pages = total.div_ceil(u64::from(size)).max(1);
         if number == 0 || number > pages {
-            return Err(ServiceError::Invalid(vec![FieldError::new(
-                "page",
-                "number.range",
-                format!("page is a number from 1 to {pages}"),
-            )]));
+            return Err(ServiceError::Invalid(vec![FieldError::number_range("page", pages)]));
         }
         Ok((entries, pages))
     }
