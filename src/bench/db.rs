@@ -22,6 +22,8 @@ pub enum Kind {
 pub struct FreshDb {
     pub url: String,
     pub kind: Kind,
+    /// Made by this call (not an existing database kept).
+    pub created: bool,
 }
 
 /// The directory SQLite benchmark files go to for this `--database`.
@@ -82,17 +84,19 @@ impl FreshDb {
             Ok(Self {
                 url: format!("{prefix}/{name}"),
                 kind: Kind::Postgres { admin_url: base.to_string(), name: name.to_string() },
+                created: !exists || fresh,
             })
         } else if base.starts_with("sqlite:") {
             let dir = sqlite_dir(base);
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let path = dir.join(format!("{}.db", name.replace('_', "-")));
+            let created = fresh || !path.exists();
             if fresh {
                 for f in sqlite_files(&path) {
                     let _ = std::fs::remove_file(f);
                 }
             }
-            Ok(Self { url: format!("sqlite://{}", path.display()), kind: Kind::Sqlite { path } })
+            Ok(Self { url: format!("sqlite://{}", path.display()), kind: Kind::Sqlite { path }, created })
         } else {
             anyhow::bail!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://…",

@@ -36,7 +36,9 @@ pub struct ValidationBench {
     /// Validation workers.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
-    /// Keep the registries already in the database (from an earlier run with the same volumes).
+    /// Keep the database (`ciao_bench_validation`, beside `--database`) for
+    /// the next run with this flag: its registries are filled once, its
+    /// register is emptied before each run.
     #[arg(long)]
     pub reuse_registries: bool,
 }
@@ -105,6 +107,43 @@ pub fn date(s: &str) -> time::Date {
 
 fn secs_all(service: &ciao_service::Service) -> f64 {
     service.metrics.phases().iter().map(|(_, s)| s).sum::<f64>().max(1e-9)
+}
+
+/// `ciao bench validation`: on a fresh database beside `--database` (dropped
+/// afterwards), or with `--reuse-registries` on the kept one, its register
+/// emptied first. Never on the database `--database` names: a register that
+/// grows from run to run makes the runs incomparable (each person's
+/// earlier registrations that day become neighbours, remarks and requeues).
+pub async fn standalone(url: &str, b: &ValidationBench) -> anyhow::Result<()> {
+    if !b.reuse_registries {
+        let fresh = super::db::FreshDb::create(url, "validation").await?;
+        let summary = run(&fresh.url, b).await;
+        fresh.finish(false).await;
+        return summary.map(|_| ());
+    }
+    let kept = super::db::FreshDb::named(url, "ciao_bench_validation", false).await?;
+    let b = ValidationBench { reuse_registries: !kept.created, ..b.clone() };
+    if !kept.created {
+        // Its own service, closed before the run opens the measured one.
+        let service = crate::open_service(&kept.url, Config::default(), Arc::new(SystemClock)).await?;
+        let t = Instant::now();
+        let mut emptied = 0;
+        loop {
+            let gone =
+                service.store().purge_registrations(OffsetDateTime::now_utc() + Duration::days(1), 100_000).await?;
+            emptied += gone;
+            if gone == 0 {
+                break;
+            }
+        }
+        println!(
+            "register of the kept database emptied: {emptied} registrations in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let summary = run(&kept.url, &b).await;
+    kept.finish(true).await;
+    summary.map(|_| ())
 }
 
 pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSummary> {
