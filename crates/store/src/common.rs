@@ -3479,15 +3479,8 @@ macro_rules! impl_store {
                         q = q.bind(d.declaration.number.as_str().to_string());
                     }
                     let subs = q.fetch_all(&self.read).await?;
-                    let bad = |w: &str| StoreError::Corrupt(format!("subcontractor: {w}"));
                     for r in &subs {
-                        let s = Subcontractor {
-                            declaration: DeclarationNumber::parse(&r.try_get::<String, _>(0)?).map_err(|_| bad("declaration"))?,
-                            enterprise_number: EnterpriseNumber::parse(&r.try_get::<String, _>(1)?).map_err(|_| bad("enterprise"))?,
-                            parent: EnterpriseNumber::parse(&r.try_get::<String, _>(2)?).map_err(|_| bad("parent"))?,
-                            from: date_of(&r.try_get::<String, _>(3)?)?,
-                            to: opt_date_of(r.try_get::<Option<String>, _>(4)?.as_deref())?,
-                        };
+                        let s = subcontractor_row(r)?;
                         if let Some(d) = chunk.iter_mut().find(|d| d.declaration.number == s.declaration) {
                             d.subcontractors.push(s);
                         }
