@@ -199,7 +199,7 @@ pub enum BenchCommand {
 /// Runs a benchmark; `url` says where its fresh databases are made (see [`db`]).
 pub async fn run(url: &str, cmd: &BenchCommand) -> anyhow::Result<()> {
     match cmd {
-        BenchCommand::Validation(b) => validation::standalone(url, b).await,
+        BenchCommand::Validation(b) => validation::standalone(url, b).await.map(|_| ()),
         BenchCommand::Registrations(b) => {
             let mut report = report::Report::new(url);
             http::sweep(url, b, &mut report).await?;

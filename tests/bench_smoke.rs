@@ -95,6 +95,50 @@ async fn postgres() {
     smoke(&url).await;
 }
 
+/// `ciao bench validation --reuse-registries`, twice with the same volumes
+/// and once with others: its kept database's register holds only the last
+/// run's registrations (emptied before each run), and its registries are
+/// marked with the volumes they were filled with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_on_a_kept_database_starts_from_an_empty_register() {
+    use ciao::bench::validation::{ValidationBench, standalone};
+    use sqlx::Connection;
+    let dir = std::env::temp_dir().join(format!("ciao-bench-validation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("named.db").display());
+    let small = ValidationBench {
+        enterprises: 50,
+        employments: 400,
+        declarations: 20,
+        registrations: 300,
+        workers: 1,
+        reuse_registries: true,
+    };
+    let kept = dir.join("ciao-bench-validation.db");
+    let read = |sql: &'static str| {
+        let kept = kept.clone();
+        async move {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", kept.display())).await.unwrap();
+            let v: String = sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap();
+            v
+        }
+    };
+    for (run, b) in [small.clone(), small.clone(), ValidationBench { registrations: 200, enterprises: 60, ..small }]
+        .into_iter()
+        .enumerate()
+    {
+        let summary = standalone(&url, &b).await.unwrap_or_else(|e| panic!("run {run}: {e:#}"));
+        assert_eq!(summary.validated, b.registrations, "run {run}: only this run's registrations are validated");
+        let stored = read("SELECT CAST(COUNT(*) AS TEXT) FROM registrations").await;
+        assert_eq!(stored, b.registrations.to_string(), "run {run}: the register was emptied first");
+        let marked = read("SELECT volumes FROM ciao_bench_registries").await;
+        assert_eq!(marked, format!("{} 200 400 20", b.enterprises), "run {run}");
+    }
+    // The database `--database` names is never written.
+    assert!(!dir.join("named.db").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `ciao bench crash` as a user runs it: the program starts itself as the
 /// server, kills it with SIGKILL under load twice, restarts it and checks
 /// the register. Returns its JSON summary.

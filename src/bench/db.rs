@@ -22,8 +22,6 @@ pub enum Kind {
 pub struct FreshDb {
     pub url: String,
     pub kind: Kind,
-    /// Made by this call (not an existing database kept).
-    pub created: bool,
 }
 
 /// The directory SQLite benchmark files go to for this `--database`.
@@ -84,19 +82,17 @@ impl FreshDb {
             Ok(Self {
                 url: format!("{prefix}/{name}"),
                 kind: Kind::Postgres { admin_url: base.to_string(), name: name.to_string() },
-                created: !exists || fresh,
             })
         } else if base.starts_with("sqlite:") {
             let dir = sqlite_dir(base);
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let path = dir.join(format!("{}.db", name.replace('_', "-")));
-            let created = fresh || !path.exists();
             if fresh {
                 for f in sqlite_files(&path) {
                     let _ = std::fs::remove_file(f);
                 }
             }
-            Ok(Self { url: format!("sqlite://{}", path.display()), kind: Kind::Sqlite { path }, created })
+            Ok(Self { url: format!("sqlite://{}", path.display()), kind: Kind::Sqlite { path } })
         } else {
             anyhow::bail!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://…",
@@ -134,6 +130,40 @@ impl FreshDb {
                 let n: i64 =
                     sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
                 Ok(n.max(0) as u64)
+            }
+        }
+    }
+
+    /// Runs `sql` (one or more statements, outside a transaction).
+    pub async fn execute(&self, sql: &str) -> anyhow::Result<()> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &self.kind {
+            Kind::Sqlite { .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+                conn.close().await?;
+            }
+            Kind::Postgres { .. } => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The text the query `sql` answers in its first row, if it answers one
+    /// (an error, a missing table included, is `None`).
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &self.kind {
+            Kind::Sqlite { .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.ok()?;
+                sqlx::query_scalar(sql).fetch_optional(&mut conn).await.ok().flatten()
+            }
+            Kind::Postgres { .. } => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.ok()?;
+                sqlx::query_scalar(sql).fetch_optional(&mut conn).await.ok().flatten()
             }
         }
     }

@@ -897,8 +897,8 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ep.err.day.future",
         [
-            "{field} is vandaag of vroeger: niemand is al aanwezig op een dag die nog niet begonnen is.",
-            "{field} est aujourd'hui ou avant : personne n'est encore présent un jour qui n'a pas commencé.",
+            "{field} is vandaag of vroeger: er is nog niemand aanwezig op een dag die nog niet begonnen is.",
+            "{field} est aujourd'hui ou avant : personne n'est encore présent un jour qui n'a pas encore commencé.",
             "{field} ist heute oder früher: An einem Tag, der noch nicht begonnen hat, ist noch niemand anwesend.",
             "{field} is today or before: nobody is on site yet on a day that has not begun.",
         ],
@@ -906,7 +906,7 @@ pub const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "ep.err.number.range",
         [
-            "{field} is een geheel getal van 1 tot {max}.",
+            "{field} is een geheel getal van 1 tot en met {max}.",
             "{field} est un nombre entier de 1 à {max}.",
             "{field} ist eine ganze Zahl von 1 bis {max}.",
             "{field} is a whole number from 1 to {max}.",
