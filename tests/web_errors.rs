@@ -79,6 +79,10 @@ async fn web_errors(backend: Backend) {
         ("/e/sign-in?next=x&next=y", "next"),
         ("/e/activate?lang=x&lang=y", "lang"),
         ("/e/on-site?day=x&day=y", "day"),
+        // A page whose own parameters leave `lang` out refuses it twice too.
+        ("/e/on-site?lang=x&lang=y", "lang"),
+        ("/e/remarks?lang=a&lang=b", "lang"),
+        ("/e/audit?lang=de&lang=fr", "lang"),
         ("/e/remarks?from=a&from=b", "from"),
     ];
     for (path, name) in repeated {

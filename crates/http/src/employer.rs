@@ -111,6 +111,9 @@ pub(crate) async fn posted(
 }
 
 pub(crate) async fn ctx(state: &AppState, headers: &HeaderMap, raw: Option<&str>, path: &str) -> Result<Ctx, Response> {
+    if let Some(refused) = crate::workplace::repeated_lang(headers, raw) {
+        return Err(refused);
+    }
     let (lang, lang_chosen) = lang_from(headers, raw);
     let Some(value) = cookie(headers, EMPLOYER_COOKIE).filter(|v| !v.is_empty()) else {
         return Err(Redirect::to(&format!("/e/sign-in?next={}", urlencode(path))).into_response());

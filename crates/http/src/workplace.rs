@@ -126,8 +126,12 @@ table.stack td::before{content:attr(data-label);flex:0 0 40%;font-weight:600;fon
 /// The language of a page refused before its handler runs: the first
 /// `?lang=` that reads, else the remembered choice, else `Accept-Language`.
 pub(crate) fn request_lang(headers: &HeaderMap, uri: &Uri) -> Lang {
-    let asked = uri
-        .query()
+    query_lang(headers, uri.query())
+}
+
+/// [`request_lang`] of a raw query.
+fn query_lang(headers: &HeaderMap, raw: Option<&str>) -> Lang {
+    let asked = raw
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
         .unwrap_or_default()
         .into_iter()
@@ -168,6 +172,9 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        if let Some(refused) = repeated_lang(&parts.headers, parts.uri.query()) {
+            return Err(refused);
+        }
         let raw = parts.uri.query().unwrap_or_default();
         serde_urlencoded::from_str::<T>(raw).map(WebQuery).map_err(|e| {
             let lang = request_lang(&parts.headers, &parts.uri);
@@ -181,6 +188,19 @@ where
             error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.bad_address"), &message, detail)
         })
     }
+}
+
+/// The refusal of an address that gives `lang` more than once. Every page
+/// reads `lang`, also those whose own parameters leave it out (they took the
+/// first): refused on all of them alike, as a parameter given twice.
+pub(crate) fn repeated_lang(headers: &HeaderMap, raw: Option<&str>) -> Option<Response> {
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw?).ok()?;
+    if pairs.iter().filter(|(k, _)| k == "lang").count() < 2 {
+        return None;
+    }
+    let lang = query_lang(headers, raw);
+    let message = t(lang, "web.query_repeated").replace("{name}", &code("lang"));
+    Some(error_page(lang, StatusCode::BAD_REQUEST, t(lang, "web.bad_address"), &message, None))
 }
 
 /// The path parameters of a page (as axum's `Path`), refused with a page
