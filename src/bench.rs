@@ -293,7 +293,7 @@ async fn all(url: &str, b: &AllBench) -> anyhow::Result<()> {
             ValidationBench { registrations: b.validation_registrations, ..ValidationBench::default() }
         };
         let fresh = db::FreshDb::create(url, "validation").await?;
-        let summary = validation::run(&fresh.url, &v).await;
+        let summary = validation::run(&fresh.url, &v, true).await;
         fresh.finish(b.load.keep).await;
         report.validation(summary?);
     }

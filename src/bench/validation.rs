@@ -44,6 +44,13 @@ pub struct ValidationBench {
     pub reuse_registries: bool,
 }
 
+impl ValidationBench {
+    /// The persons of the registries: two employments each.
+    fn persons(&self) -> u64 {
+        (self.employments / 2).max(1)
+    }
+}
+
 impl Default for ValidationBench {
     fn default() -> Self {
         Self {
@@ -118,7 +125,7 @@ fn secs_all(service: &ciao_service::Service) -> f64 {
 pub async fn standalone(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSummary> {
     if !b.reuse_registries {
         let fresh = super::db::FreshDb::create(url, "validation").await?;
-        let summary = run(&fresh.url, b).await;
+        let summary = run(&fresh.url, b, true).await;
         fresh.finish(false).await;
         return summary;
     }
@@ -126,7 +133,7 @@ pub async fn standalone(url: &str, b: &ValidationBench) -> anyhow::Result<Valida
     // The registries are reused only when a run filled them completely with
     // these volumes (a marker written after such a run); otherwise they are
     // filled again (the imports update what is there).
-    let volumes = format!("{} {} {} {}", b.enterprises, (b.employments / 2).max(1), b.employments, b.declarations);
+    let volumes = format!("{} {} {} {}", b.enterprises, b.persons(), b.employments, b.declarations);
     let filled = kept.text("SELECT volumes FROM ciao_bench_registries").await.as_deref() == Some(volumes.as_str());
     if !filled {
         println!("registries of the kept database missing or of other volumes: filling them");
@@ -155,8 +162,7 @@ pub async fn standalone(url: &str, b: &ValidationBench) -> anyhow::Result<Valida
         // The emptied register's dead rows gone before the measured run, not during it.
         kept.execute("VACUUM registrations, validation_queue, registration_events, registration_remarks").await?;
     }
-    let b = ValidationBench { reuse_registries: filled, ..b.clone() };
-    let summary = run(&kept.url, &b).await;
+    let summary = run(&kept.url, b, !filled).await;
     if summary.is_ok() && !filled {
         kept.execute(&format!(
             "CREATE TABLE IF NOT EXISTS ciao_bench_registries (volumes TEXT NOT NULL); \
@@ -168,16 +174,18 @@ pub async fn standalone(url: &str, b: &ValidationBench) -> anyhow::Result<Valida
     summary
 }
 
-pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSummary> {
+/// Fills the registries (unless `fill` is false: they are there already),
+/// stores the registrations and measures their validation.
+pub async fn run(url: &str, b: &ValidationBench, fill: bool) -> anyhow::Result<ValidationSummary> {
     let mut config = Config::default();
     config.real_time.max_past = Duration::days(2);
     let service = crate::open_service(url, config, Arc::new(SystemClock)).await?;
     let store = service.store().clone();
-    let persons = (b.employments / 2).max(1);
+    let persons = b.persons();
     let t = Instant::now();
     let chunk = 50_000u64;
 
-    let mut k = if b.reuse_registries { b.enterprises } else { 0 };
+    let mut k = if fill { 0 } else { b.enterprises };
     while k < b.enterprises {
         let rows: Vec<EnterprisePeriod> = (k..(k + chunk).min(b.enterprises))
             .map(|i| EnterprisePeriod {
@@ -192,7 +200,7 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
         store.import_enterprises(&rows, ciao_service::ciao_store::ImportMode::Merge).await?;
         k += chunk;
     }
-    let mut p = if b.reuse_registries { persons } else { 0 };
+    let mut p = if fill { 0 } else { persons };
     while p < persons {
         let rows: Vec<PersonRecord> = (p..(p + chunk).min(persons))
             .map(|i| PersonRecord { ssin: person(i), last_name: format!("Person {i}"), first_name: String::new() })
@@ -200,7 +208,7 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
         store.import_persons(&rows).await?;
         p += chunk;
     }
-    let mut e = if b.reuse_registries { b.employments } else { 0 };
+    let mut e = if fill { 0 } else { b.employments };
     while e < b.employments {
         let rows: Vec<Employment> = (e..(e + chunk).min(b.employments))
             .map(|i| Employment {
@@ -213,7 +221,7 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
         store.import_employments(&rows, ciao_service::ciao_store::ImportMode::Merge).await?;
         e += chunk;
     }
-    let mut j = if b.reuse_registries { b.declarations } else { 0 };
+    let mut j = if fill { 0 } else { b.declarations };
     while j < b.declarations {
         let end = (j + chunk / 5).min(b.declarations);
         let rows: Vec<DeclarationImport> = (j..end)
@@ -250,13 +258,12 @@ pub async fn run(url: &str, b: &ValidationBench) -> anyhow::Result<ValidationSum
         store.import_subcontractors(&subs, ciao_service::ciao_store::ImportMode::Merge).await?;
         j = end;
     }
-    let filled = t.elapsed();
     println!(
-        "registries: {} enterprises, {persons} persons, {} employments, {} declarations in {:.1} s",
+        "registries: {} enterprises, {persons} persons, {} employments, {} declarations {}",
         b.enterprises,
         b.employments,
         b.declarations,
-        filled.as_secs_f64()
+        if fill { format!("in {:.1} s", t.elapsed().as_secs_f64()) } else { "kept".to_string() }
     );
 
     // Registrations: person p at their first employer, on the declaration of that employer; IN then OUT.
