@@ -1129,7 +1129,7 @@ fn errors_html(lang: Lang, errors: &[FieldError], prefix: &str) -> String {
                 of_fields = true;
                 let (rule, detail) = match rule_text(lang, &e.code, &e.field) {
                     Some(rule) => {
-                        (rule.replace("{max}", &e.limit.map_or_else(|| "—".to_string(), |m| m.to_string())), code_note(&e.code))
+                        (rule.replace("{max}", &crate::worker::limit_text(e)), code_note(&e.code))
                     }
                     None => (String::new(), english),
                 };

@@ -281,9 +281,15 @@ pub(crate) fn refusal_text(lang: Lang, key: &str, field: &str, e: &FieldError) -
     t(lang, key)
         .replace("{field}", field)
         .replace("{until}", &until_text(e))
-        .replace("{max}", &e.limit.map_or_else(|| "—".to_string(), |m| m.to_string()))
+        .replace("{max}", &limit_text(e))
         .replace("{from}", &format!("<strong>{}</strong>", t(lang, "e.from")))
         .replace("{to}", &format!("<strong>{}</strong>", t(lang, "e.to")))
+}
+
+/// The limit a refusal names (most characters, the last page), for the
+/// `{max}` of its text.
+pub(crate) fn limit_text(e: &FieldError) -> String {
+    e.limit.map_or_else(|| "—".to_string(), |m| m.to_string())
 }
 
 /// The instant a refusal names (a lock's end), in Brussels time, for the
