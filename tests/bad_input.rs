@@ -135,7 +135,14 @@ impl Probe {
             None => rb,
         };
         let rb = if self.cookies.is_empty() { rb } else { rb.header("cookie", &self.cookies) };
-        let r = match rb.send().await {
+        let request = match rb.build() {
+            Ok(request) => request,
+            Err(e) => panic!("{label}: the test's request cannot be built: {e}"),
+        };
+        let target = request.url().path().len() + request.url().query().map_or(0, |q| q.len() + 1);
+        let header_bytes: usize = request.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+        let oversized = Oversized::of(target, request.headers().len(), header_bytes);
+        let r = match self.http.execute(request).await {
             Ok(r) => r,
             Err(e) => {
                 self.fail(&label, format!("no answer (the connection closed or timed out: a panic or a hang): {e:?}"));
@@ -159,7 +166,20 @@ impl Probe {
             let why = format!("answered {status} ({}): {}", a.content_type, short(a.body.as_bytes()));
             self.fail(&a.label, why);
         }
-        Some(a)
+        self.refused_for_size(a, oversized)
+    }
+
+    /// A request over the server's limits on its target or header fields
+    /// gets 414 or 431 naming the limit, whatever it carried (and then no
+    /// answer for the case's own checks, which the router never saw);
+    /// another request gets its answer checked by the case.
+    fn refused_for_size(&mut self, a: Answer, oversized: Option<Oversized>) -> Option<Answer> {
+        let Some(over) = oversized else { return Some(a) };
+        let limit = over.limit.to_string();
+        let ok = a.status == over.status && a.body.contains(&limit) && !a.body.is_empty();
+        let why = format!("expected {} naming the limit {limit} ({over:?})", over.status);
+        self.check(&Some(a), ok, why);
+        None
     }
 
     async fn call(&mut self, method: &str, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Option<Answer> {
@@ -226,6 +246,10 @@ impl Probe {
             request.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
         }
         request.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        let head = String::from_utf8_lossy(&request);
+        let fields: Vec<&str> = head.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+        let header_bytes: usize = fields.iter().map(|l| l.len() + 2).sum();
+        let oversized = Oversized::of(target.len(), fields.len(), header_bytes);
         request.extend_from_slice(body);
         let exchanged = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
             let mut s = std::net::TcpStream::connect(host)?;
@@ -253,7 +277,7 @@ impl Probe {
             let why = format!("answered {} ({}): {}", a.status, a.content_type, short(a.body.as_bytes()));
             self.fail(&a.label, why);
         }
-        Some(a)
+        self.refused_for_size(a, oversized)
     }
 
     /// A redirect stays on this site, whatever `next` said.
@@ -415,6 +439,28 @@ async fn worker(app: &TestApp, person: &str) -> Browser {
 fn data_state(body: &str) -> String {
     let start = body.find("data-state=\"").unwrap_or_else(|| panic!("no data-state in {body}")) + 12;
     unescape(&body[start..start + body[start..].find('"').unwrap()])
+}
+
+/// Why the server refuses a request before its router sees it (the
+/// limits of `ciao_http`): its target or its header fields are too large.
+#[derive(Debug, Clone, Copy)]
+struct Oversized {
+    status: u16,
+    limit: usize,
+}
+
+impl Oversized {
+    fn of(target: usize, fields: usize, header_bytes: usize) -> Option<Self> {
+        if target > ciao_http::MAX_TARGET_BYTES {
+            Some(Self { status: 414, limit: ciao_http::MAX_TARGET_BYTES })
+        } else if fields > ciao_http::MAX_HEADER_FIELDS {
+            Some(Self { status: 431, limit: ciao_http::MAX_HEADER_FIELDS })
+        } else if header_bytes > ciao_http::MAX_HEADER_BYTES {
+            Some(Self { status: 431, limit: ciao_http::MAX_HEADER_BYTES })
+        } else {
+            None
+        }
+    }
 }
 
 fn huge(n: usize) -> String {

@@ -56,6 +56,8 @@ async fn smoke(base: &str) {
         positive(&single["ceilings"]["pg_single_row_commits"]["commits_per_s"], "single-row commit ceiling");
     } else {
         positive(&single["ceilings"]["disk_sequential"]["mb_per_s"], "sequential disk ceiling");
+        positive(&single["ceilings"]["sqlite_single_row_commits"]["commits_per_s"], "single-row commit ceiling");
+        positive(&single["ratios"]["items_vs_sqlite_single_row_commits"], "items against single-row commits");
     }
     // Machine-wide disk accounting (0 where the database is on tmpfs).
     assert!(single["disk_bytes_per_item"].as_f64().is_some_and(|x| x >= 0.0), "{single:#}");

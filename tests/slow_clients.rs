@@ -117,3 +117,63 @@ async fn slow_and_lying_clients_are_not_waited_for() {
     tokio::time::timeout(Duration::from_secs(10), server).await.expect("stops").unwrap().unwrap();
     app.finish().await;
 }
+
+/// A request target or header fields over the server's limits: 414 or 431
+/// with a body that names the limit (a problem for the API, a page in the
+/// request's language in the web areas), the connection closed; just under
+/// the limits, the request is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_heads_are_refused_naming_the_limit() {
+    use ciao_http::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let addr = app.root.trim_start_matches("http://").to_string();
+    let patience = Duration::from_secs(10);
+    let get = |target: &str, headers: &str| format!("GET {target} HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
+
+    // The API: a target one byte over the limit.
+    let path = "/REST/presenceRegistration/v1/presenceRegistrations?";
+    let over = format!("{path}{}", "a".repeat(MAX_TARGET_BYTES + 1 - path.len()));
+    let (answer, closed) = exchange(&addr, get(&over, "").as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("\"code\":\"request.targetTooLong\""), "{answer}");
+    assert!(
+        answer.contains(&format!("takes {} bytes; at most {MAX_TARGET_BYTES} bytes", MAX_TARGET_BYTES + 1)),
+        "{answer}"
+    );
+    assert!(answer.to_lowercase().contains("connection: close"), "{answer}");
+    assert!(closed.is_some_and(|t| t < Duration::from_secs(5)), "{closed:?}");
+    // At the limit it reaches the router (401: no token).
+    let at = format!("{path}{}", "a".repeat(MAX_TARGET_BYTES - path.len()));
+    let (answer, _) = exchange(&addr, get(&at, "Connection: close\r\n").as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    // Too many header fields (hyper alone would answer an empty 431).
+    let many: String = (0..MAX_HEADER_FIELDS).map(|i| format!("X-Field-{i}: x\r\n")).collect();
+    let (answer, _) = exchange(&addr, get("/health", &many).as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert!(answer.contains("\"code\":\"request.tooManyHeaderFields\""), "{answer}");
+    assert!(answer.contains(&format!("at most {MAX_HEADER_FIELDS}")), "{answer}");
+    // Header fields too large together.
+    let big = format!("Cookie: {}\r\n", "c".repeat(MAX_HEADER_BYTES));
+    let (answer, _) = exchange(&addr, get("/health", &big).as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert!(answer.contains("\"code\":\"request.headerFieldsTooLarge\""), "{answer}");
+    // Under both limits: served.
+    let (answer, _) = exchange(&addr, get("/health", "X-Small: x\r\nConnection: close\r\n").as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // A page: the refusal is a page in the language asked for.
+    let page = format!("/w?lang=fr&q={}", "a".repeat(MAX_TARGET_BYTES));
+    let (answer, _) = exchange(&addr, get(&page, "").as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    assert!(answer.contains("text/html"), "{answer}");
+    assert!(
+        answer.contains(&format!("L'adresse de cette page est trop longue : {MAX_TARGET_BYTES} octets au plus")),
+        "{answer}"
+    );
+    let (answer, _) = exchange(&addr, get("/w", &format!("Accept-Language: de\r\n{big}")).as_bytes(), patience).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert!(answer.contains(&format!("höchstens {MAX_HEADER_BYTES} Bytes")), "{answer}");
+    app.finish().await;
+}

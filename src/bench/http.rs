@@ -387,6 +387,29 @@ async fn point(fresh: &FreshDb, b: &RegistrationsBench, load: &super::LoadArgs, 
             );
             ratios.insert("disk_write_vs_sequential".into(), json!(round(used / bytes_per_s.max(1e-9))));
         }
+        // (3b) SQLite: single-row durable commits, one writer (SQLite
+        // writes one transaction at a time: more connections would only
+        // wait for its lock): what a server committing each request in a
+        // transaction of its own could reach. The target for single
+        // items is about 4 × this rate: group commit is required.
+        if backend == "sqlite" && b.batch == 1 {
+            let make_row = raw_rows(items.clone(), client_id.clone(), 2);
+            let single = ceilings::sqlite_inserts(&fresh.url, c, 1, load.seconds.min(5.0), make_row).await?;
+            let times = run.items_per_second() / single.per_second().max(1e-9);
+            eprintln!(
+                "   ceiling, single-row durable commits (a transaction per request, one writer): {:.0} commits/s; the HTTP run made {times:.1} × that",
+                single.per_second()
+            );
+            ceilings_json.insert(
+                "sqlite_single_row_commits".into(),
+                json!({
+                    "commits_per_s": round(single.per_second()),
+                    "cpu_process_cores": round(single.cpu_process / single.seconds),
+                    "cpu_machine_cores": round(single.cpu_machine / single.seconds),
+                }),
+            );
+            ratios.insert("items_vs_sqlite_single_row_commits".into(), json!(round(times)));
+        }
         // (3) PostgreSQL: single-row commits at the same concurrency.
         if backend == "postgres" {
             let make_row = raw_rows(items.clone(), client_id.clone(), 2);

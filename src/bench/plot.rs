@@ -57,7 +57,9 @@ pub fn series(summaries: &[Value]) -> (Vec<Series>, Vec<Series>) {
                 if let Some(v) = sc["ceilings"]["raw_inserts"]["rows_per_s"].as_f64() {
                     raw.push((c, v));
                 }
-                if let Some(v) = sc["ceilings"]["pg_single_row_commits"]["commits_per_s"].as_f64() {
+                let ceilings = &sc["ceilings"];
+                let one_row = [&ceilings["pg_single_row_commits"], &ceilings["sqlite_single_row_commits"]];
+                if let Some(v) = one_row.iter().find_map(|c| c["commits_per_s"].as_f64()) {
                     single.push((c, v));
                 }
                 if let Some(v) = sc["latency_ms"]["p99"].as_f64() {
@@ -80,7 +82,8 @@ pub fn series(summaries: &[Value]) -> (Vec<Series>, Vec<Series>) {
             throughput.push(Series { label, color, dash: Some("6 4"), points: raw });
         }
         if !single.is_empty() {
-            let label = format!("{name}, ceiling: single-row commits/s (as pgbench)");
+            let how = if backend == "sqlite" { "one writer" } else { "as pgbench" };
+            let label = format!("{name}, ceiling: single-row commits/s ({how})");
             throughput.push(Series { label, color, dash: Some("2 3"), points: single });
         }
         p99.push(Series { label: format!("{name}, p99"), color, dash: None, points: lat });

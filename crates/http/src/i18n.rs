@@ -2014,6 +2014,34 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "There is no page at this address. Check the address, or go to the front page.",
         ],
     ),
+    ("web.too_large_title", ["Verzoek te groot", "Requête trop grande", "Anfrage zu groß", "Request too large"]),
+    (
+        "web.target_too_long",
+        [
+            "Het adres van deze pagina is te lang: hoogstens {max} bytes. Open de pagina met een link of verstuur haar formulier.",
+            "L'adresse de cette page est trop longue : {max} octets au plus. Ouvrez la page par un lien ou envoyez son formulaire.",
+            "Die Adresse dieser Seite ist zu lang: höchstens {max} Bytes. Öffnen Sie die Seite über einen Link oder senden Sie ihr Formular.",
+            "The address of this page is too long: at most {max} bytes. Open the page with a link or send its form.",
+        ],
+    ),
+    (
+        "web.too_many_header_fields",
+        [
+            "Uw browser stuurde te veel kopregels: hoogstens {max}. Verwijder de cookies van deze site en probeer opnieuw.",
+            "Votre navigateur a envoyé trop de champs d'en-tête : {max} au plus. Supprimez les cookies de ce site et réessayez.",
+            "Ihr Browser hat zu viele Kopfzeilen gesendet: höchstens {max}. Löschen Sie die Cookies dieser Website und versuchen Sie es erneut.",
+            "Your browser sent too many header fields: at most {max}. Delete this site's cookies and try again.",
+        ],
+    ),
+    (
+        "web.header_fields_too_large",
+        [
+            "Uw browser stuurde te grote kopregels: hoogstens {max} bytes. Verwijder de cookies van deze site en probeer opnieuw.",
+            "Votre navigateur a envoyé des champs d'en-tête trop grands : {max} octets au plus. Supprimez les cookies de ce site et réessayez.",
+            "Ihr Browser hat zu große Kopfzeilen gesendet: höchstens {max} Bytes. Löschen Sie die Cookies dieser Website und versuchen Sie es erneut.",
+            "Your browser sent header fields that are too large: at most {max} bytes. Delete this site's cookies and try again.",
+        ],
+    ),
     ("web.method_title", ["Niet toegestaan", "Non autorisé", "Nicht erlaubt", "Not allowed"]),
     (
         "web.unavailable",

@@ -170,6 +170,78 @@ async fn no_store_by_default(mut response: axum::response::Response) -> axum::re
     response
 }
 
+/// The longest request target (path and query) served, in bytes: no page
+/// or resource of ciao needs a tenth of it (the longest filters are 2,000
+/// characters). hyper itself answers an empty 414 above 65,534.
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
+/// The most header fields a request may have.
+pub const MAX_HEADER_FIELDS: usize = 100;
+/// The most bytes a request's header fields may take (names, values and
+/// their separators). hyper itself answers an empty 431 when a request's
+/// head does not fit its read buffer (about 400 KiB).
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// hyper's own limit on header fields, above ours so that ours is the one
+/// a client meets (with a body saying so).
+const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADER_FIELDS;
+
+/// A request whose target or headers are over the limits above: refused
+/// before the router, 414 or 431 with a problem (a page in the web areas)
+/// naming the limit, and the connection closed (what else was sent is not
+/// read).
+fn oversized_head<B>(request: &hyper::Request<B>) -> Option<axum::response::Response> {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let fields = request.headers().len();
+    let header_bytes: usize = request.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+    let (status, code, key, max, size) = if target > MAX_TARGET_BYTES {
+        (StatusCode::URI_TOO_LONG, "request.targetTooLong", "web.target_too_long", MAX_TARGET_BYTES, target)
+    } else if fields > MAX_HEADER_FIELDS {
+        (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request.tooManyHeaderFields",
+            "web.too_many_header_fields",
+            MAX_HEADER_FIELDS,
+            fields,
+        )
+    } else if header_bytes > MAX_HEADER_BYTES {
+        (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request.headerFieldsTooLarge",
+            "web.header_fields_too_large",
+            MAX_HEADER_BYTES,
+            header_bytes,
+        )
+    } else {
+        return None;
+    };
+    let mut response = if crate::workplace::is_page_path(request.uri().path()) {
+        crate::workplace::too_large_page(request.headers(), request.uri(), status, key, max)
+    } else {
+        let (kind, title, what) = match status {
+            StatusCode::URI_TOO_LONG => {
+                ("ciao:uriTooLong", "URI Too Long", "the request target (path and query) takes".to_string())
+            }
+            _ if fields > MAX_HEADER_FIELDS => (
+                "ciao:requestHeaderFieldsTooLarge",
+                "Request Header Fields Too Large",
+                "the request has this many header fields:".to_string(),
+            ),
+            _ => (
+                "ciao:requestHeaderFieldsTooLarge",
+                "Request Header Fields Too Large",
+                "the request's header fields take".to_string(),
+            ),
+        };
+        let unit = if code == "request.tooManyHeaderFields" { "" } else { " bytes" };
+        crate::problem::Problem::new(status, kind, title, format!("{what} {size}{unit}; at most {max}{unit}"))
+            .with_code(code)
+            .into_response()
+    };
+    response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    Some(response)
+}
+
 /// Whether reading a body failed on its length limit (and not because the
 /// body was malformed or the client went away).
 pub(crate) fn is_length_limit(e: &axum::Error) -> bool {
@@ -237,13 +309,20 @@ pub async fn serve_router(
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             counted.begun.fetch_add(1, Ordering::Relaxed);
             let finished = Finished(counted.clone());
-            let handled = app.clone().oneshot(request.map(axum::body::Body::new));
+            let refused = oversized_head(&request);
+            let app = app.clone();
             async move {
                 let _finished = finished;
-                handled.await
+                match refused {
+                    Some(refusal) => Ok(refusal),
+                    None => app.oneshot(request.map(axum::body::Body::new)).await,
+                }
             }
         });
         let connection = hyper::server::conn::http1::Builder::new()
+            // hyper answers more headers than this with an empty 431; up
+            // to it, [`oversized_head`] says what the limit is.
+            .max_headers(HYPER_MAX_HEADERS)
             .serve_connection(TokioIo::new(Watched { stream, activity: activity.clone() }), service);
         let connection = graceful.watch(connection);
         let mut watchdog = Watchdog::new(activity, timeouts);

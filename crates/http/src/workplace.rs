@@ -378,6 +378,14 @@ pub(crate) fn not_found_page(headers: &HeaderMap, uri: &Uri) -> Response {
     error_page(lang, StatusCode::NOT_FOUND, t(lang, "web.not_found_title"), t(lang, "web.not_found"), None)
 }
 
+/// 414 or 431 in the web areas: the address or the headers over the
+/// server's limit `max` (the message under `key`, with `{max}`).
+pub(crate) fn too_large_page(headers: &HeaderMap, uri: &Uri, status: StatusCode, key: &str, max: usize) -> Response {
+    let lang = request_lang(headers, uri);
+    let message = t(lang, key).replace("{max}", &max.to_string());
+    error_page(lang, status, t(lang, "web.too_large_title"), &message, None)
+}
+
 /// 405 in the web areas (the router adds the `Allow` header).
 pub(crate) fn method_not_allowed_page(headers: &HeaderMap, uri: &Uri, method: &Method) -> Response {
     let lang = request_lang(headers, uri);
