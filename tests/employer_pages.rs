@@ -285,6 +285,15 @@ async fn the_person_filter_is_in_no_address(backend: Backend) {
     assert!(next.contains("person=") && !next.contains(&person), "{next}");
     let page = b.get(&next.replace("&amp;", "&")).await;
     assert_eq!(receipts(&page.body), ids[2..3]);
+    // Filters each under their limit (2,000 characters) that would make
+    // together, encoded, an address over the server's: refused, not sent on.
+    let wide = "é".repeat(1_500);
+    let sent = b.post("/e/registrations?lang=en", &[("csrf", &token), ("declaration", &wide)]).await;
+    assert_eq!(sent.status, 422, "{}", sent.body);
+    let max = ciao_http::MAX_TARGET_BYTES - 256;
+    assert!(sent.body.contains(&format!("too long for the page's address: at most {max} bytes")), "{}", sent.body);
+    let sent = b.post("/e/registrations?lang=en", &[("csrf", &token), ("declaration", &"é".repeat(600))]).await;
+    assert_eq!(sent.status, 303, "one under the limit is sent on: {}", sent.body);
     // The exports too.
     for export in ["/e/registrations.csv?", "/e/registrations.xlsx?"] {
         let at = page.body.find(export).expect("an export link");

@@ -749,8 +749,27 @@ async fn registrations_filter(
         Err(r) => return r,
     };
     let query = query_string(&linked, &[]);
-    Redirect::to(&format!("/e/registrations?{query}")).into_response()
+    let address = format!("/e/registrations?{query}");
+    // Filters each short enough can still make together, encoded, an
+    // address over the server's limit: refused here too, with room left for
+    // the page's own additions (the paging cursor, an export's suffix).
+    if address.len() + ADDRESS_ROOM > crate::server::MAX_TARGET_BYTES {
+        let max = crate::server::MAX_TARGET_BYTES - ADDRESS_ROOM;
+        let message = t(c.lang, "ep.filters_too_long").replace("{max}", &max.to_string());
+        return crate::workplace::error_page(
+            c.lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t(c.lang, "e.nav.registrations"),
+            &message,
+            None,
+        );
+    }
+    Redirect::to(&address).into_response()
 }
+
+/// What the registrations page may add to the address a filter made (a
+/// paging cursor, `.xlsx`), kept free under the server's limit.
+const ADDRESS_ROOM: usize = 256;
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
     params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())

@@ -1969,6 +1969,15 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         ],
     ),
     (
+        "ep.filters_too_long",
+        [
+            "De filters samen zijn te lang voor het adres van de pagina: hoogstens {max} bytes (tekens buiten ASCII tellen voor meer dan één). Kort ze in.",
+            "Ensemble, les filtres sont trop longs pour l'adresse de la page : {max} octets au plus (un caractère hors ASCII en compte plusieurs). Raccourcissez-les.",
+            "Zusammen sind die Filter zu lang für die Adresse der Seite: höchstens {max} Bytes (ein Zeichen außerhalb von ASCII zählt mehrfach). Kürzen Sie sie.",
+            "Together, the filters are too long for the page's address: at most {max} bytes (a character outside ASCII counts as several). Shorten them.",
+        ],
+    ),
+    (
         "web.form_type",
         [
             "Dit formulier wordt verstuurd als application/x-www-form-urlencoded, niet als {type}: er werd niets bewaard of gewijzigd.",
@@ -2014,7 +2023,11 @@ const TEXTS: &[(&str, [&str; 4])] = &[
             "There is no page at this address. Check the address, or go to the front page.",
         ],
     ),
-    ("web.too_large_title", ["Verzoek te groot", "Requête trop grande", "Anfrage zu groß", "Request too large"]),
+    ("web.target_too_long_title", ["Adres te lang", "Adresse trop longue", "Adresse zu lang", "Address too long"]),
+    (
+        "web.header_fields_title",
+        ["Kopregels te groot", "En-têtes trop grands", "Kopfzeilen zu groß", "Header fields too large"],
+    ),
     (
         "web.target_too_long",
         [
@@ -2027,10 +2040,10 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     (
         "web.too_many_header_fields",
         [
-            "Uw browser stuurde te veel kopregels: hoogstens {max}. Verwijder de cookies van deze site en probeer opnieuw.",
-            "Votre navigateur a envoyé trop de champs d'en-tête : {max} au plus. Supprimez les cookies de ce site et réessayez.",
-            "Ihr Browser hat zu viele Kopfzeilen gesendet: höchstens {max}. Löschen Sie die Cookies dieser Website und versuchen Sie es erneut.",
-            "Your browser sent too many header fields: at most {max}. Delete this site's cookies and try again.",
+            "Uw browser stuurde te veel kopregels: hoogstens {max}. Een extensie of een proxy kan ze toevoegen: probeer het zonder.",
+            "Votre navigateur a envoyé trop de champs d'en-tête : {max} au plus. Une extension ou un proxy peut les ajouter : réessayez sans.",
+            "Ihr Browser hat zu viele Kopfzeilen gesendet: höchstens {max}. Eine Erweiterung oder ein Proxy kann sie hinzufügen: versuchen Sie es ohne.",
+            "Your browser sent too many header fields: at most {max}. An extension or a proxy may add them: try without.",
         ],
     ),
     (

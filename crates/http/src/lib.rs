@@ -265,6 +265,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         // Bodies are read with their own 1 MiB limit and a problem answer.
         .layer(DefaultBodyLimit::max(registrations::MAX_BODY))
+        .layer(axum::middleware::from_fn(server::refuse_oversized_head))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track));
     // The simulation marks every response, and its pages show a banner.
     let router =

@@ -170,76 +170,65 @@ async fn no_store_by_default(mut response: axum::response::Response) -> axum::re
     response
 }
 
-/// The longest request target (path and query) served, in bytes: no page
-/// or resource of ciao needs a tenth of it (the longest filters are 2,000
-/// characters). hyper itself answers an empty 414 above 65,534.
+/// The longest request target (path and query) served, in bytes. The
+/// longest addresses ciao builds itself, the employer's registrations
+/// filtered and paged, are about 1 KiB (`employer::registrations_filter`
+/// refuses a filter whose address would not fit). hyper itself answers an
+/// empty 414 above 65,534.
 pub const MAX_TARGET_BYTES: usize = 8 * 1024;
-/// The most header fields a request may have.
-pub const MAX_HEADER_FIELDS: usize = 100;
+/// The most header fields a request may have: under hyper's own limit of
+/// 100, above which it answers an empty 431 (a higher limit in hyper costs
+/// two allocations per request).
+pub const MAX_HEADER_FIELDS: usize = 64;
 /// The most bytes a request's header fields may take (names, values and
 /// their separators). hyper itself answers an empty 431 when a request's
 /// head does not fit its read buffer (about 400 KiB).
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
-/// hyper's own limit on header fields, above ours so that ours is the one
-/// a client meets (with a body saying so).
-const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADER_FIELDS;
 
-/// A request whose target or headers are over the limits above: refused
-/// before the router, 414 or 431 with a problem (a page in the web areas)
-/// naming the limit, and the connection closed (what else was sent is not
-/// read).
-fn oversized_head<B>(request: &hyper::Request<B>) -> Option<axum::response::Response> {
+/// Refuses a request whose target or header fields are over the limits
+/// above, before its handler: 414 or 431 with a problem (a page in the
+/// web areas) naming the limit, and the connection closed (what else the
+/// client sent is not read). A layer of [`crate::router`], so that the
+/// refusal is counted, marked in the simulation and not stored by caches
+/// like any other answer.
+pub(crate) async fn refuse_oversized_head(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::http::StatusCode;
     use axum::response::IntoResponse;
     let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
     let fields = request.headers().len();
-    let header_bytes: usize = request.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
-    let (status, code, key, max, size) = if target > MAX_TARGET_BYTES {
-        (StatusCode::URI_TOO_LONG, "request.targetTooLong", "web.target_too_long", MAX_TARGET_BYTES, target)
+    let (status, code, key, max, detail) = if target > MAX_TARGET_BYTES {
+        let detail = format!("the request target (path and query) takes {target} bytes; at most {MAX_TARGET_BYTES}");
+        (StatusCode::URI_TOO_LONG, "request.targetTooLong", "web.target_too_long", MAX_TARGET_BYTES, detail)
     } else if fields > MAX_HEADER_FIELDS {
-        (
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "request.tooManyHeaderFields",
-            "web.too_many_header_fields",
-            MAX_HEADER_FIELDS,
-            fields,
-        )
-    } else if header_bytes > MAX_HEADER_BYTES {
-        (
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "request.headerFieldsTooLarge",
-            "web.header_fields_too_large",
-            MAX_HEADER_BYTES,
-            header_bytes,
-        )
+        let detail = format!("the request has {fields} header fields; at most {MAX_HEADER_FIELDS}");
+        let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        (status, "request.tooManyHeaderFields", "web.too_many_header_fields", MAX_HEADER_FIELDS, detail)
     } else {
-        return None;
+        // (Counted here, not by a closure over the request: a reference to
+        // it held across the handler's await would make the future !Send.)
+        let bytes: usize = request.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+        if bytes <= MAX_HEADER_BYTES {
+            return next.run(request).await;
+        }
+        let detail = format!("the request's header fields take {bytes} bytes; at most {MAX_HEADER_BYTES}");
+        let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        (status, "request.headerFieldsTooLarge", "web.header_fields_too_large", MAX_HEADER_BYTES, detail)
     };
     let mut response = if crate::workplace::is_page_path(request.uri().path()) {
         crate::workplace::too_large_page(request.headers(), request.uri(), status, key, max)
     } else {
-        let (kind, title, what) = match status {
-            StatusCode::URI_TOO_LONG => {
-                ("ciao:uriTooLong", "URI Too Long", "the request target (path and query) takes".to_string())
-            }
-            _ if fields > MAX_HEADER_FIELDS => (
-                "ciao:requestHeaderFieldsTooLarge",
-                "Request Header Fields Too Large",
-                "the request has this many header fields:".to_string(),
-            ),
-            _ => (
-                "ciao:requestHeaderFieldsTooLarge",
-                "Request Header Fields Too Large",
-                "the request's header fields take".to_string(),
-            ),
+        let (kind, title) = if status == StatusCode::URI_TOO_LONG {
+            ("ciao:uriTooLong", "URI Too Long")
+        } else {
+            ("ciao:requestHeaderFieldsTooLarge", "Request Header Fields Too Large")
         };
-        let unit = if code == "request.tooManyHeaderFields" { "" } else { " bytes" };
-        crate::problem::Problem::new(status, kind, title, format!("{what} {size}{unit}; at most {max}{unit}"))
-            .with_code(code)
-            .into_response()
+        crate::problem::Problem::new(status, kind, title, detail).with_code(code).into_response()
     };
     response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
-    Some(response)
+    response
 }
 
 /// Whether reading a body failed on its length limit (and not because the
@@ -309,20 +298,13 @@ pub async fn serve_router(
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             counted.begun.fetch_add(1, Ordering::Relaxed);
             let finished = Finished(counted.clone());
-            let refused = oversized_head(&request);
-            let app = app.clone();
+            let handled = app.clone().oneshot(request.map(axum::body::Body::new));
             async move {
                 let _finished = finished;
-                match refused {
-                    Some(refusal) => Ok(refusal),
-                    None => app.oneshot(request.map(axum::body::Body::new)).await,
-                }
+                handled.await
             }
         });
         let connection = hyper::server::conn::http1::Builder::new()
-            // hyper answers more headers than this with an empty 431; up
-            // to it, [`oversized_head`] says what the limit is.
-            .max_headers(HYPER_MAX_HEADERS)
             .serve_connection(TokioIo::new(Watched { stream, activity: activity.clone() }), service);
         let connection = graceful.watch(connection);
         let mut watchdog = Watchdog::new(activity, timeouts);

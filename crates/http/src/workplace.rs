@@ -383,7 +383,9 @@ pub(crate) fn not_found_page(headers: &HeaderMap, uri: &Uri) -> Response {
 pub(crate) fn too_large_page(headers: &HeaderMap, uri: &Uri, status: StatusCode, key: &str, max: usize) -> Response {
     let lang = request_lang(headers, uri);
     let message = t(lang, key).replace("{max}", &max.to_string());
-    error_page(lang, status, t(lang, "web.too_large_title"), &message, None)
+    let title =
+        if status == StatusCode::URI_TOO_LONG { "web.target_too_long_title" } else { "web.header_fields_title" };
+    error_page(lang, status, t(lang, title), &message, None)
 }
 
 /// 405 in the web areas (the router adds the `Allow` header).
