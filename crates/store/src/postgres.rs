@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[
     (11, "web sessions", include_str!("../migrations/postgres/0011_web_sessions.sql")),
     (12, "pin misses", include_str!("../migrations/postgres/0012_pin_misses.sql")),
     (13, "serving nodes", include_str!("../migrations/postgres/0013_serving_nodes.sql")),
+    (14, "person indexes cover", include_str!("../migrations/postgres/0014_person_indexes_cover.sql")),
 ];
 
 const MAX_BATCH: usize = 2000;
