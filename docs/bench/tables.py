@@ -25,7 +25,7 @@ def main(paths):
     scenarios = [s for r in runs for s in r["scenarios"]]
     print("| backend | batch | clients | items/s | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
           "| peak RSS MiB | DB bytes/registration | items per commit | raw inserts/s (ratio) "
-          "| HTTP ping req/s (ratio) | PG single-row commits/s (ratio) | CPU cores (ciao / rest) |")
+          "| HTTP ping req/s (ratio) | single-row commits/s (ratio) | CPU cores (ciao / rest) |")
     print("|" + "---|" * 17)
     for s in scenarios:
         if s.get("scenario") != "registrations":
@@ -34,8 +34,10 @@ def main(paths):
         raw = f"{n(c['raw_inserts']['rows_per_s'])} ({pct(r['items_vs_raw_inserts'])})"
         ping = f"{n(c['http_ping']['requests_per_s'])} ({pct(r['requests_vs_http_ping'])})"
         single = "–"
-        if "pg_single_row_commits" in c:
-            single = f"{n(c['pg_single_row_commits']['commits_per_s'])} ({pct(r['items_vs_pg_single_row_commits'])})"
+        for backend in ("pg", "sqlite"):
+            if f"{backend}_single_row_commits" in c:
+                rate = c[f"{backend}_single_row_commits"]["commits_per_s"]
+                single = f"{n(rate)} ({pct(r[f'items_vs_{backend}_single_row_commits'])})"
         rest = s["cpu_machine_cores"] - s["cpu_process_cores"]
         print(f"| {s['backend']} | {s['batch']} | {s['concurrency']} | **{n(s['items_per_s'])}** "
               f"| {n(s['requests_per_s'])} | {ms(lat['p50'])} | {ms(lat['p95'])} | **{ms(lat['p99'])}** "

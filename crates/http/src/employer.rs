@@ -729,18 +729,17 @@ async fn registrations_filter(
     };
     let mut params: Params =
         form.fields().iter().filter(|(k, v)| k != "csrf" && !v.trim().is_empty()).cloned().collect();
+    let too_long = |message: String| {
+        let title = t(c.lang, "e.nav.registrations");
+        crate::workplace::error_page(c.lang, StatusCode::UNPROCESSABLE_ENTITY, title, &message, None)
+    };
     // No filter is that long: refused here, rather than sent on in an
     // address too long for the server to read.
     if let Some((name, _)) = params.iter().find(|(_, v)| v.chars().count() > MAX_FILTER_CHARS) {
-        let message = t(c.lang, "ep.filter_too_long")
-            .replace("{field}", &format!("<code>{}</code>", esc(name)))
-            .replace("{max}", &MAX_FILTER_CHARS.to_string());
-        return crate::workplace::error_page(
-            c.lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t(c.lang, "e.nav.registrations"),
-            &message,
-            None,
+        return too_long(
+            t(c.lang, "ep.filter_too_long")
+                .replace("{field}", &format!("<code>{}</code>", esc(name)))
+                .replace("{max}", &MAX_FILTER_CHARS.to_string()),
         );
     }
     params.push(("lang".into(), c.lang.code().into()));
@@ -755,14 +754,7 @@ async fn registrations_filter(
     // the page's own additions (the paging cursor, an export's suffix).
     if address.len() + ADDRESS_ROOM > crate::server::MAX_TARGET_BYTES {
         let max = crate::server::MAX_TARGET_BYTES - ADDRESS_ROOM;
-        let message = t(c.lang, "ep.filters_too_long").replace("{max}", &max.to_string());
-        return crate::workplace::error_page(
-            c.lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t(c.lang, "e.nav.registrations"),
-            &message,
-            None,
-        );
+        return too_long(t(c.lang, "ep.filters_too_long").replace("{max}", &max.to_string()));
     }
     Redirect::to(&address).into_response()
 }
