@@ -47,6 +47,8 @@ impl BenchServer {
         let state = AppState::new(service.clone());
         let bench_routes = Router::new()
             .route(PING_PATH, get(ping))
+            // The layers every route of the service has.
+            .layer(axum::middleware::from_fn(ciao_http::refuse_oversized_head))
             .layer(axum::middleware::from_fn_with_state(state.clone(), ciao_http::metrics::track))
             .with_state(state.clone());
         let app = ciao_http::router(state).merge(bench_routes);

@@ -39,7 +39,10 @@ pub mod simulation;
 pub mod worker;
 pub mod workplace;
 
-pub use server::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES, Timeouts, serve, serve_router, serve_with};
+pub use server::{
+    MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES, Timeouts, refuse_oversized_head, serve, serve_router,
+    serve_with,
+};
 
 use problem::Problem;
 

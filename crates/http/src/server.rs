@@ -191,7 +191,7 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// client sent is not read). A layer of [`crate::router`], so that the
 /// refusal is counted, marked in the simulation and not stored by caches
 /// like any other answer.
-pub(crate) async fn refuse_oversized_head(
+pub async fn refuse_oversized_head(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
