@@ -111,17 +111,27 @@ pub fn worked_day(marks: &[Mark]) -> WorkedDay {
 /// `marks` are the person's marks, each with its workplace, from
 /// `SHIFT_MAX` before the day to `SHIFT_MAX` after it. A pair counts on the
 /// day of its IN (a night shift on the day it started); an unpaired mark on
-/// its own day.
+/// its own day. A pair that follows another within [`SHIFT_BREAK_MAX`]
+/// continues its shift, and counts on the day the shift started (a night
+/// shift with a break after midnight counts whole on the day it started),
+/// as long as the shift spans less than `SHIFT_MAX`.
 pub fn worked_day_on(marks: &[(&str, Mark)], day_start: OffsetDateTime, day_end: OffsetDateTime) -> WorkedDay {
     paired(marks, |at| at >= day_start && at < day_end)
 }
+
+/// The longest break that keeps two pairs in one shift: an IN at most this
+/// long after the shift's last OUT continues it (a meal break, a change of
+/// workplace); after a longer gap a new shift starts (a split shift's
+/// morning and evening are two).
+pub const SHIFT_BREAK_MAX: Duration = Duration::hours(3);
 
 /// Pairing: on each workplace an IN opens; the next OUT there closes it if
 /// it comes less than `SHIFT_MAX` later. An IN while open makes the first IN
 /// an [`Missing::InWithoutOut`] and the new IN opens. An OUT while closed
 /// (or after `SHIFT_MAX`) is an [`Missing::OutWithoutIn`]. An IN still open
-/// at the end is an [`Missing::InWithoutOut`]. Only pairs whose IN, and
-/// unpaired marks, that `counted` keeps are reported.
+/// at the end is an [`Missing::InWithoutOut`]. Only pairs whose shift's
+/// first IN (see [`SHIFT_BREAK_MAX`]), and unpaired marks, that `counted`
+/// keeps are reported.
 ///
 /// Breaks are the gaps between the OUT that closes a pair and the IN that
 /// opens the next pair, when no other mark of the person (on any workplace)
@@ -132,7 +142,7 @@ fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> W
     let mut all = marks.to_vec();
     all.sort_by_key(|(_, m)| (m.at, kind_rank(m.kind)));
     let mut open: std::collections::HashMap<&str, OffsetDateTime> = std::collections::HashMap::new();
-    let mut pairs: Vec<(OffsetDateTime, OffsetDateTime)> = Vec::new();
+    let mut all_pairs: Vec<(OffsetDateTime, OffsetDateTime)> = Vec::new();
     let unpaired_in = |day: &mut WorkedDay, at: OffsetDateTime| {
         if counted(at) {
             day.missing.push(Missing::InWithoutOut { at });
@@ -146,12 +156,7 @@ fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> W
                 }
             }
             RegistrationType::Out => match open.remove(workplace) {
-                Some(start) if m.at - start < crate::remarks::SHIFT_MAX => {
-                    if counted(start) {
-                        day.pairs = day.pairs.saturating_add(1);
-                        pairs.push((start, m.at));
-                    }
-                }
+                Some(start) if m.at - start < crate::remarks::SHIFT_MAX => all_pairs.push((start, m.at)),
                 expired => {
                     if let Some(start) = expired {
                         unpaired_in(&mut day, start);
@@ -167,7 +172,22 @@ fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> W
         unpaired_in(&mut day, start);
     }
     day.missing.sort_by_key(Missing::at);
-    pairs.sort();
+    all_pairs.sort();
+    // Each pair counted on the day of its shift's first IN.
+    let mut pairs: Vec<(OffsetDateTime, OffsetDateTime)> = Vec::new();
+    let mut shift: Option<(OffsetDateTime, OffsetDateTime)> = None; // (first IN, last OUT)
+    for &(start, end) in &all_pairs {
+        shift = Some(match shift {
+            Some((first, last)) if start - last <= SHIFT_BREAK_MAX && end - first < crate::remarks::SHIFT_MAX => {
+                (first, last.max(end))
+            }
+            _ => (start, end),
+        });
+        if shift.is_some_and(|(first, _)| counted(first)) {
+            day.pairs = day.pairs.saturating_add(1);
+            pairs.push((start, end));
+        }
+    }
     // Worked: the union of the pairs (two workplaces at once count once).
     let mut covered_until: Option<OffsetDateTime> = None;
     for &(start, end) in &pairs {
@@ -517,6 +537,56 @@ mod tests {
         assert_eq!(presence_per_hour(Date::MIN, &people, datetime!(2026-03-02 11:20 +01:00)).len(), 24);
         assert_eq!(presence_per_hour(Date::MAX, &people, datetime!(2026-03-02 11:20 +01:00)).len(), 24);
         assert!(day_hours(Date::MIN).is_empty());
+    }
+
+    /// A night shift with a break after midnight counts whole on the day it
+    /// started, the break included; after a gap longer than
+    /// SHIFT_BREAK_MAX the next pair is a shift of its own, on its own day.
+    #[test]
+    fn a_night_shift_with_a_break_counts_on_the_day_it_started() {
+        let day = |d: Date| (brussels_start_of_day(d), brussels_start_of_day(d.next_day().unwrap()));
+        let (mon, tue) = (date!(2026 - 03 - 02), date!(2026 - 03 - 03));
+        // 22:00 Monday to 02:00, break, 02:30 to 06:00 Tuesday (UTC+1).
+        let night = [
+            ("A", Mark::in_at(datetime!(2026-03-02 21:00 UTC))),
+            ("A", Mark::out_at(datetime!(2026-03-03 01:00 UTC))),
+            ("A", Mark::in_at(datetime!(2026-03-03 01:30 UTC))),
+            ("A", Mark::out_at(datetime!(2026-03-03 05:00 UTC))),
+        ];
+        let (from, to) = day(mon);
+        let monday = worked_day_on(&night, from, to);
+        assert_eq!(
+            (monday.worked, monday.breaks, monday.pairs, monday.missing.len()),
+            (Duration::minutes(7 * 60 + 30), Duration::minutes(30), 2, 0)
+        );
+        let (from, to) = day(tue);
+        assert_eq!(worked_day_on(&night, from, to), WorkedDay::empty(), "nothing of it on Tuesday");
+        // Back at 05:00 after an OUT at 01:00 (a gap over SHIFT_BREAK_MAX):
+        // a shift of its own, on Tuesday.
+        let apart = [
+            ("A", Mark::in_at(datetime!(2026-03-02 21:00 UTC))),
+            ("A", Mark::out_at(datetime!(2026-03-03 01:00 UTC))),
+            ("A", Mark::in_at(datetime!(2026-03-03 04:00 UTC) + Duration::minutes(1))),
+            ("A", Mark::out_at(datetime!(2026-03-03 08:00 UTC))),
+        ];
+        let (from, to) = day(mon);
+        let monday = worked_day_on(&apart, from, to);
+        assert_eq!((monday.worked, monday.pairs), (Duration::hours(4), 1));
+        let (from, to) = day(tue);
+        let tuesday = worked_day_on(&apart, from, to);
+        assert_eq!((tuesday.worked, tuesday.pairs), (Duration::minutes(239), 1));
+        // A chain of short breaks stops at SHIFT_MAX from its first IN.
+        let long: Vec<(&str, Mark)> = (0..6)
+            .flat_map(|k| {
+                let start = datetime!(2026-03-02 21:00 UTC) + Duration::hours(4 * k);
+                [("A", Mark::in_at(start)), ("A", Mark::out_at(start + Duration::hours(3)))]
+            })
+            .collect();
+        let (from, to) = day(mon);
+        let monday = worked_day_on(&long, from, to);
+        // Pairs starting 21:00, 01:00, 05:00, 09:00 (UTC): the fifth would
+        // end 16 h after the first IN.
+        assert_eq!((monday.pairs, monday.worked), (4, Duration::hours(12)));
     }
 
     /// Paired per workplace and across midnight, as the validation pairs
