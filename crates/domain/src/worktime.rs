@@ -110,20 +110,46 @@ pub fn worked_day(marks: &[Mark]) -> WorkedDay {
 /// the same workplace less than `SHIFT_MAX` before it, across midnight.
 /// `marks` are the person's marks, each with its workplace, from
 /// `SHIFT_MAX` before the day to `SHIFT_MAX` after it. A pair counts on the
-/// day of its IN (a night shift on the day it started); an unpaired mark on
-/// its own day. A pair that follows another within [`SHIFT_BREAK_MAX`]
-/// continues its shift, and counts on the day the shift started (a night
-/// shift with a break after midnight counts whole on the day it started),
-/// as long as the shift spans less than `SHIFT_MAX`.
+/// day its shift started ([`shift_start`]: back through breaks of at most
+/// [`SHIFT_BREAK_MAX`], within `SHIFT_MAX` of the pair's OUT), so a night
+/// shift counts on the day it started, with its pairs after a break; an
+/// unpaired mark counts on its own day, even within a shift.
 pub fn worked_day_on(marks: &[(&str, Mark)], day_start: OffsetDateTime, day_end: OffsetDateTime) -> WorkedDay {
     paired(marks, |at| at >= day_start && at < day_end)
 }
 
 /// The longest break that keeps two pairs in one shift: an IN at most this
-/// long after the shift's last OUT continues it (a meal break, a change of
-/// workplace); after a longer gap a new shift starts (a split shift's
-/// morning and evening are two).
+/// long after an OUT continues its shift (a meal break, a change of
+/// workplace), as long as the shift's first IN is less than `SHIFT_MAX`
+/// before the pair's OUT; after a longer gap a new shift starts (a split
+/// shift's morning and evening are two).
 pub const SHIFT_BREAK_MAX: Duration = Duration::hours(3);
+
+/// The first IN of the shift of the pair `(start, end)`, given the pairs
+/// that start before it (`earlier`, sorted by start): the earliest IN
+/// reached going back from it through breaks of at most
+/// [`SHIFT_BREAK_MAX`] (a pair that ends at most that long before the
+/// shift's earliest IN found so far joins it), among the INs less than
+/// `SHIFT_MAX` before its own OUT. It looks back a bounded time, so every
+/// caller that passes the marks from `SHIFT_MAX` before a day finds the
+/// same first IN for a pair of that day: no pair counts on two days or on
+/// none.
+fn shift_start(
+    earlier: &[(OffsetDateTime, OffsetDateTime)],
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+) -> OffsetDateTime {
+    let mut first = start;
+    for &(s, e) in earlier.iter().rev() {
+        if end - s >= crate::remarks::SHIFT_MAX {
+            break;
+        }
+        if first - e <= SHIFT_BREAK_MAX {
+            first = first.min(s);
+        }
+    }
+    first
+}
 
 /// Pairing: on each workplace an IN opens; the next OUT there closes it if
 /// it comes less than `SHIFT_MAX` later. An IN while open makes the first IN
@@ -175,15 +201,8 @@ fn paired(marks: &[(&str, Mark)], counted: impl Fn(OffsetDateTime) -> bool) -> W
     all_pairs.sort();
     // Each pair counted on the day of its shift's first IN.
     let mut pairs: Vec<(OffsetDateTime, OffsetDateTime)> = Vec::new();
-    let mut shift: Option<(OffsetDateTime, OffsetDateTime)> = None; // (first IN, last OUT)
-    for &(start, end) in &all_pairs {
-        shift = Some(match shift {
-            Some((first, last)) if start - last <= SHIFT_BREAK_MAX && end - first < crate::remarks::SHIFT_MAX => {
-                (first, last.max(end))
-            }
-            _ => (start, end),
-        });
-        if shift.is_some_and(|(first, _)| counted(first)) {
+    for (i, &(start, end)) in all_pairs.iter().enumerate() {
+        if counted(shift_start(&all_pairs[..i], start, end)) {
             day.pairs = day.pairs.saturating_add(1);
             pairs.push((start, end));
         }
@@ -561,8 +580,8 @@ mod tests {
         );
         let (from, to) = day(tue);
         assert_eq!(worked_day_on(&night, from, to), WorkedDay::empty(), "nothing of it on Tuesday");
-        // Back at 05:00 after an OUT at 01:00 (a gap over SHIFT_BREAK_MAX):
-        // a shift of its own, on Tuesday.
+        // Back at 05:01 after an OUT at 02:00 (Brussels; a gap over
+        // SHIFT_BREAK_MAX): a shift of its own, on Tuesday.
         let apart = [
             ("A", Mark::in_at(datetime!(2026-03-02 21:00 UTC))),
             ("A", Mark::out_at(datetime!(2026-03-03 01:00 UTC))),
@@ -576,7 +595,7 @@ mod tests {
         let tuesday = worked_day_on(&apart, from, to);
         assert_eq!((tuesday.worked, tuesday.pairs), (Duration::minutes(239), 1));
         // A chain of short breaks stops at SHIFT_MAX from its first IN.
-        let long: Vec<(&str, Mark)> = (0..6)
+        let long: Vec<(&str, Mark)> = (0..12)
             .flat_map(|k| {
                 let start = datetime!(2026-03-02 21:00 UTC) + Duration::hours(4 * k);
                 [("A", Mark::in_at(start)), ("A", Mark::out_at(start + Duration::hours(3)))]
@@ -584,9 +603,76 @@ mod tests {
             .collect();
         let (from, to) = day(mon);
         let monday = worked_day_on(&long, from, to);
-        // Pairs starting 21:00, 01:00, 05:00, 09:00 (UTC): the fifth would
-        // end 16 h after the first IN.
+        // Pairs starting 21:00, 01:00, 05:00, 09:00 (UTC) reach back to
+        // Monday's 21:00; the fifth ends 19 h after it, and its shift starts
+        // at 01:00 UTC (02:00 Tuesday in Brussels): each pair looks back at
+        // most SHIFT_MAX from its OUT.
         assert_eq!((monday.pairs, monday.worked), (4, Duration::hours(12)));
+        let (from, to) = day(tue);
+        let tuesday = worked_day_on(&long, from, to);
+        assert_eq!(tuesday.pairs, 6, "13:00 to 09:00 UTC the next day, each reaching back into Tuesday");
+        // At the edges: a break of exactly SHIFT_BREAK_MAX keeps the shift;
+        // a pair whose OUT is SHIFT_MAX after the first IN does not join.
+        let at = datetime!(2026-03-02 21:00 UTC);
+        let edge = [
+            ("A", Mark::in_at(at)),
+            ("A", Mark::out_at(at + Duration::hours(2))),
+            ("A", Mark::in_at(at + Duration::hours(5))),
+            ("A", Mark::out_at(at + Duration::hours(6))),
+        ];
+        let (from, to) = day(mon);
+        assert_eq!(worked_day_on(&edge, from, to).pairs, 2, "a break of exactly 3 h");
+        let split = [
+            ("A", Mark::in_at(at)),
+            ("A", Mark::out_at(at + Duration::hours(2))),
+            ("A", Mark::in_at(at + Duration::hours(5))),
+            ("A", Mark::out_at(at + Duration::hours(16))),
+        ];
+        assert_eq!(worked_day_on(&split, from, to).pairs, 1, "its OUT 16 h after the first IN");
+    }
+
+    /// Every pair counts on exactly one day when each day is computed, as
+    /// the employer's pages do, from the marks of `SHIFT_MAX` before it to
+    /// `SHIFT_MAX` after it: chains of short breaks going on for days, and
+    /// a pair that a later window would join to a shift begun before that
+    /// window if shifts were chained forward from the window's start.
+    #[test]
+    fn every_pair_counts_on_exactly_one_day_with_the_callers_window() {
+        use crate::remarks::SHIFT_MAX;
+        let cases: Vec<Vec<(&str, Mark)>> = vec![
+            // 3 h on, 1 h off, for three days.
+            (0..18)
+                .flat_map(|k| {
+                    let start = datetime!(2026-03-02 06:00 UTC) + Duration::hours(4 * k);
+                    [("A", Mark::in_at(start)), ("A", Mark::out_at(start + Duration::hours(3)))]
+                })
+                .collect(),
+            // Tue 07:00-08:30, 09:00-13:00, 14:00-22:00, Wed 00:00-00:45 (Brussels).
+            [(6, 0, 7, 30), (8, 0, 12, 0), (13, 0, 21, 0), (23, 0, 23, 45)]
+                .iter()
+                .flat_map(|&(h1, m1, h2, m2)| {
+                    let base = datetime!(2026-03-03 00:00 UTC);
+                    [
+                        ("A", Mark::in_at(base + Duration::hours(h1) + Duration::minutes(m1))),
+                        ("A", Mark::out_at(base + Duration::hours(h2) + Duration::minutes(m2))),
+                    ]
+                })
+                .collect(),
+        ];
+        for marks in &cases {
+            let all = worked_day(&marks.iter().map(|(_, m)| *m).collect::<Vec<_>>());
+            assert_eq!(all.missing, Vec::new());
+            let mut counted = 0;
+            let mut d = date!(2026 - 03 - 01);
+            while d <= date!(2026 - 03 - 06) {
+                let (from, to) = (brussels_start_of_day(d), brussels_start_of_day(d.next_day().unwrap()));
+                let window: Vec<(&str, Mark)> =
+                    marks.iter().copied().filter(|(_, m)| m.at >= from - SHIFT_MAX && m.at < to + SHIFT_MAX).collect();
+                counted += worked_day_on(&window, from, to).pairs;
+                d = d.next_day().unwrap();
+            }
+            assert_eq!(counted, all.pairs, "{marks:?}");
+        }
     }
 
     /// Paired per workplace and across midnight, as the validation pairs
