@@ -217,14 +217,15 @@ pub async fn refuse_oversized_head(
         let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
         (status, "request.headerFieldsTooLarge", "web.header_fields_too_large", MAX_HEADER_BYTES, detail)
     };
-    let mut response = if crate::workplace::is_page_path(request.uri().path()) {
-        crate::workplace::too_large_page(request.headers(), request.uri(), status, key, max)
+    // The problem's type and title, and the page's title, by status.
+    let (kind, title, page_title) = if status == StatusCode::URI_TOO_LONG {
+        ("ciao:uriTooLong", "URI Too Long", "web.target_too_long_title")
     } else {
-        let (kind, title) = if status == StatusCode::URI_TOO_LONG {
-            ("ciao:uriTooLong", "URI Too Long")
-        } else {
-            ("ciao:requestHeaderFieldsTooLarge", "Request Header Fields Too Large")
-        };
+        ("ciao:requestHeaderFieldsTooLarge", "Request Header Fields Too Large", "web.header_fields_title")
+    };
+    let mut response = if crate::workplace::is_page_path(request.uri().path()) {
+        crate::workplace::too_large_page(request.headers(), request.uri(), status, (page_title, key), max)
+    } else {
         crate::problem::Problem::new(status, kind, title, detail).with_code(code).into_response()
     };
     response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));

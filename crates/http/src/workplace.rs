@@ -379,12 +379,17 @@ pub(crate) fn not_found_page(headers: &HeaderMap, uri: &Uri) -> Response {
 }
 
 /// 414 or 431 in the web areas: the address or the headers over the
-/// server's limit `max` (the message under `key`, with `{max}`).
-pub(crate) fn too_large_page(headers: &HeaderMap, uri: &Uri, status: StatusCode, key: &str, max: usize) -> Response {
+/// server's limit `max` (the i18n keys of the title and of the message,
+/// the message with `{max}`).
+pub(crate) fn too_large_page(
+    headers: &HeaderMap,
+    uri: &Uri,
+    status: StatusCode,
+    (title, message): (&str, &str),
+    max: usize,
+) -> Response {
     let lang = request_lang(headers, uri);
-    let message = t(lang, key).replace("{max}", &max.to_string());
-    let title =
-        if status == StatusCode::URI_TOO_LONG { "web.target_too_long_title" } else { "web.header_fields_title" };
+    let message = t(lang, message).replace("{max}", &max.to_string());
     error_page(lang, status, t(lang, title), &message, None)
 }
 

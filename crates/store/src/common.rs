@@ -2171,24 +2171,8 @@ macro_rules! impl_store {
                 }));
                 let declarations = distinct(regs.iter().map(|r| r.data.declaration.as_str()));
 
-                macro_rules! in_query {
-                    ($sql:expr, $values:expr) => {{
-                        let values: &Vec<String> = $values;
-                        if values.is_empty() {
-                            Vec::new()
-                        } else {
-                            let sql = AssertSqlSafe(format!($sql, sole_placeholders($backend, 1, values.len())));
-                            let mut q = sqlx::query(sql).persistent($persist_dynamic);
-                            for v in values {
-                                q = q.bind(v.as_str());
-                            }
-                            q.fetch_all(&mut *conn).await?
-                        }
-                    }};
-                }
-
                 let mut known: HashMap<String, bool> = HashMap::new();
-                for row in in_query!("SELECT enterprise_number, legal_form FROM enterprises WHERE enterprise_number IN ({})", &employers) {
+                for row in in_rows(&mut *conn, "SELECT enterprise_number, legal_form FROM enterprises WHERE enterprise_number IN ({})", &employers).await? {
                     known.insert(row.try_get(0)?, row.try_get::<String, _>(1)? == "natural_person");
                 }
                 // Founders of the employers, and enterprises the persons founded, with their periods.
@@ -2200,15 +2184,7 @@ macro_rules! impl_store {
                          JOIN enterprise_periods p ON p.enterprise_number = f.enterprise_number AND p.active_from = f.active_from \
                          WHERE f.{column} IN ({{}})"
                     );
-                    if values.is_empty() {
-                        continue;
-                    }
-                    let sql = AssertSqlSafe(sql.replace("{}", &sole_placeholders($backend, 1, values.len())));
-                    let mut q = sqlx::query(sql).persistent($persist_dynamic);
-                    for v in values {
-                        q = q.bind(v.as_str());
-                    }
-                    for row in q.fetch_all(&mut *conn).await? {
+                    for row in in_rows(&mut *conn, &sql, values).await? {
                         let enterprise: String = row.try_get(0)?;
                         let ssin: String = row.try_get(1)?;
                         let bad = || StoreError::Corrupt(format!("founder of {enterprise}"));
@@ -2223,17 +2199,15 @@ macro_rules! impl_store {
                     }
                 }
                 let mut periods: HashMap<String, Vec<(time::Date, Option<time::Date>)>> = HashMap::new();
-                for row in in_query!(
-                    "SELECT enterprise_number, active_from, active_to FROM enterprise_periods WHERE enterprise_number IN ({})",
-                    &employers
-                ) {
+                let sql = "SELECT enterprise_number, active_from, active_to FROM enterprise_periods WHERE enterprise_number IN ({})";
+                for row in in_rows(&mut *conn, sql, &employers).await? {
                     periods.entry(row.try_get(0)?).or_default().push((
                         date_of(&row.try_get::<String, _>(1)?)?,
                         opt_date_of(row.try_get::<Option<String>, _>(2)?.as_deref())?,
                     ));
                 }
                 let mut employments: HashMap<(String, String), Vec<ciao_domain::reference::Employment>> = HashMap::new();
-                for row in in_query!("SELECT ssin, employer, date_from, date_to FROM employments WHERE ssin IN ({})", &ssins) {
+                for row in in_rows(&mut *conn, "SELECT ssin, employer, date_from, date_to FROM employments WHERE ssin IN ({})", &ssins).await? {
                     let ssin: String = row.try_get(0)?;
                     let employer: String = row.try_get(1)?;
                     let bad = || StoreError::Corrupt(format!("employment of {employer}"));
@@ -2244,12 +2218,20 @@ macro_rules! impl_store {
                         to: opt_date_of(row.try_get::<Option<String>, _>(3)?.as_deref())?,
                     });
                 }
-                let persons: HashSet<String> = in_query!("SELECT ssin FROM persons WHERE ssin IN ({})", &ssins)
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0))
-                    .collect::<std::result::Result<_, _>>()?;
+                let persons: HashSet<String> = rows_in::<(String,)>(&mut *conn, "SELECT ssin FROM persons WHERE ssin IN ({})", &ssins)
+                    .await?
+                    .into_iter()
+                    .map(|(ssin,)| ssin)
+                    .collect();
+                // A Limosa declaration's columns, looked up by `column`.
+                let limosa_select = |column: &str| {
+                    format!(
+                        "SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to \
+                         FROM limosa_declarations WHERE {column} IN ({{}})"
+                    )
+                };
                 let mut limosa_by_id: HashMap<String, ciao_domain::reference::LimosaDeclaration> = HashMap::new();
-                for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE limosa_id IN ({})", &limosa_ids) {
+                for row in in_rows(&mut *conn, &limosa_select("limosa_id"), &limosa_ids).await? {
                     let l = limosa_row(&row)?;
                     limosa_by_id.insert(l.limosa_id.as_str().to_string(), l);
                 }
@@ -2261,7 +2243,7 @@ macro_rules! impl_store {
                     ssins.iter().map(String::as_str).chain(limosa_by_id.values().map(|l| l.ssin.as_str())),
                 );
                 let mut limosa_by_ssin: HashMap<String, Vec<ciao_domain::reference::LimosaDeclaration>> = HashMap::new();
-                for row in in_query!("SELECT limosa_id, ssin, foreign_employer_vat, belgian_client, date_from, date_to FROM limosa_declarations WHERE ssin IN ({})", &person_ssins) {
+                for row in in_rows(&mut *conn, &limosa_select("ssin"), &person_ssins).await? {
                     let l = limosa_row(&row)?;
                     limosa_by_ssin.entry(l.ssin.as_str().to_string()).or_default().push(l);
                 }
@@ -2273,28 +2255,10 @@ macro_rules! impl_store {
                     .collect();
                 let person_limosa_ids =
                     distinct(limosa_ids.iter().map(String::as_str).chain(limosa_ssin.keys().map(String::as_str)));
-                let mut subs: HashMap<String, Vec<ciao_domain::reference::Subcontractor>> = HashMap::new();
-                for row in in_query!(
-                    "SELECT declaration, enterprise_number, parent, date_from, date_to FROM subcontractors WHERE declaration IN ({})",
-                    &declarations
-                ) {
-                    let bad = |w: &str| StoreError::Corrupt(format!("subcontractor: {w}"));
-                    let d: String = row.try_get(0)?;
-                    subs.entry(d.clone()).or_default().push(ciao_domain::reference::Subcontractor {
-                        declaration: DeclarationNumber::parse(&d).map_err(|_| bad("declaration"))?,
-                        enterprise_number: EnterpriseNumber::parse(&row.try_get::<String, _>(1)?).map_err(|_| bad("enterprise"))?,
-                        parent: EnterpriseNumber::parse(&row.try_get::<String, _>(2)?).map_err(|_| bad("parent"))?,
-                        from: date_of(&row.try_get::<String, _>(3)?)?,
-                        to: opt_date_of(row.try_get::<Option<String>, _>(4)?.as_deref())?,
-                    });
-                }
+                let mut subs = subcontractors_of(&mut *conn, &declarations).await?;
                 let mut decls: HashMap<String, ciao_domain::reference::DeclarationDetails> = HashMap::new();
-                for row in in_query!(
-                    "SELECT number, technical_number, sector, site_name, street, house_number, post_code, municipality, \
-                     latitude, longitude, start_date, end_date, amount_excl_vat_cents, principal, declaring_contractor, \
-                     subject_to_registration FROM declarations WHERE number IN ({})",
-                    &declarations
-                ) {
+                let sql = DECLARATION_SELECT.replace("number = $1", "number IN ({})");
+                for row in in_rows(&mut *conn, &sql, &declarations).await? {
                     let (declaration, technical_number) = declaration_row(&row)?.into_declaration()?;
                     let number = declaration.number.as_str().to_string();
                     let subcontractors = subs.remove(&number).unwrap_or_default();
